@@ -1,0 +1,145 @@
+/* gb_oscbank.c — oscillator bank control (targets, rotations) and the noise tables.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "gb_oscbank.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gb_noise_tables {
+    float *data; /* GB_NOISE_TABLE_LEN × GB_TIMBRE_BANDS, interleaved */
+};
+
+/* splitmix32-style generator: deterministic across platforms. */
+static uint32_t rng_next(uint32_t *s)
+{
+    uint32_t z = (*s += 0x9e3779b9u);
+    z = (z ^ (z >> 16)) * 0x85ebca6bu;
+    z = (z ^ (z >> 13)) * 0xc2b2ae35u;
+    return z ^ (z >> 16);
+}
+
+gb_noise_tables_t *gb_noise_tables_new(double sample_rate, uint32_t seed, gb_error_t *err)
+{
+    if (!(sample_rate >= 8000.0 && sample_rate <= 384000.0)) {
+        gb_error_set(err, GB_ERANGE, "sample rate %g Hz is outside 8000..384000", sample_rate);
+        return NULL;
+    }
+    const int n = GB_NOISE_TABLE_LEN, nb = n / 2 + 1;
+    gb_noise_tables_t *t = calloc(1, sizeof *t);
+    float *band = fftwf_alloc_real((size_t)n);
+    fftwf_complex *spec = fftwf_alloc_complex((size_t)nb);
+    if (t)
+        t->data = aligned_alloc(GB_ALIGN, sizeof(float) * (size_t)n * GB_TIMBRE_BANDS);
+    if (!t || !t->data || !band || !spec) {
+        fftwf_free(band);
+        fftwf_free(spec);
+        gb_noise_tables_free(t);
+        gb_error_set(err, GB_ENOMEM, "out of memory for the noise tables");
+        return NULL;
+    }
+    fftwf_plan plan = fftwf_plan_dft_c2r_1d(n, spec, band, FFTW_ESTIMATE);
+    uint32_t rs = seed;
+    for (int b = 0; b < GB_TIMBRE_BANDS; b++) {
+        const double lo = gb_timbre_band_edge(b), hi = gb_timbre_band_edge(b + 1);
+        memset(spec, 0, sizeof(fftwf_complex) * (size_t)nb);
+        int bins = 0;
+        for (int k = 1; k < nb - 1; k++) {
+            double f = (double)k * sample_rate / n;
+            if (f >= lo && f < hi && f < 0.5 * sample_rate) {
+                double ph = 2.0 * GB_PI * (rng_next(&rs) / 4294967296.0);
+                spec[k][0] = (float)cos(ph);
+                spec[k][1] = (float)sin(ph);
+                bins++;
+            }
+        }
+        if (bins)
+            fftwf_execute(plan);
+        else
+            memset(band, 0, sizeof(float) * (size_t)n);
+        double ss = 0.0;
+        for (int i = 0; i < n; i++)
+            ss += (double)band[i] * band[i];
+        const float scale = ss > 0.0 ? (float)(1.0 / sqrt(ss / n)) : 0.0f;
+        for (int i = 0; i < n; i++)
+            t->data[(size_t)i * GB_TIMBRE_BANDS + b] = band[i] * scale;
+    }
+    fftwf_destroy_plan(plan);
+    fftwf_free(band);
+    fftwf_free(spec);
+    return t;
+}
+
+void gb_noise_tables_free(gb_noise_tables_t *t)
+{
+    if (!t)
+        return;
+    free(t->data);
+    free(t);
+}
+
+const float *gb_noise_tables_data(const gb_noise_tables_t *t) { return t->data; }
+
+void gb_oscbank_start(gb_oscbank_t *b, uint32_t noise_pos) GB_RT
+{
+    memset(b, 0, sizeof *b);
+    for (int k = 0; k < GB_TIMBRE_HARMONICS; k++) {
+        b->c[k] = 1.0f;
+        b->wc[k] = 1.0f;
+    }
+    b->noise_pos = noise_pos & (GB_NOISE_TABLE_LEN - 1);
+}
+
+void gb_oscbank_set_targets(gb_oscbank_t *b, const float *harm_amp, const float *noise_gain,
+                            double f0_hz, double sample_rate, int period) GB_RT
+{
+    const float inv = 1.0f / (float)(period > 0 ? period : 1);
+    /* Rotation by k·θ for every harmonic by complex powers of e^{iθ}, in double so 64 steps
+     * stay accurate; phasors renormalised by one Newton step towards |z| = 1. */
+    const double th = 2.0 * GB_PI * f0_hz / sample_rate;
+    const double w1c = cos(th), w1s = sin(th);
+    double wc = 1.0, ws = 0.0;
+    const double nyq = 0.5 * sample_rate, fade = 0.05 * sample_rate;
+    for (int k = 0; k < GB_TIMBRE_HARMONICS; k++) {
+        const double t = wc * w1c - ws * w1s;
+        ws = ws * w1c + wc * w1s;
+        wc = t;
+        b->wc[k] = (float)wc;
+        b->ws[k] = (float)ws;
+        double hk = f0_hz * (k + 1);
+        double aa = (nyq - hk) / fade;
+        aa = aa < 0.0 ? 0.0 : aa > 1.0 ? 1.0 : aa;
+        float target = harm_amp[k] * (float)aa;
+        b->da[k] = (target - b->a[k]) * inv;
+        const float m2 = b->c[k] * b->c[k] + b->s[k] * b->s[k];
+        const float r = 1.5f - 0.5f * m2;
+        b->c[k] *= r;
+        b->s[k] *= r;
+    }
+    for (int j = 0; j < GB_TIMBRE_BANDS; j++)
+        b->dg[j] = (noise_gain[j] - b->g[j]) * inv;
+}
+
+
+void gb_oscbank_render_scalar(gb_oscbank_t *b, const float *noise, float *out, int n);
+void gb_oscbank_render_avx2(gb_oscbank_t *b, const float *noise, float *out, int n);
+void gb_oscbank_render_avx512(gb_oscbank_t *b, const float *noise, float *out, int n);
+void gb_oscbank_render_neon(gb_oscbank_t *b, const float *noise, float *out, int n);
+
+gb_oscbank_render_fn gb_oscbank_render_for(gb_simd_t simd)
+{
+    if (!gb_simd_available(simd))
+        return NULL;
+    switch (simd) {
+    case GB_SIMD_SCALAR: return gb_oscbank_render_scalar;
+#if defined(GB_HAVE_X86_KERNELS)
+    case GB_SIMD_AVX2: return gb_oscbank_render_avx2;
+    case GB_SIMD_AVX512: return gb_oscbank_render_avx512;
+#endif
+#if defined(GB_HAVE_NEON_KERNELS)
+    case GB_SIMD_NEON: return gb_oscbank_render_neon;
+#endif
+    default: return NULL;
+    }
+}

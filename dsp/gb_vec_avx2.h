@@ -1,0 +1,38 @@
+/* gb_vec_avx2.h — the vector operations of the avx2 kernel family, for the *.inc kernels.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Include only from a file compiled for this family (see dsp/CMakeLists.txt). */
+#ifndef GB_VEC_AVX2_H
+#define GB_VEC_AVX2_H
+
+#include <immintrin.h>
+
+typedef __m256 V;
+#define VL 8
+#define V_ZERO() _mm256_setzero_ps()
+#define V_LOAD(p) _mm256_load_ps(p)
+#define V_STORE(p, v) _mm256_store_ps((p), (v))
+#define V_SET1(f) _mm256_set1_ps(f)
+#define V_ADD(a, b) _mm256_add_ps(a, b)
+#define V_SUB(a, b) _mm256_sub_ps(a, b)
+#define V_MUL(a, b) _mm256_mul_ps(a, b)
+#define V_DIV(a, b) _mm256_div_ps(a, b)
+#define V_MIN(a, b) _mm256_min_ps(a, b)
+#define V_MAX(a, b) _mm256_max_ps(a, b)
+#define V_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define V_ABS(a) _mm256_and_ps((a), _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)))
+#define V_POW2I(n)                                                                            \
+    _mm256_castsi256_ps(_mm256_slli_epi32(                                                    \
+        _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23))
+#define V_SELECT_NEG(x, a, b)                                                                 \
+    _mm256_blendv_ps((b), (a), _mm256_cmp_ps((x), _mm256_setzero_ps(), _CMP_LT_OQ))
+#define VM_PREFIX avx2_
+static inline float gb_hsum_avx2(__m256 v)
+{
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
+    return _mm_cvtss_f32(x);
+}
+#define V_HSUM(v) gb_hsum_avx2(v)
+
+#endif

@@ -1,0 +1,31 @@
+/* gb_vec_avx512.h — the vector operations of the avx512 kernel family, for the *.inc kernels.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Include only from a file compiled for this family (see dsp/CMakeLists.txt). */
+#ifndef GB_VEC_AVX512_H
+#define GB_VEC_AVX512_H
+
+#include <immintrin.h>
+
+typedef __m512 V;
+#define VL 16
+#define V_ZERO() _mm512_setzero_ps()
+#define V_LOAD(p) _mm512_load_ps(p)
+#define V_STORE(p, v) _mm512_store_ps((p), (v))
+#define V_SET1(f) _mm512_set1_ps(f)
+#define V_ADD(a, b) _mm512_add_ps(a, b)
+#define V_SUB(a, b) _mm512_sub_ps(a, b)
+#define V_MUL(a, b) _mm512_mul_ps(a, b)
+#define V_DIV(a, b) _mm512_div_ps(a, b)
+#define V_MIN(a, b) _mm512_min_ps(a, b)
+#define V_MAX(a, b) _mm512_max_ps(a, b)
+#define V_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define V_ABS(a) _mm512_abs_ps(a)
+#define V_POW2I(n)                                                                            \
+    _mm512_castsi512_ps(_mm512_slli_epi32(                                                    \
+        _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23))
+#define V_SELECT_NEG(x, a, b)                                                                 \
+    _mm512_mask_blend_ps(_mm512_cmp_ps_mask((x), _mm512_setzero_ps(), _CMP_LT_OQ), (b), (a))
+#define VM_PREFIX avx512_
+#define V_HSUM(v) _mm512_reduce_add_ps(v)
+
+#endif

@@ -1,0 +1,29 @@
+/* gb_vec_neon.h — the vector operations of the neon kernel family, for the *.inc kernels.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ * Include only from a file compiled for this family (see dsp/CMakeLists.txt). */
+#ifndef GB_VEC_NEON_H
+#define GB_VEC_NEON_H
+
+#include <arm_neon.h>
+
+typedef float32x4_t V;
+#define VL 4
+#define V_ZERO() vdupq_n_f32(0.0f)
+#define V_LOAD(p) vld1q_f32(p)
+#define V_STORE(p, v) vst1q_f32((p), (v))
+#define V_SET1(f) vdupq_n_f32(f)
+#define V_ADD(a, b) vaddq_f32(a, b)
+#define V_SUB(a, b) vsubq_f32(a, b)
+#define V_MUL(a, b) vmulq_f32(a, b)
+#define V_DIV(a, b) vdivq_f32(a, b)
+#define V_MIN(a, b) vminq_f32(a, b)
+#define V_MAX(a, b) vmaxq_f32(a, b)
+#define V_FMA(a, b, c) vfmaq_f32((c), (a), (b))
+#define V_ABS(a) vabsq_f32(a)
+#define V_POW2I(n)                                                                            \
+    vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23))
+#define V_SELECT_NEG(x, a, b) vbslq_f32(vcltq_f32((x), vdupq_n_f32(0.0f)), (a), (b))
+#define VM_PREFIX neon_
+#define V_HSUM(v) vaddvq_f32(v)
+
+#endif

@@ -1,0 +1,23 @@
+/* gb_bench.h — benchmark suites and their shared timing helpers.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Benchmarks report medians of many timed samples after a warm-up, measured side by side in
+ * one run, so ratios between variants are meaningful even on a noisy machine.
+ */
+#ifndef GB_BENCH_H
+#define GB_BENCH_H
+
+/** `gbac bench nn ...`; argv[0] == "nn". Returns an exit status. [main] */
+int gb_bench_nn(int argc, char **argv);
+
+/** Monotonic clock in nanoseconds. [any] */
+double gb_bench_now_ns(void);
+
+/** Median of n doubles (sorts the array in place). [any] */
+double gb_bench_median(double *v, int n);
+
+/** Time fn(ctx) and return the median ns per call: a warm-up, then `samples` samples of
+ *  enough calls each to last about 20 µs. [main] */
+double gb_bench_median_ns(void (*fn)(void *ctx), void *ctx, int samples);
+
+#endif

@@ -1,0 +1,21 @@
+/* gb_cli.h — the gbac subcommands. Each lives in its own cmd_*.c file.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every command takes (argc, argv) with argv[0] being the command name (e.g. "bench"),
+ * prints its own --help, and returns the process exit status: 0 on success, 1 on a runtime
+ * failure (bad file, failed check), 2 on a usage error (unknown option, missing argument).
+ */
+#ifndef GB_CLI_H
+#define GB_CLI_H
+
+#define GB_EXIT_OK 0
+#define GB_EXIT_FAIL 1
+#define GB_EXIT_USAGE 2
+
+/** `gbac bench nn [--json] [--samples N]` — neural kernel benchmarks. [main] */
+int gb_cmd_bench(int argc, char **argv);
+
+/** `gbac model info FILE` — model card and layer table of a model file. [main] */
+int gb_cmd_model(int argc, char **argv);
+
+#endif

@@ -1,0 +1,54 @@
+/* main.c — the gbac command line: dispatch to subcommands.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "gb_cli.h"
+#include "gb_version.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+    {"bench", gb_cmd_bench, "measure kernels: `bench nn` (neural runtime)"},
+    {"model", gb_cmd_model, "inspect model files: `model info FILE`"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "gbac %s — real-time music co-creation host\n\n"
+            "Usage: gbac COMMAND [OPTIONS]\n"
+            "       gbac --help | --version\n\n"
+            "Commands:\n",
+            GB_VERSION_STRING);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun `gbac COMMAND --help` for a command's options.\n"
+               "Environment: GBAC_SIMD=scalar|avx2|avx512 forces a kernel family.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return GB_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return GB_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("gbac %s\n", GB_VERSION_STRING);
+        return GB_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "gbac: unknown command '%s' (see `gbac --help`)\n", argv[1]);
+    return GB_EXIT_USAGE;
+}

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Tests of the neural inference runtime (dsp/gb_nn*) and its fast math.
+gb_add_test(test_nn_kernels SOURCES test_nn_kernels.c LIBS gbac_dsp)
+gb_add_test(test_nn_streaming SOURCES test_nn_streaming.c LIBS gbac_dsp)
+gb_add_test(test_fastmath SOURCES test_fastmath.c LIBS gbac_dsp)
+gb_add_test(test_nn_noalloc SOURCES test_nn_noalloc.c LIBS gbac_dsp)
+# The malloc replacements must stay calls, not be folded by the compiler's builtins.
+set_source_files_properties(test_nn_noalloc.c PROPERTIES COMPILE_OPTIONS "-fno-builtin")
+
+# Constant cost: a plain probe program, run under valgrind by nn_cost.sh for each input class.
+# Instruction counts of a sanitizer build mean nothing (and valgrind cannot run ASan code).
+if(GBAC_SANITIZE)
+  return()
+endif()
+add_executable(test_nn_cost test_nn_cost.c)
+target_link_libraries(test_nn_cost PRIVATE gbac_dsp)
+target_include_directories(test_nn_cost PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+add_test(NAME test_nn_cost
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/nn_cost.sh $<TARGET_FILE:test_nn_cost> 8)
+set_tests_properties(test_nn_cost PROPERTIES TIMEOUT 120)
+# The same property for the families valgrind cannot run (AVX-512), counted natively by
+# single-stepping one forward per input class with ptrace.
+add_test(NAME test_nn_cost_ptrace COMMAND test_nn_cost --ptrace avx2,avx512)
+set_tests_properties(test_nn_cost_ptrace PROPERTIES TIMEOUT 120)
