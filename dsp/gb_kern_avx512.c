@@ -16,4 +16,5 @@
 #include "gb_nn_simd.inc"
 
 #define OSC_RENDER_NAME gb_oscbank_render_avx512
+#define OSC_TARGETS_NAME gb_oscbank_targets_avx512
 #include "gb_osc_simd.inc"

@@ -14,4 +14,5 @@
 #include "gb_nn_simd.inc"
 
 #define OSC_RENDER_NAME gb_oscbank_render_neon
+#define OSC_TARGETS_NAME gb_oscbank_targets_neon
 #include "gb_osc_simd.inc"

@@ -91,4 +91,5 @@ static const gb_nn_kernels_t scalar_kernels = {
 const gb_nn_kernels_t *gb_nn_kernels_scalar(void) { return &scalar_kernels; }
 
 #define OSC_RENDER_NAME gb_oscbank_render_scalar
+#define OSC_TARGETS_NAME gb_oscbank_targets_scalar
 #include "gb_osc_simd.inc"

@@ -91,41 +91,74 @@ void gb_oscbank_start(gb_oscbank_t *b, uint32_t noise_pos) GB_RT
     b->noise_pos = noise_pos & (GB_NOISE_TABLE_LEN - 1);
 }
 
+void gb_oscbank_rotations(double th, float *base_c, float *base_s, float *blk_c, float *blk_s)
+    GB_RT
+{
+    /* e^{ikθ} for k = 1..16 by a tree of complex products (4 levels of latency instead of a
+     * 16-step chain), in double; then e^{i16jθ} for the block starts. */
+    double c[17], s[17];
+    c[0] = 1.0;
+    s[0] = 0.0;
+    c[1] = cos(th);
+    s[1] = sin(th);
+    for (int half = 1; half < 16; half *= 2)
+        for (int k = half + 1; k <= 2 * half; k++) {
+            c[k] = c[half] * c[k - half] - s[half] * s[k - half];
+            s[k] = s[half] * c[k - half] + c[half] * s[k - half];
+        }
+    for (int k = 0; k < 16; k++) {
+        base_c[k] = (float)c[k + 1];
+        base_s[k] = (float)s[k + 1];
+    }
+    double pc = 1.0, ps = 0.0;
+    for (int j = 0; j < GB_TIMBRE_HARMONICS / 16; j++) {
+        blk_c[j] = (float)pc;
+        blk_s[j] = (float)ps;
+        const double t = pc * c[16] - ps * s[16];
+        ps = ps * c[16] + pc * s[16];
+        pc = t;
+    }
+}
+
 void gb_oscbank_set_targets(gb_oscbank_t *b, const float *harm_amp, const float *noise_gain,
                             double f0_hz, double sample_rate, int period) GB_RT
 {
-    const float inv = 1.0f / (float)(period > 0 ? period : 1);
-    /* Rotation by k·θ for every harmonic by complex powers of e^{iθ}, in double so 64 steps
-     * stay accurate; phasors renormalised by one Newton step towards |z| = 1. */
-    const double th = 2.0 * GB_PI * f0_hz / sample_rate;
-    const double w1c = cos(th), w1s = sin(th);
-    double wc = 1.0, ws = 0.0;
-    const double nyq = 0.5 * sample_rate, fade = 0.05 * sample_rate;
-    for (int k = 0; k < GB_TIMBRE_HARMONICS; k++) {
-        const double t = wc * w1c - ws * w1s;
-        ws = ws * w1c + wc * w1s;
-        wc = t;
-        b->wc[k] = (float)wc;
-        b->ws[k] = (float)ws;
-        double hk = f0_hz * (k + 1);
-        double aa = (nyq - hk) / fade;
-        aa = aa < 0.0 ? 0.0 : aa > 1.0 ? 1.0 : aa;
-        float target = harm_amp[k] * (float)aa;
-        b->da[k] = (target - b->a[k]) * inv;
-        const float m2 = b->c[k] * b->c[k] + b->s[k] * b->s[k];
-        const float r = 1.5f - 0.5f * m2;
-        b->c[k] *= r;
-        b->s[k] *= r;
+    static gb_oscbank_targets_fn fn;
+    if (!fn) {
+        gb_simd_t simd;
+        if (gb_simd_default(&simd, NULL) != GB_OK || !(fn = gb_oscbank_targets_for(simd)))
+            fn = gb_oscbank_targets_for(GB_SIMD_SCALAR);
     }
-    for (int j = 0; j < GB_TIMBRE_BANDS; j++)
-        b->dg[j] = (noise_gain[j] - b->g[j]) * inv;
+    fn(b, harm_amp, noise_gain, f0_hz, sample_rate, period);
 }
 
+#define GB_OSC_DECLARE(fam)                                                                   \
+    void gb_oscbank_render_##fam(gb_oscbank_t *b, const float *noise, float *out, int n);     \
+    void gb_oscbank_targets_##fam(gb_oscbank_t *b, const float *harm_amp,                      \
+                                  const float *noise_gain, double f0_hz, double sample_rate,   \
+                                  int period);
+GB_OSC_DECLARE(scalar)
+GB_OSC_DECLARE(avx2)
+GB_OSC_DECLARE(avx512)
+GB_OSC_DECLARE(neon)
 
-void gb_oscbank_render_scalar(gb_oscbank_t *b, const float *noise, float *out, int n);
-void gb_oscbank_render_avx2(gb_oscbank_t *b, const float *noise, float *out, int n);
-void gb_oscbank_render_avx512(gb_oscbank_t *b, const float *noise, float *out, int n);
-void gb_oscbank_render_neon(gb_oscbank_t *b, const float *noise, float *out, int n);
+gb_oscbank_targets_fn gb_oscbank_targets_for(gb_simd_t simd)
+{
+    if (!gb_simd_available(simd))
+        return NULL;
+    switch (simd) {
+    case GB_SIMD_SCALAR: return gb_oscbank_targets_scalar;
+#if defined(GB_HAVE_X86_KERNELS)
+    case GB_SIMD_AVX2: return gb_oscbank_targets_avx2;
+    case GB_SIMD_AVX512: return gb_oscbank_targets_avx512;
+#endif
+#if defined(GB_HAVE_NEON_KERNELS)
+    case GB_SIMD_NEON: return gb_oscbank_targets_neon;
+#endif
+    default: return NULL;
+    }
+}
+
 
 gb_oscbank_render_fn gb_oscbank_render_for(gb_simd_t simd)
 {

@@ -55,7 +55,8 @@ typedef struct gb_oscbank {
  *  non-zero), amplitudes to 0, noise read position noise_pos. [audio] */
 void gb_oscbank_start(gb_oscbank_t *b, uint32_t noise_pos) GB_RT;
 
-/** Set the targets reached at the end of the next `period` samples: harmonic amplitudes
+/** Set the targets reached at the end of the next `period` samples (with the default
+ *  family's kernel): harmonic amplitudes
  *  (GB_TIMBRE_HARMONICS peak amplitudes), noise band gains (GB_TIMBRE_BANDS RMS values) and
  *  the fundamental f0 in Hz. Harmonics at or above Nyquist get a zero target (a fade from
  *  0.45·sr), so nothing aliases. Also renormalises the phasors. [audio] */
@@ -66,6 +67,20 @@ void gb_oscbank_set_targets(gb_oscbank_t *b, const float *harm_amp, const float 
  *  Each sample: amplitudes step towards the targets, then out += Σ a·cos + Σ g·noise, then
  *  the phasors rotate. [audio] */
 typedef void (*gb_oscbank_render_fn)(gb_oscbank_t *b, const float *noise, float *out, int n);
+
+/** Kernel form of gb_oscbank_set_targets (same contract), per family. [audio] */
+typedef void (*gb_oscbank_targets_fn)(gb_oscbank_t *b, const float *harm_amp,
+                                      const float *noise_gain, double f0_hz, double sample_rate,
+                                      int period);
+
+/** Targets kernel of a family (NULL if not available). [any] */
+gb_oscbank_targets_fn gb_oscbank_targets_for(gb_simd_t simd);
+
+/** For the kernels: e^{ikθ} for k = 1..16 (base) and e^{i16jθ} for j = 0..3 (block starts),
+ *  computed in double and rounded to float; e^{i(16j+k)θ} is one complex product of the two.
+ *  [audio] */
+void gb_oscbank_rotations(double th, float *base_c, float *base_s, float *blk_c, float *blk_s)
+    GB_RT;
 
 /** Render kernel of a family (NULL if not compiled in or not supported by the CPU). [any] */
 gb_oscbank_render_fn gb_oscbank_render_for(gb_simd_t simd);

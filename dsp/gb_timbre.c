@@ -26,7 +26,8 @@ void gb_timbre_normalize(gb_timbre_frame_t *f)
     const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
     for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
         f->harm[k] *= inv;
-    f->amp = clamp01(f->amp);
+    /* amp sums harmonic peak amplitudes: a full-scale sawtooth is about 3. */
+    f->amp = isfinite(f->amp) ? (f->amp < 0.0f ? 0.0f : f->amp > 64.0f ? 64.0f : f->amp) : 0.0f;
     for (int b = 0; b < GB_TIMBRE_BANDS; b++)
         f->noise[b] = clamp01(f->noise[b]);
 }

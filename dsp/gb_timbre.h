@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A frame describes one instant of a note, DDSP-style:
- *   amp         overall peak amplitude of the harmonic part (linear, full scale = 1)
+ *   amp         sum of the harmonic peak amplitudes (linear; a full-scale sine is 1, a
+ *               full-scale sawtooth about 3; 0..64)
  *   harm[k]     share of harmonic k+1 in the harmonic part (k = 0 is the fundamental);
  *               non-negative, summing to 1 (gb_timbre_normalize makes it so)
  *   noise[b]    RMS amplitude (linear) of band-limited noise in band b
@@ -47,8 +48,8 @@ void gb_timbre_seq_default(gb_timbre_seq_t *seq);
 /** Lower edge of band b in Hz (b = GB_TIMBRE_BANDS gives the top edge). [any] */
 double gb_timbre_band_edge(int b);
 
-/** Make harm[] non-negative and sum to 1 (all zero stays zero); clamp amp and noise to
- *  [0, 1] and replace NaN/Inf by 0. [any, RT-safe] */
+/** Make harm[] non-negative and sum to 1 (all zero stays zero); clamp amp to [0, 64] and
+ *  noise to [0, 1]; NaN/Inf become 0. [any, RT-safe] */
 void gb_timbre_normalize(gb_timbre_frame_t *f);
 
 #ifdef __cplusplus

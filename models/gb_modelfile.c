@@ -8,6 +8,7 @@
  * against it (so the weights are no larger than the file); only then is the runtime model
  * finalized (allocated) and filled. */
 #include "gb_modelfile.h"
+#include "gb_json_util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -56,33 +57,7 @@ static int fail(gb_error_t *err, const char *name, const char *where, int code,
     return gb_error_set(err, code, "%s: %s", name, what);
 }
 
-/* A printable, bounded copy of a string taken from a file. */
-static const char *shown(const char *s, char buf[96])
-{
-    size_t i = 0;
-    for (; s[i] && i < 80; i++)
-        buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-    if (s[i]) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
 
-static const char *json_kind(const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a real number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
-}
 
 static void fmt_shape(char *buf, size_t size, int ndim, const long long *shape)
 {
@@ -117,7 +92,7 @@ static int check_keys(actx_t *c, json_t *obj, const char *const *allowed)
                 strncat(list, *a, sizeof list - strlen(list) - 1);
             }
             return fail(c->err, c->name, c->where, GB_EFORMAT, "unknown key '%s' (allowed: %s)",
-                        shown(k, kb), list);
+                        gb_shown(k, kb, sizeof kb), list);
         }
     }
     return GB_OK;
@@ -135,7 +110,7 @@ static int get_int(actx_t *c, json_t *obj, const char *key, int def, int lo, int
     }
     if (!json_is_integer(v))
         return fail(c->err, c->name, c->where, GB_EFORMAT, "%s: expected an integer, got %s",
-                    key, json_kind(v));
+                    key, gb_json_kind(v));
     json_int_t x = json_integer_value(v);
     if (x < lo || x > hi)
         return fail(c->err, c->name, c->where, GB_ERANGE, "%s: %lld is outside %d..%d", key,
@@ -154,7 +129,7 @@ static int get_act(actx_t *c, json_t *obj, int required, gb_act_t *out)
     if (v) {
         if (!json_is_string(v))
             return fail(c->err, c->name, c->where, GB_EFORMAT,
-                        "activation: expected a string, got %s", json_kind(v));
+                        "activation: expected a string, got %s", gb_json_kind(v));
         if (gb_act_parse(json_string_value(v), &kind)) {
             char ab[96], list[160] = "";
             for (int k = 0; k < GB_ACT_COUNT; k++) {
@@ -163,7 +138,7 @@ static int get_act(actx_t *c, json_t *obj, int required, gb_act_t *out)
             }
             return fail(c->err, c->name, c->where, GB_EFORMAT,
                         "activation: unknown activation '%s' (known: %s)",
-                        shown(json_string_value(v), ab), list);
+                        gb_shown(json_string_value(v), ab, sizeof ab), list);
         }
     }
     *out = gb_act_make(kind);
@@ -175,7 +150,7 @@ static int get_act(actx_t *c, json_t *obj, int required, gb_act_t *out)
                         gb_act_name(kind));
         if (!json_is_number(a))
             return fail(c->err, c->name, c->where, GB_EFORMAT, "alpha: expected a number, got %s",
-                        json_kind(a));
+                        gb_json_kind(a));
         double x = json_number_value(a);
         if (!(fabs(x) <= 1e6))
             return fail(c->err, c->name, c->where, GB_ERANGE, "alpha: %g is outside -1e6..1e6",
@@ -194,13 +169,13 @@ static int parse_layer(actx_t *c, json_t *l, layer_spec_t *s)
     static const char *const k_act[] = {"type", "activation", "alpha", NULL};
     if (!json_is_object(l))
         return fail(c->err, c->name, c->where, GB_EFORMAT, "expected an object, got %s",
-                    json_kind(l));
+                    gb_json_kind(l));
     json_t *t = json_object_get(l, "type");
     if (!t)
         return fail(c->err, c->name, c->where, GB_EFORMAT, "missing key 'type'");
     if (!json_is_string(t))
         return fail(c->err, c->name, c->where, GB_EFORMAT, "type: expected a string, got %s",
-                    json_kind(t));
+                    gb_json_kind(t));
     const char *type = json_string_value(t);
     int rc;
     memset(s, 0, sizeof *s);
@@ -236,7 +211,7 @@ static int parse_layer(actx_t *c, json_t *l, layer_spec_t *s)
         char tb[96];
         return fail(c->err, c->name, c->where, GB_EFORMAT,
                     "type: unknown layer type '%s' (known: dense, conv1d, gru, activation)",
-                    shown(type, tb));
+                    gb_shown(type, tb, sizeof tb));
     }
     return GB_OK;
 }
@@ -256,7 +231,7 @@ static int parse_arch(const char *name, const char *text, arch_spec_t *a, json_t
     memset(a, 0, sizeof *a);
     if (!json_is_object(root)) {
         rc = fail(err, name, c.where, GB_EFORMAT, "expected a JSON object, got %s",
-                  json_kind(root));
+                  gb_json_kind(root));
         goto done;
     }
     if ((rc = check_keys(&c, root, k_root)) ||
@@ -270,7 +245,7 @@ static int parse_arch(const char *name, const char *text, arch_spec_t *a, json_t
     }
     if (!json_is_array(layers)) {
         rc = fail(err, name, c.where, GB_EFORMAT, "layers: expected an array, got %s",
-                  json_kind(layers));
+                  gb_json_kind(layers));
         goto done;
     }
     size_t n = json_array_size(layers);
@@ -454,21 +429,21 @@ static int check_card(const char *name, json_t *card, gb_error_t *err)
 {
     const char *w = "gbac.card";
     if (!json_is_object(card))
-        return fail(err, name, w, GB_EFORMAT, "expected a JSON object, got %s", json_kind(card));
+        return fail(err, name, w, GB_EFORMAT, "expected a JSON object, got %s", gb_json_kind(card));
     json_t *kind = json_object_get(card, "kind");
     if (!kind)
         return fail(err, name, w, GB_EFORMAT, "missing key 'kind' (what the model is, e.g. "
                                               "\"melody-gan-generator\")");
     if (!json_is_string(kind) || !json_string_value(kind)[0])
         return fail(err, name, w, GB_EFORMAT, "kind: expected a non-empty string, got %s",
-                    json_kind(kind));
+                    gb_json_kind(kind));
     json_t *data = json_object_get(card, "data");
     if (!data)
         return fail(err, name, w, GB_EFORMAT,
                     "missing key 'data' (the training data: source, licence, counts)");
     if (!json_is_object(data))
         return fail(err, name, w, GB_EFORMAT, "data: expected an object, got %s",
-                    json_kind(data));
+                    gb_json_kind(data));
     static const char *const strs[] = {"source", "licence"};
     for (int i = 0; i < 2; i++) {
         json_t *s = json_object_get(data, strs[i]);
@@ -476,13 +451,13 @@ static int check_card(const char *name, json_t *card, gb_error_t *err)
             return fail(err, name, w, GB_EFORMAT, "missing key 'data.%s'", strs[i]);
         if (!json_is_string(s))
             return fail(err, name, w, GB_EFORMAT, "data.%s: expected a string, got %s", strs[i],
-                        json_kind(s));
+                        gb_json_kind(s));
     }
     json_t *counts = json_object_get(data, "counts");
     if (counts) {
         if (!json_is_object(counts))
             return fail(err, name, w, GB_EFORMAT, "data.counts: expected an object, got %s",
-                        json_kind(counts));
+                        gb_json_kind(counts));
         const char *k;
         json_t *v;
         json_object_foreach(counts, k, v) {
@@ -490,7 +465,7 @@ static int check_card(const char *name, json_t *card, gb_error_t *err)
                 char kb[96];
                 return fail(err, name, w, GB_EFORMAT,
                             "data.counts.%s: expected a non-negative integer, got %s",
-                            shown(k, kb), json_kind(v));
+                            gb_shown(k, kb, sizeof kb), gb_json_kind(v));
             }
         }
     }
@@ -499,17 +474,17 @@ static int check_card(const char *name, json_t *card, gb_error_t *err)
         return fail(err, name, w, GB_EFORMAT, "missing key 'seed' (the training seed)");
     if (!json_is_integer(seed))
         return fail(err, name, w, GB_EFORMAT, "seed: expected an integer, got %s",
-                    json_kind(seed));
+                    gb_json_kind(seed));
     json_t *metrics = json_object_get(card, "metrics");
     if (!metrics)
         return fail(err, name, w, GB_EFORMAT, "missing key 'metrics'");
     if (!json_is_object(metrics))
         return fail(err, name, w, GB_EFORMAT, "metrics: expected an object, got %s",
-                    json_kind(metrics));
+                    gb_json_kind(metrics));
     json_t *cmd = json_object_get(card, "command");
     if (cmd && !json_is_string(cmd))
         return fail(err, name, w, GB_EFORMAT, "command: expected a string, got %s",
-                    json_kind(cmd));
+                    gb_json_kind(cmd));
     return GB_OK;
 }
 
@@ -604,7 +579,7 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
         if (extra >= 0 && gb_st_info(st, (size_t)extra, &ti) == GB_OK)
             snprintf(hint, sizeof hint, "; the file has tensors the architecture does not "
                      "know, e.g. '%s' (see docs/model-format.md for the names)",
-                     shown(ti.name, nb));
+                     gb_shown(ti.name, nb, sizeof nb));
         return fail(err, name, NULL, GB_EFORMAT, "missing tensor 'layers.%d.%s': %s needs F32 %s%s",
                     miss_l, pi.name, layer_desc(&li, miss_l, ld, sizeof ld), want, hint);
     }
@@ -639,7 +614,7 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
         rc = fail(err, name, NULL, GB_EFORMAT,
                   "unexpected tensor '%s': not a parameter of the architecture (%d layers; "
                   "names are layers.<i>.<param>)",
-                  shown(ti.name, nb), gb_nn_n_layers(nn));
+                  gb_shown(ti.name, nb, sizeof nb), gb_nn_n_layers(nn));
     return rc;
 }
 
@@ -712,7 +687,7 @@ static gb_model_t *load_st(gb_st_t *st, int max_batch, gb_error_t *err)
     if (strcmp(format, GB_MODEL_FORMAT) != 0) {
         char fb[96];
         fail(err, name, NULL, GB_EUNSUPPORTED,
-             "format \"%s\" is not supported (this gbac reads \"%s\")", shown(format, fb),
+             "format \"%s\" is not supported (this gbac reads \"%s\")", gb_shown(format, fb, sizeof fb),
              GB_MODEL_FORMAT);
         goto error;
     }

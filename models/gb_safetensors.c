@@ -6,6 +6,7 @@
  * file can make us allocate at most its own header. */
 #define _FILE_OFFSET_BITS 64
 #include "gb_safetensors.h"
+#include "gb_json_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,19 +68,6 @@ int gb_st_dtype_parse(const char *name, gb_st_dtype_t *out)
 
 /* ---- messages ------------------------------------------------------------------------- */
 
-/* A printable, bounded copy of a name taken from a file (control bytes become '?'). */
-static const char *shown(const char *s, char buf[96])
-{
-    size_t i = 0;
-    for (; s[i] && i < 80; i++)
-        buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-    if (s[i]) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
 
 /* Set err to "NAME: message". */
 static int fail(gb_error_t *err, const char *name, int code, const char *fmt, ...)
@@ -95,19 +83,6 @@ static int fail(gb_error_t *err, const char *name, int code, const char *fmt, ..
     return gb_error_set(err, code, "%s: %s", name, what);
 }
 
-static const char *json_kind(const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a real number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
-}
 
 /* ---- reader --------------------------------------------------------------------------- */
 
@@ -186,12 +161,12 @@ static int parse_tensor(gb_st_t *st, const char *key, json_t *v, gb_st_info_t *t
                         gb_error_t *err)
 {
     char nb[96];
-    const char *nm = shown(key, nb);
+    const char *nm = gb_shown(key, nb, sizeof nb);
     if (!key[0])
         return fail(err, st->name, GB_EFORMAT, "a tensor has an empty name");
     if (!json_is_object(v))
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': entry is %s, not an object", nm,
-                    json_kind(v));
+                    gb_json_kind(v));
     const char *k;
     json_t *x;
     json_object_foreach(v, k, x) {
@@ -199,7 +174,7 @@ static int parse_tensor(gb_st_t *st, const char *key, json_t *v, gb_st_info_t *t
             char kb[96];
             return fail(err, st->name, GB_EFORMAT,
                         "tensor '%s': unknown key '%s' (expected dtype, shape, data_offsets)",
-                        nm, shown(k, kb));
+                        nm, gb_shown(k, kb, sizeof kb));
         }
     }
     json_t *jd = json_object_get(v, "dtype"), *js = json_object_get(v, "shape"),
@@ -212,16 +187,16 @@ static int parse_tensor(gb_st_t *st, const char *key, json_t *v, gb_st_info_t *t
 
     if (!json_is_string(jd))
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': dtype is %s, not a string", nm,
-                    json_kind(jd));
+                    gb_json_kind(jd));
     if (gb_st_dtype_parse(json_string_value(jd), &t->dtype)) {
         char db[96];
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': unknown dtype '%s'", nm,
-                    shown(json_string_value(jd), db));
+                    gb_shown(json_string_value(jd), db, sizeof db));
     }
 
     if (!json_is_array(js))
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': shape is %s, not an array", nm,
-                    json_kind(js));
+                    gb_json_kind(js));
     if (json_array_size(js) > GB_ST_MAX_DIMS)
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': shape has %zu dimensions (at most %d)",
                     nm, json_array_size(js), GB_ST_MAX_DIMS);
@@ -279,7 +254,7 @@ static int parse_meta(gb_st_t *st, json_t *meta, gb_error_t *err)
 {
     if (!json_is_object(meta))
         return fail(err, st->name, GB_EFORMAT, "__metadata__ is %s, not an object",
-                    json_kind(meta));
+                    gb_json_kind(meta));
     size_t n = json_object_size(meta);
     st->meta_k = calloc(n ? n : 1, sizeof *st->meta_k);
     st->meta_v = calloc(n ? n : 1, sizeof *st->meta_v);
@@ -292,7 +267,7 @@ static int parse_meta(gb_st_t *st, json_t *meta, gb_error_t *err)
             char kb[96];
             return fail(err, st->name, GB_EFORMAT,
                         "__metadata__ '%s' is %s; safetensors metadata values must be strings",
-                        shown(k, kb), json_kind(v));
+                        gb_shown(k, kb, sizeof kb), gb_json_kind(v));
         }
         st->meta_k[st->n_meta] = k;
         st->meta_v[st->n_meta] = json_string_value(v);
@@ -311,7 +286,7 @@ static int parse_header(gb_st_t *st, const char *hdr, size_t hlen, gb_error_t *e
                     je.column);
     if (!json_is_object(st->root))
         return fail(err, st->name, GB_EFORMAT, "header is %s, not a JSON object",
-                    json_kind(st->root));
+                    gb_json_kind(st->root));
     if (hdr[0] != '{')
         return fail(err, st->name, GB_EFORMAT, "header must start with '{'");
 
@@ -337,15 +312,15 @@ static int parse_header(gb_st_t *st, const char *hdr, size_t hlen, gb_error_t *e
         if (t->offset < pos)
             return fail(err, st->name, GB_EFORMAT,
                         "data_offsets of tensors '%s' [%llu, %llu] and '%s' [%llu, %llu] overlap",
-                        shown(st->t[i - 1].name, a), (unsigned long long)st->t[i - 1].offset,
-                        (unsigned long long)pos, shown(t->name, b),
+                        gb_shown(st->t[i - 1].name, a, sizeof a), (unsigned long long)st->t[i - 1].offset,
+                        (unsigned long long)pos, gb_shown(t->name, b, sizeof b),
                         (unsigned long long)t->offset,
                         (unsigned long long)(t->offset + t->nbytes));
         if (t->offset > pos)
             return fail(err, st->name, GB_EFORMAT,
                         "data_offsets are not contiguous: bytes [%llu, %llu) before tensor '%s' "
                         "belong to no tensor",
-                        (unsigned long long)pos, (unsigned long long)t->offset, shown(t->name, a));
+                        (unsigned long long)pos, (unsigned long long)t->offset, gb_shown(t->name, a, sizeof a));
         pos = t->offset + t->nbytes;
     }
     if (pos != st->data_size)
@@ -535,7 +510,7 @@ int gb_st_read(const gb_st_t *st, size_t i, void *dst, size_t nbytes, gb_error_t
     char nb[96];
     if (nbytes != t->nbytes || (!dst && nbytes))
         return fail(err, st->name, GB_EINVAL, "tensor '%s' has %llu bytes, not %zu",
-                    shown(t->name, nb), (unsigned long long)t->nbytes, nbytes);
+                    gb_shown(t->name, nb, sizeof nb), (unsigned long long)t->nbytes, nbytes);
     if (!nbytes)
         return GB_OK;
     if (st->mem) {
@@ -545,7 +520,7 @@ int gb_st_read(const gb_st_t *st, size_t i, void *dst, size_t nbytes, gb_error_t
     long long got = pread_full(st->fd, dst, nbytes, st->data_start + t->offset);
     if (got < 0 || (uint64_t)got != nbytes)
         return fail(err, st->name, GB_EIO, "tensor '%s': cannot read its data: %s",
-                    shown(t->name, nb), got < 0 ? strerror(errno) : "file shrank while reading");
+                    gb_shown(t->name, nb, sizeof nb), got < 0 ? strerror(errno) : "file shrank while reading");
     return GB_OK;
 }
 
@@ -557,10 +532,10 @@ int gb_st_read_f32(const gb_st_t *st, size_t i, float *dst, size_t count, gb_err
     char nb[96];
     if (t->dtype != GB_ST_F32)
         return fail(err, st->name, GB_EUNSUPPORTED, "tensor '%s' is %s, not F32",
-                    shown(t->name, nb), gb_st_dtype_name(t->dtype));
+                    gb_shown(t->name, nb, sizeof nb), gb_st_dtype_name(t->dtype));
     if (count != t->count)
         return fail(err, st->name, GB_EINVAL, "tensor '%s' has %llu elements, not %zu",
-                    shown(t->name, nb), (unsigned long long)t->count, count);
+                    gb_shown(t->name, nb, sizeof nb), (unsigned long long)t->count, count);
     int rc = gb_st_read(st, i, dst, count * sizeof(float), err);
     if (rc || host_is_le())
         return rc;

@@ -10,6 +10,9 @@
 /** `gbac bench nn ...`; argv[0] == "nn". Returns an exit status. [main] */
 int gb_bench_nn(int argc, char **argv);
 
+/** `gbac bench engine ...`; argv[0] == "engine". Returns an exit status. [main] */
+int gb_bench_engine(int argc, char **argv);
+
 /** Monotonic clock in nanoseconds. [any] */
 double gb_bench_now_ns(void);
 

@@ -12,10 +12,23 @@
 #define GB_EXIT_FAIL 1
 #define GB_EXIT_USAGE 2
 
-/** `gbac bench nn [--json] [--samples N]` — neural kernel benchmarks. [main] */
+/** `gbac bench nn [--json] [--runs N]` — neural kernel benchmarks. [main] */
 int gb_cmd_bench(int argc, char **argv);
 
 /** `gbac model info FILE` — model card and layer table of a model file. [main] */
 int gb_cmd_model(int argc, char **argv);
+
+/** `gbac preset check|list [--plugin-dir DIR]...` — validate presets, list units. [main] */
+int gb_cmd_preset(int argc, char **argv);
+
+/** `gbac render --preset P --midi IN.mid -o OUT.wav|OUT.flac [...]` — offline render. [main] */
+int gb_cmd_render(int argc, char **argv);
+
+/** `gbac demo [-o OUT.wav] [--preset P]` — render the bundled demo piece. [main] */
+int gb_cmd_demo(int argc, char **argv);
+
+/** `gbac analyze NOTE [-o OUT.json] [--hop-ms N] [--channel N|mix]` — one recorded note → its
+ *  timbre frames as JSON. [main] */
+int gb_cmd_analyze(int argc, char **argv);
 
 #endif

@@ -13,8 +13,12 @@ typedef struct command {
 } command_t;
 
 static const command_t commands[] = {
-    {"bench", gb_cmd_bench, "measure kernels: `bench nn` (neural runtime)"},
+    {"bench", gb_cmd_bench, "benchmarks: `bench nn` (neural runtime), `bench engine`"},
     {"model", gb_cmd_model, "inspect model files: `model info FILE`"},
+    {"analyze", gb_cmd_analyze, "analyse a recorded note into timbre frames: `analyze NOTE.wav`"},
+    {"preset", gb_cmd_preset, "check presets, list units: `preset check FILE...`, `preset list`"},
+    {"render", gb_cmd_render, "render a MIDI file (and an OSC score) offline to WAV/FLAC"},
+    {"demo", gb_cmd_demo, "render the bundled demo piece to gbac-demo.wav"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,90 @@
+/* gb_engine.h — the engine: a rack of units built from a preset, processed in blocks with
+ * sample-accurate events. Live (JACK) and offline rendering drive the same engine.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Per block, gb_engine_process():
+ *   1. maps incoming MIDI CCs through the preset's CC map to parameter events;
+ *   2. runs the note sources (events in → generated events out), split at event offsets;
+ *   3. merges the performer's and the generated events and runs the instrument, the block
+ *      split at every event offset so each event takes effect on its exact frame;
+ *   4. runs the effects in order (parameter events split them too), then the master gain.
+ * Nothing here allocates, locks or does I/O after gb_engine_new().
+ */
+#ifndef GB_ENGINE_H
+#define GB_ENGINE_H
+
+#include <stdint.h>
+
+#include "gb_common.h"
+#include "gb_preset.h"
+#include "gbac_plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GB_ENGINE_MAX_EVENTS 1024    /* events per block in, and generated per block */
+#define GB_ENGINE_MAX_BLOCK 8192
+
+typedef struct gb_engine_config {
+    uint32_t struct_size; /* sizeof(gb_engine_config_t) */
+    double sample_rate;   /* 8000..384000 */
+    uint32_t max_block;   /* largest block gb_engine_process() will be given */
+    uint32_t seed;        /* for anything random (noise phases, voice noise offsets) */
+} gb_engine_config_t;
+
+/** Defaults: 48000 Hz, 1024 frames, seed 1. [any] */
+gb_engine_config_t gb_engine_config_default(void);
+
+typedef struct gb_engine gb_engine_t;
+
+/** Instantiate, configure (parameters, state) and activate every unit of the preset. [main] */
+gb_engine_t *gb_engine_new(const gb_preset_t *preset, const gb_engine_config_t *cfg,
+                           gb_error_t *err);
+
+/** Deactivate and destroy the units. NULL-safe. [main] */
+void gb_engine_free(gb_engine_t *e);
+
+/** Process `frames` (≤ max_block) frames. events: sorted by time (offsets < frames); types
+ *  note on/off, CC, pitch bend, pressure, all-off, and GBP_EV_PARAM whose id is a handle
+ *  from gb_engine_param_find(). Writes (not adds) out_l and out_r. [audio] */
+void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_events,
+                       float *out_l, float *out_r, uint32_t frames) GB_RT;
+
+/** Events the note sources generated during the last gb_engine_process() (times relative
+ *  to that block), for MIDI out and recording. [audio] */
+const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT;
+
+/** Handle of parameter "slot/name" (e.g. "synth/attack_ms", "master/gain_db"), or a
+ *  negative error. [main] */
+int32_t gb_engine_param_find(const gb_engine_t *e, const char *path);
+
+/** Describe a handle: slot name, parameter info. [main] */
+int gb_engine_param_info(const gb_engine_t *e, int32_t handle, const char **slot,
+                         const gbp_param_info_t **info);
+
+/** Number of parameters (all units + master), and the handle of the i-th. [main] */
+int gb_engine_param_count(const gb_engine_t *e);
+int32_t gb_engine_param_handle(const gb_engine_t *e, int i);
+
+/** Current value of a parameter (as last applied on the audio thread). [any] */
+float gb_engine_param_get(const gb_engine_t *e, int32_t handle);
+
+/** Set the internal tempo (used when no transport rolls). [audio] */
+void gb_engine_set_tempo(gb_engine_t *e, double bpm) GB_RT;
+
+/** The transport the units see (tempo, beat, frame). [any] */
+const gbp_transport_t *gb_engine_transport(const gb_engine_t *e);
+
+/** Silence every unit (notes, tails) and rewind the transport to frame 0. [audio] */
+void gb_engine_reset(gb_engine_t *e) GB_RT;
+
+/** Number of voices of the instrument that are sounding now (for meters and tests);
+ *  instruments report it through their "voices" read-only parameter if they have one,
+ *  else -1. [any] */
+int gb_engine_active_voices(const gb_engine_t *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

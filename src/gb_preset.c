@@ -1,0 +1,1084 @@
+/* gb_preset.c — preset files: strict JSON (jansson) → gb_preset_t, and back.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The loader only parses and validates against the unit descriptors: it calls no unit code.
+ * A unit's "state" object is kept as compact JSON text for the unit's load_state() to judge
+ * when the engine instantiates it.
+ *
+ * Every message starts with the origin (the file), then either line:column (JSON syntax) or
+ * the key path of the offending value ("rack.effects[1].params.feedback"), so the user can
+ * go straight to it. Strings from the file are cleaned of control characters before they
+ * reach a message.
+ */
+#include "gb_preset.h"
+#include "gb_json_util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define GB_PRESET_FORMAT "gbac-preset/1"
+#define GB_PRESET_MAX_FILE (16u << 20)
+#define GB_PRESET_RESERVED_SLOT "master" /* the engine's master section */
+#define GB_PATH_MAX 192                  /* key paths in messages */
+
+/* ---------------------------------------------------------------- messages */
+
+typedef struct pctx {
+    const char *origin;
+    const gb_unit_registry_t *reg;
+    gb_error_t *err;
+} pctx_t;
+
+static int perr(const pctx_t *c, const char *path, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int perr(const pctx_t *c, const char *path, int code, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (path && path[0])
+        return gb_error_set(c->err, code, "%s: %s: %s", c->origin, path, msg);
+    return gb_error_set(c->err, code, "%s: %s", c->origin, msg);
+}
+
+/* A string from the file, safe and short enough for a message. */
+static const char *clean(const char *s, char *buf, size_t size)
+{
+    size_t o = 0, max = size - 4;
+    for (; *s && o < max; s++)
+        buf[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+    if (*s) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static void path_key(char *out, const char *base, const char *key)
+{
+    char k[64];
+    clean(key, k, sizeof k);
+    snprintf(out, GB_PATH_MAX, "%s%s%s", base, base[0] ? "." : "", k);
+}
+
+static void path_index(char *out, const char *base, size_t i)
+{
+    snprintf(out, GB_PATH_MAX, "%s[%zu]", base, i);
+}
+
+
+static const char *kind_noun(gbp_kind_t k, int article)
+{
+    switch (k) {
+    case GBP_KIND_NOTE_SOURCE: return article ? "a note source" : "note sources";
+    case GBP_KIND_INSTRUMENT: return article ? "an instrument" : "instruments";
+    case GBP_KIND_EFFECT: return article ? "an effect" : "effects";
+    default: return article ? "an unknown kind of unit" : "units";
+    }
+}
+
+/* Append s to a comma-separated list in buf, ending in "..." once it is full. */
+static void list_add(char *buf, size_t size, const char *s)
+{
+    size_t n = strlen(buf);
+    if (n >= 3 && strcmp(buf + n - 3, "...") == 0)
+        return;
+    const char *sep = n ? ", " : "";
+    if (n + strlen(sep) + strlen(s) + 4 >= size) {
+        snprintf(buf + n, size - n, "%s...", sep);
+        return;
+    }
+    snprintf(buf + n, size - n, "%s%s", sep, s);
+}
+
+static void list_params(const gbp_descriptor_t *d, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < d->n_params; i++)
+        if (!(d->params[i].flags & GBP_PARAM_READONLY))
+            list_add(buf, size, d->params[i].name);
+    if (!buf[0])
+        snprintf(buf, size, "(none)");
+}
+
+/* ---------------------------------------------------------------- value helpers */
+
+static int check_keys(const pctx_t *c, json_t *obj, const char *path, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= strcmp(key, *a) == 0;
+        if (!ok) {
+            char list[200] = "", kp[GB_PATH_MAX];
+            for (const char *const *a = allowed; *a; a++)
+                list_add(list, sizeof list, *a);
+            path_key(kp, path, key);
+            return perr(c, kp, GB_EFORMAT, "unknown key (allowed here: %s)", list);
+        }
+    }
+    return GB_OK;
+}
+
+static int get_whole(const pctx_t *c, const json_t *v, const char *path, long lo, long hi,
+                     long *out)
+{
+    if (!json_is_number(v))
+        return perr(c, path, GB_EFORMAT, "expected a whole number %ld..%ld, got %s", lo, hi,
+                    gb_json_kind(v));
+    double x = json_number_value(v);
+    if (x != floor(x))
+        return perr(c, path, GB_EINVAL, "%g is not a whole number", x);
+    if (x < (double)lo || x > (double)hi)
+        return perr(c, path, GB_ERANGE, "%g is out of range %ld..%ld", x, lo, hi);
+    *out = (long)x;
+    return GB_OK;
+}
+
+/* A value for parameter pi: a number inside its range (compared as the float the unit gets),
+ * whole if the parameter is stepped. */
+static int get_param_value(const pctx_t *c, const json_t *v, const char *path,
+                           const gbp_param_info_t *pi, float *out)
+{
+    const char *unit = pi->unit && pi->unit[0] ? pi->unit : "";
+    if (!json_is_number(v))
+        return perr(c, path, GB_EFORMAT, "expected a number %g..%g%s%s, got %s",
+                    (double)pi->min, (double)pi->max, unit[0] ? " " : "", unit, gb_json_kind(v));
+    double x = json_number_value(v);
+    float f = (float)x;
+    if (!(f >= pi->min && f <= pi->max))
+        return perr(c, path, GB_ERANGE, "%g is out of range %g..%g%s%s", x, (double)pi->min,
+                    (double)pi->max, unit[0] ? " " : "", unit);
+    if ((pi->flags & GBP_PARAM_STEPPED) && x != floor(x))
+        return perr(c, path, GB_EINVAL, "%g is not a whole number (the parameter is stepped)", x);
+    *out = f == 0.0f ? 0.0f : f; /* no -0 */
+    return GB_OK;
+}
+
+/* Parameter by name, or by its id written as a decimal number ("3"): ids are the stable
+ * handle of the ABI, so a preset still loads after a plugin renamed a parameter. */
+static const gbp_param_info_t *param_lookup(const gbp_descriptor_t *d, const char *key)
+{
+    const gbp_param_info_t *pi = gb_unit_param_by_name(d, key);
+    if (pi)
+        return pi;
+    size_t n = strlen(key);
+    if (n == 0 || n > 10 || strspn(key, "0123456789") != n)
+        return NULL;
+    unsigned long id = strtoul(key, NULL, 10);
+    return id <= UINT32_MAX ? gb_unit_param_by_id(d, (uint32_t)id) : NULL;
+}
+
+/* ---------------------------------------------------------------- compact / pretty writer */
+
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+    int oom;
+} sbuf_t;
+
+static void sb_putn(sbuf_t *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_puts(sbuf_t *b, const char *s)
+{
+    sb_putn(b, s, strlen(s));
+}
+
+static void sb_indent(sbuf_t *b, int indent)
+{
+    static const char spaces[] = "                                ";
+    sb_putn(b, "\n", 1);
+    for (; indent > 0; indent -= 32)
+        sb_putn(b, spaces, (size_t)(indent < 32 ? indent : 32));
+}
+
+static void write_string(sbuf_t *b, const char *s)
+{
+    sb_putn(b, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        char esc[8];
+        if (ch == '"' || ch == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            sb_putn(b, esc, 2);
+        } else if (ch == '\n') {
+            sb_puts(b, "\\n");
+        } else if (ch == '\t') {
+            sb_puts(b, "\\t");
+        } else if (ch == '\r') {
+            sb_puts(b, "\\r");
+        } else if (ch < 0x20 || ch == 0x7f) {
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            sb_puts(b, esc);
+        } else {
+            sb_putn(b, p, 1);
+        }
+    }
+    sb_putn(b, "\"", 1);
+}
+
+/* The shortest text that reads back as exactly v, always with a '.' or an exponent so a
+ * real stays a real for units that tell integers from reals. */
+static void write_real(sbuf_t *b, double v)
+{
+    char buf[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (!strpbrk(buf, ".eEni"))
+        strcat(buf, ".0");
+    sb_puts(b, buf);
+}
+
+static int is_scalar(const json_t *v)
+{
+    return !json_is_object(v) && !json_is_array(v);
+}
+
+/* Pretty: objects one key per line, arrays of scalars on one line (timbre frames stay
+ * readable). Compact: no whitespace at all. */
+static void write_value(sbuf_t *b, const json_t *v, int indent, int pretty)
+{
+    char num[32];
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        if (json_object_size(v) == 0) {
+            sb_puts(b, "{}");
+            break;
+        }
+        sb_puts(b, "{");
+        const char *key;
+        json_t *val;
+        int first = 1;
+        json_object_foreach((json_t *)v, key, val) {
+            if (!first)
+                sb_puts(b, ",");
+            if (pretty)
+                sb_indent(b, indent + 2);
+            write_string(b, key);
+            sb_puts(b, pretty ? ": " : ":");
+            write_value(b, val, indent + 2, pretty);
+            first = 0;
+        }
+        if (pretty)
+            sb_indent(b, indent);
+        sb_puts(b, "}");
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t n = json_array_size(v);
+        if (n == 0) {
+            sb_puts(b, "[]");
+            break;
+        }
+        int inline_ok = 1;
+        for (size_t i = 0; i < n; i++)
+            inline_ok &= is_scalar(json_array_get(v, i));
+        sb_puts(b, "[");
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                sb_puts(b, pretty && inline_ok ? ", " : ",");
+            if (pretty && !inline_ok)
+                sb_indent(b, indent + 2);
+            write_value(b, json_array_get(v, i), indent + 2, pretty);
+        }
+        if (pretty && !inline_ok)
+            sb_indent(b, indent);
+        sb_puts(b, "]");
+        break;
+    }
+    case JSON_STRING: write_string(b, json_string_value(v)); break;
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        sb_puts(b, num);
+        break;
+    case JSON_REAL: write_real(b, json_real_value(v)); break;
+    case JSON_TRUE: sb_puts(b, "true"); break;
+    case JSON_FALSE: sb_puts(b, "false"); break;
+    default: sb_puts(b, "null"); break;
+    }
+}
+
+/* ---------------------------------------------------------------- units */
+
+/* Slot names are path components ("delay/feedback", OSC): a letter, then letters, digits,
+ * '_' or '-'. */
+static int slot_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= GB_SLOT_NAME_MAX)
+        return 0;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return 0;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+static int parse_params(const pctx_t *c, json_t *obj, const char *path, gb_preset_unit_t *u)
+{
+    const gbp_descriptor_t *d = u->desc;
+    if (!json_is_object(obj))
+        return perr(c, path, GB_EFORMAT, "expected an object {\"name\": value, ...}, got %s",
+                    gb_json_kind(obj));
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        char kp[GB_PATH_MAX], k[64];
+        path_key(kp, path, key);
+        const gbp_param_info_t *pi = param_lookup(d, key);
+        if (!pi) {
+            char list[240];
+            list_params(d, list, sizeof list);
+            return perr(c, kp, GB_EINVAL, "%s has no parameter '%s'; its parameters: %s", d->id,
+                        clean(key, k, sizeof k), list);
+        }
+        if (pi->flags & GBP_PARAM_READONLY)
+            return perr(c, kp, GB_EINVAL, "'%s' of %s is read-only (a value the unit reports)",
+                        pi->name, d->id);
+        for (int i = 0; i < u->n_params; i++)
+            if (u->params[i].id == pi->id)
+                return perr(c, kp, GB_EINVAL, "parameter '%s' (id %u) is given twice", pi->name,
+                            pi->id);
+        if (u->n_params == GB_PRESET_MAX_PARAMS)
+            return perr(c, kp, GB_ERANGE, "more than %d parameters in one unit",
+                        GB_PRESET_MAX_PARAMS);
+        float f;
+        int rc = get_param_value(c, v, kp, pi, &f);
+        if (rc < 0)
+            return rc;
+        u->params[u->n_params].id = pi->id;
+        u->params[u->n_params].value = f;
+        u->n_params++;
+    }
+    return GB_OK;
+}
+
+static int parse_unit(const pctx_t *c, json_t *obj, const char *path, gbp_kind_t kind,
+                      gb_preset_unit_t *u)
+{
+    static const char *const keys[] = {"unit", "name", "params", "state", NULL};
+    char kp[GB_PATH_MAX], s[80];
+    if (!json_is_object(obj))
+        return perr(c, path, GB_EFORMAT,
+                    "expected a unit object {\"unit\": \"gbac....\", ...}, got %s", gb_json_kind(obj));
+    int rc = check_keys(c, obj, path, keys);
+    if (rc < 0)
+        return rc;
+
+    json_t *jid = json_object_get(obj, "unit");
+    if (!jid)
+        return perr(c, path, GB_EFORMAT, "missing key \"unit\" (the unit's id)");
+    path_key(kp, path, "unit");
+    if (!json_is_string(jid))
+        return perr(c, kp, GB_EFORMAT, "expected a unit id string, got %s", gb_json_kind(jid));
+    const char *id = json_string_value(jid);
+    const gbp_descriptor_t *d = gb_unit_registry_find(c->reg, id);
+    if (!d) {
+        char list[300] = "";
+        for (int i = 0; i < gb_unit_registry_count(c->reg); i++) {
+            const gbp_descriptor_t *o = gb_unit_registry_get(c->reg, i);
+            if (o->kind == kind)
+                list_add(list, sizeof list, o->id);
+        }
+        return perr(c, kp, GB_EINVAL, "unknown unit '%s'; known %s: %s", clean(id, s, sizeof s),
+                    kind_noun(kind, 0), list[0] ? list : "(none)");
+    }
+    if (d->kind != kind)
+        return perr(c, kp, GB_EINVAL, "%s is %s, not %s", d->id, kind_noun(d->kind, 1),
+                    kind_noun(kind, 1));
+    u->desc = d;
+
+    json_t *jname = json_object_get(obj, "name");
+    path_key(kp, path, "name");
+    if (jname) {
+        if (!json_is_string(jname))
+            return perr(c, kp, GB_EFORMAT, "expected a slot name string, got %s", gb_json_kind(jname));
+        const char *name = json_string_value(jname);
+        if (!slot_name_ok(name))
+            return perr(c, kp, GB_EINVAL,
+                        "slot name '%s' must be a letter, then letters, digits, '_' or '-' "
+                        "(at most %d characters)",
+                        clean(name, s, sizeof s), GB_SLOT_NAME_MAX - 1);
+        snprintf(u->slot, sizeof u->slot, "%s", name);
+    } else {
+        /* The last component of the id: "gbac.delay" → "delay". */
+        const char *dot = strrchr(d->id, '.');
+        const char *name = dot ? dot + 1 : d->id;
+        if (!slot_name_ok(name))
+            return perr(c, path, GB_EINVAL,
+                        "cannot make a slot name from the id %s: give the unit a \"name\"",
+                        d->id);
+        snprintf(u->slot, sizeof u->slot, "%s", name);
+    }
+    if (strcmp(u->slot, GB_PRESET_RESERVED_SLOT) == 0)
+        return perr(c, jname ? kp : path, GB_EINVAL,
+                    "the slot name '%s' is reserved for the engine's master section",
+                    GB_PRESET_RESERVED_SLOT);
+
+    json_t *jparams = json_object_get(obj, "params");
+    if (jparams) {
+        path_key(kp, path, "params");
+        if ((rc = parse_params(c, jparams, kp, u)) < 0)
+            return rc;
+    }
+
+    json_t *jstate = json_object_get(obj, "state");
+    if (jstate) {
+        path_key(kp, path, "state");
+        if (!json_is_object(jstate))
+            return perr(c, kp, GB_EFORMAT, "expected an object, got %s", gb_json_kind(jstate));
+        if (!d->load_state)
+            return perr(c, kp, GB_EINVAL, "%s keeps no state (it has no load_state)", d->id);
+        sbuf_t b = {0};
+        write_value(&b, jstate, 0, 0);
+        if (b.oom) {
+            free(b.s);
+            return perr(c, kp, GB_ENOMEM, "out of memory");
+        }
+        u->state_json = b.s;
+    }
+    return GB_OK;
+}
+
+static int parse_unit_array(const pctx_t *c, json_t *arr, const char *path, gbp_kind_t kind,
+                            int max, gb_preset_unit_t *units, int *n)
+{
+    if (!json_is_array(arr))
+        return perr(c, path, GB_EFORMAT, "expected an array of units, got %s", gb_json_kind(arr));
+    if (json_array_size(arr) > (size_t)max)
+        return perr(c, path, GB_ERANGE, "%zu %s; at most %d", json_array_size(arr),
+                    kind_noun(kind, 0), max);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        char ip[GB_PATH_MAX];
+        path_index(ip, path, i);
+        int rc = parse_unit(c, json_array_get(arr, i), ip, kind, &units[i]);
+        *n = (int)i + 1; /* so gb_preset_free() releases what this unit holds */
+        if (rc < 0)
+            return rc;
+    }
+    return GB_OK;
+}
+
+/* ---------------------------------------------------------------- rack, slots, midi_map */
+
+typedef struct slotref {
+    gb_preset_unit_t *unit;
+    char path[GB_PATH_MAX];
+} slotref_t;
+
+#define GB_PRESET_MAX_UNITS (GB_PRESET_MAX_SOURCES + 1 + GB_PRESET_MAX_EFFECTS)
+
+static int collect_slots(gb_preset_t *p, slotref_t *refs)
+{
+    int n = 0;
+    for (int i = 0; i < p->n_sources; i++) {
+        refs[n].unit = &p->sources[i];
+        snprintf(refs[n++].path, GB_PATH_MAX, "rack.note_sources[%d]", i);
+    }
+    refs[n].unit = &p->instrument;
+    snprintf(refs[n++].path, GB_PATH_MAX, "rack.instrument");
+    for (int i = 0; i < p->n_effects; i++) {
+        refs[n].unit = &p->effects[i];
+        snprintf(refs[n++].path, GB_PATH_MAX, "rack.effects[%d]", i);
+    }
+    return n;
+}
+
+static int parse_rack(const pctx_t *c, json_t *rack, gb_preset_t *p)
+{
+    static const char *const keys[] = {"note_sources", "instrument", "effects", NULL};
+    if (!json_is_object(rack))
+        return perr(c, "rack", GB_EFORMAT, "expected an object, got %s", gb_json_kind(rack));
+    int rc = check_keys(c, rack, "rack", keys);
+    if (rc < 0)
+        return rc;
+    json_t *v = json_object_get(rack, "note_sources");
+    if (v && (rc = parse_unit_array(c, v, "rack.note_sources", GBP_KIND_NOTE_SOURCE,
+                                    GB_PRESET_MAX_SOURCES, p->sources, &p->n_sources)) < 0)
+        return rc;
+    v = json_object_get(rack, "instrument");
+    if (!v)
+        return perr(c, "rack", GB_EFORMAT,
+                    "missing key \"instrument\" (e.g. {\"unit\": \"gbac.harmonic-synth\"})");
+    if ((rc = parse_unit(c, v, "rack.instrument", GBP_KIND_INSTRUMENT, &p->instrument)) < 0)
+        return rc;
+    v = json_object_get(rack, "effects");
+    if (v && (rc = parse_unit_array(c, v, "rack.effects", GBP_KIND_EFFECT, GB_PRESET_MAX_EFFECTS,
+                                    p->effects, &p->n_effects)) < 0)
+        return rc;
+
+    slotref_t refs[GB_PRESET_MAX_UNITS];
+    int n = collect_slots(p, refs);
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(refs[i].unit->slot, refs[j].unit->slot) == 0)
+                return perr(c, refs[i].path, GB_EINVAL,
+                            "duplicate slot name '%s' (also %s); give each unit its own \"name\"",
+                            refs[i].unit->slot, refs[j].path);
+    return GB_OK;
+}
+
+static int parse_ccmap_entry(const pctx_t *c, json_t *e, const char *path, gb_preset_t *p,
+                             gb_preset_ccmap_t *m)
+{
+    static const char *const keys[] = {"cc", "channel", "param", "min", "max", NULL};
+    char kp[GB_PATH_MAX], s[80];
+    if (!json_is_object(e))
+        return perr(c, path, GB_EFORMAT,
+                    "expected an object {\"cc\": 1, \"param\": \"slot/name\"}, got %s", gb_json_kind(e));
+    int rc = check_keys(c, e, path, keys);
+    if (rc < 0)
+        return rc;
+    long x;
+    json_t *v = json_object_get(e, "cc");
+    if (!v)
+        return perr(c, path, GB_EFORMAT, "missing key \"cc\" (controller number 0..127)");
+    path_key(kp, path, "cc");
+    if ((rc = get_whole(c, v, kp, 0, 127, &x)) < 0)
+        return rc;
+    m->cc = (uint8_t)x;
+    m->channel = 255;
+    if ((v = json_object_get(e, "channel"))) {
+        path_key(kp, path, "channel");
+        if ((rc = get_whole(c, v, kp, 1, 16, &x)) < 0)
+            return rc;
+        m->channel = (uint8_t)(x - 1);
+    }
+
+    v = json_object_get(e, "param");
+    if (!v)
+        return perr(c, path, GB_EFORMAT, "missing key \"param\" (\"slot/name\")");
+    path_key(kp, path, "param");
+    if (!json_is_string(v))
+        return perr(c, kp, GB_EFORMAT, "expected a \"slot/name\" string, got %s", gb_json_kind(v));
+    const char *ref = json_string_value(v);
+    const char *slash = strchr(ref, '/');
+    if (!slash || slash == ref || !slash[1])
+        return perr(c, kp, GB_EFORMAT, "'%s' is not \"slot/name\" (e.g. \"synth/brightness\")",
+                    clean(ref, s, sizeof s));
+    slotref_t refs[GB_PRESET_MAX_UNITS];
+    int n = collect_slots(p, refs);
+    const gb_preset_unit_t *u = NULL;
+    size_t slot_len = (size_t)(slash - ref);
+    char slots[200] = "";
+    for (int i = 0; i < n; i++) {
+        list_add(slots, sizeof slots, refs[i].unit->slot);
+        if (strlen(refs[i].unit->slot) == slot_len &&
+            strncmp(refs[i].unit->slot, ref, slot_len) == 0)
+            u = refs[i].unit;
+    }
+    if (!u) {
+        char slot[sizeof s];
+        size_t k = slot_len < sizeof slot ? slot_len : sizeof slot - 1;
+        memcpy(slot, ref, k);
+        slot[k] = '\0';
+        return perr(c, kp, GB_EINVAL, "no slot '%s' in the rack (slots: %s)",
+                    clean(slot, s, sizeof s), slots);
+    }
+    const gbp_param_info_t *pi = param_lookup(u->desc, slash + 1);
+    if (!pi) {
+        char list[240];
+        list_params(u->desc, list, sizeof list);
+        return perr(c, kp, GB_EINVAL, "%s (slot '%s') has no parameter '%s'; its parameters: %s",
+                    u->desc->id, u->slot, clean(slash + 1, s, sizeof s), list);
+    }
+    if (pi->flags & GBP_PARAM_READONLY)
+        return perr(c, kp, GB_EINVAL, "'%s' of %s is read-only (a value the unit reports)",
+                    pi->name, u->desc->id);
+    snprintf(m->slot, sizeof m->slot, "%s", u->slot);
+    m->param = pi->id;
+    m->min = pi->min;
+    m->max = pi->max;
+    if ((v = json_object_get(e, "min"))) {
+        path_key(kp, path, "min");
+        if ((rc = get_param_value(c, v, kp, pi, &m->min)) < 0)
+            return rc;
+    }
+    if ((v = json_object_get(e, "max"))) {
+        path_key(kp, path, "max");
+        if ((rc = get_param_value(c, v, kp, pi, &m->max)) < 0)
+            return rc;
+    }
+    return GB_OK;
+}
+
+static int parse_ccmap(const pctx_t *c, json_t *arr, gb_preset_t *p)
+{
+    if (!json_is_array(arr))
+        return perr(c, "midi_map", GB_EFORMAT, "expected an array, got %s", gb_json_kind(arr));
+    if (json_array_size(arr) > GB_PRESET_MAX_CCMAP)
+        return perr(c, "midi_map", GB_ERANGE, "%zu mappings; at most %d", json_array_size(arr),
+                    GB_PRESET_MAX_CCMAP);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        char ip[GB_PATH_MAX];
+        path_index(ip, "midi_map", i);
+        int rc = parse_ccmap_entry(c, json_array_get(arr, i), ip, p, &p->ccmap[i]);
+        if (rc < 0)
+            return rc;
+        p->n_ccmap = (int)i + 1;
+    }
+    return GB_OK;
+}
+
+/* ---------------------------------------------------------------- top level */
+
+static int parse_meter(const pctx_t *c, const json_t *v, gb_preset_t *p)
+{
+    char s[80];
+    if (!json_is_string(v))
+        return perr(c, "meter", GB_EFORMAT, "expected a string like \"4/4\", got %s", gb_json_kind(v));
+    const char *m = json_string_value(v);
+    size_t a = strspn(m, "0123456789");
+    size_t b = m[a] == '/' ? strspn(m + a + 1, "0123456789") : 0;
+    if (a == 0 || a > 2 || b == 0 || b > 2 || m[a + 1 + b] != '\0')
+        return perr(c, "meter", GB_EFORMAT, "'%s' is not a meter like \"4/4\" or \"6/8\"",
+                    clean(m, s, sizeof s));
+    int num = atoi(m), den = atoi(m + a + 1);
+    if (num < 1 || num > 32)
+        return perr(c, "meter", GB_ERANGE, "%d beats per bar is out of range 1..32", num);
+    if (den != 1 && den != 2 && den != 4 && den != 8 && den != 16)
+        return perr(c, "meter", GB_ERANGE, "beat unit %d is not one of 1, 2, 4, 8, 16", den);
+    p->beats_per_bar = num;
+    p->beat_unit = den;
+    return GB_OK;
+}
+
+/* The default name: the origin's file name without folder and ".json". */
+static void default_name(const char *origin, char *out, size_t size)
+{
+    const char *base = strrchr(origin, '/');
+    base = base ? base + 1 : origin;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+        n -= 5;
+    if (n >= size)
+        n = size - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = ((unsigned char)base[i] < 0x20 || base[i] == 0x7f) ? '?' : base[i];
+    out[n] = '\0';
+}
+
+static int parse_root(const pctx_t *c, json_t *root, gb_preset_t *p)
+{
+    static const char *const keys[] = {"format", "name",  "description", "tempo", "meter",
+                                       "polyphony", "rack", "midi_map", NULL};
+    char s[80];
+    if (!json_is_object(root))
+        return perr(c, NULL, GB_EFORMAT, "a preset is a JSON object {...}, not %s", gb_json_kind(root));
+    int rc = check_keys(c, root, "", keys);
+    if (rc < 0)
+        return rc;
+    json_t *v;
+    if ((v = json_object_get(root, "format"))) {
+        if (!json_is_string(v))
+            return perr(c, "format", GB_EFORMAT, "expected \"" GB_PRESET_FORMAT "\", got %s",
+                        gb_json_kind(v));
+        if (strcmp(json_string_value(v), GB_PRESET_FORMAT) != 0)
+            return perr(c, "format", GB_EUNSUPPORTED,
+                        "'%s' is not a format this gbac reads (it reads \"" GB_PRESET_FORMAT
+                        "\")",
+                        clean(json_string_value(v), s, sizeof s));
+    }
+    if ((v = json_object_get(root, "name"))) {
+        if (!json_is_string(v))
+            return perr(c, "name", GB_EFORMAT, "expected a string, got %s", gb_json_kind(v));
+        const char *name = json_string_value(v);
+        size_t n = strlen(name);
+        if (n == 0 || n >= sizeof p->name)
+            return perr(c, "name", GB_ERANGE, "must be 1..%zu bytes long, not %zu",
+                        sizeof p->name - 1, n);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+                return perr(c, "name", GB_EINVAL, "control characters are not allowed");
+        memcpy(p->name, name, n + 1);
+    } else {
+        default_name(c->origin, p->name, sizeof p->name);
+    }
+    if ((v = json_object_get(root, "description"))) {
+        if (!json_is_string(v))
+            return perr(c, "description", GB_EFORMAT, "expected a string, got %s", gb_json_kind(v));
+        if (!(p->description = strdup(json_string_value(v))))
+            return perr(c, "description", GB_ENOMEM, "out of memory");
+    }
+    p->tempo_bpm = 120.0;
+    if ((v = json_object_get(root, "tempo"))) {
+        if (!json_is_number(v))
+            return perr(c, "tempo", GB_EFORMAT, "expected a number of beats per minute 20..300, "
+                        "got %s", gb_json_kind(v));
+        double t = json_number_value(v);
+        if (!(t >= 20.0 && t <= 300.0))
+            return perr(c, "tempo", GB_ERANGE, "%g is out of range 20..300 bpm", t);
+        p->tempo_bpm = t;
+    }
+    p->beats_per_bar = 4;
+    p->beat_unit = 4;
+    if ((v = json_object_get(root, "meter")) && (rc = parse_meter(c, v, p)) < 0)
+        return rc;
+    p->polyphony = 16;
+    if ((v = json_object_get(root, "polyphony"))) {
+        long x;
+        if ((rc = get_whole(c, v, "polyphony", 1, 64, &x)) < 0)
+            return rc;
+        p->polyphony = (int)x;
+    }
+    if (!(v = json_object_get(root, "rack")))
+        return perr(c, NULL, GB_EFORMAT,
+                    "missing key \"rack\" (note_sources → instrument → effects)");
+    if ((rc = parse_rack(c, v, p)) < 0)
+        return rc;
+    if ((v = json_object_get(root, "midi_map")) && (rc = parse_ccmap(c, v, p)) < 0)
+        return rc;
+    return GB_OK;
+}
+
+gb_preset_t *gb_preset_parse(const char *json, size_t len, const char *origin,
+                             const gb_unit_registry_t *reg, gb_error_t *err)
+{
+    pctx_t c = {origin ? origin : "preset", reg, err};
+    if (!json || !reg) {
+        perr(&c, NULL, GB_EINVAL, "no text or no unit registry");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        char text[JSON_ERROR_TEXT_LENGTH + 8];
+        gb_error_set(err, GB_EFORMAT, "%s:%d:%d: %s", c.origin, je.line > 0 ? je.line : 1,
+                     je.column > 0 ? je.column : 1, clean(je.text, text, sizeof text));
+        return NULL;
+    }
+    gb_preset_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        json_decref(root);
+        perr(&c, NULL, GB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    int rc = parse_root(&c, root, p);
+    json_decref(root);
+    if (rc < 0) {
+        gb_preset_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+gb_preset_t *gb_preset_load(const char *path, const gb_unit_registry_t *reg, gb_error_t *err)
+{
+    if (!path) {
+        gb_error_set(err, GB_EINVAL, "preset: no file given");
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        gb_error_set(err, GB_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    int failed = !buf;
+    while (!failed) {
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+        if (len > GB_PRESET_MAX_FILE) {
+            fclose(f);
+            free(buf);
+            gb_error_set(err, GB_ERANGE, "%s: larger than %u MiB; not a preset?", path,
+                         GB_PRESET_MAX_FILE >> 20);
+            return NULL;
+        }
+        if (len == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                failed = 1;
+            else
+                buf = nb;
+        }
+    }
+    int read_error = ferror(f);
+    fclose(f);
+    if (failed || read_error) {
+        free(buf);
+        gb_error_set(err, failed ? GB_ENOMEM : GB_EIO, "%s: cannot read: %s", path,
+                     failed ? "out of memory" : strerror(errno));
+        return NULL;
+    }
+    gb_preset_t *p = gb_preset_parse(buf, len, path, reg, err);
+    free(buf);
+    if (p && !(p->path = strdup(path))) {
+        gb_preset_free(p);
+        gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    return p;
+}
+
+static void free_unit(gb_preset_unit_t *u)
+{
+    free(u->state_json);
+    u->state_json = NULL;
+}
+
+void gb_preset_free(gb_preset_t *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->n_sources; i++)
+        free_unit(&p->sources[i]);
+    free_unit(&p->instrument);
+    for (int i = 0; i < p->n_effects; i++)
+        free_unit(&p->effects[i]);
+    free(p->description);
+    free(p->path);
+    free(p);
+}
+
+/* ---------------------------------------------------------------- saving */
+
+/* A float as the JSON number that reads back as the same float: the shortest decimal
+ * (0.95, not 0.949999988), an integer when it is whole. */
+static json_t *json_from_float(float v)
+{
+    if (v == floorf(v) && fabsf(v) < 1e15f)
+        return json_integer((json_int_t)v);
+    char buf[32];
+    for (int prec = 1; prec <= 9; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
+        if (strtof(buf, NULL) == v)
+            return json_real(strtod(buf, NULL));
+    }
+    return json_real((double)v);
+}
+
+static int set_new(json_t *obj, const char *key, json_t *v)
+{
+    return v ? json_object_set_new(obj, key, v) : -1;
+}
+
+static json_t *unit_to_json(const gb_preset_unit_t *u, const char *path, gb_error_t *err)
+{
+    if (!u->desc) {
+        gb_error_set(err, GB_EINVAL, "%s: no unit", path);
+        return NULL;
+    }
+    json_t *o = json_object();
+    if (!o || set_new(o, "unit", json_string(u->desc->id)) ||
+        set_new(o, "name", json_string(u->slot)))
+        goto nomem;
+    if (u->n_params > 0) {
+        json_t *params = json_object();
+        if (set_new(o, "params", params))
+            goto nomem;
+        for (int i = 0; i < u->n_params; i++) {
+            const gbp_param_info_t *pi = gb_unit_param_by_id(u->desc, u->params[i].id);
+            char key[16];
+            if (!pi)
+                snprintf(key, sizeof key, "%u", u->params[i].id);
+            if (set_new(params, pi ? pi->name : key, json_from_float(u->params[i].value)))
+                goto nomem;
+        }
+    }
+    if (u->state_json) {
+        json_error_t je;
+        json_t *state = json_loads(u->state_json, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(state)) {
+            json_decref(state);
+            json_decref(o);
+            gb_error_set(err, GB_EFORMAT, "%s.state: not a JSON object: %s", path,
+                         state ? "another type" : je.text);
+            return NULL;
+        }
+        if (json_object_set_new(o, "state", state))
+            goto nomem;
+    }
+    return o;
+nomem:
+    json_decref(o);
+    gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    return NULL;
+}
+
+static json_t *preset_to_json(const gb_preset_t *p, gb_error_t *err)
+{
+    json_t *root = json_object(), *rack = json_object();
+    char meter[24], path[GB_PATH_MAX];
+    json_t *u;
+    if (!root || !rack) {
+        json_decref(rack);
+        goto nomem;
+    }
+    snprintf(meter, sizeof meter, "%d/%d", p->beats_per_bar, p->beat_unit);
+    double tempo = p->tempo_bpm;
+    if (set_new(root, "format", json_string(GB_PRESET_FORMAT)) ||
+        (p->name[0] && set_new(root, "name", json_string(p->name))) ||
+        (p->description && set_new(root, "description", json_string(p->description))) ||
+        set_new(root, "tempo", tempo == floor(tempo) ? json_integer((json_int_t)tempo)
+                                                     : json_real(tempo)) ||
+        set_new(root, "meter", json_string(meter)) ||
+        set_new(root, "polyphony", json_integer(p->polyphony)) || set_new(root, "rack", rack))
+        goto nomem;
+    if (p->n_sources > 0) {
+        json_t *a = json_array();
+        if (set_new(rack, "note_sources", a))
+            goto nomem;
+        for (int i = 0; i < p->n_sources; i++) {
+            snprintf(path, sizeof path, "rack.note_sources[%d]", i);
+            if (!(u = unit_to_json(&p->sources[i], path, err)))
+                goto fail;
+            if (json_array_append_new(a, u))
+                goto nomem;
+        }
+    }
+    if (!(u = unit_to_json(&p->instrument, "rack.instrument", err)))
+        goto fail;
+    if (json_object_set_new(rack, "instrument", u))
+        goto nomem;
+    if (p->n_effects > 0) {
+        json_t *a = json_array();
+        if (set_new(rack, "effects", a))
+            goto nomem;
+        for (int i = 0; i < p->n_effects; i++) {
+            snprintf(path, sizeof path, "rack.effects[%d]", i);
+            if (!(u = unit_to_json(&p->effects[i], path, err)))
+                goto fail;
+            if (json_array_append_new(a, u))
+                goto nomem;
+        }
+    }
+    if (p->n_ccmap > 0) {
+        json_t *a = json_array();
+        if (set_new(root, "midi_map", a))
+            goto nomem;
+        for (int i = 0; i < p->n_ccmap; i++) {
+            const gb_preset_ccmap_t *m = &p->ccmap[i];
+            const gb_preset_unit_t *mu = NULL;
+            if (strcmp(p->instrument.slot, m->slot) == 0)
+                mu = &p->instrument;
+            for (int k = 0; k < p->n_sources; k++)
+                if (strcmp(p->sources[k].slot, m->slot) == 0)
+                    mu = &p->sources[k];
+            for (int k = 0; k < p->n_effects; k++)
+                if (strcmp(p->effects[k].slot, m->slot) == 0)
+                    mu = &p->effects[k];
+            const gbp_param_info_t *pi = mu ? gb_unit_param_by_id(mu->desc, m->param) : NULL;
+            if (!pi) {
+                gb_error_set(err, GB_EINVAL, "midi_map[%d]: no parameter %u in slot '%s'", i,
+                             m->param, m->slot);
+                goto fail;
+            }
+            char ref[GB_SLOT_NAME_MAX + 80];
+            snprintf(ref, sizeof ref, "%s/%s", m->slot, pi->name);
+            json_t *e = json_object();
+            if (json_array_append_new(a, e) || set_new(e, "cc", json_integer(m->cc)) ||
+                (m->channel != 255 && set_new(e, "channel", json_integer(m->channel + 1))) ||
+                set_new(e, "param", json_string(ref)) ||
+                set_new(e, "min", json_from_float(m->min)) ||
+                set_new(e, "max", json_from_float(m->max)))
+                goto nomem;
+        }
+    }
+    return root;
+nomem:
+    gb_error_set(err, GB_ENOMEM, "out of memory");
+fail:
+    json_decref(root);
+    return NULL;
+}
+
+int gb_preset_save(const gb_preset_t *p, const char *path, gb_error_t *err)
+{
+    if (!p || !path)
+        return gb_error_set(err, GB_EINVAL, "preset save: no preset or no file");
+    gb_error_t inner = {0};
+    json_t *root = preset_to_json(p, &inner);
+    if (!root)
+        return gb_error_set(err, inner.code, "%s: %s", path, inner.msg);
+    sbuf_t b = {0};
+    write_value(&b, root, 0, 1);
+    sb_puts(&b, "\n");
+    json_decref(root);
+    if (b.oom) {
+        free(b.s);
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    }
+
+    /* Temp file in the same folder, then rename(): readers see the old or the new preset,
+     * never half of one. */
+    char tmp[PATH_MAX];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= sizeof tmp) {
+        free(b.s);
+        return gb_error_set(err, GB_EINVAL, "%s: path too long", path);
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(b.s);
+        return gb_error_set(err, GB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    int rc = GB_OK;
+    if (fchmod(fd, 0666 & ~mask) != 0)
+        rc = GB_EIO;
+    for (size_t off = 0; rc == GB_OK && off < b.n;) {
+        ssize_t w = write(fd, b.s + off, b.n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = GB_EIO;
+        else
+            off += (size_t)w;
+    }
+    if (rc == GB_OK && fsync(fd) != 0)
+        rc = GB_EIO;
+    int saved = errno;
+    if (close(fd) != 0 && rc == GB_OK) {
+        rc = GB_EIO;
+        saved = errno;
+    }
+    if (rc == GB_OK && rename(tmp, path) != 0) {
+        rc = GB_EIO;
+        saved = errno;
+    }
+    free(b.s);
+    if (rc != GB_OK) {
+        unlink(tmp);
+        return gb_error_set(err, rc, "%s: cannot write: %s", path, strerror(saved));
+    }
+    return GB_OK;
+}

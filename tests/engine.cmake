@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The engine and the harmonic synth, rendered offline and measured.
+pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)
+gb_add_test(test_engine SOURCES test_engine.c LIBS gbac_host PkgConfig::FFTW3)
+gb_add_test(test_resynth SOURCES test_resynth.c LIBS gbac_host PkgConfig::FFTW3)

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# MIDI input (src/gb_midi.c, src/gb_midifile.c), OSC scores and handlers (src/gb_osc_*.c),
+# offline rendering (src/gb_render.c) and the `gbac render` / `gbac demo` commands.
+gb_add_test(test_midi SOURCES test_midi.c LIBS gbac_host)
+gb_add_test(test_midifile SOURCES test_midifile.c LIBS gbac_host)
+gb_add_test(test_osc_score SOURCES test_osc_score.c LIBS gbac_host)
+# The API and the commands (gb_cmd_render, gb_cmd_demo called as main() does), with the
+# shipped presets and examples/demo/waltz.mid.
+gb_add_test(test_render SOURCES test_render.c LIBS gbac_host)
+set_tests_properties(test_render PROPERTIES TIMEOUT 300)
+# The installed binary answers --help for both commands.
+add_test(NAME render_cli_help COMMAND gbac render --help)
+set_tests_properties(render_cli_help PROPERTIES PASS_REGULAR_EXPRESSION "--osc-score")
+add_test(NAME render_demo_cli_help COMMAND gbac demo --help)
+set_tests_properties(render_demo_cli_help PROPERTIES PASS_REGULAR_EXPRESSION "waltz")
