@@ -8,13 +8,11 @@
 #include <unistd.h>
 
 #include "gb_cli.h"
+#include "gb_data.h"
 #include "gb_render.h"
 
 /* The build's source tree (a compile definition from src/CMakeLists.txt): where the data is
  * when gbac runs from its build folder. */
-#ifndef GBAC_SOURCE_DIR
-#define GBAC_SOURCE_DIR ""
-#endif
 
 #define DEMO_MIDI "examples/demo/waltz.mid"
 #define DEMO_SR 48000.0
@@ -56,71 +54,6 @@ static void usage(FILE *f)
             "built from.\n\n"
             "Exit status: 0 on success, 1 if the data is missing or the file cannot be written,\n"
             "2 on a usage error.\n");
-}
-
-static int readable(const char *dir, const char *rel)
-{
-    char p[4096];
-    int n = snprintf(p, sizeof p, "%s/%s", dir, rel);
-    return n > 0 && (size_t)n < sizeof p && access(p, R_OK) == 0;
-}
-
-/* Append src to the string in dst (cap bytes), cut if it does not fit. */
-static void append(char *dst, size_t cap, const char *src)
-{
-    size_t used = strlen(dst), n = strlen(src);
-    if (used + 1 >= cap)
-        return;
-    if (n > cap - used - 1)
-        n = cap - used - 1;
-    memcpy(dst + used, src, n);
-    dst[used + n] = '\0';
-}
-
-/* Where presets/ and examples/demo/ are. Fills `tried` with the folders looked at. */
-static int find_data_dir(char *out, size_t cap, char *tried, size_t tcap)
-{
-    char cand[4][4096];
-    int n = 0;
-    const char *env = getenv("GBAC_DATA_DIR");
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (env && *env) /* an explicit setting is the only place looked at */
-        snprintf(cand[n++], sizeof cand[0], "%s", env);
-    else if (len > 0) {
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(cand[n++], sizeof cand[0], "%.4000s/../share/gbac", exe);
-            snprintf(cand[n++], sizeof cand[0], "%.4000s", exe);
-        }
-    }
-    const char *built_from = GBAC_SOURCE_DIR;
-    if (!(env && *env) && built_from[0])
-        snprintf(cand[n++], sizeof cand[0], "%s", built_from);
-    tried[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (readable(cand[i], DEMO_MIDI)) {
-            out[0] = '\0';
-            append(out, cap, cand[i]);
-            return 0;
-        }
-        if (tried[0])
-            append(tried, tcap, ", ");
-        append(tried, tcap, cand[i]);
-    }
-    return -1;
-}
-
-/* A preset argument: a path if it looks like one, else a shipped preset's name. */
-static void preset_path(const char *data, const char *p, char *out, size_t cap)
-{
-    size_t n = strlen(p);
-    if (strchr(p, '/') || (n > 5 && strcmp(p + n - 5, ".json") == 0))
-        snprintf(out, cap, "%s", p);
-    else
-        snprintf(out, cap, "%s/presets/%s.json", data, p);
 }
 
 typedef struct membuf {
@@ -219,7 +152,7 @@ int gb_cmd_demo(int argc, char **argv)
         return GB_EXIT_USAGE;
     }
     char data[4096], tried[8192];
-    if (find_data_dir(data, sizeof data, tried, sizeof tried) < 0) {
+    if (gb_data_dir(DEMO_MIDI, data, sizeof data, tried, sizeof tried) < 0) {
         fprintf(stderr,
                 "gbac demo: cannot find the demo data (%s); looked in: %s.\n"
                 "Set GBAC_DATA_DIR to the folder that holds presets/ and examples/ (the top of "
@@ -242,12 +175,12 @@ int gb_cmd_demo(int argc, char **argv)
         goto done;
     }
     if (preset_arg) {
-        preset_path(data, preset_arg, path, sizeof path);
+        gb_data_preset_path(data, preset_arg, path, sizeof path);
         if ((rc = render_layer(reg, path, mf, -1, &mix, &wall, &err)) < 0)
             goto done;
     } else {
         for (size_t k = 0; k < N_LAYERS; k++) {
-            preset_path(data, layers[k].preset, path, sizeof path);
+            gb_data_preset_path(data, layers[k].preset, path, sizeof path);
             layer.n = 0;
             if ((rc = render_layer(reg, path, mf, (int)layers[k].track, &layer, &wall, &err)) <
                 0)

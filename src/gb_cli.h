@@ -12,6 +12,9 @@
 #define GB_EXIT_FAIL 1
 #define GB_EXIT_USAGE 2
 
+/** `gbac live [--preset P] [--name N] [--server S] ...` — play live over JACK. [main] */
+int gb_cmd_live(int argc, char **argv);
+
 /** `gbac bench nn [--json] [--runs N]` — neural kernel benchmarks. [main] */
 int gb_cmd_bench(int argc, char **argv);
 
@@ -30,5 +33,12 @@ int gb_cmd_demo(int argc, char **argv);
 /** `gbac analyze NOTE [-o OUT.json] [--hop-ms N] [--channel N|mix]` — one recorded note → its
  *  timbre frames as JSON. [main] */
 int gb_cmd_analyze(int argc, char **argv);
+
+/** `gbac midi list` — the MIDI input devices PortMidi sees. [main] */
+int gb_cmd_midi(int argc, char **argv);
+
+/** `gbac --dump-osc-schema [--preset P]` — the OSC namespace of a preset's engine as JSON
+ *  (argv[0] is "--dump-osc-schema"). [main] */
+int gb_cmd_dump_osc_schema(int argc, char **argv);
 
 #endif

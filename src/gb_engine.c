@@ -51,6 +51,14 @@ struct gb_engine {
     int32_t *handles;
     int n_handles;
     gbp_host_t host;
+    int32_t learn_handle; /* armed MIDI learn, or -1 */
+    int learned;
+    uint8_t learned_cc, learned_ch;
+    int32_t learned_to;
+    int n_changes;
+    int32_t change_handle[GB_ENGINE_MAX_CHANGES];
+    float change_value[GB_ENGINE_MAX_CHANGES];
+    int external_tr;      /* the transport is set from outside for this block */
 };
 
 gb_engine_config_t gb_engine_config_default(void)
@@ -212,6 +220,7 @@ gb_engine_t *gb_engine_new(const gb_preset_t *preset, const gb_engine_config_t *
     e->tr.beats_per_bar = preset->beats_per_bar > 0 ? (uint32_t)preset->beats_per_bar : 4;
     e->tr.beat_unit = preset->beat_unit > 0 ? (uint32_t)preset->beat_unit : 4;
     e->tr.playing = 1;
+    e->learn_handle = -1;
     return e;
 fail:
     gb_engine_free(e);
@@ -447,6 +456,21 @@ static uint32_t prepare_events(gb_engine_t *e, const gbp_event_t *events, uint32
         uint32_t t = x.time < frames ? x.time : (frames ? frames - 1 : 0);
         x.time = t < last ? last : t;
         last = x.time;
+        if (x.type == GBP_EV_CC && e->learn_handle >= 0) {
+            int pi;
+            const eng_unit_t *lu = handle_unit(e, e->learn_handle, &pi);
+            if (lu) {
+                const gbp_param_info_t *p = &lu->d->params[pi];
+                if (gb_engine_map_cc(e, (uint8_t)x.id, x.channel, e->learn_handle, p->min,
+                                     p->max) == GB_OK) {
+                    e->learned = 1;
+                    e->learned_cc = (uint8_t)x.id;
+                    e->learned_ch = x.channel;
+                    e->learned_to = e->learn_handle;
+                }
+            }
+            e->learn_handle = -1;
+        }
         if (x.type == GBP_EV_CC) {
             int mapped = 0;
             for (int c = 0; c < e->n_ccmap && m < GB_ENGINE_MAX_EVENTS; c++) {
@@ -459,6 +483,10 @@ static uint32_t prepare_events(gb_engine_t *e, const gbp_event_t *events, uint32
                 pe.value = cm->min + (cm->max - cm->min) * x.value;
                 dst[m++] = pe;
                 mapped = 1;
+                if (e->n_changes < GB_ENGINE_MAX_CHANGES) {
+                    e->change_handle[e->n_changes] = e->cc_handle[c];
+                    e->change_value[e->n_changes++] = pe.value;
+                }
             }
             if (mapped)
                 continue;
@@ -475,6 +503,7 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
 {
     gb_denormals_off();
     frames = frames < e->cfg.max_block ? frames : e->cfg.max_block;
+    e->n_changes = 0;
     gbp_event_t *cur = e->ev_a, *next = e->ev_b;
     uint32_t n = prepare_events(e, events, n_events, frames, cur);
 
@@ -522,6 +551,10 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
     }
     e->master_g = g;
     e->tr.frame += frames;
+    if (e->external_tr) { /* continue the internal clock from the external position */
+        e->anchor_frame = e->tr.frame;
+        e->anchor_beat = e->tr.beat + frames * e->tr.tempo_bpm / (60.0 * e->tr.sample_rate);
+    }
 }
 
 const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT
@@ -539,4 +572,86 @@ void gb_engine_reset(gb_engine_t *e) GB_RT
     e->anchor_beat = 0.0;
     e->anchor_frame = 0;
     e->master_g = (float)pow(10.0, e->master_pv[MASTER_GAIN_DB] / 20.0);
+}
+
+/* ---- live control ----------------------------------------------------------------------- */
+
+void gb_engine_learn(gb_engine_t *e, int32_t handle) GB_RT
+{
+    int pi;
+    e->learn_handle = (handle >= 0 && handle_unit(e, handle, &pi)) ? handle : -1;
+}
+
+int gb_engine_learned(gb_engine_t *e, uint8_t *cc, uint8_t *channel, int32_t *handle) GB_RT
+{
+    if (!e->learned)
+        return 0;
+    e->learned = 0;
+    *cc = e->learned_cc;
+    *channel = e->learned_ch;
+    *handle = e->learned_to;
+    return 1;
+}
+
+int gb_engine_map_cc(gb_engine_t *e, uint8_t cc, uint8_t channel, int32_t handle, float min,
+                     float max) GB_RT
+{
+    int pi;
+    if (cc > 127 || !handle_unit(e, handle, &pi) || !isfinite(min) || !isfinite(max))
+        return GB_EINVAL;
+    int slot = e->n_ccmap;
+    for (int i = 0; i < e->n_ccmap; i++)
+        if (e->ccmap[i].cc == cc && e->ccmap[i].channel == channel)
+            slot = i;
+    if (slot >= GB_PRESET_MAX_CCMAP)
+        return GB_ERANGE;
+    gb_preset_ccmap_t *m = &e->ccmap[slot];
+    m->cc = cc;
+    m->channel = channel;
+    memcpy(m->slot, e->u[handle >> 16].slot, sizeof m->slot);
+    m->param = (uint32_t)handle & 0xffffu;
+    m->min = min;
+    m->max = max;
+    e->cc_handle[slot] = handle;
+    if (slot == e->n_ccmap)
+        e->n_ccmap++;
+    return GB_OK;
+}
+
+int gb_engine_param_changes(const gb_engine_t *e, const int32_t **handles, const float **values)
+    GB_RT
+{
+    *handles = e->change_handle;
+    *values = e->change_value;
+    return e->n_changes;
+}
+
+void gb_engine_follow_transport(gb_engine_t *e, const gbp_transport_t *tr) GB_RT
+{
+    if (!tr) {
+        e->external_tr = 0;
+        return;
+    }
+    e->external_tr = 1;
+    if (tr->tempo_bpm >= 1.0 && tr->tempo_bpm <= 999.0)
+        e->tr.tempo_bpm = tr->tempo_bpm;
+    e->tr.beats_per_bar = tr->beats_per_bar ? tr->beats_per_bar : e->tr.beats_per_bar;
+    e->tr.beat_unit = tr->beat_unit ? tr->beat_unit : e->tr.beat_unit;
+    e->anchor_frame = e->tr.frame;
+    e->anchor_beat = tr->beat;
+    e->tr.beat = tr->beat;
+    e->tr.playing = tr->playing;
+}
+
+uint32_t gb_engine_latency(const gb_engine_t *e)
+{
+    uint32_t total = 0;
+    for (int ui = 0; ui < U_MASTER; ui++) {
+        const eng_unit_t *u = &e->u[ui];
+        for (uint32_t p = 0; u->d && u->self && p < u->d->n_params; p++)
+            if ((u->d->params[p].flags & GBP_PARAM_READONLY) &&
+                strcmp(u->d->params[p].name, "latency_frames") == 0)
+                total += (uint32_t)u->d->get_param(u->self, u->d->params[p].id);
+    }
+    return total;
 }

@@ -84,6 +84,36 @@ void gb_engine_reset(gb_engine_t *e) GB_RT;
  *  else -1. [any] */
 int gb_engine_active_voices(const gb_engine_t *e);
 
+/* ---- live control (all [audio]: the host calls them from its process callback with
+ * commands that arrived through its rings) ---------------------------------------------- */
+
+/** Arm MIDI learn: the next CC event is mapped to parameter `handle` over its whole range
+ *  (and consumed); handle < 0 disarms. [audio] */
+void gb_engine_learn(gb_engine_t *e, int32_t handle) GB_RT;
+
+/** After gb_engine_process(): whether a CC was learned during it (reported once). [audio] */
+int gb_engine_learned(gb_engine_t *e, uint8_t *cc, uint8_t *channel, int32_t *handle) GB_RT;
+
+/** Map CC `cc` on `channel` (255: any) to parameter `handle`, value 0..1 → min..max; an
+ *  existing mapping of that CC and channel is replaced. Returns 0, or GB_ERANGE when the
+ *  table is full, GB_EINVAL for a bad handle. [audio] */
+int gb_engine_map_cc(gb_engine_t *e, uint8_t cc, uint8_t channel, int32_t handle, float min,
+                     float max) GB_RT;
+
+/** Parameter changes that CC mappings made during the last gb_engine_process() (for
+ *  feedback to OSC subscribers), at most GB_ENGINE_MAX_CHANGES. [audio] */
+#define GB_ENGINE_MAX_CHANGES 64
+int gb_engine_param_changes(const gb_engine_t *e, const int32_t **handles, const float **values)
+    GB_RT;
+
+/** Follow an external transport (JACK BBT) from the next block on: tempo, meter and beat
+ *  position as given; NULL returns to the internal clock (continuing from where the
+ *  external one was). [audio] */
+void gb_engine_follow_transport(gb_engine_t *e, const gbp_transport_t *tr) GB_RT;
+
+/** Latency the rack adds (sum of the units' read-only "latency_frames"), in frames. [main] */
+uint32_t gb_engine_latency(const gb_engine_t *e);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,6 +22,7 @@ typedef struct osc_param {
 } osc_param_t;
 
 struct gb_osc_handlers {
+    unsigned flags; /* GB_OSC_HF_* */
     int n_params;
     osc_param_t *params; /* sorted by path */
     atomic_uint_fast64_t n_ok, n_err;
@@ -78,6 +79,36 @@ void gb_osc_handlers_free(gb_osc_handlers_t *h)
         return;
     free(h->params);
     free(h);
+}
+
+void gb_osc_handlers_set_flags(gb_osc_handlers_t *h, unsigned flags)
+{
+    if (h)
+        h->flags = flags;
+}
+
+static const osc_param_t *find_param(const gb_osc_handlers_t *h, const char *path)
+{
+    osc_param_t key;
+    size_t len = strlen(path);
+    if (!h || h->n_params == 0 || len >= sizeof key.path)
+        return NULL;
+    memcpy(key.path, path, len + 1);
+    return bsearch(&key, h->params, (size_t)h->n_params, sizeof *h->params, cmp_param);
+}
+
+int32_t gb_osc_handlers_param_handle(const gb_osc_handlers_t *h, const char *path)
+{
+    const osc_param_t *p = path ? find_param(h, path) : NULL;
+    return p ? p->handle : -1;
+}
+
+const char *gb_osc_handlers_handle_path(const gb_osc_handlers_t *h, int32_t handle)
+{
+    for (int i = 0; h && i < h->n_params; i++)
+        if (h->params[i].handle == handle)
+            return h->params[i].path;
+    return NULL;
 }
 
 uint64_t gb_osc_handlers_ok(const gb_osc_handlers_t *h)
@@ -246,6 +277,12 @@ int gb_osc_handle(gb_osc_handlers_t *h, const char *path, lo_message msg, gb_osc
     }
     if (strcmp(path, "/gbac/tempo") == 0) {
         double bpm;
+        if (a.argc == 0 && (h->flags & GB_OSC_HF_QUERIES)) {
+            memset(act, 0, sizeof *act);
+            act->kind = GB_OSC_ACT_QUERY_TEMPO;
+            ok(h);
+            return 0;
+        }
         if (a.argc != 1 || arg_number(&a, 0, &bpm))
             return fail(h, err, GB_EINVAL, "%s: expected one number 'f' (bpm), got '%s'", path,
                         a.types);
@@ -258,18 +295,21 @@ int gb_osc_handle(gb_osc_handlers_t *h, const char *path, lo_message msg, gb_osc
         return 0;
     }
     if (strncmp(path, PARAM_PREFIX, sizeof PARAM_PREFIX - 1) == 0) {
-        osc_param_t key;
-        if (strlen(path) >= sizeof key.path)
+        if (strlen(path) >= PATH_MAX_LEN)
             return fail(h, err, GB_EINVAL, "%.100s...: path too long", path);
-        memcpy(key.path, path, strlen(path) + 1);
-        const osc_param_t *p =
-            h->n_params ? bsearch(&key, h->params, (size_t)h->n_params, sizeof *h->params,
-                                  cmp_param)
-                        : NULL;
+        const osc_param_t *p = find_param(h, path);
         if (!p)
             return fail(h, err, GB_EINVAL,
                         "%s: unknown parameter '%s' (the path is /gbac/param/SLOT/NAME with a "
                         "slot of the preset's rack)", path, path + sizeof PARAM_PREFIX - 1);
+        if (a.argc == 0 && (h->flags & GB_OSC_HF_QUERIES)) {
+            memset(act, 0, sizeof *act);
+            act->kind = GB_OSC_ACT_QUERY_PARAM;
+            act->ev.type = GBP_EV_PARAM;
+            act->ev.id = (uint32_t)p->handle;
+            ok(h);
+            return 0;
+        }
         double val;
         if (a.argc != 1 || arg_number(&a, 0, &val))
             return fail(h, err, GB_EINVAL, "%s: expected one number 'f' (%g..%g), got '%s'",
@@ -278,6 +318,9 @@ int gb_osc_handle(gb_osc_handlers_t *h, const char *path, lo_message msg, gb_osc
             return fail(h, err, GB_ERANGE, "%s: value is not finite", path);
         if (p->flags & GBP_PARAM_READONLY)
             return fail(h, err, GB_EINVAL, "%s: the parameter is read-only", path);
+        if ((h->flags & GB_OSC_HF_STRICT) && (val < p->min || val > p->max))
+            return fail(h, err, GB_ERANGE, "%s: value %g out of range %g..%g", path, val,
+                        p->min, p->max);
         if (val < p->min)
             val = p->min;
         if (val > p->max)

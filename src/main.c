@@ -13,12 +13,14 @@ typedef struct command {
 } command_t;
 
 static const command_t commands[] = {
+    {"live", gb_cmd_live, "play live over JACK (MIDI in, audio and MIDI out, OSC control)"},
     {"bench", gb_cmd_bench, "benchmarks: `bench nn` (neural runtime), `bench engine`"},
     {"model", gb_cmd_model, "inspect model files: `model info FILE`"},
     {"analyze", gb_cmd_analyze, "analyse a recorded note into timbre frames: `analyze NOTE.wav`"},
     {"preset", gb_cmd_preset, "check presets, list units: `preset check FILE...`, `preset list`"},
     {"render", gb_cmd_render, "render a MIDI file (and an OSC score) offline to WAV/FLAC"},
     {"demo", gb_cmd_demo, "render the bundled demo piece to gbac-demo.wav"},
+    {"midi", gb_cmd_midi, "list MIDI input devices (PortMidi): `midi list`"},
 };
 
 static void usage(FILE *f)
@@ -26,7 +28,7 @@ static void usage(FILE *f)
     fprintf(f,
             "gbac %s — real-time music co-creation host\n\n"
             "Usage: gbac COMMAND [OPTIONS]\n"
-            "       gbac --help | --version\n\n"
+            "       gbac --help | --version | --dump-osc-schema [--preset P]\n\n"
             "Commands:\n",
             GB_VERSION_STRING);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
         printf("gbac %s\n", GB_VERSION_STRING);
         return GB_EXIT_OK;
     }
+    if (strcmp(argv[1], "--dump-osc-schema") == 0)
+        return gb_cmd_dump_osc_schema(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

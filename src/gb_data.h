@@ -1,0 +1,18 @@
+/* gb_data.h — where gbac's data (presets/, examples/) is, for commands that need it.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef GB_DATA_H
+#define GB_DATA_H
+
+#include <stddef.h>
+
+/** The data folder: $GBAC_DATA_DIR if set (the only place then looked at), else ../share/gbac
+ *  next to the executable, the executable's folder, and the source tree gbac was built from;
+ *  the first that holds `probe` (a relative path, e.g. "presets/default.json"). Fills tried
+ *  with the folders looked at. Returns 0, or -1 if none holds it. [main] */
+int gb_data_dir(const char *probe, char *out, size_t cap, char *tried, size_t tcap);
+
+/** A preset argument: a path if it has a '/' or ends in .json, else the file of a shipped
+ *  preset of that name in data/presets/. [main] */
+void gb_data_preset_path(const char *data, const char *arg, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,130 @@
+/* gb_live.h — the live host: gbac as a JACK client, and the messages that cross between its
+ * threads.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Threads (see ../docs/live.md):
+ *   audio   JACK's process callback: drains the command rings, reads JACK MIDI in, runs the
+ *           engine, writes audio and JACK MIDI out, posts feedback. Never blocks.
+ *   main    everything else that is not real-time: OSC server (polled, so its handlers run
+ *           here), status view / log, engine swaps, reconnecting to JACK, stats.
+ *   midi    one PortMidi polling thread when --midi-device is given.
+ * They meet only at SPSC rings (gb_ring.h) of gb_live_cmd_t (towards audio) and gb_live_fb_t
+ * (from audio), and at an atomic engine pointer swapped at a block boundary with the old
+ * engine returned on a ring and freed on main.
+ */
+#ifndef GB_LIVE_H
+#define GB_LIVE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "gb_common.h"
+#include "gb_engine.h"
+#include "gbac_plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- commands towards the audio thread ---------------------------------------------------- */
+
+typedef enum gb_live_cmd_kind {
+    GB_CMD_EVENT = 1, /* ev: a note/CC/bend/pressure/param event (param: ev.id = handle) */
+    GB_CMD_TEMPO,     /* value: internal tempo in BPM */
+    GB_CMD_LEARN,     /* handle: arm MIDI learn for this parameter (-1: disarm) */
+    GB_CMD_MAP_CC,    /* handle, cc, channel (255 = any), min, max: add a CC mapping */
+} gb_live_cmd_kind_t;
+
+typedef struct gb_live_cmd {
+    uint8_t kind;      /* gb_live_cmd_kind_t */
+    uint8_t cc;
+    uint8_t channel;
+    uint8_t pad;
+    int32_t handle;
+    float value, min, max;
+    uint64_t frame;    /* JACK frame the event belongs to (0: as soon as possible) */
+    gbp_event_t ev;
+} gb_live_cmd_t;
+
+/* ---- feedback from the audio thread ------------------------------------------------------- */
+
+typedef enum gb_live_fb_kind {
+    GB_FB_METER = 1, /* peak_l/peak_r since the last meter, dsp_load, voices, tempo */
+    GB_FB_PARAM,     /* handle changed to value by a MIDI CC mapping */
+    GB_FB_NOTE,      /* ev: a note the note sources generated (also sent to MIDI out) */
+    GB_FB_LEARNED,   /* handle now follows cc / channel */
+} gb_live_fb_kind_t;
+
+typedef struct gb_live_fb {
+    uint8_t kind;      /* gb_live_fb_kind_t */
+    uint8_t cc;
+    uint8_t channel;
+    uint8_t pad;
+    int32_t handle;
+    float value;
+    float peak_l, peak_r; /* linear */
+    float dsp_load;       /* JACK's DSP load, % */
+    int32_t voices;
+    float tempo_bpm;
+    uint64_t frame;
+    gbp_event_t ev;
+} gb_live_fb_t;
+
+/* ---- counters, readable from any thread ---------------------------------------------------- */
+
+typedef struct gb_live_stats {
+    atomic_uint_fast64_t xruns;        /* JACK xrun callbacks */
+    atomic_uint_fast64_t midi_events;  /* MIDI events applied (JACK MIDI and PortMidi) */
+    atomic_uint_fast64_t midi_dropped; /* MIDI events lost: ring full or too many per block */
+    atomic_uint_fast64_t osc_messages; /* OSC messages served */
+    atomic_uint_fast64_t osc_errors;   /* unknown path, wrong types, bad values */
+    atomic_uint_fast64_t osc_refused;  /* from senders outside the allow list */
+    atomic_uint_fast64_t osc_dropped;  /* commands lost because the ring to audio was full */
+    atomic_uint_fast64_t fb_dropped;   /* feedback lost because main was slow */
+} gb_live_stats_t;
+
+/* ---- the host ------------------------------------------------------------------------------ */
+
+#define GB_LIVE_MAX_ALLOW 16
+
+typedef struct gb_live_config {
+    uint32_t struct_size;
+    const char *preset;      /* preset file */
+    const char *name;        /* JACK client name (default "gbac") */
+    const char *server;      /* JACK server name (NULL: the default / $JACK_DEFAULT_SERVER) */
+    int connect;             /* connect out_L/out_R to the first system playback ports and
+                                the first physical MIDI source to midi_in */
+    int exit_on_shutdown;    /* exit with status 1 when the server goes away */
+    int osc_port;            /* 0: no OSC server; default GB_OSC_DEFAULT_PORT */
+    int n_allow;
+    const char *allow[GB_LIVE_MAX_ALLOW]; /* CIDR strings */
+    const char *midi_device; /* PortMidi input device name (substring), or NULL */
+    const char *stats_json;  /* file written at exit, or NULL */
+    const char *preset_dir;  /* confinement for preset names over OSC */
+    const char *session_dir; /* confinement for recording names over OSC */
+    const char *const *plugin_dirs;
+    int n_plugin_dirs;
+    int ui;                  /* 1: ncurses status view, 0: log lines */
+    uint32_t seed;
+} gb_live_config_t;
+
+/** Defaults: name "gbac", OSC on GB_OSC_DEFAULT_PORT, log lines, seed 1. [any] */
+gb_live_config_t gb_live_config_default(void);
+
+typedef struct gb_live gb_live_t;
+
+/** Load the preset, join JACK, open the OSC server and the MIDI device. Errors name what
+ *  failed (file, server, port). [main] */
+gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err);
+
+/** Run until SIGINT/SIGTERM (or 'q' in the status view, or the server going away with
+ *  exit_on_shutdown). Returns the process exit status. [main] */
+int gb_live_run(gb_live_t *lv);
+
+/** Leave JACK, write the stats file, free everything. NULL-safe. [main] */
+void gb_live_free(gb_live_t *lv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `gbac live` against a real, named jackd (dummy backend) started by the test itself.
+# JACK and liblo come with gbac_host.
+gb_add_test(test_live_jack SOURCES test_live_jack.c LIBS gbac_host PkgConfig::FFTW3)
+set_tests_properties(test_live_jack PROPERTIES TIMEOUT 180 RUN_SERIAL ON
+  ENVIRONMENT "GBAC_BIN=$<TARGET_FILE:gbac>;GBAC_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+find_package(Threads REQUIRED)
+gb_add_test(test_ring SOURCES test_ring.c LIBS gbac_host Threads::Threads)

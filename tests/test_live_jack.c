@@ -1,0 +1,650 @@
+/* test_live_jack.c — `gbac live` against a real, named jackd (dummy backend): MIDI in at an
+ * exact frame gives sound on that frame at the right pitch; OSC changes the level; OSC floods
+ * and garbage leave it running; the server dies and comes back and gbac plays again; the stats
+ * file is written on SIGTERM.
+ * Two in-process JACK clients drive it: "snd" (MIDI into gbac:midi_in) and "rec" (records
+ * gbac:out_L/out_R with absolute frame times). They are separate so the graph has no cycle and
+ * all three run in the same period, in order.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <jack/jack.h>
+#include <jack/midiport.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gb_engine_util.h" /* gbt_peak_hz */
+
+#define REC_FRAMES (48000 * 8)
+#define MAX_SCHED 64
+
+static char server[64], tmpdir[256], preset_path[512], stats_path[512];
+static pid_t jackd_pid = -1, gbac_pid = -1;
+static char status_reply[4096];
+
+static int on_status(const char *path, const char *types, lo_arg **argv, int argc,
+                     lo_message msg, void *user)
+{
+    (void)path;
+    (void)msg;
+    (void)user;
+    if (argc >= 1 && types[0] == 's')
+        snprintf(status_reply, sizeof status_reply, "%s", (const char *)argv[0]);
+    return 0;
+}
+static int osc_port;
+
+/* ---- helpers: processes ---------------------------------------------------------------- */
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static pid_t spawn(char *const argv[], const char *log)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (log) {
+            FILE *f = freopen(log, "a", stderr);
+            (void)f;
+            f = freopen(log, "a", stdout);
+            (void)f;
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int stop(pid_t *pid, int sig)
+{
+    if (*pid <= 0)
+        return -1;
+    kill(*pid, sig);
+    int st = 0;
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(*pid, &st, WNOHANG) == *pid) {
+            *pid = -1;
+            return st;
+        }
+        sleep_ms(50);
+    }
+    kill(*pid, SIGKILL);
+    waitpid(*pid, &st, 0);
+    *pid = -1;
+    return -1;
+}
+
+static int start_jackd(void)
+{
+    char log[600];
+    snprintf(log, sizeof log, "%s/jackd.log", tmpdir);
+    char *argv[] = {"jackd", "-n", server, "-R", "-d", "dummy", "-r", "48000", "-p", "64", NULL};
+    jackd_pid = spawn(argv, log);
+    char *wait_argv[] = {"jack_wait", "-w", "-t", "10", NULL};
+    pid_t w = spawn(wait_argv, "/dev/null");
+    int st;
+    waitpid(w, &st, 0);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* A JACK client used only to ask whether a port exists. */
+static int port_exists(const char *name)
+{
+    jack_status_t s;
+    jack_client_t *c = jack_client_open("probe", JackNoStartServer | JackServerName, &s, server);
+    if (!c)
+        return 0;
+    int ok = jack_port_by_name(c, name) != NULL;
+    jack_client_close(c);
+    return ok;
+}
+
+static int wait_port(const char *name, int ms)
+{
+    for (int t = 0; t < ms; t += 100) {
+        if (port_exists(name))
+            return 0;
+        sleep_ms(100);
+    }
+    return -1;
+}
+
+/* ---- the sender and the recorder --------------------------------------------------------- */
+
+typedef struct sched_ev {
+    uint64_t frame;
+    uint8_t bytes[3];
+} sched_ev_t;
+
+static struct {
+    jack_client_t *snd, *rec;
+    jack_port_t *midi_out, *in_l, *in_r;
+    sched_ev_t sched[MAX_SCHED];
+    atomic_int n_sched;
+    atomic_int recording;
+    uint64_t rec_start; /* absolute frame of rec_l[0] */
+    float *rec_l, *rec_r;
+    atomic_size_t rec_n;
+} io;
+
+static int snd_process(jack_nframes_t n, void *arg)
+{
+    (void)arg;
+    void *buf = jack_port_get_buffer(io.midi_out, n);
+    jack_midi_clear_buffer(buf);
+    const uint64_t start = jack_last_frame_time(io.snd);
+    const int k = atomic_load(&io.n_sched);
+    for (int i = 0; i < k; i++)
+        if (io.sched[i].frame >= start && io.sched[i].frame < start + n)
+            jack_midi_event_write(buf, (jack_nframes_t)(io.sched[i].frame - start),
+                                  io.sched[i].bytes, 3);
+    return 0;
+}
+
+/* Samples land at their absolute frame (rec_start + index), so a period the dummy driver
+ * skips (an xrun) leaves a gap instead of shifting everything after it. */
+static int rec_process(jack_nframes_t n, void *arg)
+{
+    (void)arg;
+    const float *l = jack_port_get_buffer(io.in_l, n), *r = jack_port_get_buffer(io.in_r, n);
+    if (!atomic_load(&io.recording))
+        return 0;
+    const uint64_t now = jack_last_frame_time(io.rec);
+    if (atomic_load(&io.rec_n) == 0)
+        io.rec_start = now;
+    if (now < io.rec_start || now - io.rec_start + n > REC_FRAMES)
+        return 0;
+    size_t at = (size_t)(now - io.rec_start);
+    memcpy(io.rec_l + at, l, n * sizeof(float));
+    memcpy(io.rec_r + at, r, n * sizeof(float));
+    atomic_store(&io.rec_n, at + n);
+    return 0;
+}
+
+static int open_clients(void)
+{
+    jack_status_t s;
+    io.snd = jack_client_open("snd", JackNoStartServer | JackServerName, &s, server);
+    io.rec = jack_client_open("rec", JackNoStartServer | JackServerName, &s, server);
+    if (!io.snd || !io.rec)
+        return -1;
+    io.midi_out = jack_port_register(io.snd, "out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+    io.in_l = jack_port_register(io.rec, "in_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+    io.in_r = jack_port_register(io.rec, "in_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+    jack_set_process_callback(io.snd, snd_process, NULL);
+    jack_set_process_callback(io.rec, rec_process, NULL);
+    if (jack_activate(io.snd) || jack_activate(io.rec))
+        return -1;
+    if (jack_connect(io.snd, "snd:out", "gbt:midi_in") ||
+        jack_connect(io.rec, "gbt:out_L", "rec:in_L") || jack_connect(io.rec, "gbt:out_R", "rec:in_R"))
+        return -1;
+    return 0;
+}
+
+static void close_clients(void)
+{
+    if (io.snd)
+        jack_client_close(io.snd);
+    if (io.rec)
+        jack_client_close(io.rec);
+    io.snd = io.rec = NULL;
+}
+
+static void record_reset(void)
+{
+    atomic_store(&io.recording, 0);
+    sleep_ms(20);
+    memset(io.rec_l, 0, REC_FRAMES * sizeof(float));
+    memset(io.rec_r, 0, REC_FRAMES * sizeof(float));
+    atomic_store(&io.rec_n, 0);
+    atomic_store(&io.recording, 1);
+    while (atomic_load(&io.rec_n) == 0)
+        sleep_ms(5);
+}
+
+/* Schedule a 3-byte MIDI message at an absolute frame. */
+static void schedule(uint64_t frame, uint8_t a, uint8_t b, uint8_t c)
+{
+    int k = atomic_load(&io.n_sched);
+    if (k >= MAX_SCHED)
+        k = 0; /* old entries are in the past by now */
+    io.sched[k] = (sched_ev_t){frame, {a, b, c}};
+    atomic_store(&io.n_sched, k + 1);
+}
+
+static double rms_db(const float *x, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)x[i] * x[i];
+    return 10 * log10(s / (double)n + 1e-30);
+}
+
+/* Ask gbac for /gbac/status over OSC and return its "xruns" (or -1). */
+static long query_xruns(void)
+{
+    lo_server srv = lo_server_new(NULL, NULL);
+    if (!srv)
+        return -1;
+    lo_server_add_method(srv, "/gbac/status", NULL, on_status, NULL);
+    char port[16];
+    snprintf(port, sizeof port, "%d", osc_port);
+    lo_address t = lo_address_new("127.0.0.1", port);
+    lo_send_from(t, srv, LO_TT_IMMEDIATE, "/gbac/status", "");
+    long xr = -1;
+    char buf[4096];
+    for (int i = 0; i < 20 && xr < 0; i++) {
+        int n = lo_server_recv_noblock(srv, 100);
+        (void)n;
+        (void)buf;
+        if (status_reply[0]) {
+            const char *x = strstr(status_reply, "\"xruns\": ");
+            xr = x ? strtol(x + 10, NULL, 10) : -1;
+            if (getenv("GBAC_TEST_VERBOSE"))
+                printf("status: %s\n", status_reply);
+        }
+    }
+    status_reply[0] = '\0';
+    lo_address_free(t);
+    lo_server_free(srv);
+    return xr;
+}
+
+static int start_gbac(void)
+{
+    char log[600], port[16];
+    snprintf(log, sizeof log, "%s/gbac.log", tmpdir);
+    snprintf(port, sizeof port, "%d", osc_port);
+    const char *bin = getenv("GBAC_BIN");
+    char *argv[] = {(char *)bin, "live", "--preset", preset_path, "--name", "gbt", "--server",
+                    server, "--no-ui", "--osc-port", port, "--stats-json", stats_path, NULL};
+    gbac_pid = spawn(argv, log);
+    return wait_port("gbt:out_L", 10000);
+}
+
+/* ---- the tests ----------------------------------------------------------------------------- */
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(server, sizeof server, "gbt%d", (int)getpid());
+    setenv("JACK_DEFAULT_SERVER", server, 1);
+    setenv("JACK_NO_START_SERVER", "1", 1);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/gbac-live-%d", (int)getpid());
+    mkdir(tmpdir, 0700);
+    snprintf(preset_path, sizeof preset_path, "%s/test.json", tmpdir);
+    snprintf(stats_path, sizeof stats_path, "%s/stats.json", tmpdir);
+    FILE *f = fopen(preset_path, "w");
+    fprintf(f, "{\"name\": \"live test\", \"rack\": {\"instrument\": {\"unit\": "
+               "\"gbac.harmonic-synth\", \"params\": {\"sustain\": 1, \"attack_ms\": 2}}}}\n");
+    fclose(f);
+    osc_port = 20000 + (int)(getpid() % 20000);
+    io.rec_l = calloc(REC_FRAMES, sizeof(float));
+    io.rec_r = calloc(REC_FRAMES, sizeof(float));
+    if (start_jackd() != 0) {
+        fprintf(stderr, "jackd did not start (see %s/jackd.log)\n", tmpdir);
+        return -1;
+    }
+    if (start_gbac() != 0) {
+        fprintf(stderr, "gbac live did not create its ports (see %s/gbac.log)\n", tmpdir);
+        return -1;
+    }
+    return open_clients();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    close_clients();
+    stop(&gbac_pid, SIGTERM);
+    stop(&jackd_pid, SIGTERM);
+    free(io.rec_l);
+    free(io.rec_r);
+    if (!getenv("GBAC_KEEP_LOGS")) { /* the logs stay only when asked for */
+        const char *files[] = {"test.json", "stats.json", "jackd.log", "gbac.log", "gbac2.log",
+                               "fluidsynth.log"};
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            char p[600];
+            snprintf(p, sizeof p, "%s/%s", tmpdir, files[i]);
+            unlink(p);
+        }
+        rmdir(tmpdir);
+    }
+    return 0;
+}
+
+static void test_note_sounds_on_its_frame_at_its_pitch(void **state)
+{
+    (void)state;
+    record_reset();
+    const uint64_t now = jack_frame_time(io.snd);
+    const uint64_t at = now + 9600 + 17; /* 0.2 s ahead, mid-period */
+    schedule(at, 0x90, 69, 100);
+    schedule(at + 48000, 0x80, 69, 0);
+    sleep_ms(1600);
+    size_t n = atomic_load(&io.rec_n);
+    long first = -1;
+    for (size_t i = 0; i < n && first < 0; i++)
+        if (io.rec_l[i] != 0.0f)
+            first = (long)i;
+    assert_true(first >= 0);
+    const uint64_t onset = io.rec_start + (uint64_t)first;
+    printf("note sent for frame %llu, first sound at frame %llu\n", (unsigned long long)at,
+           (unsigned long long)onset);
+    assert_int_equal(onset, at);
+    double f = gbt_peak_hz(io.rec_l + first + 4800, 24000, 300, 600);
+    printf("pitch %.3f Hz\n", f);
+    assert_true(fabs(f - 440.0) <= 1.0);
+}
+
+static void test_osc_changes_the_level(void **state)
+{
+    (void)state;
+    const uint64_t now = jack_frame_time(io.snd);
+    schedule(now + 2400, 0x90, 57, 100);
+    sleep_ms(500);
+    record_reset();
+    sleep_ms(400);
+    size_t a = atomic_load(&io.rec_n);
+    lo_address t = lo_address_new("127.0.0.1", NULL);
+    char port[16];
+    snprintf(port, sizeof port, "%d", osc_port);
+    lo_address_free(t);
+    t = lo_address_new("127.0.0.1", port);
+    assert_int_equal(lo_send(t, "/gbac/param/master/gain_db", "f", -20.0f) > 0, 1);
+    sleep_ms(600);
+    size_t b = atomic_load(&io.rec_n);
+    double before = rms_db(io.rec_l + 2400, a - 4800);
+    double after = rms_db(io.rec_l + b - 9600, 9600);
+    printf("level before %.2f dB, after /gbac/param/master/gain_db -20: %.2f dB\n", before,
+           after);
+    assert_true(fabs((after - before) + 20.0) < 0.5);
+    lo_send(t, "/gbac/param/master/gain_db", "f", 0.0f);
+    schedule(jack_frame_time(io.snd) + 2400, 0x80, 57, 0);
+    lo_address_free(t);
+}
+
+/* MIDI learn: /gbac/learn arms it for the synth's gain, the next CC moved (CC 7 over JACK
+ * MIDI) is mapped: CC 7 at 0 then sets −60 dB; /gbac/preset/save writes the mapping. */
+static void test_midi_learn_maps_the_next_cc_and_is_saved(void **state)
+{
+    (void)state;
+    char port[16], saved[700];
+    snprintf(port, sizeof port, "%d", osc_port);
+    lo_address t = lo_address_new("127.0.0.1", port);
+    assert_true(lo_send(t, "/gbac/learn", "s", "harmonic-synth/gain_db") > 0);
+    sleep_ms(100);
+    uint64_t now = jack_frame_time(io.snd);
+    schedule(now + 1024, 0xB0, 7, 127); /* learned: CC 7 → gain_db −60..12 (127 → 12 dB) */
+    schedule(now + 2048, 0x90, 57, 100);
+    sleep_ms(500);
+    record_reset();
+    sleep_ms(300);
+    size_t a = atomic_load(&io.rec_n);
+    double loud = rms_db(io.rec_l, a);
+    schedule(jack_frame_time(io.snd) + 1024, 0xB0, 7, 0); /* → −60 dB */
+    sleep_ms(500);
+    size_t b = atomic_load(&io.rec_n);
+    double soft = rms_db(io.rec_l + b - 9600, 9600);
+    printf("learned CC 7: %.1f dB at 127, %.1f dB at 0\n", loud, soft);
+    assert_true(loud - soft > 60.0);
+    schedule(jack_frame_time(io.snd) + 1024, 0x80, 57, 0);
+    schedule(jack_frame_time(io.snd) + 1100, 0xB0, 7, 100);
+    assert_true(lo_send(t, "/gbac/preset/save", "s", "saved.json") > 0);
+    sleep_ms(300);
+    snprintf(saved, sizeof saved, "%s/saved.json", tmpdir);
+    FILE *f = fopen(saved, "r");
+    assert_non_null(f);
+    char buf[8192] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(saved);
+    const char *mm = strstr(buf, "\"midi_map\"");
+    assert_non_null(mm);
+    assert_non_null(strstr(mm, "\"cc\": 7"));
+    assert_non_null(strstr(mm, "harmonic-synth/gain_db"));
+    lo_address_free(t);
+}
+
+static void test_osc_flood_and_garbage_leave_it_running(void **state)
+{
+    (void)state;
+    char port[16];
+    snprintf(port, sizeof port, "%d", osc_port);
+    lo_address t = lo_address_new("127.0.0.1", port);
+    const long xr0 = query_xruns();
+    for (int i = 0; i < 10000; i++)
+        lo_send(t, "/gbac/param/harmonic-synth/brightness", "f", (float)(i % 100) / 100.0f);
+    /* garbage datagrams */
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)osc_port)};
+    to.sin_addr.s_addr = htonl(0x7f000001);
+    unsigned seed = 7;
+    for (int i = 0; i < 200; i++) {
+        unsigned char pkt[64];
+        for (size_t j = 0; j < sizeof pkt; j++)
+            pkt[j] = (unsigned char)(rand_r(&seed) & 0xff);
+        sendto(fd, pkt, (size_t)(1 + rand_r(&seed) % 64), 0, (struct sockaddr *)&to, sizeof to);
+    }
+    close(fd);
+    sleep_ms(1000);
+    assert_int_equal(waitpid(gbac_pid, NULL, WNOHANG), 0); /* still running */
+    const long xr1 = query_xruns();
+    printf("xruns before the flood %ld, after %ld\n", xr0, xr1);
+    assert_true(xr0 >= 0 && xr1 >= 0);
+    assert_int_equal(xr1, xr0);
+    /* and still playing */
+    record_reset();
+    schedule(jack_frame_time(io.snd) + 2400, 0x90, 64, 100);
+    schedule(jack_frame_time(io.snd) + 26400, 0x80, 64, 0);
+    sleep_ms(700);
+    assert_true(rms_db(io.rec_l, atomic_load(&io.rec_n)) > -60.0);
+    lo_address_free(t);
+}
+
+/* Dense MIDI (a note on or off every 5 ms, a CC every period) and OSC (200 parameter
+ * changes a second) for GBAC_LIVE_DENSE_S seconds (default 60): no xruns. */
+static void test_dense_midi_and_osc_without_xruns(void **state)
+{
+    (void)state;
+    const char *env = getenv("GBAC_LIVE_DENSE_S");
+    const int secs = env ? atoi(env) : 60;
+    char port[16];
+    snprintf(port, sizeof port, "%d", osc_port);
+    lo_address t = lo_address_new("127.0.0.1", port);
+    const long xr0 = query_xruns();
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int k = 0;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double el = (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) * 1e-9;
+        if (el >= secs)
+            break;
+        const uint64_t f = jack_frame_time(io.snd) + 1024;
+        /* 5 notes on and off over the next 20 ms, a CC, one OSC message: every 5 ms */
+        schedule(f, 0x90, (uint8_t)(48 + k % 24), 90);
+        schedule(f + 200, 0x80, (uint8_t)(48 + (k + 23) % 24), 0);
+        schedule(f + 64, 0xB0, 1, (uint8_t)(k % 128));
+        lo_send(t, "/gbac/param/harmonic-synth/brightness", "f", (float)(k % 200) / 200.0f - 0.5f);
+        k++;
+        sleep_ms(5);
+    }
+    schedule(jack_frame_time(io.snd) + 1024, 0xB0, 123, 0); /* all notes off */
+    sleep_ms(300);
+    const long xr1 = query_xruns();
+    printf("%d s of dense MIDI and OSC (%d rounds): xruns %ld → %ld\n", secs, k, xr0, xr1);
+    assert_true(xr0 >= 0 && xr1 >= 0);
+    assert_int_equal(xr1, xr0);
+    lo_address_free(t);
+}
+
+/* gbac's MIDI out drives a real FluidSynth: an arpeggiating preset turns a held chord into
+ * notes on gbt2:midi_out, FluidSynth (JACK MIDI in, JACK audio out) sounds them. */
+static void test_midi_out_drives_fluidsynth(void **state)
+{
+    (void)state;
+    const char *sf2 = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+    char fs_port[16], fs_log[600], g2_log[600], preset[600];
+    snprintf(fs_port, sizeof fs_port, "%d", 30000 + (int)(getpid() % 20000));
+    snprintf(fs_log, sizeof fs_log, "%s/fluidsynth.log", tmpdir);
+    snprintf(g2_log, sizeof g2_log, "%s/gbac2.log", tmpdir);
+    snprintf(preset, sizeof preset, "%s/presets/pluck-arp.json", getenv("GBAC_SOURCE_DIR"));
+    char shell[64];
+    snprintf(shell, sizeof shell, "shell.port=%s", fs_port);
+    char *fs_argv[] = {"fluidsynth", "-a", "jack", "-m", "jack", "-is", "-o", shell, "-r",
+                       "48000", "-g", "1", "-o", "audio.jack.id=fs", "-o", "midi.jack.id=fs",
+                       "-o", "audio.jack.autoconnect=0", (char *)sf2, NULL};
+    pid_t fs = spawn(fs_argv, fs_log);
+    char *g2_argv[] = {(char *)getenv("GBAC_BIN"), "live", "--preset", preset, "--name", "gbt2",
+                       "--server", server, "--no-ui", "--osc-port", "0", NULL};
+    pid_t g2 = spawn(g2_argv, g2_log);
+    assert_int_equal(wait_port("fs:midi_00", 15000), 0);
+    assert_int_equal(wait_port("gbt2:midi_out", 10000), 0);
+    assert_int_equal(jack_connect(io.snd, "snd:out", "gbt2:midi_in"), 0);
+    assert_int_equal(jack_connect(io.snd, "gbt2:midi_out", "fs:midi_00"), 0);
+    jack_disconnect(io.rec, "gbt:out_L", "rec:in_L");
+    jack_disconnect(io.rec, "gbt:out_R", "rec:in_R");
+    assert_int_equal(jack_connect(io.rec, "fs:left", "rec:in_L"), 0);
+    assert_int_equal(jack_connect(io.rec, "fs:right", "rec:in_R"), 0);
+    record_reset();
+    sleep_ms(300);
+    double quiet = rms_db(io.rec_l, atomic_load(&io.rec_n));
+    const uint64_t now = jack_frame_time(io.snd);
+    schedule(now + 2400, 0x90, 60, 100);
+    schedule(now + 2400, 0x90, 64, 100);
+    schedule(now + 2400, 0x90, 67, 100);
+    sleep_ms(1500);
+    schedule(jack_frame_time(io.snd) + 64, 0x80, 60, 0);
+    schedule(jack_frame_time(io.snd) + 64, 0x80, 64, 0);
+    schedule(jack_frame_time(io.snd) + 64, 0x80, 67, 0);
+    size_t n = atomic_load(&io.rec_n);
+    double loud = rms_db(io.rec_l + n / 2, n / 2);
+    printf("FluidSynth output: %.1f dB RMS before the chord, %.1f dB while gbac arpeggiates\n",
+           quiet, loud);
+    assert_true(loud > -50.0);
+    assert_true(loud > quiet + 20.0);
+    jack_disconnect(io.snd, "snd:out", "gbt2:midi_in");
+    jack_disconnect(io.rec, "fs:left", "rec:in_L");
+    jack_disconnect(io.rec, "fs:right", "rec:in_R");
+    jack_connect(io.rec, "gbt:out_L", "rec:in_L");
+    jack_connect(io.rec, "gbt:out_R", "rec:in_R");
+    stop(&g2, SIGTERM);
+    stop(&fs, SIGTERM);
+}
+
+/* JACK changes its period (jack_bufsize 256, then back to 64): gbac plays on, notes still on
+ * their frames. */
+static void test_buffer_size_change(void **state)
+{
+    (void)state;
+    char *argv256[] = {"jack_bufsize", "256", NULL}, *argv64[] = {"jack_bufsize", "64", NULL};
+    int st;
+    pid_t p = spawn(argv256, "/dev/null");
+    waitpid(p, &st, 0);
+    sleep_ms(500);
+    assert_int_equal(jack_get_buffer_size(io.snd), 256);
+    record_reset();
+    const uint64_t at = jack_frame_time(io.snd) + 4800 + 101;
+    schedule(at, 0x90, 62, 100);
+    schedule(at + 12000, 0x80, 62, 0);
+    sleep_ms(700);
+    size_t n = atomic_load(&io.rec_n);
+    long first = -1;
+    for (size_t i = 0; i < n && first < 0; i++)
+        if (io.rec_l[i] != 0.0f)
+            first = (long)i;
+    printf("period 256: note for frame %llu sounds from frame %llu\n", (unsigned long long)at,
+           (unsigned long long)(io.rec_start + (uint64_t)first));
+    assert_true(first >= 0);
+    assert_int_equal(io.rec_start + (uint64_t)first, at);
+    p = spawn(argv64, "/dev/null");
+    waitpid(p, &st, 0);
+    sleep_ms(300);
+    assert_int_equal(jack_get_buffer_size(io.snd), 64);
+}
+
+static void test_server_restart_then_plays_again(void **state)
+{
+    (void)state;
+    close_clients();
+    stop(&jackd_pid, SIGTERM);
+    sleep_ms(1500);
+    assert_int_equal(waitpid(gbac_pid, NULL, WNOHANG), 0); /* gbac waits for the server */
+    assert_int_equal(start_jackd(), 0);
+    assert_int_equal(wait_port("gbt:out_L", 10000), 0);
+    assert_int_equal(open_clients(), 0);
+    record_reset();
+    schedule(jack_frame_time(io.snd) + 2400, 0x90, 60, 100);
+    schedule(jack_frame_time(io.snd) + 26400, 0x80, 60, 0);
+    sleep_ms(800);
+    double db = rms_db(io.rec_l, atomic_load(&io.rec_n));
+    printf("after the restart: %.1f dB RMS\n", db);
+    assert_true(db > -60.0);
+}
+
+static void test_stats_written_on_sigterm(void **state)
+{
+    (void)state;
+    int st = stop(&gbac_pid, SIGTERM);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    FILE *f = fopen(stats_path, "r");
+    assert_non_null(f);
+    char buf[1024] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    printf("stats: %s", buf);
+    const char *keys[] = {"\"xruns\"", "\"midi_events\"", "\"osc_messages\"", "\"osc_errors\"",
+                          "\"osc_refused\"", "\"osc_dropped\""};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        assert_non_null(strstr(buf, keys[i]));
+    long midi = 0;
+    const char *m = strstr(buf, "\"midi_events\": ");
+    if (m)
+        midi = strtol(m + 15, NULL, 10);
+    assert_true(midi >= 8);
+}
+
+int main(void)
+{
+    if (!getenv("GBAC_BIN")) {
+        fprintf(stderr, "GBAC_BIN must name the gbac binary\n");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_note_sounds_on_its_frame_at_its_pitch),
+        cmocka_unit_test(test_osc_changes_the_level),
+        cmocka_unit_test(test_midi_learn_maps_the_next_cc_and_is_saved),
+        cmocka_unit_test(test_osc_flood_and_garbage_leave_it_running),
+        cmocka_unit_test(test_dense_midi_and_osc_without_xruns),
+        cmocka_unit_test(test_midi_out_drives_fluidsynth),
+        cmocka_unit_test(test_buffer_size_change),
+        cmocka_unit_test(test_server_restart_then_plays_again),
+        cmocka_unit_test(test_stats_written_on_sigterm),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
