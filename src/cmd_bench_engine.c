@@ -153,26 +153,9 @@ static void usage(FILE *f)
 int gb_bench_engine(int argc, char **argv)
 {
     int json = 0, samples = 2001;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (strcmp(argv[i], "--samples") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 5 || v > 1000000) {
-                fprintf(stderr, "gbac bench engine: --samples %s: expected 5..1000000\n",
-                        argv[i]);
-                return GB_EXIT_USAGE;
-            }
-            samples = (int)v;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return GB_EXIT_OK;
-        } else {
-            fprintf(stderr, "gbac bench engine: unknown option '%s' (see --help)\n", argv[i]);
-            return GB_EXIT_USAGE;
-        }
-    }
+    int rc = gb_bench_options(argc, argv, "engine", usage, &json, &samples);
+    if (rc >= 0)
+        return rc;
     double synth = live_load_pct(0, samples), full = live_load_pct(1, samples);
     double rtf4 = render_rtf(4), rtf16 = render_rtf(16);
     if (synth < 0 || full < 0 || rtf4 < 0 || rtf16 < 0)

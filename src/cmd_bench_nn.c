@@ -281,26 +281,9 @@ static void usage(FILE *f)
 int gb_bench_nn(int argc, char **argv)
 {
     int json = 0, samples = 101;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (strcmp(argv[i], "--samples") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 5 || v > 100000) {
-                fprintf(stderr, "gbac bench nn: --samples %s: expected a number 5..100000\n",
-                        argv[i]);
-                return GB_EXIT_USAGE;
-            }
-            samples = (int)v;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return GB_EXIT_OK;
-        } else {
-            fprintf(stderr, "gbac bench nn: unknown option '%s' (see --help)\n", argv[i]);
-            return GB_EXIT_USAGE;
-        }
-    }
+    int rc = gb_bench_options(argc, argv, "nn", usage, &json, &samples);
+    if (rc >= 0)
+        return rc;
     gb_error_t err;
     gb_simd_t def;
     if (gb_simd_default(&def, &err)) {

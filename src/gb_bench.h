@@ -7,6 +7,8 @@
 #ifndef GB_BENCH_H
 #define GB_BENCH_H
 
+#include <stdio.h>
+
 /** `gbac bench nn ...`; argv[0] == "nn". Returns an exit status. [main] */
 int gb_bench_nn(int argc, char **argv);
 
@@ -22,5 +24,10 @@ double gb_bench_median(double *v, int n);
 /** Time fn(ctx) and return the median ns per call: a warm-up, then `samples` samples of
  *  enough calls each to last about 20 µs. [main] */
 double gb_bench_median_ns(void (*fn)(void *ctx), void *ctx, int samples);
+
+/** Parse the options every suite takes: --json, --samples N (5..1000000), --help. Returns
+ *  -1 to go on, or an exit status to return at once (help printed, or a usage error). [main] */
+int gb_bench_options(int argc, char **argv, const char *suite, void (*usage)(FILE *f),
+                     int *json, int *samples);
 
 #endif
