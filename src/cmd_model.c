@@ -31,15 +31,25 @@ static void put_clean(const char *s)
         putchar(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
-/* A JSON value inline: strings raw, anything else as compact JSON. */
+/* A JSON value inline: strings raw, anything else as compact JSON; values longer than a
+ * screenful (reference frames for evaluation, say) are cut, with their size (--json has
+ * them whole). */
+#define VALUE_SHOWN 400
 static void put_value(const json_t *v)
 {
     if (json_is_string(v)) {
         put_clean(json_string_value(v));
         return;
     }
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    put_clean(s ? s : "?");
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+    if (s && strlen(s) > VALUE_SHOWN) {
+        size_t len = strlen(s);
+        s[VALUE_SHOWN] = '\0';
+        put_clean(s);
+        printf("... (%zu bytes; see --json)", len);
+    } else {
+        put_clean(s ? s : "?");
+    }
     free(s);
 }
 

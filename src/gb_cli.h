@@ -15,6 +15,9 @@
 /** `gbac live [--preset P] [--name N] [--server S] ...` — play live over JACK. [main] */
 int gb_cmd_live(int argc, char **argv);
 
+/** `gbac eval timbre --model M --data DS [--json]` — evaluate the timbre VAE. [main] */
+int gb_cmd_eval(int argc, char **argv);
+
 /** `gbac bench nn [--json] [--runs N]` — neural kernel benchmarks. [main] */
 int gb_cmd_bench(int argc, char **argv);
 
@@ -33,6 +36,13 @@ int gb_cmd_demo(int argc, char **argv);
 /** `gbac analyze NOTE [-o OUT.json] [--hop-ms N] [--channel N|mix]` — one recorded note → its
  *  timbre frames as JSON. [main] */
 int gb_cmd_analyze(int argc, char **argv);
+
+/** `gbac dataset timbre -o DIR [--soundfont SF2] [--programs L] [--notes-from FOLDER] ...` —
+ *  build the timbre dataset (gb_dataset.h). [main] */
+int gb_cmd_dataset(int argc, char **argv);
+
+/** `gbac train timbre --data DS --out FILE [...]` — train the timbre VAE (CPU). [main] */
+int gb_cmd_train(int argc, char **argv);
 
 /** `gbac midi list` — the MIDI input devices PortMidi sees. [main] */
 int gb_cmd_midi(int argc, char **argv);
