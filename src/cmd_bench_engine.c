@@ -7,7 +7,9 @@
 
 #include "gb_bench.h"
 #include "gb_cli.h"
+#include "gb_data.h"
 #include "gb_engine.h"
+#include "gb_modelfile.h"
 #include "gb_units.h"
 
 #define BENCH_SR 48000.0
@@ -16,7 +18,14 @@
 
 /* The rack measured: the harmonic synth (64 harmonics, 32 noise bands per voice) followed by
  * delay, reverb and limiter, as a shipped preset would have it. */
+static gb_preset_t *bench_rack_with(int fx, const gbp_descriptor_t *instrument);
+
 static gb_preset_t *bench_rack(int fx)
+{
+    return bench_rack_with(fx, &gb_unit_harmsynth);
+}
+
+static gb_preset_t *bench_rack_with(int fx, const gbp_descriptor_t *instrument)
 {
     gb_preset_t *p = calloc(1, sizeof *p);
     if (!p)
@@ -26,9 +35,9 @@ static gb_preset_t *bench_rack(int fx)
     p->beats_per_bar = 4;
     p->beat_unit = 4;
     p->polyphony = 16;
-    p->instrument.desc = &gb_unit_harmsynth;
+    p->instrument.desc = instrument;
     snprintf(p->instrument.slot, sizeof p->instrument.slot, "synth");
-    const gbp_param_info_t *sus = gb_unit_param_by_name(&gb_unit_harmsynth, "sustain");
+    const gbp_param_info_t *sus = gb_unit_param_by_name(instrument, "sustain");
     p->instrument.params[0].id = sus->id;
     p->instrument.params[0].value = 1.0f;
     p->instrument.n_params = 1;
@@ -65,9 +74,9 @@ static void run_block(void *p)
 }
 
 /* Median DSP time of a 64-frame block with 16 voices held, as % of the block's duration. */
-static double live_load_pct(int fx, int samples)
+static double live_load_pct(int fx, const gbp_descriptor_t *instrument, int samples)
 {
-    gb_preset_t *p = bench_rack(fx);
+    gb_preset_t *p = bench_rack_with(fx, instrument);
     gb_engine_t *e = p ? bench_engine(p, LIVE_BLOCK) : NULL;
     if (!e) {
         free(p);
@@ -135,6 +144,43 @@ static double render_rtf(int voices)
     return (total / BENCH_SR) / wall;
 }
 
+typedef struct dec_ctx {
+    gb_nn_t *nn;
+    float in[16 * 10], out[16 * 97];
+} dec_ctx_t;
+
+static void run_decode(void *p)
+{
+    dec_ctx_t *c = p;
+    gb_nn_forward(c->nn, c->in, c->out, 16);
+}
+
+/* The shipped timbre-VAE decoder: 16 voices in one batched forward, median µs. */
+static double decode16_us(int samples)
+{
+    char data[4096], tried[8192], path[4200];
+    if (gb_data_dir("models/timbre-vae.safetensors", data, sizeof data, tried, sizeof tried)) {
+        fprintf(stderr, "gbac bench engine: models/timbre-vae.safetensors not found in %s\n",
+                tried);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/models/timbre-vae.safetensors", data);
+    gb_error_t err = {0};
+    gb_model_t *m = gb_model_load(path, 16, &err);
+    if (!m) {
+        fprintf(stderr, "gbac bench engine: %s\n", err.msg);
+        return -1;
+    }
+    dec_ctx_t *c = calloc(1, sizeof *c);
+    c->nn = gb_model_nn(m);
+    for (int i = 0; i < 16 * 10; i++)
+        c->in[i] = (float)((i * 7) % 11) / 11.0f - 0.5f;
+    double ns = gb_bench_median_ns(run_decode, c, samples);
+    free(c);
+    gb_model_free(m);
+    return ns / 1000.0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -145,8 +191,11 @@ static void usage(FILE *f)
             "  synth → delay → reverb → limiter.\n"
             "  Offline: real-time factor (seconds of audio per second of wall time) of a 20 s\n"
             "  piece of 4-note and of 16-note chords through the full rack, 1024-frame blocks.\n\n"
+            "  Timbre VAE: the 16-voice load of the gbac.timbre-vae synth, and the decoder's\n"
+            "  time for 16 voices in one batched forward.\n\n"
             "  --json        print {\"dsp_load_pct_16v\", \"dsp_load_pct_16v_synth\", \"rtf_4v\",\n"
-            "                \"rtf_16v\"} instead of the table\n"
+            "                \"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\"}\n"
+            "                instead of the table\n"
             "  --samples N   timed samples for the block median (default 2001)\n");
 }
 
@@ -156,19 +205,29 @@ int gb_bench_engine(int argc, char **argv)
     int rc = gb_bench_options(argc, argv, "engine", usage, &json, &samples);
     if (rc >= 0)
         return rc;
-    double synth = live_load_pct(0, samples), full = live_load_pct(1, samples);
+    double synth = live_load_pct(0, &gb_unit_harmsynth, samples);
+    double full = live_load_pct(1, &gb_unit_harmsynth, samples);
+    double vae = live_load_pct(0, &gb_unit_timbrevae, samples);
+    double dec_us = decode16_us(samples);
     double rtf4 = render_rtf(4), rtf16 = render_rtf(16);
-    if (synth < 0 || full < 0 || rtf4 < 0 || rtf16 < 0)
+    if (synth < 0 || full < 0 || rtf4 < 0 || rtf16 < 0 || vae < 0 || dec_us < 0)
         return GB_EXIT_FAIL;
+    const double block_us = LIVE_BLOCK / BENCH_SR * 1e6;
     if (json) {
         printf("{\"dsp_load_pct_16v\": %.3f, \"dsp_load_pct_16v_synth\": %.3f, "
-               "\"rtf_4v\": %.1f, \"rtf_16v\": %.1f}\n", full, synth, rtf4, rtf16);
+               "\"rtf_4v\": %.1f, \"rtf_16v\": %.1f, \"dsp_load_pct_16v_vae\": %.3f, "
+               "\"vae_decode_16v_us\": %.3f}\n",
+               full, synth, rtf4, rtf16, vae, dec_us);
         return GB_EXIT_OK;
     }
     printf("gbac bench engine — 48 kHz\n\n");
     printf("  DSP load, 16 voices, 64-frame blocks (median of %d):\n", samples);
     printf("    harmonic synth alone          %6.2f %% of one core\n", synth);
     printf("    synth → delay → reverb → limiter %6.2f %% of one core\n", full);
+    printf("    timbre-VAE synth alone         %6.2f %% of one core\n", vae);
+    printf("  Timbre VAE decoder, 16 voices in one batched forward: %.2f us per control\n"
+           "    frame; two control frames (every 32 samples) per 64-frame block = %.1f %% of\n"
+           "    its budget\n", dec_us, 100.0 * 2.0 * dec_us / block_us);
     printf("  Offline render, full rack, 1024-frame blocks:\n");
     printf("    4-voice piece                 %6.0f × real time\n", rtf4);
     printf("    16-voice piece                %6.0f × real time\n", rtf16);

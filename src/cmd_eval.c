@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gb_cli.h"
+#include "gb_latent_map.h"
 #include "gb_modelfile.h"
 #include "gb_msd.h"
 #include "gb_timbre_ds.h"
@@ -15,11 +16,15 @@
 
 #define EVAL_SR 48000.0
 #define DEC_BATCH 64
+#define SMOOTH_K 16     /* interpolation steps per latent path */
+#define SMOOTH_PAIRS 50 /* at most this many paths */
+#define SMOOTH_DB -20.0f
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: gbac eval timbre --model M --data DS [--json] [--max-notes N]\n\n"
+            "Usage: gbac eval timbre --model M --data DS [--json] [--max-notes N]\n"
+            "                        [--map OUT.png|OUT.svg [--map-dims I,J]]\n\n"
             "Reconstruct every test-split note of the dataset DS (`gbac dataset timbre`) with\n"
             "the timbre VAE M (decoder file; the encoder is M.enc): encode the note, decode\n"
             "each frame from the latent, the frame's pitch and loudness. Original and\n"
@@ -28,9 +33,26 @@ static void usage(FILE *f)
             "log magnitude). Two baselines get the same treatment: the training set's mean\n"
             "frame, and the frames of the training note nearest in pitch (both scaled to the\n"
             "original's loudness frame by frame).\n\n"
+            "Latent smoothness: for up to 50 pairs of test notes of different instruments\n"
+            "(test note i and note i + n/2, in manifest order), z goes linearly from A's mu\n"
+            "to B's mu in 16 steps; each of the 17 latents is decoded at the midpoint key's\n"
+            "pitch and -20 dB. A step's change is the mean over the 64 harmonics of\n"
+            "|log(p + 1e-4)| differences of the harmonic distributions p. Reported: the\n"
+            "largest step / mean step of a path (1.0 = perfectly even), its mean and max\n"
+            "over paths, and the fraction of paths whose spectral centroid (in harmonic\n"
+            "numbers) changes monotonically.\n\n"
             "  --json         print {\"msd_model\", \"msd_mean_frame\", \"msd_nearest_note\",\n"
-            "                 \"test_notes\"} instead of the table\n"
-            "  --max-notes N  evaluate at most N test notes (default: all)\n");
+            "                 \"test_notes\", \"improvement_over_mean_frame\",\n"
+            "                 \"latent_smoothness_max_step_ratio\",\n"
+            "                 \"latent_smoothness_mean_step_ratio\",\n"
+            "                 \"latent_centroid_monotonic_fraction\", \"latent_paths\"}\n"
+            "                 instead of the table\n"
+            "  --max-notes N  evaluate at most N test notes (default: all; the smoothness\n"
+            "                 paths use all test notes)\n"
+            "  --map FILE     draw every note of DS (all splits; test notes outlined) at\n"
+            "                 the encoder's (mu_0, mu_1), coloured by GM instrument family:\n"
+            "                 a 1000x800 PNG, or SVG when FILE ends in .svg\n"
+            "  --map-dims I,J plot latent dimensions I and J instead (default 0,1)\n");
 }
 
 /* Decode every frame of note `ni` from latent z into out[]. */
@@ -118,9 +140,152 @@ static double msd_of(const gb_timbre_frame_t *ref, const gb_timbre_frame_t *x, i
     return d.total;
 }
 
+static int same_instrument(const gb_tds_t *ds, int a, int b)
+{
+    const gb_tds_note_t *x = &ds->notes[a], *y = &ds->notes[b];
+    return x->program == y->program && (x->program >= 0 || !strcmp(x->name, y->name));
+}
+
+typedef struct smoothness {
+    double max_ratio, mean_ratio, monotonic_fraction;
+    int paths;
+} smoothness_t;
+
+/* Latent smoothness along straight paths between test notes of different instruments (the
+ * scheme is in usage()). The pairs are i and i + n/2 over the test notes, i visited with a
+ * stride so that the paths spread over the whole (program-ordered) manifest. */
+static int latent_smoothness(gb_nn_t *encn, gb_nn_t *decn, const gb_tds_t *ds, int zdim,
+                             smoothness_t *r)
+{
+    memset(r, 0, sizeof *r);
+    int n = 0, *idx = malloc(sizeof(int) * (size_t)ds->n_notes);
+    if (!idx)
+        return GB_ENOMEM;
+    for (int i = 0; i < ds->n_notes; i++)
+        if (ds->notes[i].split == GB_TDS_TEST && ds->notes[i].n_frames > 0)
+            idx[n++] = i;
+    const int in = zdim + 2, stride = n / SMOOTH_PAIRS > 1 ? n / SMOOTH_PAIRS : 1;
+    int pa[SMOOTH_PAIRS], pb[SMOOTH_PAIRS], n_mono = 0;
+    double sum_ratio = 0;
+    float x[(SMOOTH_K + 1) * (GB_VAE_MAX_LATENT + 2)], y[(SMOOTH_K + 1) * GB_VAE_DEC_OUT];
+    float lp[SMOOTH_K + 1][GB_TIMBRE_HARMONICS];
+    double cen[SMOOTH_K + 1];
+    for (int off = 0; off < stride && r->paths < SMOOTH_PAIRS; off++) {
+        for (int i = off; i < n && r->paths < SMOOTH_PAIRS; i += stride) {
+            const int a = idx[i], b = idx[(i + n / 2) % n];
+            int dup = a == b || same_instrument(ds, a, b);
+            for (int q = 0; q < r->paths && !dup; q++)
+                dup = (pa[q] == a && pb[q] == b) || (pa[q] == b && pb[q] == a);
+            if (dup)
+                continue;
+            float feat[GB_VAE_ENC_IN], mu[2][2 * GB_VAE_MAX_LATENT];
+            gb_vae_note_features(ds, a, feat);
+            gb_nn_forward(encn, feat, mu[0], 1);
+            gb_vae_note_features(ds, b, feat);
+            gb_nn_forward(encn, feat, mu[1], 1);
+            const float kmid = 0.5f * (float)(ds->notes[a].key + ds->notes[b].key);
+            for (int k = 0; k <= SMOOTH_K; k++) {
+                const float t = (float)k / SMOOTH_K;
+                for (int d = 0; d < zdim; d++)
+                    x[k * in + d] = mu[0][d] + t * (mu[1][d] - mu[0][d]);
+                x[k * in + zdim] = (kmid - 69.0f) / 12.0f; /* log2(f0 / 440) */
+                x[k * in + zdim + 1] = SMOOTH_DB / 60.0f;
+            }
+            gb_nn_forward(decn, x, y, SMOOTH_K + 1);
+            for (int k = 0; k <= SMOOTH_K; k++) {
+                const float *o = y + k * GB_VAE_DEC_OUT;
+                float m = o[0];
+                double s = 0, c = 0;
+                for (int h = 1; h < GB_TIMBRE_HARMONICS; h++)
+                    m = o[h] > m ? o[h] : m;
+                for (int h = 0; h < GB_TIMBRE_HARMONICS; h++)
+                    s += exp((double)(o[h] - m));
+                for (int h = 0; h < GB_TIMBRE_HARMONICS; h++) {
+                    const double p = exp((double)(o[h] - m)) / s;
+                    lp[k][h] = (float)log(p + 1e-4);
+                    c += (h + 1) * p;
+                }
+                cen[k] = c;
+            }
+            double total = 0, big = 0;
+            int up = 1, down = 1;
+            for (int k = 0; k < SMOOTH_K; k++) {
+                double d = 0;
+                for (int h = 0; h < GB_TIMBRE_HARMONICS; h++)
+                    d += fabs((double)lp[k + 1][h] - lp[k][h]);
+                d /= GB_TIMBRE_HARMONICS;
+                total += d;
+                big = d > big ? d : big;
+                up &= cen[k + 1] >= cen[k] - 1e-3; /* tolerance: float rounding */
+                down &= cen[k + 1] <= cen[k] + 1e-3;
+            }
+            if (!(total > 1e-9) || !isfinite(total))
+                continue; /* the two notes decode alike: no path to measure */
+            const double ratio = big / (total / SMOOTH_K);
+            pa[r->paths] = a;
+            pb[r->paths] = b;
+            r->paths++;
+            sum_ratio += ratio;
+            r->max_ratio = ratio > r->max_ratio ? ratio : r->max_ratio;
+            n_mono += up || down;
+        }
+    }
+    free(idx);
+    if (r->paths) {
+        r->mean_ratio = sum_ratio / r->paths;
+        r->monotonic_fraction = (double)n_mono / r->paths;
+    }
+    return GB_OK;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s && s[1] ? s + 1 : path;
+}
+
+/* Every note of the dataset at (mu_dx, mu_dy). The subtitle gives each axis's spread over the
+ * notes: a dimension the KL term collapsed onto the prior shows as a spread near 0. */
+static int latent_map(gb_nn_t *encn, const gb_tds_t *ds, const char *model, const char *data,
+                      const int dims[2], const char *out, gb_error_t *err)
+{
+    gb_latent_point_t *pt = malloc(sizeof *pt * (size_t)ds->n_notes);
+    if (!pt)
+        return gb_error_set(err, GB_ENOMEM, "out of memory");
+    double s[2] = {0}, s2[2] = {0};
+    for (int i = 0; i < ds->n_notes; i++) {
+        float feat[GB_VAE_ENC_IN], mulv[2 * GB_VAE_MAX_LATENT];
+        gb_vae_note_features(ds, i, feat);
+        gb_nn_forward(encn, feat, mulv, 1);
+        pt[i] = (gb_latent_point_t){mulv[dims[0]], mulv[dims[1]], ds->notes[i].program,
+                                    ds->notes[i].split == GB_TDS_TEST};
+        for (int a = 0; a < 2; a++) {
+            s[a] += mulv[dims[a]];
+            s2[a] += (double)mulv[dims[a]] * mulv[dims[a]];
+        }
+    }
+    double sd[2];
+    for (int a = 0; a < 2; a++) {
+        const double m = s[a] / ds->n_notes;
+        sd[a] = sqrt(fmax(s2[a] / ds->n_notes - m * m, 0.0));
+    }
+    char title[320], sub[1024], xl[64], yl[64];
+    snprintf(title, sizeof title, "Timbre VAE latent map \xe2\x80\x94 %.280s", base_name(model));
+    snprintf(sub, sizeof sub,
+             "all %d notes of %.200s (train, validation, test) at the encoder mean; "
+             "sd over notes: %.3f (mu_%d), %.3f (mu_%d)",
+             ds->n_notes, base_name(data), sd[0], dims[0], sd[1], dims[1]);
+    snprintf(xl, sizeof xl, "latent dimension %d (mu_%d)", dims[0], dims[0]);
+    snprintf(yl, sizeof yl, "latent dimension %d (mu_%d)", dims[1], dims[1]);
+    int rc = gb_latent_map_write(out, pt, ds->n_notes, title, sub, xl, yl, "test split", err);
+    free(pt);
+    return rc;
+}
+
 static int eval_timbre(int argc, char **argv)
 {
-    const char *model = NULL, *data = NULL;
+    const char *model = NULL, *data = NULL, *map = NULL;
+    int map_dims[2] = {0, 1};
     int json = 0;
     long max_notes = -1;
     for (int i = 1; i < argc; i++) {
@@ -128,6 +293,22 @@ static int eval_timbre(int argc, char **argv)
             model = argv[++i];
         } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
             data = argv[++i];
+        } else if (!strcmp(argv[i], "--map") && i + 1 < argc) {
+            map = argv[++i];
+        } else if (!strcmp(argv[i], "--map-dims") && i + 1 < argc) {
+            char *end;
+            long d0 = strtol(argv[++i], &end, 10), d1 = -1;
+            if (*end == ',')
+                d1 = strtol(end + 1, &end, 10);
+            if (*end || d0 < 0 || d1 < 0 || d0 >= GB_VAE_MAX_LATENT ||
+                d1 >= GB_VAE_MAX_LATENT || d0 == d1) {
+                fprintf(stderr, "gbac eval timbre: --map-dims %s: expected two different "
+                                "latent dimensions I,J (e.g. 0,1)\n",
+                        argv[i]);
+                return GB_EXIT_USAGE;
+            }
+            map_dims[0] = (int)d0;
+            map_dims[1] = (int)d1;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--max-notes") && i + 1 < argc) {
@@ -173,6 +354,22 @@ static int eval_timbre(int argc, char **argv)
     }
     if (gb_tds_count(ds, GB_TDS_TEST) == 0 || gb_tds_count(ds, GB_TDS_TRAIN) == 0) {
         fprintf(stderr, "gbac: %s: the dataset needs training and test notes\n", data);
+        goto done;
+    }
+    if (map) { /* first: a bad path fails before the long evaluation */
+        if (map_dims[0] >= zdim || map_dims[1] >= zdim) {
+            fprintf(stderr, "gbac: --map-dims %d,%d: %s has latent dimensions 0..%d\n",
+                    map_dims[0], map_dims[1], enc_path, zdim - 1);
+            goto done;
+        }
+        if (latent_map(encn, ds, model, data, map_dims, map, &err)) {
+            fprintf(stderr, "gbac eval timbre: --map %s\n", err.msg);
+            goto done;
+        }
+    }
+    smoothness_t sm;
+    if (latent_smoothness(encn, decn, ds, zdim, &sm)) {
+        fprintf(stderr, "gbac: out of memory\n");
         goto done;
     }
     gb_timbre_frame_t mean;
@@ -240,8 +437,12 @@ static int eval_timbre(int argc, char **argv)
     s_near /= n_eval;
     if (json) {
         printf("{\"msd_model\": %.4f, \"msd_mean_frame\": %.4f, \"msd_nearest_note\": %.4f, "
-               "\"test_notes\": %d, \"improvement_over_mean_frame\": %.4f}\n",
-               s_model, s_mean, s_near, n_eval, 1.0 - s_model / s_mean);
+               "\"test_notes\": %d, \"improvement_over_mean_frame\": %.4f, "
+               "\"latent_smoothness_max_step_ratio\": %.4f, "
+               "\"latent_smoothness_mean_step_ratio\": %.4f, "
+               "\"latent_centroid_monotonic_fraction\": %.4f, \"latent_paths\": %d}\n",
+               s_model, s_mean, s_near, n_eval, 1.0 - s_model / s_mean, sm.max_ratio,
+               sm.mean_ratio, sm.monotonic_fraction, sm.paths);
     } else {
         printf("gbac eval timbre — %s on %s, %d test notes\n\n", model, data, n_eval);
         printf("  multi-scale spectral distance to the original (lower is better)\n");
@@ -250,6 +451,14 @@ static int eval_timbre(int argc, char **argv)
                100.0 * (1.0 - s_model / s_mean));
         printf("    nearest training note       %8.4f   (model %.0f%% better)\n", s_near,
                100.0 * (1.0 - s_model / s_near));
+        printf("\n  latent smoothness, %d straight paths between test notes of different\n"
+               "  instruments (%d steps, decoded at the midpoint pitch and %.0f dB)\n",
+               sm.paths, SMOOTH_K, (double)SMOOTH_DB);
+        printf("    largest step / mean step    %8.4f mean, %.4f max   (1.0 is even)\n",
+               sm.mean_ratio, sm.max_ratio);
+        printf("    centroid monotonic          %8.4f of the paths\n", sm.monotonic_fraction);
+        if (map)
+            printf("\n  latent map: %s\n", map);
     }
     rc = GB_EXIT_OK;
 done:

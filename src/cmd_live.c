@@ -150,6 +150,9 @@ int gb_cmd_live(int argc, char **argv)
     }
     if (!cfg.session_dir)
         cfg.session_dir = ".";
+    char mdir[4200];
+    snprintf(mdir, sizeof mdir, "%s/models", data);
+    cfg.model_dir = mdir;
     cfg.plugin_dirs = plugin_dirs;
     cfg.n_plugin_dirs = n_dirs;
     cfg.ui = ui >= 0 ? ui : isatty(1);

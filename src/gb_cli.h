@@ -15,7 +15,7 @@
 /** `gbac live [--preset P] [--name N] [--server S] ...` — play live over JACK. [main] */
 int gb_cmd_live(int argc, char **argv);
 
-/** `gbac eval timbre --model M --data DS [--json]` — evaluate the timbre VAE. [main] */
+/** `gbac eval timbre --model M --data DS [--json] [--map OUT.png]` — evaluate the timbre VAE. [main] */
 int gb_cmd_eval(int argc, char **argv);
 
 /** `gbac bench nn [--json] [--runs N]` — neural kernel benchmarks. [main] */

@@ -655,3 +655,20 @@ uint32_t gb_engine_latency(const gb_engine_t *e)
     }
     return total;
 }
+
+int gb_engine_unit_load_state(gb_engine_t *e, const char *slot, const char *json, char *err,
+                              size_t errcap)
+{
+    for (int ui = 0; ui < U_MASTER; ui++) {
+        eng_unit_t *u = &e->u[ui];
+        if (!u->d || !u->self || strcmp(u->slot, slot) != 0)
+            continue;
+        if (!u->d->load_state) {
+            snprintf(err, errcap, "%s (%s) keeps no state", slot, u->d->id);
+            return GB_EINVAL;
+        }
+        return u->d->load_state(u->self, json, err, errcap);
+    }
+    snprintf(err, errcap, "no unit named '%s' in the rack", slot);
+    return GB_EINVAL;
+}

@@ -111,6 +111,13 @@ int gb_engine_param_changes(const gb_engine_t *e, const int32_t **handles, const
  *  external one was). [audio] */
 void gb_engine_follow_transport(gb_engine_t *e, const gbp_transport_t *tr) GB_RT;
 
+/** Give the unit in `slot` new state (e.g. another model for the timbre VAE) while the
+ *  engine runs. Only for units that document their load_state as safe during processing
+ *  (gbac.timbre-vae hands models over to its audio thread); returns the unit's result, or
+ *  GB_EINVAL for an unknown slot or a unit without state. err receives its message. [main] */
+int gb_engine_unit_load_state(gb_engine_t *e, const char *slot, const char *json, char *err,
+                              size_t errcap);
+
 /** Latency the rack adds (sum of the units' read-only "latency_frames"), in frames. [main] */
 uint32_t gb_engine_latency(const gb_engine_t *e);
 

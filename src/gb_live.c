@@ -264,6 +264,17 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
         lv->peak_l = a > lv->peak_l ? a : lv->peak_l;
         lv->peak_r = b > lv->peak_r ? b : lv->peak_r;
     }
+    /* How much of the period had gone when gbac finished (clients before it included): an
+     * xrun gbac caused would show here; xruns of a late server wake-up would not. */
+    const jack_nframes_t used = jack_frames_since_cycle_start(lv->client);
+    const uint64_t pct = (uint64_t)used * 100u / (nframes ? nframes : 1);
+    uint64_t seen = atomic_load_explicit(&lv->stats.max_cycle_pct, memory_order_relaxed);
+    while (pct > seen && !atomic_compare_exchange_weak_explicit(
+                             &lv->stats.max_cycle_pct, &seen, pct, memory_order_relaxed,
+                             memory_order_relaxed))
+        ;
+    if (used > nframes)
+        atomic_fetch_add_explicit(&lv->stats.late_periods, 1, memory_order_relaxed);
     if (lv->meter_left <= nframes) {
         gb_live_fb_t fb = {.kind = GB_FB_METER,
                            .peak_l = lv->peak_l,
@@ -491,6 +502,16 @@ static int osc_save_preset(void *ctx, const char *path, gb_error_t *err)
     return gb_preset_save(lv->preset, path, err);
 }
 
+static int osc_unit_state(void *ctx, const char *slot, const char *json, gb_error_t *err)
+{
+    gb_live_t *lv = ctx;
+    char msg[512] = "";
+    int rc = gb_engine_unit_load_state(lv->eng_main, slot, json, msg, sizeof msg);
+    if (rc < 0)
+        return gb_error_set(err, rc, "%s", msg);
+    return GB_OK;
+}
+
 static int osc_status(void *ctx, char *buf, size_t cap)
 {
     gb_live_t *lv = ctx;
@@ -570,6 +591,8 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
         oc.load_preset = osc_load_preset;
         oc.save_preset = osc_save_preset;
         oc.status = osc_status;
+        oc.unit_state = osc_unit_state;
+        oc.model_dir = cfg->model_dir;
         lv->osc = gb_osc_server_new(&oc, err);
         if (!lv->osc)
             goto fail;
@@ -731,7 +754,8 @@ static void write_stats(const gb_live_t *lv)
     fprintf(f,
             "{\"xruns\": %llu, \"midi_events\": %llu, \"midi_dropped\": %llu, "
             "\"osc_messages\": %llu, \"osc_errors\": %llu, \"osc_refused\": %llu, "
-            "\"osc_dropped\": %llu, \"feedback_dropped\": %llu}\n",
+            "\"osc_dropped\": %llu, \"feedback_dropped\": %llu, \"late_periods\": %llu, "
+            "\"max_cycle_pct\": %llu}\n",
             (unsigned long long)atomic_load(&s->xruns),
             (unsigned long long)atomic_load(&s->midi_events),
             (unsigned long long)atomic_load(&s->midi_dropped),
@@ -739,7 +763,9 @@ static void write_stats(const gb_live_t *lv)
             (unsigned long long)atomic_load(&s->osc_errors),
             (unsigned long long)atomic_load(&s->osc_refused),
             (unsigned long long)atomic_load(&s->osc_dropped),
-            (unsigned long long)atomic_load(&s->fb_dropped));
+            (unsigned long long)atomic_load(&s->fb_dropped),
+            (unsigned long long)atomic_load(&s->late_periods),
+            (unsigned long long)atomic_load(&s->max_cycle_pct));
     fclose(f);
 }
 

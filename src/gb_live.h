@@ -81,6 +81,8 @@ typedef struct gb_live_stats {
     atomic_uint_fast64_t osc_refused;  /* from senders outside the allow list */
     atomic_uint_fast64_t osc_dropped;  /* commands lost because the ring to audio was full */
     atomic_uint_fast64_t fb_dropped;   /* feedback lost because main was slow */
+    atomic_uint_fast64_t late_periods; /* periods gbac itself finished after their deadline */
+    atomic_uint_fast64_t max_cycle_pct;/* most of a period used by the time gbac finished, % */
 } gb_live_stats_t;
 
 /* ---- the host ------------------------------------------------------------------------------ */
@@ -102,6 +104,7 @@ typedef struct gb_live_config {
     const char *stats_json;  /* file written at exit, or NULL */
     const char *preset_dir;  /* confinement for preset names over OSC */
     const char *session_dir; /* confinement for recording names over OSC */
+    const char *model_dir;   /* confinement for model names over OSC (/gbac/timbre/model) */
     const char *const *plugin_dirs;
     int n_plugin_dirs;
     int ui;                  /* 1: ncurses status view, 0: log lines */

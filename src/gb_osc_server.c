@@ -43,6 +43,7 @@ struct gb_osc_server {
     gb_osc_server_config_t cfg;
     char preset_dir[PATH_MAX];
     char session_dir[PATH_MAX];
+    char model_dir[PATH_MAX];
     gb_live_stats_t own_stats;
     gb_live_stats_t *stats;
     lo_server srv;
@@ -435,6 +436,12 @@ static const struct fixed_path {
     {"/gbac/unsubscribe", "|i", "port given when subscribing", "/gbac/unsubscribed i port",
      "stop feedback"},
     {"/gbac/ping", "", NULL, "/gbac/pong", "liveness check"},
+    {"/gbac/timbre/z", "f...|if", "all latent dimensions z0, z1, ... in order, or one: index, "
+     "value (-4..4)", NULL, "steer the timbre VAE's latent (the instrument's z0..z7)"},
+    {"/gbac/timbre/model", "s", "model file name inside the models folder (.safetensors "
+     "optional)", "/gbac/timbre/model s", "replace the timbre VAE's model while playing"},
+    {"/gbac/timbre/morph", "ff|fff", "x 0..1, y 0..1 [, amount 0..1]", NULL,
+     "the XY pad between the timbre VAE's stored latents a, b (x) and c, d (y)"},
     {"/gbac/record/start", "s", "take name inside the session folder", NULL,
      "start recording (not available yet: error reply)"},
     {"/gbac/record/stop", "", NULL, NULL, "stop recording (not available yet: error reply)"},
@@ -616,6 +623,8 @@ gb_osc_server_t *gb_osc_server_new(const gb_osc_server_config_t *cfg, gb_error_t
     snprintf(s->preset_dir, sizeof s->preset_dir, "%s", cfg->preset_dir ? cfg->preset_dir : "");
     snprintf(s->session_dir, sizeof s->session_dir, "%s",
              cfg->session_dir ? cfg->session_dir : "");
+    snprintf(s->model_dir, sizeof s->model_dir, "%s", cfg->model_dir ? cfg->model_dir : "");
+    s->cfg.model_dir = s->model_dir;
     s->cfg.preset_dir = s->preset_dir;
     s->cfg.session_dir = s->session_dir;
     s->stats = cfg->stats ? cfg->stats : &s->own_stats;
@@ -850,6 +859,40 @@ static void preset_io(gb_osc_server_t *s, const char *path, lo_message msg, lo_a
     reply_string(s, from, save ? "/gbac/preset/saved" : "/gbac/preset/loaded", name);
 }
 
+static int32_t param_named(const gb_osc_server_t *s, const char *name);
+
+/* /gbac/timbre/model s NAME: another model for the timbre-VAE instrument, handed over to
+ * its audio thread without stopping (the unit's RCU swap). */
+static void timbre_model(gb_osc_server_t *s, const char *path, lo_message msg, lo_address from)
+{
+    const char *name = one_string(s, path, msg, from, "a model file in the models folder");
+    if (!name)
+        return;
+    char full[PATH_MAX], why[600];
+    if (confine(s->model_dir, name, ".safetensors", 1, full, sizeof full, why, sizeof why)) {
+        reply_error(s, from, path, "%s: refused: %s", path, why);
+        return;
+    }
+    const char *slot = NULL;
+    int32_t h = param_named(s, "z0");
+    if (h < 0 || gb_engine_param_info(engine_of(s), h, &slot, NULL) != GB_OK || !s->cfg.unit_state) {
+        reply_error(s, from, path, "%s: no timbre-VAE instrument in the running rack", path);
+        return;
+    }
+    json_t *j = json_pack("{s:s}", "model", full);
+    char *txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    gb_error_t err = {0};
+    int rc = txt ? s->cfg.unit_state(s->cfg.ctx, slot, txt, &err) : GB_ENOMEM;
+    free(txt);
+    if (rc < 0) {
+        reply_error(s, from, path, "%s: %s", path, err.msg[0] ? err.msg : "failed");
+        return;
+    }
+    served(s);
+    reply_string(s, from, "/gbac/timbre/model", name);
+}
+
 static void status(gb_osc_server_t *s, lo_address from)
 {
     const char *path = "/gbac/status";
@@ -878,6 +921,131 @@ static void status(gb_osc_server_t *s, lo_address from)
 #undef LD
     }
     reply_string(s, from, path, s->buf);
+}
+
+
+/* ---------------------------------------------------------------- timbre VAE latent */
+
+/* Handle of the first parameter called `name` (z0.., morph_x, ...) in the running rack. */
+static int32_t param_named(const gb_osc_server_t *s, const char *name)
+{
+    const gb_engine_t *e = engine_of(s);
+    for (int i = 0; e && i < gb_engine_param_count(e); i++) {
+        int32_t h = gb_engine_param_handle(e, i);
+        const gbp_param_info_t *pi;
+        if (gb_engine_param_info(e, h, NULL, &pi) == GB_OK && strcmp(pi->name, name) == 0)
+            return h;
+    }
+    return -1;
+}
+
+/* Several parameter events from one message: all or nothing reaches the audio thread
+ * (a full ring drops the rest and is counted once). */
+static void send_params(gb_osc_server_t *s, lo_address from, const char *path,
+                        const int32_t *h, const float *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const gbp_param_info_t *pi = NULL;
+        if (gb_engine_param_info(engine_of(s), h[i], NULL, &pi) != GB_OK || !isfinite(v[i]) ||
+            v[i] < pi->min || v[i] > pi->max) {
+            reply_error(s, from, path, "%s: value %d (%g) is outside %s's range %g..%g", path,
+                        i, (double)v[i], pi ? pi->name : "?", pi ? (double)pi->min : 0.0,
+                        pi ? (double)pi->max : 0.0);
+            return;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        gb_live_cmd_t c;
+        memset(&c, 0, sizeof c);
+        c.kind = GB_CMD_EVENT;
+        c.ev.type = GBP_EV_PARAM;
+        c.ev.id = (uint32_t)h[i];
+        c.ev.value = v[i];
+        if (!s->cfg.send || s->cfg.send(s->cfg.ctx, &c) < 0) {
+            count(&s->stats->osc_dropped);
+            reply_error(s, from, path, "%s: the command queue to the audio thread is full", path);
+            return;
+        }
+    }
+    served(s);
+}
+
+/* liblo's argument array is not aligned for its types: read through memcpy. */
+static int32_t arg_i32(const lo_arg *a)
+{
+    int32_t v;
+    memcpy(&v, a, sizeof v);
+    return v;
+}
+
+static float arg_f32(const lo_arg *a)
+{
+    float v;
+    memcpy(&v, a, sizeof v);
+    return v;
+}
+
+static void timbre_z(gb_osc_server_t *s, const char *path, lo_message msg, lo_address from)
+{
+    const char *types = lo_message_get_types(msg);
+    lo_arg **argv = lo_message_get_argv(msg);
+    const int n = argc_of(msg);
+    int32_t h[8];
+    float v[8];
+    char name[8];
+    if (n == 2 && types[0] == 'i' && types[1] == 'f') {
+        const int32_t dim = arg_i32(argv[0]);
+        snprintf(name, sizeof name, "z%d", dim >= 0 && dim < 8 ? (int)dim : 99);
+        h[0] = param_named(s, name);
+        v[0] = arg_f32(argv[1]);
+        if (h[0] < 0) {
+            reply_error(s, from, path, "%s: no latent dimension %d (the instrument needs to be "
+                        "gbac.timbre-vae, dimensions 0..7)", path, (int)dim);
+            return;
+        }
+        send_params(s, from, path, h, v, 1);
+        return;
+    }
+    if (n < 1 || n > 8 || strspn(types, "f") != (size_t)n) {
+        reply_error(s, from, path, "%s: expected 1 to 8 floats (z0, z1, ...) or int, float "
+                    "(dimension, value)", path);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "z%d", i);
+        h[i] = param_named(s, name);
+        v[i] = arg_f32(argv[i]);
+        if (h[i] < 0) {
+            reply_error(s, from, path, "%s: the instrument has no latent dimension %d (it "
+                        "needs to be gbac.timbre-vae)", path, i);
+            return;
+        }
+    }
+    send_params(s, from, path, h, v, n);
+}
+
+static void timbre_morph(gb_osc_server_t *s, const char *path, lo_message msg, lo_address from)
+{
+    const char *types = lo_message_get_types(msg);
+    lo_arg **argv = lo_message_get_argv(msg);
+    const int n = argc_of(msg);
+    if ((n != 2 && n != 3) || strspn(types, "f") != (size_t)n) {
+        reply_error(s, from, path, "%s: expected x, y [, amount] as floats 0..1", path);
+        return;
+    }
+    static const char *const names[3] = {"morph_x", "morph_y", "morph"};
+    int32_t h[3];
+    float v[3];
+    for (int i = 0; i < n; i++) {
+        h[i] = param_named(s, names[i]);
+        v[i] = arg_f32(argv[i]);
+        if (h[i] < 0) {
+            reply_error(s, from, path, "%s: the instrument has no %s (it needs to be "
+                        "gbac.timbre-vae)", path, names[i]);
+            return;
+        }
+    }
+    send_params(s, from, path, h, v, n);
 }
 
 static int is_handler_path(const char *path)
@@ -977,6 +1145,12 @@ void gb_osc_server_dispatch(gb_osc_server_t *s, const char *path, lo_message msg
         subscribe(s, path, msg, from);
     } else if (strcmp(path, "/gbac/unsubscribe") == 0) {
         unsubscribe(s, path, msg, from);
+    } else if (strcmp(path, "/gbac/timbre/z") == 0) {
+        timbre_z(s, path, msg, from);
+    } else if (strcmp(path, "/gbac/timbre/morph") == 0) {
+        timbre_morph(s, path, msg, from);
+    } else if (strcmp(path, "/gbac/timbre/model") == 0) {
+        timbre_model(s, path, msg, from);
     } else if (strcmp(path, "/gbac/learn") == 0) {
         const char *t = one_string(s, path, msg, from, "\"slot/name\", or \"\" to disarm");
         if (t)

@@ -55,6 +55,7 @@ typedef struct gb_osc_server_config {
     gb_cidr_t allow[GB_OSC_MAX_ALLOW];
     const char *preset_dir;         /* preset names in messages are confined here */
     const char *session_dir;        /* recording names are confined here */
+    const char *model_dir;          /* model names (/gbac/timbre/model) are confined here */
     gb_live_stats_t *stats;         /* counters the server updates (osc_*, fb_dropped) and
                                        reads (xruns); NULL: the server keeps its own */
     void *ctx;                      /* passed to the callbacks */
@@ -68,6 +69,9 @@ typedef struct gb_osc_server_config {
     int (*load_preset)(void *ctx, const char *path, gb_error_t *err);
     /** Save the running state as a preset file (confined to preset_dir). May be NULL. [main] */
     int (*save_preset)(void *ctx, const char *path, gb_error_t *err);
+    /** Give unit `slot` new state while playing (/gbac/timbre/model: {"model": path}, the
+     *  path already confined to model_dir); 0 or an error with err set. May be NULL. [main] */
+    int (*unit_state)(void *ctx, const char *slot, const char *json, gb_error_t *err);
     /** Status for /gbac/status replies: fill a JSON object text into buf. May be NULL. [main] */
     int (*status)(void *ctx, char *buf, size_t cap);
 } gb_osc_server_config_t;

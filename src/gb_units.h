@@ -14,6 +14,7 @@ extern "C" {
 
 /* Built-in units (src/units/unit_*.c). Their ids are "gbac.<name>". */
 extern const gbp_descriptor_t gb_unit_harmsynth;   /* "gbac.harmonic-synth", instrument */
+extern const gbp_descriptor_t gb_unit_timbrevae;   /* "gbac.timbre-vae", instrument */
 extern const gbp_descriptor_t gb_unit_delay;       /* "gbac.delay", effect */
 extern const gbp_descriptor_t gb_unit_reverb;      /* "gbac.reverb", effect */
 extern const gbp_descriptor_t gb_unit_limiter;     /* "gbac.limiter", effect */

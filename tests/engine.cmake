@@ -3,3 +3,6 @@
 pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)
 gb_add_test(test_engine SOURCES test_engine.c LIBS gbac_host PkgConfig::FFTW3)
 gb_add_test(test_resynth SOURCES test_resynth.c LIBS gbac_host PkgConfig::FFTW3)
+gb_add_test(test_timbrevae SOURCES test_timbrevae.c LIBS gbac_host PkgConfig::FFTW3)
+# The malloc replacements must stay calls, not be folded by the compiler's builtins.
+set_source_files_properties(test_timbrevae.c PROPERTIES COMPILE_OPTIONS "-fno-builtin")

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define GB_INTERPOSE 0 /* ASan owns malloc; this test then only reports a skip */

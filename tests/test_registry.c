@@ -44,7 +44,7 @@ static void builtins_pass_the_check_and_have_their_kinds(void **state)
     gb_unit_registry_t *reg = gb_unit_registry_new(&err);
     assert_non_null(reg);
     assert_string_equal(err.msg, "");
-    assert_int_equal(gb_unit_registry_count(reg), 5);
+    assert_int_equal(gb_unit_registry_count(reg), 6);
     static const struct {
         const char *id;
         gbp_kind_t kind;
@@ -52,6 +52,7 @@ static void builtins_pass_the_check_and_have_their_kinds(void **state)
     } want[] = {
         {"gbac.arpeggiator", GBP_KIND_NOTE_SOURCE, &gb_unit_arpeggiator},
         {"gbac.harmonic-synth", GBP_KIND_INSTRUMENT, &gb_unit_harmsynth},
+        {"gbac.timbre-vae", GBP_KIND_INSTRUMENT, &gb_unit_timbrevae},
         {"gbac.delay", GBP_KIND_EFFECT, &gb_unit_delay},
         {"gbac.reverb", GBP_KIND_EFFECT, &gb_unit_reverb},
         {"gbac.limiter", GBP_KIND_EFFECT, &gb_unit_limiter},
@@ -63,7 +64,7 @@ static void builtins_pass_the_check_and_have_their_kinds(void **state)
         assert_int_equal(gb_unit_check_descriptor(d, "built-in", &err), GB_OK);
     }
     assert_null(gb_unit_registry_find(reg, "gbac.nothing"));
-    assert_null(gb_unit_registry_get(reg, 5));
+    assert_null(gb_unit_registry_get(reg, 6));
     assert_null(gb_unit_registry_get(reg, -1));
     gb_unit_registry_free(reg);
     gb_unit_registry_free(NULL);
