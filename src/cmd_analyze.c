@@ -11,6 +11,7 @@
 #include <sndfile.h>
 
 #include "gb_analysis.h"
+#include "gb_cli_opts.h"
 #include "gb_cli.h"
 #include "gb_timbre_json.h"
 
@@ -40,25 +41,6 @@ static void usage(FILE *f)
             "pitch, or OUT cannot be written (the reason is printed on stderr); 2 on a usage\n"
             "error.\n",
             GB_TIMBRE_MAX_FRAMES);
-}
-
-/* The value of option `name` at argv[*i] ("--name V" or "--name=V"); NULL if argv[*i] is not
- * that option. *missing is set when the value is absent. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    const size_t len = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, len) != 0)
-        return NULL;
-    if (a[len] == '=')
-        return a + len + 1;
-    if (a[len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return a;
-    }
-    return argv[++*i];
 }
 
 /* Read path as mono float samples: channel (1-based) or the mean of all (channel 0). On
@@ -187,14 +169,14 @@ int gb_cmd_analyze(int argc, char **argv)
         } else if (opts && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
             usage(stdout);
             return GB_EXIT_OK;
-        } else if (opts && ((v = opt_value(argc, argv, &i, "--output", &missing)) ||
-                            (v = opt_value(argc, argv, &i, "-o", &missing)))) {
+        } else if (opts && ((v = gb_opt_value(argc, argv, &i, "--output", &missing)) ||
+                            (v = gb_opt_value(argc, argv, &i, "-o", &missing)))) {
             if (missing) {
                 fprintf(stderr, "gbac analyze: %s needs a file name\n", a);
                 return GB_EXIT_USAGE;
             }
             out = v;
-        } else if (opts && (v = opt_value(argc, argv, &i, "--hop-ms", &missing))) {
+        } else if (opts && (v = gb_opt_value(argc, argv, &i, "--hop-ms", &missing))) {
             char *end;
             hop_ms = missing ? NAN : strtod(v, &end);
             if (missing || end == v || *end || !(hop_ms >= 1.0 && hop_ms <= 100.0)) {
@@ -202,7 +184,7 @@ int gb_cmd_analyze(int argc, char **argv)
                                 "1..100\n");
                 return GB_EXIT_USAGE;
             }
-        } else if (opts && (v = opt_value(argc, argv, &i, "--channel", &missing))) {
+        } else if (opts && (v = gb_opt_value(argc, argv, &i, "--channel", &missing))) {
             char *end;
             long c = missing ? 0 : strcmp(v, "mix") == 0 ? 0 : strtol(v, &end, 10);
             if (missing || (strcmp(v, "mix") != 0 && (end == v || *end || c < 1 || c > 1024))) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gb_cli.h"
+#include "gb_cli_opts.h"
 #include "gb_timbre_ds.h"
 #include "gb_vae.h"
 
@@ -54,22 +55,6 @@ static void usage(FILE *f)
             (double)d.free_bits, GB_VAE_MAX_LATENT, d.latent, d.hidden, d.patience, d.seed);
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    const size_t len = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, len) != 0)
-        return NULL;
-    if (a[len] == '=')
-        return a + len + 1;
-    if (a[len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return a;
-    }
-    return argv[++*i];
-}
 
 static int parse_int(const char *s, long lo, long hi, int *out)
 {
@@ -151,55 +136,55 @@ int gb_cmd_train(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return GB_EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--data", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--data", &missing))) {
             if (missing)
                 NEED("a dataset folder");
             data = v;
-        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--out", &missing))) {
             if (missing)
                 NEED("a file name");
             out = v;
-        } else if ((v = opt_value(argc, argv, &i, "--resume", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--resume", &missing))) {
             if (missing)
                 NEED("a checkpoint file");
             resume = v;
-        } else if ((v = opt_value(argc, argv, &i, "--checkpoint", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--checkpoint", &missing))) {
             if (missing)
                 NEED("a file name");
             ckpt = v;
-        } else if ((v = opt_value(argc, argv, &i, "--epochs", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--epochs", &missing))) {
             if (missing || parse_int(v, 1, 1000000, &cfg.epochs) < 0)
                 NEED("a number of epochs >= 1");
             set_epochs = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--batch", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--batch", &missing))) {
             if (missing || parse_int(v, 1, 256, &cfg.batch) < 0)
                 NEED("a number of notes in 1..256");
-        } else if ((v = opt_value(argc, argv, &i, "--frames", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--frames", &missing))) {
             if (missing || parse_int(v, 1, 4096, &cfg.frames_per_note) < 0)
                 NEED("a number of frames in 1..4096");
-        } else if ((v = opt_value(argc, argv, &i, "--lr", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--lr", &missing))) {
             if (missing || parse_float(v, 1e-7, 1.0, &cfg.lr) < 0)
                 NEED("a learning rate in 1e-7..1");
-        } else if ((v = opt_value(argc, argv, &i, "--beta", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--beta", &missing))) {
             if (missing || parse_float(v, 0.0, 1000.0, &cfg.beta) < 0)
                 NEED("a KL weight in 0..1000");
-        } else if ((v = opt_value(argc, argv, &i, "--free-bits", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--free-bits", &missing))) {
             if (missing || parse_float(v, 0.0, 100.0, &cfg.free_bits) < 0)
                 NEED("nats per dimension in 0..100");
-        } else if ((v = opt_value(argc, argv, &i, "--warmup", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--warmup", &missing))) {
             if (missing || parse_int(v, 0, 1000000, &cfg.warmup) < 0)
                 NEED("a number of epochs >= 0");
-        } else if ((v = opt_value(argc, argv, &i, "--latent", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--latent", &missing))) {
             if (missing || parse_int(v, 1, GB_VAE_MAX_LATENT, &cfg.latent) < 0)
                 NEED("a number of dimensions in 1..64");
-        } else if ((v = opt_value(argc, argv, &i, "--hidden", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--hidden", &missing))) {
             if (missing || parse_int(v, 1, 4096, &cfg.hidden) < 0)
                 NEED("a number of units in 1..4096");
             set_hidden = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--patience", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--patience", &missing))) {
             if (missing || parse_int(v, 0, 1000000, &cfg.patience) < 0)
                 NEED("a number of epochs >= 0");
-        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
+        } else if ((v = gb_opt_value(argc, argv, &i, "--seed", &missing))) {
             int s;
             if (missing || parse_int(v, 0, INT_MAX, &s) < 0)
                 NEED("a non-negative integer");

@@ -1,0 +1,22 @@
+/* gb_cli_opts.c — option parsing shared by the commands.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "gb_cli_opts.h"
+
+#include <string.h>
+
+const char *gb_opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+    const size_t len = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, len) != 0)
+        return NULL;
+    if (a[len] == '=')
+        return a + len + 1;
+    if (a[len] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return a;
+    }
+    return argv[++*i];
+}
