@@ -41,8 +41,13 @@ int gb_cmd_analyze(int argc, char **argv);
  *  build the timbre dataset (gb_dataset.h). [main] */
 int gb_cmd_dataset(int argc, char **argv);
 
-/** `gbac train timbre --data DS --out FILE [...]` — train the timbre VAE (CPU). [main] */
+/** `gbac train timbre|melody --data DS --out FILE [...]` — train the timbre VAE or the melody
+ *  GAN (CPU). [main] */
 int gb_cmd_train(int argc, char **argv);
+
+/** `gbac generate melody --bars N -o OUT.mid [--model M] [--key K] [--meter M] ...` —
+ *  generate a melody with the melody GAN. [main] */
+int gb_cmd_generate(int argc, char **argv);
 
 /** `gbac midi list` — the MIDI input devices PortMidi sees. [main] */
 int gb_cmd_midi(int argc, char **argv);

@@ -22,7 +22,8 @@ static const command_t commands[] = {
     {"preset", gb_cmd_preset, "check presets, list units: `preset check FILE...`, `preset list`"},
     {"render", gb_cmd_render, "render a MIDI file (and an OSC score) offline to WAV/FLAC"},
     {"demo", gb_cmd_demo, "render the bundled demo piece to gbac-demo.wav"},
-    {"train", gb_cmd_train, "train a model on the CPU: `train timbre --data DS --out FILE`"},
+    {"train", gb_cmd_train, "train a model on the CPU: `train timbre|melody --data DS --out FILE`"},
+    {"generate", gb_cmd_generate, "generate a melody: `generate melody --bars N -o OUT.mid`"},
     {"midi", gb_cmd_midi, "list MIDI input devices (PortMidi): `midi list`"},
 };
 
