@@ -1,15 +1,21 @@
-/* cmd_eval.c — `gbac eval timbre`: how well the timbre VAE reconstructs held-out notes,
+/* cmd_eval.c — `gbac eval timbre` and `gbac eval melody` (below).
+ * `gbac eval timbre`: how well the timbre VAE reconstructs held-out notes,
  * against two baselines, as multi-scale spectral distance of rendered audio.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gb_cli.h"
+#include "gb_data.h"
 #include "gb_latent_map.h"
+#include "gb_melgan.h"
+#include "gb_melody_metrics.h"
 #include "gb_modelfile.h"
 #include "gb_msd.h"
+#include "gb_pianoroll.h"
 #include "gb_timbre_ds.h"
 #include "gb_timbre_render.h"
 #include "gb_vae.h"
@@ -473,14 +479,445 @@ done:
     return rc;
 }
 
+/* ---- gbac eval melody ------------------------------------------------------------------ */
+
+#define MEL_MODEL_PROBE "models/melody-gan.safetensors"
+#define MEL_S GB_MDS_MAX_STEPS
+#define MEL_ROLL_TUNES 3
+
+static void usage_melody(FILE *f)
+{
+    fprintf(f,
+            "Usage: gbac eval melody --data DS [--model M] [--json] [--bars N] [--seed S]\n"
+            "                        [--roll OUT.png]\n\n"
+            "Evaluate the melody GAN M (default: the shipped models/melody-gan.safetensors;\n"
+            "its critic is M.disc) on the dataset DS (`gbac dataset melody`). For each\n"
+            "test-split tune with at least two bars, N bars (default 8, fewer if the tune is\n"
+            "shorter) are generated as in live answer mode: the first conditioned on the\n"
+            "tune's first bar, each next one on the previous generated bar (top-k 6, best of\n"
+            "4 by the critic, seed S + tune index). The reference phrases are the same tunes'\n"
+            "real bars 2..N+1.\n\n"
+            "Reported: the Yang & Lerch features per phrase (pitch count, pitch-class\n"
+            "histogram, pitch-class transitions, pitch range, average interval, note count,\n"
+            "average inter-onset interval, note-length histogram), for each the overlapped\n"
+            "area (OA, 1 = same) and KL divergence of the real intra-set distance density\n"
+            "against the generated-to-real inter-set one (Gaussian KDE); scale consistency\n"
+            "and pitch-class entropy; the share of 2-bar phrases and of bars that copy a\n"
+            "training-split one exactly or up to transposition, for the generated and the\n"
+            "held-out real phrases; the critic's mean logit on generated and real bars.\n\n"
+            "  --json        print one JSON object (oa_<feature>, kl_<feature>,\n"
+            "                copy_rate_generated, copy_rate_heldout, scale_consistency, ...)\n"
+            "  --bars N      bars generated per tune, 1..64 (8)\n"
+            "  --seed S      random seed (1)\n"
+            "  --roll FILE   draw %d generated phrases under their real ones as a %dx%d PNG\n\n"
+            "Exit status: 0; 1 if a file cannot be read or written or DS has no usable test\n"
+            "tune; 2 on a usage error.\n",
+            MEL_ROLL_TUNES, GB_PIANOROLL_WIDTH, GB_PIANOROLL_HEIGHT);
+}
+
+static void jnum(const char *key, double v, int last)
+{
+    if (isfinite(v))
+        printf("\"%s\": %.6g%s", key, v, last ? "" : ", ");
+    else
+        printf("\"%s\": null%s", key, last ? "" : ", ");
+}
+
+typedef struct mel_phrase {
+    int tune, bars, steps, num, den, mode;
+    uint8_t first[MEL_S];  /* the tune's first bar (context of generated bar 0) */
+    uint32_t rec0;         /* index into the original-record list of real bar 1 */
+    uint8_t *gen, *real;   /* bars × MEL_S tokens */
+} mel_phrase_t;
+
+static double critic_score(gb_nn_t *critic, const mel_phrase_t *p, const uint8_t *ctx,
+                           const uint8_t *bar)
+{
+    float in[GB_MELGAN_CRIT_IN], sc = 0.0f;
+    gb_melgan_critic_input(ctx, p->steps, p->num, p->den, p->mode, 0, bar, in);
+    gb_nn_reset(critic);
+    gb_nn_forward(critic, in, &sc, 1);
+    return sc;
+}
+
+/* Copy shares of n2 2-bar phrases (pairs of consecutive bars in ph) and of single bars. */
+typedef struct mel_copy {
+    long pairs, pair_exact, pair_tf, bars, bar_exact, bar_tf;
+} mel_copy_t;
+
+typedef struct mel_hashes {
+    uint64_t *bar_x, *bar_t, *pair_x, *pair_t;
+    int n_bar, n_pair;
+} mel_hashes_t;
+
+static void count_copies(const mel_hashes_t *h, const uint8_t *bars, int nb, int steps,
+                         mel_copy_t *c)
+{
+    uint8_t two[2 * MEL_S];
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *x = bars + (size_t)b * MEL_S;
+        c->bars++;
+        c->bar_exact += gb_mm_hash_find(h->bar_x, h->n_bar, gb_mm_hash(x, steps, 0));
+        c->bar_tf += gb_mm_hash_find(h->bar_t, h->n_bar, gb_mm_hash(x, steps, 1));
+        if (b == 0)
+            continue;
+        memcpy(two, x - MEL_S, (size_t)steps);
+        memcpy(two + steps, x, (size_t)steps);
+        c->pairs++;
+        c->pair_exact += gb_mm_hash_find(h->pair_x, h->n_pair, gb_mm_hash(two, 2 * steps, 0));
+        c->pair_tf += gb_mm_hash_find(h->pair_t, h->n_pair, gb_mm_hash(two, 2 * steps, 1));
+    }
+}
+
+static double share(long k, long n)
+{
+    return n > 0 ? (double)k / (double)n : NAN;
+}
+
+static int eval_melody(int argc, char **argv)
+{
+    const char *model = NULL, *data = NULL, *roll = NULL;
+    int json = 0, bars = 8, seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        char *end = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage_melody(stdout);
+            return GB_EXIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (i + 1 >= argc && (!strcmp(a, "--model") || !strcmp(a, "--data") ||
+                                     !strcmp(a, "--roll") || !strcmp(a, "--bars") ||
+                                     !strcmp(a, "--seed"))) {
+            fprintf(stderr, "gbac eval melody: %s needs a value (see `gbac eval melody "
+                            "--help`)\n", a);
+            return GB_EXIT_USAGE;
+        } else if (!strcmp(a, "--model")) {
+            model = argv[++i];
+        } else if (!strcmp(a, "--data")) {
+            data = argv[++i];
+        } else if (!strcmp(a, "--roll")) {
+            roll = argv[++i];
+        } else if (!strcmp(a, "--bars")) {
+            long v = strtol(argv[++i], &end, 10);
+            if (*argv[i] == '\0' || *end || v < 1 || v > 64) {
+                fprintf(stderr, "gbac eval melody: --bars '%s': expected 1..64\n", argv[i]);
+                return GB_EXIT_USAGE;
+            }
+            bars = (int)v;
+        } else if (!strcmp(a, "--seed")) {
+            long v = strtol(argv[++i], &end, 10);
+            if (*argv[i] == '\0' || *end || v < 0 || v > 2147483647L) {
+                fprintf(stderr, "gbac eval melody: --seed '%s': expected a non-negative "
+                                "integer\n", argv[i]);
+                return GB_EXIT_USAGE;
+            }
+            seed = (int)v;
+        } else {
+            fprintf(stderr, "gbac eval melody: unknown option '%s' (see `gbac eval melody "
+                            "--help`)\n", a);
+            return GB_EXIT_USAGE;
+        }
+    }
+    if (!data) {
+        fprintf(stderr, "gbac eval melody: --data DS is required (a folder made by `gbac "
+                        "dataset melody`)\n");
+        return GB_EXIT_USAGE;
+    }
+    char path[4200], disc[4300];
+    if (!model) {
+        char dir[4096], tried[8192];
+        if (gb_data_dir(MEL_MODEL_PROBE, dir, sizeof dir, tried, sizeof tried) < 0) {
+            fprintf(stderr, "gbac eval melody: " MEL_MODEL_PROBE " not found in %s; pass "
+                            "--model FILE\n", tried);
+            return GB_EXIT_FAIL;
+        }
+        snprintf(path, sizeof path, "%s/" MEL_MODEL_PROBE, dir);
+        model = path;
+    }
+    snprintf(disc, sizeof disc, "%s.disc", model);
+
+    int rc = GB_EXIT_FAIL, n_ph = 0;
+    gb_error_t err = {0};
+    gb_model_t *gm = NULL, *cm = NULL;
+    gb_melody_ds_t *ds = NULL;
+    uint32_t *orig = NULL, *first_of = NULL, *count_of = NULL;
+    mel_phrase_t *ph = NULL;
+    gb_mm_features_t *fg = NULL, *fr = NULL;
+    double *d_rr = NULL, *d_gr = NULL, *d_gg = NULL;
+    mel_hashes_t h = {0};
+
+    gm = gb_model_load(model, 1, &err);
+    if (!gm) {
+        fprintf(stderr, "gbac eval melody: %s\n", err.msg);
+        goto done;
+    }
+    if (strcmp(gb_model_kind(gm), "melody-gan-generator") != 0) {
+        fprintf(stderr, "gbac eval melody: %s: a %s model, not a melody-gan-generator\n",
+                model, gb_model_kind(gm));
+        goto done;
+    }
+    if (access(disc, R_OK) == 0 && !(cm = gb_model_load(disc, 1, &err))) {
+        fprintf(stderr, "gbac eval melody: %s\n", err.msg);
+        goto done;
+    }
+    ds = gb_melody_ds_load(data, &err);
+    if (!ds) {
+        fprintf(stderr, "gbac eval melody: %s\n", err.msg);
+        goto done;
+    }
+
+    /* Original (untransposed) records tune by tune, and the training hashes. */
+    const int nt = ds->n_tunes;
+    orig = malloc(sizeof *orig * (ds->n_records + 1u));
+    first_of = calloc((size_t)nt + 1, sizeof *first_of);
+    count_of = calloc((size_t)nt + 1, sizeof *count_of);
+    h.bar_x = malloc(sizeof(uint64_t) * (ds->n_records + 1u));
+    h.bar_t = malloc(sizeof(uint64_t) * (ds->n_records + 1u));
+    h.pair_x = malloc(sizeof(uint64_t) * (ds->n_records + 1u));
+    h.pair_t = malloc(sizeof(uint64_t) * (ds->n_records + 1u));
+    ph = calloc((size_t)nt + 1, sizeof *ph);
+    if (!orig || !first_of || !count_of || !h.bar_x || !h.bar_t || !h.pair_x || !h.pair_t ||
+        !ph) {
+        fprintf(stderr, "gbac eval melody: out of memory\n");
+        goto done;
+    }
+    uint32_t n_orig = 0;
+    for (uint32_t r = 0; r < ds->n_records; r++) {
+        const gb_mds_record_t *rec = &ds->records[r];
+        if (rec->transpose != 0)
+            continue;
+        if (!count_of[rec->tune]++)
+            first_of[rec->tune] = n_orig;
+        orig[n_orig++] = r;
+        if (rec->split != GB_MDS_TRAIN)
+            continue;
+        const int st = rec->steps_per_bar;
+        h.bar_x[h.n_bar] = gb_mm_hash(rec->target, st, 0);
+        h.bar_t[h.n_bar++] = gb_mm_hash(rec->target, st, 1);
+        if (!(rec->flags & 1)) {
+            uint8_t two[2 * MEL_S];
+            memcpy(two, rec->context, (size_t)st);
+            memcpy(two + st, rec->target, (size_t)st);
+            h.pair_x[h.n_pair] = gb_mm_hash(two, 2 * st, 0);
+            h.pair_t[h.n_pair++] = gb_mm_hash(two, 2 * st, 1);
+        }
+    }
+    gb_mm_hash_sort(h.bar_x, h.n_bar);
+    gb_mm_hash_sort(h.bar_t, h.n_bar);
+    gb_mm_hash_sort(h.pair_x, h.n_pair);
+    gb_mm_hash_sort(h.pair_t, h.n_pair);
+
+    /* Generate. */
+    mel_copy_t cg = {0}, cr = {0};
+    double crit_g = 0, crit_r = 0;
+    long n_crit = 0, gen_bars = 0;
+    for (int t = 0; t < nt; t++) {
+        const gb_mds_tune_t *tu = &ds->tunes[t];
+        if (tu->split != GB_MDS_TEST || count_of[t] < 2)
+            continue;
+        mel_phrase_t *p = &ph[n_ph];
+        p->tune = t;
+        p->num = tu->meter_num;
+        p->den = tu->meter_den;
+        p->steps = tu->steps_per_bar;
+        p->mode = tu->mode;
+        if (p->den <= 0 || p->num * 16 % p->den || p->num * 16 / p->den != p->steps ||
+            p->steps > MEL_S)
+            continue; /* a meter the generator cannot take */
+        p->bars = (int)count_of[t] - 1 < bars ? (int)count_of[t] - 1 : bars;
+        p->rec0 = first_of[t] + 1;
+        memcpy(p->first, ds->records[orig[first_of[t]]].target, MEL_S);
+        p->gen = malloc((size_t)p->bars * MEL_S);
+        p->real = malloc((size_t)p->bars * MEL_S);
+        if (!p->gen || !p->real) {
+            free(p->gen);
+            free(p->real);
+            fprintf(stderr, "gbac eval melody: out of memory\n");
+            goto done;
+        }
+        n_ph++;
+        for (int b = 0; b < p->bars; b++)
+            memcpy(p->real + (size_t)b * MEL_S, ds->records[orig[p->rec0 + (uint32_t)b]].target,
+                   MEL_S);
+        gb_melgan_gen_opts_t o = {.version = 1, .bars = p->bars, .num = p->num, .den = p->den,
+                                  .mode = p->mode, .seed = (uint64_t)seed + (uint64_t)t,
+                                  .temperature = 1.0f, .top_k = 6,
+                                  .candidates = cm ? 4 : 1};
+        if (gb_melgan_generate(gb_model_nn(gm), cm ? gb_model_nn(cm) : NULL, &o, p->first,
+                               p->gen, NULL, &err) < 0) {
+            fprintf(stderr, "gbac eval melody: %s: %s\n", model, err.msg);
+            goto done;
+        }
+        gen_bars += p->bars;
+        count_copies(&h, p->gen, p->bars, p->steps, &cg);
+        count_copies(&h, p->real, p->bars, p->steps, &cr);
+        if (cm)
+            for (int b = 0; b < p->bars; b++) {
+                const uint8_t *gc = b ? p->gen + (size_t)(b - 1) * MEL_S : p->first;
+                const gb_mds_record_t *rr = &ds->records[orig[p->rec0 + (uint32_t)b]];
+                crit_g += critic_score(gb_model_nn(cm), p, gc, p->gen + (size_t)b * MEL_S);
+                crit_r += critic_score(gb_model_nn(cm), p, rr->context, rr->target);
+                n_crit++;
+            }
+    }
+    if (n_ph < 2) {
+        fprintf(stderr, "gbac eval melody: %s: %d test-split tune(s) with 2+ bars in a meter "
+                        "of at most %d steps; at least 2 are needed (make the dataset with a "
+                        "larger test share, --split)\n", data, n_ph, MEL_S);
+        goto done;
+    }
+
+    /* Features, distance distributions, OA / KL. */
+    fg = malloc(sizeof *fg * (size_t)n_ph);
+    fr = malloc(sizeof *fr * (size_t)n_ph);
+    const size_t n_intra = (size_t)n_ph * (size_t)(n_ph - 1) / 2, n_inter = (size_t)n_ph * n_ph;
+    d_rr = malloc(sizeof *d_rr * n_intra);
+    d_gg = malloc(sizeof *d_gg * n_intra);
+    d_gr = malloc(sizeof *d_gr * n_inter);
+    if (!fg || !fr || !d_rr || !d_gg || !d_gr) {
+        fprintf(stderr, "gbac eval melody: out of memory\n");
+        goto done;
+    }
+    double sc_g = 0, sc_r = 0, en_g = 0, en_r = 0;
+    for (int i = 0; i < n_ph; i++) {
+        gb_mm_features(ph[i].gen, ph[i].bars * MEL_S, &fg[i]);
+        gb_mm_features(ph[i].real, ph[i].bars * MEL_S, &fr[i]);
+        sc_g += gb_mm_scale_consistency(fg[i].pc_hist) / n_ph;
+        sc_r += gb_mm_scale_consistency(fr[i].pc_hist) / n_ph;
+        en_g += gb_mm_pc_entropy(fg[i].pc_hist) / n_ph;
+        en_r += gb_mm_pc_entropy(fr[i].pc_hist) / n_ph;
+    }
+    double oa[GB_MM_N_FEATURES], kl[GB_MM_N_FEATURES], m_rr[GB_MM_N_FEATURES],
+        m_gr[GB_MM_N_FEATURES], m_gg[GB_MM_N_FEATURES];
+    for (int k = 0; k < GB_MM_N_FEATURES; k++) {
+        size_t a = 0, b = 0;
+        m_rr[k] = m_gg[k] = m_gr[k] = 0;
+        for (int i = 0; i < n_ph; i++)
+            for (int j = 0; j < n_ph; j++) {
+                d_gr[b] = gb_mm_feature_distance(&fg[i], &fr[j], k);
+                m_gr[k] += d_gr[b++] / (double)n_inter;
+                if (j <= i)
+                    continue;
+                d_rr[a] = gb_mm_feature_distance(&fr[i], &fr[j], k);
+                d_gg[a] = gb_mm_feature_distance(&fg[i], &fg[j], k);
+                m_rr[k] += d_rr[a] / (double)n_intra;
+                m_gg[k] += d_gg[a++] / (double)n_intra;
+            }
+        oa[k] = gb_mm_overlap(d_rr, (int)n_intra, d_gr, (int)n_inter, &kl[k]);
+    }
+    const double cgx = share(cg.pair_exact, cg.pairs), crx = share(cr.pair_exact, cr.pairs);
+    const double cgt = share(cg.pair_tf, cg.pairs), crt = share(cr.pair_tf, cr.pairs);
+    const double bgx = share(cg.bar_exact, cg.bars), brx = share(cr.bar_exact, cr.bars);
+    const double bgt = share(cg.bar_tf, cg.bars), brt = share(cr.bar_tf, cr.bars);
+    const double mcg = n_crit ? crit_g / n_crit : NAN, mcr = n_crit ? crit_r / n_crit : NAN;
+
+    if (roll) {
+        gb_pianoroll_row_t rows[2 * MEL_ROLL_TUNES];
+        char labels[2 * MEL_ROLL_TUNES][96];
+        int nr = 0;
+        for (int i = 0; i < n_ph && i < MEL_ROLL_TUNES; i++) {
+            const int nb = ph[i].bars < 8 ? ph[i].bars : 8;
+            snprintf(labels[nr], sizeof labels[nr], "%.60s (real)", ds->tunes[ph[i].tune].name);
+            rows[nr] = (gb_pianoroll_row_t){labels[nr], ph[i].real, nb, ph[i].steps, 0};
+            nr++;
+            snprintf(labels[nr], sizeof labels[nr], "generated");
+            rows[nr] = (gb_pianoroll_row_t){labels[nr], ph[i].gen, nb, ph[i].steps, 1};
+            nr++;
+        }
+        if (gb_pianoroll_write(roll, rows, nr, "gbac eval melody: generated vs real phrases",
+                               &err) < 0) {
+            fprintf(stderr, "gbac eval melody: %s\n", err.msg);
+            goto done;
+        }
+    }
+
+    if (json) {
+        printf("{");
+        char key[64];
+        for (int k = 0; k < GB_MM_N_FEATURES; k++) {
+            snprintf(key, sizeof key, "oa_%s", gb_mm_feature_name(k));
+            jnum(key, oa[k], 0);
+            snprintf(key, sizeof key, "kl_%s", gb_mm_feature_name(k));
+            jnum(key, kl[k], 0);
+        }
+        jnum("copy_rate_generated", cgx, 0);
+        jnum("copy_rate_heldout", crx, 0);
+        jnum("copy_rate_generated_transposed", cgt, 0);
+        jnum("copy_rate_heldout_transposed", crt, 0);
+        jnum("bar_copy_rate_generated", bgx, 0);
+        jnum("bar_copy_rate_heldout", brx, 0);
+        jnum("bar_copy_rate_generated_transposed", bgt, 0);
+        jnum("bar_copy_rate_heldout_transposed", brt, 0);
+        jnum("scale_consistency", sc_g, 0);
+        jnum("scale_consistency_real", sc_r, 0);
+        jnum("pitch_class_entropy", en_g, 0);
+        jnum("pitch_class_entropy_real", en_r, 0);
+        jnum("critic_generated", mcg, 0);
+        jnum("critic_real", mcr, 0);
+        jnum("phrases", n_ph, 0);
+        jnum("generated_bars", (double)gen_bars, 1);
+        printf("}\n");
+    } else {
+        printf("gbac eval melody — %s on %s: %d test tunes, %ld generated bars (seed %d)\n\n",
+               model, data, n_ph, gen_bars, seed);
+        printf("  %-24s %8s %8s %10s %10s %10s\n", "feature", "OA", "KL", "intra real",
+               "intra gen", "inter");
+        for (int k = 0; k < GB_MM_N_FEATURES; k++)
+            printf("  %-24s %8.3f %8.3f %10.3f %10.3f %10.3f\n", gb_mm_feature_name(k), oa[k],
+                   kl[k], m_rr[k], m_gg[k], m_gr[k]);
+        printf("  (OA / KL: real intra-set vs generated-to-real distance densities; mean "
+               "distances)\n\n");
+        printf("  %-36s %10s %10s\n", "", "generated", "real");
+        printf("  %-36s %10.3f %10.3f\n", "scale consistency", sc_g, sc_r);
+        printf("  %-36s %10.3f %10.3f\n", "pitch-class entropy (bits)", en_g, en_r);
+        printf("  %-36s %10.3f %10.3f\n", "2-bar copies of training, exact", cgx, crx);
+        printf("  %-36s %10.3f %10.3f\n", "2-bar copies, up to transposition", cgt, crt);
+        printf("  %-36s %10.3f %10.3f\n", "bar copies of training, exact", bgx, brx);
+        printf("  %-36s %10.3f %10.3f\n", "bar copies, up to transposition", bgt, brt);
+        if (cm)
+            printf("  %-36s %10.3f %10.3f\n", "critic mean logit", mcg, mcr);
+        else
+            printf("  critic: %s not found, not scored\n", disc);
+        if (roll)
+            printf("\n  piano roll: %s\n", roll);
+    }
+    rc = GB_EXIT_OK;
+done:
+    for (int i = 0; ph && i < n_ph; i++) {
+        free(ph[i].gen);
+        free(ph[i].real);
+    }
+    free(ph);
+    free(fg);
+    free(fr);
+    free(d_rr);
+    free(d_gg);
+    free(d_gr);
+    free(h.bar_x);
+    free(h.bar_t);
+    free(h.pair_x);
+    free(h.pair_t);
+    free(orig);
+    free(first_of);
+    free(count_of);
+    gb_melody_ds_free(ds);
+    gb_model_free(gm);
+    gb_model_free(cm);
+    return rc;
+}
+
 int gb_cmd_eval(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "timbre"))
         return eval_timbre(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "melody"))
+        return eval_melody(argc - 1, argv + 1);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return GB_EXIT_OK;
     }
-    fprintf(stderr, "gbac eval: expected `gbac eval timbre ...` (see `gbac eval --help`)\n");
+    fprintf(stderr, "gbac eval: expected `gbac eval timbre ...` or `gbac eval melody ...` (see "
+                    "`gbac eval --help`, `gbac eval melody --help`)\n");
     return GB_EXIT_USAGE;
 }

@@ -27,7 +27,7 @@
 
 static const gbp_descriptor_t *const gb_builtin_units[] = {
     &gb_unit_arpeggiator, &gb_unit_harmsynth, &gb_unit_timbrevae, &gb_unit_delay,
-    &gb_unit_reverb, &gb_unit_limiter,
+    &gb_unit_reverb, &gb_unit_limiter, &gb_unit_melodygan,
 };
 
 typedef struct gb_plugin_lib {

@@ -19,6 +19,7 @@ extern const gbp_descriptor_t gb_unit_delay;       /* "gbac.delay", effect */
 extern const gbp_descriptor_t gb_unit_reverb;      /* "gbac.reverb", effect */
 extern const gbp_descriptor_t gb_unit_limiter;     /* "gbac.limiter", effect */
 extern const gbp_descriptor_t gb_unit_arpeggiator; /* "gbac.arpeggiator", note source */
+extern const gbp_descriptor_t gb_unit_melodygan;   /* "gbac.melody-gan", note source */
 
 typedef struct gb_unit_registry gb_unit_registry_t;
 

@@ -44,7 +44,7 @@ static void builtins_pass_the_check_and_have_their_kinds(void **state)
     gb_unit_registry_t *reg = gb_unit_registry_new(&err);
     assert_non_null(reg);
     assert_string_equal(err.msg, "");
-    assert_int_equal(gb_unit_registry_count(reg), 6);
+    assert_int_equal(gb_unit_registry_count(reg), 7);
     static const struct {
         const char *id;
         gbp_kind_t kind;
@@ -56,6 +56,7 @@ static void builtins_pass_the_check_and_have_their_kinds(void **state)
         {"gbac.delay", GBP_KIND_EFFECT, &gb_unit_delay},
         {"gbac.reverb", GBP_KIND_EFFECT, &gb_unit_reverb},
         {"gbac.limiter", GBP_KIND_EFFECT, &gb_unit_limiter},
+        {"gbac.melody-gan", GBP_KIND_NOTE_SOURCE, &gb_unit_melodygan},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const gbp_descriptor_t *d = gb_unit_registry_find(reg, want[i].id);
@@ -64,7 +65,7 @@ static void builtins_pass_the_check_and_have_their_kinds(void **state)
         assert_int_equal(gb_unit_check_descriptor(d, "built-in", &err), GB_OK);
     }
     assert_null(gb_unit_registry_find(reg, "gbac.nothing"));
-    assert_null(gb_unit_registry_get(reg, 6));
+    assert_null(gb_unit_registry_get(reg, 7));
     assert_null(gb_unit_registry_get(reg, -1));
     gb_unit_registry_free(reg);
     gb_unit_registry_free(NULL);
