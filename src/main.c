@@ -14,11 +14,11 @@ typedef struct command {
 
 static const command_t commands[] = {
     {"live", gb_cmd_live, "play live over JACK (MIDI in, audio and MIDI out, OSC control)"},
-    {"eval", gb_cmd_eval, "evaluate a model on held-out data: `eval timbre --model M --data DS`"},
+    {"eval", gb_cmd_eval, "evaluate a model on held-out data: `eval timbre|melody ...`"},
     {"bench", gb_cmd_bench, "benchmarks: `bench nn` (neural runtime), `bench engine`"},
     {"model", gb_cmd_model, "inspect model files: `model info FILE`"},
     {"analyze", gb_cmd_analyze, "analyse a recorded note into timbre frames: `analyze NOTE.wav`"},
-    {"dataset", gb_cmd_dataset, "build the timbre dataset: `dataset timbre -o DIR`"},
+    {"dataset", gb_cmd_dataset, "build a training dataset: `dataset timbre|melody -o DIR`"},
     {"preset", gb_cmd_preset, "check presets, list units: `preset check FILE...`, `preset list`"},
     {"render", gb_cmd_render, "render a MIDI file (and an OSC score) offline to WAV/FLAC"},
     {"demo", gb_cmd_demo, "render the bundled demo piece to gbac-demo.wav"},
