@@ -1,7 +1,6 @@
 /* cmd_generate.c — `gbac generate melody`: bars from the melody GAN's generator (ranked by its
  * critic), transposed to a key and written as a MIDI file.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -44,27 +43,6 @@ static void usage(FILE *f)
             "  -h, --help       show this help\n\n"
             "Exit status: 0 on success; 1 if a file cannot be read or written; 2 on a usage\n"
             "error.\n");
-}
-
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* "D", "F#", "Bb", "Am", "C#m" -> semitones from C / A (−5..6) and mode. */
@@ -265,10 +243,10 @@ int gb_cmd_generate(int argc, char **argv)
                 NEED("a MIDI file");
             after = v;
         } else if ((v = gb_opt_value(argc, argv, &i, "--bars", &missing))) {
-            if (missing || parse_int(v, 1, 1024, &bars) < 0)
+            if (missing || gb_parse_int(v, 1, 1024, &bars) < 0)
                 NEED("a number of bars in 1..1024");
         } else if ((v = gb_opt_value(argc, argv, &i, "--seed", &missing))) {
-            if (missing || parse_int(v, 0, INT_MAX, &seed) < 0)
+            if (missing || gb_parse_int(v, 0, INT_MAX, &seed) < 0)
                 NEED("a non-negative integer");
         } else if ((v = gb_opt_value(argc, argv, &i, "--key", &missing))) {
             if (missing || parse_key(v, &shift, &mode) < 0)
@@ -277,16 +255,16 @@ int gb_cmd_generate(int argc, char **argv)
             if (missing || parse_meter(v, &num, &den) < 0)
                 NEED("4/4, 3/4 or 6/8");
         } else if ((v = gb_opt_value(argc, argv, &i, "--tempo", &missing))) {
-            if (missing || parse_double(v, 20.0, 300.0, &bpm) < 0)
+            if (missing || gb_parse_double(v, 20.0, 300.0, &bpm) < 0)
                 NEED("a tempo in 20..300 bpm");
         } else if ((v = gb_opt_value(argc, argv, &i, "--temperature", &missing))) {
-            if (missing || parse_double(v, 0.05, 5.0, &temp) < 0)
+            if (missing || gb_parse_double(v, 0.05, 5.0, &temp) < 0)
                 NEED("a temperature in 0.05..5");
         } else if ((v = gb_opt_value(argc, argv, &i, "--top-k", &missing))) {
-            if (missing || parse_int(v, 0, GB_MDS_VOCAB, &top_k) < 0)
+            if (missing || gb_parse_int(v, 0, GB_MDS_VOCAB, &top_k) < 0)
                 NEED("a number of tokens in 0..51");
         } else if ((v = gb_opt_value(argc, argv, &i, "--candidates", &missing))) {
-            if (missing || parse_int(v, 1, 64, &cands) < 0)
+            if (missing || gb_parse_int(v, 1, 64, &cands) < 0)
                 NEED("a number in 1..64");
         } else if (strcmp(a, "--no-critic") == 0) {
             no_critic = 1;

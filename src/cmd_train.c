@@ -60,22 +60,10 @@ static void usage(FILE *f)
 }
 
 
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static int parse_float(const char *s, double lo, double hi, float *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi))
+    double v;
+    if (gb_parse_double(s, lo, hi, &v))
         return -1;
     *out = (float)v;
     return 0;
@@ -161,14 +149,14 @@ int gb_cmd_train(int argc, char **argv)
                 NEED("a file name");
             ckpt = v;
         } else if ((v = gb_opt_value(argc, argv, &i, "--epochs", &missing))) {
-            if (missing || parse_int(v, 1, 1000000, &cfg.epochs) < 0)
+            if (missing || gb_parse_int(v, 1, 1000000, &cfg.epochs) < 0)
                 NEED("a number of epochs >= 1");
             set_epochs = 1;
         } else if ((v = gb_opt_value(argc, argv, &i, "--batch", &missing))) {
-            if (missing || parse_int(v, 1, 256, &cfg.batch) < 0)
+            if (missing || gb_parse_int(v, 1, 256, &cfg.batch) < 0)
                 NEED("a number of notes in 1..256");
         } else if ((v = gb_opt_value(argc, argv, &i, "--frames", &missing))) {
-            if (missing || parse_int(v, 1, 4096, &cfg.frames_per_note) < 0)
+            if (missing || gb_parse_int(v, 1, 4096, &cfg.frames_per_note) < 0)
                 NEED("a number of frames in 1..4096");
         } else if ((v = gb_opt_value(argc, argv, &i, "--lr", &missing))) {
             if (missing || parse_float(v, 1e-7, 1.0, &cfg.lr) < 0)
@@ -180,21 +168,21 @@ int gb_cmd_train(int argc, char **argv)
             if (missing || parse_float(v, 0.0, 100.0, &cfg.free_bits) < 0)
                 NEED("nats per dimension in 0..100");
         } else if ((v = gb_opt_value(argc, argv, &i, "--warmup", &missing))) {
-            if (missing || parse_int(v, 0, 1000000, &cfg.warmup) < 0)
+            if (missing || gb_parse_int(v, 0, 1000000, &cfg.warmup) < 0)
                 NEED("a number of epochs >= 0");
         } else if ((v = gb_opt_value(argc, argv, &i, "--latent", &missing))) {
-            if (missing || parse_int(v, 1, GB_VAE_MAX_LATENT, &cfg.latent) < 0)
+            if (missing || gb_parse_int(v, 1, GB_VAE_MAX_LATENT, &cfg.latent) < 0)
                 NEED("a number of dimensions in 1..64");
         } else if ((v = gb_opt_value(argc, argv, &i, "--hidden", &missing))) {
-            if (missing || parse_int(v, 1, 4096, &cfg.hidden) < 0)
+            if (missing || gb_parse_int(v, 1, 4096, &cfg.hidden) < 0)
                 NEED("a number of units in 1..4096");
             set_hidden = 1;
         } else if ((v = gb_opt_value(argc, argv, &i, "--patience", &missing))) {
-            if (missing || parse_int(v, 0, 1000000, &cfg.patience) < 0)
+            if (missing || gb_parse_int(v, 0, 1000000, &cfg.patience) < 0)
                 NEED("a number of epochs >= 0");
         } else if ((v = gb_opt_value(argc, argv, &i, "--seed", &missing))) {
             int s;
-            if (missing || parse_int(v, 0, INT_MAX, &s) < 0)
+            if (missing || gb_parse_int(v, 0, INT_MAX, &s) < 0)
                 NEED("a non-negative integer");
             cfg.seed = (uint32_t)s;
         } else if (strcmp(a, "--smoke") == 0) {
@@ -344,29 +332,29 @@ static int train_melody(int argc, char **argv)
                 NEED("a file name");
             out = v;
         } else if ((v = gb_opt_value(argc, argv, &i, "--epochs", &missing))) {
-            if (missing || parse_int(v, 1, 1000000, &cfg.epochs) < 0)
+            if (missing || gb_parse_int(v, 1, 1000000, &cfg.epochs) < 0)
                 NEED("a number of epochs >= 1");
             set_epochs = 1;
         } else if ((v = gb_opt_value(argc, argv, &i, "--critic-epochs", &missing))) {
-            if (missing || parse_int(v, 0, 1000000, &cfg.critic_epochs) < 0)
+            if (missing || gb_parse_int(v, 0, 1000000, &cfg.critic_epochs) < 0)
                 NEED("a number of epochs >= 0");
         } else if ((v = gb_opt_value(argc, argv, &i, "--per-epoch", &missing))) {
-            if (missing || parse_int(v, 0, INT_MAX, &cfg.per_epoch) < 0)
+            if (missing || gb_parse_int(v, 0, INT_MAX, &cfg.per_epoch) < 0)
                 NEED("a number of bars >= 0");
             set_per = 1;
         } else if ((v = gb_opt_value(argc, argv, &i, "--hidden", &missing))) {
-            if (missing || parse_int(v, 1, 4096, &cfg.hidden) < 0)
+            if (missing || gb_parse_int(v, 1, 4096, &cfg.hidden) < 0)
                 NEED("a number of units in 1..4096");
             set_hidden = 1;
         } else if ((v = gb_opt_value(argc, argv, &i, "--lr", &missing))) {
             if (missing || parse_float(v, 1e-7, 1.0, &cfg.lr) < 0)
                 NEED("a learning rate in 1e-7..1");
         } else if ((v = gb_opt_value(argc, argv, &i, "--patience", &missing))) {
-            if (missing || parse_int(v, 0, 1000000, &cfg.patience) < 0)
+            if (missing || gb_parse_int(v, 0, 1000000, &cfg.patience) < 0)
                 NEED("a number of epochs >= 0");
         } else if ((v = gb_opt_value(argc, argv, &i, "--seed", &missing))) {
             int s;
-            if (missing || parse_int(v, 0, INT_MAX, &s) < 0)
+            if (missing || gb_parse_int(v, 0, INT_MAX, &s) < 0)
                 NEED("a non-negative integer");
             cfg.seed = (uint32_t)s;
         } else if (strcmp(a, "--smoke") == 0) {

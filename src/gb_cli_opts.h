@@ -8,4 +8,11 @@
  *  is set and argv[*i] itself is returned. [main] */
 const char *gb_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
 
+/** Parse a whole decimal integer in lo..hi into *out. Returns 0, or -1 (nothing written) on
+ *  anything else: empty, trailing characters, overflow, out of range. [any] */
+int gb_parse_int(const char *s, long lo, long hi, int *out);
+
+/** Parse a whole number in lo..hi (finite; NaN never in range) into *out; 0 or -1. [any] */
+int gb_parse_double(const char *s, double lo, double hi, double *out);
+
 #endif

@@ -73,3 +73,16 @@ void gb_data_preset_path(const char *data, const char *arg, char *out, size_t ca
     else
         snprintf(out, cap, "%s/presets/%s.json", data, arg);
 }
+
+void gb_data_resolve(const char *name, const char *probe, char *out, size_t cap)
+{
+    if (name[0] == '/' || access(name, R_OK) == 0) {
+        snprintf(out, cap, "%s", name);
+        return;
+    }
+    char data[4096], tried[8192];
+    if (gb_data_dir(probe, data, sizeof data, tried, sizeof tried) == 0)
+        snprintf(out, cap, "%.2040s/%.2040s", data, name);
+    else
+        snprintf(out, cap, "%s", name);
+}

@@ -15,4 +15,9 @@ int gb_data_dir(const char *probe, char *out, size_t cap, char *tried, size_t tc
  *  preset of that name in data/presets/. [main] */
 void gb_data_preset_path(const char *data, const char *arg, char *out, size_t cap);
 
+/** A model (or other data) file named in a preset or state: as given if absolute or readable
+ *  from the working folder, else inside gbac's data folder (found by `probe`, e.g. the
+ *  shipped model's relative path). [main] */
+void gb_data_resolve(const char *name, const char *probe, char *out, size_t cap);
+
 #endif

@@ -441,25 +441,11 @@ static void mg_reset(void *self)
     mg_seed(m);
 }
 
-/* A model path: as given if absolute or readable, else in gbac's data folder. */
-static void mg_resolve(const char *name, char *out, size_t cap)
-{
-    if (name[0] == '/' || access(name, R_OK) == 0) {
-        snprintf(out, cap, "%s", name);
-        return;
-    }
-    char data[4096], tried[8192];
-    if (gb_data_dir(MG_DEFAULT_MODEL, data, sizeof data, tried, sizeof tried) == 0)
-        snprintf(out, cap, "%.2040s/%.2040s", data, name);
-    else
-        snprintf(out, cap, "%s", name);
-}
-
 /* Load generator (and its critic FILE.disc when present) into m, replacing the old ones. */
 static int mg_load_model(mg_unit_t *m, const char *name, char *err, size_t errcap)
 {
     char path[4096], disc[4200];
-    mg_resolve(name, path, sizeof path);
+    gb_data_resolve(name, MG_DEFAULT_MODEL, path, sizeof path);
     gb_error_t e = {0};
     gb_model_t *g = gb_model_load(path, 1, &e), *c = NULL;
     if (!g) {

@@ -20,7 +20,6 @@
  * the next call from the main thread. Nothing is allocated on the audio thread.
  */
 #include <stdatomic.h>
-#include <unistd.h>
 
 #include "hs_core.inc"
 
@@ -88,21 +87,6 @@ static void tv_model_free(tv_model_t *m)
     free(m);
 }
 
-/* A model file path: absolute or relative to the working folder as given, else relative to
- * gbac's data folder (where the shipped models are). */
-static void tv_resolve(const char *name, char *out, size_t cap)
-{
-    if (name[0] == '/' || access(name, R_OK) == 0) {
-        snprintf(out, cap, "%s", name);
-        return;
-    }
-    char data[4096], tried[8192];
-    if (gb_data_dir(TV_DEFAULT_MODEL, data, sizeof data, tried, sizeof tried) == 0)
-        snprintf(out, cap, "%.2040s/%.2040s", data, name);
-    else
-        snprintf(out, cap, "%s", name);
-}
-
 static tv_model_t *tv_model_load(const char *name, char *err, size_t errcap)
 {
     tv_model_t *m = calloc(1, sizeof *m);
@@ -110,7 +94,7 @@ static tv_model_t *tv_model_load(const char *name, char *err, size_t errcap)
         snprintf(err, errcap, "out of memory");
         return NULL;
     }
-    tv_resolve(name, m->path, sizeof m->path);
+    gb_data_resolve(name, TV_DEFAULT_MODEL, m->path, sizeof m->path);
     gb_error_t e = {0};
     m->file = gb_model_load(m->path, TV_VOICES, &e);
     if (!m->file) {
