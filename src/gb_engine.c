@@ -58,6 +58,10 @@ struct gb_engine {
     int n_changes;
     int32_t change_handle[GB_ENGINE_MAX_CHANGES];
     float change_value[GB_ENGINE_MAX_CHANGES];
+    int n_reports;
+    int32_t report_handle[GB_ENGINE_MAX_REPORTS];
+    float report_value[GB_ENGINE_MAX_REPORTS];
+    uint32_t report_offset[GB_ENGINE_MAX_REPORTS];
     int external_tr;      /* the transport is set from outside for this block */
 };
 
@@ -368,6 +372,23 @@ static void note_param(gb_engine_t *e, int ui, const gbp_event_t *ev) GB_RT
     __atomic_store(&u->pv[pi], &v, __ATOMIC_RELAXED);
 }
 
+/* A note source's report of one of its READONLY parameters (ids of writable parameters, and
+ * unknown ids, are ignored: a source cannot steer its own controls this way). */
+static void report(gb_engine_t *e, int ui, const gbp_event_t *ev) GB_RT
+{
+    eng_unit_t *u = &e->u[ui];
+    int pi = param_index(u->d, ev->id);
+    if (pi < 0 || !(u->d->params[pi].flags & GBP_PARAM_READONLY) || !isfinite(ev->value))
+        return;
+    float v = ev->value;
+    __atomic_store(&u->pv[pi], &v, __ATOMIC_RELAXED);
+    if (e->n_reports < GB_ENGINE_MAX_REPORTS) {
+        e->report_handle[e->n_reports] = HANDLE(ui, ev->id);
+        e->report_value[e->n_reports] = v;
+        e->report_offset[e->n_reports++] = ev->time;
+    }
+}
+
 /* Run unit ui over [0, frames), split at the offsets of the events that concern it; those
  * events are handed over at time 0 of their sub-block. A note source's output is appended
  * to out (times made block-relative). */
@@ -416,11 +437,17 @@ static void run_unit(gb_engine_t *e, int ui, const gbp_event_t *ev, uint32_t n, 
         if (gen) {
             if (produced > p.events_out_capacity)
                 produced = p.events_out_capacity;
+            uint32_t kept = 0;
             for (uint32_t g = 0; g < produced; g++) {
-                gbp_event_t *x = &gen[*n_gen + g];
-                x->time = t0 + (x->time < t1 - t0 ? x->time : (t1 > t0 ? t1 - t0 - 1 : 0));
+                gbp_event_t x = gen[*n_gen + g];
+                x.time = t0 + (x.time < t1 - t0 ? x.time : (t1 > t0 ? t1 - t0 - 1 : 0));
+                if (x.type == GBP_EV_PARAM && x.id <= 0xffffu) {
+                    report(e, ui, &x); /* a value the source reports about itself */
+                    continue;
+                }
+                gen[*n_gen + kept++] = x;
             }
-            *n_gen += produced;
+            *n_gen += kept;
         }
         t0 = t1;
     } while (t0 < frames);
@@ -504,6 +531,7 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
     gb_denormals_off();
     frames = frames < e->cfg.max_block ? frames : e->cfg.max_block;
     e->n_changes = 0;
+    e->n_reports = 0;
     gbp_event_t *cur = e->ev_a, *next = e->ev_b;
     uint32_t n = prepare_events(e, events, n_events, frames, cur);
 
@@ -626,6 +654,15 @@ int gb_engine_param_changes(const gb_engine_t *e, const int32_t **handles, const
     return e->n_changes;
 }
 
+int gb_engine_reports(const gb_engine_t *e, const int32_t **handles, const float **values,
+                      const uint32_t **offsets) GB_RT
+{
+    *handles = e->report_handle;
+    *values = e->report_value;
+    *offsets = e->report_offset;
+    return e->n_reports;
+}
+
 void gb_engine_follow_transport(gb_engine_t *e, const gbp_transport_t *tr) GB_RT
 {
     if (!tr) {
@@ -654,6 +691,22 @@ uint32_t gb_engine_latency(const gb_engine_t *e)
                 total += (uint32_t)u->d->get_param(u->self, u->d->params[p].id);
     }
     return total;
+}
+
+int gb_engine_unit_save_state(const gb_engine_t *e, const char *slot, char *buf, size_t cap)
+{
+    for (int ui = 0; ui < U_MASTER; ui++) {
+        const eng_unit_t *u = &e->u[ui];
+        if (!u->d || !u->self || strcmp(u->slot, slot) != 0)
+            continue;
+        if (!u->d->save_state) {
+            if (buf && cap)
+                buf[0] = '\0';
+            return 0;
+        }
+        return u->d->save_state(u->self, buf, cap);
+    }
+    return GB_EINVAL;
 }
 
 int gb_engine_unit_load_state(gb_engine_t *e, const char *slot, const char *json, char *err,

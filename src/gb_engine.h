@@ -106,6 +106,16 @@ int gb_engine_map_cc(gb_engine_t *e, uint8_t cc, uint8_t channel, int32_t handle
 int gb_engine_param_changes(const gb_engine_t *e, const int32_t **handles, const float **values)
     GB_RT;
 
+/** Values note sources reported during the last gb_engine_process(): a note source that
+ *  writes a GBP_EV_PARAM event for one of its own READONLY parameters into its output (e.g.
+ *  the melody GAN's critic `score` of the bar it just generated) updates that parameter's
+ *  value (gb_engine_param_get) and is listed here with its handle, value and frame offset in
+ *  the block; such events go no further down the rack. At most GB_ENGINE_MAX_REPORTS.
+ *  [audio] */
+#define GB_ENGINE_MAX_REPORTS 16
+int gb_engine_reports(const gb_engine_t *e, const int32_t **handles, const float **values,
+                      const uint32_t **offsets) GB_RT;
+
 /** Follow an external transport (JACK BBT) from the next block on: tempo, meter and beat
  *  position as given; NULL returns to the internal clock (continuing from where the
  *  external one was). [audio] */
@@ -117,6 +127,11 @@ void gb_engine_follow_transport(gb_engine_t *e, const gbp_transport_t *tr) GB_RT
  *  GB_EINVAL for an unknown slot or a unit without state. err receives its message. [main] */
 int gb_engine_unit_load_state(gb_engine_t *e, const char *slot, const char *json, char *err,
                               size_t errcap);
+
+/** The state of the unit in `slot` as its save_state writes it (a JSON object text) into buf
+ *  (cap bytes, NUL-terminated). Returns the length needed (0 and "" for a unit that keeps no
+ *  state) or GB_EINVAL for an unknown slot. [main] */
+int gb_engine_unit_save_state(const gb_engine_t *e, const char *slot, char *buf, size_t cap);
 
 /** Latency the rack adds (sum of the units' read-only "latency_frames"), in frames. [main] */
 uint32_t gb_engine_latency(const gb_engine_t *e);

@@ -67,6 +67,7 @@ struct gb_live {
     gb_osc_server_t *osc;
     gb_status_t *status;
     gb_pmidi_t *pmidi;
+    uint64_t changes;             /* [main] see gb_live_change_count */
 };
 
 static atomic_int quit_signal;
@@ -445,6 +446,8 @@ static int engine_swap_in(gb_live_t *lv, double rate, gb_error_t *err)
 static int osc_send(void *ctx, const gb_live_cmd_t *cmd)
 {
     gb_live_t *lv = ctx;
+    if ((cmd->kind == GB_CMD_EVENT && cmd->ev.type == GBP_EV_PARAM) || cmd->kind == GB_CMD_MAP_CC)
+        lv->changes++;
     return gb_ring_push(lv->cmd, cmd) ? GB_OK : GB_ERANGE;
 }
 
@@ -469,12 +472,17 @@ static int osc_load_preset(void *ctx, const char *path, gb_error_t *err)
         return rc;
     }
     gb_preset_free(old);
+    lv->changes++;
     return GB_OK;
 }
 
 static int osc_save_preset(void *ctx, const char *path, gb_error_t *err)
 {
-    gb_live_t *lv = ctx;
+    return gb_live_save_preset(ctx, path, err);
+}
+
+int gb_live_save_preset(gb_live_t *lv, const char *path, gb_error_t *err)
+{
     /* Current parameter values of every unit into the preset copy, then save. */
     gb_preset_unit_t *units[1 + GB_PRESET_MAX_SOURCES + GB_PRESET_MAX_EFFECTS];
     int nu = 0;
@@ -498,6 +506,15 @@ static int osc_save_preset(void *ctx, const char *path, gb_error_t *err)
             pu->params[pu->n_params].id = pi->id;
             pu->params[pu->n_params++].value = gb_engine_param_get(lv->eng_main, h);
         }
+        int need = gb_engine_unit_save_state(lv->eng_main, pu->slot, NULL, 0);
+        char *st = need > 0 ? malloc((size_t)need + 1) : NULL;
+        if (st && gb_engine_unit_save_state(lv->eng_main, pu->slot, st, (size_t)need + 1) ==
+                      need) {
+            free(pu->state_json);
+            pu->state_json = st;
+        } else {
+            free(st);
+        }
     }
     return gb_preset_save(lv->preset, path, err);
 }
@@ -509,6 +526,7 @@ static int osc_unit_state(void *ctx, const char *slot, const char *json, gb_erro
     int rc = gb_engine_unit_load_state(lv->eng_main, slot, json, msg, sizeof msg);
     if (rc < 0)
         return gb_error_set(err, rc, "%s", msg);
+    lv->changes++;
     return GB_OK;
 }
 
@@ -700,11 +718,15 @@ int gb_live_run(gb_live_t *lv)
         for (int i = 0; i < 512 && gb_ring_pop(lv->fb, &fb); i++) {
             if (fb.kind == GB_FB_LEARNED)
                 note_learned(lv, &fb);
+            if (fb.kind == GB_FB_LEARNED || fb.kind == GB_FB_PARAM)
+                lv->changes++;
             gb_status_feedback(lv->status, &fb);
             if (lv->osc)
                 gb_osc_server_feedback(lv->osc, &fb);
         }
         drain_retired(lv);
+        if (lv->cfg.idle)
+            lv->cfg.idle(lv, lv->cfg.idle_ud);
         int rate = atomic_exchange(&lv->new_rate, 0);
         if (rate > 0 && lv->client) {
             gb_error_t err = {0};
@@ -739,6 +761,16 @@ int gb_live_run(gb_live_t *lv)
         }
     }
     return status;
+}
+
+uint64_t gb_live_change_count(const gb_live_t *lv)
+{
+    return lv->changes;
+}
+
+void gb_live_request_quit(void)
+{
+    atomic_store(&quit_signal, 1);
 }
 
 static void write_stats(const gb_live_t *lv)

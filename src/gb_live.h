@@ -89,6 +89,8 @@ typedef struct gb_live_stats {
 
 #define GB_LIVE_MAX_ALLOW 16
 
+typedef struct gb_live gb_live_t;
+
 typedef struct gb_live_config {
     uint32_t struct_size;
     const char *preset;      /* preset file */
@@ -109,12 +111,14 @@ typedef struct gb_live_config {
     int n_plugin_dirs;
     int ui;                  /* 1: ncurses status view, 0: log lines */
     uint32_t seed;
+    /* Called on main once per turn of gb_live_run's loop (every ~5 ms), e.g. to serve a
+     * session manager; NULL: none. */
+    void (*idle)(struct gb_live *lv, void *ud);
+    void *idle_ud;
 } gb_live_config_t;
 
 /** Defaults: name "gbac", OSC on GB_OSC_DEFAULT_PORT, log lines, seed 1. [any] */
 gb_live_config_t gb_live_config_default(void);
-
-typedef struct gb_live gb_live_t;
 
 /** Load the preset, join JACK, open the OSC server and the MIDI device. Errors name what
  *  failed (file, server, port). [main] */
@@ -123,6 +127,19 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err);
 /** Run until SIGINT/SIGTERM (or 'q' in the status view, or the server going away with
  *  exit_on_shutdown). Returns the process exit status. [main] */
 int gb_live_run(gb_live_t *lv);
+
+/** Save the current state as a preset file: the loaded preset with every writable
+ *  parameter's current value, learned CC mappings and each unit's state (save_state), e.g.
+ *  the timbre VAE's latents. The same as /gbac/preset/save. [main] */
+int gb_live_save_preset(gb_live_t *lv, const char *path, gb_error_t *err);
+
+/** A counter that grows with every change a save would keep: parameter changes from OSC or
+ *  mapped MIDI CCs, learned mappings, unit state and preset loads. Compare two readings to
+ *  know whether the session is dirty. [main] */
+uint64_t gb_live_change_count(const gb_live_t *lv);
+
+/** Ask gb_live_run to return (exit status 0) at its next turn, as SIGTERM does. [any] */
+void gb_live_request_quit(void);
 
 /** Leave JACK, write the stats file, free everything. NULL-safe. [main] */
 void gb_live_free(gb_live_t *lv);
