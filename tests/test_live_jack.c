@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "gb_engine_util.h" /* gbt_peak_hz */
+#include "gb_jack_util.h"
 
 #define REC_FRAMES (48000 * 8)
 #define MAX_SCHED 8192 /* wraps after ~13 s of the densest test: only past entries reused */
@@ -50,84 +51,22 @@ static int on_status(const char *path, const char *types, lo_arg **argv, int arg
 }
 static int osc_port;
 
-/* ---- helpers: processes ---------------------------------------------------------------- */
+/* ---- helpers: processes (tests/gb_jack_util.h) -------------------------------------------- */
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static pid_t spawn(char *const argv[], const char *log)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (log) {
-            FILE *f = freopen(log, "a", stderr);
-            (void)f;
-            f = freopen(log, "a", stdout);
-            (void)f;
-        }
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int stop(pid_t *pid, int sig)
-{
-    if (*pid <= 0)
-        return -1;
-    kill(*pid, sig);
-    int st = 0;
-    for (int i = 0; i < 100; i++) {
-        if (waitpid(*pid, &st, WNOHANG) == *pid) {
-            *pid = -1;
-            return st;
-        }
-        sleep_ms(50);
-    }
-    kill(*pid, SIGKILL);
-    waitpid(*pid, &st, 0);
-    *pid = -1;
-    return -1;
-}
+#define sleep_ms gbt_sleep_ms
+#define spawn gbt_spawn
+#define stop gbt_stop
 
 static int start_jackd(void)
 {
     char log[600];
     snprintf(log, sizeof log, "%s/jackd.log", tmpdir);
-    char *argv[] = {"jackd", "-n", server, "-R", "-d", "dummy", "-r", "48000", "-p", "64", NULL};
-    jackd_pid = spawn(argv, log);
-    char *wait_argv[] = {"jack_wait", "-w", "-t", "10", NULL};
-    pid_t w = spawn(wait_argv, "/dev/null");
-    int st;
-    waitpid(w, &st, 0);
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-/* A JACK client used only to ask whether a port exists. */
-static int port_exists(const char *name)
-{
-    jack_status_t s;
-    jack_client_t *c = jack_client_open("probe", JackNoStartServer | JackServerName, &s, server);
-    if (!c)
-        return 0;
-    int ok = jack_port_by_name(c, name) != NULL;
-    jack_client_close(c);
-    return ok;
+    return gbt_start_jackd(server, 64, log, &jackd_pid);
 }
 
 static int wait_port(const char *name, int ms)
 {
-    for (int t = 0; t < ms; t += 100) {
-        if (port_exists(name))
-            return 0;
-        sleep_ms(100);
-    }
-    return -1;
+    return gbt_wait_port(server, name, ms);
 }
 
 /* ---- the sender and the recorder --------------------------------------------------------- */

@@ -1,0 +1,104 @@
+/* gb_jack_util.h — process and JACK helpers shared by the tests that run a real, named jackd
+ * (dummy backend) and `gbac live` as child processes.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every test starts its own server under a unique name (set JACK_DEFAULT_SERVER and
+ * JACK_NO_START_SERVER=1 first) and stops what it started by PID. */
+#ifndef GB_JACK_UTIL_H
+#define GB_JACK_UTIL_H
+
+#include <jack/jack.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline void gbt_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/** Run argv[0] (searched in PATH) with stdout and stderr appended to log (NULL: inherited). */
+static inline pid_t gbt_spawn(char *const argv[], const char *log)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (log) {
+            FILE *f = freopen(log, "a", stderr);
+            (void)f;
+            f = freopen(log, "a", stdout);
+            (void)f;
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/** Send sig, wait up to 5 s, then SIGKILL. Returns the wait status, or -1 when it had to be
+ *  killed (or there was nothing to stop). *pid becomes -1. */
+static inline int gbt_stop(pid_t *pid, int sig)
+{
+    if (*pid <= 0)
+        return -1;
+    kill(*pid, sig);
+    int st = 0;
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(*pid, &st, WNOHANG) == *pid) {
+            *pid = -1;
+            return st;
+        }
+        gbt_sleep_ms(50);
+    }
+    kill(*pid, SIGKILL);
+    waitpid(*pid, &st, 0);
+    *pid = -1;
+    return -1;
+}
+
+/** Start `jackd -n server -R -d dummy -r 48000 -p period` logging to log and wait until it
+ *  answers (jack_wait). Returns 0 or -1. */
+static inline int gbt_start_jackd(const char *server, int period, const char *log, pid_t *pid)
+{
+    char per[16];
+    snprintf(per, sizeof per, "%d", period);
+    char *argv[] = {"jackd", "-n", (char *)server, "-R", "-d", "dummy", "-r", "48000", "-p",
+                    per, NULL};
+    *pid = gbt_spawn(argv, log);
+    char *wait_argv[] = {"jack_wait", "-s", (char *)server, "-w", "-t", "10", NULL};
+    pid_t w = gbt_spawn(wait_argv, "/dev/null");
+    int st;
+    waitpid(w, &st, 0);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/** Whether a port of that full name exists on the server (asked by a short-lived client). */
+static inline int gbt_port_exists(const char *server, const char *name)
+{
+    jack_status_t s;
+    jack_client_t *c = jack_client_open("probe", JackNoStartServer | JackServerName, &s, server);
+    if (!c)
+        return 0;
+    int ok = jack_port_by_name(c, name) != NULL;
+    jack_client_close(c);
+    return ok;
+}
+
+/** Wait up to ms for the port to appear. Returns 0 or -1. */
+static inline int gbt_wait_port(const char *server, const char *name, int ms)
+{
+    for (int t = 0; t < ms; t += 100) {
+        if (gbt_port_exists(server, name))
+            return 0;
+        gbt_sleep_ms(100);
+    }
+    return -1;
+}
+
+#endif
