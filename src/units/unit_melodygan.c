@@ -1,5 +1,6 @@
-/* unit_melodygan.c — gbac.melody-gan: a note source that answers, continues or improvises
- * melodies with the melody GAN (models/melody-gan.md), bar by bar on the transport's grid.
+/* unit_melodygan.c — gbac.melody-gan: a note source that answers, continues, accompanies or
+ * improvises melodies with the melody GAN (models/melody-gan.md), bar by bar on the
+ * transport's grid, with the critic and the performer's taste choosing among K candidates.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Grid. Step k (a 16th note) lies at beat k/4; its onset is the first frame whose beat
@@ -8,27 +9,50 @@
  * integer k, never accumulated. A bar is beats_per_bar · 4 steps (1..6 beats: the generator
  * knows at most 24 steps). Everything the unit decides, it decides on a step, after the
  * performer's events at or before that step's frame; so block size does not change the output.
+ * A transport jump backwards, or forwards by more than 2 bars, restarts the grid.
  *
  * Modes (latched, with every parameter, at each bar start):
  *   0 answer    the performer's notes form a phrase; at the first bar start after
  *               `silence_beats` of silence (no key held) the unit plays `answer_bars` bars;
  *   1 continue  as answer, but it keeps going until the performer plays again;
- *   2 free      it plays all the time.
- * A performer note-on during an answer ends it at the next bar start.
+ *   2 free      it plays all the time;
+ *   3 accompany at every bar start where the performer holds a chord (>= 2 keys) it plays a
+ *               bar over it, in the chord's key (root + third: a major third above a held
+ *               pitch class, lowest first, gives major, else a minor third gives minor), with
+ *               a logit bonus of MG_CHORD_BONUS (×temperature) for the held pitch classes on
+ *               the beats (steps 0, 4, 8, ...). Released: it stops at the next bar start.
+ * A performer note-on during an answer ends it at the next bar start (not in accompany).
  *
  * Conditioning. The phrase's pitch classes, weighted by their length in steps, give its key by
  * Krumhansl–Schmuckler (24 profile correlations); its last bar (the bar of its last onset) is
  * turned into tokens in the normalised key (C major / A minor) as the generator's context, and
  * its onset count is the density. Each following bar is conditioned on the bar before it.
  * Generated tokens are transposed back to the phrase's key. Free mode without a phrase plays in
- * C major from silence.
+ * C major from silence; accompany starts from silence with density steps/2.
  *
- * Cost. A bar is generated at its first step, once per bar at most: K candidates (parameter
- * `candidates`) × (one generator forward, 135 → 256 → 256 → 1224, and one critic forward,
- * 234 → 128 → 128 → 1) plus sampling of 24 steps × 51 tokens each (top-k 6). The cost does
- * not depend on the signal: it is A + B·K per bar, all other steps cost a few comparisons.
- * Measured in tests/test_unit_melodygan.c (printed). The buffers live in the instance; nothing
- * is allocated, locked or read from a file in process().
+ * Candidates and taste. Candidate j of generated bar n draws from its own random stream
+ * (seed, n, j), so it is the same whenever it is computed. Its latent is
+ * z = taste·(mu_like − ½·mu_dislike) + (1 − ½·taste·[any like])·N(0, 1), where mu_* are the
+ * means of the liked / disliked latents (a missing set counts 0); it is ranked by
+ * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)). The best is
+ * played; its critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event
+ * (id MG_SCORE) at the bar's first step, which the engine reports (gb_engine_reports).
+ * Ratings: every `like` / `dislike` PARAM event of value >= 0.5 is one rating of the latest
+ * phrase — the latents of the bars generated since the run started (answer start, free start,
+ * chord) or since the last rating, at most MG_PHRASE_BARS; a rating without new bars is
+ * ignored. The latents go into bounded rings (MG_TASTE_MAX each, oldest replaced). The taste
+ * (rings, phrase, count) is the `taste` member of the state JSON; process() publishes a copy
+ * of it through a seqlock (atomics only, the writer never waits) for save_state on [main].
+ *
+ * Cost, spread over the bar. During the last K steps of a bar (K = `candidates`) the unit
+ * works out, as the bar start would, whether the next bar is generated and on what
+ * conditioning; if so it computes one candidate per step (one generator forward
+ * 135 → 256 → 256 → 1224, sampling 24 steps × 51 tokens top-k 6, one critic forward
+ * 234 → 128 → 128 → 1). At the bar start it checks the conditioning again: candidates made
+ * for the same conditioning are used, the missing ones (all K when the performer played or a
+ * parameter changed in between) are computed then. So a step costs at most A + B·K, and on an
+ * undisturbed run A + B; the output is the same either way. The buffers live in the
+ * instance; nothing is allocated, locked or read from a file in process().
  *
  * Generated notes are monophonic: a note sounds until the next step that is not a hold, so
  * every note-on gets a note-off (at the latest at the start of the first bar not generated, or
@@ -36,6 +60,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +80,15 @@ enum {
     MG_CANDIDATES = 4,
     MG_SOURCE_ID = 5,
     MG_SEED = 6,
+    MG_LIKE = 7,
+    MG_DISLIKE = 8,
+    MG_TASTE = 9,
+    MG_SCORE = 10,
+    MG_RATINGS = 11,
+    MG_FORWARDS = 12,
     MG_N_PARAMS
 };
-enum { MG_ANSWER, MG_CONTINUE, MG_FREE };
+enum { MG_ANSWER, MG_CONTINUE, MG_FREE, MG_ACCOMPANY };
 
 #define MG_FIXED (GBP_PARAM_STEPPED | GBP_PARAM_NO_SMOOTH)
 #define MG_MAX_PHRASE 64
@@ -65,10 +96,18 @@ enum { MG_ANSWER, MG_CONTINUE, MG_FREE };
 #define MG_VELOCITY 0.8f
 #define MG_DEFAULT_MODEL "models/melody-gan.safetensors"
 #define MG_S GB_MDS_MAX_STEPS
+#define MG_Z GB_MELGAN_Z
+#define MG_K_MAX 8
+#define MG_TASTE_MAX 16     /* liked and disliked latents kept (each) */
+#define MG_PHRASE_BARS 8    /* latents of the latest phrase kept for a rating */
+#define MG_CHORD_BONUS 1.5f /* accompany: logit bonus of held pitch classes on beats */
+#define MG_TASTE_RANK 2.0f  /* weight of the taste similarity in the ranking */
+#define MG_RO (GBP_PARAM_READONLY | GBP_PARAM_NO_SMOOTH)
 
 static const gbp_param_info_t mg_params[MG_N_PARAMS] = {
-    {MG_MODE, "mode", "", 0.0f, 2.0f, 0.0f, 0.0f, MG_FIXED,
-     "0 = answer the performer's phrase, 1 = continue after the performer stops, 2 = free"},
+    {MG_MODE, "mode", "", 0.0f, 3.0f, 0.0f, 0.0f, MG_FIXED,
+     "0 = answer the performer's phrase, 1 = continue after the performer stops, 2 = free, "
+     "3 = accompany (a melody over the chord the performer holds)"},
     {MG_ANSWER_BARS, "answer_bars", "bars", 1.0f, 8.0f, 2.0f, 0.0f, MG_FIXED,
      "bars of an answer (mode answer)"},
     {MG_SILENCE, "silence_beats", "beats", 0.5f, 8.0f, 2.0f, 0.0f, GBP_PARAM_NO_SMOOTH,
@@ -81,12 +120,52 @@ static const gbp_param_info_t mg_params[MG_N_PARAMS] = {
      "provenance id written into the `source` of every generated note"},
     {MG_SEED, "seed", "", 0.0f, 65535.0f, 1.0f, 0.0f, MG_FIXED,
      "random seed (setting it, or reset, restarts the sequence)"},
+    {MG_LIKE, "like", "", 0.0f, 1.0f, 0.0f, 0.0f, GBP_PARAM_NO_SMOOTH,
+     "trigger: every change to >= 0.5 rates the latest phrase as liked"},
+    {MG_DISLIKE, "dislike", "", 0.0f, 1.0f, 0.0f, 0.0f, GBP_PARAM_NO_SMOOTH,
+     "trigger: every change to >= 0.5 rates the latest phrase as disliked"},
+    {MG_TASTE, "taste", "", 0.0f, 1.0f, 0.5f, 0.0f, GBP_PARAM_NO_SMOOTH,
+     "how much the ratings steer sampling and ranking (0 = critic only)"},
+    {MG_SCORE, "score", "", -100.0f, 100.0f, 0.0f, 0.0f, MG_RO,
+     "critic logit of the bar just generated (> 0: looks real)"},
+    {MG_RATINGS, "ratings", "", 0.0f, 1e9f, 0.0f, 0.0f, MG_RO | GBP_PARAM_STEPPED,
+     "ratings received (likes + dislikes, kept in the state)"},
+    {MG_FORWARDS, "forwards", "", 0.0f, 1e9f, 0.0f, 0.0f, MG_RO | GBP_PARAM_STEPPED,
+     "candidate bars computed so far (one generator and one critic forward each): the "
+     "unit's work, for measuring how it is spread"},
 };
 
 typedef struct mg_note {
     int64_t on, off; /* steps; off = -1 while held */
     uint8_t key, channel;
 } mg_note_t;
+
+/* What a bar is generated from. Compared bytewise (memset before filling): candidates made
+ * ahead for one conditioning are valid for the bar only if it is still the same. */
+typedef struct mg_cond {
+    uint8_t ctx[MG_S];
+    int32_t steps, shift, kmode, density;
+    int32_t chord;         /* accompany: bit mask of the held pitch classes, else 0 */
+    int32_t k;             /* candidates */
+    uint32_t gen_index;    /* which generated bar (random stream) */
+    uint32_t seed, taste_version;
+    float temperature, taste;
+} mg_cond_t;
+
+/* The taste: every member is 4 bytes wide (the seqlock copies it as 32-bit words). Rings are
+ * in order oldest → newest, [0, n). */
+typedef struct mg_taste {
+    float like[MG_TASTE_MAX][MG_Z], dislike[MG_TASTE_MAX][MG_Z], phrase[MG_PHRASE_BARS][MG_Z];
+    int32_t n_like, n_dislike, n_phrase, ratings;
+} mg_taste_t;
+#define MG_TASTE_WORDS (sizeof(mg_taste_t) / 4u)
+_Static_assert(sizeof(mg_taste_t) % 4u == 0, "mg_taste_t is copied in 32-bit words");
+
+typedef struct mg_cand {
+    uint8_t bar[MG_S];
+    float z[MG_Z];
+    float score;
+} mg_cand_t;
 
 typedef struct mg_unit {
     float pv[MG_N_PARAMS];
@@ -100,17 +179,32 @@ typedef struct mg_unit {
     /* performer */
     mg_note_t phrase[MG_MAX_PHRASE];
     int n_phrase, n_held, phrase_closed;
+    uint8_t held[128]; /* keys held now (count of note-ons without note-off) */
     double last_release; /* beat */
     uint8_t channel;
     int played_since_start; /* a performer note-on since the generation started */
     /* generation */
     uint64_t rng;
+    uint32_t gen_index; /* bars generated since the seed was set (or reset) */
     int playing_bar;  /* the current bar is generated */
     int bars_left;    /* answer bars still to play (-1: unlimited) */
-    int shift, kmode, density;
-    uint8_t bar[MG_S], ctx[MG_S];
+    mg_cond_t cond;   /* of the current bar */
+    uint8_t bar[MG_S];
     int sounding;     /* generated key sounding, -1 none */
     int off_pending;  /* a note-off that did not fit in the last block */
+    /* candidates computed ahead for the next bar */
+    mg_cond_t spec;
+    int spec_n;
+    mg_cand_t cand[MG_K_MAX];
+    /* taste ([audio] after activate; [main] in load_state) */
+    mg_taste_t taste;
+    float mu_like[MG_Z], mu_dislike[MG_Z];
+    uint32_t taste_version;
+    int phrase_rated;
+    _Atomic uint32_t snap_seq;
+    _Atomic uint32_t snap[MG_TASTE_WORDS];
+    _Atomic float score_pub;
+    _Atomic int32_t ratings_pub;
     /* grid */
     int64_t next_k;
     int has_grid;
@@ -118,6 +212,7 @@ typedef struct mg_unit {
     uint64_t now;
     /* measurement */
     uint32_t n_generated;
+    _Atomic uint32_t n_forwards; /* candidates computed (parameter `forwards`) */
 } mg_unit_t;
 
 typedef struct mg_out {
@@ -135,6 +230,7 @@ static float mg_clamp(uint32_t id, float v)
 static void mg_seed(mg_unit_t *m)
 {
     m->rng = (uint64_t)m->pv[MG_SEED] * 0x9e3779b97f4a7c15ull + 0x5bd1e995ull;
+    m->gen_index = 0;
 }
 
 static int mg_emit(mg_out_t *o, const gbp_event_t *ev)
@@ -167,6 +263,99 @@ static void mg_end_note(mg_unit_t *m, mg_out_t *o, uint32_t t)
 {
     if (m->sounding >= 0)
         mg_note(m, o, GBP_EV_NOTE_OFF, t, m->sounding);
+}
+
+/* ---------------------------------------------------------------- taste */
+
+/* Copy the taste into the snapshot (writer side of the seqlock; [audio], or [main] when not
+ * processing). The reader retries while the sequence is odd or changed. */
+static void mg_publish(mg_unit_t *m)
+{
+    const uint32_t s = atomic_load_explicit(&m->snap_seq, memory_order_relaxed);
+    atomic_store_explicit(&m->snap_seq, s + 1u, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    const unsigned char *src = (const unsigned char *)&m->taste;
+    for (size_t i = 0; i < MG_TASTE_WORDS; i++) {
+        uint32_t w;
+        memcpy(&w, src + 4u * i, 4u);
+        atomic_store_explicit(&m->snap[i], w, memory_order_relaxed);
+    }
+    atomic_store_explicit(&m->snap_seq, s + 2u, memory_order_release);
+    atomic_store_explicit(&m->ratings_pub, m->taste.ratings, memory_order_relaxed);
+}
+
+/* A consistent copy of the published taste. [main] */
+static void mg_snapshot(mg_unit_t *m, mg_taste_t *t)
+{
+    uint32_t w[MG_TASTE_WORDS];
+    for (;;) {
+        const uint32_t s1 = atomic_load_explicit(&m->snap_seq, memory_order_acquire);
+        if (s1 & 1u)
+            continue;
+        for (size_t i = 0; i < MG_TASTE_WORDS; i++)
+            w[i] = atomic_load_explicit(&m->snap[i], memory_order_relaxed);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&m->snap_seq, memory_order_relaxed) == s1)
+            break;
+    }
+    memcpy(t, w, sizeof *t);
+}
+
+static void mg_mean(float (*v)[MG_Z], int n, float *mu)
+{
+    for (int d = 0; d < MG_Z; d++) {
+        float s = 0.0f;
+        for (int i = 0; i < n; i++)
+            s += v[i][d];
+        mu[d] = n > 0 ? s / (float)n : 0.0f;
+    }
+}
+
+/* After the rings changed: means, a new version (candidates made ahead become stale). */
+static void mg_taste_changed(mg_unit_t *m)
+{
+    mg_mean(m->taste.like, m->taste.n_like, m->mu_like);
+    mg_mean(m->taste.dislike, m->taste.n_dislike, m->mu_dislike);
+    m->taste_version++;
+    mg_publish(m);
+}
+
+static void mg_ring_push(float (*ring)[MG_Z], int32_t *n, int cap, const float *z)
+{
+    if (*n == cap) {
+        memmove(ring[0], ring[1], (size_t)(cap - 1) * sizeof ring[0]);
+        (*n)--;
+    }
+    memcpy(ring[*n], z, sizeof ring[0]);
+    (*n)++;
+}
+
+/* One rating (+1 like, −1 dislike) of the latest phrase. */
+static void mg_rate(mg_unit_t *m, int sign)
+{
+    if (m->taste.n_phrase == 0 || m->phrase_rated)
+        return;
+    for (int i = 0; i < m->taste.n_phrase; i++) {
+        if (sign > 0)
+            mg_ring_push(m->taste.like, &m->taste.n_like, MG_TASTE_MAX, m->taste.phrase[i]);
+        else
+            mg_ring_push(m->taste.dislike, &m->taste.n_dislike, MG_TASTE_MAX,
+                         m->taste.phrase[i]);
+    }
+    m->taste.ratings++;
+    m->phrase_rated = 1;
+    mg_taste_changed(m);
+}
+
+static float mg_cos(const float *a, const float *b)
+{
+    float ab = 0.0f, aa = 0.0f, bb = 0.0f;
+    for (int d = 0; d < MG_Z; d++) {
+        ab += a[d] * b[d];
+        aa += a[d] * a[d];
+        bb += b[d] * b[d];
+    }
+    return aa > 0.0f && bb > 0.0f ? ab / sqrtf(aa * bb) : 0.0f;
 }
 
 /* ---------------------------------------------------------------- phrase analysis */
@@ -223,13 +412,13 @@ static int mg_onsets(const uint8_t *bar, int steps)
 }
 
 /* Key, context bar and density from the phrase (or C major from silence without one). */
-static void mg_condition(mg_unit_t *m, int steps, int64_t now_k)
+static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c)
 {
     for (int i = 0; i < MG_S; i++)
-        m->ctx[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
-    m->shift = 0;
-    m->kmode = 0;
-    m->density = steps / 2;
+        c->ctx[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
+    c->shift = 0;
+    c->kmode = 0;
+    c->density = steps / 2;
     if (m->n_phrase == 0)
         return;
     double w[12] = {0};
@@ -243,8 +432,8 @@ static void mg_condition(mg_unit_t *m, int steps, int64_t now_k)
     int tonic, minor;
     mg_detect_key(w, &tonic, &minor);
     const int t = ((tonic - (minor ? 9 : 0)) % 12 + 12) % 12;
-    m->shift = t > 6 ? t - 12 : t;
-    m->kmode = minor;
+    c->shift = t > 6 ? t - 12 : t;
+    c->kmode = minor;
     const int64_t b0 = (last_on / steps) * steps;
     int prev = GB_MDS_REST;
     for (int s = 0; s < steps; s++) {
@@ -258,18 +447,43 @@ static void mg_condition(mg_unit_t *m, int steps, int64_t now_k)
             else if (n->on < k && k < (off > n->on + 1 ? off : n->on + 1))
                 held = 1;
         }
-        const int tok = onset >= 0 ? GB_MDS_PITCH_BASE + mg_fold(onset - m->shift) -
+        const int tok = onset >= 0 ? GB_MDS_PITCH_BASE + mg_fold(onset - c->shift) -
                                          GB_MDS_PITCH_LO
                         : held && prev != GB_MDS_REST ? GB_MDS_HOLD
                                                       : GB_MDS_REST;
-        m->ctx[s] = (uint8_t)tok;
+        c->ctx[s] = (uint8_t)tok;
         prev = tok == GB_MDS_HOLD ? prev : tok;
     }
-    const int d = mg_onsets(m->ctx, steps);
-    m->density = d > 0 ? d : steps / 2;
+    const int d = mg_onsets(c->ctx, steps);
+    c->density = d > 0 ? d : steps / 2;
 }
 
-/* ---------------------------------------------------------------- generation */
+/* Accompany: key from the held chord. The first held pitch class (lowest key first) with a
+ * major third above it held gives a major key on it, else one with a minor third a minor key;
+ * without a third, the lowest key's major. Sets chord, shift, kmode. */
+static void mg_chord(const mg_unit_t *m, mg_cond_t *c)
+{
+    int mask = 0, root = -1, minor = 0, lowest = -1;
+    for (int k = 0; k < 128; k++)
+        if (m->held[k]) {
+            mask |= 1 << (k % 12);
+            lowest = lowest < 0 ? k % 12 : lowest;
+        }
+    for (int pass = 0; pass < 2 && root < 0; pass++)
+        for (int k = 0; k < 128 && root < 0; k++)
+            if (m->held[k] && (mask >> ((k % 12 + (pass ? 3 : 4)) % 12) & 1)) {
+                root = k % 12;
+                minor = pass;
+            }
+    if (root < 0) {
+        root = lowest < 0 ? 0 : lowest;
+        minor = 0;
+    }
+    const int t = ((root - (minor ? 9 : 0)) % 12 + 12) % 12;
+    c->shift = t > 6 ? t - 12 : t;
+    c->kmode = minor;
+    c->chord = mask;
+}
 
 static int mg_last_token(const uint8_t *bar, int steps)
 {
@@ -280,69 +494,181 @@ static int mg_last_token(const uint8_t *bar, int steps)
     return prev;
 }
 
-/* One bar, best of K by the critic, conditioned on m->ctx; then it becomes the context. */
-static void mg_generate_bar(mg_unit_t *m, int bpb)
+/* ---------------------------------------------------------------- generation */
+
+typedef struct mg_plan {
+    int play;      /* the bar is generated */
+    int start;     /* a new run (answer, free start, chord) begins: a new phrase to rate */
+    int close;     /* the performer's phrase is used up */
+    int bars_left;
+} mg_plan_t;
+
+/* What a bar start at step k would decide with the parameters v (the values it would latch)
+ * and the state as it is now, without changing anything; c gets the conditioning when the
+ * bar is generated (all zero otherwise). */
+static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg_plan_t *pl,
+                    mg_cond_t *c)
 {
-    const int steps = bpb * 4, num = bpb, den = 4;
-    gb_nn_t *gen = gb_model_nn(m->gen), *cr = m->critic ? gb_model_nn(m->critic) : NULL;
-    const int k_max = cr ? (int)m->cur[MG_CANDIDATES] : 1;
-    float best = -INFINITY, z[GB_MELGAN_Z];
-    uint8_t cand[MG_S];
-    const int prev = mg_last_token(m->ctx, steps);
-    for (int k = 0; k < k_max; k++) {
-        for (int d = 0; d < GB_MELGAN_Z; d++)
-            z[d] = gb_melgan_rng_normal(&m->rng);
-        gb_melgan_gen_input(m->ctx, steps, num, den, m->kmode, 0, m->density, z, m->in);
-        gb_nn_reset(gen);
-        gb_nn_forward(gen, m->in, m->logits, 1);
-        gb_melgan_sample(m->logits, steps, m->cur[MG_TEMPERATURE], MG_TOP_K, prev, &m->rng,
-                         cand);
-        float sc = 0.0f;
-        if (cr) {
-            gb_melgan_critic_input(m->ctx, steps, num, den, m->kmode, 0, cand, m->cin);
-            gb_nn_reset(cr);
-            gb_nn_forward(cr, m->cin, &sc, 1);
+    const int mode = (int)v[MG_MODE];
+    const double beat = (double)k / 4.0;
+    memset(pl, 0, sizeof *pl);
+    memset(c, 0, sizeof *c);
+    pl->bars_left = m->bars_left;
+    if (mode == MG_ANSWER && pl->bars_left < 0)
+        pl->bars_left = 0; /* switched to answer from an endless mode */
+    if (mode == MG_ACCOMPANY) {
+        pl->bars_left = -1;
+        if (m->n_held >= 2) {
+            pl->play = 1;
+            pl->start = !m->playing_bar;
+            for (int i = 0; i < MG_S; i++)
+                c->ctx[i] = m->playing_bar ? m->cond.ctx[i]
+                            : i < steps    ? GB_MDS_REST
+                                           : GB_MDS_PAD;
+            c->density = m->playing_bar ? m->cond.density : steps / 2;
+            mg_chord(m, c);
         }
-        if (k == 0 || sc > best) {
-            best = sc;
-            memcpy(m->bar, cand, MG_S);
-        }
+    } else if (m->playing_bar && m->played_since_start && mode != MG_FREE) {
+        pl->bars_left = 0; /* the performer took over */
+    } else if (m->playing_bar && (mode == MG_FREE || pl->bars_left != 0)) {
+        pl->play = 1; /* keep going, on the bar just played */
+        if (pl->bars_left > 0)
+            pl->bars_left--;
+        memcpy(c->ctx, m->cond.ctx, MG_S);
+        c->shift = m->cond.shift;
+        c->kmode = m->cond.kmode;
+        c->density = m->cond.density;
+    } else if (mode == MG_FREE) {
+        mg_condition(m, steps, k, c);
+        pl->play = pl->start = pl->close = 1;
+        pl->bars_left = -1;
+    } else if (m->n_phrase > 0 && !m->phrase_closed && m->n_held == 0 &&
+               beat - m->last_release >= (double)v[MG_SILENCE] - 1e-6) {
+        mg_condition(m, steps, k, c);
+        pl->play = pl->start = pl->close = 1;
+        pl->bars_left = mode == MG_ANSWER ? (int)v[MG_ANSWER_BARS] - 1 : -1;
     }
-    memcpy(m->ctx, m->bar, MG_S);
-    m->n_generated++;
+    if (!m->gen)
+        pl->play = 0;
+    if (!pl->play) {
+        memset(c, 0, sizeof *c);
+        return;
+    }
+    c->steps = steps;
+    c->k = m->critic ? (int)v[MG_CANDIDATES] : 1;
+    c->gen_index = m->gen_index;
+    c->seed = (uint32_t)v[MG_SEED];
+    c->taste_version = m->taste_version;
+    c->temperature = v[MG_TEMPERATURE];
+    c->taste = v[MG_TASTE];
 }
 
-/* A bar starts at step k: latch the parameters, decide whether it is generated. */
-static void mg_bar_start(mg_unit_t *m, int64_t k, int bpb)
+/* Candidate j of the bar conditioned on c: latent, generator, sampling, critic. */
+static void mg_candidate(mg_unit_t *m, const mg_cond_t *c, int j, mg_cand_t *out)
+{
+    gb_nn_t *gen = gb_model_nn(m->gen), *cr = m->critic ? gb_model_nn(m->critic) : NULL;
+    const int steps = c->steps;
+    uint64_t rng = m->rng ^ ((uint64_t)c->gen_index * 0xd1b54a32d192ed03ull) ^
+                   ((uint64_t)(j + 1) * 0x8cb92ba72f3d8dd7ull);
+    (void)gb_melgan_rng_next(&rng);
+    const float spread = 1.0f - 0.5f * c->taste * (m->taste.n_like > 0 ? 1.0f : 0.0f);
+    for (int d = 0; d < MG_Z; d++)
+        out->z[d] = c->taste * (m->mu_like[d] - 0.5f * m->mu_dislike[d]) +
+                    spread * gb_melgan_rng_normal(&rng);
+    gb_melgan_gen_input(c->ctx, steps, steps / 4, 4, c->kmode, 0, c->density, out->z, m->in);
+    gb_nn_reset(gen);
+    gb_nn_forward(gen, m->in, m->logits, 1);
+    if (c->chord) /* accompany: the held pitch classes are favoured on the beats */
+        for (int s = 0; s < steps; s += 4)
+            for (int i = 0; i <= GB_MDS_PITCH_HI - GB_MDS_PITCH_LO; i++) {
+                const int pc = ((GB_MDS_PITCH_LO + i + c->shift) % 12 + 12) % 12;
+                if ((c->chord >> pc) & 1)
+                    m->logits[s * GB_MDS_VOCAB + GB_MDS_PITCH_BASE + i] +=
+                        MG_CHORD_BONUS * c->temperature;
+            }
+    gb_melgan_sample(m->logits, steps, c->temperature, MG_TOP_K, mg_last_token(c->ctx, steps),
+                     &rng, out->bar);
+    out->score = 0.0f;
+    if (cr) {
+        gb_melgan_critic_input(c->ctx, steps, steps / 4, 4, c->kmode, 0, out->bar, m->cin);
+        gb_nn_reset(cr);
+        gb_nn_forward(cr, m->cin, &out->score, 1);
+    }
+    atomic_fetch_add_explicit(&m->n_forwards, 1u, memory_order_relaxed);
+}
+
+/* A bar starts at step k (frame t): latch the parameters, decide whether it is generated; if
+ * so choose among the K candidates (those made ahead for this very conditioning are reused),
+ * report the critic's score at t. */
+static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_t *o)
 {
     memcpy(m->cur, m->pv, sizeof m->cur);
-    const int steps = bpb * 4, mode = (int)m->cur[MG_MODE];
-    const double beat = (double)k / 4.0;
-    int play = 0;
-    if (mode == MG_ANSWER && m->bars_left < 0)
-        m->bars_left = 0; /* switched to answer from an endless mode */
-    if (m->playing_bar && m->played_since_start && mode != MG_FREE) {
-        m->bars_left = 0; /* the performer took over */
-    } else if (m->playing_bar && (mode == MG_FREE || m->bars_left != 0)) {
-        play = 1; /* keep going */
-        if (m->bars_left > 0)
-            m->bars_left--;
-    } else if (mode == MG_FREE) {
-        mg_condition(m, steps, k);
+    mg_plan_t pl;
+    mg_cond_t c;
+    mg_plan(m, m->cur, k, steps, &pl, &c);
+    m->bars_left = pl.bars_left;
+    if (pl.close)
         m->phrase_closed = m->n_phrase > 0;
-        play = 1;
-        m->bars_left = -1;
-    } else if (m->n_phrase > 0 && !m->phrase_closed && m->n_held == 0 &&
-               beat - m->last_release >= (double)m->cur[MG_SILENCE] - 1e-6) {
-        mg_condition(m, steps, k);
-        m->phrase_closed = 1;
-        play = 1;
-        m->bars_left = mode == MG_ANSWER ? (int)m->cur[MG_ANSWER_BARS] - 1 : -1;
-    }
     m->played_since_start = 0;
-    m->playing_bar = play && m->gen;
-    if (m->playing_bar)
-        mg_generate_bar(m, bpb);
+    m->playing_bar = pl.play;
+    const int ahead = m->spec_n > 0 && memcmp(&m->spec, &c, sizeof c) == 0 ? m->spec_n : 0;
+    m->spec_n = 0;
+    if (!pl.play)
+        return;
+    int best = 0;
+    float best_rank = -INFINITY;
+    for (int j = 0; j < c.k; j++) {
+        if (j >= ahead)
+            mg_candidate(m, &c, j, &m->cand[j]);
+        const float r = m->cand[j].score +
+                        MG_TASTE_RANK * c.taste *
+                            (mg_cos(m->cand[j].z, m->mu_like) - mg_cos(m->cand[j].z, m->mu_dislike));
+        if (j == 0 || r > best_rank) {
+            best_rank = r;
+            best = j;
+        }
+    }
+    memcpy(m->bar, m->cand[best].bar, MG_S);
+    m->cond = c;
+    memcpy(m->cond.ctx, m->bar, MG_S); /* the context of the next bar */
+    m->gen_index++;
+    m->n_generated++;
+    if (pl.start || m->phrase_rated) { /* a new phrase for the ratings */
+        m->taste.n_phrase = 0;
+        m->phrase_rated = 0;
+    }
+    mg_ring_push(m->taste.phrase, &m->taste.n_phrase, MG_PHRASE_BARS, m->cand[best].z);
+    mg_publish(m);
+    const float sc = gb_clampf(m->cand[best].score, mg_params[MG_SCORE].min,
+                               mg_params[MG_SCORE].max);
+    atomic_store_explicit(&m->score_pub, sc, memory_order_relaxed);
+    const gbp_event_t ev = {.time = t, .type = GBP_EV_PARAM, .channel = m->channel,
+                            .source = (uint8_t)m->cur[MG_SOURCE_ID], .id = MG_SCORE,
+                            .value = sc};
+    mg_emit(o, &ev);
+}
+
+/* In the last K steps of a bar: one candidate of the next bar, for the conditioning it would
+ * have if the bar started now (restarted when that changes). */
+static void mg_ahead(mg_unit_t *m, int64_t k, int steps)
+{
+    const int s = (int)(((k % steps) + steps) % steps);
+    const int K = m->critic ? (int)m->pv[MG_CANDIDATES] : 1;
+    if (s == 0 || s < steps - K)
+        return;
+    mg_plan_t pl;
+    mg_cond_t c;
+    mg_plan(m, m->pv, k - s + steps, steps, &pl, &c);
+    if (!pl.play)
+        return;
+    if (m->spec_n > 0 && memcmp(&m->spec, &c, sizeof c) != 0)
+        m->spec_n = 0;
+    if (m->spec_n == 0)
+        m->spec = c;
+    if (m->spec_n < c.k) {
+        mg_candidate(m, &c, m->spec_n, &m->cand[m->spec_n]);
+        m->spec_n++;
+    }
 }
 
 /* Step k at offset t of the block. */
@@ -351,15 +677,17 @@ static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o)
     const int steps = bpb * 4;
     const int64_t s = ((k % steps) + steps) % steps;
     if (s == 0)
-        mg_bar_start(m, k, bpb);
+        mg_bar_start(m, k, steps, t, o);
     const int tok = m->playing_bar ? m->bar[s] : GB_MDS_REST;
     if (tok != GB_MDS_HOLD)
         mg_end_note(m, o, t);
     if (tok >= GB_MDS_PITCH_BASE && tok < GB_MDS_VOCAB) {
-        const int key = GB_MDS_PITCH_LO + tok - GB_MDS_PITCH_BASE + m->shift;
+        const int key = GB_MDS_PITCH_LO + tok - GB_MDS_PITCH_BASE + m->cond.shift;
         if (key >= 0 && key <= 127)
             mg_note(m, o, GBP_EV_NOTE_ON, t, key);
     }
+    if (s != 0)
+        mg_ahead(m, k, steps);
 }
 
 /* ---------------------------------------------------------------- performer input */
@@ -384,21 +712,28 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
         }
         m->phrase[m->n_phrase++] = (mg_note_t){k, -1, ev->key, ev->channel & 15u};
         m->channel = ev->channel & 15u;
-        m->n_held++;
+        if (m->held[ev->key] < 255) {
+            m->held[ev->key]++;
+            m->n_held++;
+        }
         m->played_since_start = 1;
         break;
     case GBP_EV_NOTE_OFF:
         mg_emit(o, &x);
+        if (ev->key > 127)
+            break;
         for (int i = m->n_phrase - 1; i >= 0; i--)
             if (m->phrase[i].off < 0 && m->phrase[i].key == ev->key &&
                 m->phrase[i].channel == (ev->channel & 15u)) {
                 m->phrase[i].off = k > m->phrase[i].on ? k : m->phrase[i].on + 1;
-                if (m->n_held > 0)
-                    m->n_held--;
                 break;
             }
-        if (m->n_held == 0)
-            m->last_release = beat;
+        if (m->held[ev->key] > 0) {
+            m->held[ev->key]--;
+            m->n_held--;
+            if (m->n_held == 0)
+                m->last_release = beat;
+        }
         break;
     case GBP_EV_ALL_OFF:
         mg_end_note(m, o, t);
@@ -409,12 +744,15 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
         if (m->n_held > 0)
             m->last_release = beat;
         m->n_held = 0;
+        memset(m->held, 0, sizeof m->held);
         break;
     case GBP_EV_PARAM:
-        if (ev->id < MG_N_PARAMS) {
+        if (ev->id < MG_N_PARAMS && !(mg_params[ev->id].flags & GBP_PARAM_READONLY)) {
             m->pv[ev->id] = mg_clamp(ev->id, ev->value);
             if (ev->id == MG_SEED)
                 mg_seed(m);
+            if ((ev->id == MG_LIKE || ev->id == MG_DISLIKE) && ev->value >= 0.5f)
+                mg_rate(m, ev->id == MG_LIKE ? 1 : -1); /* a trigger: one rating per event */
         }
         break;
     default: mg_emit(o, &x); break;
@@ -423,15 +761,18 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
 
 /* ---------------------------------------------------------------- callbacks */
 
-/** [audio & active] (also from activate on [main]) */
+/** [audio & active] (also from activate on [main]). The taste is kept (it is session state). */
 static void mg_reset(void *self)
 {
     mg_unit_t *m = self;
     m->n_phrase = m->n_held = m->phrase_closed = 0;
+    memset(m->held, 0, sizeof m->held);
     m->last_release = 0.0;
     m->played_since_start = 0;
     m->playing_bar = 0;
     m->bars_left = 0;
+    memset(&m->cond, 0, sizeof m->cond);
+    m->spec_n = 0;
     m->sounding = -1;
     m->off_pending = 0;
     m->has_grid = 0;
@@ -539,24 +880,51 @@ static void mg_set_param(void *self, uint32_t id, float value)
     mg_unit_t *m = self;
     if (id >= MG_N_PARAMS)
         return;
+    if (mg_params[id].flags & GBP_PARAM_READONLY)
+        return;
     m->pv[id] = mg_clamp(id, value);
     if (id == MG_SEED)
         mg_seed(m);
 }
 
-/** [main] */
+/** [main]; the READONLY ones (score, ratings) [any]. */
 static float mg_get_param(void *self, uint32_t id)
 {
-    return id < MG_N_PARAMS ? ((mg_unit_t *)self)->pv[id] : 0.0f;
+    mg_unit_t *m = self;
+    if (id == MG_SCORE)
+        return atomic_load_explicit(&m->score_pub, memory_order_relaxed);
+    if (id == MG_RATINGS)
+        return (float)atomic_load_explicit(&m->ratings_pub, memory_order_relaxed);
+    if (id == MG_FORWARDS)
+        return (float)atomic_load_explicit(&m->n_forwards, memory_order_relaxed);
+    return id < MG_N_PARAMS ? m->pv[id] : 0.0f;
 }
 
-/** [main] {"model": path} */
+static json_t *mg_latents_json(float (*v)[MG_Z], int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++) {
+        json_t *z = json_array();
+        for (int d = 0; z && d < MG_Z; d++)
+            json_array_append_new(z, json_real((double)v[i][d]));
+        json_array_append_new(a, z);
+    }
+    return a;
+}
+
+/** [main] {"model": path, "taste": {"like": [[z × 8] …], "dislike": […], "phrase": […],
+ *  "ratings": n}} — the taste as process() last published it. */
 static int mg_save_state(void *self, char *buf, size_t cap)
 {
     mg_unit_t *m = self;
+    mg_taste_t t;
+    mg_snapshot(m, &t);
     const char *p = m->gen ? m->path : MG_DEFAULT_MODEL;
-    json_t *root = json_pack("{s:s}", "model", p);
-    char *txt = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_t *root = json_pack("{s:s, s:{s:o, s:o, s:o, s:i}}", "model", p, "taste", "like",
+                             mg_latents_json(t.like, t.n_like), "dislike",
+                             mg_latents_json(t.dislike, t.n_dislike), "phrase",
+                             mg_latents_json(t.phrase, t.n_phrase), "ratings", (int)t.ratings);
+    char *txt = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
     json_decref(root);
     if (!txt)
         return GB_ENOMEM;
@@ -568,6 +936,82 @@ static int mg_save_state(void *self, char *buf, size_t cap)
     }
     free(txt);
     return (int)len;
+}
+
+/* state.taste.<key>: an array of at most cap latents of MG_Z finite numbers. */
+static int mg_latents_load(json_t *a, const char *key, int cap, float (*v)[MG_Z], int32_t *n,
+                           char *err, size_t errcap)
+{
+    *n = 0;
+    if (!a)
+        return GB_OK;
+    if (!json_is_array(a) || (int)json_array_size(a) > cap) {
+        snprintf(err, errcap, "state.taste.%s: must be an array of at most %d latents", key,
+                 cap);
+        return GB_EFORMAT;
+    }
+    size_t i;
+    json_t *z;
+    json_array_foreach(a, i, z) {
+        if (!json_is_array(z) || json_array_size(z) != MG_Z) {
+            snprintf(err, errcap, "state.taste.%s[%zu]: must be an array of %d numbers", key, i,
+                     MG_Z);
+            return GB_EFORMAT;
+        }
+        for (int d = 0; d < MG_Z; d++) {
+            json_t *x = json_array_get(z, (size_t)d);
+            const double val = json_is_number(x) ? json_number_value(x) : NAN;
+            if (!isfinite(val) || fabs(val) > 100.0) {
+                snprintf(err, errcap, "state.taste.%s[%zu][%d]: must be a number in -100..100",
+                         key, i, d);
+                return GB_EFORMAT;
+            }
+            v[i][d] = (float)val;
+        }
+    }
+    *n = (int32_t)json_array_size(a);
+    return GB_OK;
+}
+
+static int mg_taste_load(mg_unit_t *m, json_t *tv, char *err, size_t errcap)
+{
+    if (!json_is_object(tv)) {
+        snprintf(err, errcap, "state.taste: must be an object");
+        return GB_EFORMAT;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(tv, key, val) {
+        if (strcmp(key, "like") && strcmp(key, "dislike") && strcmp(key, "phrase") &&
+            strcmp(key, "ratings")) {
+            snprintf(err, errcap,
+                     "state.taste.%s: unknown key (allowed: like, dislike, phrase, ratings)", key);
+            return GB_EFORMAT;
+        }
+    }
+    mg_taste_t t;
+    memset(&t, 0, sizeof t);
+    int rc = mg_latents_load(json_object_get(tv, "like"), "like", MG_TASTE_MAX, t.like,
+                             &t.n_like, err, errcap);
+    if (rc == GB_OK)
+        rc = mg_latents_load(json_object_get(tv, "dislike"), "dislike", MG_TASTE_MAX, t.dislike,
+                             &t.n_dislike, err, errcap);
+    if (rc == GB_OK)
+        rc = mg_latents_load(json_object_get(tv, "phrase"), "phrase", MG_PHRASE_BARS, t.phrase,
+                             &t.n_phrase, err, errcap);
+    json_t *r = json_object_get(tv, "ratings");
+    if (rc == GB_OK && r && (!json_is_integer(r) || json_integer_value(r) < 0 ||
+                             json_integer_value(r) > 1000000000)) {
+        snprintf(err, errcap, "state.taste.ratings: must be a whole number 0..1000000000");
+        rc = GB_EFORMAT;
+    }
+    if (rc != GB_OK)
+        return rc;
+    t.ratings = r ? (int32_t)json_integer_value(r) : 0;
+    m->taste = t;
+    m->phrase_rated = 0;
+    mg_taste_changed(m);
+    return GB_OK;
 }
 
 /** [main, not while processing] — the ABI keeps process() out, so the swap is direct. */
@@ -584,8 +1028,8 @@ static int mg_load_state(void *self, const char *json, char *err, size_t errcap)
     const char *key;
     json_t *val;
     json_object_foreach(root, key, val) {
-        if (strcmp(key, "model") != 0) {
-            snprintf(err, errcap, "state.%s: unknown key (allowed: model)", key);
+        if (strcmp(key, "model") != 0 && strcmp(key, "taste") != 0) {
+            snprintf(err, errcap, "state.%s: unknown key (allowed: model, taste)", key);
             goto done;
         }
     }
@@ -594,6 +1038,9 @@ static int mg_load_state(void *self, const char *json, char *err, size_t errcap)
         snprintf(err, errcap, "state.model: must be a file name");
         goto done;
     }
+    json_t *tv = json_object_get(root, "taste");
+    if (tv && (rc = mg_taste_load(m, tv, err, errcap)) != GB_OK)
+        goto done;
     rc = mv ? mg_load_model(m, json_string_value(mv), err, errcap) : GB_OK;
 done:
     json_decref(root);
@@ -617,7 +1064,8 @@ static void mg_process(void *self, const gbp_process_t *p) GB_RT
     bpb = bpb < 1 ? 1 : bpb > MG_S / 4 ? MG_S / 4 : bpb;
     tempo = !(tempo >= 1.0) ? (tempo < 1.0 ? 1.0 : 120.0) : tempo > 1000.0 ? 1000.0 : tempo;
     const double fpb = 60.0 * m->sr / tempo;
-    if (!m->has_grid || beat0 < m->prev_beat0) { /* start or backward jump: restart the grid */
+    if (!m->has_grid || beat0 < m->prev_beat0 ||
+        beat0 * 4.0 - (double)m->next_k > 2.0 * MG_S) { /* start or a jump: restart the grid */
         m->next_k = (int64_t)ceil(beat0 * 4.0 - 1e-4 * 4.0 / fpb);
         m->has_grid = 1;
     }
