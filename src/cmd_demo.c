@@ -10,6 +10,7 @@
 #include "gb_cli.h"
 #include "gb_data.h"
 #include "gb_render.h"
+#include "gb_session.h"
 
 /* The build's source tree (a compile definition from src/CMakeLists.txt): where the data is
  * when gbac runs from its build folder. */
@@ -34,7 +35,7 @@ static const struct layer {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: gbac demo [-o OUT.wav] [--preset P] [--quiet]\n"
+            "Usage: gbac demo [-o OUT.wav] [--preset P] [--record DIR] [--quiet]\n"
             "       gbac demo --help\n\n"
             "Render a short piece (a waltz in G, about 28 s) from the bundled MIDI phrase\n"
             "examples/demo/waltz.mid, offline, and print the file's name on stdout. No audio\n"
@@ -47,6 +48,10 @@ static void usage(FILE *f)
             "  --preset P        play every track through one preset instead: a file, or the\n"
             "                    name of a shipped preset (warm-pad, pluck-arp, breathy-lead,\n"
             "                    default)\n"
+            "  --record DIR      also record a session folder (docs/session.md): the mix,\n"
+            "                    notes.mid (the phrase as the performer's notes, note\n"
+            "                    sources' notes on their own tracks), control.jsonl,\n"
+            "                    provenance.json\n"
             "  --quiet           print only the output file's name (and errors)\n"
             "  -h, --help        show this help\n\n"
             "The data (presets/, examples/demo/) is looked for in $GBAC_DATA_DIR if it is set,\n"
@@ -87,7 +92,8 @@ static int mem_sink(void *user, const float *l, const float *r, uint32_t frames,
 
 /* Render the events of one track (or all tracks when track < 0) through a preset into mb. */
 static int render_layer(gb_unit_registry_t *reg, const char *path, const gb_midifile_t *mf,
-                        int track, membuf_t *mb, double *wall, gb_error_t *err)
+                        int track, membuf_t *mb, double *wall, gb_session_t *session,
+                        gb_error_t *err)
 {
     gb_preset_t *preset = gb_preset_load(path, reg, err);
     if (!preset)
@@ -114,9 +120,16 @@ static int render_layer(gb_unit_registry_t *reg, const char *path, const gb_midi
         gb_render_opts_t o = gb_render_opts_default();
         o.block = DEMO_BLOCK;
         o.tail_s = 6.0; /* the pad's release and reverb ring on */
+        if (session) {
+            rc = gb_session_add_engine(session, e, preset, 0, err);
+            o.observe = gb_render_recorder;
+            o.observe_ud = gb_session_recorder(session);
+        }
         gb_render_stats_t st;
-        rc = gb_render_run(e, &sub, NULL, &o, mem_sink, mb, &st, err);
-        *wall += st.wall_s;
+        if (rc == 0)
+            rc = gb_render_run(e, &sub, NULL, &o, mem_sink, mb, &st, err);
+        if (rc == 0)
+            *wall += st.wall_s;
     }
     gb_engine_free(e);
     free(ev);
@@ -126,7 +139,7 @@ static int render_layer(gb_unit_registry_t *reg, const char *path, const gb_midi
 
 int gb_cmd_demo(int argc, char **argv)
 {
-    const char *out_path = "gbac-demo.wav", *preset_arg = NULL;
+    const char *out_path = "gbac-demo.wav", *preset_arg = NULL, *record_dir = NULL;
     int quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -139,6 +152,8 @@ int gb_cmd_demo(int argc, char **argv)
             out_path = argv[++i];
         } else if (strcmp(a, "--preset") == 0 && i + 1 < argc) {
             preset_arg = argv[++i];
+        } else if (strcmp(a, "--record") == 0 && i + 1 < argc && argv[i + 1][0]) {
+            record_dir = argv[++i];
         } else {
             fprintf(stderr, "gbac demo: unknown option or missing value '%s' (see `gbac demo "
                             "--help`)\n", a);
@@ -168,21 +183,34 @@ int gb_cmd_demo(int argc, char **argv)
     membuf_t mix = {0}, layer = {0};
     double wall = 0.0;
     gb_render_out_t *out = NULL;
+    gb_session_t *session = NULL;
 
     if (!(reg = gb_render_registry(NULL, 0, &err)) ||
         !(mf = gb_midifile_load(midi_path, DEMO_SR, &err))) {
         rc = -1;
         goto done;
     }
+    if (record_dir) {
+        gb_session_config_t sc = gb_session_config_default();
+        sc.dir = record_dir;
+        sc.command = "demo";
+        sc.sample_rate = DEMO_SR;
+        sc.offline = 1;
+        if (!(session = gb_session_start(&sc, &err))) {
+            rc = -1;
+            goto done;
+        }
+    }
     if (preset_arg) {
         gb_data_preset_path(data, preset_arg, path, sizeof path);
-        if ((rc = render_layer(reg, path, mf, -1, &mix, &wall, &err)) < 0)
+        if ((rc = render_layer(reg, path, mf, -1, &mix, &wall, session, &err)) < 0)
             goto done;
     } else {
         for (size_t k = 0; k < N_LAYERS; k++) {
             gb_data_preset_path(data, layers[k].preset, path, sizeof path);
             layer.n = 0;
-            if ((rc = render_layer(reg, path, mf, (int)layers[k].track, &layer, &wall, &err)) <
+            if ((rc = render_layer(reg, path, mf, (int)layers[k].track, &layer, &wall, session,
+                                   &err)) <
                 0)
                 goto done;
             /* Sum into the mix (the longer of the two sets the length). */
@@ -220,6 +248,23 @@ int gb_cmd_demo(int argc, char **argv)
     int crc = gb_render_out_close(out, rc == 0, rc == 0 ? &err : NULL);
     if (rc == 0)
         rc = crc;
+    if (session) { /* the session's audio is the mix, as written */
+        gb_session_summary_t sum;
+        for (size_t i = 0; i < mix.n && rc == 0; i += 65536) {
+            uint32_t n = (uint32_t)(mix.n - i < 65536 ? mix.n - i : 65536);
+            gb_recorder_write_audio(gb_session_recorder(session), mix.l + i, mix.r + i, n);
+        }
+        crc = gb_session_stop(session, &sum, rc == 0 ? &err : NULL);
+        if (rc == 0)
+            rc = crc;
+        if (sum.stopped[0])
+            fprintf(stderr, "gbac demo: recording %s: %s\n", record_dir, sum.stopped);
+        else if (rc == 0 && !quiet)
+            fprintf(stderr, "gbac demo: recorded the session in %s (%llu performer notes, "
+                            "%llu model notes)\n", record_dir,
+                    (unsigned long long)sum.performer_notes,
+                    (unsigned long long)sum.model_notes);
+    }
     if (rc == 0) {
         printf("%s\n", out_path);
         if (!quiet) {
@@ -236,6 +281,7 @@ int gb_cmd_demo(int argc, char **argv)
 done:
     if (rc < 0)
         fprintf(stderr, "gbac: %s\n", err.msg);
+    gb_session_free(session);
     free(mix.l);
     free(mix.r);
     free(layer.l);

@@ -7,7 +7,9 @@
 
 #include "gb_cli.h"
 #include "gb_data.h"
+#include "cmd_live_nsm.h"
 #include "gb_live.h"
+#include "gb_nsm.h"
 #include "gb_osc_server.h"
 
 static void usage(FILE *f)
@@ -39,10 +41,18 @@ static void usage(FILE *f)
             "  --plugin-dir DIR    load external plugins from DIR (also $GBAC_PLUGIN_PATH)\n"
             "  --preset-dir DIR    folder OSC preset names are confined to (default: the\n"
             "                      preset's folder)\n"
-            "  --session-dir DIR   folder OSC recording names are confined to (default .)\n"
+            "  --session-dir DIR   folder OSC recording names are confined to, and where the\n"
+            "                      status view's R key records (default .)\n"
+            "  --record DIR        record a session into DIR from the start: audio, notes.mid,\n"
+            "                      control.jsonl, provenance.json (docs/session.md); written\n"
+            "                      when gbac stops\n"
+            "  --record-format F   wav (32-bit float, default) or flac (24-bit)\n"
             "  --seed N            seed for the units' randomness (default 1)\n\n"
             "Stops on SIGINT/SIGTERM (or q in the status view). Exit status 0, or 1 when\n"
-            "JACK cannot be joined or went away with --exit-on-shutdown, 2 on usage errors.\n",
+            "JACK cannot be joined or went away with --exit-on-shutdown, 2 on usage errors.\n\n"
+            "Under a session manager (NSM_URL set, docs/nsm.md): announce, wait for it to\n"
+            "open a session, play as JACK client CLIENT_ID (not --name) with the state kept in\n"
+            "the session; without --osc-port a taken OSC port is replaced by a free one.\n",
             GB_OSC_DEFAULT_PORT, GB_LIVE_MAX_ALLOW);
 }
 
@@ -62,7 +72,7 @@ int gb_cmd_live(int argc, char **argv)
 {
     gb_live_config_t cfg = gb_live_config_default();
     const char *preset_arg = "default", *plugin_dirs[8];
-    int n_dirs = 0, ui = -1;
+    int n_dirs = 0, ui = -1, osc_port_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -96,6 +106,7 @@ int gb_cmd_live(int argc, char **argv)
             if (parse_int(a, v, 0, 65535, &n))
                 return GB_EXIT_USAGE;
             cfg.osc_port = (int)n;
+            osc_port_given = 1;
         } else if (!strcmp(a, "--osc-allow")) {
             NEEDS_VALUE;
             if (cfg.n_allow >= GB_LIVE_MAX_ALLOW) {
@@ -123,6 +134,20 @@ int gb_cmd_live(int argc, char **argv)
         } else if (!strcmp(a, "--session-dir")) {
             NEEDS_VALUE;
             cfg.session_dir = v;
+        } else if (!strcmp(a, "--record")) {
+            NEEDS_VALUE;
+            if (!*v) {
+                fprintf(stderr, "gbac live: --record needs a folder name\n");
+                return GB_EXIT_USAGE;
+            }
+            cfg.record_dir = v;
+        } else if (!strcmp(a, "--record-format")) {
+            NEEDS_VALUE;
+            if (strcmp(v, "wav") && strcmp(v, "flac")) {
+                fprintf(stderr, "gbac live: --record-format %s: expected wav or flac\n", v);
+                return GB_EXIT_USAGE;
+            }
+            cfg.record_format = strcmp(v, "flac") == 0;
         } else if (!strcmp(a, "--seed")) {
             NEEDS_VALUE;
             if (parse_int(a, v, 0, 4294967295L, &n))
@@ -148,21 +173,36 @@ int gb_cmd_live(int argc, char **argv)
             snprintf(pdir, sizeof pdir, ".");
         cfg.preset_dir = pdir;
     }
-    if (!cfg.session_dir)
-        cfg.session_dir = ".";
     char mdir[4200];
     snprintf(mdir, sizeof mdir, "%s/models", data);
     cfg.model_dir = mdir;
     cfg.plugin_dirs = plugin_dirs;
     cfg.n_plugin_dirs = n_dirs;
     cfg.ui = ui >= 0 ? ui : isatty(1);
+    live_nsm_t nsm;
+    memset(&nsm, 0, sizeof nsm);
+    const char *nsm_url = getenv("NSM_URL");
+    if (nsm_url && *nsm_url) {
+        int rc = gb_live_nsm_start(&nsm, nsm_url, &cfg, osc_port_given);
+        if (rc >= 0) {
+            gb_nsm_free(nsm.nsm);
+            return rc;
+        }
+    }
+    if (!cfg.session_dir)
+        cfg.session_dir = ".";
     gb_error_t err = {0};
     gb_live_t *lv = gb_live_new(&cfg, &err);
+    if (nsm.nsm && gb_live_nsm_opened(&nsm, lv, &err) >= 0) {
+        gb_nsm_free(nsm.nsm);
+        return GB_EXIT_FAIL; /* nsm_opened reported it */
+    }
     if (!lv) {
         fprintf(stderr, "gbac live: %s\n", err.msg);
         return GB_EXIT_FAIL;
     }
     int status = gb_live_run(lv);
     gb_live_free(lv);
+    gb_nsm_free(nsm.nsm);
     return status ? GB_EXIT_FAIL : GB_EXIT_OK;
 }

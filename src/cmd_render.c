@@ -35,6 +35,11 @@ static void usage(FILE *f)
             "                      (default 2)\n"
             "  --seed N            seed of anything random in the units (default 1)\n"
             "  --plugin-dir DIR    also load the plugins (*.so) in DIR; may be repeated\n"
+            "  --record DIR        also record a session folder (docs/session.md): audio,\n"
+            "                      notes.mid (the input's notes as the performer's, each note\n"
+            "                      source's on its own track), control.jsonl, provenance.json;\n"
+            "                      -o is then optional\n"
+            "  --record-format F   the session's audio: wav (32-bit float, default) or flac\n"
             "  --quiet             print nothing but errors\n"
             "  -h, --help          show this help\n\n"
             "At least one of --midi and --osc-score is needed. Notes still held when the\n"
@@ -87,7 +92,7 @@ int gb_cmd_render(int argc, char **argv)
         }
         static const char *const with_value[] = {
             "--preset", "--midi", "-o", "--output", "--osc-score", "--format", "--sample-rate",
-            "--block", "--tail", "--seed", "--plugin-dir"};
+            "--block", "--tail", "--seed", "--plugin-dir", "--record", "--record-format"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known |= strcmp(a, with_value[k]) == 0;
@@ -126,7 +131,13 @@ int gb_cmd_render(int argc, char **argv)
             bad = parse_num(v, 0.0, 600.0, &cfg.opts.tail_s);
         else if (strcmp(a, "--seed") == 0)
             bad = parse_u32(v, 0, 0xFFFFFFFFul, &cfg.seed);
-        else if (strcmp(a, "--plugin-dir") == 0) {
+        else if (strcmp(a, "--record") == 0) {
+            cfg.record_dir = v;
+            bad = !*v;
+        } else if (strcmp(a, "--record-format") == 0) {
+            bad = strcmp(v, "wav") != 0 && strcmp(v, "flac") != 0;
+            cfg.record_format = strcmp(v, "flac") == 0;
+        } else if (strcmp(a, "--plugin-dir") == 0) {
             if (cfg.n_plugin_dirs == MAX_PLUGIN_DIRS) {
                 fprintf(stderr, "gbac render: at most %d --plugin-dir\n", MAX_PLUGIN_DIRS);
                 return GB_EXIT_USAGE;
@@ -139,9 +150,10 @@ int gb_cmd_render(int argc, char **argv)
             return GB_EXIT_USAGE;
         }
     }
-    if (!cfg.preset_path || !cfg.out_path || (!cfg.midi_path && !cfg.score_path)) {
-        fprintf(stderr, "gbac render: needs --preset, -o and --midi and/or --osc-score "
-                        "(see `gbac render --help`)\n");
+    if (!cfg.preset_path || (!cfg.out_path && !cfg.record_dir) ||
+        (!cfg.midi_path && !cfg.score_path)) {
+        fprintf(stderr, "gbac render: needs --preset, -o (or --record) and --midi and/or "
+                        "--osc-score (see `gbac render --help`)\n");
         return GB_EXIT_USAGE;
     }
     cfg.opts.progress = !quiet;
@@ -154,10 +166,12 @@ int gb_cmd_render(int argc, char **argv)
     }
     if (!quiet) {
         const double secs = (double)st.frames / cfg.sample_rate;
+        if (cfg.record_dir)
+            fprintf(stderr, "gbac render: recorded the session in %s\n", cfg.record_dir);
         fprintf(stderr,
                 "gbac render: wrote %s: %.2f s (%.2f s of content + %.2f s tail%s), peak "
                 "%.1f dBFS, %.1fx real time\n",
-                cfg.out_path, secs, (double)st.content_frames / cfg.sample_rate,
+                cfg.out_path ? cfg.out_path : cfg.record_dir, secs, (double)st.content_frames / cfg.sample_rate,
                 (double)(st.frames - (st.frames < st.content_frames ? st.frames
                                                                     : st.content_frames)) /
                     cfg.sample_rate,

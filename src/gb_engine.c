@@ -709,6 +709,23 @@ int gb_engine_unit_save_state(const gb_engine_t *e, const char *slot, char *buf,
     return GB_EINVAL;
 }
 
+char *gb_engine_unit_state_dup(const gb_engine_t *e, const char *slot)
+{
+    int need = gb_engine_unit_save_state(e, slot, NULL, 0);
+    for (int attempt = 0; need > 0 && attempt < 8; attempt++) {
+        const size_t cap = (size_t)need + (size_t)need / 4 + 256; /* room to grow meanwhile */
+        char *buf = malloc(cap);
+        if (!buf)
+            return NULL;
+        const int got = gb_engine_unit_save_state(e, slot, buf, cap);
+        if (got > 0 && (size_t)got < cap)
+            return buf;
+        free(buf);
+        need = got;
+    }
+    return NULL;
+}
+
 int gb_engine_unit_load_state(gb_engine_t *e, const char *slot, const char *json, char *err,
                               size_t errcap)
 {

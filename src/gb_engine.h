@@ -133,6 +133,11 @@ int gb_engine_unit_load_state(gb_engine_t *e, const char *slot, const char *json
  *  state) or GB_EINVAL for an unknown slot. [main] */
 int gb_engine_unit_save_state(const gb_engine_t *e, const char *slot, char *buf, size_t cap);
 
+/** The same state in a new string (free() it), or NULL for a unit without state, an unknown
+ *  slot or no memory. A unit's state may change between two save_state calls (the melody GAN
+ *  records taste while it plays): the size is asked again until the text fits. [main] */
+char *gb_engine_unit_state_dup(const gb_engine_t *e, const char *slot);
+
 /** Latency the rack adds (sum of the units' read-only "latency_frames"), in frames. [main] */
 uint32_t gb_engine_latency(const gb_engine_t *e);
 

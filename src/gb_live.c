@@ -7,6 +7,7 @@
 #include <jack/jack.h>
 #include <jack/midiport.h>
 #include <jack/transport.h>
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +20,9 @@
 #include "gb_pmidi.h"
 #include "gb_preset.h"
 #include "gb_render.h"
+#include "gb_recorder.h"
 #include "gb_ring.h"
+#include "gb_session.h"
 #include "gb_status.h"
 #include "gb_units.h"
 
@@ -68,6 +71,14 @@ struct gb_live {
     gb_status_t *status;
     gb_pmidi_t *pmidi;
     uint64_t changes;             /* [main] see gb_live_change_count */
+
+    /* recording: main hands the recorder to audio through `rec`; audio raises rec_busy while
+     * it may use it, so main knows when it has let go (see record_release) */
+    _Atomic(gb_recorder_t *) rec;
+    atomic_int rec_busy;
+    gb_session_t *session;        /* [main] */
+    int rec_fail_reported;        /* [main] */
+    double rec_started;           /* [main] monotonic seconds */
 };
 
 static atomic_int quit_signal;
@@ -181,10 +192,16 @@ static void post_engine_feedback(gb_live_t *lv, gb_engine_t *e) GB_RT
     }
     const int32_t *h;
     const float *v;
+    const uint32_t *off;
     int nc = gb_engine_param_changes(e, &h, &v);
     for (int i = 0; i < nc; i++) {
         gb_live_fb_t pf = {.kind = GB_FB_PARAM, .handle = h[i], .value = v[i]};
         post_fb(lv, &pf);
+    }
+    int nr = gb_engine_reports(e, &h, &v, &off);
+    for (int i = 0; i < nr; i++) {
+        gb_live_fb_t rf = {.kind = GB_FB_REPORT, .handle = h[i], .value = v[i]};
+        post_fb(lv, &rf);
     }
 }
 
@@ -208,6 +225,11 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
         memset(R, 0, sizeof(float) * nframes);
         return 0;
     }
+    /* Raise busy before looking at the pointer: main clears the pointer, then waits for
+     * busy to fall (both seq_cst), so it never frees a recorder still in use here. */
+    atomic_store(&lv->rec_busy, 1);
+    gb_recorder_t *rec = atomic_load(&lv->rec);
+    const uint64_t rec_base = rec ? gb_recorder_frames(rec) : 0;
     const uint64_t start = jack_last_frame_time(lv->client);
     uint32_t n = 0;
 
@@ -254,6 +276,8 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
             ei++;
         }
         gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
+        if (rec)
+            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first, rec_base + done);
         write_midi_out(lv, e, mo, done);
         post_engine_feedback(lv, e);
         done += len;
@@ -290,6 +314,9 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     } else {
         lv->meter_left -= nframes;
     }
+    if (rec)
+        gb_recorder_push_audio(rec, L, R, nframes);
+    atomic_store(&lv->rec_busy, 0);
     return 0;
 }
 
@@ -448,7 +475,20 @@ static int osc_send(void *ctx, const gb_live_cmd_t *cmd)
     gb_live_t *lv = ctx;
     if ((cmd->kind == GB_CMD_EVENT && cmd->ev.type == GBP_EV_PARAM) || cmd->kind == GB_CMD_MAP_CC)
         lv->changes++;
-    return gb_ring_push(lv->cmd, cmd) ? GB_OK : GB_ERANGE;
+    if (!gb_ring_push(lv->cmd, cmd))
+        return GB_ERANGE;
+    /* The control log: OSC parameter changes and tempo (notes are recorded by the audio
+     * thread as the performer's, CCs as received). */
+    if (lv->session) {
+        if (cmd->kind == GB_CMD_EVENT && cmd->ev.type == GBP_EV_PARAM) {
+            gb_session_log_param(lv->session, cmd->handle, cmd->value);
+        } else if (cmd->kind == GB_CMD_TEMPO) {
+            char args[48];
+            snprintf(args, sizeof args, "[%.6g]", (double)cmd->value);
+            gb_session_log_osc(lv->session, "/gbac/tempo", args);
+        }
+    }
+    return GB_OK;
 }
 
 static const gb_engine_t *osc_engine(void *ctx)
@@ -473,6 +513,17 @@ static int osc_load_preset(void *ctx, const char *path, gb_error_t *err)
     }
     gb_preset_free(old);
     lv->changes++;
+    if (lv->session) {
+        json_t *a = json_pack("[s]", path);
+        char *args = a ? json_dumps(a, JSON_COMPACT) : NULL;
+        gb_session_log_osc(lv->session, "/gbac/preset/load", args);
+        free(args);
+        json_decref(a);
+        gb_error_t serr = {0};
+        if (gb_session_add_engine(lv->session, lv->eng_main, lv->preset,
+                                  gb_recorder_frames(gb_session_recorder(lv->session)), &serr))
+            fprintf(stderr, "gbac: recording: %s\n", serr.msg);
+    }
     return GB_OK;
 }
 
@@ -506,14 +557,10 @@ int gb_live_save_preset(gb_live_t *lv, const char *path, gb_error_t *err)
             pu->params[pu->n_params].id = pi->id;
             pu->params[pu->n_params++].value = gb_engine_param_get(lv->eng_main, h);
         }
-        int need = gb_engine_unit_save_state(lv->eng_main, pu->slot, NULL, 0);
-        char *st = need > 0 ? malloc((size_t)need + 1) : NULL;
-        if (st && gb_engine_unit_save_state(lv->eng_main, pu->slot, st, (size_t)need + 1) ==
-                      need) {
+        char *st = gb_engine_unit_state_dup(lv->eng_main, pu->slot);
+        if (st) {
             free(pu->state_json);
             pu->state_json = st;
-        } else {
-            free(st);
         }
     }
     return gb_preset_save(lv->preset, path, err);
@@ -527,7 +574,146 @@ static int osc_unit_state(void *ctx, const char *slot, const char *json, gb_erro
     if (rc < 0)
         return gb_error_set(err, rc, "%s", msg);
     lv->changes++;
+    if (lv->session) {
+        char path[64];
+        snprintf(path, sizeof path, "/gbac/unit/%s/state", slot);
+        const size_t n = strlen(json) + 3;
+        char *args = malloc(n);
+        if (args)
+            snprintf(args, n, "[%s]", json);
+        gb_session_log_osc(lv->session, path, args);
+        free(args);
+    }
     return GB_OK;
+}
+
+/* ---- recording ------------------------------------------------------------------------------ */
+
+static double mono_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+int gb_live_record_start(gb_live_t *lv, const char *dir, gb_error_t *err)
+{
+    if (lv->session)
+        return gb_error_set(err, GB_EINVAL, "already recording into %s",
+                            gb_session_dir(lv->session));
+    gb_session_config_t sc = gb_session_config_default();
+    sc.dir = dir;
+    sc.command = "live";
+    sc.sample_rate = lv->sample_rate;
+    sc.seed = lv->cfg.seed;
+    sc.format = lv->cfg.record_format;
+    gb_session_t *s = gb_session_start(&sc, err);
+    if (!s)
+        return err && err->code ? err->code : GB_EIO;
+    if (gb_session_add_engine(s, lv->eng_main, lv->preset, 0, err) != GB_OK) {
+        gb_session_free(s);
+        return err && err->code ? err->code : GB_EIO;
+    }
+    lv->session = s;
+    lv->rec_fail_reported = 0;
+    lv->rec_started = mono_now();
+    atomic_store(&lv->rec, gb_session_recorder(s));
+    fprintf(stderr, "gbac: recording into %s\n", dir);
+    if (lv->status)
+        gb_status_set_record(lv->status, 1, 0.0);
+    return GB_OK;
+}
+
+/* Take the recorder back from the audio thread: clear the pointer, then wait until a
+ * process callback that may have loaded it has finished (bounded: JACK may be gone). */
+static void record_release(gb_live_t *lv)
+{
+    atomic_store(&lv->rec, NULL);
+    for (int i = 0; i < 2000 && atomic_load(&lv->rec_busy); i++) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int gb_live_record_stop(gb_live_t *lv, char *msg, size_t cap, gb_error_t *err)
+{
+    if (!lv->session)
+        return gb_error_set(err, GB_EINVAL, "not recording");
+    record_release(lv);
+    gb_session_summary_t sum;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", gb_session_dir(lv->session));
+    int rc = gb_session_stop(lv->session, &sum, err);
+    gb_session_free(lv->session);
+    lv->session = NULL;
+    if (lv->status)
+        gb_status_set_record(lv->status, 0, 0.0);
+    char line[4600];
+    snprintf(line, sizeof line, "recorded %s: %.2f s (%llu frames, %llu written, %llu overruns), "
+             "%llu performer notes, %llu model notes, %d ratings%s%s", dir,
+             (double)sum.frames / lv->sample_rate, (unsigned long long)sum.frames,
+             (unsigned long long)sum.frames_written, (unsigned long long)sum.overruns,
+             (unsigned long long)sum.performer_notes, (unsigned long long)sum.model_notes,
+             sum.n_ratings, sum.stopped[0] ? "; audio stopped early: " : "", sum.stopped);
+    fprintf(stderr, "gbac: %s\n", line);
+    if (rc)
+        fprintf(stderr, "gbac: recording: %s\n", err ? err->msg : "error writing the session");
+    if (msg)
+        snprintf(msg, cap, "%s", line);
+    return rc;
+}
+
+const char *gb_live_recording(const gb_live_t *lv)
+{
+    return lv->session ? gb_session_dir(lv->session) : NULL;
+}
+
+static int osc_record_start(void *ctx, const char *dir, gb_error_t *err)
+{
+    return gb_live_record_start(ctx, dir, err);
+}
+
+static int osc_record_stop(void *ctx, char *msg, size_t cap, gb_error_t *err)
+{
+    return gb_live_record_stop(ctx, msg, cap, err);
+}
+
+/* The status view's R key: a take named by the time in --session-dir. */
+static void record_toggle(gb_live_t *lv)
+{
+    gb_error_t err = {0};
+    if (lv->session) {
+        gb_live_record_stop(lv, NULL, 0, &err);
+        return;
+    }
+    char dir[4200], stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "take-%Y%m%d-%H%M%S", &tm);
+    snprintf(dir, sizeof dir, "%s/%s", lv->cfg.session_dir ? lv->cfg.session_dir : ".", stamp);
+    if (gb_live_record_start(lv, dir, &err) != GB_OK)
+        gb_status_note(lv->status, "cannot record: %s", err.msg);
+}
+
+/* A failure the disk thread reported: say it once, everywhere. */
+static void check_recording(gb_live_t *lv)
+{
+    if (!lv->session)
+        return;
+    gb_recorder_t *r = gb_session_recorder(lv->session);
+    if (lv->status)
+        gb_status_set_record(lv->status, 1, (double)gb_recorder_frames(r) / lv->sample_rate);
+    const char *why = gb_recorder_failure(r);
+    if (!why || lv->rec_fail_reported)
+        return;
+    lv->rec_fail_reported = 1;
+    fprintf(stderr, "gbac: recording %s: %s; the audio recording stopped (the music goes on; "
+                    "the file keeps what was written)\n", gb_session_dir(lv->session), why);
+    if (lv->status)
+        gb_status_note(lv->status, "recording stopped: %s", why);
+    if (lv->osc)
+        gb_osc_server_notify(lv->osc, "/gbac/record/stopped", why);
 }
 
 static int osc_status(void *ctx, char *buf, size_t cap)
@@ -611,6 +797,8 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
         oc.status = osc_status;
         oc.unit_state = osc_unit_state;
         oc.model_dir = cfg->model_dir;
+        oc.record_start = osc_record_start;
+        oc.record_stop = osc_record_stop;
         lv->osc = gb_osc_server_new(&oc, err);
         if (!lv->osc)
             goto fail;
@@ -628,6 +816,8 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
     gb_status_set_info(lv->status, lv->name, cfg->preset, lv->sample_rate, lv->period,
                        gb_engine_latency(lv->eng_main));
     jack_recompute_total_latencies(lv->client);
+    if (cfg->record_dir && gb_live_record_start(lv, cfg->record_dir, err) != GB_OK)
+        goto fail;
     return lv;
 fail:
     gb_live_free(lv);
@@ -727,9 +917,14 @@ int gb_live_run(gb_live_t *lv)
         drain_retired(lv);
         if (lv->cfg.idle)
             lv->cfg.idle(lv, lv->cfg.idle_ud);
+        check_recording(lv);
         int rate = atomic_exchange(&lv->new_rate, 0);
         if (rate > 0 && lv->client) {
             gb_error_t err = {0};
+            if (lv->session) {
+                fprintf(stderr, "gbac: the sample rate changed: the recording stops\n");
+                gb_live_record_stop(lv, NULL, 0, &err);
+            }
             if (engine_swap_in(lv, rate, &err) != GB_OK)
                 fprintf(stderr, "gbac: sample rate %d Hz: %s\n", rate, err.msg);
             else
@@ -758,6 +953,8 @@ int gb_live_run(gb_live_t *lv)
                 gb_live_cmd_t c = {.kind = GB_CMD_LEARN, .handle = act.handle};
                 gb_ring_push(lv->cmd, &c);
             }
+            if (act.kind == GB_STATUS_RECORD_TOGGLE)
+                record_toggle(lv);
         }
     }
     return status;
@@ -806,10 +1003,15 @@ void gb_live_free(gb_live_t *lv)
     if (!lv)
         return;
     gb_status_free(lv->status);
+    lv->status = NULL;
     gb_pmidi_close(lv->pmidi);
     if (lv->client) {
         jack_deactivate(lv->client);
         jack_client_close(lv->client);
+    }
+    if (lv->session) {
+        gb_error_t err = {0};
+        gb_live_record_stop(lv, NULL, 0, &err);
     }
     write_stats(lv);
     gb_osc_server_free(lv->osc);

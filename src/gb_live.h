@@ -16,6 +16,7 @@
 #define GB_LIVE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gb_common.h"
@@ -53,6 +54,9 @@ typedef enum gb_live_fb_kind {
     GB_FB_PARAM,     /* handle changed to value by a MIDI CC mapping */
     GB_FB_NOTE,      /* ev: a note the note sources generated (also sent to MIDI out) */
     GB_FB_LEARNED,   /* handle now follows cc / channel */
+    GB_FB_REPORT,    /* a unit reported value for its read-only parameter handle (e.g. the
+                        melody GAN's critic `score`); sent to OSC subscribers like
+                        GB_FB_PARAM, but not a change a preset save would keep */
 } gb_live_fb_kind_t;
 
 typedef struct gb_live_fb {
@@ -111,6 +115,8 @@ typedef struct gb_live_config {
     int n_plugin_dirs;
     int ui;                  /* 1: ncurses status view, 0: log lines */
     uint32_t seed;
+    const char *record_dir;  /* record a session into this folder from the start, or NULL */
+    int record_format;       /* gb_rec_format_t (gb_recorder.h): 0 WAV float, 1 FLAC 24 */
     /* Called on main once per turn of gb_live_run's loop (every ~5 ms), e.g. to serve a
      * session manager; NULL: none. */
     void (*idle)(struct gb_live *lv, void *ud);
@@ -137,6 +143,19 @@ int gb_live_save_preset(gb_live_t *lv, const char *path, gb_error_t *err);
  *  mapped MIDI CCs, learned mappings, unit state and preset loads. Compare two readings to
  *  know whether the session is dirty. [main] */
 uint64_t gb_live_change_count(const gb_live_t *lv);
+
+/** Start recording a session into dir (docs/session.md): audio, notes.mid, control.jsonl,
+ *  provenance.json. The same as --record, /gbac/record/start and the status view's R key.
+ *  Fails (err names the folder) when already recording or the folder cannot be used.
+ *  [main] */
+int gb_live_record_start(gb_live_t *lv, const char *dir, gb_error_t *err);
+
+/** Stop recording and write the session's files; a one-line summary goes to stderr and to
+ *  msg (may be NULL). Fails when not recording. [main] */
+int gb_live_record_stop(gb_live_t *lv, char *msg, size_t cap, gb_error_t *err);
+
+/** The folder being recorded into, or NULL. [main] */
+const char *gb_live_recording(const gb_live_t *lv);
 
 /** Ask gb_live_run to return (exit status 0) at its next turn, as SIGTERM does. [any] */
 void gb_live_request_quit(void);

@@ -442,15 +442,21 @@ static const struct fixed_path {
      "optional)", "/gbac/timbre/model s", "replace the timbre VAE's model while playing"},
     {"/gbac/timbre/morph", "ff|fff", "x 0..1, y 0..1 [, amount 0..1]", NULL,
      "the XY pad between the timbre VAE's stored latents a, b (x) and c, d (y)"},
-    {"/gbac/record/start", "s", "take name inside the session folder", NULL,
-     "start recording (not available yet: error reply)"},
-    {"/gbac/record/stop", "", NULL, NULL, "stop recording (not available yet: error reply)"},
+    {"/gbac/record/start", "s", "session folder name inside the session folder (created)",
+     "/gbac/record/started s (the folder)", "start recording a session (docs/session.md)"},
+    {"/gbac/record/stop", "", NULL, "/gbac/record/stopped s (a summary)",
+     "stop recording and write the session's files"},
+    {"/gbac/rate", "ss", "slot, \"like\" or \"dislike\"", NULL,
+     "rate what the note source in SLOT just played: one like=1 or dislike=1 event"},
 };
 
 static const struct fixed_path feedback_paths[] = {
     {"/gbac/meter", "fff", "peak_l dBFS, peak_r dBFS (floor -120), dsp_load %", NULL,
      "output peaks since the last meter; at most 30 per second"},
-    {"/gbac/param/SLOT/NAME", "f", "value", NULL, "a parameter changed by a MIDI CC mapping"},
+    {"/gbac/param/SLOT/NAME", "f", "value", NULL, "a parameter changed by a MIDI CC mapping, "
+     "or a value a unit reported (e.g. the melody GAN's score)"},
+    {"/gbac/record/stopped", "s", "reason", NULL,
+     "a recording stopped early (e.g. disk full); the music goes on"},
     {"/gbac/note/generated", "iii", "key 0..127, velocity 0..127 (0 = off), channel 0..15",
      NULL, "a note the note sources generated"},
     {"/gbac/xrun", "i", "xruns since start", NULL, "sent when the xrun count changes"},
@@ -1048,6 +1054,35 @@ static void timbre_morph(gb_osc_server_t *s, const char *path, lo_message msg, l
     send_params(s, from, path, h, v, n);
 }
 
+/* /gbac/rate SLOT like|dislike: one trigger event of value 1 to SLOT's like or dislike. */
+static void rate(gb_osc_server_t *s, const char *path, lo_message msg, lo_address from)
+{
+    const char *slot = argc_of(msg) == 2 ? arg_string(msg, 0) : NULL;
+    const char *what = argc_of(msg) == 2 ? arg_string(msg, 1) : NULL;
+    if (!slot || !what || (strcmp(what, "like") != 0 && strcmp(what, "dislike") != 0)) {
+        reply_error(s, from, path, "%s: expected a slot name and \"like\" or \"dislike\" (ss)",
+                    path);
+        return;
+    }
+    char p[256];
+    snprintf(p, sizeof p, "/gbac/param/%.100s/%s", slot, what);
+    const int32_t h = s->h ? gb_osc_handlers_param_handle(s->h, p) : -1;
+    if (h < 0) {
+        reply_error(s, from, path, "%s: the slot '%s' has no '%s' parameter (only note sources "
+                    "that take ratings, such as the melody GAN, do)", path, slot, what);
+        return;
+    }
+    gb_live_cmd_t cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = GB_CMD_EVENT;
+    cmd.ev.type = GBP_EV_PARAM;
+    cmd.ev.id = (uint32_t)h;
+    cmd.ev.value = 1.0f;
+    cmd.handle = h;
+    cmd.value = 1.0f;
+    send_cmd(s, from, path, &cmd);
+}
+
 static int is_handler_path(const char *path)
 {
     return strcmp(path, "/gbac/note/on") == 0 || strcmp(path, "/gbac/note/off") == 0 ||
@@ -1167,14 +1202,34 @@ void gb_osc_server_dispatch(gb_osc_server_t *s, const char *path, lo_message msg
         char full[PATH_MAX], why[600];
         if (!name)
             return;
-        if (confine(s->session_dir, name, NULL, 0, full, sizeof full, why, sizeof why))
+        if (confine(s->session_dir, name, NULL, 0, full, sizeof full, why, sizeof why)) {
             reply_error(s, from, path, "%s: refused: %s", path, why);
-        else
-            reply_error(s, from, path, "%s: recording is not available yet (it comes with "
-                        "session recording); the take would be %s", path, full);
+        } else if (!s->cfg.record_start) {
+            reply_error(s, from, path, "%s: not available in this host", path);
+        } else {
+            gb_error_t err = {0};
+            if (s->cfg.record_start(s->cfg.ctx, full, &err) != 0) {
+                reply_error(s, from, path, "%s: %s", path, err.msg);
+            } else {
+                served(s);
+                reply_string(s, from, "/gbac/record/started", full);
+            }
+        }
     } else if (strcmp(path, "/gbac/record/stop") == 0) {
-        if (!no_args(s, path, msg, from))
-            reply_error(s, from, path, "%s: recording is not available yet", path);
+        if (!no_args(s, path, msg, from)) {
+            char sum[1024] = "";
+            gb_error_t err = {0};
+            if (!s->cfg.record_stop)
+                reply_error(s, from, path, "%s: not available in this host", path);
+            else if (s->cfg.record_stop(s->cfg.ctx, sum, sizeof sum, &err) != 0)
+                reply_error(s, from, path, "%s: %s", path, err.msg);
+            else {
+                served(s);
+                reply_string(s, from, "/gbac/record/stopped", sum);
+            }
+        }
+    } else if (strcmp(path, "/gbac/rate") == 0) {
+        rate(s, path, msg, from);
     } else {
         reply_error(s, from, path, "%s: unknown OSC path (send /gbac/schema for the "
                     "namespace, or see docs/osc.md)", path);
@@ -1282,7 +1337,8 @@ void gb_osc_server_feedback(gb_osc_server_t *s, const gb_live_fb_t *fb)
         }
         return;
     }
-    case GB_FB_PARAM: {
+    case GB_FB_PARAM:
+    case GB_FB_REPORT: {
         const char *path = gb_osc_handlers_handle_path(s->h, fb->handle);
         lo_message m = path ? lo_message_new() : NULL;
         if (!m)
@@ -1328,4 +1384,16 @@ void gb_osc_server_feedback(gb_osc_server_t *s, const gb_live_fb_t *fb)
     default:
         return;
     }
+}
+
+void gb_osc_server_notify(gb_osc_server_t *s, const char *path, const char *text)
+{
+    if (!s || !path || !n_subscribers(s))
+        return;
+    lo_message m = lo_message_new();
+    if (!m)
+        return;
+    lo_message_add_string(m, text ? text : "");
+    broadcast(s, path, m);
+    lo_message_free(m);
 }

@@ -74,6 +74,11 @@ typedef struct gb_osc_server_config {
     int (*unit_state)(void *ctx, const char *slot, const char *json, gb_error_t *err);
     /** Status for /gbac/status replies: fill a JSON object text into buf. May be NULL. [main] */
     int (*status)(void *ctx, char *buf, size_t cap);
+    /** Start recording a session into dir (already confined to session_dir); 0 or an error
+     *  with err set. May be NULL (then /gbac/record/start replies with an error). [main] */
+    int (*record_start)(void *ctx, const char *dir, gb_error_t *err);
+    /** Stop recording; a one-line summary into msg. May be NULL. [main] */
+    int (*record_stop)(void *ctx, char *msg, size_t cap, gb_error_t *err);
 } gb_osc_server_config_t;
 
 /** struct_size set, port GB_OSC_DEFAULT_PORT, everything else 0/NULL. [any] */
@@ -116,6 +121,10 @@ void gb_osc_server_engine_changed(gb_osc_server_t *s);
  *  notes as they come, at most GB_OSC_FB_BUDGET per subscriber between two polls. Formats
  *  in docs/osc.md. [main] */
 void gb_osc_server_feedback(gb_osc_server_t *s, const gb_live_fb_t *fb);
+
+/** Send `path s text` to every subscriber (e.g. /gbac/record/stopped with the reason a
+ *  recording stopped early). [main] */
+void gb_osc_server_notify(gb_osc_server_t *s, const char *path, const char *text);
 
 /** The OSC schema of an engine as JSON text (malloc'd, indented; free()): every path with its
  *  type tags, ranges, units and docs, generated from the parameter registry. e may be NULL

@@ -13,12 +13,14 @@
 #include <sndfile.h>
 
 #include "gb_osc_handlers.h"
+#include "gb_recorder.h"
+#include "gb_session.h"
 #include "gb_units.h"
 #include "gb_version.h"
 
 gb_render_opts_t gb_render_opts_default(void)
 {
-    gb_render_opts_t o = {sizeof(gb_render_opts_t), 256, 2.0, -90.0, 0.5, 0};
+    gb_render_opts_t o = {sizeof(gb_render_opts_t), 256, 2.0, -90.0, 0.5, 0, NULL, NULL};
     return o;
 }
 
@@ -249,6 +251,8 @@ int gb_render_run(gb_engine_t *e, const gb_midifile_t *midi, const gb_osc_score_
         }
         const uint32_t frames = (uint32_t)(end - pos);
         gb_engine_process(e, blk, n, l, r, frames);
+        if (o.observe)
+            o.observe(o.observe_ud, e, blk, n, pos, frames);
 
         uint32_t keep = frames;
         for (uint32_t i = 0; i < frames; i++) {
@@ -418,11 +422,51 @@ int gb_render_out_close(gb_render_out_t *o, int keep, gb_error_t *err)
     return rc;
 }
 
+void gb_render_recorder(void *ud, const gb_engine_t *e, const gbp_event_t *in, uint32_t n_in,
+                        uint64_t pos, uint32_t frames)
+{
+    gb_recorder_t *rec = ud;
+    gb_recorder_wait_room(rec, frames);
+    gb_recorder_capture_block(rec, e, in, n_in, pos);
+    for (uint32_t i = 0; i < n_in; i++) {
+        if (in[i].type != GBP_EV_PARAM)
+            continue;
+        gb_rec_event_t x;
+        memset(&x, 0, sizeof x);
+        x.frame = pos + in[i].time;
+        x.kind = GB_REC_PARAM;
+        x.from = GB_REC_FROM_OSC;
+        x.handle = (int32_t)in[i].id;
+        x.value = in[i].value;
+        gb_recorder_push_event(rec, &x);
+    }
+}
+
+/* Output to the file and/or the session's recorder. */
+typedef struct tee {
+    gb_render_out_t *out;
+    gb_recorder_t *rec;
+} tee_t;
+
+static int tee_sink(void *user, const float *l, const float *r, uint32_t frames,
+                    gb_error_t *err)
+{
+    tee_t *t = user;
+    if (t->out) {
+        int rc = gb_render_out_sink(t->out, l, r, frames, err);
+        if (rc < 0)
+            return rc;
+    }
+    if (t->rec)
+        gb_recorder_write_audio(t->rec, l, r, frames);
+    return 0;
+}
+
 int gb_render_file(const gb_render_config_t *cfg, gb_render_stats_t *stats, gb_error_t *err)
 {
     if (!cfg || cfg->struct_size < sizeof *cfg)
         return gb_error_set(err, GB_EINVAL, "render: bad configuration");
-    if (!cfg->preset_path || !cfg->out_path)
+    if (!cfg->preset_path || (!cfg->out_path && !cfg->record_dir))
         return gb_error_set(err, GB_EINVAL, "render: a preset and an output file are needed");
     if (!cfg->midi_path && !cfg->score_path)
         return gb_error_set(err, GB_EINVAL, "render: nothing to render: give a MIDI file "
@@ -434,9 +478,13 @@ int gb_render_file(const gb_render_config_t *cfg, gb_render_stats_t *stats, gb_e
         return gb_error_set(err, GB_EINVAL, "render: block %u out of range 1..%d",
                             cfg->opts.block, GB_ENGINE_MAX_BLOCK);
     int sf_format;
-    int rc = gb_render_sf_format(cfg->out_path, cfg->format, &sf_format, err);
+    int rc = cfg->out_path ? gb_render_sf_format(cfg->out_path, cfg->format, &sf_format, err)
+                           : 0;
     if (rc)
         return rc;
+    gb_session_t *session = NULL;
+    tee_t tee = {NULL, NULL};
+    gb_render_opts_t opts = cfg->opts;
 
     gb_unit_registry_t *reg = NULL;
     gb_preset_t *preset = NULL;
@@ -466,16 +514,55 @@ int gb_render_file(const gb_render_config_t *cfg, gb_render_stats_t *stats, gb_e
         rc = err && err->code ? err->code : GB_EINVAL;
         goto done;
     }
-    if (!(out = gb_render_out_open(cfg->out_path, cfg->sample_rate, cfg->format, preset->name,
-                                   err))) {
+    if (cfg->out_path && !(out = gb_render_out_open(cfg->out_path, cfg->sample_rate,
+                                                    cfg->format, preset->name, err))) {
         rc = err && err->code ? err->code : GB_EIO;
         goto done;
     }
-    rc = gb_render_run(engine, midi, score, &cfg->opts, gb_render_out_sink, out, stats, err);
+    if (cfg->record_dir && score) { /* a bad score line must not leave a session behind */
+        timeline_t check;
+        if ((rc = timeline_build(&check, engine, midi, score, err)) != 0) {
+            gb_render_out_close(out, 0, NULL);
+            goto done;
+        }
+        timeline_free(&check);
+    }
+    if (cfg->record_dir) {
+        gb_session_config_t sc = gb_session_config_default();
+        sc.dir = cfg->record_dir;
+        sc.command = "render";
+        sc.sample_rate = cfg->sample_rate;
+        sc.seed = cfg->seed;
+        sc.format = cfg->record_format;
+        sc.offline = 1;
+        if (!(session = gb_session_start(&sc, err)) ||
+            gb_session_add_engine(session, engine, preset, 0, err) != 0) {
+            rc = err && err->code ? err->code : GB_EIO;
+            gb_render_out_close(out, 0, NULL);
+            goto done;
+        }
+        tee.rec = gb_session_recorder(session);
+        opts.observe = gb_render_recorder;
+        opts.observe_ud = tee.rec;
+    }
+    tee.out = out;
+    rc = gb_render_run(engine, midi, score, &opts, tee_sink, &tee, stats, err);
     int crc = gb_render_out_close(out, rc == 0, rc == 0 ? err : NULL);
     if (rc == 0)
         rc = crc;
+    if (session) {
+        gb_session_summary_t sum;
+        crc = gb_session_stop(session, &sum, rc == 0 ? err : NULL);
+        if (rc == 0)
+            rc = crc;
+        if (rc == 0 && sum.stopped[0])
+            rc = gb_error_set(err, GB_EIO, "recording %s: %s; the audio recording stopped "
+                              "there, the render went on%s%s%s", cfg->record_dir, sum.stopped,
+                              cfg->out_path ? " (" : "", cfg->out_path ? cfg->out_path : "",
+                              cfg->out_path ? " is complete)" : "");
+    }
 done:
+    gb_session_free(session);
     gb_engine_free(engine);
     gb_osc_score_free(score);
     gb_midifile_free(midi);

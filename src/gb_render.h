@@ -31,6 +31,12 @@ typedef struct gb_render_opts {
     double silence_s;     /* ...for this long (0.5) */
     int progress;         /* 1: progress lines on stderr, at most one per second, once the
                              render has taken more than 2 s of wall time (0) */
+    /* Called after each engine block, before the sink, with the block's input events (times
+     * within the block), the frame of its first frame and its length (NULL: none): how a
+     * session recorder sees the performer's and the models' notes (gb_render_recorder). */
+    void (*observe)(void *ud, const gb_engine_t *e, const gbp_event_t *in, uint32_t n_in,
+                    uint64_t pos, uint32_t frames);
+    void *observe_ud;
 } gb_render_opts_t;
 
 /** Defaults as documented above. [any] */
@@ -88,6 +94,9 @@ typedef struct gb_render_config {
     uint32_t seed;           /* the engine's seed (1) */
     gb_render_format_t format;
     gb_render_opts_t opts;
+    const char *record_dir;  /* also record a session folder here (docs/session.md), or NULL;
+                                out_path may then be NULL */
+    int record_format;       /* gb_rec_format_t: the session's audio file */
 } gb_render_config_t;
 
 /** Defaults: 48000 Hz, seed 1, 24-bit PCM, gb_render_opts_default(). [any] */
@@ -98,6 +107,12 @@ gb_render_config_t gb_render_config_default(void);
  *  name and renamed when complete: a failed render leaves no output. Every error names the
  *  file it is about (with the line for score errors). [main] */
 int gb_render_file(const gb_render_config_t *cfg, gb_render_stats_t *stats, gb_error_t *err);
+
+/** A gb_render_opts_t observer for a gb_recorder_t (ud): waits for room in its rings (so
+ *  nothing is lost offline), then records the block as gb_recorder_capture_block() does,
+ *  plus the score's parameter events (from "osc"). [main] */
+void gb_render_recorder(void *ud, const gb_engine_t *e, const gbp_event_t *in, uint32_t n_in,
+                        uint64_t pos, uint32_t frames);
 
 /** A unit registry with the built-in units, the plugins of $GBAC_PLUGIN_PATH and of
  *  dirs[0 .. n_dirs). [main] */

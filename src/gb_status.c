@@ -55,6 +55,9 @@ struct gb_status {
     char note[200];
     double note_t; /* time the note was set (screen), < 0: none yet shown */
     int note_fresh;
+
+    int recording;     /* REC shown with the seconds recorded */
+    double rec_s;
 };
 
 /* The one screen that emergency restore may have to give back. */
@@ -289,7 +292,9 @@ static void log_line(gb_status_t *st, double dt)
     used = extra(line, sizeof line, used, "osc errors", st->osc_errors);
     used = extra(line, sizeof line, used, "osc refused", st->osc_refused);
     used = extra(line, sizeof line, used, "osc dropped", st->osc_dropped);
-    extra(line, sizeof line, used, "feedback dropped", st->fb_dropped);
+    used = extra(line, sizeof line, used, "feedback dropped", st->fb_dropped);
+    if (st->recording && used + 24 < sizeof line)
+        snprintf(line + used, sizeof line - used, ", REC %.1f s", st->rec_s);
     fprintf(st->log, "%s\n", line);
     fflush(st->log);
     st->midi_mark = st->midi;
@@ -343,6 +348,10 @@ static void draw(gb_status_t *st, double now)
                                 "frames (%.1f ms)",
              st->client, st->preset[0] ? st->preset : "-", st->sample_rate,
              (unsigned)st->block, (unsigned)st->latency, lat_ms);
+    if (st->recording) {
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, "   REC %.1f s", st->rec_s);
+    }
     put_line(y++, line, A_BOLD);
     y++;
     draw_meter(y++, "L", st->hold_l);
@@ -510,4 +519,12 @@ int gb_status_tick_at(gb_status_t *st, double now, gb_status_action_t *act)
 int gb_status_tick(gb_status_t *st, gb_status_action_t *act)
 {
     return gb_status_tick_at(st, mono_now(), act);
+}
+
+void gb_status_set_record(gb_status_t *st, int recording, double seconds)
+{
+    if (!st)
+        return;
+    st->recording = recording;
+    st->rec_s = seconds;
 }
