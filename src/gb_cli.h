@@ -56,4 +56,13 @@ int gb_cmd_midi(int argc, char **argv);
  *  (argv[0] is "--dump-osc-schema"). [main] */
 int gb_cmd_dump_osc_schema(int argc, char **argv);
 
+/** `gbac publish SESSION -o OUT[.tar.gz|.tar] [--title T] [--artist A] [--license L]
+ *  [--force]` — a recorded session ready to share: tagged FLAC, MIDI, cover, credits,
+ *  provenance. [main] */
+int gb_cmd_publish(int argc, char **argv);
+
+/** `gbac plot SESSION|FILE -o OUT.png|OUT.svg [--width W] [--height H]` — spectrogram,
+ *  piano roll, timbre latent path and critic scores of a session. [main] */
+int gb_cmd_plot(int argc, char **argv);
+
 #endif

@@ -1,6 +1,7 @@
 /* main.c — the gbac command line: dispatch to subcommands.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gb_cli.h"
@@ -25,6 +26,8 @@ static const command_t commands[] = {
     {"train", gb_cmd_train, "train a model on the CPU: `train timbre|melody --data DS --out FILE`"},
     {"generate", gb_cmd_generate, "generate a melody: `generate melody --bars N -o OUT.mid`"},
     {"midi", gb_cmd_midi, "list MIDI input devices (PortMidi): `midi list`"},
+    {"publish", gb_cmd_publish, "a recorded session ready to share: `publish SESSION -o OUT`"},
+    {"plot", gb_cmd_plot, "draw a session or file: `plot SESSION|FILE -o OUT.png|OUT.svg`"},
 };
 
 static void usage(FILE *f)
@@ -38,11 +41,18 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun `gbac COMMAND --help` for a command's options.\n"
-               "Environment: GBAC_SIMD=scalar|avx2|avx512 forces a kernel family.\n");
+               "Environment: GBAC_SIMD=scalar|avx2|avx512 forces a kernel family.\n"
+               "Under a session manager (NSM_URL set), `gbac` alone runs `gbac live --no-ui`\n"
+               "(docs/nsm.md).\n");
 }
 
 int main(int argc, char **argv)
 {
+    if (argc < 2 && getenv("NSM_URL") && *getenv("NSM_URL")) {
+        /* A session manager starts the executable without arguments: play live. */
+        char *live_argv[] = {"live", "--no-ui", NULL};
+        return gb_cmd_live(2, live_argv);
+    }
     if (argc < 2) {
         usage(stderr);
         return GB_EXIT_USAGE;
