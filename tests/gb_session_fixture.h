@@ -15,6 +15,7 @@
 #define GB_SESSION_FIXTURE_H
 
 #include <math.h>
+#include <stdarg.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "gb_midifile.h"
+#include "gb_tmpdir.h"
 
 #define FX_SR 48000
 #define FX_FRAMES (4 * FX_SR)
@@ -167,12 +169,14 @@ static int fx_make_session(const char *dir, int with_notes)
 }
 
 /** A fresh temporary folder name under $TMPDIR or /tmp (the folder is created). */
-static void fx_tmpdir(char *out, size_t cap, const char *tag)
+/** A private folder in tmp (cap tcap) and the fixture session written in tmp/session
+ *  (dir, cap dcap). Returns 0 or -1. */
+static int fx_setup(char *tmp, size_t tcap, char *dir, size_t dcap, const char *tag)
 {
-    const char *t = getenv("TMPDIR");
-    snprintf(out, cap, "%s/gbac-%s-XXXXXX", t && t[0] ? t : "/tmp", tag);
-    if (!mkdtemp(out))
-        out[0] = 0;
+    if (gbt_tmpdir(tmp, tcap, tag) != 0)
+        return -1;
+    snprintf(dir, dcap, "%s/session", tmp);
+    return fx_make_session(dir, 1) == 0 ? 0 : -1;
 }
 
 /** Run cmd(argc, argv) with stderr captured into err (cap bytes, NUL-terminated). Returns
@@ -195,6 +199,17 @@ static int fx_run(int (*cmd)(int, char **), int argc, char **argv, char *err, si
     unlink(path);
     fputs(err, stderr); /* still shown in the test log */
     return rc;
+}
+
+/** fx_run of `name ARGS...` with n arguments from ap (at most 15). */
+static int fx_runv(int (*cmd)(int, char **), const char *name, char *err, size_t cap, int n,
+                   va_list ap)
+{
+    char *argv[16] = {(char *)name};
+    n = n < 15 ? n : 15;
+    for (int i = 0; i < n; i++)
+        argv[i + 1] = va_arg(ap, char *);
+    return fx_run(cmd, n + 1, argv, err, cap);
 }
 
 /** The whole file as a NUL-terminated string (free it), or NULL. */

@@ -3,6 +3,7 @@
 # thread, the session writer, `render/demo --record` with a full disk (a real tmpfs), and a
 # live JACK session.
 gb_add_test(test_recorder SOURCES test_recorder.c LIBS gbac_host)
+set_tests_properties(test_recorder PROPERTIES TIMEOUT 60)
 gb_add_test(test_session SOURCES test_session.c LIBS gbac_host)
 set_tests_properties(test_session PROPERTIES TIMEOUT 120
   ENVIRONMENT "GBAC_SOURCE_DIR=${PROJECT_SOURCE_DIR}")

@@ -21,28 +21,22 @@ static char g_dir[512], g_tmp[400];
 static int setup(void **state)
 {
     (void)state;
-    fx_tmpdir(g_tmp, sizeof g_tmp, "publish");
-    snprintf(g_dir, sizeof g_dir, "%s/session", g_tmp);
-    return g_tmp[0] && fx_make_session(g_dir, 1) == 0 ? 0 : -1;
+    return fx_setup(g_tmp, sizeof g_tmp, g_dir, sizeof g_dir, "publish");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return gbt_rm_rf(g_tmp);
 }
 
 static int publish(char *err, size_t cap, int n, ...)
 {
-    char *argv[16] = {"publish"};
     va_list ap;
     va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        argv[i + 1] = va_arg(ap, char *);
+    const int rc = fx_runv(gb_cmd_publish, "publish", err, cap, n, ap);
     va_end(ap);
-    return fx_run(gb_cmd_publish, n + 1, argv, err, cap);
+    return rc;
 }
 
 static void check_tag(SNDFILE *sf, int id, const char *want)

@@ -15,22 +15,20 @@
 #include <sndfile.h>
 
 #include "gb_recorder.h"
+#include "gb_tmpdir.h"
 
 static char tmpdir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/gbac-test-recorder-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return gbt_tmpdir(tmpdir, sizeof tmpdir, "test-recorder");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gbt_rm_rf(tmpdir);
 }
 
 static gb_recorder_t *make(const char *name, int format, double ring_s, uint32_t evcap)

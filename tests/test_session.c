@@ -21,6 +21,7 @@
 #include "gb_osc_score.h"
 #include "gb_render.h"
 #include "gb_session.h"
+#include "gb_tmpdir.h"
 
 static char srcdir[1024], tmpdir[256];
 
@@ -29,16 +30,13 @@ static int setup(void **state)
     (void)state;
     const char *s = getenv("GBAC_SOURCE_DIR");
     snprintf(srcdir, sizeof srcdir, "%s", s ? s : ".");
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/gbac-test-session-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return gbt_tmpdir(tmpdir, sizeof tmpdir, "test-session");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return gbt_rm_rf(tmpdir);
 }
 
 static json_t *load_json(const char *dir, const char *name)
