@@ -15,4 +15,16 @@ const char *gb_json_kind(const json_t *j);
  *  a string longer than size - 4 is cut and ends in "...". Returns buf. [any] */
 const char *gb_shown(const char *s, char *buf, size_t size);
 
+/** A unit's save_state (gbac_plugin.h): write root as compact JSON text into buf (cap bytes,
+ *  NUL-terminated, cut to fit; buf may be NULL to ask the size) and release root. Returns
+ *  the full length excluding the NUL, or GB_ENOMEM (also when root is NULL). [main] */
+int gb_json_state_save(json_t *root, char *buf, size_t cap);
+
+/** A unit's load_state: parse json as an object whose keys are all in `allowed` (a
+ *  NULL-terminated list). Returns the object (json_decref it), or NULL with the message in
+ *  err: "state: <parse error>", "state: not a JSON object", or "state.KEY: unknown key
+ *  (allowed: a, b)". [main] */
+json_t *gb_json_state_load(const char *json, const char *const *allowed, char *err,
+                           size_t errcap);
+
 #endif

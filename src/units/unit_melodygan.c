@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "gb_data.h"
+#include "gb_json_util.h"
 #include "gb_melgan.h"
 #include "gb_modelfile.h"
 #include "gb_smooth.h"
@@ -924,18 +925,7 @@ static int mg_save_state(void *self, char *buf, size_t cap)
                              mg_latents_json(t.like, t.n_like), "dislike",
                              mg_latents_json(t.dislike, t.n_dislike), "phrase",
                              mg_latents_json(t.phrase, t.n_phrase), "ratings", (int)t.ratings);
-    char *txt = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
-    json_decref(root);
-    if (!txt)
-        return GB_ENOMEM;
-    const size_t len = strlen(txt);
-    if (buf && cap > 0) {
-        const size_t n = len < cap - 1 ? len : cap - 1;
-        memcpy(buf, txt, n);
-        buf[n] = '\0';
-    }
-    free(txt);
-    return (int)len;
+    return gb_json_state_save(root, buf, cap);
 }
 
 /* state.taste.<key>: an array of at most cap latents of MG_Z finite numbers. */
@@ -1018,21 +1008,11 @@ static int mg_taste_load(mg_unit_t *m, json_t *tv, char *err, size_t errcap)
 static int mg_load_state(void *self, const char *json, char *err, size_t errcap)
 {
     mg_unit_t *m = self;
-    json_error_t je;
-    json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+    static const char *const allowed[] = {"model", "taste", NULL};
+    json_t *root = gb_json_state_load(json, allowed, err, errcap);
+    if (!root)
+        return GB_EFORMAT;
     int rc = GB_EFORMAT;
-    if (!root || !json_is_object(root)) {
-        snprintf(err, errcap, "state: %s", root ? "not a JSON object" : je.text);
-        goto done;
-    }
-    const char *key;
-    json_t *val;
-    json_object_foreach(root, key, val) {
-        if (strcmp(key, "model") != 0 && strcmp(key, "taste") != 0) {
-            snprintf(err, errcap, "state.%s: unknown key (allowed: model, taste)", key);
-            goto done;
-        }
-    }
     json_t *mv = json_object_get(root, "model");
     if (mv && !json_is_string(mv)) {
         snprintf(err, errcap, "state.model: must be a file name");

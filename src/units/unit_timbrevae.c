@@ -25,6 +25,7 @@
 
 #include "gb_data.h"
 #include "gb_fastmath.h"
+#include "gb_json_util.h"
 #include "gb_modelfile.h"
 #include "gb_ring.h"
 
@@ -352,18 +353,7 @@ static int tv_save_state(void *self, char *buf, size_t cap)
         json_object_set_new(lat, names[c], arr);
     }
     json_t *root = json_pack("{s:s,s:o}", "model", m ? m->path : TV_DEFAULT_MODEL, "latents", lat);
-    char *txt = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
-    json_decref(root);
-    if (!txt)
-        return GB_ENOMEM;
-    size_t len = strlen(txt);
-    if (buf && cap > 0) {
-        size_t n = len < cap - 1 ? len : cap - 1;
-        memcpy(buf, txt, n);
-        buf[n] = '\0';
-    }
-    free(txt);
-    return (int)len;
+    return gb_json_state_save(root, buf, cap);
 }
 
 /* {"model": "path", "latents": {"a": [..], "b": [..], "c": [..], "d": [..]}} — both optional.
@@ -372,21 +362,13 @@ static int tv_load_state(void *self, const char *json, char *err, size_t errcap)
 {
     timbrevae_t *t = self;
     tv_drain_retired(t);
-    json_error_t je;
-    json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+    static const char *const allowed[] = {"model", "latents", NULL};
+    json_t *root = gb_json_state_load(json, allowed, err, errcap);
+    if (!root)
+        return GB_EFORMAT;
     int rc = GB_EFORMAT;
-    if (!root || !json_is_object(root)) {
-        snprintf(err, errcap, "state: %s", root ? "not a JSON object" : je.text);
-        goto done;
-    }
     const char *key;
     json_t *val;
-    json_object_foreach(root, key, val) {
-        if (strcmp(key, "model") != 0 && strcmp(key, "latents") != 0) {
-            snprintf(err, errcap, "state.%s: unknown key (allowed: model, latents)", key);
-            goto done;
-        }
-    }
     float lat[4][TV_MAX_Z];
     memcpy(lat, t->latents, sizeof lat);
     json_t *jl = json_object_get(root, "latents");
