@@ -158,13 +158,12 @@ static void run_decode(void *p)
 /* The shipped timbre-VAE decoder: 16 voices in one batched forward, median µs. */
 static double decode16_us(int samples)
 {
-    char data[4096], tried[8192], path[4200];
-    if (gb_data_dir("models/timbre-vae.safetensors", data, sizeof data, tried, sizeof tried)) {
+    char tried[8192], path[4200];
+    if (gb_data_file("models/timbre-vae.safetensors", path, sizeof path, tried, sizeof tried)) {
         fprintf(stderr, "gbac bench engine: models/timbre-vae.safetensors not found in %s\n",
                 tried);
         return -1;
     }
-    snprintf(path, sizeof path, "%s/models/timbre-vae.safetensors", data);
     gb_error_t err = {0};
     gb_model_t *m = gb_model_load(path, 16, &err);
     if (!m) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "gb_cli.h"
+#include "gb_cli_opts.h"
 #include "gb_data.h"
 #include "gb_latent_map.h"
 #include "gb_melgan.h"
@@ -580,7 +581,6 @@ static int eval_melody(int argc, char **argv)
     int json = 0, bars = 8, seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        char *end = NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage_melody(stdout);
             return GB_EXIT_OK;
@@ -599,20 +599,16 @@ static int eval_melody(int argc, char **argv)
         } else if (!strcmp(a, "--roll")) {
             roll = argv[++i];
         } else if (!strcmp(a, "--bars")) {
-            long v = strtol(argv[++i], &end, 10);
-            if (*argv[i] == '\0' || *end || v < 1 || v > 64) {
+            if (gb_parse_int(argv[++i], 1, 64, &bars) < 0) {
                 fprintf(stderr, "gbac eval melody: --bars '%s': expected 1..64\n", argv[i]);
                 return GB_EXIT_USAGE;
             }
-            bars = (int)v;
         } else if (!strcmp(a, "--seed")) {
-            long v = strtol(argv[++i], &end, 10);
-            if (*argv[i] == '\0' || *end || v < 0 || v > 2147483647L) {
+            if (gb_parse_int(argv[++i], 0, 2147483647L, &seed) < 0) {
                 fprintf(stderr, "gbac eval melody: --seed '%s': expected a non-negative "
                                 "integer\n", argv[i]);
                 return GB_EXIT_USAGE;
             }
-            seed = (int)v;
         } else {
             fprintf(stderr, "gbac eval melody: unknown option '%s' (see `gbac eval melody "
                             "--help`)\n", a);
@@ -624,15 +620,13 @@ static int eval_melody(int argc, char **argv)
                         "dataset melody`)\n");
         return GB_EXIT_USAGE;
     }
-    char path[4200], disc[4300];
+    char path[4200], disc[4300], tried[8192];
     if (!model) {
-        char dir[4096], tried[8192];
-        if (gb_data_dir(MEL_MODEL_PROBE, dir, sizeof dir, tried, sizeof tried) < 0) {
+        if (gb_data_file(MEL_MODEL_PROBE, path, sizeof path, tried, sizeof tried) < 0) {
             fprintf(stderr, "gbac eval melody: " MEL_MODEL_PROBE " not found in %s; pass "
                             "--model FILE\n", tried);
             return GB_EXIT_FAIL;
         }
-        snprintf(path, sizeof path, "%s/" MEL_MODEL_PROBE, dir);
         model = path;
     }
     snprintf(disc, sizeof disc, "%s.disc", model);

@@ -281,15 +281,13 @@ int gb_cmd_generate(int argc, char **argv)
                         "--help`)\n");
         return GB_EXIT_USAGE;
     }
-    char path[4200], disc[4300];
+    char path[4200], disc[4300], tried[8192];
     if (!model) {
-        char data[4096], tried[8192];
-        if (gb_data_dir(MODEL_PROBE, data, sizeof data, tried, sizeof tried) < 0) {
+        if (gb_data_file(MODEL_PROBE, path, sizeof path, tried, sizeof tried) < 0) {
             fprintf(stderr, "gbac generate: " MODEL_PROBE " not found in %s; train one with "
                             "`gbac train melody` and pass --model FILE\n", tried);
             return GB_EXIT_FAIL;
         }
-        snprintf(path, sizeof path, "%s/" MODEL_PROBE, data);
         model = path;
     }
     snprintf(disc, sizeof disc, "%s.disc", model);

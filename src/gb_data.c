@@ -65,6 +65,15 @@ int gb_data_dir(const char *probe, char *out, size_t cap, char *tried, size_t tc
     return -1;
 }
 
+int gb_data_file(const char *rel, char *out, size_t cap, char *tried, size_t tcap)
+{
+    char data[4096];
+    if (gb_data_dir(rel, data, sizeof data, tried, tcap) < 0)
+        return -1;
+    snprintf(out, cap, "%.2040s/%.2040s", data, rel);
+    return 0;
+}
+
 void gb_data_preset_path(const char *data, const char *arg, char *out, size_t cap)
 {
     size_t n = strlen(arg);

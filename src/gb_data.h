@@ -11,6 +11,10 @@
  *  with the folders looked at. Returns 0, or -1 if none holds it. [main] */
 int gb_data_dir(const char *probe, char *out, size_t cap, char *tried, size_t tcap);
 
+/** The full path of a shipped file `rel` (e.g. "models/melody-gan.safetensors") in the data
+ *  folder into out. Returns 0, or -1 with the folders looked at in tried. [main] */
+int gb_data_file(const char *rel, char *out, size_t cap, char *tried, size_t tcap);
+
 /** A preset argument: a path if it has a '/' or ends in .json, else the file of a shipped
  *  preset of that name in data/presets/. [main] */
 void gb_data_preset_path(const char *data, const char *arg, char *out, size_t cap);
