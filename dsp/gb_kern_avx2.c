@@ -17,4 +17,4 @@
 
 #define OSC_RENDER_NAME gb_oscbank_render_avx2
 #define OSC_TARGETS_NAME gb_oscbank_targets_avx2
-#include "gb_osc_simd.inc"
+#include "gb_oscbank_simd.inc"

@@ -15,4 +15,4 @@
 
 #define OSC_RENDER_NAME gb_oscbank_render_neon
 #define OSC_TARGETS_NAME gb_oscbank_targets_neon
-#include "gb_osc_simd.inc"
+#include "gb_oscbank_simd.inc"

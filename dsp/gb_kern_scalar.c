@@ -92,4 +92,4 @@ const gb_nn_kernels_t *gb_nn_kernels_scalar(void) { return &scalar_kernels; }
 
 #define OSC_RENDER_NAME gb_oscbank_render_scalar
 #define OSC_TARGETS_NAME gb_oscbank_targets_scalar
-#include "gb_osc_simd.inc"
+#include "gb_oscbank_simd.inc"

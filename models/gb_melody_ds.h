@@ -1,6 +1,6 @@
 /* gb_melody_ds.h — the melody dataset: quantised bar phrases of monophonic folk melodies for
  * training and evaluating the melody GAN, as written by `gbac dataset melody`
- * (src/gb_melody_data.h) and read by the trainer and the evaluator.
+ * (models/gb_melody_ds_build.h) and read by the trainer and the evaluator.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * On disk, a folder:

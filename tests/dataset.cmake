@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# `gbac dataset timbre` (src/gb_dataset.c, src/cmd_dataset.c), the dataset reader
-# (models/gb_timbre_ds.c) and SHA-256 (src/gb_sha256.c). One executable, four ctests:
-#   test_dataset        SHA-256 vectors, folder input (resampling, duplicates, silent and
+# `gbac dataset timbre` (models/gb_timbre_ds_build.c, src/cli/cmd_dataset.c) and the dataset
+# reader (models/gb_timbre_ds.c). One executable, four ctests:
+#   test_dataset        folder input (resampling, duplicates, silent and
 #                       unreadable files), split, noise gate, pipeline and reader errors
 #   dataset_soundfont   a 4 x 2 x 1 FluidR3_GM grid: counts, program 43 at C4 dropped, f0,
 #                       frames.f32 size, round trip, determinism; reported as skipped (with the

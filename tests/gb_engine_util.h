@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "gb_engine.h"
-#include "gb_units.h"
+#include "gb_unit_registry.h"
 
 #define GBT_SR 48000.0
 

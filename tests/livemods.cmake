@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Live-host modules: PortMidi input (src/gb_pmidi.c), the status view (src/gb_status.c) and
+# Live-host modules: PortMidi input (src/control/gb_pmidi.c), the status view (src/live/gb_status.c) and
 # `gbac midi list`.
 gb_add_test(test_pmidi SOURCES test_pmidi.c LIBS gbac_host)
 # The screen test runs the view on a pseudo-terminal (forkpty: libutil).

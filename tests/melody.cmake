@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# `gbac dataset melody` (src/gb_melody_data.c, src/cmd_dataset.c) and the melody dataset
+# `gbac dataset melody` (models/gb_melody_ds_build.c, src/cli/cmd_dataset.c) and the melody dataset
 # reader (models/gb_melody_ds.c). One executable, two ctests:
 #   test_melody_data    MIDI files written at test time: a C-major scale's exact tokens, 6/8
 #                       and 3/4 give 12 steps per bar, D major detected and moved to C, the

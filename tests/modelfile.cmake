@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Model files (models/gb_safetensors.c, models/gb_modelfile.c) and `gbac model info`.
+# Model files (models/io/gb_safetensors.c, models/io/gb_modelfile.c) and `gbac model info`.
 
 # Round trips and one cmocka test per kind of bad file.
 gb_add_test(test_modelfile SOURCES test_modelfile.c LIBS gbac_models PkgConfig::JANSSON)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The live OSC server (src/gb_osc_server.c): real UDP on loopback, a real engine and ring,
+# The live OSC server (src/control/gb_osc_server.c): real UDP on loopback, a real engine and ring,
 # liblo clients; and `gbac --dump-osc-schema`. The fuzz target is in fuzz/CMakeLists.txt.
 gb_add_test(test_osc_server SOURCES test_osc_server.c LIBS gbac_host)
 set_tests_properties(test_osc_server PROPERTIES TIMEOUT 120)

@@ -13,7 +13,7 @@ set(GB_BAD_PLUGIN_DIR ${CMAKE_CURRENT_BINARY_DIR}/bad_plugins)
 set(GB_BAD_PLUGINS)
 foreach(name bad_abi no_entry no_process bad_default dup_id)
   add_library(bad_plugin_${name} MODULE bad_plugins/${name}.c)
-  target_include_directories(bad_plugin_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(bad_plugin_${name} PRIVATE gbac_abi)
   set_target_properties(bad_plugin_${name} PROPERTIES
     PREFIX "" OUTPUT_NAME ${name} LIBRARY_OUTPUT_DIRECTORY ${GB_BAD_PLUGIN_DIR})
   list(APPEND GB_BAD_PLUGINS bad_plugin_${name})

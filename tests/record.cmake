@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Session recording (src/gb_recorder.c, src/gb_session.c): the recorder's rings and disk
+# Session recording (src/session/gb_recorder.c, src/session/gb_session.c): the recorder's rings and disk
 # thread, the session writer, `render/demo --record` with a full disk (a real tmpfs), and a
 # live JACK session.
 gb_add_test(test_recorder SOURCES test_recorder.c LIBS gbac_host)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# MIDI input (src/gb_midi.c, src/gb_midifile.c), OSC scores and handlers (src/gb_osc_*.c),
-# offline rendering (src/gb_render.c) and the `gbac render` / `gbac demo` commands.
+# MIDI input (models/io/gb_midi.c, models/io/gb_midifile.c), OSC scores and handlers (src/control/gb_osc_*.c),
+# offline rendering (src/render/gb_render.c) and the `gbac render` / `gbac demo` commands.
 gb_add_test(test_midi SOURCES test_midi.c LIBS gbac_host)
 gb_add_test(test_midifile SOURCES test_midifile.c LIBS gbac_host)
 gb_add_test(test_osc_score SOURCES test_osc_score.c LIBS gbac_host)

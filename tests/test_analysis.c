@@ -1,5 +1,5 @@
 /* test_analysis.c — note analysis (dsp/gb_analysis), the timbre JSON format
- * (src/gb_timbre_json) and `gbac analyze`.
+ * (models/io/gb_timbre_json) and `gbac analyze`.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Test signals are synthesised here in double precision from known parameters: harmonics of

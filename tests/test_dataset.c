@@ -1,8 +1,8 @@
-/* test_dataset.c — `gbac dataset timbre`: the pipeline (src/gb_dataset.c), its reader
- * (models/gb_timbre_ds.c), SHA-256 (src/gb_sha256.c) and the CLI.
+/* test_dataset.c — `gbac dataset timbre`: the pipeline (models/gb_timbre_ds_build.c), its reader
+ * (models/gb_timbre_ds.c) and the CLI.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   test_dataset              SHA-256 vectors, folder input (resampling, duplicates, silent,
+ *   test_dataset              folder input (resampling, duplicates, silent,
  *                             unreadable files), errors of the pipeline and of gb_tds_load
  *   test_dataset --soundfont  a small FluidR3_GM grid; skipped (cmocka skip) without the file
  *   test_dataset --cli GBAC   the built binary: exit codes, messages, a folder run
@@ -27,8 +27,7 @@
 
 #include <sndfile.h>
 
-#include "gb_dataset.h"
-#include "gb_sha256.h"
+#include "gb_timbre_ds_build.h"
 #include "gb_timbre_ds.h"
 
 static const char *g_gbac; /* --cli: path of the binary */
@@ -158,9 +157,9 @@ static const gb_tds_note_t *find_note(const gb_tds_t *ds, const char *id)
     return NULL;
 }
 
-static void folder_config(gb_dataset_config_t *cfg, const fixture_t *f)
+static void folder_config(gb_timbre_ds_build_config_t *cfg, const fixture_t *f)
 {
-    gb_dataset_config_init(cfg);
+    gb_timbre_ds_build_config_init(cfg);
     cfg->notes_dir = f->notes;
     cfg->out_dir = f->out;
 }
@@ -179,37 +178,6 @@ static int have_soundfont(void)
         }                                                                                        \
     } while (0)
 
-/* ------------------------------------------------------------------ SHA-256 */
-
-static void test_sha256_vectors(void **state)
-{
-    (void)state;
-    char hex[GB_SHA256_HEX];
-    assert_string_equal(gb_sha256_hex("abc", 3, hex),
-                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    assert_string_equal(gb_sha256_hex("", 0, hex),
-                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    assert_string_equal(gb_sha256_hex(two, strlen(two), hex),
-                        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-    /* the same message fed one byte at a time (partial-block path) */
-    gb_sha256_t s;
-    uint8_t d[GB_SHA256_BYTES], e[GB_SHA256_BYTES];
-    gb_sha256_init(&s);
-    for (size_t i = 0; i < strlen(two); i++)
-        gb_sha256_update(&s, two + i, 1);
-    gb_sha256_final(&s, d);
-    gb_sha256_init(&s);
-    gb_sha256_update(&s, two, strlen(two));
-    gb_sha256_final(&s, e);
-    assert_memory_equal(d, e, sizeof d);
-    /* one million 'a' (FIPS 180-2 appendix B.3) */
-    char *m = malloc(1000000);
-    memset(m, 'a', 1000000);
-    assert_string_equal(gb_sha256_hex(m, 1000000, hex),
-                        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-    free(m);
-}
 
 /* ------------------------------------------------------------------ folder input */
 
@@ -221,11 +189,11 @@ static void test_folder_resample_f0(void **state)
     write_tone(p, 44100, 1, 220.0, 0.3, 1.0);
     snprintf(p, sizeof p, "%s/e4_stereo.FLAC", f->notes);
     write_tone(p, 48000, 2, 329.6276, 0.1, 0.8);
-    gb_dataset_config_t cfg;
+    gb_timbre_ds_build_config_t cfg;
     folder_config(&cfg, f);
-    gb_dataset_result_t res;
+    gb_timbre_ds_build_result_t res;
     gb_error_t err = {0};
-    assert_int_equal(gb_dataset_timbre(&cfg, &res, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, &res, &err), 0);
     assert_int_equal(res.rendered, 2);
     assert_int_equal(res.notes, 2);
     assert_int_equal(res.train + res.validation + res.test, 2);
@@ -272,11 +240,11 @@ static void test_folder_duplicate_silent_unreadable(void **state)
     write_text(p, "this is not audio\n");
     snprintf(p, sizeof p, "%s/readme.txt", f->notes); /* not an audio extension: ignored */
     write_text(p, "notes\n");
-    gb_dataset_config_t cfg;
+    gb_timbre_ds_build_config_t cfg;
     folder_config(&cfg, f);
-    gb_dataset_result_t res;
+    gb_timbre_ds_build_result_t res;
     gb_error_t err = {0};
-    assert_int_equal(gb_dataset_timbre(&cfg, &res, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, &res, &err), 0);
     assert_int_equal(res.rendered, 4);
     assert_int_equal(res.duplicates_dropped, 1);
     assert_int_equal(res.silent_dropped, 1);
@@ -307,15 +275,15 @@ static void test_split_seeded(void **state)
         snprintf(p, sizeof p, "%s/n%02d.wav", f->notes, i);
         write_tone(p, 16000, 1, 110.0 * pow(2.0, i / 12.0), 0.2, 0.3);
     }
-    gb_dataset_config_t cfg;
+    gb_timbre_ds_build_config_t cfg;
     folder_config(&cfg, f);
     cfg.sample_rate = 16000;
     cfg.split[0] = 0.6;
     cfg.split[1] = 0.2;
     cfg.split[2] = 0.2;
-    gb_dataset_result_t res;
+    gb_timbre_ds_build_result_t res;
     gb_error_t err = {0};
-    assert_int_equal(gb_dataset_timbre(&cfg, &res, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, &res, &err), 0);
     assert_int_equal(res.notes, 10);
     assert_int_equal(res.train, 6);
     assert_int_equal(res.validation, 2);
@@ -324,10 +292,10 @@ static void test_split_seeded(void **state)
     assert_non_null(ds1);
     assert_int_equal(gb_tds_count(ds1, GB_TDS_TRAIN), 6);
     /* same seed → same split; another seed → (here) another one */
-    assert_int_equal(gb_dataset_timbre(&cfg, &res, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, &res, &err), 0);
     gb_tds_t *ds2 = gb_tds_load(f->out, &err);
     cfg.seed = 2;
-    assert_int_equal(gb_dataset_timbre(&cfg, &res, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, &res, &err), 0);
     gb_tds_t *ds3 = gb_tds_load(f->out, &err);
     assert_non_null(ds2);
     assert_non_null(ds3);
@@ -350,12 +318,12 @@ static void test_noise_gate(void **state)
     char p[256];
     snprintf(p, sizeof p, "%s/a.wav", f->notes);
     write_tone(p, 48000, 1, 440.0, 0.2, 0.5);
-    gb_dataset_config_t cfg;
+    gb_timbre_ds_build_config_t cfg;
     folder_config(&cfg, f);
     cfg.noise_gate_db = -60.0;
-    gb_dataset_result_t res;
+    gb_timbre_ds_build_result_t res;
     gb_error_t err = {0};
-    assert_int_equal(gb_dataset_timbre(&cfg, &res, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, &res, &err), 0);
     gb_tds_t *ds = gb_tds_load(f->out, &err);
     assert_non_null(ds);
     assert_true(fabs(ds->notes[0].f0_hz - 440.0) < 0.2);
@@ -367,35 +335,35 @@ static void test_noise_gate(void **state)
 static void test_errors_pipeline(void **state)
 {
     fixture_t *f = *state;
-    gb_dataset_config_t cfg;
+    gb_timbre_ds_build_config_t cfg;
     gb_error_t err = {0};
     char p[256];
 
-    gb_dataset_config_init(&cfg);
+    gb_timbre_ds_build_config_init(&cfg);
     cfg.out_dir = f->out;
     cfg.soundfont = "/nonexistent/missing.sf2";
-    assert_int_equal(gb_dataset_timbre(&cfg, NULL, &err), GB_EIO);
+    assert_int_equal(gb_timbre_ds_build(&cfg, NULL, &err), GB_EIO);
     assert_non_null(strstr(err.msg, "/nonexistent/missing.sf2"));
     assert_non_null(strstr(err.msg, "no such file"));
 
     snprintf(p, sizeof p, "%s/bad.sf2", f->root);
     write_text(p, "RIFF but not really a SoundFont");
     cfg.soundfont = p;
-    assert_int_equal(gb_dataset_timbre(&cfg, NULL, &err), GB_EFORMAT);
+    assert_int_equal(gb_timbre_ds_build(&cfg, NULL, &err), GB_EFORMAT);
     assert_non_null(strstr(err.msg, "bad.sf2"));
     assert_non_null(strstr(err.msg, "cannot load"));
 
-    gb_dataset_config_init(&cfg);
+    gb_timbre_ds_build_config_init(&cfg);
     cfg.out_dir = f->out;
     cfg.notes_dir = "/nonexistent/notes";
-    assert_int_equal(gb_dataset_timbre(&cfg, NULL, &err), GB_EIO);
+    assert_int_equal(gb_timbre_ds_build(&cfg, NULL, &err), GB_EIO);
     assert_non_null(strstr(err.msg, "/nonexistent/notes"));
 
     /* empty result: only a silent note */
     snprintf(p, sizeof p, "%s/quiet.wav", f->notes);
     write_tone(p, 48000, 1, 440.0, 0.0, 0.3);
     folder_config(&cfg, f);
-    assert_int_equal(gb_dataset_timbre(&cfg, NULL, &err), GB_ERANGE);
+    assert_int_equal(gb_timbre_ds_build(&cfg, NULL, &err), GB_ERANGE);
     assert_non_null(strstr(err.msg, "no notes left"));
     assert_non_null(strstr(err.msg, f->notes));
     snprintf(p, sizeof p, "%s/manifest.json", f->out);
@@ -407,12 +375,12 @@ static void test_errors_pipeline(void **state)
     snprintf(p, sizeof p, "%s/quiet.wav/ds", f->notes);
     folder_config(&cfg, f);
     cfg.out_dir = p;
-    assert_int_equal(gb_dataset_timbre(&cfg, NULL, &err), GB_EIO);
+    assert_int_equal(gb_timbre_ds_build(&cfg, NULL, &err), GB_EIO);
     assert_non_null(strstr(err.msg, p));
 
     folder_config(&cfg, f);
     cfg.split[0] = 0.9;
-    assert_int_equal(gb_dataset_timbre(&cfg, NULL, &err), GB_ERANGE);
+    assert_int_equal(gb_timbre_ds_build(&cfg, NULL, &err), GB_ERANGE);
     assert_non_null(strstr(err.msg, "split"));
 }
 
@@ -422,10 +390,10 @@ static void make_dataset(fixture_t *f)
     char p[256];
     snprintf(p, sizeof p, "%s/a.wav", f->notes);
     write_tone(p, 48000, 1, 440.0, 0.2, 0.4);
-    gb_dataset_config_t cfg;
+    gb_timbre_ds_build_config_t cfg;
     folder_config(&cfg, f);
     gb_error_t err = {0};
-    assert_int_equal(gb_dataset_timbre(&cfg, NULL, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, NULL, &err), 0);
 }
 
 static char *slurp(const char *path)
@@ -525,8 +493,8 @@ static void test_soundfont_grid(void **state)
 {
     SKIP_WITHOUT_SOUNDFONT();
     fixture_t *f = *state;
-    gb_dataset_config_t cfg;
-    gb_dataset_config_init(&cfg);
+    gb_timbre_ds_build_config_t cfg;
+    gb_timbre_ds_build_config_init(&cfg);
     cfg.out_dir = f->out;
     cfg.soundfont = sf2_path();
     const int progs[] = {0, 40, 43, 73}, keys[] = {60, 72};
@@ -536,9 +504,9 @@ static void test_soundfont_grid(void **state)
     cfg.n_keys = 2;
     cfg.velocities[0] = 100;
     cfg.n_velocities = 1;
-    gb_dataset_result_t res;
+    gb_timbre_ds_build_result_t res;
     gb_error_t err = {0};
-    assert_int_equal(gb_dataset_timbre(&cfg, &res, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, &res, &err), 0);
     print_message("grid 4x2x1: %d rendered, %d silent, %d duplicates, %d no pitch, %d kept, "
                   "%u frames, render %.2f s, analysis %.2f s\n",
                   res.rendered, res.silent_dropped, res.duplicates_dropped, res.no_pitch_dropped,
@@ -574,7 +542,7 @@ static void test_soundfont_grid(void **state)
 
     /* deterministic: the same config writes the same frames */
     char *first = slurp(fp);
-    assert_int_equal(gb_dataset_timbre(&cfg, &res, &err), 0);
+    assert_int_equal(gb_timbre_ds_build(&cfg, &res, &err), 0);
     char *second = slurp(fp);
     assert_memory_equal(first, second, (size_t)ds->n_frames * GB_TDS_FRAME_FLOATS * 4);
     free(first);
@@ -689,7 +657,6 @@ int main(int argc, char **argv)
         return cmocka_run_group_tests_name("dataset_cli_soundfont", tests, NULL, NULL);
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test_setup_teardown(test_folder_resample_f0, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_duplicate_silent_unreadable, setup,
                                         teardown),

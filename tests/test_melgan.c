@@ -1,5 +1,5 @@
 /* test_melgan.c — the melody GAN (models/gb_melgan.c) and `gbac generate melody`
- * (src/cmd_generate.c) on a synthetic dataset built in memory: C-major scales and arpeggios
+ * (src/cli/cmd_generate.c) on a synthetic dataset built in memory: C-major scales and arpeggios
  * in 8th notes, 4/4 and 6/8.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>

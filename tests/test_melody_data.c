@@ -1,4 +1,4 @@
-/* test_melody_data.c — `gbac dataset melody` (src/gb_melody_data.c) and its reader
+/* test_melody_data.c — `gbac dataset melody` (models/gb_melody_ds_build.c) and its reader
  * (models/gb_melody_ds.c), on MIDI files written here byte by byte; with --corpus, the
  * Nottingham folk tunes in $GBAC_SOURCE_DIR/../shared/data/nottingham.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "gb_melody_data.h"
+#include "gb_melody_ds_build.h"
 #include "gb_melody_ds.h"
 
 #define PPQN 480
@@ -241,15 +241,15 @@ static void corrupt_file_is_skipped_and_counted_and_dataset_reads_back(void **st
     fputs("not a MIDI file", f);
     fclose(f);
 
-    gb_melody_config_t cfg;
-    gb_melody_config_init(&cfg);
+    gb_melody_ds_build_config_t cfg;
+    gb_melody_ds_build_config_init(&cfg);
     cfg.from_dir = in;
     cfg.out_dir = out;
     cfg.split[0] = 0.6, cfg.split[1] = 0.2, cfg.split[2] = 0.2;
     cfg.transpose_lo = -1, cfg.transpose_hi = 1;
-    gb_melody_result_t r;
+    gb_melody_ds_build_result_t r;
     gb_error_t err = {0};
-    assert_int_equal(gb_melody_dataset(&cfg, &r, &err), 0);
+    assert_int_equal(gb_melody_ds_build(&cfg, &r, &err), 0);
     assert_int_equal(r.files, 11);
     assert_int_equal(r.skipped, 1);
     assert_int_equal(r.tunes, 10);
@@ -291,7 +291,7 @@ static void corrupt_file_is_skipped_and_counted_and_dataset_reads_back(void **st
     assert_int_equal(err.code, GB_EIO);
     /* A folder without MIDI files is an error, not a crash. */
     cfg.from_dir = out;
-    assert_int_equal(gb_melody_dataset(&cfg, &r, &err), GB_ERANGE);
+    assert_int_equal(gb_melody_ds_build(&cfg, &r, &err), GB_ERANGE);
 }
 
 static void corpus_nottingham(void **state)
@@ -307,13 +307,13 @@ static void corpus_nottingham(void **state)
         skip();
     }
     snprintf(out, sizeof out, "%s/corpus", tmpdir);
-    gb_melody_config_t cfg;
-    gb_melody_config_init(&cfg);
+    gb_melody_ds_build_config_t cfg;
+    gb_melody_ds_build_config_init(&cfg);
     cfg.from_dir = in;
     cfg.out_dir = out;
-    gb_melody_result_t r;
+    gb_melody_ds_build_result_t r;
     gb_error_t err = {0};
-    assert_int_equal(gb_melody_dataset(&cfg, &r, &err), 0);
+    assert_int_equal(gb_melody_ds_build(&cfg, &r, &err), 0);
     printf("corpus: %d files, %d skipped, %d tunes (%d train, %d validation, %d test), "
            "%u bars, %u records; bars by meter:", r.files, r.skipped, r.tunes, r.train,
            r.validation, r.test, r.bars, r.records);

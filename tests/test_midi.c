@@ -1,4 +1,4 @@
-/* test_midi.c — the MIDI byte-stream parser (src/gb_midi.c): running status, real-time bytes
+/* test_midi.c — the MIDI byte-stream parser (models/io/gb_midi.c): running status, real-time bytes
  * anywhere, truncated messages, sysex in the middle of a stream, system common, garbage, and
  * the exact events each stream gives.
  * SPDX-License-Identifier: GPL-3.0-or-later */

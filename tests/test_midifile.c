@@ -1,4 +1,4 @@
-/* test_midifile.c — Standard MIDI Files (src/gb_midifile.c): a committed fixture with a tempo
+/* test_midifile.c — Standard MIDI Files (models/io/gb_midifile.c): a committed fixture with a tempo
  * change mid-file read to exact frames; corrupt, truncated and unsupported files refused
  * with a message naming the file; the writer's named tracks read back.
  * SPDX-License-Identifier: GPL-3.0-or-later

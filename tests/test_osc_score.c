@@ -1,4 +1,4 @@
-/* test_osc_score.c — OSC control scores (src/gb_osc_score.c): every type tag, quoting,
+/* test_osc_score.c — OSC control scores (src/control/gb_osc_score.c): every type tag, quoting,
  * comments, sorting by time, and one test per kind of bad line, each asserting the
  * "FILE:LINE: " the message starts with.
  * SPDX-License-Identifier: GPL-3.0-or-later */

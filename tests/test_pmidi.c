@@ -1,4 +1,4 @@
-/* test_pmidi.c — PortMidi input (src/gb_pmidi.c): listing and opening on a machine without
+/* test_pmidi.c — PortMidi input (src/control/gb_pmidi.c): listing and opening on a machine without
  * an ALSA sequencer, and the pure bytes → commands path the poll thread runs, driven with
  * real byte sequences: running status across reads, sysex in 4-byte PmEvents with real-time
  * bytes inside, a truncated message, a full ring.

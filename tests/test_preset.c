@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "gb_preset.h"
-#include "gb_units.h"
+#include "gb_unit_registry.h"
 
 static gb_unit_registry_t *reg;
 static char tmpdir[64];

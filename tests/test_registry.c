@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gb_units.h"
+#include "gb_unit_registry.h"
 
 #ifndef GB_BAD_PLUGIN_DIR
 #error "GB_BAD_PLUGIN_DIR must name the folder of the test-only bad plugins"

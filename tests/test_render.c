@@ -1,4 +1,4 @@
-/* test_render.c — offline rendering (src/gb_render.c) through the API and through the
+/* test_render.c — offline rendering (src/render/gb_render.c) through the API and through the
  * `gbac render` / `gbac demo` commands (called as main() would): events and score messages
  * land on their exact frames whatever the block size, renders are bit-identical, the tail
  * stops at silence, and bad inputs fail with exit status 1 and a message naming the file
@@ -22,7 +22,7 @@
 #include "gb_cli.h"
 #include "gb_osc_handlers.h"
 #include "gb_render.h"
-#include "gb_units.h"
+#include "gb_unit_registry.h"
 
 #define SR 48000.0
 
@@ -153,7 +153,7 @@ static gb_preset_t *synth_rack(void)
 static gb_engine_t *engine_for(const gb_preset_t *p, uint32_t block)
 {
     gb_error_t err = {0};
-    gb_engine_t *e = gb_render_engine(p, SR, block, 1, &err);
+    gb_engine_t *e = gb_engine_build(p, SR, block, 1, &err);
     if (!e)
         fprintf(stderr, "%s\n", err.msg);
     assert_non_null(e);
@@ -384,7 +384,7 @@ static void same_inputs_give_the_same_samples(void **state)
     gb_error_t err = {0};
     gb_midifile_t *mf = gb_midifile_load(src_path("examples/demo/waltz.mid"), SR, &err);
     assert_non_null(mf);
-    gb_unit_registry_t *reg = gb_render_registry(NULL, 0, &err);
+    gb_unit_registry_t *reg = gb_unit_registry_open(NULL, 0, &err);
     gb_preset_t *p = gb_preset_load(src_path("presets/pluck-arp.json"), reg, &err);
     if (!p)
         fprintf(stderr, "%s\n", err.msg);

@@ -94,12 +94,12 @@ static gb_engine_t *engine_for(const char *preset_name, gb_unit_registry_t **reg
     char p[1200];
     snprintf(p, sizeof p, "%s/presets/%s.json", srcdir, preset_name);
     gb_error_t err = {0};
-    *reg = gb_render_registry(NULL, 0, &err);
+    *reg = gb_unit_registry_open(NULL, 0, &err);
     assert_non_null(*reg);
     *preset = gb_preset_load(p, *reg, &err);
     if (!*preset)
         fail_msg("%s", err.msg);
-    gb_engine_t *e = gb_render_engine(*preset, 48000.0, 256, 1, &err);
+    gb_engine_t *e = gb_engine_build(*preset, 48000.0, 256, 1, &err);
     if (!e)
         fail_msg("%s", err.msg);
     return e;

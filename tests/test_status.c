@@ -1,4 +1,4 @@
-/* test_status.c — the live status view (src/gb_status.c): log lines (at most one per 2 s,
+/* test_status.c — the live status view (src/live/gb_status.c): log lines (at most one per 2 s,
  * with the numbers fed in, never reading stdin), the fallback to log mode without a
  * terminal, and the ncurses screen driven through a pseudo-terminal: the view draws meters
  * and counters, and keys come back as actions (down arrow + 'l' → LEARN of the second
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "gb_status.h"
-#include "gb_units.h"
+#include "gb_unit_registry.h"
 
 /* Everything written to f so far. */
 static char *slurp(FILE *f)

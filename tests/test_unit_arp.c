@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gb_units.h"
+#include "gb_builtin_units.h"
 
 #define SR 48000.0
 #define MAX_REC 8192

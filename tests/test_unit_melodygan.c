@@ -22,7 +22,7 @@
 
 #include "gb_alloc_count.h"
 #include "gb_engine_util.h"
-#include "gb_units.h"
+#include "gb_unit_registry.h"
 
 /* parameter ids of gbac.melody-gan */
 enum { P_MODE, P_ANSWER_BARS, P_SILENCE, P_TEMP, P_CAND, P_SOURCE, P_SEED, P_LIKE, P_DISLIKE,

@@ -23,7 +23,7 @@
 
 #include "gb_smooth.h"
 #include "gb_test_util.h"
-#include "gb_units.h"
+#include "gb_builtin_units.h"
 
 /* ---------------------------------------------------------------- malloc interposition */
 

@@ -29,7 +29,8 @@
 #include <string.h>
 
 #include "gb_smooth.h"
-#include "gb_units.h"
+#include "gb_builtin_units.h"
+#include "gb_common.h"
 
 enum {
     ARP_RATE = 0,

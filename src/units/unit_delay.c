@@ -21,7 +21,8 @@
 
 #include "gb_delayline.h"
 #include "gb_smooth.h"
-#include "gb_units.h"
+#include "gb_builtin_units.h"
+#include "gb_common.h"
 
 enum {
     DLY_TIME_MS = 0,

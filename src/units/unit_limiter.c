@@ -17,7 +17,8 @@
 #include "gb_fastmath.h"
 #include "gb_limiter.h"
 #include "gb_smooth.h"
-#include "gb_units.h"
+#include "gb_builtin_units.h"
+#include "gb_common.h"
 
 enum {
     LIM_CEILING_DB = 0,

@@ -66,12 +66,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gb_data.h"
+#include "gb_share.h"
 #include "gb_json_util.h"
 #include "gb_melgan.h"
 #include "gb_modelfile.h"
 #include "gb_smooth.h"
-#include "gb_units.h"
+#include "gb_builtin_units.h"
+#include "gb_common.h"
 
 enum {
     MG_MODE = 0,
@@ -787,7 +788,7 @@ static void mg_reset(void *self)
 static int mg_load_model(mg_unit_t *m, const char *name, char *err, size_t errcap)
 {
     char path[4096], disc[4200];
-    gb_data_resolve(name, MG_DEFAULT_MODEL, path, sizeof path);
+    gb_share_resolve(name, MG_DEFAULT_MODEL, path, sizeof path);
     gb_error_t e = {0};
     gb_model_t *g = gb_model_load(path, 1, &e), *c = NULL;
     if (!g) {

@@ -13,7 +13,8 @@
 
 #include "gb_fdn.h"
 #include "gb_smooth.h"
-#include "gb_units.h"
+#include "gb_builtin_units.h"
+#include "gb_common.h"
 
 enum {
     REV_DECAY_S = 0,

@@ -23,7 +23,7 @@
 
 #include "hs_core.inc"
 
-#include "gb_data.h"
+#include "gb_share.h"
 #include "gb_fastmath.h"
 #include "gb_json_util.h"
 #include "gb_modelfile.h"
@@ -95,7 +95,7 @@ static tv_model_t *tv_model_load(const char *name, char *err, size_t errcap)
         snprintf(err, errcap, "out of memory");
         return NULL;
     }
-    gb_data_resolve(name, TV_DEFAULT_MODEL, m->path, sizeof m->path);
+    gb_share_resolve(name, TV_DEFAULT_MODEL, m->path, sizeof m->path);
     gb_error_t e = {0};
     m->file = gb_model_load(m->path, TV_VOICES, &e);
     if (!m->file) {

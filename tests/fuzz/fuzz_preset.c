@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "gb_preset.h"
-#include "gb_units.h"
+#include "gb_unit_registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

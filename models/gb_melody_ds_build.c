@@ -1,0 +1,586 @@
+/* gb_melody_ds_build.c — the melody dataset pipeline (gb_melody_ds_build.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "gb_melody_ds_build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <smf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "gb_melody_ds.h"
+#include "gb_midifile.h"
+
+void gb_melody_ds_build_config_init(gb_melody_ds_build_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->version = GB_MELODY_CONFIG_VERSION;
+    cfg->from_dir = GB_MELODY_DEFAULT_FROM;
+    cfg->licence = "GPL-3.0";
+    cfg->seed = 1;
+    cfg->split[0] = 0.8;
+    cfg->split[1] = 0.1;
+    cfg->split[2] = 0.1;
+    cfg->transpose_lo = -5;
+    cfg->transpose_hi = 6;
+}
+
+void gb_melody_tune_clear(gb_melody_tune_t *tune)
+{
+    if (!tune)
+        return;
+    free(tune->tokens);
+    memset(tune, 0, sizeof *tune);
+}
+
+/* Krumhansl & Kessler (1982) probe-tone profiles, tonic first. */
+static const double ks_major[12] = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09,
+                                    2.52, 5.19, 2.39, 3.66, 2.29, 2.88};
+static const double ks_minor[12] = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53,
+                                    2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
+
+static double correlate(const double *x, const double *prof, int rot)
+{
+    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+    for (int i = 0; i < 12; i++) {
+        mx += x[i];
+        my += prof[i];
+    }
+    mx /= 12;
+    my /= 12;
+    for (int i = 0; i < 12; i++) {
+        const double a = x[(i + rot) % 12] - mx, b = prof[i] - my;
+        sxy += a * b;
+        sxx += a * a;
+        syy += b * b;
+    }
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+}
+
+void gb_melody_key(const double hist[12], int *tonic, int *mode)
+{
+    double best = -2;
+    *tonic = 0;
+    *mode = 0;
+    for (int m = 0; m < 2; m++)
+        for (int t = 0; t < 12; t++) {
+            const double r = correlate(hist, m ? ks_minor : ks_major, t);
+            if (r > best + 1e-12) {
+                best = r;
+                *tonic = t;
+                *mode = m;
+            }
+        }
+}
+
+static int fold(int p)
+{
+    while (p < GB_MDS_PITCH_LO)
+        p += 12;
+    while (p > GB_MDS_PITCH_HI)
+        p -= 12;
+    return p;
+}
+
+typedef struct note {
+    long on, off; /* steps */
+    int pitch;
+} note_t;
+
+typedef struct notes {
+    note_t *v;
+    size_t n, cap;
+} notes_t;
+
+static int push_note(notes_t *ns, long on, long off, int pitch)
+{
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? ns->cap * 2 : 256;
+        note_t *v = realloc(ns->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        ns->v = v;
+        ns->cap = cap;
+    }
+    ns->v[ns->n++] = (note_t){on, off, pitch};
+    return 0;
+}
+
+/* libsmf reports oddities through GLib logging; the strict pre-pass has already judged the
+ * file, so they are dropped rather than printed in the middle of the progress. */
+static void quiet_log(const gchar *d, GLogLevelFlags l, const gchar *m, gpointer u)
+{
+    (void)d, (void)l, (void)m, (void)u;
+}
+
+int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *err)
+{
+    memset(tune, 0, sizeof *tune);
+    gb_midifile_t *mf = gb_midifile_load(path, 48000, err);
+    if (!mf)
+        return err ? err->code : GB_EFORMAT;
+    gb_midifile_free(mf);
+
+    const guint h = g_log_set_handler(NULL, G_LOG_LEVEL_MASK, quiet_log, NULL);
+    smf_t *smf = smf_load(path);
+    g_log_remove_handler(NULL, h);
+    if (!smf)
+        return gb_error_set(err, GB_EFORMAT, "%s: libsmf cannot parse the file", path);
+    const double ppqn = smf->ppqn > 0 ? smf->ppqn : 480;
+    int num = 0, den = 0;
+    long active[16][128];
+    for (int c = 0; c < 16; c++)
+        for (int k = 0; k < 128; k++)
+            active[c][k] = -1;
+    notes_t ns = {0};
+    int rc = 0;
+    long last = 0;
+    smf_event_t *e;
+    smf_rewind(smf);
+    while ((e = smf_get_next_event(smf)) != NULL) {
+        const unsigned char *b = e->midi_buffer;
+        const long pulses = (long)e->time_pulses;
+        if (pulses > last)
+            last = pulses;
+        if (smf_event_is_metadata(e)) {
+            if (e->midi_buffer_length >= 5 && b[1] == 0x58 && num == 0) {
+                num = b[3];
+                den = 1 << (b[4] & 7);
+            }
+            continue;
+        }
+        if (e->midi_buffer_length < 3)
+            continue;
+        const int st = b[0] & 0xf0, ch = b[0] & 0x0f, key = b[1] & 0x7f;
+        if (st == 0x90 && b[2] > 0) {
+            if (active[ch][key] >= 0 &&
+                push_note(&ns, active[ch][key], pulses, key) < 0)
+                rc = -1;
+            active[ch][key] = pulses;
+        } else if (st == 0x80 || st == 0x90) {
+            if (active[ch][key] >= 0 && push_note(&ns, active[ch][key], pulses, key) < 0)
+                rc = -1;
+            active[ch][key] = -1;
+        }
+    }
+    for (int c = 0; c < 16; c++)
+        for (int k = 0; k < 128; k++)
+            if (active[c][k] >= 0 && push_note(&ns, active[c][k], last, k) < 0)
+                rc = -1;
+    smf_delete(smf);
+    if (rc < 0) {
+        free(ns.v);
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    }
+    if (ns.n == 0) {
+        free(ns.v);
+        return gb_error_set(err, GB_EFORMAT, "%s: no notes", path);
+    }
+    if (num == 0) {
+        num = 4;
+        den = 4;
+    }
+    const int spb = num * 16 / den;
+    if (num * 16 % den != 0 || spb < 2 || spb > GB_MDS_MAX_STEPS) {
+        free(ns.v);
+        return gb_error_set(err, GB_EFORMAT, "%s: meter %d/%d does not fit %d 16th-note steps "
+                            "per bar", path, num, den, GB_MDS_MAX_STEPS);
+    }
+    /* Quantise (pulses → steps) and find the length. */
+    long end = 0;
+    for (size_t i = 0; i < ns.n; i++) {
+        note_t *n = &ns.v[i];
+        n->on = lround((double)n->on * 4.0 / ppqn);
+        n->off = lround((double)n->off * 4.0 / ppqn);
+        if (n->off <= n->on)
+            n->off = n->on + 1;
+        if (n->off > end)
+            end = n->off;
+    }
+    if (end > 1L << 20) {
+        free(ns.v);
+        return gb_error_set(err, GB_EFORMAT, "%s: too long (%ld steps)", path, end);
+    }
+    const long n_steps = (end + spb - 1) / spb * spb;
+    int *who = malloc((size_t)n_steps * sizeof *who);
+    tune->tokens = malloc((size_t)n_steps);
+    if (!who || !tune->tokens) {
+        free(who);
+        free(ns.v);
+        gb_melody_tune_clear(tune);
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    }
+    for (long s = 0; s < n_steps; s++)
+        who[s] = -1;
+    for (size_t i = 0; i < ns.n; i++)
+        for (long s = ns.v[i].on; s < ns.v[i].off; s++) {
+            const int w = who[s];
+            if (w < 0 || ns.v[i].pitch > ns.v[w].pitch ||
+                (ns.v[i].pitch == ns.v[w].pitch && ns.v[i].on > ns.v[w].on))
+                who[s] = (int)i;
+        }
+    double hist[12] = {0};
+    for (long s = 0; s < n_steps; s++)
+        if (who[s] >= 0)
+            hist[ns.v[who[s]].pitch % 12] += 1;
+    gb_melody_key(hist, &tune->tonic, &tune->mode);
+    int shift = ((tune->mode ? 9 : 0) - tune->tonic + 24) % 12;
+    if (shift > 6)
+        shift -= 12;
+    tune->shift = shift;
+    for (long s = 0; s < n_steps; s++) {
+        const int w = who[s];
+        if (w < 0)
+            tune->tokens[s] = GB_MDS_REST;
+        else if (s > 0 && who[s - 1] == w && ns.v[w].on != s)
+            tune->tokens[s] = GB_MDS_HOLD;
+        else
+            tune->tokens[s] =
+                (uint8_t)(GB_MDS_PITCH_BASE + fold(ns.v[w].pitch + shift) - GB_MDS_PITCH_LO);
+    }
+    free(who);
+    free(ns.v);
+    tune->meter_num = num;
+    tune->meter_den = den;
+    tune->steps_per_bar = spb;
+    tune->n_steps = (int)n_steps;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the dataset */
+
+typedef struct entry {
+    char name[64];
+    gb_melody_tune_t t;
+    int split;
+    int bars; /* records written at transposition 0 */
+} entry_t;
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_midi(const char *n)
+{
+    const char *dot = strrchr(n, '.');
+    return dot && (strcasecmp(dot, ".mid") == 0 || strcasecmp(dot, ".midi") == 0);
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint8_t transpose_token(uint8_t t, int by)
+{
+    if (t < GB_MDS_PITCH_BASE || by == 0)
+        return t;
+    return (uint8_t)(GB_MDS_PITCH_BASE +
+                     fold(t - GB_MDS_PITCH_BASE + GB_MDS_PITCH_LO + by) - GB_MDS_PITCH_LO);
+}
+
+/* Write the records of one tune at one transposition; returns the number written or −1. */
+static long write_tune(FILE *f, const entry_t *en, uint32_t index, int by)
+{
+    const gb_melody_tune_t *t = &en->t;
+    const int spb = t->steps_per_bar, n_bars = t->n_steps / spb;
+    long written = 0;
+    for (int b = 0; b < n_bars; b++) {
+        gb_mds_record_t r;
+        memset(&r, 0, sizeof r);
+        memset(r.context, GB_MDS_PAD, sizeof r.context);
+        memset(r.target, GB_MDS_PAD, sizeof r.target);
+        int any = 0;
+        for (int s = 0; s < spb; s++) {
+            const uint8_t tok = t->tokens[b * spb + s];
+            r.target[s] = transpose_token(tok, by);
+            r.context[s] = b ? transpose_token(t->tokens[(b - 1) * spb + s], by) : GB_MDS_REST;
+            any |= tok != GB_MDS_REST;
+            r.density += tok >= GB_MDS_PITCH_BASE;
+        }
+        if (!any)
+            continue;
+        r.tune = index;
+        r.bar = (uint16_t)(b > 65535 ? 65535 : b);
+        r.split = (uint8_t)en->split;
+        r.steps_per_bar = (uint8_t)spb;
+        r.meter_num = (uint8_t)t->meter_num;
+        r.meter_den = (uint8_t)t->meter_den;
+        r.tonic = (uint8_t)t->tonic;
+        r.mode = (uint8_t)t->mode;
+        r.transpose = (int8_t)by;
+        r.flags = b == 0;
+        uint8_t buf[GB_MDS_RECORD_BYTES];
+        gb_mds_record_encode(&r, buf);
+        if (fwrite(buf, 1, sizeof buf, f) != sizeof buf)
+            return -1;
+        written++;
+    }
+    return written;
+}
+
+static const char *const split_names[3] = {"train", "validation", "test"};
+static const char *const key_names[12] = {"C", "C#", "D", "Eb", "E", "F",
+                                          "F#", "G", "Ab", "A", "Bb", "B"};
+
+static json_t *manifest(const gb_melody_ds_build_config_t *cfg, const entry_t *en, int n,
+                        const gb_melody_ds_build_result_t *r)
+{
+    json_t *root = json_object(), *counts = json_object(), *by = json_object();
+    json_t *splits = json_object(), *tunes = json_array(), *lists[3];
+    json_object_set_new(root, "format", json_string(GB_MDS_FORMAT));
+    json_object_set_new(root, "source", json_string(cfg->from_dir));
+    json_object_set_new(root, "licence", json_string(cfg->licence));
+    json_object_set_new(root, "seed", json_integer(cfg->seed));
+    json_object_set_new(root, "split_shares", json_pack("[f,f,f]", cfg->split[0],
+                                                        cfg->split[1], cfg->split[2]));
+    json_object_set_new(root, "transpose", json_pack("[i,i]", cfg->transpose_lo,
+                                                     cfg->transpose_hi));
+    json_object_set_new(root, "tokens",
+                        json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "rest", GB_MDS_REST, "hold",
+                                  GB_MDS_HOLD, "pitch_base", GB_MDS_PITCH_BASE, "pitch_lo",
+                                  GB_MDS_PITCH_LO, "pitch_hi", GB_MDS_PITCH_HI, "pad",
+                                  GB_MDS_PAD, "vocab", GB_MDS_VOCAB));
+    json_object_set_new(root, "record_bytes", json_integer(GB_MDS_RECORD_BYTES));
+    json_object_set_new(root, "max_steps", json_integer(GB_MDS_MAX_STEPS));
+    for (int m = 0; m < r->n_meters; m++) {
+        char k[16];
+        snprintf(k, sizeof k, "%d/%d", r->meters[m].num & 0xff, r->meters[m].den & 0xff);
+        json_object_set_new(by, k, json_integer(r->meters[m].bars));
+    }
+    json_object_set_new(counts, "files", json_integer(r->files));
+    json_object_set_new(counts, "skipped", json_integer(r->skipped));
+    json_object_set_new(counts, "tunes", json_integer(r->tunes));
+    json_object_set_new(counts, "train", json_integer(r->train));
+    json_object_set_new(counts, "validation", json_integer(r->validation));
+    json_object_set_new(counts, "test", json_integer(r->test));
+    json_object_set_new(counts, "bars", json_integer(r->bars));
+    json_object_set_new(counts, "records", json_integer(r->records));
+    json_object_set_new(counts, "by_meter", by);
+    json_object_set_new(root, "counts", counts);
+    for (int s = 0; s < 3; s++) {
+        lists[s] = json_array();
+        json_object_set_new(splits, split_names[s], lists[s]);
+    }
+    for (int i = 0; i < n; i++) {
+        const gb_melody_tune_t *t = &en[i].t;
+        char meter[16];
+        snprintf(meter, sizeof meter, "%d/%d", t->meter_num & 0xff, t->meter_den & 0xff);
+        json_array_append_new(lists[en[i].split], json_string(en[i].name));
+        json_array_append_new(
+            tunes, json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:i}", "name", en[i].name, "split",
+                             split_names[en[i].split], "meter", meter, "steps_per_bar",
+                             t->steps_per_bar, "key", key_names[t->tonic], "mode",
+                             t->mode ? "minor" : "major", "shift", t->shift, "bars",
+                             en[i].bars));
+    }
+    json_object_set_new(root, "splits", splits);
+    json_object_set_new(root, "tunes", tunes);
+    return root;
+}
+
+int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_build_result_t *res, gb_error_t *err)
+{
+    gb_melody_ds_build_result_t r;
+    memset(&r, 0, sizeof r);
+    if (!cfg || cfg->version != GB_MELODY_CONFIG_VERSION || !cfg->out_dir || !cfg->from_dir)
+        return gb_error_set(err, GB_EINVAL, "melody dataset: missing output or input folder");
+    if (!(cfg->split[0] >= 0 && cfg->split[1] >= 0 && cfg->split[2] >= 0) ||
+        fabs(cfg->split[0] + cfg->split[1] + cfg->split[2] - 1) > 1e-6)
+        return gb_error_set(err, GB_EINVAL, "melody dataset: split shares must be ≥ 0 and sum "
+                            "to 1");
+    if (cfg->transpose_lo < -11 || cfg->transpose_hi > 11 ||
+        cfg->transpose_lo > cfg->transpose_hi)
+        return gb_error_set(err, GB_EINVAL, "melody dataset: transposition range %d..%d is "
+                            "not within -11..11", cfg->transpose_lo, cfg->transpose_hi);
+
+    DIR *d = opendir(cfg->from_dir);
+    if (!d)
+        return gb_error_set(err, GB_EIO, "%s: cannot open the folder: %s", cfg->from_dir,
+                            strerror(errno));
+    char **names = NULL;
+    size_t n_names = 0, cap = 0;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (!is_midi(de->d_name))
+            continue;
+        if (n_names == cap) {
+            cap = cap ? cap * 2 : 256;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) {
+                rc = -1;
+                break;
+            }
+            names = nn;
+        }
+        if (!(names[n_names] = strdup(de->d_name))) {
+            rc = -1;
+            break;
+        }
+        n_names++;
+    }
+    closedir(d);
+    entry_t *en = calloc(n_names ? n_names : 1, sizeof *en);
+    FILE *f = NULL;
+    json_t *root = NULL;
+    char bars_tmp[4096] = "", man_tmp[4096] = "", path[4096];
+    if (rc < 0 || !en) {
+        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", cfg->from_dir);
+        goto done;
+    }
+    if (n_names > 1) /* qsort must not be given NULL, even for 0 elements */
+        qsort(names, n_names, sizeof *names, name_cmp);
+
+    int n = 0;
+    for (size_t i = 0; i < n_names; i++) {
+        gb_error_t e = {0};
+        snprintf(path, sizeof path, "%s/%s", cfg->from_dir, names[i]);
+        r.files++;
+        if (gb_melody_tune_read(path, &en[n].t, &e) < 0) {
+            r.skipped++;
+            if (cfg->progress)
+                fprintf(cfg->progress, "gbac dataset: skipped %s\n", e.msg);
+            continue;
+        }
+        const char *dot = strrchr(names[i], '.');
+        snprintf(en[n].name, sizeof en[n].name, "%.*s", (int)(dot - names[i]), names[i]);
+        n++;
+    }
+    if (n == 0) {
+        rc = gb_error_set(err, GB_ERANGE, "%s: no readable MIDI file with notes (%d files, %d "
+                          "skipped)", cfg->from_dir, r.files, r.skipped);
+        goto done;
+    }
+
+    /* Split by tune: a seeded Fisher–Yates shuffle of the tune indices. */
+    int *perm = malloc((size_t)n * sizeof *perm);
+    if (!perm) {
+        rc = gb_error_set(err, GB_ENOMEM, "out of memory");
+        goto done;
+    }
+    uint64_t s = cfg->seed;
+    for (int i = 0; i < n; i++)
+        perm[i] = i;
+    for (int i = n - 1; i > 0; i--) {
+        const int j = (int)(rng_next(&s) % (uint64_t)(i + 1)), t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    const int n_train = (int)lround(n * cfg->split[0]);
+    int n_val = (int)lround(n * cfg->split[1]);
+    if (n_train + n_val > n)
+        n_val = n - n_train;
+    for (int i = 0; i < n; i++)
+        en[perm[i]].split = i < n_train ? GB_MDS_TRAIN
+                            : i < n_train + n_val ? GB_MDS_VALIDATION
+                                                  : GB_MDS_TEST;
+    free(perm);
+
+    if (mkdir(cfg->out_dir, 0777) != 0 && errno != EEXIST) {
+        rc = gb_error_set(err, GB_EIO, "%s: cannot create the folder: %s", cfg->out_dir,
+                          strerror(errno));
+        goto done;
+    }
+    snprintf(bars_tmp, sizeof bars_tmp, "%s/%s.tmp", cfg->out_dir, GB_MDS_BARS);
+    snprintf(man_tmp, sizeof man_tmp, "%s/%s.tmp", cfg->out_dir, GB_MDS_MANIFEST);
+    if (!(f = fopen(bars_tmp, "wb"))) {
+        rc = gb_error_set(err, GB_EIO, "%s: cannot write: %s", bars_tmp, strerror(errno));
+        goto done;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++) {
+            int lo = 0, hi = 0;
+            if (pass == 1) {
+                if (en[i].split != GB_MDS_TRAIN)
+                    continue;
+                lo = cfg->transpose_lo;
+                hi = cfg->transpose_hi;
+            }
+            for (int by = lo; by <= hi; by++) {
+                if (pass == 1 && by == 0)
+                    continue;
+                const long w = write_tune(f, &en[i], (uint32_t)i, by);
+                if (w < 0) {
+                    rc = gb_error_set(err, GB_EIO, "%s: write failed: %s", bars_tmp,
+                                      strerror(errno));
+                    goto done;
+                }
+                r.records += (uint32_t)w;
+                if (pass == 0)
+                    en[i].bars = (int)w;
+            }
+        }
+    if (fclose(f) != 0) {
+        f = NULL;
+        rc = gb_error_set(err, GB_EIO, "%s: write failed: %s", bars_tmp, strerror(errno));
+        goto done;
+    }
+    f = NULL;
+
+    r.tunes = n;
+    for (int i = 0; i < n; i++) {
+        const gb_melody_tune_t *t = &en[i].t;
+        int *c = en[i].split == GB_MDS_TRAIN ? &r.train
+                 : en[i].split == GB_MDS_VALIDATION ? &r.validation
+                                                    : &r.test;
+        (*c)++;
+        r.bars += (uint32_t)en[i].bars;
+        int m = 0;
+        while (m < r.n_meters &&
+               (r.meters[m].num != t->meter_num || r.meters[m].den != t->meter_den))
+            m++;
+        if (m == r.n_meters && m < GB_MELODY_MAX_METERS) {
+            r.meters[m].num = t->meter_num;
+            r.meters[m].den = t->meter_den;
+            r.n_meters++;
+        }
+        if (m < r.n_meters) {
+            r.meters[m].tunes++;
+            r.meters[m].bars += (uint32_t)en[i].bars;
+        }
+    }
+    root = manifest(cfg, en, n, &r);
+    if (!root || json_dump_file(root, man_tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0) {
+        rc = gb_error_set(err, GB_EIO, "%s: cannot write", man_tmp);
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/%s", cfg->out_dir, GB_MDS_BARS);
+    if (rename(bars_tmp, path) != 0) {
+        rc = gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", bars_tmp, path,
+                          strerror(errno));
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/%s", cfg->out_dir, GB_MDS_MANIFEST);
+    if (rename(man_tmp, path) != 0) {
+        rc = gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", man_tmp, path,
+                          strerror(errno));
+        goto done;
+    }
+    if (res)
+        *res = r;
+done:
+    if (f)
+        fclose(f);
+    if (rc < 0 && bars_tmp[0]) {
+        remove(bars_tmp); /* a failed run leaves no half dataset behind */
+        remove(man_tmp);
+    }
+    json_decref(root);
+    for (size_t i = 0; i < n_names; i++) {
+        free(names[i]);
+        if (en)
+            gb_melody_tune_clear(&en[i].t);
+    }
+    free(names);
+    free(en);
+    return rc;
+}

@@ -1,0 +1,452 @@
+/* cmd_preset.c — `gbac preset check FILE...` and `gbac preset list`: validate presets and
+ * describe the units (and their parameters) a preset can use.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_cli.h"
+#include "gb_preset.h"
+#include "gb_unit_registry.h"
+
+#define GB_MAX_PLUGIN_DIRS 16
+#define GB_DEFAULT_PRESET_DIR "presets"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: gbac preset check [--plugin-dir DIR]... FILE...\n"
+            "       gbac preset list [--plugin-dir DIR]... [--preset-dir DIR]\n"
+            "       gbac preset --help\n\n"
+            "Validate preset files and describe the units they can use.\n\n"
+            "Commands:\n"
+            "  check FILE...   load each preset strictly (unknown keys, values out of range,\n"
+            "                  unknown units, bad MIDI mappings are errors), let each unit\n"
+            "                  check its \"state\", and print a summary of the rack\n"
+            "  list            list the presets in the preset folder, then every unit with\n"
+            "                  its parameters (name, range, default, unit, description)\n\n"
+            "Options:\n"
+            "  --plugin-dir DIR  also load the plugins (*.so) in DIR; may be repeated\n"
+            "  --preset-dir DIR  folder `list` reads presets from (default:\n"
+            "                    $GBAC_DATA_DIR/presets if GBAC_DATA_DIR is set, else ./presets)\n"
+            "  -h, --help        show this help\n\n"
+            "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders (missing ones are\n"
+            "skipped). Plugins load from these folders only.\n\n"
+            "Exit status: 0 if every file is valid, 1 if one is not (each error is printed on\n"
+            "stderr as \"gbac: FILE:LINE:COL: what\" or \"gbac: FILE: key.path: what\"), 2 on a\n"
+            "usage error. The format is described in docs/preset-format.md.\n");
+}
+
+/* Print s with control characters replaced, so a hostile file cannot drive the terminal. */
+static void put_clean(FILE *f, const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; *s && n < max; s++, n++)
+        fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, f);
+    if (*s)
+        fputs("...", f);
+}
+
+/* The first line of a description. */
+static void put_first_line(FILE *f, const char *s, size_t max)
+{
+    size_t n = strcspn(s, "\n");
+    char buf[256];
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    put_clean(f, buf, max);
+}
+
+static const char *kind_name(gbp_kind_t k)
+{
+    switch (k) {
+    case GBP_KIND_NOTE_SOURCE: return "note source";
+    case GBP_KIND_INSTRUMENT: return "instrument";
+    case GBP_KIND_EFFECT: return "effect";
+    default: return "?";
+    }
+}
+
+static void host_log(const gbp_host_t *host, int level, const char *msg)
+{
+    (void)host;
+    (void)level;
+    fputs("gbac: unit: ", stderr);
+    put_clean(stderr, msg, 400);
+    fputc('\n', stderr);
+}
+
+static const gbp_host_t gb_check_host = {GBP_ABI_VERSION, NULL, host_log, 1};
+
+/* ---------------------------------------------------------------- options */
+
+typedef struct opts {
+    const char *plugin_dirs[GB_MAX_PLUGIN_DIRS];
+    int n_plugin_dirs;
+    const char *preset_dir;
+    char **files;
+    int n_files;
+} opts_t;
+
+/* Returns 0 to go on, -1 after printing --help, or the exit status after printing why not. */
+static int parse_opts(int argc, char **argv, int allow_files, opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->preset_dir = NULL; /* list_presets() picks the default */
+    o->files = calloc((size_t)argc, sizeof *o->files);
+    if (!o->files) {
+        fprintf(stderr, "gbac: out of memory\n");
+        return GB_EXIT_FAIL;
+    }
+    int opts = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (opts && strcmp(a, "--") == 0) {
+            opts = 0;
+        } else if (opts && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            usage(stdout);
+            return -1;
+        } else if (opts && strcmp(a, "--plugin-dir") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gbac: --plugin-dir needs a folder\n");
+                return GB_EXIT_USAGE;
+            }
+            if (o->n_plugin_dirs == GB_MAX_PLUGIN_DIRS) {
+                fprintf(stderr, "gbac: at most %d --plugin-dir options\n", GB_MAX_PLUGIN_DIRS);
+                return GB_EXIT_USAGE;
+            }
+            o->plugin_dirs[o->n_plugin_dirs++] = argv[++i];
+        } else if (opts && strcmp(a, "--preset-dir") == 0 && !allow_files) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gbac: --preset-dir needs a folder\n");
+                return GB_EXIT_USAGE;
+            }
+            o->preset_dir = argv[++i];
+        } else if (opts && a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "gbac: preset %s: unknown option '%s' (see `gbac preset --help`)\n",
+                    argv[0], a);
+            return GB_EXIT_USAGE;
+        } else if (allow_files) {
+            o->files[o->n_files++] = argv[i];
+        } else {
+            fprintf(stderr, "gbac: preset %s takes no files ('%s')\n", argv[0], a);
+            return GB_EXIT_USAGE;
+        }
+    }
+    if (allow_files && o->n_files == 0) {
+        fprintf(stderr, "gbac: preset %s: no FILE given (see `gbac preset --help`)\n", argv[0]);
+        return GB_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Built-in units, then --plugin-dir folders, then GBAC_PLUGIN_PATH. */
+static gb_unit_registry_t *open_registry(const opts_t *o)
+{
+    gb_error_t err = {0};
+    gb_unit_registry_t *reg = gb_unit_registry_new(&err);
+    if (!reg)
+        goto fail;
+    for (int i = 0; i < o->n_plugin_dirs; i++)
+        if (gb_unit_registry_load_dir(reg, o->plugin_dirs[i], &err) < 0)
+            goto fail;
+    if (gb_unit_registry_load_path(reg, getenv("GBAC_PLUGIN_PATH"), &err) < 0)
+        goto fail;
+    return reg;
+fail:
+    fprintf(stderr, "gbac: %s\n", err.msg);
+    gb_unit_registry_free(reg);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- check */
+
+static void print_unit(const char *role, const gb_preset_unit_t *u)
+{
+    if (u->n_params == 0 && !u->state_json) {
+        printf("  %-12s %-10s %s\n", role, u->slot, u->desc->id);
+        return;
+    }
+    printf("  %-12s %-10s %-22s", role, u->slot, u->desc->id);
+    for (int i = 0; i < u->n_params; i++) {
+        const gbp_param_info_t *pi = gb_unit_param_by_id(u->desc, u->params[i].id);
+        printf("%s%s=%g", i ? ", " : " ", pi ? pi->name : "?", (double)u->params[i].value);
+    }
+    if (u->state_json)
+        printf("%sstate: %zu bytes", u->n_params ? "; " : " ", strlen(u->state_json));
+    putchar('\n');
+}
+
+static void print_summary(const char *file, const gb_preset_t *p)
+{
+    put_clean(stdout, file, 4096);
+    fputs(": ok\n", stdout);
+    printf("  %-12s ", "name");
+    put_clean(stdout, p->name, 64);
+    putchar('\n');
+    if (p->description) {
+        printf("  %-12s ", "description");
+        put_first_line(stdout, p->description, 100);
+        putchar('\n');
+    }
+    printf("  %-12s %g bpm, %d/%d, polyphony %d\n", "tempo", p->tempo_bpm, p->beats_per_bar,
+           p->beat_unit, p->polyphony);
+    for (int i = 0; i < p->n_sources; i++)
+        print_unit("note source", &p->sources[i]);
+    print_unit("instrument", &p->instrument);
+    for (int i = 0; i < p->n_effects; i++)
+        print_unit("effect", &p->effects[i]);
+    for (int i = 0; i < p->n_ccmap; i++) {
+        const gb_preset_ccmap_t *m = &p->ccmap[i];
+        const gbp_param_info_t *pi = NULL;
+        const gb_preset_unit_t *units[GB_PRESET_MAX_SOURCES + 1 + GB_PRESET_MAX_EFFECTS];
+        int n = 0;
+        for (int k = 0; k < p->n_sources; k++)
+            units[n++] = &p->sources[k];
+        units[n++] = &p->instrument;
+        for (int k = 0; k < p->n_effects; k++)
+            units[n++] = &p->effects[k];
+        for (int k = 0; k < n; k++)
+            if (strcmp(units[k]->slot, m->slot) == 0)
+                pi = gb_unit_param_by_id(units[k]->desc, m->param);
+        char chan[16] = "any channel";
+        if (m->channel != 255)
+            snprintf(chan, sizeof chan, "channel %d", m->channel + 1);
+        printf("  %-12s cc%d (%s) -> %s/%s %g..%g\n", "midi_map", m->cc, chan, m->slot,
+               pi ? pi->name : "?", (double)m->min, (double)m->max);
+    }
+}
+
+/* The preset loader calls no unit code; here each unit with a "state" gets an instance that
+ * parses it, so `check` catches bad timbre frames before a performance does. */
+static int check_state(const char *file, const char *path, const gb_preset_unit_t *u)
+{
+    if (!u->state_json)
+        return 0;
+    void *self = u->desc->create(u->desc, &gb_check_host);
+    if (!self) {
+        fprintf(stderr, "gbac: %s: %s: %s could not create an instance to check the state\n",
+                file, path, u->desc->id);
+        return -1;
+    }
+    char msg[512] = "";
+    int rc = u->desc->load_state(self, u->state_json, msg, sizeof msg);
+    u->desc->destroy(self);
+    if (rc < 0) {
+        /* Units name the place inside their state ("state.timbre: frames[1]..."): hang it
+         * under the unit's path in the preset. */
+        const char *m = msg[0] ? msg : "rejected by the unit (no message)";
+        if (strncmp(m, "state", 5) == 0 && (m[5] == '.' || m[5] == ':'))
+            fprintf(stderr, "gbac: %s: %s.", file, path);
+        else
+            fprintf(stderr, "gbac: %s: %s.state: ", file, path);
+        put_clean(stderr, m, sizeof msg);
+        fputc('\n', stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_states(const char *file, const gb_preset_t *p)
+{
+    char path[64];
+    int bad = 0;
+    for (int i = 0; i < p->n_sources; i++) {
+        snprintf(path, sizeof path, "rack.note_sources[%d]", i);
+        bad |= check_state(file, path, &p->sources[i]);
+    }
+    bad |= check_state(file, "rack.instrument", &p->instrument);
+    for (int i = 0; i < p->n_effects; i++) {
+        snprintf(path, sizeof path, "rack.effects[%d]", i);
+        bad |= check_state(file, path, &p->effects[i]);
+    }
+    return bad;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    opts_t o;
+    int rc = parse_opts(argc, argv, 1, &o);
+    if (rc != 0) {
+        free(o.files);
+        return rc < 0 ? GB_EXIT_OK : rc;
+    }
+    gb_unit_registry_t *reg = open_registry(&o);
+    if (!reg) {
+        free(o.files);
+        return GB_EXIT_FAIL;
+    }
+    int failed = 0;
+    for (int i = 0; i < o.n_files; i++) {
+        gb_error_t err = {0};
+        gb_preset_t *p = gb_preset_load(o.files[i], reg, &err);
+        if (!p) {
+            fputs("gbac: ", stderr);
+            put_clean(stderr, err.msg, sizeof err.msg);
+            fputc('\n', stderr);
+            failed = 1;
+            continue;
+        }
+        if (check_states(o.files[i], p) != 0)
+            failed = 1;
+        else
+            print_summary(o.files[i], p);
+        gb_preset_free(p);
+    }
+    gb_unit_registry_free(reg);
+    free(o.files);
+    return failed ? GB_EXIT_FAIL : GB_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- list */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void list_presets(const char *dir, const gb_unit_registry_t *reg)
+{
+    char data_dir[4096];
+    const char *data = getenv("GBAC_DATA_DIR");
+    if (!dir && data && *data) {
+        snprintf(data_dir, sizeof data_dir, "%.4000s/" GB_DEFAULT_PRESET_DIR, data);
+        dir = data_dir;
+    } else if (!dir) {
+        dir = GB_DEFAULT_PRESET_DIR;
+    }
+    printf("Presets in %s/:\n", dir);
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        printf("  (cannot open the folder; give one with --preset-dir DIR)\n\n");
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        char **nn = realloc(names, (n + 1) * sizeof *names);
+        if (!nn)
+            break;
+        names = nn;
+        if (!(names[n] = strdup(e->d_name)))
+            break;
+        n++;
+    }
+    closedir(dp);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
+    if (n == 0)
+        printf("  (none)\n");
+    for (size_t i = 0; i < n; i++) {
+        char path[8192];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path) {
+            free(names[i]);
+            continue;
+        }
+        gb_error_t err = {0};
+        gb_preset_t *p = gb_preset_load(path, reg, &err);
+        fputs("  ", stdout);
+        put_clean(stdout, names[i], 60);
+        if (p) {
+            printf("%*s", (int)(24 > strlen(names[i]) ? 24 - strlen(names[i]) : 1), "");
+            put_first_line(stdout, p->description ? p->description : p->name, 90);
+        } else {
+            fputs("  INVALID: ", stdout);
+            put_clean(stdout, err.msg, sizeof err.msg);
+        }
+        putchar('\n');
+        gb_preset_free(p);
+        free(names[i]);
+    }
+    free(names);
+    putchar('\n');
+}
+
+static void list_units(const gb_unit_registry_t *reg)
+{
+    printf("Units (%d):\n", gb_unit_registry_count(reg));
+    for (int i = 0; i < gb_unit_registry_count(reg); i++) {
+        const gbp_descriptor_t *d = gb_unit_registry_get(reg, i);
+        printf("\n  %s  (%s", d->id, kind_name(d->kind));
+        if (d->name) {
+            fputs(", ", stdout);
+            put_clean(stdout, d->name, 60);
+        }
+        if (d->version) {
+            fputs(" ", stdout);
+            put_clean(stdout, d->version, 20);
+        }
+        if (d->vendor) {
+            fputs(", ", stdout);
+            put_clean(stdout, d->vendor, 40);
+        }
+        fputs(")\n", stdout);
+        if (d->description) {
+            fputs("    ", stdout);
+            put_first_line(stdout, d->description, 200);
+            putchar('\n');
+        }
+        if (d->n_params == 0)
+            printf("    (no parameters)\n");
+        else
+            printf("    %-20s %-22s %-10s %s\n", "parameter", "range", "default", "description");
+        for (uint32_t k = 0; k < d->n_params; k++) {
+            const gbp_param_info_t *pi = &d->params[k];
+            char range[64], def[32];
+            const char *unit = pi->unit ? pi->unit : "";
+            snprintf(range, sizeof range, "%g..%g%s%s", (double)pi->min, (double)pi->max,
+                     unit[0] ? " " : "", unit);
+            snprintf(def, sizeof def, "%g", (double)pi->def);
+            printf("    %-20s %-22s %-10s ", pi->name, range, def);
+            if (pi->doc)
+                put_clean(stdout, pi->doc, 200);
+            if (pi->flags & GBP_PARAM_STEPPED)
+                fputs(" [whole numbers]", stdout);
+            if (pi->flags & GBP_PARAM_READONLY)
+                fputs(" [read-only]", stdout);
+            putchar('\n');
+        }
+    }
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    opts_t o;
+    int rc = parse_opts(argc, argv, 0, &o);
+    free(o.files);
+    if (rc != 0)
+        return rc < 0 ? GB_EXIT_OK : rc;
+    gb_unit_registry_t *reg = open_registry(&o);
+    if (!reg)
+        return GB_EXIT_FAIL;
+    list_presets(o.preset_dir, reg);
+    list_units(reg);
+    gb_unit_registry_free(reg);
+    return GB_EXIT_OK;
+}
+
+int gb_cmd_preset(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return GB_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        usage(stdout);
+        return GB_EXIT_OK;
+    }
+    if (strcmp(sub, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    if (strcmp(sub, "list") == 0)
+        return cmd_list(argc - 1, argv + 1);
+    fprintf(stderr, "gbac: preset: unknown subcommand '%s' (see `gbac preset --help`)\n", sub);
+    return GB_EXIT_USAGE;
+}

@@ -1,0 +1,62 @@
+/* gb_unit_registry.h — the registry of unit descriptors: the built-in units and external plugins
+ * loaded with dlopen(), all behind the ABI of gbac_plugin.h.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef GB_UNIT_REGISTRY_H
+#define GB_UNIT_REGISTRY_H
+
+#include "gb_common.h"
+#include "gb_builtin_units.h"
+#include "gbac_plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gb_unit_registry gb_unit_registry_t;
+
+/** New registry holding the built-in units. [main] */
+gb_unit_registry_t *gb_unit_registry_new(gb_error_t *err);
+
+/** Free the registry and dlclose() the plugins it loaded (after every instance created from
+ *  them is destroyed). NULL-safe. [main] */
+void gb_unit_registry_free(gb_unit_registry_t *reg);
+
+/** Check a descriptor against the host's ABI: version, size, id, kind, required callbacks,
+ *  parameter table (names, ranges, defaults inside them, unique ids). origin names where it
+ *  came from (a file path or "built-in") for the message. [main] */
+int gb_unit_check_descriptor(const gbp_descriptor_t *d, const char *origin, gb_error_t *err);
+
+/** dlopen() one plugin file and register every descriptor it exports; a refused plugin
+ *  (wrong ABI version, missing entry point, bad descriptor, duplicate id) gives an error
+ *  naming the file and the reason and registers nothing from it. [main] */
+int gb_unit_registry_load_file(gb_unit_registry_t *reg, const char *path, gb_error_t *err);
+
+/** Load every *.so file in dir (non-recursive, sorted by name). Stops at the first refused
+ *  plugin and reports it. [main] */
+int gb_unit_registry_load_dir(gb_unit_registry_t *reg, const char *dir, gb_error_t *err);
+
+/** Load the directories in a colon-separated path list (GBAC_PLUGIN_PATH). [main] */
+int gb_unit_registry_load_path(gb_unit_registry_t *reg, const char *pathlist, gb_error_t *err);
+
+/** Descriptor by id, or NULL. [main] */
+const gbp_descriptor_t *gb_unit_registry_find(const gb_unit_registry_t *reg, const char *id);
+
+/** Number of descriptors, and descriptor i. [main] */
+int gb_unit_registry_count(const gb_unit_registry_t *reg);
+const gbp_descriptor_t *gb_unit_registry_get(const gb_unit_registry_t *reg, int i);
+
+/** Parameter of a descriptor by name, or NULL. [any] */
+const gbp_param_info_t *gb_unit_param_by_name(const gbp_descriptor_t *d, const char *name);
+
+/** Parameter of a descriptor by id, or NULL. [any] */
+const gbp_param_info_t *gb_unit_param_by_id(const gbp_descriptor_t *d, uint32_t id);
+
+/** A unit registry with the built-in units, the plugins of $GBAC_PLUGIN_PATH and of
+ *  dirs[0 .. n_dirs). [main] */
+gb_unit_registry_t *gb_unit_registry_open(const char *const *dirs, int n_dirs, gb_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
