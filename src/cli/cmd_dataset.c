@@ -99,15 +99,20 @@ static void usage_melody(FILE *f)
     fprintf(f,
             "Usage: gbac dataset melody -o DIR [OPTIONS]\n\n"
             "Build the melody GAN's dataset in DIR (manifest.json + bars.bin, see\n"
-            "docs/dataset.md and models/gb_melody_ds.h): read every .mid/.midi in a folder,\n"
-            "keep the highest sounding note, quantise to 16th-note steps with the file's\n"
+            "docs/dataset.md and models/gb_melody_ds.h): read every .mid/.midi in a folder\n"
+            "(by default the Nottingham folk tunes shipped with gbac, GPL-3.0), drop notes on\n"
+            "channel 10 (percussion), keep the highest sounding note, quantise to 16th-note\n"
+            "steps with the file's\n"
             "time signature, detect the key and move it to C major / A minor, cut bar\n"
             "records (previous bar as context), split by tune into train/validation/test\n"
             "and transpose the train tunes for augmentation. Unreadable files are skipped\n"
             "and counted.\n\n"
             "Options:\n"
             "  -o, --output DIR       dataset folder (created if missing; files replaced)\n"
-            "  --from FOLDER          MIDI files (default %s)\n"
+            "  --from FOLDER          MIDI files (default: the shipped corpus, %s\n"
+            "                         in gbac's data folder)\n"
+            "  --licence TEXT         licence recorded in the manifest (default: %s for\n"
+            "                         the shipped corpus, else \"%s\")\n"
             "  --seed N               seed of the split (default 1)\n"
             "  --split T,V,E          split shares summing to 1 (default 0.8,0.1,0.1)\n"
             "  --transpose LO..HI     augmentation of train tunes in semitones, -11..11\n"
@@ -115,8 +120,9 @@ static void usage_melody(FILE *f)
             "  -q, --quiet            no progress on stderr\n"
             "  -h, --help             show this help\n\n"
             "Exit status: 0 on success; 1 if the folder cannot be read, DIR cannot be\n"
-            "written or no tune is left; 2 on a usage error.\n",
-            GB_MELODY_DEFAULT_FROM);
+            "written or no tune is left; 2 on a usage error. A split left empty by the\n"
+            "shares is warned about on stderr (also with -q).\n",
+            GB_MELODY_CORPUS, GB_MELODY_CORPUS_LICENCE, GB_MELODY_UNKNOWN_LICENCE);
 }
 
 static int cmd_dataset_melody(int argc, char **argv)
@@ -138,6 +144,9 @@ static int cmd_dataset_melody(int argc, char **argv)
             cfg.out_dir = v;
         } else if ((v = gb_opt_value(argc, argv, &i, "--from", &missing))) {
             cfg.from_dir = v;
+        } else if ((v = gb_opt_value(argc, argv, &i, "--licence", &missing))) {
+            bad = !missing && (!v[0] || strlen(v) > 255);
+            cfg.licence = v;
         } else if ((v = gb_opt_value(argc, argv, &i, "--seed", &missing))) {
             bad = !missing && (parse_num(v, 0, 4294967295.0, &d) < 0 || d != floor(d));
             if (!bad && !missing)
@@ -191,14 +200,23 @@ static int cmd_dataset_melody(int argc, char **argv)
     if (cfg.progress) {
         fprintf(stderr,
                 "gbac dataset melody: wrote %s: %d files, %d skipped; %d tunes (%d train, %d "
-                "validation, %d test); %u bars, %u records with augmentation; bars by meter:",
+                "validation, %d test); %u bars, %u records with augmentation; %ld percussion "
+                "notes (channel 10) dropped, %ld polyphonic steps reduced to the top note; "
+                "bars by meter:",
                 cfg.out_dir, res.files, res.skipped, res.tunes, res.train, res.validation,
-                res.test, res.bars, res.records);
+                res.test, res.bars, res.records, res.percussion_dropped, res.polyphonic_steps);
         for (int m = 0; m < res.n_meters; m++)
             fprintf(stderr, " %d/%d %u", res.meters[m].num, res.meters[m].den,
                     res.meters[m].bars);
         fprintf(stderr, "\n");
     }
+    const int per_split[3] = {res.train, res.validation, res.test};
+    static const char *const split_names[3] = {"train", "validation", "test"};
+    for (int s = 0; s < 3; s++)
+        if (per_split[s] == 0)
+            fprintf(stderr, "gbac dataset melody: warning: the %s split is empty (%d tunes, "
+                            "shares %g,%g,%g)\n", split_names[s], res.tunes, cfg.split[0],
+                    cfg.split[1], cfg.split[2]);
     return GB_EXIT_OK;
 }
 
