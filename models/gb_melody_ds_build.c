@@ -38,46 +38,6 @@ void gb_melody_tune_clear(gb_melody_tune_t *tune)
     memset(tune, 0, sizeof *tune);
 }
 
-/* Krumhansl & Kessler (1982) probe-tone profiles, tonic first. */
-static const double ks_major[12] = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09,
-                                    2.52, 5.19, 2.39, 3.66, 2.29, 2.88};
-static const double ks_minor[12] = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53,
-                                    2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
-
-static double correlate(const double *x, const double *prof, int rot)
-{
-    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
-    for (int i = 0; i < 12; i++) {
-        mx += x[i];
-        my += prof[i];
-    }
-    mx /= 12;
-    my /= 12;
-    for (int i = 0; i < 12; i++) {
-        const double a = x[(i + rot) % 12] - mx, b = prof[i] - my;
-        sxy += a * b;
-        sxx += a * a;
-        syy += b * b;
-    }
-    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
-}
-
-void gb_melody_key(const double hist[12], int *tonic, int *mode)
-{
-    double best = -2;
-    *tonic = 0;
-    *mode = 0;
-    for (int m = 0; m < 2; m++)
-        for (int t = 0; t < 12; t++) {
-            const double r = correlate(hist, m ? ks_minor : ks_major, t);
-            if (r > best + 1e-12) {
-                best = r;
-                *tonic = t;
-                *mode = m;
-            }
-        }
-}
-
 static int fold(int p)
 {
     while (p < GB_MDS_PITCH_LO)
@@ -260,9 +220,7 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
     }
     free(sounding);
     gb_melody_key(hist, &tune->tonic, &tune->mode);
-    int shift = ((tune->mode ? 9 : 0) - tune->tonic + 24) % 12;
-    if (shift > 6)
-        shift -= 12;
+    const int shift = -gb_melody_key_offset(tune->tonic, tune->mode);
     tune->shift = shift;
     for (long s = 0; s < n_steps; s++) {
         const int w = who[s];

@@ -34,6 +34,7 @@
 #include <stdio.h>
 
 #include "gb_common.h"
+#include "gb_melody_key.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,9 +104,6 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
 /** Free a tune's tokens and zero it. NULL-safe. [any] */
 void gb_melody_tune_clear(gb_melody_tune_t *tune);
 
-/** Krumhansl–Schmuckler key of a 12-bin pitch-class histogram: *tonic 0..11, *mode 0 major
- *  / 1 minor. [any] */
-void gb_melody_key(const double hist[12], int *tonic, int *mode);
 
 /** Build the dataset: out_dir/manifest.json and out_dir/bars.bin (written under temporary
  *  names and renamed). res (may be NULL) gets the counts.
