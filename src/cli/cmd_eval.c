@@ -13,6 +13,7 @@
 #include "gb_share.h"
 #include "gb_latent_map.h"
 #include "gb_melgan.h"
+#include "gb_melody_c2st.h"
 #include "gb_melody_metrics.h"
 #include "gb_modelfile.h"
 #include "gb_msd.h"
@@ -485,19 +486,22 @@ done:
 #define MEL_MODEL_PROBE "models/melody-gan.safetensors"
 #define MEL_S GB_MDS_MAX_STEPS
 #define MEL_ROLL_TUNES 3
+#define MEL_K 4            /* candidates per bar, as live (--candidates) */
+#define MEL_C2ST_TRAIN 3000 /* training rows of each class of the two-sample test */
 
 static void usage_melody(FILE *f)
 {
     fprintf(f,
             "Usage: gbac eval melody --data DS [--model M] [--json] [--bars N] [--seed S]\n"
-            "                        [--roll OUT.png]\n\n"
+            "                        [--top-k N] [--candidates K] [--roll OUT.png]\n\n"
             "Evaluate the melody GAN M (default: the shipped models/melody-gan.safetensors;\n"
             "its critic is M.disc) on the dataset DS (`gbac dataset melody`). For each\n"
             "test-split tune with at least two bars, N bars (default 8, fewer if the tune is\n"
-            "shorter) are generated as in live answer mode: the first conditioned on the\n"
-            "tune's first bar, each next one on the previous generated bar (top-k 6, best of\n"
-            "4 by the critic, seed S + tune index). The reference phrases are the same tunes'\n"
-            "real bars 2..N+1.\n\n"
+            "shorter) are generated as live: the first conditioned on the tune's first bar,\n"
+            "each next one on the bars generated before it, at the tune's phrase positions\n"
+            "(a first bar starting with a rest is a pickup), the density the model's own\n"
+            "(top-k 6, best of 4 by the critic, seed S + tune index). The reference phrases\n"
+            "are the same tunes' real bars 2..N+1.\n\n"
             "Reported: the Yang & Lerch features per phrase (pitch count, pitch-class\n"
             "histogram, pitch-class transitions, pitch range, average interval, note count,\n"
             "average inter-onset interval, note-length histogram), for each the overlapped\n"
@@ -505,11 +509,19 @@ static void usage_melody(FILE *f)
             "against the generated-to-real inter-set one (Gaussian KDE); scale consistency\n"
             "and pitch-class entropy; the share of 2-bar phrases and of bars that copy a\n"
             "training-split one exactly or up to transposition, for the generated and the\n"
-            "held-out real phrases; the critic's mean logit on generated and real bars.\n\n"
-            "  --json        print one JSON object (oa_<feature>, kl_<feature>,\n"
-            "                copy_rate_generated, copy_rate_heldout, scale_consistency, ...)\n"
+            "held-out real phrases; the critic's mean logit on generated and real bars; a\n"
+            "classifier two-sample test (models/gb_melody_c2st.h: a fresh classifier of\n"
+            "(bar before, bar) learns 3000 train-split bars against as many generated from\n"
+            "their contexts, and is scored on the held-out phrases against the generated\n"
+            "ones; 0.5 = indistinguishable); phrase form: bars that repeat or vary an earlier\n"
+            "bar of their 8-bar phrase, phrase ends on the tonic or dominant.\n\n"
+            "  --json        print one JSON object (oa_<feature>, kl_<feature>, c2st_accuracy,\n"
+            "                phrase_repeat, phrase_variation, phrase_end_tonic_dominant (each\n"
+            "                also _heldout), copy_rate_generated, copy_rate_heldout, ...)\n"
             "  --bars N      bars generated per tune, 1..64 (8)\n"
             "  --seed S      random seed (1)\n"
+            "  --top-k N     sample among the N likeliest tokens, 0 = all (6)\n"
+            "  --candidates K  bars sampled per bar, the critic's best kept, 1..64 (4)\n"
             "  --roll FILE   draw %d generated phrases under their real ones as a %dx%d PNG\n\n"
             "Exit status: 0; 1 if a file cannot be read or written or DS has no usable test\n"
             "tune; 2 on a usage error.\n",
@@ -525,17 +537,28 @@ static void jnum(const char *key, double v, int last)
 }
 
 typedef struct mel_phrase {
-    int tune, bars, steps, num, den, mode;
+    int tune, bars, steps, num, den, mode, pos0; /* pos0: phrase position of generated bar 0 */
     uint8_t first[MEL_S];  /* the tune's first bar (context of generated bar 0) */
     uint32_t rec0;         /* index into the original-record list of real bar 1 */
     uint8_t *gen, *real;   /* bars × MEL_S tokens */
 } mel_phrase_t;
 
-static double critic_score(gb_nn_t *critic, const mel_phrase_t *p, const uint8_t *ctx,
-                           const uint8_t *bar)
+/* The critic's logit of `bar` after ctx2, ctx at phrase position pos. */
+static double critic_score(gb_nn_t *critic, const mel_phrase_t *p, const uint8_t *ctx2,
+                           const uint8_t *ctx, const uint8_t *bar, int pos)
 {
-    float in[GB_MELGAN_CRIT_IN], sc = 0.0f;
-    gb_melgan_critic_input(ctx, p->steps, p->num, p->den, p->mode, 0, bar, in);
+    float in[GB_MELGEN_CRIT_IN], sc = 0.0f;
+    gb_melgen_cond_t c;
+    memset(&c, 0, sizeof c);
+    memcpy(c.prev1, ctx, MEL_S);
+    for (int i = 0; i < MEL_S; i++)
+        c.prev2[i] = ctx2 ? ctx2[i] : i < p->steps ? GB_MDS_REST : GB_MDS_PAD;
+    c.steps = p->steps;
+    c.num = p->num;
+    c.den = p->den;
+    c.mode = p->mode;
+    c.phrase_pos = pos;
+    gb_melgen_critic_input(&c, bar, in);
     gb_nn_reset(critic);
     gb_nn_forward(critic, in, &sc, 1);
     return sc;
@@ -578,7 +601,7 @@ static double share(long k, long n)
 static int eval_melody(int argc, char **argv)
 {
     const char *model = NULL, *data = NULL, *roll = NULL;
-    int json = 0, bars = 8, seed = 1;
+    int json = 0, bars = 8, seed = 1, top_k = 6, cands = MEL_K;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -588,7 +611,8 @@ static int eval_melody(int argc, char **argv)
             json = 1;
         } else if (i + 1 >= argc && (!strcmp(a, "--model") || !strcmp(a, "--data") ||
                                      !strcmp(a, "--roll") || !strcmp(a, "--bars") ||
-                                     !strcmp(a, "--seed"))) {
+                                     !strcmp(a, "--seed") || !strcmp(a, "--top-k") ||
+                                     !strcmp(a, "--candidates"))) {
             fprintf(stderr, "gbac eval melody: %s needs a value (see `gbac eval melody "
                             "--help`)\n", a);
             return GB_EXIT_USAGE;
@@ -607,6 +631,17 @@ static int eval_melody(int argc, char **argv)
             if (gb_parse_int(argv[++i], 0, 2147483647L, &seed) < 0) {
                 fprintf(stderr, "gbac eval melody: --seed '%s': expected a non-negative "
                                 "integer\n", argv[i]);
+                return GB_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--top-k")) {
+            if (gb_parse_int(argv[++i], 0, GB_MDS_VOCAB, &top_k) < 0) {
+                fprintf(stderr, "gbac eval melody: --top-k '%s': expected 0..%d\n", argv[i],
+                        GB_MDS_VOCAB);
+                return GB_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--candidates")) {
+            if (gb_parse_int(argv[++i], 1, 64, &cands) < 0) {
+                fprintf(stderr, "gbac eval melody: --candidates '%s': expected 1..64\n", argv[i]);
                 return GB_EXIT_USAGE;
             }
         } else {
@@ -640,8 +675,9 @@ static int eval_melody(int argc, char **argv)
     gb_mm_features_t *fg = NULL, *fr = NULL;
     double *d_rr = NULL, *d_gr = NULL, *d_gg = NULL;
     mel_hashes_t h = {0};
+    float *c2st_rows = NULL;
 
-    gm = gb_model_load(model, 1, &err);
+    gm = gb_model_load(model, cands, &err);
     if (!gm) {
         fprintf(stderr, "gbac eval melody: %s\n", err.msg);
         goto done;
@@ -651,7 +687,9 @@ static int eval_melody(int argc, char **argv)
                 model, gb_model_kind(gm));
         goto done;
     }
-    if (access(disc, R_OK) == 0 && !(cm = gb_model_load(disc, 1, &err))) {
+    if (gb_melgan_check_generator(gb_model_nn(gm), model, &err) < 0 ||
+        (access(disc, R_OK) == 0 && (!(cm = gb_model_load(disc, cands, &err)) ||
+                                     gb_melgan_check_critic(gb_model_nn(cm), disc, &err) < 0))) {
         fprintf(stderr, "gbac eval melody: %s\n", err.msg);
         goto done;
     }
@@ -721,7 +759,10 @@ static int eval_melody(int argc, char **argv)
             continue; /* a meter the generator cannot take */
         p->bars = (int)count_of[t] - 1 < bars ? (int)count_of[t] - 1 : bars;
         p->rec0 = first_of[t] + 1;
-        memcpy(p->first, ds->records[orig[first_of[t]]].target, MEL_S);
+        const gb_mds_record_t *r0 = &ds->records[orig[first_of[t]]];
+        memcpy(p->first, r0->target, MEL_S);
+        /* a pickup (a first bar starting with a rest) is the end of a phrase before bar 1 */
+        p->pos0 = r0->bar > 0 || r0->target[0] == GB_MDS_REST ? 0 : 1;
         p->gen = malloc((size_t)p->bars * MEL_S);
         p->real = malloc((size_t)p->bars * MEL_S);
         if (!p->gen || !p->real) {
@@ -734,11 +775,12 @@ static int eval_melody(int argc, char **argv)
         for (int b = 0; b < p->bars; b++)
             memcpy(p->real + (size_t)b * MEL_S, ds->records[orig[p->rec0 + (uint32_t)b]].target,
                    MEL_S);
-        gb_melgan_gen_opts_t o = {.version = 1, .bars = p->bars, .num = p->num, .den = p->den,
-                                  .mode = p->mode, .seed = (uint64_t)seed + (uint64_t)t,
-                                  .temperature = 1.0f, .top_k = 6,
-                                  .candidates = cm ? 4 : 1};
-        if (gb_melgan_generate(gb_model_nn(gm), cm ? gb_model_nn(cm) : NULL, &o, p->first,
+        gb_melgan_gen_opts_t o = {.version = 2, .bars = p->bars, .num = p->num, .den = p->den,
+                                  .mode = p->mode, .phrase_pos = p->pos0, .density = -1,
+                                  .seed = (uint64_t)seed + (uint64_t)t,
+                                  .temperature = 1.0f, .top_k = top_k,
+                                  .candidates = cm ? cands : 1};
+        if (gb_melgan_generate(gb_model_nn(gm), cm ? gb_model_nn(cm) : NULL, &o, p->first, 1,
                                p->gen, NULL, &err) < 0) {
             fprintf(stderr, "gbac eval melody: %s: %s\n", model, err.msg);
             goto done;
@@ -749,9 +791,15 @@ static int eval_melody(int argc, char **argv)
         if (cm)
             for (int b = 0; b < p->bars; b++) {
                 const uint8_t *gc = b ? p->gen + (size_t)(b - 1) * MEL_S : p->first;
+                const uint8_t *gc2 = b > 1 ? p->gen + (size_t)(b - 2) * MEL_S
+                                     : b == 1 ? p->first : NULL;
                 const gb_mds_record_t *rr = &ds->records[orig[p->rec0 + (uint32_t)b]];
-                crit_g += critic_score(gb_model_nn(cm), p, gc, p->gen + (size_t)b * MEL_S);
-                crit_r += critic_score(gb_model_nn(cm), p, rr->context, rr->target);
+                const gb_mds_record_t *rp = &ds->records[orig[p->rec0 + (uint32_t)b - 1]];
+                const int pos = (p->pos0 + b) % 8;
+                crit_g += critic_score(gb_model_nn(cm), p, gc2, gc, p->gen + (size_t)b * MEL_S,
+                                       pos);
+                crit_r += critic_score(gb_model_nn(cm), p, b ? rp->context : NULL, rr->context,
+                                       rr->target, pos);
                 n_crit++;
             }
     }
@@ -806,6 +854,46 @@ static int eval_melody(int argc, char **argv)
     const double bgt = share(cg.bar_tf, cg.bars), brt = share(cr.bar_tf, cr.bars);
     const double mcg = n_crit ? crit_g / n_crit : NAN, mcr = n_crit ? crit_r / n_crit : NAN;
 
+    /* Phrase form and the classifier two-sample test (held-out rows: every phrase's bars,
+     * each after the bar before it). */
+    gb_mm_form_t fg_form = {0}, fr_form = {0};
+    c2st_rows = malloc(sizeof(float) * 2 * (size_t)gen_bars * GB_C2ST_IN);
+    if (!c2st_rows) {
+        fprintf(stderr, "gbac eval melody: out of memory\n");
+        goto done;
+    }
+    float *rt = c2st_rows, *ft = c2st_rows + (size_t)gen_bars * GB_C2ST_IN;
+    long nrow = 0;
+    for (int i = 0; i < n_ph; i++) {
+        const mel_phrase_t *p = &ph[i];
+        gb_mm_phrase_form(p->gen, p->bars, p->steps, p->pos0, p->mode, &fg_form);
+        gb_mm_phrase_form(p->real, p->bars, p->steps, p->pos0, p->mode, &fr_form);
+        for (int b = 0; b < p->bars; b++, nrow++) {
+            gb_c2st_features(b ? p->real + (size_t)(b - 1) * MEL_S : p->first,
+                             p->real + (size_t)b * MEL_S, p->steps, p->num, p->den,
+                             rt + (size_t)nrow * GB_C2ST_IN);
+            gb_c2st_features(b ? p->gen + (size_t)(b - 1) * MEL_S : p->first,
+                             p->gen + (size_t)b * MEL_S, p->steps, p->num, p->den,
+                             ft + (size_t)nrow * GB_C2ST_IN);
+        }
+    }
+    gb_melgan_gen_opts_t co = {.version = 2, .temperature = 1.0f, .top_k = top_k,
+                               .density = -1, .candidates = cm ? cands : 1,
+                               .seed = (uint64_t)seed};
+    const double c2st = gb_c2st_generator(gb_model_nn(gm), cm ? gb_model_nn(cm) : NULL, ds,
+                                          MEL_C2ST_TRAIN, &co, rt, (int)nrow, ft, (int)nrow,
+                                          &err);
+    if (!isfinite(c2st)) {
+        fprintf(stderr, "gbac eval melody: %s\n", err.msg);
+        goto done;
+    }
+    const double rep_g = share(fg_form.repeats, fg_form.compared);
+    const double rep_r = share(fr_form.repeats, fr_form.compared);
+    const double var_g = share(fg_form.variations, fg_form.compared);
+    const double var_r = share(fr_form.variations, fr_form.compared);
+    const double end_g = share(fg_form.ends_td, fg_form.ends);
+    const double end_r = share(fr_form.ends_td, fr_form.ends);
+
     if (roll) {
         gb_pianoroll_row_t rows[2 * MEL_ROLL_TUNES];
         char labels[2 * MEL_ROLL_TUNES][96];
@@ -835,6 +923,13 @@ static int eval_melody(int argc, char **argv)
             snprintf(key, sizeof key, "kl_%s", gb_mm_feature_name(k));
             jnum(key, kl[k], 0);
         }
+        jnum("c2st_accuracy", c2st, 0);
+        jnum("phrase_repeat", rep_g, 0);
+        jnum("phrase_repeat_heldout", rep_r, 0);
+        jnum("phrase_variation", var_g, 0);
+        jnum("phrase_variation_heldout", var_r, 0);
+        jnum("phrase_end_tonic_dominant", end_g, 0);
+        jnum("phrase_end_tonic_dominant_heldout", end_r, 0);
         jnum("copy_rate_generated", cgx, 0);
         jnum("copy_rate_heldout", crx, 0);
         jnum("copy_rate_generated_transposed", cgt, 0);
@@ -863,6 +958,10 @@ static int eval_melody(int argc, char **argv)
         printf("  (OA / KL: real intra-set vs generated-to-real distance densities; mean "
                "distances)\n\n");
         printf("  %-36s %10s %10s\n", "", "generated", "real");
+        printf("  %-36s %10.3f %10s\n", "two-sample test accuracy (0.5 best)", c2st, "");
+        printf("  %-36s %10.3f %10.3f\n", "bars repeating one of their phrase", rep_g, rep_r);
+        printf("  %-36s %10.3f %10.3f\n", "bars varying one of their phrase", var_g, var_r);
+        printf("  %-36s %10.3f %10.3f\n", "phrase ends on tonic or dominant", end_g, end_r);
         printf("  %-36s %10.3f %10.3f\n", "scale consistency", sc_g, sc_r);
         printf("  %-36s %10.3f %10.3f\n", "pitch-class entropy (bits)", en_g, en_r);
         printf("  %-36s %10.3f %10.3f\n", "2-bar copies of training, exact", cgx, crx);
@@ -888,6 +987,7 @@ done:
     free(d_rr);
     free(d_gg);
     free(d_gr);
+    free(c2st_rows);
     free(h.bar_x);
     free(h.bar_t);
     free(h.pair_x);

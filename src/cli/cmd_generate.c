@@ -12,6 +12,7 @@
 #include "gb_cli_opts.h"
 #include "gb_share.h"
 #include "gb_melgan.h"
+#include "gb_melody_ds_build.h"
 #include "gb_midifile.h"
 #include "gb_modelfile.h"
 
@@ -30,10 +31,14 @@ static void usage(FILE *f)
             "                   its critic FILE.disc is used when present\n"
             "  --bars N         bars to generate, 1..1024 (8)\n"
             "  --seed S         random seed (1); a seed always gives the same melody\n"
-            "  --key K          key: C, D, F#, Bb, ... or Am, F#m, ... (C)\n"
-            "  --meter M        4/4, 3/4 or 6/8 (4/4)\n"
-            "  --after CALL.mid condition the first bar on the last bar of a call\n"
-            "  --tempo BPM      quarter notes per minute, 20..300 (120)\n"
+            "  --key K          key: C, D, F#, Bb, ... or Am, F#m, ... (C; with --after the\n"
+            "                   call's key, detected as the live unit does)\n"
+            "  --meter M        4/4, 3/4 or 6/8 (4/4; with --after the call's meter)\n"
+            "  --after CALL.mid answer a call: the first bar follows its last two bars (its\n"
+            "                   top line; percussion on channel 10 left out), in its key\n"
+            "                   and at its tempo unless --key / --tempo say otherwise\n"
+            "  --tempo BPM      quarter notes per minute, 20..300 (120; with --after the\n"
+            "                   call's first tempo)\n"
             "  --temperature X  sampling temperature, 0.05..5 (1)\n"
             "  --top-k N        sample among the N likeliest tokens, 0 = all (6)\n"
             "  --candidates K   bars sampled per bar, the critic's best kept, 1..64 (4)\n"
@@ -45,7 +50,7 @@ static void usage(FILE *f)
             "error.\n");
 }
 
-/* "D", "F#", "Bb", "Am", "C#m" -> semitones from C / A (−5..6) and mode. */
+/* "D", "F#", "Bb", "Am", "C#m" -> semitones from C / A (−6..5) and mode. */
 static int parse_key(const char *s, int *shift, int *mode)
 {
     static const int pcs[7] = {9, 11, 0, 2, 4, 5, 7}; /* A..G */
@@ -61,8 +66,7 @@ static int parse_key(const char *s, int *shift, int *mode)
     }
     if (s[i])
         return -1;
-    int t = ((pc - (*mode ? 9 : 0)) % 12 + 12) % 12;
-    *shift = t > 6 ? t - 12 : t;
+    *shift = gb_melody_key_offset((pc + 12) % 12, *mode);
     return 0;
 }
 
@@ -88,56 +92,78 @@ static int fold_pitch(int p)
     return p;
 }
 
-/* The last bar of a call as tokens in the normalised key: the highest note starting in a
- * step, holds while it sounds, rests otherwise. */
-static int call_context(const char *path, int steps, int shift, double bpm, uint8_t *ctx)
+/* What a call gives the answer. */
+typedef struct call {
+    uint8_t hist[4 * GB_MDS_MAX_STEPS]; /* its last four bars, normalised, the last first */
+    int offset, mode;      /* its key: semitones from C major / A minor, and mode */
+    int num, den, steps;   /* its meter */
+    int phrase_pos;        /* bars it spans, mod 8: where the answer starts in the phrase */
+    double bpm;
+} call_t;
+
+/* Read a call (gb_melody_tune_read: the top line in 16th steps, its key by the same function
+ * as the live unit, gb_melody_key_of_notes / gb_melody_key). A --key (key_given) overrides
+ * the detected key, a --meter (num > 0) the file's. Returns 0 or -1 with a message. */
+static int read_call(const char *path, int key_given, int offset, int mode, int num, int den,
+                     int quiet, call_t *c)
 {
     gb_error_t err = {0};
-    gb_midifile_t *mf = gb_midifile_load(path, 48000.0, &err);
-    if (!mf) {
-        fprintf(stderr, "gbac generate: %s\n", err.msg);
+    gb_melody_tune_t t;
+    if (gb_melody_tune_read(path, &t, &err) < 0) {
+        fprintf(stderr, "gbac generate: --after %s\n", err.msg);
         return -1;
     }
-    if (mf->n_tempos)
-        bpm = mf->tempos[0].bpm;
-    double step_s = 60.0 / bpm / 4.0;
-    long n_steps = (long)ceil(mf->length_s / step_s - 1e-6);
-    long last_end = 0;
-    for (size_t i = 0; i < mf->n_events; i++) {
-        long st = lround((double)mf->events[i].frame / 48000.0 / step_s);
-        last_end = st > last_end ? st : last_end;
+    c->offset = key_given ? offset : -t.shift;
+    c->mode = key_given ? mode : t.mode;
+    c->num = num > 0 ? num : t.meter_num;
+    c->den = num > 0 ? den : t.meter_den;
+    c->steps = c->num * 16 / c->den;
+    c->bpm = t.bpm;
+    if (!quiet) {
+        static const char *names[12] = {"C", "C#", "D", "Eb", "E", "F",
+                                        "F#", "G", "Ab", "A", "Bb", "B"};
+        fprintf(stderr, "gbac generate: call %s: %d/%d, %.1f BPM, %s %s%s\n", path, t.meter_num,
+                t.meter_den, t.bpm, names[t.tonic], t.mode ? "minor" : "major",
+                key_given ? " (answering in the --key given)" : " (detected)");
+        if (t.polyphonic_steps)
+            fprintf(stderr, "gbac generate: the call has chords or overlapping notes on %d "
+                            "steps; its top line is taken\n", t.polyphonic_steps);
+        if (t.percussion)
+            fprintf(stderr, "gbac generate: %d notes on channel 10 (percussion) left out\n",
+                    t.percussion);
+        if (t.tempo_changes)
+            fprintf(stderr, "gbac generate: the call changes tempo %d times; steps follow its "
+                            "beats and the answer is written at its first tempo\n",
+                    t.tempo_changes);
+        if (t.meter_changes)
+            fprintf(stderr, "gbac generate: the call changes meter %d times; its first meter "
+                            "is used\n", t.meter_changes);
     }
-    if (last_end < n_steps)
-        n_steps = last_end;
-    long bar0 = n_steps > 0 ? (n_steps - 1) / steps * steps : 0;
-    for (int i = 0; i < GB_MDS_MAX_STEPS; i++)
-        ctx[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
-    int sounding = -1, prev_step_tok = GB_MDS_REST;
-    for (long s = 0, e = 0; s < bar0 + steps; s++) {
-        int onset = -1;
-        for (; e < (long)mf->n_events; e++) {
-            const gb_timed_event_t *te = &mf->events[e];
-            long st = lround((double)te->frame / 48000.0 / step_s);
-            if (st > s)
-                break;
-            if (te->ev.type == GBP_EV_NOTE_ON) {
-                onset = te->ev.key > onset ? te->ev.key : onset;
-                sounding = te->ev.key;
-            } else if ((te->ev.type == GBP_EV_NOTE_OFF && te->ev.key == sounding) ||
-                       te->ev.type == GBP_EV_ALL_OFF) {
-                sounding = -1;
-            }
+    /* The tokens in the key answered (tune_read normalised them by the detected key). */
+    const int by = key_given ? t.shift + offset : 0;
+    int first = -1, last = -1;
+    for (int s = 0; s < t.n_steps; s++) {
+        int tok = t.tokens[s];
+        if (tok >= GB_MDS_PITCH_BASE && by)
+            tok = GB_MDS_PITCH_BASE + fold_pitch(GB_MDS_PITCH_LO + tok - GB_MDS_PITCH_BASE - by) -
+                  GB_MDS_PITCH_LO;
+        t.tokens[s] = (uint8_t)tok;
+        if (tok >= GB_MDS_PITCH_BASE) {
+            first = first < 0 ? s : first;
+            last = s;
         }
-        if (onset >= 0)
-            sounding = onset;
-        int tok = onset >= 0 ? GB_MDS_PITCH_BASE + fold_pitch(onset - shift) - GB_MDS_PITCH_LO
-                  : sounding >= 0 && prev_step_tok != GB_MDS_REST ? GB_MDS_HOLD
-                                                                  : GB_MDS_REST;
-        if (s >= bar0)
-            ctx[s - bar0] = (uint8_t)tok;
-        prev_step_tok = tok == GB_MDS_HOLD ? prev_step_tok : tok;
     }
-    gb_midifile_free(mf);
+    /* the bar of the last onset and the three before, in the answer's meter */
+    const int bar = last / c->steps, st = c->steps;
+    for (int h = 0; h < 4; h++)
+        for (int i = 0; i < GB_MDS_MAX_STEPS; i++) {
+            const int k = (bar - h) * st + i;
+            c->hist[h * GB_MDS_MAX_STEPS + i] = i >= st                   ? GB_MDS_PAD
+                                                : k >= 0 && k < t.n_steps ? t.tokens[k]
+                                                                          : GB_MDS_REST;
+        }
+    c->phrase_pos = (bar - first / st + 1) % GB_MELGEN_PHRASE;
+    gb_melody_tune_clear(&t);
     return 0;
 }
 
@@ -145,7 +171,7 @@ static const char *note_name(int p, char *buf, size_t n)
 {
     static const char *names[12] = {"C", "C#", "D", "Eb", "E", "F",
                                     "F#", "G", "Ab", "A", "Bb", "B"};
-    snprintf(buf, n, "%s%d", names[p % 12], p / 12 - 1);
+    snprintf(buf, n, "%s%d", names[(p & 127) % 12], (p & 127) / 12 - 1);
     return buf;
 }
 
@@ -178,7 +204,7 @@ static int write_midi(const char *path, const uint8_t *bars, int n_bars, int ste
                 rc = gb_midifile_writer_add(w, tr, t, &on, &err);
                 sounding = p;
                 if (!quiet) {
-                    char nb[8];
+                    char nb[16];
                     printf(" %s", note_name(p, nb, sizeof nb));
                 }
             } else if (!quiet && i < steps) {
@@ -221,7 +247,7 @@ int gb_cmd_generate(int argc, char **argv)
     }
     const char *model = NULL, *out = NULL, *after = NULL;
     int bars = 8, seed = 1, top_k = 6, cands = 4, no_critic = 0, quiet = 0;
-    int shift = 0, mode = 0, num = 4, den = 4;
+    int shift = 0, mode = 0, num = 4, den = 4, key_given = 0, meter_given = 0, tempo_given = 0;
     double bpm = 120.0, temp = 1.0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -251,12 +277,15 @@ int gb_cmd_generate(int argc, char **argv)
         } else if ((v = gb_opt_value(argc, argv, &i, "--key", &missing))) {
             if (missing || parse_key(v, &shift, &mode) < 0)
                 NEED("a key such as C, D, F#, Bb, Am or F#m");
+            key_given = 1;
         } else if ((v = gb_opt_value(argc, argv, &i, "--meter", &missing))) {
             if (missing || parse_meter(v, &num, &den) < 0)
                 NEED("4/4, 3/4 or 6/8");
+            meter_given = 1;
         } else if ((v = gb_opt_value(argc, argv, &i, "--tempo", &missing))) {
             if (missing || gb_parse_double(v, 20.0, 300.0, &bpm) < 0)
                 NEED("a tempo in 20..300 bpm");
+            tempo_given = 1;
         } else if ((v = gb_opt_value(argc, argv, &i, "--temperature", &missing))) {
             if (missing || gb_parse_double(v, 0.05, 5.0, &temp) < 0)
                 NEED("a temperature in 0.05..5");
@@ -294,8 +323,10 @@ int gb_cmd_generate(int argc, char **argv)
     int rc = GB_EXIT_FAIL, steps = num * 16 / den;
     gb_error_t err = {0};
     gb_model_t *gm = NULL, *cm = NULL;
-    uint8_t *tokens = NULL, ctx[GB_MDS_MAX_STEPS];
-    gm = gb_model_load(model, 1, &err);
+    uint8_t *tokens = NULL;
+    call_t call;
+    memset(&call, 0, sizeof call);
+    gm = gb_model_load(model, cands, &err);
     if (!gm) {
         fprintf(stderr, "gbac generate: %s\n", err.msg);
         goto done;
@@ -305,25 +336,40 @@ int gb_cmd_generate(int argc, char **argv)
                 gb_model_kind(gm));
         goto done;
     }
+    if (gb_melgan_check_generator(gb_model_nn(gm), model, &err) < 0) {
+        fprintf(stderr, "gbac generate: %s\n", err.msg);
+        goto done;
+    }
     if (!no_critic && access(disc, R_OK) == 0) {
-        cm = gb_model_load(disc, 1, &err);
-        if (!cm) {
+        cm = gb_model_load(disc, cands, &err);
+        if (!cm || gb_melgan_check_critic(gb_model_nn(cm), disc, &err) < 0) {
             fprintf(stderr, "gbac generate: %s\n", err.msg);
             goto done;
         }
     }
-    if (after && call_context(after, steps, shift, bpm, ctx) < 0)
-        goto done;
+    if (after) {
+        if (read_call(after, key_given, shift, mode, meter_given ? num : 0, den, quiet, &call) < 0)
+            goto done;
+        shift = call.offset;
+        mode = call.mode;
+        num = call.num;
+        den = call.den;
+        steps = call.steps;
+        if (!tempo_given)
+            bpm = call.bpm < 20.0 ? 20.0 : call.bpm > 300.0 ? 300.0 : call.bpm;
+    }
     tokens = malloc((size_t)bars * GB_MDS_MAX_STEPS);
     if (!tokens) {
         fprintf(stderr, "gbac generate: out of memory\n");
         goto done;
     }
-    gb_melgan_gen_opts_t o = {.version = 1, .bars = bars, .num = num, .den = den, .mode = mode,
+    gb_melgan_gen_opts_t o = {.version = 2, .bars = bars, .num = num, .den = den, .mode = mode,
+                              .phrase_pos = after ? call.phrase_pos : 0,
+                              .density = after ? 0 : -1,
                               .seed = (uint64_t)seed, .temperature = (float)temp,
                               .top_k = top_k, .candidates = cm ? cands : 1};
     if (gb_melgan_generate(gb_model_nn(gm), cm ? gb_model_nn(cm) : NULL, &o,
-                           after ? ctx : NULL, tokens, NULL, &err) < 0) {
+                           after ? call.hist : NULL, after ? 4 : 0, tokens, NULL, &err) < 0) {
         fprintf(stderr, "gbac generate: %s: %s\n", model, err.msg);
         goto done;
     }

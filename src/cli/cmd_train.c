@@ -11,8 +11,6 @@
 
 #include "gb_cli.h"
 #include "gb_cli_opts.h"
-#include "gb_melgan.h"
-#include "gb_melody_ds.h"
 #include "gb_timbre_ds.h"
 #include "gb_vae.h"
 
@@ -106,12 +104,10 @@ static char *join_command(int argc, char **argv)
         return GB_EXIT_USAGE;                                                                \
     } while (0)
 
-static int train_melody(int argc, char **argv);
-
 int gb_cmd_train(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "melody") == 0)
-        return train_melody(argc, argv);
+        return gb_cmd_train_melody(argc, argv);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return GB_EXIT_OK;
@@ -275,155 +271,6 @@ done:
     gb_tds_free(ds);
     free(enc);
     free(ck);
-    free(command);
-    return rc;
-}
-
-/* ---- gbac train melody ------------------------------------------------------------------ */
-
-static void melody_usage(FILE *f)
-{
-    gb_melgan_config_t d = gb_melgan_config_default();
-    fprintf(f,
-            "Usage: gbac train melody --data DS --out FILE [OPTIONS]\n\n"
-            "Train the melody GAN on the CPU on a dataset folder DS written by\n"
-            "`gbac dataset melody`, and write two model files:\n"
-            "  FILE       the generator (kind melody-gan-generator): previous bar, meter,\n"
-            "             mode, density and noise -> one bar of step tokens\n"
-            "  FILE.disc  the critic (kind melody-gan-critic): scores (previous bar, bar)\n"
-            "The generator is trained by maximum likelihood (likelihood pre-training), the\n"
-            "critic on real bars against bars sampled from the generator.\n\n"
-            "Options:\n"
-            "  --data DS          dataset folder (manifest.json + bars.bin)\n"
-            "  --out FILE         generator model file to write (FILE.disc: the critic)\n"
-            "  --epochs N         generator epochs (%d)\n"
-            "  --critic-epochs N  critic epochs (%d)\n"
-            "  --per-epoch N      training bars drawn per epoch, 0 = all (%d)\n"
-            "  --hidden N         generator hidden units (%d)\n"
-            "  --lr X             Adam learning rate (%g)\n"
-            "  --patience N       early stop after N epochs without validation gain (%d)\n"
-            "  --seed N           random seed (%u)\n"
-            "  --smoke            a quick run for checks: 2 epochs of 2000 bars, hidden 64\n"
-            "  -q, --quiet        no progress line\n"
-            "  -h, --help         show this help\n\n"
-            "The same data, options and seed give bit-identical files.\n"
-            "Exit status: 0 on success; 1 if the dataset cannot be read or an output cannot\n"
-            "be written; 2 on a usage error.\n",
-            d.epochs, d.critic_epochs, d.per_epoch, d.hidden, (double)d.lr, d.patience, d.seed);
-}
-
-static int train_melody(int argc, char **argv)
-{
-    gb_melgan_config_t cfg = gb_melgan_config_default();
-    const char *data = NULL, *out = NULL;
-    int smoke = 0, quiet = 0, set_epochs = 0, set_hidden = 0, set_per = 0;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int missing = 0;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            melody_usage(stdout);
-            return GB_EXIT_OK;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--data", &missing))) {
-            if (missing)
-                NEED("a dataset folder");
-            data = v;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--out", &missing))) {
-            if (missing)
-                NEED("a file name");
-            out = v;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--epochs", &missing))) {
-            if (missing || gb_parse_int(v, 1, 1000000, &cfg.epochs) < 0)
-                NEED("a number of epochs >= 1");
-            set_epochs = 1;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--critic-epochs", &missing))) {
-            if (missing || gb_parse_int(v, 0, 1000000, &cfg.critic_epochs) < 0)
-                NEED("a number of epochs >= 0");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--per-epoch", &missing))) {
-            if (missing || gb_parse_int(v, 0, INT_MAX, &cfg.per_epoch) < 0)
-                NEED("a number of bars >= 0");
-            set_per = 1;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--hidden", &missing))) {
-            if (missing || gb_parse_int(v, 1, 4096, &cfg.hidden) < 0)
-                NEED("a number of units in 1..4096");
-            set_hidden = 1;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--lr", &missing))) {
-            if (missing || parse_float(v, 1e-7, 1.0, &cfg.lr) < 0)
-                NEED("a learning rate in 1e-7..1");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--patience", &missing))) {
-            if (missing || gb_parse_int(v, 0, 1000000, &cfg.patience) < 0)
-                NEED("a number of epochs >= 0");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--seed", &missing))) {
-            int s;
-            if (missing || gb_parse_int(v, 0, INT_MAX, &s) < 0)
-                NEED("a non-negative integer");
-            cfg.seed = (uint32_t)s;
-        } else if (strcmp(a, "--smoke") == 0) {
-            smoke = 1;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            quiet = 1;
-        } else {
-            fprintf(stderr, "gbac train melody: unknown option '%s' (see `gbac train melody "
-                            "--help`)\n", a);
-            return GB_EXIT_USAGE;
-        }
-    }
-    if (!data || !out) {
-        fprintf(stderr, "gbac train melody: --data DS and --out FILE are required (see `gbac "
-                        "train melody --help`)\n");
-        return GB_EXIT_USAGE;
-    }
-    if (smoke) {
-        if (!set_epochs)
-            cfg.epochs = 2;
-        if (!set_hidden)
-            cfg.hidden = 64;
-        if (!set_per)
-            cfg.per_epoch = 2000;
-        cfg.critic_epochs = cfg.critic_epochs > 1 ? 1 : cfg.critic_epochs;
-    }
-    cfg.progress = !quiet;
-    int rc = GB_EXIT_FAIL;
-    gb_error_t err = {0};
-    gb_melody_ds_t *ds = NULL;
-    gb_melgan_t *g = NULL;
-    size_t ol = strlen(out);
-    char *disc = malloc(ol + 6), *command = join_command(argc, argv);
-    if (!disc || !command) {
-        fprintf(stderr, "gbac train: out of memory\n");
-        goto done;
-    }
-    snprintf(disc, ol + 6, "%s.disc", out);
-    if (probe_writable(out) < 0 || probe_writable(disc) < 0)
-        goto done;
-    ds = gb_melody_ds_load(data, &err);
-    if (!ds) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    g = gb_melgan_new(&cfg, &err);
-    if (!g) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    gb_melgan_report_t rep;
-    if (gb_melgan_train(g, ds, &rep, &err) < 0) {
-        fprintf(stderr, "\ngbac train: %s\n", err.msg);
-        goto done;
-    }
-    if (gb_melgan_save(g, ds, &rep, command, out, &err) < 0) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    printf("trained melody GAN: %d epochs (best %d%s) in %.1f s; validation cross-entropy "
-           "%.4f nats/step, token accuracy %.3f, critic accuracy %.3f\nwrote %s (generator), "
-           "%s (critic)\n",
-           rep.epochs, rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
-           rep.val_ce, rep.val_acc, rep.critic_acc, out, disc);
-    rc = GB_EXIT_OK;
-done:
-    gb_melgan_free(g);
-    gb_melody_ds_free(ds);
-    free(disc);
     free(command);
     return rc;
 }

@@ -45,6 +45,9 @@ int gb_cmd_dataset(int argc, char **argv);
  *  GAN (CPU). [main] */
 int gb_cmd_train(int argc, char **argv);
 
+/** `gbac train melody ...` (argv[1] == "melody"), cmd_train_melody.c. [main] */
+int gb_cmd_train_melody(int argc, char **argv);
+
 /** `gbac generate melody --bars N -o OUT.mid [--model M] [--key K] [--meter M] ...` —
  *  generate a melody with the melody GAN. [main] */
 int gb_cmd_generate(int argc, char **argv);
