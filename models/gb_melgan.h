@@ -144,7 +144,9 @@ typedef struct gb_melgan_gen_opts {
     uint64_t seed;
     float temperature; /* 1 */
     int top_k;         /* 0 = all */
-    int candidates;    /* K >= 1 (1..GB_MELGEN_MAX_ROWS); with a critic the best of K */
+    int candidates;    /* K >= 1 (1..GB_MELGEN_MAX_ROWS); with a critic one of K is kept */
+    int pick_best;     /* 0: candidate j kept with probability ∝ exp(critic logit_j)
+                          (gb_melgan_pick); 1: the critic's favourite */
     const int *chords; /* NULL, or one pitch-class mask per bar (0 = no chord) */
 } gb_melgan_gen_opts_t;
 
@@ -152,12 +154,18 @@ typedef struct gb_melgan_gen_opts {
  *  conditioned on the bars before it; the first on `history`: n_history (0..4) bars of
  *  GB_MDS_MAX_STEPS tokens, the bar just before first, then the one before that, ...
  *  (missing ones are silence). The K candidates of a bar are sampled together
- *  (one batched forward per step); the critic (optional) keeps its favourite, whose logit
- *  goes to scores[b] (optional). gen must take GB_MELGEN_STEP_IN and give GB_MDS_VOCAB with
+ *  (one batched forward per step); the critic (optional) chooses one (o->pick_best), whose
+ *  logit goes to scores[b] (optional). gen must take GB_MELGEN_STEP_IN and give GB_MDS_VOCAB with
  *  max batch >= K; critic GB_MELGEN_CRIT_IN → 1. Deterministic for a seed. [main] */
 int gb_melgan_generate(gb_nn_t *gen, gb_nn_t *critic, const gb_melgan_gen_opts_t *o,
                        const uint8_t *history, int n_history, uint8_t *bars, float *scores,
                        gb_error_t *err);
+
+/** Which of k candidates to keep, by their critic logits: the largest (rng NULL), or one drawn
+ *  with probability ∝ exp(logit) from rng — a critic trained to tell the corpus from the
+ *  generator estimates log(p_corpus/p_model) in its logit, so this resampling moves the
+ *  model's distribution towards the corpus where the argmax would narrow it. [any] */
+int gb_melgan_pick(const float *logits, int k, uint64_t *rng);
 
 /** Check that a loaded generator / critic has the sizes of this version's melody GAN;
  *  a clear message otherwise (e.g. a model file from before version 2). [any] */

@@ -31,6 +31,28 @@ int gb_melgan_check_critic(const gb_nn_t *critic, const char *name, gb_error_t *
     return 0;
 }
 
+int gb_melgan_pick(const float *logits, int k, uint64_t *rng)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++)
+        if (logits[j] > logits[best])
+            best = j;
+    if (!rng)
+        return best;
+    /* candidate j with probability ∝ exp(logit_j): the critic's estimate of p_real/p_model
+     * reweights the model's samples towards the corpus */
+    double w[GB_MELGEN_MAX_ROWS], sum = 0.0;
+    for (int j = 0; j < k; j++)
+        sum += w[j] = exp((double)(logits[j] - logits[best]));
+    double u = gb_melgen_rng_unit(rng) * sum;
+    for (int j = 0; j < k; j++) {
+        if (u < w[j])
+            return j;
+        u -= w[j];
+    }
+    return best;
+}
+
 static void rests(uint8_t *bar, int steps)
 {
     for (int s = 0; s < S; s++)
@@ -106,9 +128,7 @@ int gb_melgan_generate(gb_nn_t *gen, gb_nn_t *critic, const gb_melgan_gen_opts_t
                                        cin + (size_t)k * GB_MELGEN_CRIT_IN);
             gb_nn_reset(critic);
             gb_nn_forward(critic, cin, sc, K);
-            for (int k = 1; k < K; k++)
-                if (sc[k] > sc[best])
-                    best = k;
+            best = gb_melgan_pick(sc, K, o->pick_best ? NULL : &rng);
         }
         uint8_t *out = bars + (size_t)b * S;
         memcpy(out, gb_melgen_job_bar(job, best), S);

@@ -50,14 +50,16 @@ static json_t *card_features(void)
         "tokens", "0 rest, 1 hold, 2 + (pitch - 48) for MIDI 48..96, normalised to C major / A "
         "minor",
         "generator", "autoregressive over the 16th steps of a bar: input [token before the step "
-        "one-hot x51, step one-hot x24, conditioning x216] -> Dense relu -> GRU -> 51 logits; "
-        "one forward per step (models/gb_melgen.h)",
-        "conditioning", "[previous bar x84, the bar before x84, meter one-hot x4, steps/16, mode, "
-        "key one-hot x12, phrase position one-hot x8, density/16, chord pitch classes x12 + no "
-        "chord, z x8]",
+        "one-hot x51, step one-hot x24, bars 1, 2 and 4 back: token at the step one-hot x51 + "
+        "'equal so far' flag, conditioning x301] -> Dense relu -> GRU -> 51 logits; one forward "
+        "per step (models/gb_melgen.h)",
+        "conditioning_layout", "[bar 1 back x84, 2 back x84, 4 back x84, meter one-hot x4, "
+        "steps/16, mode, key one-hot x12, phrase position one-hot x8, density/16 + given flag, "
+        "chord pitch classes x12 + no chord, z x8]",
         "bar_features", "per step (onset, sounding, (pitch-72)/12) x24, pitch-class histogram x12",
-        "critic", "[bars b-2, b-1, b features x84 each, meter x4, steps/16, mode, key x12, "
-        "phrase position x8, chord x13] -> 128 relu -> 128 relu -> logit (> 0: real)");
+        "critic", "[bars b-4, b-2, b-1, b features x84 each, meter x4, steps/16, mode, key x12, "
+        "phrase position x8, chord x13, per reference bar equal + share equal x6] -> relu -> "
+        "relu -> logit (> 0: real)");
 }
 
 static json_t *card_training(const gb_melgan_config_t *c, int which)

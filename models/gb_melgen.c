@@ -104,6 +104,60 @@ void gb_melgen_step_input(int prev_tok, int s, const uint8_t *refs, const int *m
     memcpy(x + GB_MELGEN_IN_COND, cond, GB_MELGEN_COND * sizeof(float));
 }
 
+static int len_class(int n)
+{
+    return n <= 4 ? n - 1 : n <= 6 ? 4 : n <= 8 ? 5 : n <= 12 ? 6 : 7;
+}
+
+static int interval_class(int d)
+{
+    d = d < 0 ? -d : d;
+    return d <= 2 ? d : d <= 4 ? 3 : d <= 7 ? 4 : d <= 12 ? 5 : 6;
+}
+
+void gb_melgen_bar_stats(const uint8_t *before, const uint8_t *bar, int steps, float *out)
+{
+    memset(out, 0, GB_MELGEN_BAR_STATS * sizeof(float));
+    float *nl = out + 1, *ioi = out + 9, *iv = out + 17, *last = out + 24;
+    int pitch = -1; /* the last note of the bar before */
+    for (int i = 0; i < steps && i < S; i++)
+        if (is_pitch(before[i]))
+            pitch = GB_MDS_PITCH_LO + before[i] - GB_MDS_PITCH_BASE;
+    int onsets = 0, prev_on = -1, cur_on = -1, n_nl = 0, n_ioi = 0, n_iv = 0;
+    for (int i = 0; i <= steps && i <= S; i++) {
+        const int t = i < steps && i < S ? bar[i] : GB_MDS_REST;
+        const int ends = i == steps || i == S || t != GB_MDS_HOLD;
+        if (cur_on >= 0 && ends) { /* the note from cur_on ends at i */
+            nl[len_class(i - cur_on)] += 1.0f;
+            n_nl++;
+            cur_on = -1;
+        }
+        if (i < steps && i < S && is_pitch(t)) {
+            const int p = GB_MDS_PITCH_LO + t - GB_MDS_PITCH_BASE;
+            if (prev_on >= 0) {
+                ioi[len_class(i - prev_on)] += 1.0f;
+                n_ioi++;
+            }
+            if (pitch >= 0) {
+                iv[interval_class(p - pitch)] += 1.0f;
+                n_iv++;
+            }
+            pitch = p;
+            prev_on = cur_on = i;
+            onsets++;
+        }
+    }
+    out[0] = (float)onsets / 16.0f;
+    for (int k = 0; k < 8; k++) {
+        nl[k] = n_nl ? nl[k] / (float)n_nl : 0.0f;
+        ioi[k] = n_ioi ? ioi[k] / (float)n_ioi : 0.0f;
+    }
+    for (int k = 0; k < 7; k++)
+        iv[k] = n_iv ? iv[k] / (float)n_iv : 0.0f;
+    if (pitch >= 0)
+        last[pitch % 12] = 1.0f;
+}
+
 void gb_melgen_critic_input(const gb_melgen_cond_t *c, const uint8_t *bar, float *out)
 {
     gb_melgen_bar_features(c->prev4, c->steps, out);
@@ -122,6 +176,9 @@ void gb_melgen_critic_input(const gb_melgen_cond_t *c, const uint8_t *bar, float
         e[2 * i] = n && same == n ? 1.0f : 0.0f;
         e[2 * i + 1] = n ? (float)same / (float)n : 0.0f;
     }
+    float *st = e + 2 * GB_MELGEN_REFS;
+    gb_melgen_bar_stats(c->prev2, c->prev1, c->steps, st);
+    gb_melgen_bar_stats(c->prev1, bar, c->steps, st + GB_MELGEN_BAR_STATS);
 }
 
 int gb_melgen_last_token(const uint8_t *bar, int steps, int *last)

@@ -39,8 +39,9 @@
  * steps each pitch class sounds).
  *
  * Critic: an MLP from a window of bars (four back, two back, one back and the bar judged) with
- * the bar's meter, mode, key, phrase position and chord (GB_MELGEN_CRIT_IN floats) to one
- * logit, > 0 meaning "looks like the corpus".
+ * the bar's meter, mode, key, phrase position and chord, whether it repeats a bar before, and
+ * the note statistics of the last two bars (GB_MELGEN_CRIT_IN floats) to one logit, > 0
+ * meaning "looks like the corpus".
  */
 #ifndef GB_MELGEN_H
 #define GB_MELGEN_H
@@ -82,11 +83,17 @@ enum {
 #define GB_MELGEN_IN_COND (GB_MELGEN_IN_REF + GB_MELGEN_REFS * (GB_MDS_VOCAB + 1))
 #define GB_MELGEN_STEP_IN (GB_MELGEN_IN_COND + GB_MELGEN_COND)
 
+/** Note statistics of a bar for the critic (gb_melgen_bar_stats): onsets/16, note-length
+ *  and inter-onset-interval histograms (8 classes each: 1, 2, 3, 4, 5–6, 7–8, 9–12, 13+
+ *  steps), |interval| histogram (0, 1, 2, 3–4, 5–7, 8–12, 13+ semitones), the last note's
+ *  pitch class one-hot. */
+#define GB_MELGEN_BAR_STATS (1 + 8 + 8 + 7 + 12)
+
 /** The critic's input: four bars' features (b−4, b−2, b−1, b), meter 4, steps 1, mode 1,
- *  key 12, phrase 8, chord 13, and per reference bar (b−1, b−2, b−4) whether the bar equals
- *  it and the share of its steps that do (6). */
+ *  key 12, phrase 8, chord 13, per reference bar (b−1, b−2, b−4) whether the bar equals it and
+ *  the share of its steps that do (6), and the note statistics of bars b−1 and b. */
 #define GB_MELGEN_CRIT_IN (4 * GB_MELGEN_BAR_FEAT + 4 + 1 + 1 + 12 + GB_MELGEN_PHRASE + 13 + \
-                           2 * GB_MELGEN_REFS)
+                           2 * GB_MELGEN_REFS + 2 * GB_MELGEN_BAR_STATS)
 
 /** Largest number of rows (candidates) of a job. */
 #define GB_MELGEN_MAX_ROWS GB_NN_MAX_BATCH
@@ -113,6 +120,10 @@ void gb_melgen_bar_features(const uint8_t *bar, int steps, float *out) GB_RT;
 
 /** The conditioning vector (GB_MELGEN_COND floats); z NULL = zeros. [any] */
 void gb_melgen_cond_vector(const gb_melgen_cond_t *c, const float *z, float *out) GB_RT;
+
+/** The note statistics of `bar` (GB_MELGEN_BAR_STATS floats); `before` is the bar before it
+ *  (its last note starts the first interval). [any] */
+void gb_melgen_bar_stats(const uint8_t *before, const uint8_t *bar, int steps, float *out) GB_RT;
 
 /** The reference bars of c, one after the other (GB_MELGEN_REFS × GB_MDS_MAX_STEPS). [any] */
 void gb_melgen_refs(const gb_melgen_cond_t *c, uint8_t *refs) GB_RT;

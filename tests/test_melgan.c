@@ -105,8 +105,8 @@ static gb_melgan_config_t small(void)
     c.batch = 32;
     c.patience = 0;
     c.lr = 3e-3f;
-    c.critic_steps = 40;
-    c.adv_steps = 30;
+    c.critic_steps = 30;
+    c.adv_steps = 20;
     c.adv_contexts = 8;
     c.adv_k = 4;
     c.seed = 7;
@@ -139,7 +139,7 @@ static int setup(void **state)
         return -1;
     snprintf(g_model, sizeof g_model, "%s/m.safetensors", g_dir);
     gb_melgan_config_t c = small();
-    c.epochs = 100;
+    c.epochs = 60;
     gb_error_t err = {0};
     gb_melgan_t *g = gb_melgan_new(&c, &err);
     if (!g)
@@ -223,7 +223,8 @@ static void test_bit_reproducible_and_thread_independent(void **state)
     snprintf(a, sizeof a, "%s/m.safetensors", d1);
     snprintf(b, sizeof b, "%s/m.safetensors", d2);
     gb_melgan_config_t c = small();
-    c.epochs = 3;
+    c.epochs = 2;
+    c.adv_steps = 10;
     gb_melgan_report_t r;
     train_to(c, NULL, a, &r, NULL);
     c.threads = 2;
@@ -249,14 +250,15 @@ static void test_resume_matches_uninterrupted(void **state)
     snprintf(a, sizeof a, "%s/whole.safetensors", g_dir);
     snprintf(b, sizeof b, "%s/resumed.safetensors", g_dir);
     gb_melgan_config_t c = small();
-    c.epochs = 3;
-    c.adv_steps = 140; /* a checkpoint after 100 iterations and at the end */
+    c.epochs = 2;
+    c.critic_steps = 10;
+    c.adv_steps = 105; /* checkpoints after 100 iterations and at the end */
     gb_melgan_report_t r;
     train_to(c, NULL, a, &r, NULL);
     c.adv_steps = 100;
     c.checkpoint = ck;
     train_to(c, NULL, b, &r, NULL);
-    c.adv_steps = 140;
+    c.adv_steps = 105;
     c.checkpoint = NULL;
     train_to(c, ck, b, &r, NULL);
     assert_true(weights_equal(a, b));
@@ -480,6 +482,54 @@ static void test_cli_errors(void **state)
     assert_int_equal(access(out, F_OK), -1);
 }
 
+/* A raw SMF: 5/4, 100 BPM changing to 140 at beat 5, a C-major triad on every beat of two
+ * bars (chords: the top line is answered). */
+static void write_odd_call(const char *path)
+{
+    uint8_t tr[2048];
+    size_t n = 0;
+#define PUT(...)                                                                             \
+    do {                                                                                     \
+        const uint8_t b_[] = {__VA_ARGS__};                                                  \
+        memcpy(tr + n, b_, sizeof b_);                                                       \
+        n += sizeof b_;                                                                      \
+    } while (0)
+    PUT(0x00, 0xff, 0x58, 0x04, 5, 2, 24, 8);         /* 5/4 */
+    PUT(0x00, 0xff, 0x51, 0x03, 0x09, 0x27, 0xc0);    /* 600000 us per beat: 100 BPM */
+    for (int beat = 0; beat < 10; beat++) {
+        if (beat == 5)
+            PUT(0x00, 0xff, 0x51, 0x03, 0x06, 0x8e, 0x77); /* 428663 us: 140 BPM */
+        PUT(0x00, 0x90, 60, 90, 0x00, 0x90, 64, 90, 0x00, 0x90, (uint8_t)(67 + beat % 3 * 2), 90);
+        PUT(0x83, 0x60, 0x80, 60, 0, 0x00, 0x80, 64, 0, 0x00, 0x80, (uint8_t)(67 + beat % 3 * 2), 0);
+    }
+    PUT(0x00, 0xff, 0x2f, 0x00);
+#undef PUT
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    const uint8_t hd[] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xe0,
+                          'M', 'T', 'r', 'k', 0, 0, (uint8_t)(n >> 8), (uint8_t)n};
+    assert_int_equal(fwrite(hd, 1, sizeof hd, f), sizeof hd);
+    assert_int_equal(fwrite(tr, 1, n, f), n);
+    fclose(f);
+}
+
+/* A call in 5/4 with chords and a tempo change is answered in 5/4 (20-step bars), at its first
+ * tempo. */
+static void test_cli_odd_call(void **state)
+{
+    (void)state;
+    char call[160], out[160];
+    snprintf(call, sizeof call, "%s/odd.mid", g_dir);
+    snprintf(out, sizeof out, "%s/odd-answer.mid", g_dir);
+    write_odd_call(call);
+    assert_int_equal(run(12, "generate", "melody", "--model", g_model, "--bars", "2", "--seed",
+                         "4", "--after", call, "-o", out), 0);
+    gb_midifile_t *mf = load(out);
+    assert_non_null(mf);
+    assert_true(fabs(mf->length_s - 2 * 5 * 0.6) < 0.01); /* 2 bars of 5 beats at 100 BPM */
+    gb_midifile_free(mf);
+}
+
 /* The shipped model, when present: 4 bars in G from the default path. */
 static void test_cli_shipped_model(void **state)
 {
@@ -509,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_generation_deterministic_per_seed),
         cmocka_unit_test(test_cli_midi_bars_meter_and_key),
         cmocka_unit_test(test_cli_errors),
+        cmocka_unit_test(test_cli_odd_call),
         cmocka_unit_test(test_cli_shipped_model),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

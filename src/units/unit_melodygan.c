@@ -34,9 +34,10 @@
  * Candidates and taste. Candidate j of generated bar n draws from its own random stream
  * (seed, n, j), so it is the same whenever it is computed. Its latent is
  * z = taste·(mu_like − ½·mu_dislike) + (1 − ½·taste·[any like])·N(0, 1), where mu_* are the
- * means of the liked / disliked latents (a missing set counts 0); it is ranked by
- * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)). The best is
- * played; its critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event
+ * means of the liked / disliked latents (a missing set counts 0); its rank is
+ * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)), and the bar
+ * played is drawn with probability ∝ exp(rank) (gb_melgan_pick: the critic's density-ratio
+ * resampling); its critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event
  * (id MG_SCORE) when it is known — at the bar's first step, or (a late bar, below) at the tick
  * that scores it — which the engine reports (gb_engine_reports).
  * Ratings: every `like` / `dislike` PARAM event of value >= 0.5 is one rating of the latest
@@ -128,7 +129,7 @@ static const gbp_param_info_t mg_params[MG_N_PARAMS] = {
     {MG_TEMPERATURE, "temperature", "", 0.05f, 5.0f, 1.0f, 0.0f, GBP_PARAM_NO_SMOOTH,
      "sampling temperature of the generator"},
     {MG_CANDIDATES, "candidates", "", 1.0f, 8.0f, 4.0f, 0.0f, MG_FIXED,
-     "bars sampled per bar; the critic's favourite is played"},
+     "bars sampled per bar; the critic and the taste choose the one played"},
     {MG_SOURCE_ID, "source_id", "", 1.0f, 255.0f, 3.0f, 0.0f, MG_FIXED,
      "provenance id written into the `source` of every generated note"},
     {MG_SEED, "seed", "", 0.0f, 65535.0f, 1.0f, 0.0f, MG_FIXED,
@@ -722,16 +723,15 @@ static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_
     if (mg_job_complete(m)) {
         if (!m->job_scored)
             mg_job_score(m);
-        float best_rank = -INFINITY;
+        float rank[MG_K_MAX];
         for (int j = 0; j < c.k; j++) {
             const float *z = gb_melgen_job_z(m->job, j);
-            const float r = m->scores[j] + MG_TASTE_RANK * c.taste *
-                                               (mg_cos(z, m->mu_like) - mg_cos(z, m->mu_dislike));
-            if (j == 0 || r > best_rank) {
-                best_rank = r;
-                best = j;
-            }
+            rank[j] = m->scores[j] + MG_TASTE_RANK * c.taste *
+                                         (mg_cos(z, m->mu_like) - mg_cos(z, m->mu_dislike));
         }
+        uint64_t rng = m->rng ^ ((uint64_t)c.gen_index * 0xd1b54a32d192ed03ull) ^
+                       0x9e3779b97f4a7c15ull; /* the choice's own stream */
+        best = gb_melgan_pick(rank, c.k, &rng);
         mg_bar_complete(m, gb_melgen_job_bar(m->job, best));
         mg_report_score(m, m->scores[best], t, o);
     } else {
