@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "gb_file.h"
@@ -645,4 +646,25 @@ gb_session_data_t *gb_session_read_audio(const char *path, gb_error_t *err)
         return s;
     gb_session_data_free(s);
     return NULL;
+}
+
+static int has_ext(const char *p, const char *e)
+{
+    size_t n = strlen(p), m = strlen(e);
+    return n > m && strcasecmp(p + n - m, e) == 0;
+}
+
+gb_session_data_t *gb_session_read_any(const char *path, gb_error_t *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        gb_error_set(err, GB_EIO, "%s: %s", path,
+                     errno == ENOENT ? "no such file or folder" : strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode))
+        return gb_session_read(path, err);
+    if (has_ext(path, ".mid") || has_ext(path, ".midi") || has_ext(path, ".smf"))
+        return gb_session_read_midi(path, err);
+    return gb_session_read_audio(path, err);
 }
