@@ -109,11 +109,7 @@ const gb_cmd_t gb_cli_analyze = {
         "rate).\n\n"
         "Exit status: 0 on success; 1 if NOTE is missing, unreadable, silent or has no pitch, "
         "or OUT cannot be written (the reason is printed on stderr); 2 on a usage error.",
-    .opts = analyze_opts,
-    .n_opts = GB_N_OPTS(analyze_opts),
-    .args_size = sizeof(analyze_args_t),
-    .init = analyze_init,
-    .run = analyze_run,
+    GB_CLI_LEAF(analyze_opts, analyze_args_t, analyze_init, analyze_run),
 };
 
 GB_CLI_ENTRY(gb_cmd_analyze, gb_cli_analyze)

@@ -53,11 +53,7 @@ static const gb_cmd_t bench_nn = {
         "the arithmetic limit of the core.\n\n"
         "With --json: one JSON array of {\"shape\", \"kernel\", \"batch\", \"ns_per_frame\"}. "
         "GBAC_SIMD does not apply here: every available family is measured.",
-    .opts = bench_opts,
-    .n_opts = GB_N_OPTS(bench_opts),
-    .args_size = sizeof(gb_bench_args_t),
-    .init = nn_init,
-    .run = nn_run,
+    GB_CLI_LEAF(bench_opts, gb_bench_args_t, nn_init, nn_run),
 };
 
 static const gb_cmd_t bench_engine = {
@@ -75,14 +71,8 @@ static const gb_cmd_t bench_engine = {
         "for 16 voices in one batched forward.\n\n"
         "With --json: {\"dsp_load_pct_16v\", \"dsp_load_pct_16v_synth\", \"rtf_4v\", "
         "\"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\"}.",
-    .opts = bench_opts,
-    .n_opts = GB_N_OPTS(bench_opts),
-    .args_size = sizeof(gb_bench_args_t),
-    .init = engine_init,
-    .run = engine_run,
+    GB_CLI_LEAF(bench_opts, gb_bench_args_t, engine_init, engine_run),
 };
-
-static const gb_cmd_t *const bench_subs[] = {&bench_nn, &bench_engine, NULL};
 
 const gb_cmd_t gb_cli_bench = {
     .name = "bench",
@@ -90,7 +80,7 @@ const gb_cmd_t gb_cli_bench = {
     .description = "Benchmarks report medians of many timed samples after a warm-up, measured "
                    "side by side in one run, with ratios and the share of the core's measured "
                    "peak.",
-    .subs = bench_subs,
+    GB_CLI_SUBS(&bench_nn, &bench_engine),
 };
 
 GB_CLI_ENTRY(gb_cmd_bench, gb_cli_bench)

@@ -203,11 +203,7 @@ static const gb_cmd_t dataset_timbre = {
         "Exit status: 0 on success; 1 if the SoundFont or folder cannot be read, DIR cannot "
         "be written, or no note is left (the reason is printed on stderr); 2 on a usage "
         "error.",
-    .opts = timbre_opts,
-    .n_opts = GB_N_OPTS(timbre_opts),
-    .args_size = sizeof(timbre_args_t),
-    .init = timbre_init,
-    .run = timbre_run,
+    GB_CLI_LEAF(timbre_opts, timbre_args_t, timbre_init, timbre_run),
 };
 
 /* ---------------------------------------------------------------- gbac dataset melody */
@@ -284,20 +280,14 @@ static const gb_cmd_t dataset_melody = {
         "augmentation. Unreadable files are skipped and counted.",
     .epilogue = "Exit status: 0 on success; 1 if the folder cannot be read, DIR cannot be "
                 "written or no tune is left; 2 on a usage error.",
-    .opts = melody_opts,
-    .n_opts = GB_N_OPTS(melody_opts),
-    .args_size = sizeof(melody_args_t),
-    .init = melody_init,
-    .run = melody_run,
+    GB_CLI_LEAF(melody_opts, melody_args_t, melody_init, melody_run),
 };
-
-static const gb_cmd_t *const dataset_subs[] = {&dataset_timbre, &dataset_melody, NULL};
 
 const gb_cmd_t gb_cli_dataset = {
     .name = "dataset",
     .summary = "build a training dataset: `dataset timbre|melody -o DIR`",
     .description = "Build the dataset a model trains on (docs/dataset.md).",
-    .subs = dataset_subs,
+    GB_CLI_SUBS(&dataset_timbre, &dataset_melody),
 };
 
 GB_CLI_ENTRY(gb_cmd_dataset, gb_cli_dataset)

@@ -92,11 +92,7 @@ const gb_cmd_t gb_cli_demo = {
         "from.\n\n"
         "Exit status: 0 on success, 1 if the data is missing or the file cannot be written, 2 "
         "on a usage error.",
-    .opts = demo_opts,
-    .n_opts = GB_N_OPTS(demo_opts),
-    .args_size = sizeof(demo_args_t),
-    .init = demo_init,
-    .run = demo_run,
+    GB_CLI_LEAF(demo_opts, demo_args_t, demo_init, demo_run),
 };
 
 GB_CLI_ENTRY(gb_cmd_demo, gb_cli_demo)

@@ -173,11 +173,7 @@ static const gb_cmd_t eval_timbre = {
         "centroid (in harmonic numbers) changes monotonically.",
     .epilogue = "Exit status: 0; 1 if a file cannot be read or written or DS has no usable "
                 "test note; 2 on a usage error.",
-    .opts = timbre_opts,
-    .n_opts = GB_N_OPTS(timbre_opts),
-    .args_size = sizeof(timbre_args_t),
-    .init = timbre_init,
-    .run = timbre_run,
+    GB_CLI_LEAF(timbre_opts, timbre_args_t, timbre_init, timbre_run),
 };
 
 /* ---------------------------------------------------------------- gbac eval melody */
@@ -317,21 +313,15 @@ static const gb_cmd_t eval_melody = {
         "critic's mean logit on generated and real bars.",
     .epilogue = "Exit status: 0; 1 if a file cannot be read or written or DS has no usable "
                 "test tune; 2 on a usage error.",
-    .opts = melody_opts,
-    .n_opts = GB_N_OPTS(melody_opts),
-    .args_size = sizeof(melody_args_t),
-    .init = melody_init,
-    .run = melody_run,
+    GB_CLI_LEAF(melody_opts, melody_args_t, melody_init, melody_run),
 };
-
-static const gb_cmd_t *const eval_subs[] = {&eval_timbre, &eval_melody, NULL};
 
 const gb_cmd_t gb_cli_eval = {
     .name = "eval",
     .summary = "evaluate a model on held-out data: `eval timbre|melody ...`",
     .description = "Judge a model with numbers (and pictures) on the held-out split of a "
                    "dataset.",
-    .subs = eval_subs,
+    GB_CLI_SUBS(&eval_timbre, &eval_melody),
 };
 
 GB_CLI_ENTRY(gb_cmd_eval, gb_cli_eval)

@@ -125,20 +125,14 @@ static const gb_cmd_t generate_melody = {
                    GB_MELODY_TRACK "\" (models/melody-gan.md).",
     .epilogue = "Exit status: 0 on success; 1 if a file cannot be read or written; 2 on a "
                 "usage error.",
-    .opts = gen_opts,
-    .n_opts = GB_N_OPTS(gen_opts),
-    .args_size = sizeof(gen_args_t),
-    .init = gen_init,
-    .run = gen_run,
+    GB_CLI_LEAF(gen_opts, gen_args_t, gen_init, gen_run),
 };
-
-static const gb_cmd_t *const generate_subs[] = {&generate_melody, NULL};
 
 const gb_cmd_t gb_cli_generate = {
     .name = "generate",
     .summary = "generate a melody: `generate melody --bars N -o OUT.mid`",
     .description = "Generate with a trained model.",
-    .subs = generate_subs,
+    GB_CLI_SUBS(&generate_melody),
 };
 
 GB_CLI_ENTRY(gb_cmd_generate, gb_cli_generate)

@@ -154,11 +154,7 @@ const gb_cmd_t gb_cli_live = {
         "Under a session manager (NSM_URL set, docs/nsm.md): announce, wait for it to open a "
         "session, play as JACK client CLIENT_ID (not --name) with the state kept in the "
         "session; without --osc-port a taken OSC port is replaced by a free one.",
-    .opts = live_opts,
-    .n_opts = GB_N_OPTS(live_opts),
-    .args_size = sizeof(live_args_t),
-    .init = live_init,
-    .run = live_run,
+    GB_CLI_LEAF(live_opts, live_args_t, live_init, live_run),
 };
 
 GB_CLI_ENTRY(gb_cmd_live, gb_cli_live)

@@ -28,13 +28,11 @@ static const gb_cmd_t midi_list = {
     .run = list_run,
 };
 
-static const gb_cmd_t *const midi_subs[] = {&midi_list, NULL};
-
 const gb_cmd_t gb_cli_midi = {
     .name = "midi",
     .summary = "list MIDI input devices (PortMidi): `midi list`",
     .description = "MIDI devices for `gbac live --midi-device NAME` (PortMidi).",
-    .subs = midi_subs,
+    GB_CLI_SUBS(&midi_list),
 };
 
 GB_CLI_ENTRY(gb_cmd_midi, gb_cli_midi)

@@ -224,20 +224,15 @@ static const gb_cmd_t model_info = {
                    "docs/model-format.md.",
     .epilogue = "Exit status: 0 on success, 1 if FILE is missing or invalid (the reason is "
                 "printed on stderr), 2 on a usage error.",
-    .opts = info_opts,
-    .n_opts = GB_N_OPTS(info_opts),
-    .args_size = sizeof(info_args_t),
-    .run = info_run,
+    GB_CLI_LEAF(info_opts, info_args_t, NULL, info_run),
 };
-
-static const gb_cmd_t *const model_subs[] = {&model_info, NULL};
 
 const gb_cmd_t gb_cli_model = {
     .name = "model",
     .summary = "inspect model files: `model info FILE`",
     .description = "Inspect a gbac model file (safetensors, format gbac-nn/1; "
                    "docs/model-format.md).",
-    .subs = model_subs,
+    GB_CLI_SUBS(&model_info),
 };
 
 GB_CLI_ENTRY(gb_cmd_model, gb_cli_model)

@@ -96,11 +96,7 @@ const gb_cmd_t gb_cli_dump_osc_schema = {
         "executable (../share/gbac, or its folder) and in the source tree.",
     .epilogue = "Exit status: 0 on success, 1 if the preset cannot be loaded, 2 on a usage "
                 "error.",
-    .opts = schema_opts,
-    .n_opts = GB_N_OPTS(schema_opts),
-    .args_size = sizeof(schema_args_t),
-    .init = schema_init,
-    .run = schema_run,
+    GB_CLI_LEAF(schema_opts, schema_args_t, schema_init, schema_run),
 };
 
 GB_CLI_ENTRY(gb_cmd_dump_osc_schema, gb_cli_dump_osc_schema)

@@ -76,11 +76,7 @@ const gb_cmd_t gb_cli_plot = {
         "spectrogram, .mid/.midi the piano roll.",
     .epilogue = "Exit status: 0 on success; 1 if the input is missing or bad or OUT cannot be "
                 "written (the reason is printed); 2 on a usage error.",
-    .opts = plot_opts,
-    .n_opts = GB_N_OPTS(plot_opts),
-    .args_size = sizeof(plot_args_t),
-    .init = plot_init,
-    .run = plot_run,
+    GB_CLI_LEAF(plot_opts, plot_args_t, plot_init, plot_run),
 };
 
 GB_CLI_ENTRY(gb_cmd_plot, gb_cli_plot)

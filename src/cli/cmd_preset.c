@@ -376,10 +376,7 @@ static const gb_cmd_t preset_check = {
                 "Exit status: 0 if every file is valid, 1 if one is not (each error is printed "
                 "on stderr as \"gbac: FILE:LINE:COL: what\" or \"gbac: FILE: key.path: "
                 "what\"), 2 on a usage error.",
-    .opts = check_opts,
-    .n_opts = GB_N_OPTS(check_opts),
-    .args_size = sizeof(opts_t),
-    .run = check_run,
+    GB_CLI_LEAF(check_opts, opts_t, NULL, check_run),
 };
 
 static const gb_cmd_t preset_list = {
@@ -391,20 +388,15 @@ static const gb_cmd_t preset_list = {
                    "parameters: name, range, default, unit and description.",
     .epilogue = "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders.\n\n"
                 "Exit status: 0 on success, 1 if a plugin folder is bad, 2 on a usage error.",
-    .opts = list_opts,
-    .n_opts = GB_N_OPTS(list_opts),
-    .args_size = sizeof(opts_t),
-    .run = list_run,
+    GB_CLI_LEAF(list_opts, opts_t, NULL, list_run),
 };
-
-static const gb_cmd_t *const preset_subs[] = {&preset_check, &preset_list, NULL};
 
 const gb_cmd_t gb_cli_preset = {
     .name = "preset",
     .summary = "check presets, list units: `preset check FILE...`, `preset list`",
     .description = "Validate preset files and describe the units they can use. The format is "
                    "described in docs/preset-format.md.",
-    .subs = preset_subs,
+    GB_CLI_SUBS(&preset_check, &preset_list),
 };
 
 GB_CLI_ENTRY(gb_cmd_preset, gb_cli_preset)

@@ -66,10 +66,7 @@ const gb_cmd_t gb_cli_publish = {
         "  provenance.json  the session's provenance, unchanged",
     .epilogue = "Exit status: 0 on success; 1 if a part of SESSION is missing or bad (named on "
                 "stderr) or OUT cannot be written; 2 on a usage error.",
-    .opts = publish_opts,
-    .n_opts = GB_N_OPTS(publish_opts),
-    .args_size = sizeof(gb_publish_config_t),
-    .run = publish_run,
+    GB_CLI_LEAF(publish_opts, gb_publish_config_t, NULL, publish_run),
 };
 
 GB_CLI_ENTRY(gb_cmd_publish, gb_cli_publish)

@@ -130,11 +130,7 @@ const gb_cmd_t gb_cli_render = {
         "Exit status: 0 on success, 1 if an input is missing or invalid or the output cannot "
         "be written (the message names the file, and the line for a score), 2 on a usage "
         "error.",
-    .opts = render_opts,
-    .n_opts = GB_N_OPTS(render_opts),
-    .args_size = sizeof(render_args_t),
-    .init = render_init,
-    .run = render_run,
+    GB_CLI_LEAF(render_opts, render_args_t, render_init, render_run),
 };
 
 GB_CLI_ENTRY(gb_cmd_render, gb_cli_render)

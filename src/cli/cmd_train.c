@@ -130,11 +130,7 @@ static const gb_cmd_t train_timbre = {
         "single-threaded while training).\n\n"
         "Exit status: 0 on success; 1 if the dataset cannot be read or is empty or "
         "inconsistent, an output cannot be written, or training diverges; 2 on a usage error.",
-    .opts = timbre_opts,
-    .n_opts = GB_N_OPTS(timbre_opts),
-    .args_size = sizeof(timbre_args_t),
-    .init = timbre_init,
-    .run = timbre_run,
+    GB_CLI_LEAF(timbre_opts, timbre_args_t, timbre_init, timbre_run),
 };
 
 /* ---------------------------------------------------------------- gbac train melody */
@@ -218,21 +214,15 @@ static const gb_cmd_t train_melody = {
     .epilogue = "The same data, options and seed give bit-identical files.\n\n"
                 "Exit status: 0 on success; 1 if the dataset cannot be read or an output "
                 "cannot be written; 2 on a usage error.",
-    .opts = melody_opts,
-    .n_opts = GB_N_OPTS(melody_opts),
-    .args_size = sizeof(melody_args_t),
-    .init = melody_init,
-    .run = melody_run,
+    GB_CLI_LEAF(melody_opts, melody_args_t, melody_init, melody_run),
 };
-
-static const gb_cmd_t *const train_subs[] = {&train_timbre, &train_melody, NULL};
 
 const gb_cmd_t gb_cli_train = {
     .name = "train",
     .summary = "train a model on the CPU: `train timbre|melody --data DS --out FILE`",
     .description = "Train a model on the CPU (OpenBLAS), seeded and reproducible, with a "
                    "progress line.",
-    .subs = train_subs,
+    GB_CLI_SUBS(&train_timbre, &train_melody),
 };
 
 GB_CLI_ENTRY(gb_cmd_train, gb_cli_train)

@@ -86,9 +86,7 @@ static void leaf(FILE *f, const gb_cmd_t *c, const char *prog)
     gb_cli_usage_line(c, line, sizeof line);
     roff_str(f, line);
     fputs("\n.fi\n", f);
-    paragraphs(f, c->summary);
-    if (c->description)
-        paragraphs(f, c->description);
+    paragraphs(f, c->description ? c->description : c->summary);
     void *d = gb_cli_defaults(c);
     for (size_t i = 0; i < c->n_opts; i++)
         option(f, &c->opts[i], d);

@@ -100,6 +100,14 @@ typedef struct gb_cmd {
 
 #define GB_N_OPTS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The rest of a leaf command's gb_cmd_t: its option table, arguments struct and functions. */
+#define GB_CLI_LEAF(opts_, args_type, init_, run_)                                           \
+    .opts = opts_, .n_opts = GB_N_OPTS(opts_), .args_size = sizeof(args_type), .init = init_, \
+    .run = run_
+
+/* A group's subcommands: GB_CLI_SUBS(&a, &b) in its gb_cmd_t. */
+#define GB_CLI_SUBS(...) .subs = (const struct gb_cmd *const[]){__VA_ARGS__, NULL}
+
 /* A numeric constant in a help text: "at most " GB_CLI_STR(GB_TIMBRE_MAX_FRAMES) " frames". */
 #define GB_CLI_STR(x) GB_CLI_STR_(x)
 #define GB_CLI_STR_(x) #x

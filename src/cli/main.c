@@ -1,5 +1,6 @@
 /* main.c — the gbac command line: the table of commands, dispatch, --version, --man.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,21 @@ static const gb_cmd_t root = {
     .subs = commands,
 };
 
+/* The man page on stdout, or into the file path. */
+static int man_page(const char *path)
+{
+    FILE *f = path ? fopen(path, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "gbac: %s: cannot write: %s\n", path, strerror(errno));
+        return GB_EXIT_FAIL;
+    }
+    gb_cli_man(&root, GB_VERSION_STRING, f);
+    int bad = ferror(f) || (path ? fclose(f) : fflush(f)) != 0;
+    if (bad)
+        fprintf(stderr, "gbac: cannot write the man page\n");
+    return bad ? GB_EXIT_FAIL : GB_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 && getenv("NSM_URL") && *getenv("NSM_URL")) {
@@ -49,10 +65,8 @@ int main(int argc, char **argv)
         printf("gbac %s\n", GB_VERSION_STRING);
         return GB_EXIT_OK;
     }
-    if (argc == 2 && strcmp(argv[1], "--man") == 0) { /* hidden: the build writes gbac.1 */
-        gb_cli_man(&root, GB_VERSION_STRING, stdout);
-        return fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
-    }
+    if ((argc == 2 || argc == 3) && strcmp(argv[1], "--man") == 0) /* hidden: the build */
+        return man_page(argc == 3 ? argv[2] : NULL);                 /* writes gbac.1 */
     if (argc < 2) {
         gb_cli_help(&root, "gbac", stderr);
         return GB_EXIT_USAGE;
