@@ -10,3 +10,5 @@ add_test(NAME man_page
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/man_page.sh ${PROJECT_BINARY_DIR}/gbac.1
                  $<TARGET_FILE:gbac>)
 add_test(NAME fn_length COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/fn_length.sh ${PROJECT_SOURCE_DIR})
+# The parser and the help generator on a table made for the test.
+gb_add_test(test_cli_opts SOURCES test_cli_opts.c LIBS gbac_host)

@@ -104,8 +104,8 @@ const gb_cmd_t gb_cli_analyze = {
         "the note is trimmed. The timbre JSON (docs/timbre-format.md) goes to stdout or OUT, a "
         "summary to stderr.",
     .epilogue =
-        "At most " GB_CLI_STR(GB_TIMBRE_MAX_FRAMES) " frames are written (the synth plays no more); a longer note keeps its "
-        "beginning. f0 is searched between 50 and 2100 Hz (at most 1/8 of the sample "
+        "At most " GB_CLI_STR(GB_TIMBRE_MAX_FRAMES) " frames are written (the synth plays no "
+        "more); a longer note keeps its beginning. f0 is searched between 50 and 2100 Hz (at most 1/8 of the sample "
         "rate).\n\n"
         "Exit status: 0 on success; 1 if NOTE is missing, unreadable, silent or has no pitch, "
         "or OUT cannot be written (the reason is printed on stderr); 2 on a usage error.",

@@ -95,8 +95,8 @@ static void expected(const gb_opt_t *o, char *buf, size_t cap)
         buf[0] = '\0';
         for (int i = 0; o->choices[i].name; i++) {
             n = strlen(buf);
-            snprintf(buf + n, cap - n, "%s%s", i == 0 ? "" : o->choices[i + 1].name ? ", " : " or ",
-                     o->choices[i].name);
+            const char *sep = i == 0 ? "" : o->choices[i + 1].name ? ", " : " or ";
+            snprintf(buf + n, cap - n, "%s%s", sep, o->choices[i].name);
         }
         return;
     default:
@@ -205,7 +205,7 @@ static void typed_name(const gb_opt_t *o, int v, const char *typed, char *buf, s
         snprintf(buf, cap, "--%s", o->name);
 }
 
-static int unknown_option(const parser_t *p, const gb_cli_call_t *call, char **av, int c)
+static int unknown_option(const parser_t *p, const gb_cli_call_t *call, char **av)
 {
     const int i = option_index(p->cmd, optopt);
     const char *typed = av[optind - 1];
@@ -213,7 +213,6 @@ static int unknown_option(const parser_t *p, const gb_cli_call_t *call, char **a
         return gb_cli_usage_error(call, "--%s takes no value", p->cmd->opts[i].name);
     if (optopt > 0 && optopt < OPT_VAL_BASE)
         return gb_cli_usage_error(call, "unknown option '-%c'", optopt);
-    (void)c;
     return gb_cli_usage_error(call, "unknown option '%.*s'", (int)strcspn(typed, "="), typed);
 }
 
@@ -262,7 +261,7 @@ static int parse_options(parser_t *p, const gb_cli_call_t *call, int n, char **a
             return GB_EXIT_USAGE;
         }
         if (c == '?')
-            return unknown_option(p, call, av, c);
+            return unknown_option(p, call, av);
         int rc = take(p, call, c, av);
         if (rc)
             return rc;
@@ -356,8 +355,8 @@ static void sub_names(const gb_cmd_t *cmd, char *buf, size_t cap)
     buf[0] = '\0';
     for (int i = 0; cmd->subs[i]; i++) {
         size_t n = strlen(buf);
-        snprintf(buf + n, cap - n, "%s%s", i == 0 ? "" : cmd->subs[i + 1] ? ", " : " or ",
-                 cmd->subs[i]->name);
+        const char *sep = i == 0 ? "" : cmd->subs[i + 1] ? ", " : " or ";
+        snprintf(buf + n, cap - n, "%s%s", sep, cmd->subs[i]->name);
     }
 }
 
@@ -369,9 +368,11 @@ int gb_cli_run(const gb_cmd_t *cmd, const char *parent, int argc, char **argv)
         return run_leaf(cmd, prog, argc, argv);
     gb_cli_call_t call = {.cmd = cmd, .prog = prog};
     sub_names(cmd, names, sizeof names);
-    if (argc < 2)
-        return gb_cli_usage_error(&call, "missing a %s: %s", parent ? "subcommand" : "command",
-                                  names);
+    if (argc < 2) {
+        if (parent)
+            return gb_cli_usage_error(&call, "missing a subcommand: %s", names);
+        return gb_cli_usage_error(&call, "missing a command");
+    }
     const char *a = argv[1];
     if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help")) {
         gb_cli_help(cmd, prog, stdout);
@@ -380,9 +381,11 @@ int gb_cli_run(const gb_cmd_t *cmd, const char *parent, int argc, char **argv)
     for (int i = 0; cmd->subs[i]; i++)
         if (strcmp(a, cmd->subs[i]->name) == 0)
             return gb_cli_run(cmd->subs[i], prog, argc - 1, argv + 1);
-    const char *kind = parent ? "subcommand" : "command";
+    if (!parent) /* the top level: its help lists the commands */
+        return gb_cli_usage_error(&call, "unknown %s '%s'", a[0] == '-' ? "option" : "command",
+                                  a);
     if (a[0] == '-')
-        return gb_cli_usage_error(&call, "unknown option '%s' (a %s comes first: %s)", a, kind,
-                                  names);
-    return gb_cli_usage_error(&call, "unknown %s '%s' (%s exist)", kind, a, names);
+        return gb_cli_usage_error(&call, "unknown option '%s' (a subcommand comes first: %s)",
+                                  a, names);
+    return gb_cli_usage_error(&call, "unknown subcommand '%s' (%s exist)", a, names);
 }
