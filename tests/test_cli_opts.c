@@ -168,6 +168,13 @@ static void both_value_forms_and_short_options(void **state)
     assert_int_equal(got.seed, 1);
     assert_int_equal(got_given_n, 0);
     assert_int_equal(got_pos, 1);
+    /* the same order whatever POSIXLY_CORRECT says (getopt would stop at "in") */
+    setenv("POSIXLY_CORRECT", "1", 1);
+    assert_int_equal(call("grp", "leaf", "in", "-o", "d.wav", "--n", "3", NULL), 0);
+    unsetenv("POSIXLY_CORRECT");
+    assert_string_equal(got.out, "d.wav");
+    assert_int_equal(got.n, 3);
+    assert_int_equal(got_pos, 1);
     /* "--" ends the options: a file may start with a dash */
     assert_int_equal(call("grp", "leaf", "-o", "c", "--", "-x", NULL), 0);
     assert_string_equal(got_first, "-x");

@@ -151,6 +151,8 @@ static int store(const gb_opt_t *o, const char *v, void *args)
 /* ---------------------------------------------------------------- parsing */
 
 typedef struct parser {
+    char **pos; /* the positional arguments, in order */
+    int n_pos;
     const gb_cmd_t *cmd;
     const char *prog;
     void *args;
@@ -166,6 +168,7 @@ static int build_options(parser_t *p)
     if (!p->longopts)
         return -1;
     size_t n = 0;
+    p->shorts[n++] = '-'; /* arguments in order, as value 1, whatever POSIXLY_CORRECT says */
     p->shorts[n++] = ':'; /* a missing value returns ':' */
     p->shorts[n++] = 'h';
     for (size_t i = 0; i < c->n_opts; i++) {
@@ -234,8 +237,8 @@ static int take(parser_t *p, const gb_cli_call_t *call, int c, char **av)
     return 0;
 }
 
-/* getopt_long over av[0..n): 0 with optind at the first positional argument, -1 after
- * --help, or an exit status. */
+/* getopt_long over av[0..n): 0 with the positional arguments in p->pos, -1 after --help, or
+ * an exit status. */
 static int parse_options(parser_t *p, const gb_cli_call_t *call, int n, char **av)
 {
     char name[96], want[256];
@@ -244,8 +247,15 @@ static int parse_options(parser_t *p, const gb_cli_call_t *call, int n, char **a
     for (;;) {
         int li = -1;
         const int c = getopt_long(n, av, p->shorts, p->longopts, &li);
-        if (c == -1)
+        if (c == -1) { /* the end, or "--": what follows it is positional */
+            while (optind < n)
+                p->pos[p->n_pos++] = av[optind++];
             return 0;
+        }
+        if (c == 1) {
+            p->pos[p->n_pos++] = optarg;
+            continue;
+        }
         if (c == 'h') {
             gb_cli_help(p->cmd, p->prog, stdout);
             return -1;
@@ -320,15 +330,16 @@ static int run_leaf(const gb_cmd_t *cmd, const char *prog, int argc, char **argv
     parser_t p = {.cmd = cmd, .prog = prog};
     gb_cli_call_t call = {.cmd = cmd, .prog = prog};
     char **av = malloc(sizeof *av * ((size_t)argc + 1));
+    p.pos = malloc(sizeof *p.pos * ((size_t)argc + 1));
     char *line = join_command(prog, argc, argv);
     p.args = gb_cli_defaults(cmd);
     p.given = calloc(cmd->n_opts + 1, 1);
     int rc = GB_EXIT_FAIL;
-    if (!av || !line || !p.args || !p.given || build_options(&p) < 0) {
+    if (!av || !p.pos || !line || !p.args || !p.given || build_options(&p) < 0) {
         fprintf(stderr, "%s: out of memory\n", prog);
         goto done;
     }
-    memcpy(av, argv, sizeof *av * (size_t)argc); /* getopt_long reorders its array */
+    memcpy(av, argv, sizeof *av * (size_t)argc); /* getopt_long may reorder its array */
     av[argc] = NULL;
     call.given = p.given;
     call.command_line = line;
@@ -337,12 +348,13 @@ static int run_leaf(const gb_cmd_t *cmd, const char *prog, int argc, char **argv
         rc = rc < 0 ? GB_EXIT_OK : rc;
         goto done;
     }
-    call.pos = av + optind;
-    call.n_pos = argc - optind;
+    call.pos = p.pos;
+    call.n_pos = p.n_pos;
     if ((rc = check_call(&p, &call)) == 0)
         rc = cmd->run(p.args, &call);
 done:
     free(p.longopts);
+    free(p.pos);
     free(p.given);
     free(p.args);
     free(line);
