@@ -18,8 +18,7 @@ static void usage(FILE *f)
             "docs) as JSON on stdout, for the rack of preset P: a file, or the name of a\n"
             "shipped preset (default: default, i.e. presets/default.json). The same text,\n"
             "compact, is the reply to /gbac/schema. See docs/osc.md.\n\n"
-            "Shipped presets are looked for in $GBAC_DATA_DIR if it is set, else next to the\n"
-            "executable (../share/gbac, or its folder) and in the source tree.\n\n"
+            "Shipped presets are looked for in " GB_SHARE_WHERE ".\n\n"
             "Exit status: 0 on success, 1 if the preset cannot be loaded, 2 on a usage error.\n");
 }
 
