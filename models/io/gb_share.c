@@ -114,6 +114,21 @@ void gb_share_preset_path(const char *data, const char *arg, char *out, size_t c
         snprintf(out, cap, "%s/presets/%s.json", data, arg);
 }
 
+int gb_share_preset(const char *arg, char *out, size_t cap, char *tried, size_t tcap)
+{
+    size_t n = strlen(arg);
+    if (strchr(arg, '/') || (n > 5 && strcmp(arg + n - 5, ".json") == 0)) {
+        snprintf(out, cap, "%s", arg);
+        return 0;
+    }
+    char probe[300], data[4096];
+    snprintf(probe, sizeof probe, "presets/%.200s.json", arg);
+    if (gb_share_dir(probe, data, sizeof data, tried, tcap) < 0)
+        return -1;
+    gb_share_preset_path(data, arg, out, cap);
+    return 0;
+}
+
 void gb_share_resolve(const char *name, const char *probe, char *out, size_t cap)
 {
     if (name[0] == '/' || access(name, R_OK) == 0) {

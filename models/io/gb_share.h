@@ -35,6 +35,11 @@ int gb_share_plugin_dir(char *out, size_t cap);
  *  preset of that name in data/presets/. [main] */
 void gb_share_preset_path(const char *data, const char *arg, char *out, size_t cap);
 
+/** The file of a preset argument: arg itself if it has a '/' or ends in .json, else the
+ *  shipped preset of that name (presets/ARG.json in the data folder). Returns 0, or -1 when
+ *  no data folder holds that preset, with the folders looked in in tried. [main] */
+int gb_share_preset(const char *arg, char *out, size_t cap, char *tried, size_t tcap);
+
 /** A model (or other data) file named in a preset or state: as given if absolute or readable
  *  from the working folder, else inside gbac's data folder (found by `probe`, e.g. the
  *  shipped model's relative path). [main] */
