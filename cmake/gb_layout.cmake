@@ -37,6 +37,8 @@ set(GB_SHARE_FOLDERS presets examples/demo models/data)
 file(GLOB GB_SHARE_FILES CONFIGURE_DEPENDS RELATIVE ${PROJECT_SOURCE_DIR}
      ${PROJECT_SOURCE_DIR}/models/*.safetensors ${PROJECT_SOURCE_DIR}/models/*.safetensors.*
      ${PROJECT_SOURCE_DIR}/models/*.md)
+# Not training checkpoints (gbac train writes OUT.ckpt beside OUT) nor editor backups.
+list(FILTER GB_SHARE_FILES EXCLUDE REGEX "(\\.ckpt|~)$")
 
 # The build tree's share/gbac: a link per shipped folder (made even if the folder does not
 # exist yet, so it appears when it does) and per shipped file. Links of files no longer
