@@ -55,6 +55,48 @@ static int on_status(const char *path, const char *types, lo_arg **argv, int arg
 }
 static int osc_port;
 
+/* The last reply an OSC socket of the test's got (its path). */
+static char osc_reply[64];
+
+static int on_reply(const char *path, const char *types, lo_arg **argv, int argc,
+                    lo_message msg, void *user)
+{
+    (void)types;
+    (void)argv;
+    (void)argc;
+    (void)msg;
+    (void)user;
+    snprintf(osc_reply, sizeof osc_reply, "%s", path);
+    return 0;
+}
+
+/* A socket to talk to gbac from; its replies land in osc_reply. */
+static lo_server osc_open(void)
+{
+    lo_server srv = lo_server_new(NULL, NULL);
+    if (srv)
+        lo_server_add_method(srv, NULL, NULL, on_reply, NULL);
+    return srv;
+}
+
+/* Wait up to 5 s for a reply with path `want`. Returns 0 or -1. */
+static int osc_wait(lo_server srv, const char *want)
+{
+    for (int i = 0; i < 100 && strcmp(osc_reply, want) != 0; i++)
+        lo_server_recv_noblock(srv, 50);
+    return strcmp(osc_reply, want) == 0 ? 0 : -1;
+}
+
+/* /gbac/ping from srv and wait for the pong: gbac handles its OSC in order, so what srv sent
+ * before has been handled (a parameter change or a learn is then in the audio thread's
+ * command ring, which it empties at the start of every period). Returns 0 or -1. */
+static int osc_ping(lo_server srv, lo_address to)
+{
+    osc_reply[0] = '\0';
+    lo_send_from(to, srv, LO_TT_IMMEDIATE, "/gbac/ping", "");
+    return osc_wait(srv, "/gbac/pong");
+}
+
 /* ---- helpers: processes (tests/gb_jack_util.h) -------------------------------------------- */
 
 #define sleep_ms gbt_sleep_ms
@@ -79,6 +121,7 @@ static struct {
     jack_client_t *snd, *rec;
     jack_port_t *midi_out, *tag_out, *in_l, *in_r, *tag_in;
     gbt_sched_t sched;
+    long sent_before, late_before; /* events sent to an earlier server (and how many late) */
     gbt_rec_t *r;
     atomic_long xruns; /* the server's xruns, as every client (gbac too) is told of them */
 } io;
@@ -121,6 +164,8 @@ static int open_clients(void)
     if (!io.snd || !io.rec)
         return -1;
     /* a new server counts frames from 0: start with an empty table */
+    io.sent_before += (long)atomic_load(&io.sched.lo);
+    io.late_before += atomic_load(&io.sched.late);
     memset(&io.sched, 0, sizeof io.sched);
     io.midi_out = jack_port_register(io.snd, "out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
     io.tag_out = jack_port_register(io.snd, "tag", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
@@ -327,21 +372,26 @@ static void test_osc_changes_the_level(void **state)
     schedule(jack_frame_time(io.snd) + 2400, 0x90, 57, 100);
     sleep_ms(900);
     const int64_t a = rec_frames();
-    lo_address t = lo_address_new("127.0.0.1", NULL);
     char port[16];
     snprintf(port, sizeof port, "%d", osc_port);
-    lo_address_free(t);
-    t = lo_address_new("127.0.0.1", port);
-    assert_int_equal(lo_send(t, "/gbac/param/master/gain_db", "f", -20.0f) > 0, 1);
-    sleep_ms(700); /* the level after: 9600 frames from 0.4 s after the change on */
+    lo_address t = lo_address_new("127.0.0.1", port);
+    lo_server srv = osc_open();
+    assert_non_null(srv);
+    assert_int_equal(
+        lo_send_from(t, srv, LO_TT_IMMEDIATE, "/gbac/param/master/gain_db", "f", -20.0f) > 0, 1);
+    assert_int_equal(osc_ping(srv, t), 0);
+    sleep_ms(500); /* the level after: 9600 frames from 0.2 s after gbac took the change on */
     const int64_t b = rec_frames();
     double before = level_db(a - 19200, a, 9600);
     double after = level_db(b - 14400, b, 9600);
     printf("level before %.2f dB, after /gbac/param/master/gain_db -20: %.2f dB\n", before,
            after);
     assert_true(fabs((after - before) + 20.0) < 0.5);
-    lo_send(t, "/gbac/param/master/gain_db", "f", 0.0f);
+    lo_send_from(t, srv, LO_TT_IMMEDIATE, "/gbac/param/master/gain_db", "f", 0.0f);
+    assert_int_equal(osc_ping(srv, t), 0);
     schedule(jack_frame_time(io.snd) + 2400, 0x80, 57, 0);
+    assert_int_equal(gbt_sched_flush(&io.sched, 2000), 0); /* before the next case's notes */
+    lo_server_free(srv);
     lo_address_free(t);
 }
 
@@ -353,8 +403,11 @@ static void test_midi_learn_maps_the_next_cc_and_is_saved(void **state)
     char port[16], saved[700];
     snprintf(port, sizeof port, "%d", osc_port);
     lo_address t = lo_address_new("127.0.0.1", port);
-    assert_true(lo_send(t, "/gbac/learn", "s", "harmonic-synth/gain_db") > 0);
-    sleep_ms(100);
+    lo_server srv = osc_open();
+    assert_non_null(srv);
+    assert_true(lo_send_from(t, srv, LO_TT_IMMEDIATE, "/gbac/learn", "s",
+                             "harmonic-synth/gain_db") > 0);
+    assert_int_equal(osc_ping(srv, t), 0); /* armed before the CC comes */
     uint64_t now = jack_frame_time(io.snd);
     schedule(now + 1024, 0xB0, 7, 127); /* learned: CC 7 → gain_db −60..12 (127 → 12 dB) */
     schedule(now + 2048, 0x90, 57, 100);
@@ -371,8 +424,11 @@ static void test_midi_learn_maps_the_next_cc_and_is_saved(void **state)
     assert_true(loud - soft > 60.0);
     schedule(jack_frame_time(io.snd) + 1024, 0x80, 57, 0);
     schedule(jack_frame_time(io.snd) + 1100, 0xB0, 7, 100);
-    assert_true(lo_send(t, "/gbac/preset/save", "s", "saved.json") > 0);
-    sleep_ms(300);
+    assert_int_equal(gbt_sched_flush(&io.sched, 2000), 0);
+    osc_reply[0] = '\0';
+    assert_true(
+        lo_send_from(t, srv, LO_TT_IMMEDIATE, "/gbac/preset/save", "s", "saved.json") > 0);
+    assert_int_equal(osc_wait(srv, "/gbac/preset/saved"), 0);
     snprintf(saved, sizeof saved, "%s/saved.json", tmpdir);
     FILE *f = fopen(saved, "r");
     assert_non_null(f);
@@ -385,6 +441,7 @@ static void test_midi_learn_maps_the_next_cc_and_is_saved(void **state)
     assert_non_null(mm);
     assert_non_null(strstr(mm, "\"cc\": 7"));
     assert_non_null(strstr(mm, "harmonic-synth/gain_db"));
+    lo_server_free(srv);
     lo_address_free(t);
 }
 
@@ -554,6 +611,7 @@ static void test_buffer_size_change(void **state)
 static void test_server_restart_then_plays_again(void **state)
 {
     (void)state;
+    assert_int_equal(gbt_sched_flush(&io.sched, 2000), 0);
     close_clients();
     stop(&jackd_pid, SIGTERM);
     sleep_ms(1500);
@@ -573,6 +631,9 @@ static void test_server_restart_then_plays_again(void **state)
 static void test_stats_written_on_sigterm(void **state)
 {
     (void)state;
+    assert_int_equal(gbt_sched_flush(&io.sched, 2000), 0);
+    const long sent = io.sent_before + (long)atomic_load(&io.sched.lo);
+    const long sent_late = io.late_before + atomic_load(&io.sched.late);
     int st = stop(&gbac_pid, SIGTERM);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
@@ -591,7 +652,11 @@ static void test_stats_written_on_sigterm(void **state)
     const char *m = strstr(buf, "\"midi_events\": ");
     if (m)
         midi = strtol(m + 15, NULL, 10);
+    /* every MIDI event the test sent reached gbac (its own client saw every cycle) */
+    printf("MIDI events: %ld sent by the test (%ld after their frame), %ld counted by gbac\n",
+           sent, sent_late, midi);
     assert_true(midi >= 8);
+    assert_int_equal(midi, sent);
     /* gbac never finished a period late, through floods, dense input and restarts */
     m = strstr(buf, "\"late_periods\": ");
     if (m)
