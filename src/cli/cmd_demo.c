@@ -7,6 +7,7 @@
 #include "gb_cli.h"
 #include "gb_demo.h"
 #include "gb_render.h"
+#include "gb_share.h"
 
 typedef struct demo_args {
     gb_demo_config_t cfg;
@@ -87,9 +88,7 @@ const gb_cmd_t gb_cli_demo = {
         "By default the melody plays through presets/breathy-lead.json and the chords through "
         "presets/warm-pad.json, mixed.",
     .epilogue =
-        "The data (presets/, examples/demo/) is looked for in $GBAC_DATA_DIR if it is set, "
-        "else next to the executable (../share/gbac) and in the source tree gbac was built "
-        "from.\n\n"
+        "The data (presets/, examples/demo/) is looked for in " GB_SHARE_WHERE ".\n\n"
         "Exit status: 0 on success, 1 if the data is missing or the file cannot be written, 2 "
         "on a usage error.",
     GB_CLI_LEAF(demo_opts, demo_args_t, demo_init, demo_run),

@@ -22,6 +22,7 @@ typedef struct live_args {
     const char *preset;
     const char *plugin_dirs[MAX_PLUGIN_DIRS];
     int ui;
+    char preset_file[4096], preset_dir[4096], model_dir[4096]; /* what cfg points to */
 } live_args_t;
 
 static void live_init(void *p)
@@ -85,32 +86,39 @@ static const gb_opt_t live_opts[] = {
 };
 #undef A
 
-/* The preset's path and the folders the running host needs, from the shipped data. */
-static void live_paths(live_args_t *a, char *preset, char *pdir, char *mdir, size_t cap)
+/* The preset's path and the folders the running host needs, from the shipped data. 0, or
+ * -1 (said on stderr) when a shipped preset is not found. */
+static int live_paths(live_args_t *a)
 {
     char data[4096] = ".", tried[8192];
-    if (gb_share_dir("presets/default.json", data, sizeof data, tried, sizeof tried) < 0)
-        snprintf(data, sizeof data, ".");
-    gb_share_preset_path(data, a->preset, preset, cap);
-    a->cfg.preset = preset;
+    if (gb_share_preset(a->preset, a->preset_file, sizeof a->preset_file, tried,
+                        sizeof tried) < 0) {
+        fprintf(stderr, "gbac live: cannot find the shipped preset '%s' (looked in: %s); give "
+                        "a file with --preset or set GBAC_DATA_DIR\n", a->preset, tried);
+        return -1;
+    }
+    if (gb_share_dir("presets", data, sizeof data, tried, sizeof tried) < 0)
+        snprintf(data, sizeof data, "."); /* a preset file given: models/ from here */
+    a->cfg.preset = a->preset_file;
     if (!a->cfg.preset_dir) {
-        snprintf(pdir, cap, "%s", preset);
-        char *slash = strrchr(pdir, '/');
+        snprintf(a->preset_dir, sizeof a->preset_dir, "%s", a->preset_file);
+        char *slash = strrchr(a->preset_dir, '/');
         if (slash)
             *slash = '\0';
         else
-            snprintf(pdir, cap, ".");
-        a->cfg.preset_dir = pdir;
+            snprintf(a->preset_dir, sizeof a->preset_dir, ".");
+        a->cfg.preset_dir = a->preset_dir;
     }
-    snprintf(mdir, cap, "%.4000s/models", data);
-    a->cfg.model_dir = mdir;
+    snprintf(a->model_dir, sizeof a->model_dir, "%.4000s/models", data);
+    a->cfg.model_dir = a->model_dir;
+    return 0;
 }
 
 static int live_run(void *p, const gb_cli_call_t *call)
 {
     live_args_t *a = p;
-    char preset[4096], pdir[4096], mdir[4096];
-    live_paths(a, preset, pdir, mdir, sizeof preset);
+    if (live_paths(a) < 0)
+        return GB_EXIT_FAIL;
     a->cfg.plugin_dirs = a->plugin_dirs;
     a->cfg.ui = a->ui == UI_AUTO ? isatty(1) : a->ui == UI_ON;
     live_nsm_t nsm;

@@ -39,21 +39,13 @@ static const gb_opt_t schema_opts[] = {
 /* The preset's file: as given, or a shipped preset's. 0, or -1 with the message printed. */
 static int preset_file(const char *preset, char *path, size_t cap)
 {
-    size_t n = strlen(preset);
-    if (strchr(preset, '/') || (n > 5 && strcmp(preset + n - 5, ".json") == 0)) {
-        snprintf(path, cap, "%s", preset);
+    char tried[8192];
+    if (gb_share_preset(preset, path, cap, tried, sizeof tried) == 0)
         return 0;
-    }
-    char data[4096], tried[4096], probe[300];
-    snprintf(probe, sizeof probe, "presets/%.200s.json", preset);
-    if (gb_share_dir(probe, data, sizeof data, tried, sizeof tried) < 0) {
-        fprintf(stderr, "gbac: cannot find the shipped preset '%s' (looked in: %s); give a "
-                        "file with --preset or set GBAC_DATA_DIR to the folder that holds "
-                        "presets/\n", preset, tried);
-        return -1;
-    }
-    gb_share_preset_path(data, preset, path, cap);
-    return 0;
+    fprintf(stderr, "gbac: cannot find the shipped preset '%s' (looked in: %s); give a file "
+                    "with --preset or set GBAC_DATA_DIR to the folder that holds presets/\n",
+            preset, tried);
+    return -1;
 }
 
 static int schema_run(void *p, const gb_cli_call_t *call)
@@ -92,8 +84,7 @@ const gb_cmd_t gb_cli_dump_osc_schema = {
         "Print the OSC namespace of gbac (every path, its type tags, ranges, units and docs) "
         "as JSON on stdout, for the rack of preset P. The same text, compact, is the reply to "
         "/gbac/schema. See docs/osc.md.\n\n"
-        "Shipped presets are looked for in $GBAC_DATA_DIR if it is set, else next to the "
-        "executable (../share/gbac, or its folder) and in the source tree.",
+        "Shipped presets are looked for in " GB_SHARE_WHERE ".",
     .epilogue = "Exit status: 0 on success, 1 if the preset cannot be loaded, 2 on a usage "
                 "error.",
     GB_CLI_LEAF(schema_opts, schema_args_t, schema_init, schema_run),

@@ -2,6 +2,7 @@
  * describe the units (and their parameters) a preset can use.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <dirent.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +10,10 @@
 
 #include "gb_cli.h"
 #include "gb_preset.h"
+#include "gb_share.h"
 #include "gb_unit_registry.h"
 
 #define GB_MAX_PLUGIN_DIRS 16
-#define GB_DEFAULT_PRESET_DIR "presets"
 
 /* Print s with control characters replaced, so a hostile file cannot drive the terminal. */
 static void put_clean(FILE *f, const char *s, size_t max)
@@ -75,29 +76,21 @@ static const gb_opt_t check_opts[] = {PLUGIN_DIR_OPT};
 
 static const gb_opt_t list_opts[] = {
     PLUGIN_DIR_OPT,
-    {.name = "preset-dir", .arg = "DIR", .kind = GB_OPT_STRING, .off = offsetof(opts_t, preset_dir),
-     .flags = GB_OPT_USAGE,
-     .help = "folder `list` reads presets from (default: $GBAC_DATA_DIR/presets if "
-             "GBAC_DATA_DIR is set, else ./presets)"},
+    {.name = "preset-dir", .arg = "DIR", .kind = GB_OPT_STRING,
+     .off = offsetof(opts_t, preset_dir), .flags = GB_OPT_USAGE,
+     .help = "folder `list` reads presets from (default: the shipped presets/ in gbac's data "
+             "folder)"},
 };
 
-/* Built-in units, then --plugin-dir folders, then GBAC_PLUGIN_PATH. */
+/* Built-in units, then --plugin-dir folders, GBAC_PLUGIN_PATH, the installed folder. */
 static gb_unit_registry_t *open_registry(const opts_t *o)
 {
     gb_error_t err = {0};
-    gb_unit_registry_t *reg = gb_unit_registry_new(&err);
+    gb_unit_registry_t *reg =
+        gb_unit_registry_open((const char *const *)o->plugin_dirs, o->n_plugin_dirs, &err);
     if (!reg)
-        goto fail;
-    for (int i = 0; i < o->n_plugin_dirs; i++)
-        if (gb_unit_registry_load_dir(reg, o->plugin_dirs[i], &err) < 0)
-            goto fail;
-    if (gb_unit_registry_load_path(reg, getenv("GBAC_PLUGIN_PATH"), &err) < 0)
-        goto fail;
+        fprintf(stderr, "gbac: %s\n", err.msg);
     return reg;
-fail:
-    fprintf(stderr, "gbac: %s\n", err.msg);
-    gb_unit_registry_free(reg);
-    return NULL;
 }
 
 /* ---------------------------------------------------------------- check */
@@ -239,22 +232,27 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void list_presets(const char *dir, const gb_unit_registry_t *reg)
+/* The presets in dir (default: the shipped ones). Returns 0, or -1 if there is no such
+ * folder (said on stderr, with the folders looked in). */
+static int list_presets(const char *dir, const gb_unit_registry_t *reg)
 {
-    char data_dir[4096];
-    const char *data = getenv("GBAC_DATA_DIR");
-    if (!dir && data && *data) {
-        snprintf(data_dir, sizeof data_dir, "%.4000s/" GB_DEFAULT_PRESET_DIR, data);
-        dir = data_dir;
-    } else if (!dir) {
-        dir = GB_DEFAULT_PRESET_DIR;
+    char data[4096], tried[8192], shipped[4200];
+    if (!dir) {
+        if (gb_share_dir("presets", data, sizeof data, tried, sizeof tried) < 0) {
+            fprintf(stderr, "gbac: preset list: no shipped presets/ found (looked in: %s); "
+                            "give a folder with --preset-dir DIR or set GBAC_DATA_DIR\n", tried);
+            return -1;
+        }
+        snprintf(shipped, sizeof shipped, "%s/presets", data);
+        dir = shipped;
     }
-    printf("Presets in %s/:\n", dir);
     DIR *dp = opendir(dir);
     if (!dp) {
-        printf("  (cannot open the folder; give one with --preset-dir DIR)\n\n");
-        return;
+        fprintf(stderr, "gbac: preset list: %s: cannot open the folder: %s\n", dir,
+                strerror(errno));
+        return -1;
     }
+    printf("Presets in %s/:\n", dir);
     char **names = NULL;
     size_t n = 0;
     struct dirent *e;
@@ -298,6 +296,7 @@ static void list_presets(const char *dir, const gb_unit_registry_t *reg)
     }
     free(names);
     putchar('\n');
+    return 0;
 }
 
 static void list_units(const gb_unit_registry_t *reg)
@@ -354,10 +353,11 @@ static int list_run(void *args, const gb_cli_call_t *call)
     gb_unit_registry_t *reg = open_registry(o);
     if (!reg)
         return GB_EXIT_FAIL;
-    list_presets(o->preset_dir, reg);
+    /* The units are listed even when the presets are not found. */
+    const int found = list_presets(o->preset_dir, reg);
     list_units(reg);
     gb_unit_registry_free(reg);
-    return GB_EXIT_OK;
+    return found < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
 }
 
 static const gb_cmd_t preset_check = {
@@ -372,7 +372,9 @@ static const gb_cmd_t preset_check = {
                    "each unit check its \"state\", and print a summary of the rack. A bad "
                    "file does not stop the others from being checked.",
     .epilogue = "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders (missing ones "
-                "are skipped). Plugins load from these folders only.\n\n"
+                "are skipped); then the installed plugin folder (../lib/gbac/plugins next to "
+                "the executable's folder) if it exists. Plugins load from these folders only."
+                "\n\n"
                 "Exit status: 0 if every file is valid, 1 if one is not (each error is printed "
                 "on stderr as \"gbac: FILE:LINE:COL: what\" or \"gbac: FILE: key.path: "
                 "what\"), 2 on a usage error.",
@@ -386,8 +388,12 @@ static const gb_cmd_t preset_list = {
     .description = "List the presets in the preset folder (each with its description, or "
                    "INVALID and why), then every unit (built-in and plugins) with its "
                    "parameters: name, range, default, unit and description.",
-    .epilogue = "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders.\n\n"
-                "Exit status: 0 on success, 1 if a plugin folder is bad, 2 on a usage error.",
+    .epilogue = "The data folder is looked for in " GB_SHARE_WHERE ".\n\n"
+                "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders; then the installed "
+                "plugin folder (../lib/gbac/plugins next to the executable's folder) if it "
+                "exists.\n\n"
+                "Exit status: 0 on success, 1 if a plugin folder is bad or the presets are not "
+                "found, 2 on a usage error.",
     GB_CLI_LEAF(list_opts, opts_t, NULL, list_run),
 };
 

@@ -198,10 +198,10 @@ static int start(demo_t *d, gb_error_t *err)
     char tried[8192], midi_path[4200];
     if (gb_share_dir(GB_DEMO_MIDI, d->data, sizeof d->data, tried, sizeof tried) < 0)
         return gb_error_set(err, GB_EIO,
-                            "cannot find the demo data (%s); looked in: %s.\nSet "
-                            "GBAC_DATA_DIR to the folder that holds presets/ and examples/ (the "
-                            "top of the gbac source tree).",
-                            GB_DEMO_MIDI, tried[0] ? tried : "(nowhere)");
+                            "cannot find the demo data (%s); looked in: %s.\nInstall gbac "
+                            "(cmake --install), or set GBAC_DATA_DIR to a folder that holds "
+                            "presets/ and examples/ (PREFIX/share/gbac, or a gbac source tree).",
+                            GB_DEMO_MIDI, tried);
     snprintf(midi_path, sizeof midi_path, "%s/%s", d->data, GB_DEMO_MIDI);
     if (!(d->reg = gb_unit_registry_open(NULL, 0, err)) ||
         !(d->mf = gb_midifile_load(midi_path, DEMO_SR, err)))
