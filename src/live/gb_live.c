@@ -22,6 +22,7 @@
 #include "gb_recorder.h"
 #include "gb_ring.h"
 #include "gb_session.h"
+#include "gb_live_stats.h"
 #include "gb_status.h"
 #include "gb_unit_registry.h"
 
@@ -715,22 +716,47 @@ static void check_recording(gb_live_t *lv)
         gb_osc_server_notify(lv->osc, "/gbac/record/stopped", why);
 }
 
-static int osc_status(void *ctx, char *buf, size_t cap)
+/* The host's facts for /gbac/status; the counters are in obj already. */
+static int osc_status(void *ctx, json_t *obj)
 {
     gb_live_t *lv = ctx;
-    return snprintf(buf, cap,
-                    "{\"client\": \"%s\", \"sample_rate\": %.0f, \"period\": %u, "
-                    "\"connected\": %s, \"xruns\": %llu, \"midi_events\": %llu, "
-                    "\"osc_messages\": %llu, \"voices\": %d, \"latency_frames\": %u}",
-                    lv->name, lv->sample_rate, lv->period, lv->client ? "true" : "false",
-                    (unsigned long long)atomic_load(&lv->stats.xruns),
-                    (unsigned long long)atomic_load(&lv->stats.midi_events),
-                    (unsigned long long)atomic_load(&lv->stats.osc_messages),
-                    lv->eng_main ? gb_engine_active_voices(lv->eng_main) : 0,
-                    lv->eng_main ? gb_engine_latency(lv->eng_main) : 0);
+    json_t *o = json_pack("{s:s, s:f, s:i, s:b, s:i, s:i, s:i}", "client", lv->name,
+                          "sample_rate", lv->sample_rate, "period", (int)lv->period,
+                          "connected", lv->client != NULL, "voices",
+                          lv->eng_main ? gb_engine_active_voices(lv->eng_main) : 0,
+                          "latency_frames",
+                          lv->eng_main ? (int)gb_engine_latency(lv->eng_main) : 0, "port",
+                          gb_osc_server_port(lv->osc));
+    int rc = o ? json_object_update(obj, o) : -1;
+    json_decref(o);
+    return rc < 0 ? GB_ENOMEM : GB_OK;
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
+
+/* The OSC server, with this host's callbacks. */
+static int osc_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
+{
+    gb_osc_server_config_t oc = gb_osc_server_config_default();
+    oc.port = cfg->osc_port;
+    if (cfg->n_allow > GB_OSC_MAX_ALLOW)
+        return gb_error_set(err, GB_EINVAL, "at most %d --osc-allow networks",
+                            GB_OSC_MAX_ALLOW);
+    for (int i = 0; i < cfg->n_allow; i++) {
+        if (gb_cidr_parse(cfg->allow[i], &oc.allow[oc.n_allow]) != GB_OK)
+            return gb_error_set(err, GB_EINVAL, "--osc-allow %s: expected an IPv4 network "
+                                "like 192.168.1.0/24", cfg->allow[i]);
+        oc.n_allow++;
+    }
+    oc.host = (gb_osc_host_t){.ctx = lv, .send = osc_send, .engine = osc_engine,
+                              .load_preset = osc_load_preset, .save_preset = osc_save_preset,
+                              .unit_state = osc_unit_state, .status = osc_status,
+                              .record_start = osc_record_start, .record_stop = osc_record_stop,
+                              .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
+                              .model_dir = cfg->model_dir, .stats = &lv->stats};
+    lv->osc = gb_osc_server_new(&oc, err);
+    return lv->osc ? GB_OK : (err && err->code ? err->code : GB_EIO);
+}
 
 gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
 {
@@ -768,40 +794,8 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
         goto fail;
     if (engine_swap_in(lv, jack_get_sample_rate(lv->client), err))
         goto fail;
-    if (cfg->osc_port > 0) {
-        gb_osc_server_config_t oc;
-        memset(&oc, 0, sizeof oc);
-        oc.struct_size = sizeof oc;
-        oc.port = cfg->osc_port;
-        if (cfg->n_allow > GB_OSC_MAX_ALLOW) {
-            gb_error_set(err, GB_EINVAL, "at most %d --osc-allow networks", GB_OSC_MAX_ALLOW);
-            goto fail;
-        }
-        for (int i = 0; i < cfg->n_allow; i++) {
-            if (gb_cidr_parse(cfg->allow[i], &oc.allow[oc.n_allow]) != GB_OK) {
-                gb_error_set(err, GB_EINVAL, "--osc-allow %s: expected an IPv4 network like "
-                             "192.168.1.0/24", cfg->allow[i]);
-                goto fail;
-            }
-            oc.n_allow++;
-        }
-        oc.preset_dir = cfg->preset_dir;
-        oc.session_dir = cfg->session_dir;
-        oc.stats = &lv->stats;
-        oc.ctx = lv;
-        oc.send = osc_send;
-        oc.engine = osc_engine;
-        oc.load_preset = osc_load_preset;
-        oc.save_preset = osc_save_preset;
-        oc.status = osc_status;
-        oc.unit_state = osc_unit_state;
-        oc.model_dir = cfg->model_dir;
-        oc.record_start = osc_record_start;
-        oc.record_stop = osc_record_stop;
-        lv->osc = gb_osc_server_new(&oc, err);
-        if (!lv->osc)
-            goto fail;
-    }
+    if (cfg->osc_port > 0 && osc_open(lv, cfg, err) != GB_OK)
+        goto fail;
     if (cfg->midi_device) {
         lv->pmidi = gb_pmidi_open(cfg->midi_device, lv->pm, pm_now, lv, lv->period,
                                   &lv->stats, err);
@@ -971,30 +965,9 @@ void gb_live_request_quit(void)
 
 static void write_stats(const gb_live_t *lv)
 {
-    if (!lv->cfg.stats_json)
-        return;
-    FILE *f = fopen(lv->cfg.stats_json, "w");
-    if (!f) {
-        fprintf(stderr, "gbac: --stats-json %s: %s\n", lv->cfg.stats_json, strerror(errno));
-        return;
-    }
-    const gb_live_stats_t *s = &lv->stats;
-    fprintf(f,
-            "{\"xruns\": %llu, \"midi_events\": %llu, \"midi_dropped\": %llu, "
-            "\"osc_messages\": %llu, \"osc_errors\": %llu, \"osc_refused\": %llu, "
-            "\"osc_dropped\": %llu, \"feedback_dropped\": %llu, \"late_periods\": %llu, "
-            "\"max_cycle_pct\": %llu}\n",
-            (unsigned long long)atomic_load(&s->xruns),
-            (unsigned long long)atomic_load(&s->midi_events),
-            (unsigned long long)atomic_load(&s->midi_dropped),
-            (unsigned long long)atomic_load(&s->osc_messages),
-            (unsigned long long)atomic_load(&s->osc_errors),
-            (unsigned long long)atomic_load(&s->osc_refused),
-            (unsigned long long)atomic_load(&s->osc_dropped),
-            (unsigned long long)atomic_load(&s->fb_dropped),
-            (unsigned long long)atomic_load(&s->late_periods),
-            (unsigned long long)atomic_load(&s->max_cycle_pct));
-    fclose(f);
+    gb_error_t err = {0};
+    if (lv->cfg.stats_json && gb_live_stats_write(&lv->stats, lv->cfg.stats_json, &err) != 0)
+        fprintf(stderr, "gbac: %s\n", err.msg);
 }
 
 void gb_live_free(gb_live_t *lv)
