@@ -13,3 +13,4 @@ set_tests_properties(osc_dump_schema_cli_bad_preset PROPERTIES WILL_FAIL TRUE)
 # The path table without liblo (typed arguments in, commands and replies out), scores
 # through it, and docs/osc.md against it.
 gb_add_test(test_osc_handlers SOURCES test_osc_handlers.c LIBS gbac_host)
+gb_add_test(test_osc_doc SOURCES test_osc_doc.c LIBS gbac_host)
