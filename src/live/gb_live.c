@@ -534,14 +534,18 @@ static int osc_save_preset(void *ctx, const char *path, gb_error_t *err)
 
 int gb_live_save_preset(gb_live_t *lv, const char *path, gb_error_t *err)
 {
-    /* Current parameter values of every unit into the preset copy, then save. */
-    gb_preset_unit_t *units[1 + GB_PRESET_MAX_SOURCES + GB_PRESET_MAX_EFFECTS];
+    /* Current parameter values of every unit and of the master section into the preset
+     * copy, then save. */
+    gb_preset_unit_t *units[2 + GB_PRESET_MAX_SOURCES + GB_PRESET_MAX_EFFECTS];
     int nu = 0;
     units[nu++] = &lv->preset->instrument;
     for (int i = 0; i < lv->preset->n_sources; i++)
         units[nu++] = &lv->preset->sources[i];
     for (int i = 0; i < lv->preset->n_effects; i++)
         units[nu++] = &lv->preset->effects[i];
+    lv->preset->master.desc = &gb_master_desc;
+    snprintf(lv->preset->master.slot, sizeof lv->preset->master.slot, GB_MASTER_SLOT);
+    units[nu++] = &lv->preset->master;
     for (int u = 0; u < nu; u++) {
         gb_preset_unit_t *pu = units[u];
         pu->n_params = 0;
