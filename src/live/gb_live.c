@@ -205,15 +205,125 @@ static void post_engine_feedback(gb_live_t *lv, gb_engine_t *e) GB_RT
     }
 }
 
-static int live_process(jack_nframes_t nframes, void *arg) GB_RT
+/* A new engine from main: take it, hand the old one back for freeing. */
+static void take_new_engine(gb_live_t *lv) GB_RT
 {
-    gb_live_t *lv = arg;
     gb_engine_t *neweng;
     while (gb_ring_pop(lv->swap, &neweng)) {
         if (lv->eng_rt && !gb_ring_push(lv->retire, &lv->eng_rt))
             atomic_fetch_add_explicit(&lv->stats.fb_dropped, 1, memory_order_relaxed);
         lv->eng_rt = neweng;
     }
+}
+
+/* Commands that were waiting for this period, then the new ones (OSC, then PortMidi). */
+static void take_commands(gb_live_t *lv, gb_engine_t *e, uint64_t start, uint32_t nframes,
+                          uint32_t *n) GB_RT
+{
+    const uint32_t np = lv->n_pending;
+    lv->n_pending = 0;
+    gb_live_cmd_t c;
+    for (uint32_t i = 0; i < np; i++) {
+        c = lv->pending[i];
+        apply_cmd(lv, e, &c, start, nframes, n);
+    }
+    while (gb_ring_pop(lv->cmd, &c))
+        apply_cmd(lv, e, &c, start, nframes, n);
+    while (gb_ring_pop(lv->pm, &c)) {
+        apply_cmd(lv, e, &c, start, nframes, n);
+        atomic_fetch_add_explicit(&lv->stats.midi_events, 1, memory_order_relaxed);
+    }
+}
+
+/* JACK MIDI in: every event on its own frame. */
+static void take_jack_midi(gb_live_t *lv, void *mi, uint32_t *n) GB_RT
+{
+    const uint32_t count = jack_midi_get_event_count(mi);
+    for (uint32_t i = 0; i < count; i++) {
+        jack_midi_event_t me;
+        if (jack_midi_event_get(&me, mi, i) != 0)
+            continue;
+        gbp_event_t parsed[8];
+        uint32_t k = 0;
+        uint32_t dropped = gb_midi_parse(&lv->parser, me.buffer, me.size, me.time, parsed, &k, 8);
+        for (uint32_t j = 0; j < k; j++)
+            add_event(lv, n, &parsed[j]);
+        atomic_fetch_add_explicit(&lv->stats.midi_events, k, memory_order_relaxed);
+        if (dropped)
+            atomic_fetch_add_explicit(&lv->stats.midi_dropped, dropped, memory_order_relaxed);
+    }
+}
+
+/* The engine over the period, in pieces of at most LIVE_MAX_BLOCK frames, with recording,
+ * MIDI out and feedback after each piece. */
+static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, float *R, void *mo,
+                       gb_recorder_t *rec, uint64_t rec_base, uint32_t nframes) GB_RT
+{
+    uint32_t done = 0, ei = 0;
+    while (done < nframes) {
+        uint32_t len = nframes - done < LIVE_MAX_BLOCK ? nframes - done : LIVE_MAX_BLOCK;
+        uint32_t first = ei;
+        while (ei < n && lv->ev[ei].time < done + len) {
+            lv->ev[ei].time -= done;
+            ei++;
+        }
+        gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
+        if (rec)
+            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first, rec_base + done);
+        write_midi_out(lv, e, mo, done);
+        post_engine_feedback(lv, e);
+        done += len;
+    }
+}
+
+/* How much of the period had gone when gbac finished (clients before it included): an xrun
+ * gbac caused would show here; xruns of a late server wake-up would not. */
+static void measure_cycle(gb_live_t *lv, uint32_t nframes) GB_RT
+{
+    const jack_nframes_t used = jack_frames_since_cycle_start(lv->client);
+    const uint64_t pct = (uint64_t)used * 100u / (nframes ? nframes : 1);
+    uint64_t seen = atomic_load_explicit(&lv->stats.max_cycle_pct, memory_order_relaxed);
+    while (pct > seen && !atomic_compare_exchange_weak_explicit(
+                             &lv->stats.max_cycle_pct, &seen, pct, memory_order_relaxed,
+                             memory_order_relaxed))
+        ;
+    if (used > nframes)
+        atomic_fetch_add_explicit(&lv->stats.late_periods, 1, memory_order_relaxed);
+}
+
+/* Peaks of the period into the meter. */
+static void track_peaks(gb_live_t *lv, const float *L, const float *R, uint32_t nframes) GB_RT
+{
+    for (uint32_t i = 0; i < nframes; i++) {
+        float a = fabsf(L[i]), b = fabsf(R[i]);
+        lv->peak_l = a > lv->peak_l ? a : lv->peak_l;
+        lv->peak_r = b > lv->peak_r ? b : lv->peak_r;
+    }
+}
+
+/* The meter, about METER_HZ times a second. */
+static void post_meter(gb_live_t *lv, gb_engine_t *e, uint32_t nframes, uint64_t start) GB_RT
+{
+    if (lv->meter_left > nframes) {
+        lv->meter_left -= nframes;
+        return;
+    }
+    gb_live_fb_t fb = {.kind = GB_FB_METER,
+                       .peak_l = lv->peak_l,
+                       .peak_r = lv->peak_r,
+                       .dsp_load = jack_cpu_load(lv->client),
+                       .voices = gb_engine_active_voices(e),
+                       .tempo_bpm = (float)gb_engine_transport(e)->tempo_bpm,
+                       .frame = start};
+    post_fb(lv, &fb);
+    lv->peak_l = lv->peak_r = 0.0f;
+    lv->meter_left = (uint32_t)(lv->sample_rate / METER_HZ);
+}
+
+static int live_process(jack_nframes_t nframes, void *arg) GB_RT
+{
+    gb_live_t *lv = arg;
+    take_new_engine(lv);
     float *L = jack_port_get_buffer(lv->out_l, nframes);
     float *R = jack_port_get_buffer(lv->out_r, nframes);
     void *mi = jack_port_get_buffer(lv->midi_in, nframes);
@@ -232,88 +342,13 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     const uint64_t rec_base = rec ? gb_recorder_frames(rec) : 0;
     const uint64_t start = jack_last_frame_time(lv->client);
     uint32_t n = 0;
-
-    /* Commands that were waiting for this period, then the new ones. */
-    uint32_t np = lv->n_pending;
-    lv->n_pending = 0;
-    gb_live_cmd_t c;
-    for (uint32_t i = 0; i < np; i++) {
-        c = lv->pending[i];
-        apply_cmd(lv, e, &c, start, nframes, &n);
-    }
-    while (gb_ring_pop(lv->cmd, &c))
-        apply_cmd(lv, e, &c, start, nframes, &n);
-    while (gb_ring_pop(lv->pm, &c)) {
-        apply_cmd(lv, e, &c, start, nframes, &n);
-        atomic_fetch_add_explicit(&lv->stats.midi_events, 1, memory_order_relaxed);
-    }
-
-    /* JACK MIDI in: every event on its own frame. */
-    const uint32_t count = jack_midi_get_event_count(mi);
-    for (uint32_t i = 0; i < count; i++) {
-        jack_midi_event_t me;
-        if (jack_midi_event_get(&me, mi, i) != 0)
-            continue;
-        gbp_event_t parsed[8];
-        uint32_t k = 0;
-        uint32_t dropped = gb_midi_parse(&lv->parser, me.buffer, me.size, me.time, parsed, &k, 8);
-        for (uint32_t j = 0; j < k; j++)
-            add_event(lv, &n, &parsed[j]);
-        atomic_fetch_add_explicit(&lv->stats.midi_events, k, memory_order_relaxed);
-        if (dropped)
-            atomic_fetch_add_explicit(&lv->stats.midi_dropped, dropped, memory_order_relaxed);
-    }
-
+    take_commands(lv, e, start, nframes, &n);
+    take_jack_midi(lv, mi, &n);
     follow_jack_transport(lv, e);
-
-    /* The engine, in pieces of at most LIVE_MAX_BLOCK frames. */
-    uint32_t done = 0, ei = 0;
-    while (done < nframes) {
-        uint32_t len = nframes - done < LIVE_MAX_BLOCK ? nframes - done : LIVE_MAX_BLOCK;
-        uint32_t first = ei;
-        while (ei < n && lv->ev[ei].time < done + len) {
-            lv->ev[ei].time -= done;
-            ei++;
-        }
-        gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
-        if (rec)
-            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first, rec_base + done);
-        write_midi_out(lv, e, mo, done);
-        post_engine_feedback(lv, e);
-        done += len;
-    }
-
-    /* Meters about METER_HZ times a second. */
-    for (uint32_t i = 0; i < nframes; i++) {
-        float a = fabsf(L[i]), b = fabsf(R[i]);
-        lv->peak_l = a > lv->peak_l ? a : lv->peak_l;
-        lv->peak_r = b > lv->peak_r ? b : lv->peak_r;
-    }
-    /* How much of the period had gone when gbac finished (clients before it included): an
-     * xrun gbac caused would show here; xruns of a late server wake-up would not. */
-    const jack_nframes_t used = jack_frames_since_cycle_start(lv->client);
-    const uint64_t pct = (uint64_t)used * 100u / (nframes ? nframes : 1);
-    uint64_t seen = atomic_load_explicit(&lv->stats.max_cycle_pct, memory_order_relaxed);
-    while (pct > seen && !atomic_compare_exchange_weak_explicit(
-                             &lv->stats.max_cycle_pct, &seen, pct, memory_order_relaxed,
-                             memory_order_relaxed))
-        ;
-    if (used > nframes)
-        atomic_fetch_add_explicit(&lv->stats.late_periods, 1, memory_order_relaxed);
-    if (lv->meter_left <= nframes) {
-        gb_live_fb_t fb = {.kind = GB_FB_METER,
-                           .peak_l = lv->peak_l,
-                           .peak_r = lv->peak_r,
-                           .dsp_load = jack_cpu_load(lv->client),
-                           .voices = gb_engine_active_voices(e),
-                           .tempo_bpm = (float)gb_engine_transport(e)->tempo_bpm,
-                           .frame = start};
-        post_fb(lv, &fb);
-        lv->peak_l = lv->peak_r = 0.0f;
-        lv->meter_left = (uint32_t)(lv->sample_rate / METER_HZ);
-    } else {
-        lv->meter_left -= nframes;
-    }
+    run_engine(lv, e, n, L, R, mo, rec, rec_base, nframes);
+    track_peaks(lv, L, R, nframes);
+    measure_cycle(lv, nframes);
+    post_meter(lv, e, nframes, start);
     if (rec)
         gb_recorder_push_audio(rec, L, R, nframes);
     atomic_store(&lv->rec_busy, 0);

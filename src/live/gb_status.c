@@ -338,6 +338,37 @@ static void draw_meter(int y, const char *label, double peak)
     put_line(y, line, 0);
 }
 
+/* The counters, each by its name, wrapped to the screen's width; returns the next row. */
+static int draw_counters(gb_status_t *st, int y, const char *voices)
+{
+    char line[512];
+    snprintf(line, sizeof line, "dsp %5.1f%%   xruns %llu   voices %s   tempo %.1f BPM   "
+                                "ai notes %llu",
+             (double)st->dsp_load, (unsigned long long)st->c[GB_LC_xruns], voices,
+             (double)st->tempo, (unsigned long long)st->ai_notes);
+    put_line(y++, line, 0);
+    snprintf(line, sizeof line, "midi_events %llu (+%.0f/s)   osc_messages %llu (+%.0f/s)",
+             (unsigned long long)st->c[GB_LC_midi_events], st->midi_rate,
+             (unsigned long long)st->c[GB_LC_osc_messages], st->osc_rate);
+    put_line(y++, line, 0);
+    size_t k = 0;
+    for (int i = 0; i < GB_LIVE_N_COUNTERS; i++) {
+        if (counter_shown_first(i))
+            continue;
+        char item[96];
+        int w = snprintf(item, sizeof item, "%s %llu", gb_live_counter_name(i),
+                         (unsigned long long)st->c[i]);
+        if (k && (k + 3 + (size_t)w > (size_t)(COLS > 0 ? COLS : 80) || k + 3 + w >= sizeof line)) {
+            put_line(y++, line, 0);
+            k = 0;
+        }
+        k += (size_t)snprintf(line + k, sizeof line - k, "%s%s", k ? "   " : "", item);
+    }
+    if (k)
+        put_line(y++, line, 0);
+    return y + 1;
+}
+
 static void draw(gb_status_t *st, double now)
 {
     char line[512];
@@ -362,25 +393,7 @@ static void draw(gb_status_t *st, double now)
         snprintf(voices, sizeof voices, "%d", (int)st->voices);
     else
         snprintf(voices, sizeof voices, "-");
-    snprintf(line, sizeof line, "dsp %5.1f%%   xruns %llu   voices %s   tempo %.1f BPM   "
-                                "ai notes %llu",
-             (double)st->dsp_load, (unsigned long long)st->c[GB_LC_xruns], voices,
-             (double)st->tempo, (unsigned long long)st->ai_notes);
-    put_line(y++, line, 0);
-    snprintf(line, sizeof line, "midi_events %llu (+%.0f/s)   osc_messages %llu (+%.0f/s)",
-             (unsigned long long)st->c[GB_LC_midi_events], st->midi_rate,
-             (unsigned long long)st->c[GB_LC_osc_messages], st->osc_rate);
-    put_line(y++, line, 0);
-    size_t k = 0;
-    line[0] = '\0';
-    for (int i = 0; i < GB_LIVE_N_COUNTERS && k < sizeof line; i++)
-        if (!counter_shown_first(i)) {
-            int w = snprintf(line + k, sizeof line - k, "%s%s %llu", k ? "   " : "",
-                             gb_live_counter_name(i), (unsigned long long)st->c[i]);
-            k += w > 0 ? (size_t)w : 0;
-        }
-    put_line(y++, line, 0);
-    y++;
+    y = draw_counters(st, y, voices);
     put_line(y++, "parameters  (up/down select, l learn, r record, q quit)", A_BOLD);
 
     int n = st->engine ? gb_engine_param_count(st->engine) : 0;
