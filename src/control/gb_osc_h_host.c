@@ -32,17 +32,18 @@ GB_OSC_HANDLER(gb_osc_h_ping)
 GB_OSC_HANDLER(gb_osc_h_status)
 {
     json_t *o = json_object();
-    int rc = o ? GB_OK : GB_ENOMEM;
-    if (rc == GB_OK && h->host.stats)
-        rc = gb_live_stats_to_json(h->host.stats, o);
-    if (rc == GB_OK && h->host.status && h->host.status(h->host.ctx, o) < 0)
-        rc = gb_osc_fail(err, GB_EIO, "%s: the host could not report its status", msg->path);
-    char *text = rc == GB_OK ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (!o || (h->host.stats && gb_live_stats_to_json(h->host.stats, o) != GB_OK)) {
+        json_decref(o);
+        return gb_osc_fail(err, GB_ENOMEM, "%s: out of memory", msg->path);
+    }
+    if (h->host.status && h->host.status(h->host.ctx, o) < 0) {
+        json_decref(o);
+        return gb_osc_fail(err, GB_EIO, "%s: the host could not report its status", msg->path);
+    }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!text)
-        return rc == GB_OK || rc == GB_ENOMEM ? gb_osc_fail(err, GB_ENOMEM, "%s: out of memory",
-                                                            msg->path)
-                                              : rc;
+        return gb_osc_fail(err, GB_ENOMEM, "%s: out of memory", msg->path);
     gb_osc_reply_s(peer, msg->path, text);
     free(text);
     return GB_OK;
