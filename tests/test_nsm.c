@@ -48,6 +48,8 @@ static struct {
     int refuse;           /* answer the next announce with /error ERR_BLACKLISTED */
     int params;           /* /gbac/param/vae/z3, z6 and master/gain_db replies from gbac */
     float z3, z6, gain_db;
+    int statuses;         /* /gbac/status replies */
+    char status[4096];
 } nsm;
 
 /* liblo's arguments are packed OSC data, 4-byte aligned only: copy, never ->i. */
@@ -142,6 +144,19 @@ static int on_z(const char *path, const char *types, lo_arg **argv, int argc,
                                                           : &nsm.gain_db;
     memcpy(to, argv[0], sizeof *to);
     nsm.params++;
+    return 0;
+}
+
+static int on_status(const char *path, const char *types, lo_arg **argv, int argc,
+                     lo_message msg, void *user)
+{
+    (void)path;
+    (void)types;
+    (void)argc;
+    (void)msg;
+    (void)user;
+    snprintf(nsm.status, sizeof nsm.status, "%s", (const char *)argv[0]);
+    nsm.statuses++;
     return 0;
 }
 
@@ -337,6 +352,25 @@ static void test_round_trip_restores_preset_and_latent(void **state)
     assert_true(nsm.z3 == 0.75f);
     assert_true(nsm.z6 == -1.25f);
     assert_true(nsm.gain_db == -9.5f);
+
+    /* gbac live's /gbac/status: every counter by its one name, and the host's facts. */
+    int statuses = nsm.statuses;
+    lo_send_from(g, nsm.srv, LO_TT_IMMEDIATE, "/gbac/status", "");
+    assert_true(wait_for(&nsm.statuses, statuses, 2000) >= 0);
+    printf("status: %s\n", nsm.status);
+    json_t *status = json_loads(nsm.status, 0, NULL);
+    assert_non_null(status);
+    static const char *const counters[] = {"xruns", "midi_events", "midi_dropped",
+                                           "osc_messages", "osc_errors", "osc_refused",
+                                           "osc_dropped", "fb_dropped", "subscribers",
+                                           "late_periods", "max_cycle_pct"};
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        assert_true(json_is_integer(json_object_get(status, counters[i])));
+    assert_int_equal(json_integer_value(json_object_get(status, "osc_messages")), 3);
+    assert_int_equal(json_integer_value(json_object_get(status, "port")), osc2);
+    assert_string_equal(json_string_value(json_object_get(status, "client")), CLIENT_ID);
+    assert_true(json_is_true(json_object_get(status, "connected")));
+    json_decref(status);
     serve(100);
     assert_int_equal(nsm.dirty, dirty + 1); /* a restored session is clean */
     assert_int_equal(exit_status(&gbac_pid, SIGTERM), 0);
@@ -565,6 +599,7 @@ static int setup(void **state)
     lo_server_add_method(nsm.srv, "/gbac/param/vae/z3", "f", on_z, NULL);
     lo_server_add_method(nsm.srv, "/gbac/param/vae/z6", "f", on_z, NULL);
     lo_server_add_method(nsm.srv, "/gbac/param/master/gain_db", "f", on_z, NULL);
+    lo_server_add_method(nsm.srv, "/gbac/status", "s", on_status, NULL);
     char log[600];
     snprintf(log, sizeof log, "%s/jackd.log", tmpdir);
     if (gbt_start_jackd(server, 256, log, &jackd_pid) != 0) {
