@@ -12,7 +12,7 @@
 
 #include <sndfile.h>
 
-#include "gb_osc_handlers.h"
+#include "gb_osc_score.h"
 #include "gb_recorder.h"
 #include "gb_session.h"
 #include "gb_unit_registry.h"
@@ -59,9 +59,9 @@ typedef struct tl_tempo {
 
 typedef struct timeline {
     tl_event_t *ev;
-    size_t n_ev;
+    size_t n_ev, cap_ev;
     tl_tempo_t *tempo;
-    size_t n_tempo;
+    size_t n_tempo, cap_tempo;
     uint64_t content_end;
     uint64_t n_midi, n_score;
 } timeline_t;
@@ -89,6 +89,44 @@ static void timeline_free(timeline_t *t)
     memset(t, 0, sizeof *t);
 }
 
+/* What the score asks, appended to the timeline at its entry's frame (growing it). */
+typedef struct score_sink {
+    timeline_t *t;
+    double sr;
+    uint32_t *order;
+    uint64_t *end;
+} score_sink_t;
+
+static int score_to_timeline(void *ctx, const gb_osc_score_entry_t *se,
+                             const gb_live_cmd_t *cmd, gb_error_t *err)
+{
+    score_sink_t *k = ctx;
+    timeline_t *t = k->t;
+    const uint64_t frame = (uint64_t)llround(se->time_s * k->sr);
+    *k->end = frame > *k->end ? frame : *k->end;
+    if (cmd->kind == GB_CMD_TEMPO) {
+        if (t->n_tempo == t->cap_tempo) {
+            tl_tempo_t *n = realloc(t->tempo, 2 * t->cap_tempo * sizeof *n);
+            if (!n)
+                return gb_error_set(err, GB_ENOMEM, "render: out of memory");
+            t->tempo = n;
+            t->cap_tempo *= 2;
+        }
+        t->tempo[t->n_tempo++] = (tl_tempo_t){frame, (*k->order)++, cmd->value};
+        return GB_OK;
+    }
+    if (t->n_ev + 16 >= t->cap_ev) { /* 16 kept for the all-notes-off at the end */
+        tl_event_t *n = realloc(t->ev, 2 * t->cap_ev * sizeof *n);
+        if (!n)
+            return gb_error_set(err, GB_ENOMEM, "render: out of memory");
+        t->ev = n;
+        t->cap_ev *= 2;
+    }
+    t->ev[t->n_ev] = (tl_event_t){frame, (*k->order)++, cmd->ev};
+    t->ev[t->n_ev++].ev.time = 0;
+    return GB_OK;
+}
+
 /* MIDI events first (in file order), score actions after them at equal frames (in score
  * order), then the all-notes-off at the end of the content. */
 static int timeline_build(timeline_t *t, gb_engine_t *e, const gb_midifile_t *midi,
@@ -98,8 +136,10 @@ static int timeline_build(timeline_t *t, gb_engine_t *e, const gb_midifile_t *mi
     const size_t n_midi = midi ? midi->n_events : 0, n_sc = score ? score->n : 0;
     const size_t n_mt = midi ? midi->n_tempos : 0;
     memset(t, 0, sizeof *t);
-    t->ev = malloc((n_midi + n_sc + 16) * sizeof *t->ev);
-    t->tempo = malloc((n_mt + n_sc + 1) * sizeof *t->tempo);
+    t->cap_ev = n_midi + n_sc + 32;
+    t->cap_tempo = n_mt + n_sc + 1;
+    t->ev = malloc(t->cap_ev * sizeof *t->ev);
+    t->tempo = malloc(t->cap_tempo * sizeof *t->tempo);
     if (!t->ev || !t->tempo) {
         timeline_free(t);
         return gb_error_set(err, GB_ENOMEM, "render: out of memory");
@@ -121,39 +161,13 @@ static int timeline_build(timeline_t *t, gb_engine_t *e, const gb_midifile_t *mi
     }
     uint64_t end = midi ? midi->length_frames : 0;
     if (n_sc) {
-        gb_osc_handlers_t *h = gb_osc_handlers_new(e, err);
-        if (!h) {
+        score_sink_t k = {t, sr, &order, &end};
+        int rc = gb_osc_score_apply(score, e, score_to_timeline, &k, err);
+        if (rc != GB_OK) {
             timeline_free(t);
-            return err ? err->code : GB_ENOMEM;
-        }
-        for (size_t i = 0; i < n_sc; i++) {
-            const gb_osc_score_entry_t *se = &score->entries[i];
-            gb_osc_action_t act;
-            gb_error_t herr = {0};
-            if (gb_osc_handle(h, se->path, se->msg, &act, &herr) < 0) {
-                gb_error_set(err, herr.code, "%s:%d: %s", score->origin, se->line, herr.msg);
-                gb_osc_handlers_free(h);
-                timeline_free(t);
-                return herr.code;
-            }
-            const uint64_t frame = (uint64_t)llround(se->time_s * sr);
-            if (frame > end)
-                end = frame;
-            if (act.kind == GB_OSC_ACT_TEMPO) {
-                t->tempo[t->n_tempo].frame = frame;
-                t->tempo[t->n_tempo].order = order++;
-                t->tempo[t->n_tempo].bpm = act.tempo_bpm;
-                t->n_tempo++;
-            } else {
-                t->ev[t->n_ev].frame = frame;
-                t->ev[t->n_ev].order = order++;
-                t->ev[t->n_ev].ev = act.ev;
-                t->ev[t->n_ev].ev.time = 0;
-                t->n_ev++;
-            }
+            return rc;
         }
         t->n_score = n_sc;
-        gb_osc_handlers_free(h);
     }
     /* Release whatever is still held when the content ends (notes, arpeggiators). */
     for (int ch = 0; ch < 16; ch++) {
