@@ -52,6 +52,19 @@ void gb_error_clear(gb_error_t *err);
 #define GB_RT
 #endif
 
+/* GB_RT_ESCAPE_BEGIN / _END: around a call in a GB_RT function that the effect analysis
+ * cannot prove safe but that is, by a test it cannot follow (a call made only off the audio
+ * thread) or by the callee's documented contract. Say why next to every use. */
+#if defined(__clang__)
+#define GB_RT_ESCAPE_BEGIN                                                                     \
+    _Pragma("clang diagnostic push") _Pragma("clang diagnostic ignored \"-Wunknown-warning-option\"") \
+        _Pragma("clang diagnostic ignored \"-Wfunction-effects\"")
+#define GB_RT_ESCAPE_END _Pragma("clang diagnostic pop")
+#else
+#define GB_RT_ESCAPE_BEGIN
+#define GB_RT_ESCAPE_END
+#endif
+
 #define GB_PI 3.14159265358979323846
 #define GB_ALIGN 64
 #define GB_ROUND_UP(n, m) ((((n) + (m)-1) / (m)) * (m))

@@ -11,7 +11,7 @@ set(GB_EXAMPLE_PLUGIN_DIR $<TARGET_FILE_DIR:example_tremolo>)
 # Test-only plugins, each broken in one way, in a folder of their own.
 set(GB_BAD_PLUGIN_DIR ${CMAKE_CURRENT_BINARY_DIR}/bad_plugins)
 set(GB_BAD_PLUGINS)
-foreach(name bad_abi no_entry no_process bad_default dup_id)
+foreach(name bad_abi no_entry no_process bad_default dup_id old_abi1)
   add_library(bad_plugin_${name} MODULE bad_plugins/${name}.c)
   target_link_libraries(bad_plugin_${name} PRIVATE gbac_abi)
   set_target_properties(bad_plugin_${name} PROPERTIES

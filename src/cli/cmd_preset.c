@@ -17,7 +17,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: gbac preset check [--plugin-dir DIR]... FILE...\n"
-            "       gbac preset list [--plugin-dir DIR]... [--preset-dir DIR]\n"
+            "       gbac preset list [--plugin-dir DIR]... [--preset-dir DIR] [--json]\n"
             "       gbac preset --help\n\n"
             "Validate preset files and describe the units they can use.\n\n"
             "Commands:\n"
@@ -30,6 +30,10 @@ static void usage(FILE *f)
             "  --plugin-dir DIR  also load the plugins (*.so) in DIR; may be repeated\n"
             "  --preset-dir DIR  folder `list` reads presets from (default:\n"
             "                    $GBAC_DATA_DIR/presets if GBAC_DATA_DIR is set, else ./presets)\n"
+            "  --json            `list` prints one JSON object: preset_dir, presets (file,\n"
+            "                    name, description, or error) and units (id, kind, state,\n"
+            "                    extensions, params with id, name, unit, min, max, default,\n"
+            "                    smoothing_ms, stepped, no_smooth, read_only, doc)\n"
             "  -h, --help        show this help\n\n"
             "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders (missing ones are\n"
             "skipped). Plugins load from these folders only.\n\n"
@@ -70,23 +74,13 @@ static const char *kind_name(gbp_kind_t k)
     }
 }
 
-static void host_log(const gbp_host_t *host, int level, const char *msg)
-{
-    (void)host;
-    (void)level;
-    fputs("gbac: unit: ", stderr);
-    put_clean(stderr, msg, 400);
-    fputc('\n', stderr);
-}
-
-static const gbp_host_t gb_check_host = {GBP_ABI_VERSION, NULL, host_log, 1};
-
 /* ---------------------------------------------------------------- options */
 
 typedef struct opts {
     const char *plugin_dirs[GB_MAX_PLUGIN_DIRS];
     int n_plugin_dirs;
     const char *preset_dir;
+    int json;
     char **files;
     int n_files;
 } opts_t;
@@ -125,6 +119,8 @@ static int parse_opts(int argc, char **argv, int allow_files, opts_t *o)
                 return GB_EXIT_USAGE;
             }
             o->preset_dir = argv[++i];
+        } else if (opts && strcmp(a, "--json") == 0 && !allow_files) {
+            o->json = 1;
         } else if (opts && a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "gbac: preset %s: unknown option '%s' (see `gbac preset --help`)\n",
                     argv[0], a);
@@ -226,7 +222,7 @@ static int check_state(const char *file, const char *path, const gb_preset_unit_
 {
     if (!u->state_json)
         return 0;
-    void *self = u->desc->create(u->desc, &gb_check_host);
+    void *self = u->desc->create(u->desc, gb_unit_lone_host());
     if (!self) {
         fprintf(stderr, "gbac: %s: %s: %s could not create an instance to check the state\n",
                 file, path, u->desc->id);
@@ -308,26 +304,30 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void list_presets(const char *dir, const gb_unit_registry_t *reg)
+/* The preset folder: --preset-dir, else $GBAC_DATA_DIR/presets, else ./presets. */
+static const char *preset_folder(const char *dir, char *buf, size_t cap)
 {
-    char data_dir[4096];
     const char *data = getenv("GBAC_DATA_DIR");
-    if (!dir && data && *data) {
-        snprintf(data_dir, sizeof data_dir, "%.4000s/" GB_DEFAULT_PRESET_DIR, data);
-        dir = data_dir;
-    } else if (!dir) {
-        dir = GB_DEFAULT_PRESET_DIR;
+    if (dir)
+        return dir;
+    if (data && *data) {
+        snprintf(buf, cap, "%.4000s/" GB_DEFAULT_PRESET_DIR, data);
+        return buf;
     }
-    printf("Presets in %s/:\n", dir);
+    return GB_DEFAULT_PRESET_DIR;
+}
+
+/* The *.json files of dir, sorted (free each and the array); NULL when dir cannot be read. */
+static char **preset_names(const char *dir, size_t *n_out)
+{
+    *n_out = 0;
     DIR *dp = opendir(dir);
-    if (!dp) {
-        printf("  (cannot open the folder; give one with --preset-dir DIR)\n\n");
-        return;
-    }
-    char **names = NULL;
+    if (!dp)
+        return NULL;
+    char **names = calloc(1, sizeof *names);
     size_t n = 0;
     struct dirent *e;
-    while ((e = readdir(dp)) != NULL) {
+    while (names && (e = readdir(dp)) != NULL) {
         size_t len = strlen(e->d_name);
         if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
             continue;
@@ -340,16 +340,36 @@ static void list_presets(const char *dir, const gb_unit_registry_t *reg)
         n++;
     }
     closedir(dp);
-    if (n)
+    if (names && n)
         qsort(names, n, sizeof *names, cmp_str);
+    *n_out = n;
+    return names;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+static void list_presets(const char *dir_opt, const gb_unit_registry_t *reg)
+{
+    char data_dir[4096];
+    const char *dir = preset_folder(dir_opt, data_dir, sizeof data_dir);
+    printf("Presets in %s/:\n", dir);
+    size_t n = 0;
+    char **names = preset_names(dir, &n);
+    if (!names) {
+        printf("  (cannot open the folder; give one with --preset-dir DIR)\n\n");
+        return;
+    }
     if (n == 0)
         printf("  (none)\n");
     for (size_t i = 0; i < n; i++) {
         char path[8192];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path) {
-            free(names[i]);
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path)
             continue;
-        }
         gb_error_t err = {0};
         gb_preset_t *p = gb_preset_load(path, reg, &err);
         fputs("  ", stdout);
@@ -363,10 +383,44 @@ static void list_presets(const char *dir, const gb_unit_registry_t *reg)
         }
         putchar('\n');
         gb_preset_free(p);
-        free(names[i]);
     }
-    free(names);
+    free_names(names, n);
     putchar('\n');
+}
+
+/* `list --json`: the same as one JSON object (jansson escapes what the files hold). */
+static int list_json(const char *dir_opt, const gb_unit_registry_t *reg)
+{
+    char data_dir[4096];
+    const char *dir = preset_folder(dir_opt, data_dir, sizeof data_dir);
+    size_t n = 0;
+    char **names = preset_names(dir, &n);
+    json_t *presets = json_array();
+    for (size_t i = 0; presets && i < n; i++) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        gb_error_t err = {0};
+        gb_preset_t *p = gb_preset_load(path, reg, &err);
+        json_array_append_new(presets,
+                              p ? json_pack("{s:s, s:s, s:s}", "file", names[i], "name",
+                                            p->name, "description",
+                                            p->description ? p->description : "")
+                                : json_pack("{s:s, s:s}", "file", names[i], "error", err.msg));
+        gb_preset_free(p);
+    }
+    free_names(names, n);
+    json_t *root = json_pack("{s:s, s:o, s:o}", "preset_dir", dir, "presets", presets, "units",
+                             gb_unit_registry_describe(reg));
+    /* 7 significant digits: what a float holds, so 0.7f prints as 0.7 */
+    char *txt = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(7)) : NULL;
+    json_decref(root);
+    if (!txt) {
+        fprintf(stderr, "gbac: preset list: out of memory\n");
+        return GB_EXIT_FAIL;
+    }
+    puts(txt);
+    free(txt);
+    return GB_EXIT_OK;
 }
 
 static void list_units(const gb_unit_registry_t *reg)
@@ -426,10 +480,15 @@ static int cmd_list(int argc, char **argv)
     gb_unit_registry_t *reg = open_registry(&o);
     if (!reg)
         return GB_EXIT_FAIL;
-    list_presets(o.preset_dir, reg);
-    list_units(reg);
+    if (o.json) {
+        rc = list_json(o.preset_dir, reg);
+    } else {
+        list_presets(o.preset_dir, reg);
+        list_units(reg);
+        rc = GB_EXIT_OK;
+    }
     gb_unit_registry_free(reg);
-    return GB_EXIT_OK;
+    return rc;
 }
 
 int gb_cmd_preset(int argc, char **argv)

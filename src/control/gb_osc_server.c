@@ -865,8 +865,6 @@ static void preset_io(gb_osc_server_t *s, const char *path, lo_message msg, lo_a
     reply_string(s, from, save ? "/gbac/preset/saved" : "/gbac/preset/loaded", name);
 }
 
-static int32_t param_named(const gb_osc_server_t *s, const char *name);
-
 /* /gbac/timbre/model s NAME: another model for the timbre-VAE instrument, handed over to
  * its audio thread without stopping (the unit's RCU swap). */
 static void timbre_model(gb_osc_server_t *s, const char *path, lo_message msg, lo_address from)
@@ -879,9 +877,9 @@ static void timbre_model(gb_osc_server_t *s, const char *path, lo_message msg, l
         reply_error(s, from, path, "%s: refused: %s", path, why);
         return;
     }
-    const char *slot = NULL;
-    int32_t h = param_named(s, "z0");
-    if (h < 0 || gb_engine_param_info(engine_of(s), h, &slot, NULL) != GB_OK || !s->cfg.unit_state) {
+    gb_engine_timbre_t t;
+    const gb_engine_t *e = engine_of(s);
+    if (!e || gb_engine_timbre(e, &t) != GB_OK || !s->cfg.unit_state) {
         reply_error(s, from, path, "%s: no timbre-VAE instrument in the running rack", path);
         return;
     }
@@ -889,7 +887,7 @@ static void timbre_model(gb_osc_server_t *s, const char *path, lo_message msg, l
     char *txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     gb_error_t err = {0};
-    int rc = txt ? s->cfg.unit_state(s->cfg.ctx, slot, txt, &err) : GB_ENOMEM;
+    int rc = txt ? s->cfg.unit_state(s->cfg.ctx, t.slot, txt, &err) : GB_ENOMEM;
     free(txt);
     if (rc < 0) {
         reply_error(s, from, path, "%s: %s", path, err.msg[0] ? err.msg : "failed");
@@ -932,17 +930,17 @@ static void status(gb_osc_server_t *s, lo_address from)
 
 /* ---------------------------------------------------------------- timbre VAE latent */
 
-/* Handle of the first parameter called `name` (z0.., morph_x, ...) in the running rack. */
-static int32_t param_named(const gb_osc_server_t *s, const char *name)
+/* Handle of latent dimension `dim` (0..) or of morph pad parameter GBP_MORPH_* (dim < 0:
+ * -1 - which) of the rack's timbre latent (its gbac.timbre-latent extension), or -1. */
+static int32_t latent_handle(const gb_osc_server_t *s, int dim)
 {
+    gb_engine_timbre_t t;
     const gb_engine_t *e = engine_of(s);
-    for (int i = 0; e && i < gb_engine_param_count(e); i++) {
-        int32_t h = gb_engine_param_handle(e, i);
-        const gbp_param_info_t *pi;
-        if (gb_engine_param_info(e, h, NULL, &pi) == GB_OK && strcmp(pi->name, name) == 0)
-            return h;
-    }
-    return -1;
+    if (!e || gb_engine_timbre(e, &t) != GB_OK)
+        return -1;
+    if (dim < 0)
+        return -1 - dim < 3 ? t.morph[-1 - dim] : -1;
+    return dim < t.n_dims ? t.dim[dim] : -1;
 }
 
 /* Several parameter events from one message: all or nothing reaches the audio thread
@@ -998,11 +996,9 @@ static void timbre_z(gb_osc_server_t *s, const char *path, lo_message msg, lo_ad
     const int n = argc_of(msg);
     int32_t h[8];
     float v[8];
-    char name[8];
     if (n == 2 && types[0] == 'i' && types[1] == 'f') {
         const int32_t dim = arg_i32(argv[0]);
-        snprintf(name, sizeof name, "z%d", dim >= 0 && dim < 8 ? (int)dim : 99);
-        h[0] = param_named(s, name);
+        h[0] = dim >= 0 && dim < 8 ? latent_handle(s, (int)dim) : -1;
         v[0] = arg_f32(argv[1]);
         if (h[0] < 0) {
             reply_error(s, from, path, "%s: no latent dimension %d (the instrument needs to be "
@@ -1018,8 +1014,7 @@ static void timbre_z(gb_osc_server_t *s, const char *path, lo_message msg, lo_ad
         return;
     }
     for (int i = 0; i < n; i++) {
-        snprintf(name, sizeof name, "z%d", i);
-        h[i] = param_named(s, name);
+        h[i] = latent_handle(s, i);
         v[i] = arg_f32(argv[i]);
         if (h[i] < 0) {
             reply_error(s, from, path, "%s: the instrument has no latent dimension %d (it "
@@ -1043,7 +1038,7 @@ static void timbre_morph(gb_osc_server_t *s, const char *path, lo_message msg, l
     int32_t h[3];
     float v[3];
     for (int i = 0; i < n; i++) {
-        h[i] = param_named(s, names[i]);
+        h[i] = latent_handle(s, -1 - i); /* GBP_MORPH_X, _Y, _AMOUNT */
         v[i] = arg_f32(argv[i]);
         if (h[i] < 0) {
             reply_error(s, from, path, "%s: the instrument has no %s (it needs to be "

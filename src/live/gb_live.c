@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gb_jack_rt.h"
 #include "gb_midi.h"
 #include "gb_osc_server.h"
 #include "gb_pmidi.h"
