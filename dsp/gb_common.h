@@ -65,6 +65,24 @@ void gb_error_clear(gb_error_t *err);
 #define GB_RT_ESCAPE_END
 #endif
 
+/* GB_OFF_AUDIO_BEGIN / _END: around code in a GB_RT function that runs only when the caller
+ * is known (by a test at run time) not to be on the audio thread, e.g. a host callback that
+ * prints when it is called from the main thread. The effect analysis is told (an escape) and
+ * RealtimeSanitizer stops checking for its duration. */
+#if defined(__has_feature)
+#if __has_feature(realtime_sanitizer)
+#include <sanitizer/rtsan_interface.h>
+#define GB_RTSAN_OFF_ __rtsan_disable();
+#define GB_RTSAN_ON_ __rtsan_enable();
+#endif
+#endif
+#ifndef GB_RTSAN_OFF_
+#define GB_RTSAN_OFF_
+#define GB_RTSAN_ON_
+#endif
+#define GB_OFF_AUDIO_BEGIN GB_RT_ESCAPE_BEGIN GB_RTSAN_OFF_
+#define GB_OFF_AUDIO_END GB_RTSAN_ON_ GB_RT_ESCAPE_END
+
 #define GB_PI 3.14159265358979323846
 #define GB_ALIGN 64
 #define GB_ROUND_UP(n, m) ((((n) + (m)-1) / (m)) * (m))

@@ -39,3 +39,9 @@ add_test(NAME preset_cli
                  ${PROJECT_SOURCE_DIR} ${GB_EXAMPLE_PLUGIN_DIR} ${GB_BAD_PLUGIN_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/preset_cli)
 set_tests_properties(preset_cli PROPERTIES ENVIRONMENT "GBAC_PLUGIN_PATH=")
+
+# docs/units.md's parameter tables against `gbac preset list --json` (every built-in unit's
+# every parameter: id, name, unit, range, stepped, default, smoothing or read-only).
+add_test(NAME units_doc
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/units_doc.sh $<TARGET_FILE:gbac>
+                 ${PROJECT_SOURCE_DIR})

@@ -46,9 +46,9 @@ static void host_log(const gbp_host_t *host, int level, const char *msg) GB_RT
     }
     /* Not the audio thread: printing is allowed here; the effect analysis cannot follow
      * the thread test above. */
-    GB_RT_ESCAPE_BEGIN
+    GB_OFF_AUDIO_BEGIN
     log_show(e, u->index, level, msg);
-    GB_RT_ESCAPE_END
+    GB_OFF_AUDIO_END
 }
 
 int gb_engine_log_init(gb_engine_t *e, gb_error_t *err)

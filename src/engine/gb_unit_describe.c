@@ -12,9 +12,9 @@ static void lone_log(const gbp_host_t *host, int level, const char *msg) GB_RT
 {
     (void)host;
     (void)level;
-    GB_RT_ESCAPE_BEGIN
+    GB_OFF_AUDIO_BEGIN
     fprintf(stderr, "gbac: unit: %s\n", msg ? msg : "(null)");
-    GB_RT_ESCAPE_END
+    GB_OFF_AUDIO_END
 }
 
 static const gbp_host_t gb_lone_host = {
