@@ -2,16 +2,17 @@
  * describe the units (and their parameters) a preset can use.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_cli.h"
 #include "gb_preset.h"
+#include "gb_share.h"
 #include "gb_unit_registry.h"
 
 #define GB_MAX_PLUGIN_DIRS 16
-#define GB_DEFAULT_PRESET_DIR "presets"
 
 static void usage(FILE *f)
 {
@@ -28,15 +29,17 @@ static void usage(FILE *f)
             "                  its parameters (name, range, default, unit, description)\n\n"
             "Options:\n"
             "  --plugin-dir DIR  also load the plugins (*.so) in DIR; may be repeated\n"
-            "  --preset-dir DIR  folder `list` reads presets from (default:\n"
-            "                    $GBAC_DATA_DIR/presets if GBAC_DATA_DIR is set, else ./presets)\n"
+            "  --preset-dir DIR  folder `list` reads presets from (default: the shipped\n"
+            "                    presets/ in gbac's data folder)\n"
             "  --json            `list` prints one JSON object: preset_dir, presets (file,\n"
             "                    name, description, or error) and units (id, kind, state,\n"
             "                    extensions, params with id, name, unit, min, max, default,\n"
             "                    smoothing_ms, stepped, no_smooth, read_only, doc)\n"
             "  -h, --help        show this help\n\n"
+            "The data folder is looked for in " GB_SHARE_WHERE ".\n\n"
             "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders (missing ones are\n"
-            "skipped). Plugins load from these folders only.\n\n"
+            "skipped); then the installed plugin folder (../lib/gbac/plugins next to the\n"
+            "executable's folder) if it exists. Plugins load from these folders only.\n\n"
             "Exit status: 0 if every file is valid, 1 if one is not (each error is printed on\n"
             "stderr as \"gbac: FILE:LINE:COL: what\" or \"gbac: FILE: key.path: what\"), 2 on a\n"
             "usage error. The format is described in docs/preset-format.md.\n");
@@ -139,23 +142,15 @@ static int parse_opts(int argc, char **argv, int allow_files, opts_t *o)
     return 0;
 }
 
-/* Built-in units, then --plugin-dir folders, then GBAC_PLUGIN_PATH. */
+/* Built-in units, then --plugin-dir folders, GBAC_PLUGIN_PATH, the installed folder. */
 static gb_unit_registry_t *open_registry(const opts_t *o)
 {
     gb_error_t err = {0};
-    gb_unit_registry_t *reg = gb_unit_registry_new(&err);
+    gb_unit_registry_t *reg =
+        gb_unit_registry_open((const char *const *)o->plugin_dirs, o->n_plugin_dirs, &err);
     if (!reg)
-        goto fail;
-    for (int i = 0; i < o->n_plugin_dirs; i++)
-        if (gb_unit_registry_load_dir(reg, o->plugin_dirs[i], &err) < 0)
-            goto fail;
-    if (gb_unit_registry_load_path(reg, getenv("GBAC_PLUGIN_PATH"), &err) < 0)
-        goto fail;
+        fprintf(stderr, "gbac: %s\n", err.msg);
     return reg;
-fail:
-    fprintf(stderr, "gbac: %s\n", err.msg);
-    gb_unit_registry_free(reg);
-    return NULL;
 }
 
 /* ---------------------------------------------------------------- check */
@@ -304,26 +299,35 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The preset folder: --preset-dir, else $GBAC_DATA_DIR/presets, else ./presets. */
+/* The presets in dir (default: the shipped ones). Returns 0, or -1 if there is no such
+ * folder (said on stderr, with the folders looked in). */
+/* The preset folder: dir, or the shipped presets/ (NULL, said on stderr with the folders
+ * looked in, when there are none). */
 static const char *preset_folder(const char *dir, char *buf, size_t cap)
 {
-    const char *data = getenv("GBAC_DATA_DIR");
+    char data[4096], tried[8192];
     if (dir)
         return dir;
-    if (data && *data) {
-        snprintf(buf, cap, "%.4000s/" GB_DEFAULT_PRESET_DIR, data);
-        return buf;
+    if (gb_share_dir("presets", data, sizeof data, tried, sizeof tried) < 0) {
+        fprintf(stderr, "gbac: preset list: no shipped presets/ found (looked in: %s); "
+                        "give a folder with --preset-dir DIR or set GBAC_DATA_DIR\n", tried);
+        return NULL;
     }
-    return GB_DEFAULT_PRESET_DIR;
+    snprintf(buf, cap, "%s/presets", data);
+    return buf;
 }
 
-/* The *.json files of dir, sorted (free each and the array); NULL when dir cannot be read. */
+/* The *.json files of dir, sorted (free_names() them); NULL, said on stderr, when dir cannot
+ * be read. */
 static char **preset_names(const char *dir, size_t *n_out)
 {
     *n_out = 0;
     DIR *dp = opendir(dir);
-    if (!dp)
+    if (!dp) {
+        fprintf(stderr, "gbac: preset list: %s: cannot open the folder: %s\n", dir,
+                strerror(errno));
         return NULL;
+    }
     char **names = calloc(1, sizeof *names);
     size_t n = 0;
     struct dirent *e;
@@ -353,17 +357,17 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-static void list_presets(const char *dir_opt, const gb_unit_registry_t *reg)
+/* The presets in dir (default: the shipped ones). Returns 0, or -1 if there is no such
+ * folder (said on stderr, with the folders looked in). */
+static int list_presets(const char *dir_opt, const gb_unit_registry_t *reg)
 {
-    char data_dir[4096];
-    const char *dir = preset_folder(dir_opt, data_dir, sizeof data_dir);
-    printf("Presets in %s/:\n", dir);
+    char shipped[4200];
+    const char *dir = preset_folder(dir_opt, shipped, sizeof shipped);
     size_t n = 0;
-    char **names = preset_names(dir, &n);
-    if (!names) {
-        printf("  (cannot open the folder; give one with --preset-dir DIR)\n\n");
-        return;
-    }
+    char **names = dir ? preset_names(dir, &n) : NULL;
+    if (!names)
+        return -1;
+    printf("Presets in %s/:\n", dir);
     if (n == 0)
         printf("  (none)\n");
     for (size_t i = 0; i < n; i++) {
@@ -386,17 +390,19 @@ static void list_presets(const char *dir_opt, const gb_unit_registry_t *reg)
     }
     free_names(names, n);
     putchar('\n');
+    return 0;
 }
 
-/* `list --json`: the same as one JSON object (jansson escapes what the files hold). */
+/* `list --json`: the same as one JSON object (jansson escapes what the files hold); the
+ * units are listed even when the presets are not found ("presets": null). */
 static int list_json(const char *dir_opt, const gb_unit_registry_t *reg)
 {
-    char data_dir[4096];
-    const char *dir = preset_folder(dir_opt, data_dir, sizeof data_dir);
+    char shipped[4200];
+    const char *dir = preset_folder(dir_opt, shipped, sizeof shipped);
     size_t n = 0;
-    char **names = preset_names(dir, &n);
-    json_t *presets = json_array();
-    for (size_t i = 0; presets && i < n; i++) {
+    char **names = dir ? preset_names(dir, &n) : NULL;
+    json_t *presets = names ? json_array() : json_null();
+    for (size_t i = 0; names && presets && i < n; i++) {
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         gb_error_t err = {0};
@@ -409,8 +415,8 @@ static int list_json(const char *dir_opt, const gb_unit_registry_t *reg)
         gb_preset_free(p);
     }
     free_names(names, n);
-    json_t *root = json_pack("{s:s, s:o, s:o}", "preset_dir", dir, "presets", presets, "units",
-                             gb_unit_registry_describe(reg));
+    json_t *root = json_pack("{s:s?, s:o, s:o}", "preset_dir", dir, "presets", presets,
+                             "units", gb_unit_registry_describe(reg));
     /* 7 significant digits: what a float holds, so 0.7f prints as 0.7 */
     char *txt = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(7)) : NULL;
     json_decref(root);
@@ -420,7 +426,7 @@ static int list_json(const char *dir_opt, const gb_unit_registry_t *reg)
     }
     puts(txt);
     free(txt);
-    return GB_EXIT_OK;
+    return names ? GB_EXIT_OK : GB_EXIT_FAIL;
 }
 
 static void list_units(const gb_unit_registry_t *reg)
@@ -480,12 +486,12 @@ static int cmd_list(int argc, char **argv)
     gb_unit_registry_t *reg = open_registry(&o);
     if (!reg)
         return GB_EXIT_FAIL;
+    /* The units are listed even when the presets are not found. */
     if (o.json) {
         rc = list_json(o.preset_dir, reg);
     } else {
-        list_presets(o.preset_dir, reg);
+        rc = list_presets(o.preset_dir, reg) < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
         list_units(reg);
-        rc = GB_EXIT_OK;
     }
     gb_unit_registry_free(reg);
     return rc;
