@@ -67,16 +67,6 @@ static void put_first_line(FILE *f, const char *s, size_t max)
     put_clean(f, buf, max);
 }
 
-static const char *kind_name(gbp_kind_t k)
-{
-    switch (k) {
-    case GBP_KIND_NOTE_SOURCE: return "note source";
-    case GBP_KIND_INSTRUMENT: return "instrument";
-    case GBP_KIND_EFFECT: return "effect";
-    default: return "?";
-    }
-}
-
 /* ---------------------------------------------------------------- options */
 
 typedef struct opts {
@@ -434,7 +424,7 @@ static void list_units(const gb_unit_registry_t *reg)
     printf("Units (%d):\n", gb_unit_registry_count(reg));
     for (int i = 0; i < gb_unit_registry_count(reg); i++) {
         const gbp_descriptor_t *d = gb_unit_registry_get(reg, i);
-        printf("\n  %s  (%s", d->id, kind_name(d->kind));
+        printf("\n  %s  (%s", d->id, gb_unit_kind_name(d->kind));
         if (d->name) {
             fputs(", ", stdout);
             put_clean(stdout, d->name, 60);

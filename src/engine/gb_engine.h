@@ -8,6 +8,9 @@
  *   3. merges the performer's and the generated events and runs the instrument, the block
  *      split at every event offset so each event takes effect on its exact frame;
  *   4. runs the effects in order (parameter events split them too), then the master gain.
+ * After each unit's process() the engine reads, on the same thread, what the unit reports
+ * (gbac_plugin.h): its READONLY parameters (get_param), its latency (gbac.latency) and, for
+ * the instrument, its sounding voices (gbac.voices), and publishes them to other threads.
  * Nothing here allocates, locks or does I/O after gb_engine_new().
  */
 #ifndef GB_ENGINE_H

@@ -22,7 +22,7 @@ static const gbp_host_t gb_lone_host = {
 
 const gbp_host_t *gb_unit_lone_host(void) { return &gb_lone_host; }
 
-static const char *kind_name(gbp_kind_t k)
+const char *gb_unit_kind_name(gbp_kind_t k)
 {
     switch (k) {
     case GBP_KIND_NOTE_SOURCE: return "note source";
@@ -66,7 +66,7 @@ json_t *gb_unit_describe(const gbp_descriptor_t *d)
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}", "id", d->id, "name",
                      d->name ? d->name : "", "vendor", d->vendor ? d->vendor : "", "version",
                      d->version ? d->version : "", "description",
-                     d->description ? d->description : "", "kind", kind_name(d->kind), "state",
+                     d->description ? d->description : "", "kind", gb_unit_kind_name(d->kind), "state",
                      d->load_state != NULL, "thread_safe_state",
                      (d->flags & GBP_UNIT_THREAD_SAFE_STATE) != 0, "extensions",
                      extensions_json(d), "params", params);

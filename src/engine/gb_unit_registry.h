@@ -56,6 +56,9 @@ const gbp_param_info_t *gb_unit_param_by_name(const gbp_descriptor_t *d, const c
 /** Parameter of a descriptor by id, or NULL. [any] */
 const gbp_param_info_t *gb_unit_param_by_id(const gbp_descriptor_t *d, uint32_t id);
 
+/** "note source", "instrument", "effect" (or "?"). [any] */
+const char *gb_unit_kind_name(gbp_kind_t k);
+
 /** A host for a unit created outside an engine — to check a preset's state, or to ask an
  *  instance which extensions it offers — that never processes: log prints "gbac: unit: MSG"
  *  on stderr at once; seed 1. [any] */
