@@ -58,7 +58,9 @@
 extern "C" {
 #endif
 
-#define GB_VAE_ENC_IN (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 2)
+#define GB_VAE_POOL (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 2)
+#define GB_VAE_ENC_IN (2 * GB_VAE_POOL) /* the whole note, then its first 100 ms */
+#define GB_VAE_ONSET_FRAMES 10          /* 100 ms of 10 ms frames */
 #define GB_VAE_DEC_OUT (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 1)
 #define GB_VAE_MAX_LATENT 64
 
@@ -77,6 +79,10 @@ typedef struct gb_vae_config {
     uint32_t seed;       /* (1) */
     const char *checkpoint; /* written after every epoch when non-NULL */
     int progress;        /* 1: a progress line with ETA on stderr */
+    int onset_frames;    /* of frames_per_note, this many are drawn from the note's first
+                            GB_VAE_ONSET_FRAMES frames (4) */
+    int time_in_note;    /* 1: the decoder also sees where the frame lies in its note
+                            (gb_vae_time.h); 0: the static ablation (1) */
 } gb_vae_config_t;
 
 /** The defaults above. [any] */
@@ -111,6 +117,10 @@ gb_mlp_t *gb_vae_decoder(gb_vae_t *v); /**< [main] */
  *  warning is not an error: returns 1), note frame ranges inside the frames array, finite
  *  values. Returns 0/1, or GB_EFORMAT / GB_EINVAL with err naming the note. [any] */
 int gb_vae_check_data(const gb_tds_t *ds, gb_error_t *err);
+
+/** Where frame `frame` of note `note` lies: seconds since its note-on and since its note-off
+ *  (−1 while held or when the dataset does not know the note-off). [any] */
+void gb_vae_frame_time(const gb_tds_t *ds, int note, uint32_t frame, float *t_on, float *t_off);
 
 /** The encoder's pooled input of note i (GB_VAE_ENC_IN floats). [any] */
 void gb_vae_note_features(const gb_tds_t *ds, int note, float *out);

@@ -21,18 +21,23 @@ static void usage(FILE *f)
             "       gbac dataset --help\n\n"
             "Build the timbre VAE's dataset in DIR (manifest.json + frames.f32, see\n"
             "docs/dataset.md): render a grid of notes from a SoundFont with FluidSynth\n"
-            "and/or read a folder of recorded notes; trim silence, normalise loudness,\n"
+            "and/or read a folder of recorded notes and/or cut solo recordings into notes;\n"
+            "trim silence, normalise loudness,\n"
             "drop silent, duplicate and pitchless notes, analyse every note into timbre\n"
             "frames (as `gbac analyze`), and split the notes into train/validation/test.\n\n"
             "Options:\n"
             "  -o, --output DIR       dataset folder (created if missing; files replaced)\n"
             "  --soundfont SF2        SoundFont to render (default %s,\n"
-            "                         unless --notes-from is given alone)\n"
+            "                         unless --notes-from or --from-recording is given)\n"
             "  --programs LIST        GM programs, e.g. 0-127 or 0,40,73 (default 0-127;\n"
             "                         bank 0 only: percussion is never rendered)\n"
             "  --keys LIST            MIDI keys (default 36,48,60,72,84)\n"
             "  --velocities LIST      velocities 1..127 (default 40,80,120)\n"
             "  --notes-from FOLDER    also read every .wav/.flac/.ogg in FOLDER (one note each)\n"
+            "  --from-recording FILE...  cut solo recordings of one instrument (anything\n"
+            "                         libsndfile reads, up to 30 min each, channels mixed)\n"
+            "                         into notes by onset, f0 and stability; the files\n"
+            "                         follow the option until the next option\n"
             "  --sample-rate HZ       dataset sample rate (default 48000)\n"
             "  --note-s S             seconds each rendered key is held (default 1.0; 0.5 s of\n"
             "                         release tail follows; see --release-s)\n"
@@ -45,7 +50,8 @@ static void usage(FILE *f)
             "                         FluidR3_GM alone, else unknown)\n"
             "  -q, --quiet            no progress on stderr\n"
             "  -h, --help             show this help\n\n"
-            "Exit status: 0 on success; 1 if the SoundFont or folder cannot be read, DIR\n"
+            "Exit status: 0 on success; 1 if the SoundFont, folder or a recording cannot be\n"
+            "read (not audio, no samples, sample rate outside 8000..384000 Hz), DIR\n"
             "cannot be written, or no note is left (the reason is printed on stderr); 2 on\n"
             "a usage error.\n",
             GB_DATASET_DEFAULT_SF2);
@@ -221,6 +227,8 @@ int gb_cmd_dataset(int argc, char **argv)
     gb_timbre_ds_build_config_init(&cfg);
     cfg.progress = stderr;
     const char *sf2 = NULL;
+    const char *recs[GB_DATASET_MAX_RECORDINGS];
+    cfg.recordings = recs;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
         int missing = 0, bad = 0;
@@ -237,6 +245,19 @@ int gb_cmd_dataset(int argc, char **argv)
             sf2 = v;
         } else if ((v = gb_opt_value(argc, argv, &i, "--notes-from", &missing))) {
             cfg.notes_dir = v;
+        } else if ((v = gb_opt_value(argc, argv, &i, "--from-recording", &missing))) {
+            for (int first = 1; !missing; first = 0) { /* FILE... up to the next option */
+                if (!first && (i + 1 >= argc || argv[i + 1][0] == '-'))
+                    break;
+                if (!first)
+                    v = argv[++i];
+                if (cfg.n_recordings == GB_DATASET_MAX_RECORDINGS) {
+                    fprintf(stderr, "gbac dataset: --from-recording: at most %d files\n",
+                            GB_DATASET_MAX_RECORDINGS);
+                    return GB_EXIT_USAGE;
+                }
+                recs[cfg.n_recordings++] = v;
+            }
         } else if ((v = gb_opt_value(argc, argv, &i, "--licence", &missing))) {
             cfg.licence = v;
         } else if ((v = gb_opt_value(argc, argv, &i, "--programs", &missing))) {
@@ -289,7 +310,9 @@ int gb_cmd_dataset(int argc, char **argv)
         fprintf(stderr, "gbac dataset: missing -o DIR (see `gbac dataset --help`)\n");
         return GB_EXIT_USAGE;
     }
-    cfg.soundfont = sf2 ? sf2 : cfg.notes_dir ? NULL : GB_DATASET_DEFAULT_SF2;
+    cfg.soundfont = sf2                                    ? sf2
+                    : cfg.notes_dir || cfg.n_recordings > 0 ? NULL
+                                                           : GB_DATASET_DEFAULT_SF2;
 
     gb_timbre_ds_build_result_t res;
     gb_error_t err = {0};
@@ -305,5 +328,11 @@ int gb_cmd_dataset(int argc, char **argv)
                 cfg.out_dir, res.notes, res.train, res.validation, res.test, res.frames,
                 res.silent_dropped, res.duplicates_dropped, res.no_pitch_dropped,
                 res.unreadable_skipped, res.render_s, res.analyse_s);
+    if (cfg.progress && cfg.n_recordings > 0)
+        fprintf(stderr,
+                "gbac dataset: %d recording%s: %d onsets; dropped %d segments without a "
+                "stable pitch or too short, %d clipped notes\n",
+                res.recordings, res.recordings == 1 ? "" : "s", res.onsets,
+                res.unstable_dropped, res.clipped_dropped);
     return GB_EXIT_OK;
 }

@@ -20,12 +20,15 @@
 #include "gb_timbre_ds.h"
 #include "gb_timbre_render.h"
 #include "gb_vae.h"
+#include "gb_vae_eval.h"
+#include "gb_vae_time.h"
 
 #define EVAL_SR 48000.0
 #define DEC_BATCH 64
 #define SMOOTH_K 16     /* interpolation steps per latent path */
 #define SMOOTH_PAIRS 50 /* at most this many paths */
 #define SMOOTH_DB -20.0f
+#define ONSET_FRAMES 10 /* 100 ms */
 
 static void usage(FILE *f)
 {
@@ -60,44 +63,6 @@ static void usage(FILE *f)
             "                 the encoder's (mu_0, mu_1), coloured by GM instrument family:\n"
             "                 a 1000x800 PNG, or SVG when FILE ends in .svg\n"
             "  --map-dims I,J plot latent dimensions I and J instead (default 0,1)\n");
-}
-
-/* Decode every frame of note `ni` from latent z into out[]. */
-static int decode_note(gb_nn_t *dec, const gb_tds_t *ds, int ni, const float *z, int zdim,
-                       gb_timbre_frame_t *out)
-{
-    const gb_tds_note_t *nt = &ds->notes[ni];
-    const int in = gb_nn_in_dim(dec), od = gb_nn_out_dim(dec);
-    if (in != zdim + 2 || od != GB_VAE_DEC_OUT)
-        return GB_EFORMAT;
-    float x[DEC_BATCH * 80], y[DEC_BATCH * GB_VAE_DEC_OUT];
-    for (uint32_t f0 = 0; f0 < nt->n_frames; f0 += DEC_BATCH) {
-        int nb = (int)(nt->n_frames - f0 < DEC_BATCH ? nt->n_frames - f0 : DEC_BATCH);
-        for (int b = 0; b < nb; b++) {
-            const gb_tds_frame_t *fr = &ds->frames[nt->first_frame + f0 + (uint32_t)b];
-            float hz = fr->f0_hz > 0 ? fr->f0_hz : (nt->f0_hz > 0 ? nt->f0_hz : 440.0f);
-            memcpy(x + b * in, z, sizeof(float) * (size_t)zdim);
-            x[b * in + zdim] = log2f(hz / 440.0f);
-            x[b * in + zdim + 1] = fr->loudness_db / 60.0f;
-        }
-        gb_nn_forward(dec, x, y, nb);
-        for (int b = 0; b < nb; b++) {
-            const float *o = y + b * od;
-            gb_timbre_frame_t *t = &out[f0 + (uint32_t)b];
-            float m = o[0], s = 0.0f;
-            for (int k = 1; k < GB_TIMBRE_HARMONICS; k++)
-                m = o[k] > m ? o[k] : m;
-            for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-                s += (t->harm[k] = expf(o[k] - m));
-            for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-                t->harm[k] /= s;
-            for (int k = 0; k < GB_TIMBRE_BANDS; k++)
-                t->noise[k] = fmaxf(expf(o[GB_TIMBRE_HARMONICS + k]) - 1e-5f, 0.0f);
-            t->amp = fmaxf(expf(o[GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS]) - 1e-4f, 0.0f);
-            gb_timbre_normalize(t);
-        }
-    }
-    return GB_OK;
 }
 
 /* A baseline: the timbre of `shape` frames (cycled by index, the last holding) with the
@@ -161,9 +126,10 @@ typedef struct smoothness {
 /* Latent smoothness along straight paths between test notes of different instruments (the
  * scheme is in usage()). The pairs are i and i + n/2 over the test notes, i visited with a
  * stride so that the paths spread over the whole (program-ordered) manifest. */
-static int latent_smoothness(gb_nn_t *encn, gb_nn_t *decn, const gb_tds_t *ds, int zdim,
-                             smoothness_t *r)
+static int latent_smoothness(const gb_vae_pair_t *vp, const gb_tds_t *ds, smoothness_t *r)
 {
+    gb_nn_t *encn = vp->enc, *decn = vp->dec;
+    const int zdim = vp->zdim, tf = vp->time_features;
     memset(r, 0, sizeof *r);
     int n = 0, *idx = malloc(sizeof(int) * (size_t)ds->n_notes);
     if (!idx)
@@ -171,10 +137,11 @@ static int latent_smoothness(gb_nn_t *encn, gb_nn_t *decn, const gb_tds_t *ds, i
     for (int i = 0; i < ds->n_notes; i++)
         if (ds->notes[i].split == GB_TDS_TEST && ds->notes[i].n_frames > 0)
             idx[n++] = i;
-    const int in = zdim + 2, stride = n / SMOOTH_PAIRS > 1 ? n / SMOOTH_PAIRS : 1;
+    const int in = zdim + 2 + tf, stride = n / SMOOTH_PAIRS > 1 ? n / SMOOTH_PAIRS : 1;
     int pa[SMOOTH_PAIRS], pb[SMOOTH_PAIRS], n_mono = 0;
     double sum_ratio = 0;
-    float x[(SMOOTH_K + 1) * (GB_VAE_MAX_LATENT + 2)], y[(SMOOTH_K + 1) * GB_VAE_DEC_OUT];
+    float x[(SMOOTH_K + 1) * (GB_VAE_MAX_LATENT + 2 + GB_VAE_TIME_FEATURES)],
+        y[(SMOOTH_K + 1) * GB_VAE_DEC_OUT];
     float lp[SMOOTH_K + 1][GB_TIMBRE_HARMONICS];
     double cen[SMOOTH_K + 1];
     for (int off = 0; off < stride && r->paths < SMOOTH_PAIRS; off++) {
@@ -197,6 +164,8 @@ static int latent_smoothness(gb_nn_t *encn, gb_nn_t *decn, const gb_tds_t *ds, i
                     x[k * in + d] = mu[0][d] + t * (mu[1][d] - mu[0][d]);
                 x[k * in + zdim] = (kmid - 69.0f) / 12.0f; /* log2(f0 / 440) */
                 x[k * in + zdim + 1] = SMOOTH_DB / 60.0f;
+                if (tf) /* held for half a second */
+                    gb_vae_time_features(0.5f, -1.0f, x + k * in + zdim + 2);
             }
             gb_nn_forward(decn, x, y, SMOOTH_K + 1);
             for (int k = 0; k <= SMOOTH_K; k++) {
@@ -291,7 +260,7 @@ static int latent_map(gb_nn_t *encn, const gb_tds_t *ds, const char *model, cons
 
 static int eval_timbre(int argc, char **argv)
 {
-    const char *model = NULL, *data = NULL, *map = NULL;
+    const char *model = NULL, *data = NULL, *map = NULL, *static_model = NULL;
     int map_dims[2] = {0, 1};
     int json = 0;
     long max_notes = -1;
@@ -302,6 +271,8 @@ static int eval_timbre(int argc, char **argv)
             data = argv[++i];
         } else if (!strcmp(argv[i], "--map") && i + 1 < argc) {
             map = argv[++i];
+        } else if (!strcmp(argv[i], "--static") && i + 1 < argc) {
+            static_model = argv[++i];
         } else if (!strcmp(argv[i], "--map-dims") && i + 1 < argc) {
             char *end;
             long d0 = strtol(argv[++i], &end, 10), d1 = -1;
@@ -339,11 +310,17 @@ static int eval_timbre(int argc, char **argv)
         return GB_EXIT_USAGE;
     }
     gb_error_t err = {0};
-    char enc_path[4096];
+    char enc_path[4096], static_path[4096];
     snprintf(enc_path, sizeof enc_path, "%s.enc", model);
-    gb_model_t *dec = gb_model_load(model, DEC_BATCH, &err);
-    gb_model_t *enc = dec ? gb_model_load(enc_path, 1, &err) : NULL;
-    gb_tds_t *ds = enc ? gb_tds_load(data, &err) : NULL;
+    if (!static_model) { /* the ablation `gbac train timbre` writes beside the model */
+        snprintf(static_path, sizeof static_path, "%s.static", model);
+        static_model = access(static_path, R_OK) == 0 ? static_path : NULL;
+    }
+    gb_vae_pair_t vp = {0}, sp = {0};
+    gb_tds_t *ds = NULL;
+    if (gb_vae_pair_load(model, DEC_BATCH, &vp, &err) == 0 &&
+        (!static_model || gb_vae_pair_load(static_model, DEC_BATCH, &sp, &err) == 0))
+        ds = gb_tds_load(data, &err);
     gb_noise_tables_t *tab = ds ? gb_noise_tables_new(EVAL_SR, 7u, &err) : NULL;
     int rc = GB_EXIT_FAIL;
     float *a = NULL, *b = NULL;
@@ -352,13 +329,15 @@ static int eval_timbre(int argc, char **argv)
         fprintf(stderr, "gbac: %s\n", err.msg);
         goto done;
     }
-    gb_nn_t *encn = gb_model_nn(enc), *decn = gb_model_nn(dec);
-    const int zdim = gb_nn_out_dim(encn) / 2;
-    if (gb_nn_in_dim(encn) != GB_VAE_ENC_IN || gb_nn_in_dim(decn) != zdim + 2) {
-        fprintf(stderr, "gbac: %s / %s: not a matching timbre-VAE encoder and decoder\n",
-                enc_path, model);
+    gb_nn_t *encn = vp.enc;
+    const int zdim = vp.zdim;
+    double effect[GB_VAE_MAX_LATENT], effect_max = 0.0;
+    if (gb_vae_knob_effect(&vp, tab, effect)) {
+        fprintf(stderr, "gbac: out of memory\n");
         goto done;
     }
+    for (int k = 0; k < zdim; k++)
+        effect_max = effect[k] > effect_max ? effect[k] : effect_max;
     if (gb_tds_count(ds, GB_TDS_TEST) == 0 || gb_tds_count(ds, GB_TDS_TRAIN) == 0) {
         fprintf(stderr, "gbac: %s: the dataset needs training and test notes\n", data);
         goto done;
@@ -375,7 +354,7 @@ static int eval_timbre(int argc, char **argv)
         }
     }
     smoothness_t sm;
-    if (latent_smoothness(encn, decn, ds, zdim, &sm)) {
+    if (latent_smoothness(&vp, ds, &sm)) {
         fprintf(stderr, "gbac: out of memory\n");
         goto done;
     }
@@ -395,8 +374,9 @@ static int eval_timbre(int argc, char **argv)
         free(orig);
         goto done;
     }
-    double s_model = 0, s_mean = 0, s_near = 0;
-    int n_eval = 0;
+    double s_model = 0, s_mean = 0, s_near = 0, s_static = 0, s_on_model = 0, s_on_static = 0,
+           s_model_on = 0;
+    int n_eval = 0, n_onset = 0;
     for (int i = 0; i < ds->n_notes && (max_notes < 0 || n_eval < max_notes); i++) {
         const gb_tds_note_t *nt = &ds->notes[i];
         if (nt->split != GB_TDS_TEST || nt->n_frames == 0)
@@ -404,7 +384,7 @@ static int eval_timbre(int argc, char **argv)
         float feat[GB_VAE_ENC_IN], mulv[2 * GB_VAE_MAX_LATENT];
         gb_vae_note_features(ds, i, feat);
         gb_nn_forward(encn, feat, mulv, 1);
-        if (decode_note(decn, ds, i, mulv, zdim, rec)) {
+        if (gb_vae_decode_note(&vp, ds, i, mulv, (int)nt->n_frames, rec)) {
             fprintf(stderr, "gbac: %s: decoder does not match (inputs/outputs)\n", model);
             free(orig);
             goto done;
@@ -416,7 +396,41 @@ static int eval_timbre(int argc, char **argv)
         const size_t len = (size_t)(n * GB_TIMBRE_HOP_S * EVAL_SR);
         if (len < 2048)
             continue;
-        double dm = msd_of(orig, rec, n, f0, tab, a, b, len);
+        double dm = msd_of(orig, rec, n, f0, tab, a, b, len), ds_whole = NAN;
+        if (n >= ONSET_FRAMES) { /* the first 100 ms */
+            const size_t lon = (size_t)(ONSET_FRAMES * GB_TIMBRE_HOP_S * EVAL_SR);
+            const double don = msd_of(orig, rec, ONSET_FRAMES, f0, tab, a, b, lon);
+            if (getenv("GBAC_DIAG")) {
+                static double sd[4]; static int cnt;
+                gb_timbre_frame_t t2[ONSET_FRAMES];
+                for (int v = 0; v < 3; v++) {
+                    for (int f = 0; f < ONSET_FRAMES; f++) {
+                        t2[f] = rec[f];
+                        if (v == 0) t2[f].amp = orig[f].amp;
+                        if (v == 1) memcpy(t2[f].noise, orig[f].noise, sizeof t2[f].noise);
+                        if (v == 2) memcpy(t2[f].harm, orig[f].harm, sizeof t2[f].harm);
+                    }
+                    sd[v] += msd_of(orig, t2, ONSET_FRAMES, f0, tab, a, b, lon);
+                }
+                sd[3] += don; cnt++;
+                if (cnt % 61 == 0) fprintf(stderr, "diag n=%d model %.4f origamp %.4f orignoise %.4f origharm %.4f\n", cnt, sd[3]/cnt, sd[0]/cnt, sd[1]/cnt, sd[2]/cnt);
+            }
+            double dson = NAN;
+            if (sp.dec) {
+                float smulv[2 * GB_VAE_MAX_LATENT];
+                gb_nn_forward(sp.enc, feat, smulv, 1);
+                gb_vae_decode_note(&sp, ds, i, smulv, n, base);
+                dson = msd_of(orig, base, ONSET_FRAMES, f0, tab, a, b, lon);
+                ds_whole = msd_of(orig, base, n, f0, tab, a, b, len);
+            }
+            if (isfinite(don) && (!sp.dec || (isfinite(dson) && isfinite(ds_whole)))) {
+                s_on_model += don;
+                s_on_static += sp.dec ? dson : 0.0;
+                s_static += sp.dec ? ds_whole : 0.0;
+                s_model_on += dm;
+                n_onset++;
+            }
+        }
         baseline(ds, i, &mean, 1, base);
         double dmean = msd_of(orig, base, n, f0, tab, a, b, len);
         int nn = nearest_training_note(ds, i);
@@ -442,14 +456,38 @@ static int eval_timbre(int argc, char **argv)
     s_model /= n_eval;
     s_mean /= n_eval;
     s_near /= n_eval;
+    if (n_onset) {
+        s_on_model /= n_onset;
+        s_on_static /= n_onset;
+        s_static /= n_onset;
+        s_model_on /= n_onset;
+    }
     if (json) {
         printf("{\"msd_model\": %.4f, \"msd_mean_frame\": %.4f, \"msd_nearest_note\": %.4f, "
                "\"test_notes\": %d, \"improvement_over_mean_frame\": %.4f, "
                "\"latent_smoothness_max_step_ratio\": %.4f, "
                "\"latent_smoothness_mean_step_ratio\": %.4f, "
-               "\"latent_centroid_monotonic_fraction\": %.4f, \"latent_paths\": %d}\n",
+               "\"latent_centroid_monotonic_fraction\": %.4f, \"latent_paths\": %d, "
+               "\"latent_dim_effect\": [",
                s_model, s_mean, s_near, n_eval, 1.0 - s_model / s_mean, sm.max_ratio,
                sm.mean_ratio, sm.monotonic_fraction, sm.paths);
+        for (int k = 0; k < zdim; k++)
+            printf("%s%.4f", k ? ", " : "", effect_max > 0 ? effect[k] / effect_max : 0.0);
+        printf("], \"latent_dim_change\": [");
+        for (int k = 0; k < zdim; k++)
+            printf("%s%.4f", k ? ", " : "", effect[k]);
+        printf("], \"time_in_note\": %s, \"onset_notes\": %d", vp.time_features ? "true" : "false",
+               n_onset);
+        if (n_onset)
+            printf(", \"msd_onset_model\": %.4f", s_on_model);
+        else
+            printf(", \"msd_onset_model\": null");
+        if (n_onset && sp.dec)
+            printf(", \"msd_onset_static\": %.4f, \"msd_static\": %.4f, "
+                   "\"msd_model_onset_notes\": %.4f", s_on_static, s_static, s_model_on);
+        else
+            printf(", \"msd_onset_static\": null, \"msd_static\": null");
+        printf("}\n");
     } else {
         printf("gbac eval timbre — %s on %s, %d test notes\n\n", model, data, n_eval);
         printf("  multi-scale spectral distance to the original (lower is better)\n");
@@ -464,6 +502,21 @@ static int eval_timbre(int argc, char **argv)
         printf("    largest step / mean step    %8.4f mean, %.4f max   (1.0 is even)\n",
                sm.mean_ratio, sm.max_ratio);
         printf("    centroid monotonic          %8.4f of the paths\n", sm.monotonic_fraction);
+        printf("\n  latent knobs (principal components%s): change of a rendered A3 when knob k\n"
+               "  goes to -2 and +2, relative to the strongest knob\n   ",
+               vp.basis ? "" : "; this model has no basis: raw dimensions");
+        for (int k = 0; k < zdim; k++)
+            printf(" %d: %.2f", k, effect_max > 0 ? effect[k] / effect_max : 0.0);
+        printf("\n");
+        if (n_onset) {
+            printf("\n  first 100 ms of %d test notes (time in the note: %s)\n", n_onset,
+                   vp.time_features ? "yes" : "no");
+            printf("    this model                  %8.4f\n", s_on_model);
+            if (sp.dec)
+                printf("    static ablation %-12s%8.4f   (model %.0f%% better; whole "
+                       "notes: %.4f vs %.4f)\n", "", s_on_static,
+                       100.0 * (1.0 - s_on_model / s_on_static), s_model_on, s_static);
+        }
         if (map)
             printf("\n  latent map: %s\n", map);
     }
@@ -475,8 +528,8 @@ done:
     free(base);
     gb_noise_tables_free(tab);
     gb_tds_free(ds);
-    gb_model_free(enc);
-    gb_model_free(dec);
+    gb_vae_pair_free(&vp);
+    gb_vae_pair_free(&sp);
     return rc;
 }
 

@@ -28,6 +28,8 @@ static void usage(FILE *f)
             "`gbac dataset timbre`, and write two model files:\n"
             "  FILE      the decoder (kind timbre-vae-decoder), which the timbre synth runs\n"
             "  FILE.enc  the encoder (kind timbre-vae-encoder), notes -> latent\n"
+            "Then the same architecture without the time-in-note inputs, the ablation that\n"
+            "`gbac eval timbre` compares onsets with: FILE.static and FILE.static.enc.\n"
             "Their model cards hold the data source, licence and counts, the seed, this\n"
             "command, the final losses and reference frames for `gbac eval timbre`.\n\n"
             "Options:\n"
@@ -36,6 +38,7 @@ static void usage(FILE *f)
             "  --epochs N         epochs (%d)\n"
             "  --batch N          notes per minibatch (%d)\n"
             "  --frames N         frames drawn per note and step (%d)\n"
+            "  --onset-frames N   of them, drawn from the note's first 100 ms (%d)\n"
             "  --lr X             Adam learning rate (%g)\n"
             "  --beta X           KL weight after the warm-up (%g)\n"
             "  --warmup N         epochs of linear KL warm-up (%d)\n"
@@ -47,6 +50,8 @@ static void usage(FILE *f)
             "  --seed N           random seed: weights, shuffling, sampling (%u)\n"
             "  --checkpoint CKPT  checkpoint written after every epoch (FILE.ckpt)\n"
             "  --resume CKPT      continue the run saved in CKPT (same --latent/--hidden)\n"
+            "  --no-ablation      do not also train the static ablation (FILE.static)\n"
+            "  --static           train the decoder without time in the note (the ablation)\n"
             "  --smoke            a quick run for checks: 3 epochs, hidden 32\n"
             "  -q, --quiet        no progress line\n"
             "  -h, --help         show this help\n\n"
@@ -55,7 +60,7 @@ static void usage(FILE *f)
             "Exit status: 0 on success; 1 if the dataset cannot be read or is empty or\n"
             "inconsistent, an output cannot be written, or training diverges; 2 on a usage\n"
             "error.\n",
-            d.epochs, d.batch, d.frames_per_note, (double)d.lr, (double)d.beta, d.warmup,
+            d.epochs, d.batch, d.frames_per_note, d.onset_frames, (double)d.lr, (double)d.beta, d.warmup,
             (double)d.free_bits, GB_VAE_MAX_LATENT, d.latent, d.hidden, d.patience, d.seed);
 }
 
@@ -108,6 +113,36 @@ static char *join_command(int argc, char **argv)
 
 static int train_melody(int argc, char **argv);
 
+/* Train one timbre VAE with cfg on ds and write out and out.enc. */
+static int train_one(const gb_vae_config_t *cfg, const gb_tds_t *ds, const char *data,
+                     const char *resume, const char *command, const char *out)
+{
+    gb_error_t err = {0};
+    gb_vae_t *vae = gb_vae_new(cfg, &err);
+    int rc = -1;
+    gb_vae_report_t rep;
+    if (!vae)
+        fprintf(stderr, "gbac train: %s\n", err.msg);
+    else if (resume && gb_vae_checkpoint_load(vae, resume, &err) < 0)
+        fprintf(stderr, "gbac train: %s\n", err.msg);
+    else if (gb_vae_train(vae, ds, &rep, &err) < 0)
+        fprintf(stderr, "\ngbac train: %s: %s\n", data, err.msg);
+    else if (gb_vae_save(vae, ds, &rep, command, out, &err) < 0)
+        fprintf(stderr, "gbac train: %s\n", err.msg);
+    else
+        rc = 0;
+    if (!rc)
+        printf("trained timbre VAE%s: %d epochs (best %d%s) in %.1f s; train loss %.4f, "
+               "validation loss %.4f (reconstruction %.4f, KL %.4f)\nwrote %s (decoder), "
+               "%s.enc (encoder), %s (checkpoint)\n",
+               cfg->time_in_note ? "" : " (static: no time in the note)", rep.epochs,
+               rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
+               rep.train_loss, rep.val_loss, rep.val_recon, rep.val_kl, out, out,
+               cfg->checkpoint ? cfg->checkpoint : "none");
+    gb_vae_free(vae);
+    return rc;
+}
+
 int gb_cmd_train(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "melody") == 0)
@@ -125,7 +160,7 @@ int gb_cmd_train(int argc, char **argv)
     }
     gb_vae_config_t cfg = gb_vae_config_default();
     const char *data = NULL, *out = NULL, *resume = NULL, *ckpt = NULL;
-    int smoke = 0, quiet = 0, set_epochs = 0, set_hidden = 0;
+    int smoke = 0, quiet = 0, set_epochs = 0, set_hidden = 0, ablation = 1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
         int missing = 0;
@@ -155,6 +190,9 @@ int gb_cmd_train(int argc, char **argv)
         } else if ((v = gb_opt_value(argc, argv, &i, "--batch", &missing))) {
             if (missing || gb_parse_int(v, 1, 256, &cfg.batch) < 0)
                 NEED("a number of notes in 1..256");
+        } else if ((v = gb_opt_value(argc, argv, &i, "--onset-frames", &missing))) {
+            if (missing || gb_parse_int(v, 0, 4096, &cfg.onset_frames) < 0)
+                NEED("a number of frames in 0..4096 (at most --frames)");
         } else if ((v = gb_opt_value(argc, argv, &i, "--frames", &missing))) {
             if (missing || gb_parse_int(v, 1, 4096, &cfg.frames_per_note) < 0)
                 NEED("a number of frames in 1..4096");
@@ -187,6 +225,11 @@ int gb_cmd_train(int argc, char **argv)
             cfg.seed = (uint32_t)s;
         } else if (strcmp(a, "--smoke") == 0) {
             smoke = 1;
+        } else if (strcmp(a, "--no-ablation") == 0) {
+            ablation = 0;
+        } else if (strcmp(a, "--static") == 0) {
+            cfg.time_in_note = 0;
+            ablation = 0;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
         } else {
@@ -215,20 +258,23 @@ int gb_cmd_train(int argc, char **argv)
     int rc = GB_EXIT_FAIL;
     gb_error_t err = {0};
     gb_tds_t *ds = NULL;
-    gb_vae_t *vae = NULL;
-    char *enc = NULL, *ck = NULL, *command = NULL;
+    char *enc = NULL, *ck = NULL, *command = NULL, *st_out = NULL;
     size_t ol = strlen(out);
-    enc = malloc(ol + 6);
-    ck = malloc(ol + 6);
+    enc = malloc(ol + 16);
+    ck = malloc(ol + 16);
+    st_out = malloc(ol + 16);
     command = join_command(argc, argv);
-    if (!enc || !ck || !command) {
+    if (!enc || !ck || !st_out || !command) {
         fprintf(stderr, "gbac train: out of memory\n");
         goto done;
     }
-    snprintf(enc, ol + 6, "%s.enc", out);
-    snprintf(ck, ol + 6, "%s.ckpt", out);
+    snprintf(enc, ol + 16, "%s.enc", out);
+    snprintf(ck, ol + 16, "%s.ckpt", out);
     if (!ckpt)
         ckpt = ck;
+    snprintf(st_out, ol + 16, "%s.static.enc", out);
+    if (ablation && probe_writable(st_out) < 0)
+        goto done;
     if (probe_writable(out) < 0 || probe_writable(enc) < 0 || probe_writable(ckpt) < 0)
         goto done;
 
@@ -246,35 +292,24 @@ int gb_cmd_train(int argc, char **argv)
         fprintf(stderr, "gbac train: warning: %s has no validation notes; validating on the "
                         "training notes\n", data);
     cfg.checkpoint = ckpt;
-    vae = gb_vae_new(&cfg, &err);
-    if (!vae) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
+    if (train_one(&cfg, ds, data, resume, command, out) < 0)
         goto done;
+    if (ablation) { /* the same architecture without time in the note */
+        snprintf(st_out, ol + 16, "%s.static", out);
+        snprintf(ck, ol + 16, "%s.static.ckpt", out);
+        cfg.checkpoint = ck;
+        cfg.time_in_note = 0;
+        if (!quiet)
+            fprintf(stderr, "gbac train: the static ablation (no time in the note)\n");
+        if (train_one(&cfg, ds, data, NULL, command, st_out) < 0)
+            goto done;
     }
-    if (resume && gb_vae_checkpoint_load(vae, resume, &err) < 0) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    gb_vae_report_t rep;
-    if (gb_vae_train(vae, ds, &rep, &err) < 0) {
-        fprintf(stderr, "\ngbac train: %s\n", err.msg);
-        goto done;
-    }
-    if (gb_vae_save(vae, ds, &rep, command, out, &err) < 0) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    printf("trained timbre VAE: %d epochs (best %d%s) in %.1f s; train loss %.4f, validation "
-           "loss %.4f (reconstruction %.4f, KL %.4f)\nwrote %s (decoder), %s (encoder), %s "
-           "(checkpoint)\n",
-           rep.epochs, rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
-           rep.train_loss, rep.val_loss, rep.val_recon, rep.val_kl, out, enc, ckpt);
     rc = GB_EXIT_OK;
 done:
-    gb_vae_free(vae);
     gb_tds_free(ds);
     free(enc);
     free(ck);
+    free(st_out);
     free(command);
     return rc;
 }
