@@ -25,7 +25,8 @@
 #define STABLE_SHARE 0.8
 
 typedef struct frame {
-    float db;    /* level, dBFS */
+    float db;    /* level, dBFS, over the analysis window */
+    float sdb;   /* level, dBFS, over the 10 ms around the frame (for onset times) */
     float f0;    /* Hz, 0 when unvoiced */
     int voiced;
 } frame_t;
@@ -71,6 +72,9 @@ static int analyse(const float *x, size_t n, double sr, double f0_min, double f0
         }
         memset(buf + w, 0, sizeof(float) * (size_t)w);
         fr[f].db = (float)(10.0 * log10(e / w + 1e-20));
+        const int h0 = w / 2 - (int)hop / 2;
+        const double se = cs[h0 + (int)hop] - cs[h0];
+        fr[f].sdb = (float)(10.0 * log10(se / (double)hop + 1e-20));
         fr[f].f0 = 0.0f;
         fr[f].voiced = 0;
         if (e < 1e-12)
@@ -145,17 +149,19 @@ static float median_f0(const frame_t *fr, size_t a, size_t b, float *scratch, in
 static void find_onsets(const frame_t *fr, size_t nf, float loud, unsigned char *on,
                         float *scratch)
 {
-    size_t note_start = 0;
+    size_t note_start = 0, prev = 0;
     int in_note = 0, quiet_run = GAP_FRAMES;
+    float peak = -400.0f; /* loudest frame of the current note so far */
     for (size_t f = 0; f < nf; f++) {
         const int audible = fr[f].db > loud - RANGE_DB && fr[f].db > FLOOR_DB;
         const int voiced = audible && fr[f].voiced;
         int start = 0;
-        /* level rise */
+        /* level rise: from silence, or from a dip inside a note (a re-articulation) */
         float lo = fr[f].db;
         for (size_t k = f >= RISE_LOOKBACK ? f - RISE_LOOKBACK : 0; k < f; k++)
             lo = fr[k].db < lo ? fr[k].db : lo;
-        if (audible && fr[f].db - lo >= ONSET_DB && (!in_note || f - note_start > SKIP_FRAMES)) {
+        if (audible && fr[f].db - lo >= ONSET_DB &&
+            (!in_note || (f - note_start > SKIP_FRAMES + RISE_LOOKBACK && lo < peak - ONSET_DB))) {
             for (size_t k = f; k < nf && k <= f + VOICE_WITHIN && !start; k++)
                 start = fr[k].voiced && fr[k].db > loud - RANGE_DB;
         }
@@ -173,10 +179,31 @@ static void find_onsets(const frame_t *fr, size_t nf, float loud, unsigned char 
             }
         }
         if (start) {
-            on[f] = 1;
-            note_start = f;
+            /* the note-on: where the 10 ms level, rising from its minimum of the last 120 ms
+             * to its top in the next 50 ms, crosses 30% of the rise (in dB) */
+            const size_t a = f > prev + SKIP_FRAMES + 12 ? f - 12 : (prev ? prev + SKIP_FRAMES : 0);
+            size_t lo_k = f, k = f;
+            float top = fr[f].sdb;
+            for (size_t q = a < f ? a : f; q <= f; q++)
+                lo_k = fr[q].sdb < fr[lo_k].sdb ? q : lo_k;
+            for (size_t q = f; q < nf && q <= f + VOICE_WITHIN; q++)
+                top = fr[q].sdb > top ? fr[q].sdb : top;
+            if (top - fr[lo_k].sdb >= 6.0f) {
+                const float thr = fr[lo_k].sdb + 0.3f * (top - fr[lo_k].sdb);
+                for (k = lo_k; k < f && fr[k].sdb < thr; k++)
+                    ;
+            }
+            if (k < prev + 1 && prev)
+                k = f;
+            on[k] = 1;
+            prev = note_start = k;
             in_note = 1;
+            peak = -400.0f;
+            for (size_t q = k; q <= f; q++)
+                peak = fr[q].db > peak ? fr[q].db : peak;
         }
+        if (in_note && fr[f].db > peak)
+            peak = fr[f].db;
         quiet_run = voiced ? 0 : quiet_run + 1;
         if (quiet_run >= GAP_FRAMES)
             in_note = 0;

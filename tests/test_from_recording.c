@@ -60,8 +60,8 @@ static int make_phrase(pnote_t *p)
         const double len = 0.25 + 0.45 * (double)((s >> 40) % 1000) / 1000.0;
         const double rest = i % 4 == 3 ? 0.0 : 0.03 + 0.17 * (double)((s >> 20) % 1000) / 1000.0;
         p[i].key = scale[idx];
-        if (i > 0 && p[i].key == p[i - 1].key && rest == 0.0)
-            p[i].key = scale[idx < 15 ? idx + 1 : idx - 1];
+        if (i > 0 && p[i].key == p[i - 1].key && t == p[i - 1].off) /* no tied repeats */
+            p[i].key = scale[idx = idx < 15 ? idx + 1 : idx - 1];
         p[i].on = t;
         p[i].off = t + len;
         t += len + rest;
