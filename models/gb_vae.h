@@ -2,19 +2,23 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Model
- *   Encoder input (GB_VAE_ENC_IN = 98), the mean over all frames of a note of
+ *   Encoder input (GB_VAE_ENC_IN = 196): the mean over all frames of a note of
  *     [log(amp·harm[k] + 1e-4) k<64, log(noise[b] + 1e-5) b<32, loudness_db/60, log2(f0/440)]
+ *   then the same mean over its first GB_VAE_ONSET_FRAMES frames (100 ms: the attack)
  *   → Dense(hidden, relu) → Dense(hidden, relu) → Dense(2·Z, linear) = [mu, logvar].
  *   z = mu + exp(logvar/2)·eps, eps ~ N(0,1) from the trainer's seeded RNG (z = mu when
  *   evaluating).
- *   Decoder, per frame: [z (Z), log2(f0/440), loudness_db/60]
+ *   Decoder, per frame: [z (Z), log2(f0/440), loudness_db/60, time (T)]
+ *   with T = GB_VAE_TIME_FEATURES inputs of where the frame lies in its note
+ *   (gb_vae_time.h, from the dataset's onset_s/off_s) when time_in_note, else T = 0
  *   → Dense(hidden, relu) → Dense(hidden, relu) → Dense(97, linear) =
  *     [64 harmonic logits (softmax → harmonic distribution), 32 log(noise + 1e-5),
  *      1 log(amp + 1e-4)].
  *   A frame whose f0 is not positive uses its note's f0 (440 Hz if that is not positive too).
  *
  * Loss of a minibatch of B notes (each note: up to frames_per_note frames drawn by the RNG,
- * all of them when it has fewer):
+ * onset_frames of them from its first 100 ms, the rest from the whole note; all of them when
+ * it has fewer):
  *   (1/B) Σ_notes [ mean over the note's drawn frames of
  *                     ( CE(harm, softmax(logits)) + mean_b (noise err)² + (log-amp err)² )
  *                   + β_t · Σ_d max(KL_d, free_bits) ]
@@ -29,7 +33,8 @@
  * continues exactly as the uninterrupted run.
  *
  * Files written by gb_vae_save():
- *   OUT       the decoder, a gbac model file (gb_modelfile.h) of kind "timbre-vae-decoder";
+ *   OUT       the decoder, a gbac model file (gb_modelfile.h) of kind "timbre-vae-decoder",
+ *             with the latent basis as auxiliary tensors (gb_vae_basis.h);
  *             its card holds the features, data, seed, command, metrics, the name of the
  *             encoder file, and "reference": the training set's mean frame and per-key mean
  *             frames (for `gbac eval timbre`).
