@@ -45,10 +45,10 @@ struct gb_vae {
 gb_vae_config_t gb_vae_config_default(void)
 {
     gb_vae_config_t c = {
-        .version = 1, .latent = 8, .hidden = 128, .epochs = 200, .batch = 16,
-        .frames_per_note = 16, .lr = 1e-3f, .beta = 0.1f, .warmup = 10, .free_bits = 0.0f,
-        .patience = 20, .seed = 1, .checkpoint = NULL, .progress = 0, .time_in_note = 1,
-        .onset_frames = 4,
+        .version = 1, .latent = 8, .hidden = 128, .epochs = 300, .batch = 16,
+        .frames_per_note = 16, .lr = 1e-3f, .beta = 0.05f, .warmup = 10, .free_bits = 2.0f,
+        .patience = 40, .seed = 1, .checkpoint = NULL, .progress = 0, .time_in_note = 1,
+        .onset_frames = 12,
     };
     return c;
 }

@@ -73,19 +73,19 @@ typedef struct gb_vae_config {
     int version;         /* 1 */
     int latent;          /* Z, 1..64 (8) */
     int hidden;          /* units of the hidden layers (128) */
-    int epochs;          /* (200) */
+    int epochs;          /* (300) */
     int batch;           /* notes per minibatch (16) */
     int frames_per_note; /* frames drawn per note and step (16) */
     float lr;            /* Adam learning rate (1e-3) */
-    float beta;          /* final KL weight (0.1) */
+    float beta;          /* final KL weight (0.05) */
     int warmup;          /* epochs of linear KL warm-up (10; 0 = none) */
-    float free_bits;     /* per latent dimension, nats (0 = off) */
-    int patience;        /* early stopping: epochs without validation improvement (20; 0 off) */
+    float free_bits;     /* per latent dimension, nats (2; 0 = off) */
+    int patience;        /* early stopping: epochs without validation improvement (40; 0 off) */
     uint32_t seed;       /* (1) */
     const char *checkpoint; /* written after every epoch when non-NULL */
     int progress;        /* 1: a progress line with ETA on stderr */
     int onset_frames;    /* of frames_per_note, this many are drawn from the note's first
-                            GB_VAE_ONSET_FRAMES frames (4) */
+                            GB_VAE_ONSET_FRAMES frames (12) */
     int time_in_note;    /* 1: the decoder also sees where the frame lies in its note
                             (gb_vae_time.h); 0: the static ablation (1) */
 } gb_vae_config_t;

@@ -271,6 +271,8 @@ static gb_vae_config_t small_cfg(void)
     c.warmup = 5;
     c.patience = 0;
     c.seed = 5;
+    c.free_bits = 0.0f;
+    c.onset_frames = 2;
     return c;
 }
 
