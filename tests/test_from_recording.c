@@ -272,7 +272,8 @@ static void test_train(void **state)
     path_in(out, sizeof out, "train.out");
     path_in(err, sizeof err, "train.err");
     char *argv[] = {(char *)g_gbac, "train", "timbre", "--data", ds, "--out", model,
-                    "--hidden", "64", "--epochs", "150", "--patience", "30", "--no-ablation",
+                    "--hidden", "64", "--epochs", "1500", "--patience", "200", "--lr", "0.002",
+                    "--no-ablation",
                     "-q", NULL};
     const int rc = run(argv, out, err);
     char *o = slurp(out), *er = slurp(err);
