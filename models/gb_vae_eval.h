@@ -37,7 +37,7 @@ typedef struct gb_vae_pair {
 } gb_vae_pair_t;
 
 /** Load `model` (decoder, batch rows per forward) and `model`.enc (batch 1), checking that
- *  they fit together (encoder 98 → 2Z, decoder Z + 2 (+ 4) → 97, a basis of the right
+ *  they fit together (encoder 196 → 2Z, decoder Z + 2 (+ 6) → 97, a basis of the right
  *  shape if present). Returns 0 or GB_E* with err naming the file. [main] */
 int gb_vae_pair_load(const char *model, int batch, gb_vae_pair_t *p, gb_error_t *err);
 

@@ -17,7 +17,7 @@
  * z = mean + Σ_k u_k·basis[k] from the model file's aux.latent.mean and aux.latent.basis
  * (a model without them takes the knobs as the latent itself).
  *
- * Time in the note: a time-aware decoder (4 more inputs, models/gb_vae_time.h) gets each
+ * Time in the note: a time-aware decoder (6 more inputs, models/gb_vae_time.h) gets each
  * voice's seconds since its note-on and since its note-off, so attacks, sustains and
  * releases decode differently. Cost per voice and grid step: a few exps and Z² multiply-adds
  * besides the batched forward; nothing depends on the input values.
