@@ -37,6 +37,36 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* YIN's period from the CMNDF d[0 .. tmax + 1]: the first dip below the threshold (or the
+ * lowest point), parabolically interpolated; 0 when the frame is not voiced. */
+static double yin_period(const double *d, int tmin, int tmax)
+{
+    double best = 1e9;
+    int bt = -1;
+    for (int t = tmin; t <= tmax; t++) {
+        if (d[t] < YIN_THRESHOLD) {
+            while (t + 1 <= tmax && d[t + 1] < d[t])
+                t++;
+            bt = t;
+            best = d[t];
+            break;
+        }
+        if (d[t] < best) {
+            best = d[t];
+            bt = t;
+        }
+    }
+    if (bt < 0 || best >= VOICED_MAX)
+        return 0.0;
+    double tt = bt;
+    if (bt > 1 && bt < tmax + 1) {
+        const double a = d[bt - 1], b = d[bt], c = d[bt + 1], den = a - 2 * b + c;
+        if (den > 0)
+            tt = bt + 0.5 * (a - c) / den;
+    }
+    return tt;
+}
+
 /* YIN over every frame. */
 static int analyse(const float *x, size_t n, double sr, double f0_min, double f0_max,
                    frame_t *fr, size_t nf)
@@ -86,8 +116,7 @@ static int analyse(const float *x, size_t n, double sr, double f0_min, double f0
             spec[k][1] = 0.0f;
         }
         fftwf_execute(inv); /* buf[τ] = nfft · Σ_j x_j x_{j+τ} */
-        double run = 0.0, best = 1e9;
-        int bt = -1;
+        double run = 0.0;
         d[0] = 1.0;
         for (int t = 1; t <= tmax + 1; t++) {
             const double r = buf[t] / (double)nfft;
@@ -95,29 +124,11 @@ static int analyse(const float *x, size_t n, double sr, double f0_min, double f0
             run += dd;
             d[t] = run > 0 ? dd * t / run : 1.0;
         }
-        for (int t = tmin; t <= tmax; t++) {
-            if (d[t] < YIN_THRESHOLD) {
-                while (t + 1 <= tmax && d[t + 1] < d[t])
-                    t++;
-                bt = t;
-                best = d[t];
-                break;
-            }
-            if (d[t] < best) {
-                best = d[t];
-                bt = t;
-            }
+        const double tt = yin_period(d, tmin, tmax);
+        if (tt > 0) {
+            fr[f].f0 = (float)(sr / tt);
+            fr[f].voiced = 1;
         }
-        if (bt < 0 || best >= VOICED_MAX)
-            continue;
-        double tt = bt;
-        if (bt > 1 && bt < tmax + 1) {
-            const double a = d[bt - 1], b = d[bt], cc = d[bt + 1], den = a - 2 * b + cc;
-            if (den > 0)
-                tt = bt + 0.5 * (a - cc) / den;
-        }
-        fr[f].f0 = (float)(sr / tt);
-        fr[f].voiced = 1;
     }
     fftwf_destroy_plan(fwd);
     fftwf_destroy_plan(inv);

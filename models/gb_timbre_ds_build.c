@@ -413,6 +413,33 @@ static float *read_file(run_t *r, const char *path, size_t *n_out)
     return x;
 }
 
+/* x[0 .. n) resampled by ratio (libsamplerate, SRC_SINC_MEDIUM_QUALITY); NULL with msg. */
+static float *resample(const char *path, const float *x, size_t n, double ratio, size_t *n_out,
+                       char *msg, size_t msgcap)
+{
+    const size_t cap = (size_t)ceil((double)n * ratio) + 16;
+    float *out = malloc(cap * sizeof *out);
+    if (!out) {
+        snprintf(msg, msgcap, "%s: out of memory for %zu frames", path, cap);
+        return NULL;
+    }
+    SRC_DATA d;
+    memset(&d, 0, sizeof d);
+    d.data_in = x;
+    d.input_frames = (long)n;
+    d.data_out = out;
+    d.output_frames = (long)cap;
+    d.src_ratio = ratio;
+    const int e = src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1);
+    if (e != 0) {
+        snprintf(msg, msgcap, "%s: resampling failed (%s)", path, src_strerror(e));
+        free(out);
+        return NULL;
+    }
+    *n_out = (size_t)d.output_frames_gen;
+    return out;
+}
+
 float *gb_tdsb_read_audio(const char *path, double rate, double max_s, size_t *n_out,
                           gb_tdsb_audio_info_t *ai, char *msg, size_t msgcap)
 {
@@ -477,28 +504,7 @@ float *gb_tdsb_read_audio(const char *path, double rate, double max_s, size_t *n
         *n_out = (size_t)got;
         goto done;
     }
-    const double ratio = rate / info.samplerate;
-    const size_t cap = (size_t)ceil((double)got * ratio) + 16;
-    out = malloc(cap * sizeof *out);
-    if (!out) {
-        snprintf(msg, msgcap, "%s: out of memory for %zu frames", path, cap);
-        goto done;
-    }
-    SRC_DATA d;
-    memset(&d, 0, sizeof d);
-    d.data_in = mono;
-    d.input_frames = (long)got;
-    d.data_out = out;
-    d.output_frames = (long)cap;
-    d.src_ratio = ratio;
-    const int e = src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1);
-    if (e != 0) {
-        snprintf(msg, msgcap, "%s: resampling failed (%s)", path, src_strerror(e));
-        free(out);
-        out = NULL;
-        goto done;
-    }
-    *n_out = (size_t)d.output_frames_gen;
+    out = resample(path, mono, (size_t)got, rate / info.samplerate, n_out, msg, msgcap);
 done:
     free(buf);
     free(mono);

@@ -549,6 +549,20 @@ static const char *layer_desc(const gb_layer_info_t *li, int i, char *buf, size_
     return buf;
 }
 
+/* Mark the auxiliary tensors "aux.*" as used (load_aux() checks them); returns how many. */
+static size_t mark_aux(const gb_st_t *st, unsigned char *used)
+{
+    size_t m = 0;
+    for (size_t t = 0; t < gb_st_count(st); t++) {
+        gb_st_info_t ai;
+        if (!used[t] && gb_st_info(st, t, &ai) == GB_OK && strncmp(ai.name, "aux.", 4) == 0) {
+            used[t] = 1;
+            m++;
+        }
+    }
+    return m;
+}
+
 /* Every expected tensor present with dtype F32 and the right shape, and no other. */
 static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], gb_error_t *err)
 {
@@ -573,19 +587,12 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
             }
         }
     }
-    for (size_t t = 0; t < n; t++) { /* auxiliary tensors are checked by load_aux() */
-        gb_st_info_t ai;
-        if (!used[t] && gb_st_info(st, t, &ai) == GB_OK && strncmp(ai.name, "aux.", 4) == 0) {
-            used[t] = 1;
-            matched++;
-        }
-    }
+    matched += mark_aux(st, used);
     long extra = -1;
     for (size_t t = 0; t < n && extra < 0; t++)
         if (!used[t])
             extra = (long)t;
     free(used);
-
     gb_st_info_t ti;
     gb_layer_info_t li;
     char ld[80], want[64], got[64], nb[96];
