@@ -595,8 +595,8 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
             }
         }
     }
-    long extra = -1;
     matched += mark_aux(st, used);
+    long extra = -1;
     for (size_t t = 0; t < n && extra < 0; t++)
         if (!used[t])
             extra = (long)t;
@@ -700,27 +700,71 @@ static int fill_weights(const gb_st_t *st, gb_nn_t *nn, long (*idx)[4], gb_error
     return rc;
 }
 
-/* Read every aux.* tensor into memory, in host byte order; their total is bounded by the
- * file size (the safetensors layer checked every offset against it). */
+/* Swap an auxiliary tensor's elements to host order (files are little-endian). */
+static void aux_to_host(aux_t *x)
+{
+    const size_t es = gb_st_dtype_size(x->dtype);
+    const uint16_t probe = 1;
+    if (es < 2 || *(const unsigned char *)&probe == 1) /* little-endian host */
+        return;
+    unsigned char *p = x->data;
+    for (uint64_t e = 0; e < x->count; e++, p += es)
+        for (size_t b = 0; b < es / 2; b++) {
+            const unsigned char c = p[b];
+            p[b] = p[es - 1 - b];
+            p[es - 1 - b] = c;
+        }
+}
+
+/* The first element of an F32 or F64 tensor that is not finite; count when all are (or the
+ * dtype is an integer one). */
+static uint64_t aux_first_nonfinite(const aux_t *x)
+{
+    for (uint64_t e = 0; x->dtype == GB_ST_F32 && e < x->count; e++)
+        if (!isfinite(((const float *)x->data)[e]))
+            return e;
+    for (uint64_t e = 0; x->dtype == GB_ST_F64 && e < x->count; e++)
+        if (!isfinite(((const double *)x->data)[e]))
+            return e;
+    return x->count;
+}
+
+/* Read every aux.* tensor into memory, in host byte order (see gb_modelfile.h for the
+ * limits): at most GB_MODEL_MAX_AUX of them, GB_MODEL_AUX_MAX_BYTES in all, names of
+ * 1..GB_MODEL_AUX_NAME − 1 bytes after "aux.", F32 and F64 values finite. */
 static int load_aux(const gb_st_t *st, gb_model_t *m, gb_error_t *err)
 {
     const char *name = gb_st_name(st);
     const size_t n = gb_st_count(st);
     gb_st_info_t ti;
+    char nb[96];
     for (size_t t = 0; t < n; t++)
         if (gb_st_info(st, t, &ti) == GB_OK && is_aux(ti.name))
             m->n_aux++;
     if (!m->n_aux)
         return GB_OK;
+    if (m->n_aux > GB_MODEL_MAX_AUX)
+        return fail(err, name, NULL, GB_EFORMAT, "%zu auxiliary tensors: at most %d", m->n_aux,
+                    GB_MODEL_MAX_AUX);
     m->aux = calloc(m->n_aux, sizeof *m->aux);
     if (!m->aux)
         return fail(err, name, NULL, GB_ENOMEM, "out of memory");
     size_t k = 0;
+    uint64_t total = 0;
     for (size_t t = 0; t < n; t++) {
         if (gb_st_info(st, t, &ti) != GB_OK || !is_aux(ti.name))
             continue;
+        const char *an = ti.name + sizeof GB_MODEL_AUX_PREFIX - 1;
+        if (!an[0] || strlen(an) >= GB_MODEL_AUX_NAME)
+            return fail(err, name, NULL, GB_EFORMAT,
+                        "auxiliary tensor '%s': names of 1..%d bytes after 'aux.'",
+                        gb_shown(ti.name, nb, sizeof nb), GB_MODEL_AUX_NAME - 1);
+        total += ti.nbytes;
+        if (total > GB_MODEL_AUX_MAX_BYTES)
+            return fail(err, name, NULL, GB_ERANGE, "auxiliary tensors hold more than %u bytes "
+                        "in all", (unsigned)GB_MODEL_AUX_MAX_BYTES);
         aux_t *x = &m->aux[k++];
-        x->name = strdup(ti.name + sizeof GB_MODEL_AUX_PREFIX - 1);
+        x->name = strdup(an);
         x->data = malloc(ti.nbytes ? (size_t)ti.nbytes : 1);
         if (!x->name || !x->data)
             return fail(err, name, NULL, GB_ENOMEM, "out of memory for tensor '%s'", ti.name);
@@ -731,22 +775,17 @@ static int load_aux(const gb_st_t *st, gb_model_t *m, gb_error_t *err)
         const int rc = gb_st_read(st, t, x->data, (size_t)ti.nbytes, err);
         if (rc)
             return rc;
-        const size_t es = gb_st_dtype_size(ti.dtype);
-        const uint16_t probe = 1;
-        if (es > 1 && *(const unsigned char *)&probe == 0) { /* big-endian host */
-            unsigned char *p = x->data;
-            for (uint64_t e = 0; e < ti.count; e++, p += es)
-                for (size_t b = 0; b < es / 2; b++) {
-                    const unsigned char c = p[b];
-                    p[b] = p[es - 1 - b];
-                    p[es - 1 - b] = c;
-                }
-        }
+        aux_to_host(x);
+        const uint64_t bad = aux_first_nonfinite(x);
+        if (bad < x->count)
+            return fail(err, name, NULL, GB_ERANGE,
+                        "tensor '%s': element %llu is not finite; values must be finite",
+                        gb_shown(ti.name, nb, sizeof nb), (unsigned long long)bad);
     }
     return GB_OK;
 }
 
-int gb_model_aux(const gb_model_t *m, const char *name, gb_model_aux_t *out)
+int gb_model_aux_get(const gb_model_t *m, const char *name, gb_model_aux_t *out)
 {
     for (size_t i = 0; m && name && i < m->n_aux; i++)
         if (strcmp(m->aux[i].name, name) == 0) {
@@ -857,6 +896,21 @@ gb_nn_t *gb_model_take_nn(gb_model_t *m)
 
 const char *gb_model_name(const gb_model_t *m) { return m ? m->name : ""; }
 
+const float *gb_model_aux(const gb_model_t *m, const char *name, int *ndim, int64_t *shape)
+{
+    for (size_t i = 0; m && name && i < m->n_aux; i++) {
+        const aux_t *a = &m->aux[i];
+        if (strcmp(a->name, name) != 0 || a->dtype != GB_ST_F32)
+            continue;
+        if (ndim)
+            *ndim = a->ndim;
+        for (int d = 0; shape && d < a->ndim; d++)
+            shape[d] = a->shape[d];
+        return a->data;
+    }
+    return NULL;
+}
+
 const char *gb_model_kind(const gb_model_t *m)
 {
     return m ? json_string_value(json_object_get(m->card, "kind")) : "";
@@ -871,14 +925,35 @@ const char *gb_model_arch_json(const gb_model_t *m) { return m ? m->arch_json : 
 
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err)
 {
-    return gb_model_save_aux(path, nn, card_json, NULL, 0, err);
+    return gb_model_save_aux_any(path, nn, card_json, NULL, 0, err);
 }
 
 int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json,
-                      const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err)
+                      const gb_st_f32_t *aux, size_t n_aux, gb_error_t *err)
 {
-    if (!path || !nn)
-        return gb_error_set(err, GB_EINVAL, "gb_model_save: no %s", !path ? "path" : "model");
+    if (n_aux > GB_MODEL_MAX_AUX || (n_aux && !aux))
+        return gb_error_set(err, GB_EINVAL, "%s: at most %d auxiliary tensors", path ? path : "",
+                            GB_MODEL_MAX_AUX);
+    gb_st_tensor_t t[GB_MODEL_MAX_AUX];
+    for (size_t i = 0; i < n_aux; i++) {
+        if (!aux[i].name || strncmp(aux[i].name, GB_MODEL_AUX_PREFIX,
+                                    sizeof GB_MODEL_AUX_PREFIX - 1) != 0)
+            return gb_error_set(err, GB_EINVAL, "%s: auxiliary tensor names are aux.<name>",
+                                path ? path : "");
+        t[i] = (gb_st_tensor_t){.name = aux[i].name + sizeof GB_MODEL_AUX_PREFIX - 1,
+                                .dtype = GB_ST_F32, .ndim = aux[i].ndim, .data = aux[i].data};
+        for (int d = 0; d < aux[i].ndim && d < GB_ST_MAX_DIMS; d++)
+            t[i].shape[d] = aux[i].shape[d];
+    }
+    return gb_model_save_aux_any(path, nn, card_json, t, n_aux, err);
+}
+
+int gb_model_save_aux_any(const char *path, const gb_nn_t *nn, const char *card_json,
+                          const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err)
+{
+    if (!path || !nn || (n_aux && !aux) || n_aux > GB_MODEL_MAX_AUX)
+        return gb_error_set(err, GB_EINVAL, "gb_model_save: no %s",
+                            !path ? "path" : !nn ? "model" : "valid auxiliary tensors");
     int rc = gb_model_check_card(card_json, path, err);
     if (rc)
         return rc;
@@ -924,9 +999,9 @@ int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json
         }
     }
     for (size_t i = 0; i < n_aux && !rc; i++) {
-        if (!aux[i].name || !aux[i].name[0] || strlen(aux[i].name) > 48) {
-            rc = fail(err, path, NULL, GB_EINVAL, "auxiliary tensor %zu: a name of 1..48 bytes "
-                      "is needed", i);
+        if (!aux[i].name || !aux[i].name[0] || strlen(aux[i].name) >= GB_MODEL_AUX_NAME) {
+            rc = fail(err, path, NULL, GB_EINVAL, "auxiliary tensor %zu: a name of 1..%d bytes "
+                      "is needed", i, GB_MODEL_AUX_NAME - 1);
             break;
         }
         t[nt] = aux[i];
