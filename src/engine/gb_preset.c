@@ -11,6 +11,7 @@
  * reach a message.
  */
 #include "gb_preset.h"
+#include "gb_lv2.h"
 #include "gb_json_util.h"
 
 #include <errno.h>
@@ -252,7 +253,10 @@ static int parse_unit_id(const pctx_t *c, json_t *obj, const char *path, gbp_kin
     if (!json_is_string(jid))
         return perr(c, kp, GB_EFORMAT, "expected a unit id string, got %s", gb_json_kind(jid));
     const char *id = json_string_value(jid);
-    const gbp_descriptor_t *d = gb_unit_registry_find(c->reg, id);
+    gb_error_t lerr = {0};
+    const gbp_descriptor_t *d = gb_unit_registry_resolve(c->reg, id, &lerr);
+    if (!d && gb_lv2_is_id(id))
+        return perr(c, kp, lerr.code ? lerr.code : GB_EINVAL, "%s", lerr.msg);
     if (!d) {
         char list[300] = "";
         for (int i = 0; i < gb_unit_registry_count(c->reg); i++) {
@@ -286,6 +290,21 @@ static int parse_slot_name(const pctx_t *c, json_t *obj, const char *path, gb_pr
                         "(at most %d characters)",
                         clean(name, s, sizeof s), GB_SLOT_NAME_MAX - 1);
         snprintf(u->slot, sizeof u->slot, "%s", name);
+    } else if (gb_lv2_is_id(u->desc->id)) {
+        /* An LV2 plugin: its name, "Dragonfly Room Reverb" → "dragonfly_room_reverb". */
+        size_t o = 0;
+        for (const char *n = u->desc->name; *n && o + 1 < sizeof u->slot && o < 24; n++)
+            if ((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9' && o > 0))
+                u->slot[o++] = *n;
+            else if (*n >= 'A' && *n <= 'Z')
+                u->slot[o++] = (char)(*n - 'A' + 'a');
+            else if (o > 0 && u->slot[o - 1] != '_')
+                u->slot[o++] = '_';
+        while (o > 0 && u->slot[o - 1] == '_')
+            o--;
+        u->slot[o] = '\0';
+        if (!o)
+            snprintf(u->slot, sizeof u->slot, "lv2");
     } else {
         /* The last component of the id: "gbac.delay" → "delay". */
         const char *dot = strrchr(u->desc->id, '.');
