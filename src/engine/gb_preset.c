@@ -10,6 +10,7 @@
  * go straight to it. Strings from the file are cleaned of control characters before they
  * reach a message.
  */
+#define _GNU_SOURCE /* memmem */
 #include "gb_preset.h"
 #include "gb_lv2.h"
 #include "gb_json_util.h"
@@ -35,7 +36,44 @@ typedef struct pctx {
     const char *origin;
     const gb_unit_registry_t *reg;
     gb_error_t *err;
+    const char *text; /* the preset's text, to find the line of a key */
+    size_t len;
 } pctx_t;
+
+/* The line of the key at the end of a key path ("rack.effects[1].params.decay"), found by
+ * looking for each key's quoted name in turn from where the previous one was (an index [N]
+ * looks for the next key N + 1 times). 0 when not found. */
+static int key_line(const pctx_t *c, const char *path)
+{
+    if (!c->text || !path)
+        return 0;
+    const char *at = c->text, *end = c->text + c->len;
+    while (*path) {
+        char key[72];
+        size_t k = strcspn(path, ".[");
+        if (k == 0 || k + 3 > sizeof key)
+            return 0;
+        snprintf(key, sizeof key, "\"%.*s\"", (int)k, path);
+        path += k;
+        long times = 1;
+        if (*path == '[') {
+            times += strtol(path + 1, NULL, 10);
+            path = strchr(path, ']') ? strchr(path, ']') + 1 : path + strlen(path);
+        }
+        if (*path == '.')
+            path++;
+        for (; times > 0; times--) {
+            const char *hit = memmem(at, (size_t)(end - at), key, strlen(key));
+            if (!hit)
+                return 0;
+            at = hit + (times > 1 ? strlen(key) : 0);
+        }
+    }
+    int line = 1;
+    for (const char *q = c->text; q < at; q++)
+        line += *q == '\n';
+    return line;
+}
 
 static int perr(const pctx_t *c, const char *path, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -47,6 +85,9 @@ static int perr(const pctx_t *c, const char *path, int code, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    const int line = path && path[0] ? key_line(c, path) : 0;
+    if (line)
+        return gb_error_set(c->err, code, "%s:%d: %s: %s", c->origin, line, path, msg);
     if (path && path[0])
         return gb_error_set(c->err, code, "%s: %s: %s", c->origin, path, msg);
     return gb_error_set(c->err, code, "%s: %s", c->origin, msg);
@@ -697,7 +738,7 @@ static int parse_root(const pctx_t *c, json_t *root, gb_preset_t *p)
 gb_preset_t *gb_preset_parse(const char *json, size_t len, const char *origin,
                              const gb_unit_registry_t *reg, gb_error_t *err)
 {
-    pctx_t c = {origin ? origin : "preset", reg, err};
+    pctx_t c = {origin ? origin : "preset", reg, err, json, len};
     if (!json || !reg) {
         perr(&c, NULL, GB_EINVAL, "no text or no unit registry");
         return NULL;

@@ -192,6 +192,34 @@ static int fail(gb_lv2_inst_t *I, const char *what)
     return GB_EINVAL;
 }
 
+/* A plugin writes its latency port in run() only: run it once on silence (all audio ports on
+ * zeroed buffers, an empty sequence), as Ardour does, and start it afresh. */
+static void latency_run(gb_lv2_inst_t *I)
+{
+    const gb_lv2_desc_t *D = I->D;
+    const uint32_t n = I->max_frames;
+    float *zero = I->dummy_in + 2 * (size_t)n, *out = I->dummy_in + 3 * (size_t)n;
+    memset(I->dummy_in, 0, 4 * (size_t)n * sizeof(float));
+    for (int c = 0; c < 2; c++) {
+        if (D->audio_in[c] >= 0)
+            lilv_instance_connect_port(I->inst, (uint32_t)D->audio_in[c], zero);
+        if (D->audio_out[c] >= 0)
+            lilv_instance_connect_port(I->inst, (uint32_t)D->audio_out[c], c ? out : I->dummy_out);
+    }
+    const gb_lv2_urids_t *u = &gb_lv2_world()->u;
+    I->atom_in->atom.type = u->atom_Sequence;
+    I->atom_in->atom.size = sizeof(LV2_Atom_Sequence_Body);
+    I->atom_in->body.unit = 0;
+    I->atom_in->body.pad = 0;
+    I->atom_out->atom.type = u->atom_Chunk;
+    I->atom_out->atom.size = GB_LV2_ATOM_BUF - sizeof(LV2_Atom);
+    lilv_instance_run(I->inst, n);
+    gb_lv2_worker_deliver(&I->worker);
+    lilv_instance_deactivate(I->inst);
+    lilv_instance_activate(I->inst);
+    connect_ports(I);
+}
+
 static int lv2_activate(void *self, double sample_rate, uint32_t max_frames)
 {
     gb_lv2_inst_t *I = inst(self);
@@ -228,6 +256,8 @@ static int lv2_activate(void *self, double sample_rate, uint32_t max_frames)
         }
     }
     lilv_instance_activate(I->inst);
+    if (D->latency_port >= 0)
+        latency_run(I);
     I->sent_position = 0;
     I->nonfinite_blocks = 0;
     return GB_OK;
