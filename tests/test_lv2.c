@@ -30,9 +30,9 @@ static char tmpdir[256];
 
 static const char *tmp_path(const char *name)
 {
-    static char buf[4][512];
+    static char buf[16][512];
     static int k;
-    k = (k + 1) % 4;
+    k = (k + 1) % 16;
     snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
     return buf[k];
 }
@@ -124,20 +124,36 @@ static size_t onset(const audio_t *a)
     return a->n;
 }
 
-/* The strongest frequency between lo and hi Hz (0.01 Hz steps) of x[from, from + n). */
+/* |DFT|² of the Hann-windowed x[from, from + n) at f Hz. */
+static double power_at(const audio_t *a, size_t from, size_t n, double f)
+{
+    double re = 0.0, im = 0.0, w = 2.0 * M_PI * f / SR;
+    for (size_t i = 0; i < n; i++) {
+        const double x = (0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)n)) * a->l[from + i];
+        re += x * cos(w * (double)i);
+        im += x * sin(w * (double)i);
+    }
+    return re * re + im * im;
+}
+
+/* The strongest frequency between lo and hi Hz of x[from, from + n): 0.25 Hz steps, then
+ * 0.01 Hz steps around the best. */
 static double peak_hz(const audio_t *a, size_t from, size_t n, double lo, double hi)
 {
     assert_true(from + n <= a->n);
-    double best = 0.0, best_f = 0.0;
-    for (double f = lo; f <= hi; f += 0.01) {
-        double re = 0.0, im = 0.0, w = 2.0 * M_PI * f / SR;
-        for (size_t i = 0; i < n; i++) {
-            double hann = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)n);
-            re += hann * a->l[from + i] * cos(w * (double)i);
-            im += hann * a->l[from + i] * sin(w * (double)i);
+    double best = -1.0, best_f = lo;
+    for (double f = lo; f <= hi; f += 0.25) {
+        const double p = power_at(a, from, n, f);
+        if (p > best) {
+            best = p;
+            best_f = f;
         }
-        if (re * re + im * im > best) {
-            best = re * re + im * im;
+    }
+    const double c = best_f;
+    for (double f = c - 0.25; f <= c + 0.25; f += 0.01) {
+        const double p = power_at(a, from, n, f);
+        if (p > best) {
+            best = p;
             best_f = f;
         }
     }
@@ -169,7 +185,12 @@ static void mda_piano_plays_a4_at_440_hz(void **state)
 static void midi_plugin_is_a_note_source(void **state)
 {
     (void)state;
-    /* x42 MIDI transpose +12 before the piano: A4 in, A5 (880 Hz) out. */
+    /* x42 MIDI transpose +12 before the piano: A4 in sounds as the piano's own A5 (MDA Piano
+     * stretches its tuning: its A5 is a few Hz above 880). */
+    audio_t a5 = render(preset("piano", "", "{\"unit\": \"" PIANO "\"}", ""),
+                        one_note("a5.mid", 0, 1.0, 81), 1, NULL);
+    const double f5 = peak_hz(&a5, 4800, 19200, 860.0, 900.0);
+    free(a5.l);
     audio_t a = render(
         preset("transpose",
                "{\"unit\": \"lv2:http://gareus.org/oss/lv2/midifilter#miditranspose\", "
@@ -177,8 +198,10 @@ static void midi_plugin_is_a_note_source(void **state)
                "{\"unit\": \"" PIANO "\"}", ""),
         one_note("a4.mid", 0, 1.0, 69), 1, NULL);
     const double f = peak_hz(&a, 4800, 19200, 860.0, 900.0);
-    fprintf(stderr, "A4 through miditranspose +12 → MDA Piano: %.2f Hz\n", f);
-    assert_true(fabs(f - 880.0) <= 2.0);
+    fprintf(stderr, "A4 through miditranspose +12 → MDA Piano: %.2f Hz (its A5: %.2f Hz)\n", f,
+            f5);
+    assert_true(fabs(f - f5) <= 0.05);
+    assert_true(fabs(f - 880.0) <= 6.0);
     free(a.l);
 }
 
