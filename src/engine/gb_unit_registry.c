@@ -324,6 +324,13 @@ const gbp_descriptor_t *gb_unit_registry_resolve(const gb_unit_registry_t *reg, 
     return d && gb_unit_check_descriptor(d, id, err) == GB_OK ? d : NULL;
 }
 
+const char *gb_unit_registry_origin(const gb_unit_registry_t *reg, int i)
+{
+    if (!reg || i < 0 || i >= reg->n_units || reg->units[i].lib < 0)
+        return NULL;
+    return reg->libs[reg->units[i].lib].path;
+}
+
 int gb_unit_registry_count(const gb_unit_registry_t *reg)
 {
     return reg ? reg->n_units : 0;

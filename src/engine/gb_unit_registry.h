@@ -56,6 +56,9 @@ const gbp_descriptor_t *gb_unit_registry_resolve(const gb_unit_registry_t *reg, 
 int gb_unit_registry_count(const gb_unit_registry_t *reg);
 const gbp_descriptor_t *gb_unit_registry_get(const gb_unit_registry_t *reg, int i);
 
+/** The plugin file descriptor i came from, or NULL for a built-in unit. [main] */
+const char *gb_unit_registry_origin(const gb_unit_registry_t *reg, int i);
+
 /** Parameter of a descriptor by name, or NULL. [any] */
 const gbp_param_info_t *gb_unit_param_by_name(const gbp_descriptor_t *d, const char *name);
 
