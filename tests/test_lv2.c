@@ -221,6 +221,57 @@ static void zynaddsubfx_plays_as_an_instrument(void **state)
     free(a.l);
 }
 
+/* The shipped melody-answer preset with MDA Piano as its instrument: the model's answer to a
+ * four-note call plays on the LV2 instrument while the performer is silent. */
+static void melody_answer_drives_an_lv2_instrument(void **state)
+{
+    (void)state;
+    char src[1024];
+    snprintf(src, sizeof src, "%s/presets/melody-answer.json", getenv("GBAC_SOURCE_DIR"));
+    json_error_t je;
+    json_t *root = json_load_file(src, 0, &je);
+    assert_non_null(root);
+    json_object_set_new(json_object_get(root, "rack"), "instrument",
+                        json_pack("{s:s, s:s}", "unit", PIANO, "name", "piano"));
+    assert_int_equal(json_dump_file(root, tmp_path("answer.json"), JSON_INDENT(2)), 0);
+    json_decref(root);
+    gb_error_t err = {0};
+    gb_midifile_writer_t *w = gb_midifile_writer_new(120.0, 960, &err);
+    int t = gb_midifile_writer_add_track(w, "performer", &err);
+    static const int keys[] = {60, 62, 64, 65};
+    for (int i = 0; i < 4; i++) {
+        gbp_event_t on = {.type = GBP_EV_NOTE_ON, .key = (uint8_t)keys[i], .value = 0.8f};
+        gbp_event_t off = {.type = GBP_EV_NOTE_OFF, .key = (uint8_t)keys[i], .value = 0.5f};
+        assert_int_equal(gb_midifile_writer_add(w, t, 0.5 * i, &on, &err), 0);
+        assert_int_equal(gb_midifile_writer_add(w, t, 0.5 * i + 0.45, &off, &err), 0);
+    }
+    /* a last, late event keeps the content going for the answer */
+    gbp_event_t cc = {.type = GBP_EV_CC, .id = 64, .value = 0.0f};
+    assert_int_equal(gb_midifile_writer_add(w, t, 8.0, &cc, &err), 0);
+    assert_int_equal(gb_midifile_writer_save(w, tmp_path("call.mid"), &err), 0);
+    gb_midifile_writer_free(w);
+    audio_t a = render(tmp_path("answer.json"), tmp_path("call.mid"), 1, tmp_path("answered"));
+    char p[600];
+    snprintf(p, sizeof p, "%s/notes.mid", tmp_path("answered"));
+    gb_midifile_t *mf = gb_midifile_load(p, SR, &err);
+    assert_non_null(mf);
+    size_t model_on = 0;
+    uint64_t first = 0;
+    for (size_t i = 0; i < mf->n_events; i++)
+        if (mf->events[i].track != 0 && mf->events[i].ev.type == GBP_EV_NOTE_ON &&
+            mf->events[i].frame >= 96000 && !model_on++)
+            first = mf->events[i].frame;
+    fprintf(stderr, "melody answer: %zu model notes, the first at frame %llu\n", model_on,
+            (unsigned long long)first);
+    assert_true(model_on >= 2);
+    /* the piano sounds the answer: the call's last note ended at 1.95 s */
+    const double r = rms(&a, first + 480, 9600);
+    fprintf(stderr, "MDA Piano during the answer: rms %.4f\n", r);
+    assert_true(r > 1e-3);
+    gb_midifile_free(mf);
+    free(a.l);
+}
+
 /* ---------------------------------------------------------------- effects */
 
 static void dragonfly_impulse_gives_a_decaying_tail(void **state)
@@ -446,6 +497,7 @@ int main(void)
         cmocka_unit_test(mda_piano_plays_a4_at_440_hz),
         cmocka_unit_test(midi_plugin_is_a_note_source),
         cmocka_unit_test(zynaddsubfx_plays_as_an_instrument),
+        cmocka_unit_test(melody_answer_drives_an_lv2_instrument),
         cmocka_unit_test(dragonfly_impulse_gives_a_decaying_tail),
         cmocka_unit_test(dragonfly_state_round_trips_through_a_saved_preset),
         cmocka_unit_test(x42_limiter_onset_is_on_the_scheduled_frame),
