@@ -21,6 +21,10 @@ int gb_bench_nn(const gb_bench_args_t *a);
 /** `gbac bench engine`: returns an exit status. [main] */
 int gb_bench_engine(const gb_bench_args_t *a);
 
+/** The x42 dpl limiter hosted as a unit: ns per 64-frame block of process() (*hosted_ns) and of
+ *  its own run() alone (*raw_ns). 0, or -1 (said on stderr) when it is not installed. [main] */
+int gb_bench_lv2_overhead(int samples, double *hosted_ns, double *raw_ns);
+
 /** Monotonic clock in nanoseconds. [any] */
 double gb_bench_now_ns(void);
 
