@@ -205,6 +205,7 @@ static void midi_plugin_is_a_note_source(void **state)
     free(a.l);
 }
 
+#ifndef GBAC_RTSAN /* see main() */
 static void zynaddsubfx_plays_as_an_instrument(void **state)
 {
     (void)state;
@@ -220,6 +221,8 @@ static void zynaddsubfx_plays_as_an_instrument(void **state)
     assert_true(fabs(f - 440.0) <= 1.0);
     free(a.l);
 }
+
+#endif
 
 /* The shipped melody-answer preset with MDA Piano as its instrument: the model's answer to a
  * four-note call plays on the LV2 instrument while the performer is silent. */
@@ -274,6 +277,7 @@ static void melody_answer_drives_an_lv2_instrument(void **state)
 
 /* ---------------------------------------------------------------- effects */
 
+#ifndef GBAC_RTSAN /* see main() */
 static void dragonfly_impulse_gives_a_decaying_tail(void **state)
 {
     (void)state;
@@ -315,6 +319,8 @@ static void dragonfly_impulse_gives_a_decaying_tail(void **state)
     free(out.l);
     gb_unit_registry_free(reg);
 }
+
+#endif
 
 static void dragonfly_state_round_trips_through_a_saved_preset(void **state)
 {
@@ -496,9 +502,17 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mda_piano_plays_a4_at_440_hz),
         cmocka_unit_test(midi_plugin_is_a_note_source),
+#ifndef GBAC_RTSAN
+        /* Third-party code RealtimeSanitizer reports inside run(), left out of the RTSan pass
+         * only: ZynAddSubFX 3.0.6 unlocks a pthread mutex in run(); Dragonfly Room Reverb
+         * (DPF) calls malloc/free in run(). gbac's own LV2 path is checked with MDA Piano, the
+         * x42 MIDI filter and the x42 dpl limiter in the other cases. */
         cmocka_unit_test(zynaddsubfx_plays_as_an_instrument),
+#endif
         cmocka_unit_test(melody_answer_drives_an_lv2_instrument),
+#ifndef GBAC_RTSAN
         cmocka_unit_test(dragonfly_impulse_gives_a_decaying_tail),
+#endif
         cmocka_unit_test(dragonfly_state_round_trips_through_a_saved_preset),
         cmocka_unit_test(x42_limiter_onset_is_on_the_scheduled_frame),
         cmocka_unit_test(builtin_limiter_onset_is_on_the_scheduled_frame),
