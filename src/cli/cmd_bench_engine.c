@@ -193,7 +193,9 @@ int gb_bench_engine(const gb_bench_args_t *a)
         fprintf(stderr, "gbac bench engine: the gbac.melody-gan unit cannot start (model)\n");
         return GB_EXIT_FAIL;
     }
-    if (synth < 0 || full < 0 || rtf4 < 0 || rtf16 < 0 || vae < 0 || dec_us < 0)
+    double lv2_hosted = 0, lv2_raw = 0;
+    if (synth < 0 || full < 0 || rtf4 < 0 || rtf16 < 0 || vae < 0 || dec_us < 0 ||
+        gb_bench_lv2_overhead(samples, &lv2_hosted, &lv2_raw) < 0)
         return GB_EXIT_FAIL;
     const double block_us = LIVE_BLOCK / BENCH_SR * 1e6;
     const double mel_pct = 100.0 * mel.worst_us_all / mel.period_us;
@@ -201,8 +203,10 @@ int gb_bench_engine(const gb_bench_args_t *a)
         printf("{\"dsp_load_pct_16v\": %.3f, \"dsp_load_pct_16v_synth\": %.3f, "
                "\"rtf_4v\": %.1f, \"rtf_16v\": %.1f, \"dsp_load_pct_16v_vae\": %.3f, "
                "\"vae_decode_16v_us\": %.3f, \"melody_worst_block_us\": %.2f, "
-               "\"melody_worst_block_pct\": %.3f}\n",
-               full, synth, rtf4, rtf16, vae, dec_us, mel.worst_us_all, mel_pct);
+               "\"melody_worst_block_pct\": %.3f, \"lv2_run_ns_64\": %.1f, "
+               "\"lv2_hosting_overhead_ns_64\": %.1f}\n",
+               full, synth, rtf4, rtf16, vae, dec_us, mel.worst_us_all, mel_pct, lv2_raw,
+               lv2_hosted - lv2_raw);
         return GB_EXIT_OK;
     }
     printf("gbac bench engine — 48 kHz\n\n");
@@ -223,5 +227,10 @@ int gb_bench_engine(const gb_bench_args_t *a)
     printf("  Offline render, full rack, 1024-frame blocks:\n");
     printf("    4-voice piece                 %6.0f × real time\n", rtf4);
     printf("    16-voice piece                %6.0f × real time\n", rtf16);
+    printf("  LV2 hosting, x42 dpl limiter, 64-frame blocks:\n");
+    printf("    its own run()                 %6.0f ns per block\n", lv2_raw);
+    printf("    as a gbac unit (process())    %6.0f ns per block: %.0f ns of hosting "
+           "overhead (%.3f %% of the block)\n",
+           lv2_hosted, lv2_hosted - lv2_raw, 100.0 * (lv2_hosted - lv2_raw) * 1e-3 / block_us);
     return GB_EXIT_OK;
 }

@@ -33,6 +33,10 @@ typedef struct gb_bench_melody {
 /** Measure it (the shipped model). Returns 0, or -1 when the unit cannot start. [main] */
 int gb_bench_melody(gb_bench_melody_t *r);
 
+/** The x42 dpl limiter hosted as a unit: ns per 64-frame block of process() (*hosted_ns) and of
+ *  its own run() alone (*raw_ns). 0, or -1 (said on stderr) when it is not installed. [main] */
+int gb_bench_lv2_overhead(int samples, double *hosted_ns, double *raw_ns);
+
 /** Monotonic clock in nanoseconds. [any] */
 double gb_bench_now_ns(void);
 

@@ -146,7 +146,7 @@ char *gb_engine_unit_state_dup(const gb_engine_t *e, const char *slot);
 
 /** Latency the rack adds: the sum of what the units' gbac.latency extensions reported after
  *  activation and after their last process(), in frames. [any] */
-uint32_t gb_engine_latency(const gb_engine_t *e);
+uint32_t gb_engine_latency(const gb_engine_t *e) GB_RT;
 
 /** Whether the rack's latency changed since the last call (a unit's latency moved during a
  *  block); the live host then has JACK recompute latencies. [main] */

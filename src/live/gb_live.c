@@ -269,8 +269,11 @@ static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, floa
             ei++;
         }
         gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
+        /* The session's notes and controls are placed where they sound in its audio: later by
+         * the rack's latency (a limiter's lookahead, an LV2 plugin's), as the render does. */
         if (rec)
-            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first, rec_base + done);
+            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first,
+                                      rec_base + done + gb_engine_latency(e));
         write_midi_out(lv, e, mo, done);
         post_engine_feedback(lv, e);
         done += len;
