@@ -384,6 +384,36 @@ static void t_state_timbre_vae(void **st)
     gbt_rm_rf(td);
 }
 
+/* Every plugin's state survives save → restore into a new instance → save; the melody
+ * generator's taste and the harmonic synth's timbre frames are in it. */
+static void t_state_round_trip(void **st)
+{
+    (void)st;
+    const char *uris[] = {URI_HS, URI_MG};
+    const char *holds[] = {"\"timbre\":", "\"taste\":{"};
+    const char *given[] = {NULL, "{\"taste\":{\"like\":[[0.5,0,0,0,0,0,0,0]],\"ratings\":3}}"};
+    for (int k = 0; k < 2; k++) {
+        inst_t a, b;
+        kv_t kv, kv2;
+        assert_int_equal(inst_open(&a, uris[k], 512), 0);
+        if (given[k]) {
+            kv_t in = {.json = ""};
+            snprintf(in.json, sizeof in.json, "%s", given[k]);
+            assert_int_equal(restore(&a, &in, NULL), LV2_STATE_SUCCESS);
+        }
+        save(&a, &kv, NULL);
+        assert_non_null(strstr(kv.json, holds[k]));
+        if (given[k])
+            assert_non_null(strstr(kv.json, "\"ratings\":3"));
+        assert_int_equal(inst_open(&b, uris[k], 512), 0);
+        assert_int_equal(restore(&b, &kv, NULL), LV2_STATE_SUCCESS);
+        save(&b, &kv2, NULL);
+        assert_string_equal(kv.json, kv2.json);
+        inst_close(&b);
+        inst_close(&a);
+    }
+}
+
 /* ---- the melody generator: MIDI out on the grid of time:Position ------------------------- */
 
 typedef struct pos_atom {
@@ -521,7 +551,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_ttl_matches_units), cmocka_unit_test(t_a4_timbre_vae),
         cmocka_unit_test(t_a4_harmonic_synth), cmocka_unit_test(t_control_port),
-        cmocka_unit_test(t_state_timbre_vae),  cmocka_unit_test(t_melody_midi_out),
+        cmocka_unit_test(t_state_timbre_vae),  cmocka_unit_test(t_state_round_trip),
+        cmocka_unit_test(t_melody_midi_out),
         cmocka_unit_test(t_refusals),
     };
     const char *only = getenv("GBT_LV2_ONLY");
