@@ -1,7 +1,11 @@
-/* test_lv2_jalv.c — gbac.lv2 in a real LV2 host: jalv runs the timbre-VAE instrument on a
- * named jackd (dummy backend, -S), jack_midiseq loops A4 into its events_in, jack_rec records
- * its left output; every stretch where the note sounds is 440 ± 1 Hz. The plugin finds its
- * model by itself (LV2_PATH names only the bundle's folder; jalv's executable is not gbac's).
+/* test_lv2_jalv.c — gbac.lv2 in a real LV2 host, jalv, on a named jackd (dummy backend, -S):
+ *  - the timbre-VAE instrument: jack_midiseq loops A4 into its events_in, jack_rec records its
+ *    left output; every stretch where the note sounds is 440 ± 1 Hz. The plugin finds its
+ *    model by itself (LV2_PATH names only the bundle's folder; jalv's executable is not
+ *    gbac's);
+ *  - the melody generator (mode free): this test is the JACK timebase master at 90 bpm in 4/4
+ *    and rolls the transport; jalv turns it into time:Position; every note-on that comes out
+ *    of events_out lies on the 16th-note grid of that tempo (8000 frames) of the transport.
  * The bundle: $GB_LV2_BUNDLE.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
@@ -11,6 +15,8 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <jack/midiport.h>
+#include <jack/transport.h>
 #include <libgen.h>
 #include <sndfile.h>
 #include <string.h>
@@ -27,7 +33,8 @@ static pid_t jackd = -1, jalv = -1, seq = -1;
 
 /* jalv with its stdin on a FIFO the child also holds open for writing, so it never reads
  * end-of-file and keeps running until it is stopped. */
-static pid_t spawn_jalv(const char *fifo, const char *log)
+static pid_t spawn_jalv(const char *fifo, const char *log, const char *name, const char *uri,
+                        const char *control)
 {
     fflush(stdout);
     pid_t pid = fork();
@@ -38,7 +45,10 @@ static pid_t spawn_jalv(const char *fifo, const char *log)
         FILE *f = freopen(log, "a", stdout);
         f = freopen(log, "a", stderr);
         (void)f;
-        execlp("jalv", "jalv", "-x", "-n", "gbtv", URI_TV, (char *)NULL);
+        if (control)
+            execlp("jalv", "jalv", "-x", "-n", name, "-c", control, uri, (char *)NULL);
+        else
+            execlp("jalv", "jalv", "-x", "-n", name, uri, (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -80,7 +90,7 @@ static void t_jalv_a4(void **st)
     setenv("LV2_PATH", dirname(lv2_path), 1);
     unsetenv("GBAC_DATA_DIR");
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    jalv = spawn_jalv(fifo, log);
+    jalv = spawn_jalv(fifo, log, "gbtv", URI_TV, NULL);
     if (gbt_wait_port(server, "gbtv:out_l", 20000) < 0)
         cat_log(log);
     assert_int_equal(gbt_wait_port(server, "gbtv:out_l", 100), 0);
@@ -133,13 +143,105 @@ static void t_jalv_a4(void **st)
     assert_true(windows >= 2);
 }
 
+/* ---- the melody generator on the JACK transport ------------------------------------------ */
+
+#define BPM 90.0
+#define STEP 8000 /* a 16th note at 90 bpm, 48 kHz */
+#define MAX_ON 256
+
+typedef struct tb {
+    jack_client_t *c;
+    jack_port_t *in;
+    jack_nframes_t on[MAX_ON]; /* transport frames of the note-ons */
+    volatile int n_on;
+} tb_t;
+
+/* BBT for the transport frame: 90 bpm, 4/4, bar 1 beat 1 at frame 0. */
+static void timebase(jack_transport_state_t state, jack_nframes_t nframes, jack_position_t *pos,
+                     int new_pos, void *arg)
+{
+    (void)state, (void)nframes, (void)new_pos, (void)arg;
+    const double beats = (double)pos->frame / pos->frame_rate * BPM / 60.0;
+    const long whole = (long)floor(beats);
+    pos->valid = JackPositionBBT;
+    pos->beats_per_bar = 4.0f;
+    pos->beat_type = 4.0f;
+    pos->ticks_per_beat = 1920.0;
+    pos->beats_per_minute = BPM;
+    pos->bar = (int32_t)(whole / 4) + 1;
+    pos->beat = (int32_t)(whole % 4) + 1;
+    pos->tick = (int32_t)((beats - (double)whole) * 1920.0);
+    pos->bar_start_tick = 0.0;
+}
+
+static int tb_process(jack_nframes_t n, void *arg)
+{
+    tb_t *t = arg;
+    jack_position_t pos;
+    const int rolling = jack_transport_query(t->c, &pos) == JackTransportRolling;
+    void *buf = jack_port_get_buffer(t->in, n);
+    const uint32_t k = jack_midi_get_event_count(buf);
+    for (uint32_t i = 0; i < k; i++) {
+        jack_midi_event_t ev;
+        if (jack_midi_event_get(&ev, buf, i) == 0 && ev.size == 3 &&
+            (ev.buffer[0] & 0xF0) == 0x90 && ev.buffer[2] > 0 && rolling && t->n_on < MAX_ON) {
+            t->on[t->n_on] = pos.frame + ev.time;
+            t->n_on = t->n_on + 1;
+        }
+    }
+    return 0;
+}
+
+static void t_jalv_melody(void **st)
+{
+    (void)st;
+    char log[1100], fifo[1100], lv2_path[4096];
+    snprintf(log, sizeof log, "%s/log-mg.txt", dir);
+    snprintf(fifo, sizeof fifo, "%s/jalv-mg.in", dir);
+    assert_int_equal(gbt_start_jackd(server, 256, log, &jackd), 0);
+    const char *bundle = getenv("GB_LV2_BUNDLE");
+    assert_non_null(bundle);
+    snprintf(lv2_path, sizeof lv2_path, "%s", bundle);
+    setenv("LV2_PATH", dirname(lv2_path), 1);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    jalv = spawn_jalv(fifo, log, "gbmg", "urn:gbac:melody-gan", "mode=2");
+    if (gbt_wait_port(server, "gbmg:events_out", 20000) < 0)
+        cat_log(log);
+    assert_int_equal(gbt_wait_port(server, "gbmg:events_out", 100), 0);
+
+    static tb_t t;
+    jack_status_t js;
+    t.c = jack_client_open("tb", JackNoStartServer | JackServerName, &js, server);
+    assert_non_null(t.c);
+    t.in = jack_port_register(t.c, "in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
+    assert_non_null(t.in);
+    assert_int_equal(jack_set_process_callback(t.c, tb_process, &t), 0);
+    assert_int_equal(jack_set_timebase_callback(t.c, 0, timebase, &t), 0);
+    assert_int_equal(jack_activate(t.c), 0);
+    assert_int_equal(jack_connect(t.c, "gbmg:events_out", "tb:in"), 0);
+    jack_transport_locate(t.c, 0);
+    jack_transport_start(t.c);
+    gbt_sleep_ms(4000);
+    jack_transport_stop(t.c);
+    jack_deactivate(t.c);
+    jack_client_close(t.c);
+
+    printf("jalv urn:gbac:melody-gan at %g bpm: %d note-ons in 4 s\n", BPM, t.n_on);
+    assert_true(t.n_on >= 4);
+    for (int i = 0; i < t.n_on; i++) {
+        const long r = (long)(t.on[i] % STEP);
+        if (i < 8)
+            printf("  note-on at transport frame %u (16th %u, +%ld)\n", t.on[i], t.on[i] / STEP, r);
+        assert_true(r == 0 || r == 1 || r == STEP - 1);
+    }
+}
+
 static int teardown(void **st)
 {
     (void)st;
     gbt_stop(&seq, SIGTERM);
     gbt_stop(&jalv, SIGTERM);
     gbt_stop(&jackd, SIGTERM);
-    gbt_rm_rf(dir);
     return 0;
 }
 
@@ -152,6 +254,9 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(t_jalv_a4, teardown),
+        cmocka_unit_test_teardown(t_jalv_melody, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    gbt_rm_rf(dir);
+    return rc;
 }
