@@ -169,7 +169,7 @@ has "$OUT" "example.tremolo  (effect, Tremolo"
 # The same plugin named twice (--plugin-dir and the installed folder) loads once.
 run 0 "$GBAC" preset check --plugin-dir "$P/lib/gbac/plugins" "$EX/tremolo-keys.json"
 
-# ---- the LV2 bundle at lib/lv2/gbac.lv2: the build's files, and (with GB_LV2_TEST, the
+# ---- the LV2 bundle at lib/lv2/gbac.lv2: the build's files, and (with GB_LV2P_TEST, the
 # lilv-hosted test_lv2_plugin) A4 through both instruments with the timbre-VAE's model found
 # by the plugin itself in the moved prefix's share/gbac
 B=$P/lib/lv2/gbac.lv2
@@ -177,8 +177,8 @@ for f in "$BUILD"/lv2/gbac.lv2/*; do
     cmp -s "$f" "$B/$(basename "$f")" || fail "lib/lv2/gbac.lv2/$(basename "$f") missing or different"
 done
 [ -f "$B/manifest.ttl" ] && [ -f "$B/gbac.so" ] || fail "no manifest.ttl or gbac.so in $B"
-if [ -n "${GB_LV2_TEST:-}" ]; then
-    run 0 GB_LV2_BUNDLE="$B" GBT_LV2_ONLY=a4 "$GB_LV2_TEST"
+if [ -n "${GB_LV2P_TEST:-}" ]; then
+    run 0 GB_LV2P_BUNDLE="$B" GBT_LV2_ONLY=a4 "$GB_LV2P_TEST"
     has "$OUT" "urn:gbac:timbre-vae: A4 at 4"
     has "$OUT" "urn:gbac:harmonic-synth: A4 at 4"
 fi

@@ -6,7 +6,7 @@
  *  - the melody generator (mode free): this test is the JACK timebase master at 90 bpm in 4/4
  *    and rolls the transport; jalv turns it into time:Position; every note-on that comes out
  *    of events_out lies on the 16th-note grid of that tempo (8000 frames) of the transport.
- * The bundle: $GB_LV2_BUNDLE.
+ * The bundle: $GB_LV2P_BUNDLE.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,7 +84,7 @@ static void t_jalv_a4(void **st)
     snprintf(wav, sizeof wav, "%s/a4.wav", dir);
     assert_int_equal(gbt_start_jackd(server, 256, log, &jackd), 0);
 
-    const char *bundle = getenv("GB_LV2_BUNDLE");
+    const char *bundle = getenv("GB_LV2P_BUNDLE");
     assert_non_null(bundle);
     snprintf(lv2_path, sizeof lv2_path, "%s", bundle);
     setenv("LV2_PATH", dirname(lv2_path), 1);
@@ -199,7 +199,7 @@ static void t_jalv_melody(void **st)
     snprintf(log, sizeof log, "%s/log-mg.txt", dir);
     snprintf(fifo, sizeof fifo, "%s/jalv-mg.in", dir);
     assert_int_equal(gbt_start_jackd(server, 256, log, &jackd), 0);
-    const char *bundle = getenv("GB_LV2_BUNDLE");
+    const char *bundle = getenv("GB_LV2P_BUNDLE");
     assert_non_null(bundle);
     snprintf(lv2_path, sizeof lv2_path, "%s", bundle);
     setenv("LV2_PATH", dirname(lv2_path), 1);

@@ -6,7 +6,7 @@
  * given by time:Position, and the refusals at instantiate (no urid:map, no model found).
  * run() is called from a GB_RT function: in the RTSan build any allocation, lock or system
  * call in the wrapper or the units aborts the test.
- * The bundle: $GB_LV2_BUNDLE (the build tree's, or an installed one from tests/install_check.sh);
+ * The bundle: $GB_LV2P_BUNDLE (the build tree's, or an installed one from tests/install_check.sh);
  * GBT_LV2_ONLY=a4 runs only the A4 tests (the installed bundle finds its models by itself).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
@@ -21,7 +21,7 @@
 
 #include "gb_builtin_units.h"
 #include "gb_common.h"
-#include "gb_lv2_host.h"
+#include "gb_lv2p_host.h"
 #include "gb_tmpdir.h"
 
 #define SR 48000.0
@@ -528,9 +528,9 @@ static void t_refusals(void **st)
 
 int main(void)
 {
-    const char *b = getenv("GB_LV2_BUNDLE");
+    const char *b = getenv("GB_LV2P_BUNDLE");
     if (!b) {
-        fprintf(stderr, "set GB_LV2_BUNDLE to the gbac.lv2 folder\n");
+        fprintf(stderr, "set GB_LV2P_BUNDLE to the gbac.lv2 folder\n");
         return 1;
     }
     /* Found as hosts find it: LV2_PATH names the bundle's folder (and the LV2 specifications) */

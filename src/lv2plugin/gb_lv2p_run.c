@@ -1,4 +1,4 @@
-/* gb_lv2_run.c — the wrapper's run(): atom MIDI and time:Position in, the unit's process()
+/* gb_lv2p_run.c — the wrapper's run(): atom MIDI and time:Position in, the unit's process()
  * over the block's spans, atom MIDI, READONLY parameters and latency out. [audio]
  * Cost: A + B·frames + C·events; nothing allocated, locked, logged or read from a file.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "gb_common.h"
-#include "gb_lv2_wrap.h"
+#include "gb_lv2p_wrap.h"
 
-void gb_lv2_run(LV2_Handle h, uint32_t n_frames) GB_RT;
+void gb_lv2p_run(LV2_Handle h, uint32_t n_frames) GB_RT;
 
 static float clamp01(float v) GB_RT { return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v; }
 
@@ -50,7 +50,7 @@ static int midi_in(const uint8_t *m, uint32_t n, uint32_t time, gbp_event_t *e) 
 
 /* Append a MIDI message at `frame` to the output sequence (in time order; dropped and counted
  * when the host's buffer is full). */
-static void midi_out(gb_lv2_t *g, uint32_t frame, const uint8_t *msg, uint32_t n) GB_RT
+static void midi_out(gb_lv2p_t *g, uint32_t frame, const uint8_t *msg, uint32_t n) GB_RT
 {
     if (!g->out)
         return;
@@ -72,7 +72,7 @@ static void midi_out(gb_lv2_t *g, uint32_t frame, const uint8_t *msg, uint32_t n
 
 /* A note source's output event at `frame` of the block, as MIDI (PARAM events are reports:
  * the READONLY ports are read with get_param after each process()). */
-static void event_out(gb_lv2_t *g, uint32_t frame, const gbp_event_t *e) GB_RT
+static void event_out(gb_lv2p_t *g, uint32_t frame, const gbp_event_t *e) GB_RT
 {
     const uint8_t ch = e->channel & 0x0F, key = e->key & 0x7F;
     const float v = clamp01(e->value);
@@ -109,7 +109,7 @@ static void event_out(gb_lv2_t *g, uint32_t frame, const gbp_event_t *e) GB_RT
 }
 
 /* What the unit reports after each process(): READONLY parameters, latency. */
-static void reports(gb_lv2_t *g) GB_RT
+static void reports(gb_lv2p_t *g) GB_RT
 {
     for (uint32_t i = 0; i < g->d->n_params; i++)
         if ((g->d->params[i].flags & GBP_PARAM_READONLY) && g->pport[i])
@@ -120,7 +120,7 @@ static void reports(gb_lv2_t *g) GB_RT
 
 /* Frames [a, b) of the block with the pending events (times relative to a), in chunks of at
  * most max_block frames; the transport moves on with them. */
-static void span(gb_lv2_t *g, uint32_t a, uint32_t b) GB_RT
+static void span(gb_lv2p_t *g, uint32_t a, uint32_t b) GB_RT
 {
     const int instrument = g->d->kind != GBP_KIND_NOTE_SOURCE;
     uint32_t c = a, ie = 0;
@@ -139,10 +139,10 @@ static void span(gb_lv2_t *g, uint32_t a, uint32_t b) GB_RT
         const gbp_process_t p = {
             .frames = len, .events = g->ev + first, .n_events = ie - first,
             .audio_out = instrument ? audio : NULL, .events_out = instrument ? NULL : g->evo,
-            .events_out_capacity = instrument ? 0 : GB_LV2_MAX_EVENTS,
+            .events_out_capacity = instrument ? 0 : GB_LV2P_MAX_EVENTS,
             .n_events_out = instrument ? NULL : &n_out, .transport = &g->tr};
         g->d->process(g->self, &p);
-        for (uint32_t k = 0; k < n_out && k < GB_LV2_MAX_EVENTS; k++)
+        for (uint32_t k = 0; k < n_out && k < GB_LV2P_MAX_EVENTS; k++)
             event_out(g, c + (g->evo[k].time < len ? g->evo[k].time : len - (len > 0)),
                       &g->evo[k]);
         reports(g);
@@ -155,9 +155,9 @@ static void span(gb_lv2_t *g, uint32_t a, uint32_t b) GB_RT
 }
 
 /* A time:Position object: tempo, bar and beat, speed, from the host's transport. */
-static void position(gb_lv2_t *g, const LV2_Atom_Object *obj) GB_RT
+static void position(gb_lv2p_t *g, const LV2_Atom_Object *obj) GB_RT
 {
-    const gb_lv2_urids_t *u = &g->u;
+    const gb_lv2p_urids_t *u = &g->u;
     double bar = -1.0, bar_beat = -1.0;
     LV2_ATOM_OBJECT_FOREACH (obj, p) {
         const LV2_Atom *v = &p->value;
@@ -187,16 +187,16 @@ static void position(gb_lv2_t *g, const LV2_Atom_Object *obj) GB_RT
         g->tr.beat = bar * g->tr.beats_per_bar + (bar_beat >= 0.0 ? bar_beat : 0.0);
 }
 
-static void take_event(gb_lv2_t *g, const gbp_event_t *e) GB_RT
+static void take_event(gb_lv2p_t *g, const gbp_event_t *e) GB_RT
 {
-    if (g->n_ev < GB_LV2_MAX_EVENTS)
+    if (g->n_ev < GB_LV2P_MAX_EVENTS)
         g->ev[g->n_ev++] = *e;
     else
         atomic_fetch_add_explicit(&g->dropped_events, 1, memory_order_relaxed);
 }
 
 /* Control port changes → GBP_EV_PARAM events at frame 0 (the unit smooths them). */
-static void params_in(gb_lv2_t *g) GB_RT
+static void params_in(gb_lv2p_t *g) GB_RT
 {
     for (uint32_t i = 0; i < g->d->n_params; i++) {
         const gbp_param_info_t *p = &g->d->params[i];
@@ -211,7 +211,7 @@ static void params_in(gb_lv2_t *g) GB_RT
 }
 
 /* The output sequence, empty, with the capacity the host gave. */
-static void out_begin(gb_lv2_t *g) GB_RT
+static void out_begin(gb_lv2p_t *g) GB_RT
 {
     g->out_last = 0;
     if (!g->out)
@@ -223,9 +223,9 @@ static void out_begin(gb_lv2_t *g) GB_RT
     g->out->body.pad = 0;
 }
 
-void gb_lv2_run(LV2_Handle h, uint32_t n_frames) GB_RT
+void gb_lv2p_run(LV2_Handle h, uint32_t n_frames) GB_RT
 {
-    gb_lv2_t *g = h;
+    gb_lv2p_t *g = h;
     atomic_store_explicit(&g->in_run, 1, memory_order_relaxed);
     out_begin(g);
     const int instrument = g->d->kind != GBP_KIND_NOTE_SOURCE;

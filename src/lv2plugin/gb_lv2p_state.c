@@ -1,8 +1,8 @@
-/* gb_lv2_state.c — LV2 state for the wrapped units: the unit's state JSON (latents, model,
- * taste, timbre) under GB_LV2_STATE_JSON as an atom:String. The model file is kept portable:
+/* gb_lv2p_state.c — LV2 state for the wrapped units: the unit's state JSON (latents, model,
+ * taste, timbre) under GB_LV2P_STATE_JSON as an atom:String. The model file is kept portable:
  * one inside gbac's data folder is stored relative to it ("models/timbre-vae.safetensors")
  * and found again in the data folder of the machine that restores; one elsewhere is stored
- * as an atom:Path under GB_LV2_STATE_MODEL through the host's state:mapPath (so a session
+ * as an atom:Path under GB_LV2P_STATE_MODEL through the host's state:mapPath (so a session
  * manager can copy or move it), or absolute when the host has no mapPath. [main]
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <jansson.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gb_lv2_wrap.h"
+#include "gb_lv2p_wrap.h"
 
 static const void *feature(const LV2_Feature *const *features, const char *uri)
 {
@@ -24,7 +24,7 @@ static const void *feature(const LV2_Feature *const *features, const char *uri)
 }
 
 /* The unit's state JSON, parsed; NULL on failure. */
-static json_t *unit_state(gb_lv2_t *g)
+static json_t *unit_state(gb_lv2p_t *g)
 {
     char small[4096], *buf = small;
     int n = g->d->save_state(g->self, small, sizeof small);
@@ -45,7 +45,7 @@ static LV2_State_Status save(LV2_Handle h, LV2_State_Store_Function store,
                              LV2_State_Handle handle, uint32_t flags,
                              const LV2_Feature *const *features)
 {
-    gb_lv2_t *g = h;
+    gb_lv2p_t *g = h;
     (void)flags;
     if (!g->d->save_state)
         return LV2_STATE_SUCCESS;
@@ -83,7 +83,7 @@ static LV2_State_Status save(LV2_Handle h, LV2_State_Store_Function store,
 
 /* The model named in a restored state, as a file on this machine: the stored Path through
  * mapPath, a relative name inside gbac's data folder, anything else as given. */
-static void model_path(gb_lv2_t *g, json_t *root, const char *stored,
+static void model_path(gb_lv2p_t *g, json_t *root, const char *stored,
                        const LV2_State_Map_Path *mp)
 {
     char buf[8300];
@@ -105,7 +105,7 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function retrie
                                 LV2_State_Handle handle, uint32_t flags,
                                 const LV2_Feature *const *features)
 {
-    gb_lv2_t *g = h;
+    gb_lv2p_t *g = h;
     (void)flags;
     if (!g->d->load_state)
         return LV2_STATE_SUCCESS;
@@ -115,12 +115,12 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function retrie
     if (!json)
         return LV2_STATE_SUCCESS; /* nothing saved: keep what the unit has */
     if (type != g->u.atom_String || size == 0 || json[size - 1] != '\0') {
-        gb_lv2_log(g, GBP_LOG_ERROR, "state: " GB_LV2_STATE_JSON " is not an atom:String");
+        gb_lv2p_log(g, GBP_LOG_ERROR, "state: " GB_LV2P_STATE_JSON " is not an atom:String");
         return LV2_STATE_ERR_BAD_TYPE;
     }
     const char *stored = retrieve(handle, g->u.state_model, &size, &type, &vflags);
     if (stored && (type != g->u.atom_Path || size == 0 || stored[size - 1] != '\0')) {
-        gb_lv2_log(g, GBP_LOG_ERROR, "state: " GB_LV2_STATE_MODEL " is not an atom:Path");
+        gb_lv2p_log(g, GBP_LOG_ERROR, "state: " GB_LV2P_STATE_MODEL " is not an atom:Path");
         return LV2_STATE_ERR_BAD_TYPE;
     }
     json_error_t jerr;
@@ -129,7 +129,7 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function retrie
         char msg[300];
         snprintf(msg, sizeof msg, "state: not a JSON object (line %d: %s)", jerr.line,
                  jerr.text);
-        gb_lv2_log(g, GBP_LOG_ERROR, msg);
+        gb_lv2p_log(g, GBP_LOG_ERROR, msg);
         json_decref(root);
         return LV2_STATE_ERR_UNKNOWN;
     }
@@ -142,7 +142,7 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function retrie
     if (rc < 0) {
         char msg[1100];
         snprintf(msg, sizeof msg, "state: %s", err[0] ? err : "out of memory");
-        gb_lv2_log(g, GBP_LOG_ERROR, msg);
+        gb_lv2p_log(g, GBP_LOG_ERROR, msg);
         return LV2_STATE_ERR_UNKNOWN;
     }
     return LV2_STATE_SUCCESS;
@@ -150,7 +150,7 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function retrie
 
 static const LV2_State_Interface state_iface = {.save = save, .restore = restore};
 
-const void *gb_lv2_state_interface(void)
+const void *gb_lv2p_state_interface(void)
 {
     return &state_iface;
 }

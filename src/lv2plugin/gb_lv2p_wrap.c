@@ -1,7 +1,7 @@
-/* gb_lv2_wrap.c — the LV2 descriptor of every wrapped unit; instantiate, ports, activation
- * (the audio side is gb_lv2_run.c, state gb_lv2_state.c).
+/* gb_lv2p_wrap.c — the LV2 descriptor of every wrapped unit; instantiate, ports, activation
+ * (the audio side is gb_lv2p_run.c, state gb_lv2p_state.c).
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include "gb_lv2_wrap.h"
+#include "gb_lv2p_wrap.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -20,14 +20,14 @@
 #include "gb_common.h"
 
 /* The install layout: the bundle's folder relative to the data folder, from CMake. */
-#ifndef GBAC_LV2_REL_DATADIR
-#define GBAC_LV2_REL_DATADIR "../../../share/gbac"
+#ifndef GBAC_LV2P_REL_DATADIR
+#define GBAC_LV2P_REL_DATADIR "../../../share/gbac"
 #endif
-#define GB_LV2_DEFAULT_BLOCK 1024u
+#define GB_LV2P_DEFAULT_BLOCK 1024u
 
-void gb_lv2_run(LV2_Handle h, uint32_t n_frames) GB_RT; /* gb_lv2_run.c */
+void gb_lv2p_run(LV2_Handle h, uint32_t n_frames) GB_RT; /* gb_lv2p_run.c */
 
-void gb_lv2_log(gb_lv2_t *g, int level, const char *msg)
+void gb_lv2p_log(gb_lv2p_t *g, int level, const char *msg)
 {
     if (level == GBP_LOG_ERROR)
         lv2_log_error(&g->logger, "gbac.lv2 %s: %s\n", g->d->id, msg);
@@ -41,17 +41,17 @@ void gb_lv2_log(gb_lv2_t *g, int level, const char *msg)
  * dropped and counted, never formatted there. */
 static void host_log(const gbp_host_t *h, int level, const char *msg) GB_RT
 {
-    gb_lv2_t *g = h->host_data;
+    gb_lv2p_t *g = h->host_data;
     if (atomic_load_explicit(&g->in_run, memory_order_relaxed)) {
         atomic_fetch_add_explicit(&g->dropped_logs, 1, memory_order_relaxed);
         return;
     }
     GB_OFF_AUDIO_BEGIN /* only when run() is not in progress: a [main] call */
-    gb_lv2_log(g, level, msg);
+    gb_lv2p_log(g, level, msg);
     GB_OFF_AUDIO_END
 }
 
-int gb_lv2_data_dir(const char *bundle, const char *probe, char *out, size_t cap, char *tried,
+int gb_lv2p_data_dir(const char *bundle, const char *probe, char *out, size_t cap, char *tried,
                     size_t tcap)
 {
     char cand[4][4096];
@@ -63,7 +63,7 @@ int gb_lv2_data_dir(const char *bundle, const char *probe, char *out, size_t cap
         snprintf(cand[n++], sizeof cand[0], "%s", env);
     } else {
         snprintf(cand[n++], sizeof cand[0], "%.4000s", bundle);
-        snprintf(cand[n++], sizeof cand[0], "%.4000s%s%s", bundle, sep, GBAC_LV2_REL_DATADIR);
+        snprintf(cand[n++], sizeof cand[0], "%.4000s%s%s", bundle, sep, GBAC_LV2P_REL_DATADIR);
         snprintf(cand[n++], sizeof cand[0], "%.4000s%s../../share/gbac", bundle, sep);
     }
     size_t used = 0;
@@ -87,7 +87,7 @@ int gb_lv2_data_dir(const char *bundle, const char *probe, char *out, size_t cap
 /* The unit's default model (the relative "model" of its state before anything is loaded),
  * found in gbac's data folder and given to the unit by absolute path, so the unit never
  * looks relative to the host's executable. Units without a model need nothing. [main] */
-static int give_model(gb_lv2_t *g, const char *bundle)
+static int give_model(gb_lv2p_t *g, const char *bundle)
 {
     if (!g->d->save_state)
         return 0;
@@ -101,9 +101,9 @@ static int give_model(gb_lv2_t *g, const char *bundle)
     if (!rel[0])
         return 0;
     char tried[8192], path[8192];
-    if (gb_lv2_data_dir(bundle, rel, g->data_dir, sizeof g->data_dir, tried, sizeof tried) < 0) {
+    if (gb_lv2p_data_dir(bundle, rel, g->data_dir, sizeof g->data_dir, tried, sizeof tried) < 0) {
         snprintf(buf, sizeof buf, "cannot find its model %.1000s; looked in: %.7000s", rel, tried);
-        gb_lv2_log(g, GBP_LOG_ERROR, buf);
+        gb_lv2p_log(g, GBP_LOG_ERROR, buf);
         return -1;
     }
     snprintf(path, sizeof path, "%s/%s", g->data_dir, rel);
@@ -114,16 +114,16 @@ static int give_model(gb_lv2_t *g, const char *bundle)
     free(text);
     if (rc < 0) {
         snprintf(buf, sizeof buf, "model %.4000s: %.1000s", path, err);
-        gb_lv2_log(g, GBP_LOG_ERROR, buf);
+        gb_lv2p_log(g, GBP_LOG_ERROR, buf);
         return -1;
     }
     return 0;
 }
 
-static void map_urids(gb_lv2_t *g)
+static void map_urids(gb_lv2p_t *g)
 {
     LV2_URID_Map *m = g->map;
-    gb_lv2_urids_t *u = &g->u;
+    gb_lv2p_urids_t *u = &g->u;
 #define M(field, uri) u->field = m->map(m->handle, uri)
     M(atom_Object, LV2_ATOM__Object);
     M(atom_Blank, LV2_ATOM__Blank);
@@ -144,13 +144,13 @@ static void map_urids(gb_lv2_t *g)
     M(time_beatsPerBar, LV2_TIME__beatsPerBar);
     M(time_beatsPerMinute, LV2_TIME__beatsPerMinute);
     M(bufsz_max, LV2_BUF_SIZE__maxBlockLength);
-    M(state_json, GB_LV2_STATE_JSON);
-    M(state_model, GB_LV2_STATE_MODEL);
+    M(state_json, GB_LV2P_STATE_JSON);
+    M(state_model, GB_LV2P_STATE_MODEL);
 #undef M
 }
 
 /* bufsz:maxBlockLength from the options feature, if given. */
-static void read_options(gb_lv2_t *g, const LV2_Options_Option *opt)
+static void read_options(gb_lv2p_t *g, const LV2_Options_Option *opt)
 {
     for (; opt && opt->key; opt++) {
         if (opt->key != g->u.bufsz_max || !opt->value)
@@ -165,7 +165,7 @@ static void read_options(gb_lv2_t *g, const LV2_Options_Option *opt)
 
 static void cleanup(LV2_Handle h)
 {
-    gb_lv2_t *g = h;
+    gb_lv2p_t *g = h;
     if (!g)
         return;
     if (g->self)
@@ -178,18 +178,18 @@ static void cleanup(LV2_Handle h)
 static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate, const char *bundle,
                               const LV2_Feature *const *features)
 {
-    const gb_lv2_plugin_t *pl = NULL;
-    for (uint32_t i = 0; (pl = gb_lv2_plugin(i)) != NULL; i++)
+    const gb_lv2p_plugin_t *pl = NULL;
+    for (uint32_t i = 0; (pl = gb_lv2p_plugin(i)) != NULL; i++)
         if (strcmp(pl->uri, desc->URI) == 0)
             break;
-    gb_lv2_t *g = pl ? calloc(1, sizeof *g) : NULL;
+    gb_lv2p_t *g = pl ? calloc(1, sizeof *g) : NULL;
     if (!g)
         return NULL;
     g->pl = pl;
     g->d = pl->unit;
-    g->lay = gb_lv2_layout(g->d->kind);
+    g->lay = gb_lv2p_layout(g->d->kind);
     g->sr = rate;
-    g->max_block = GB_LV2_DEFAULT_BLOCK;
+    g->max_block = GB_LV2P_DEFAULT_BLOCK;
     const LV2_Options_Option *opts = NULL;
     LV2_Log_Log *log = NULL;
     for (int i = 0; features && features[i]; i++) {
@@ -225,8 +225,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate, const cha
 
 static void connect_port(LV2_Handle h, uint32_t port, void *data)
 {
-    gb_lv2_t *g = h;
-    const gb_lv2_layout_t *l = &g->lay;
+    gb_lv2p_t *g = h;
+    const gb_lv2p_layout_t *l = &g->lay;
     if (port == l->events_in)
         g->in = data;
     else if (port == l->events_out)
@@ -243,7 +243,7 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data)
 
 static void activate(LV2_Handle h)
 {
-    gb_lv2_t *g = h;
+    gb_lv2p_t *g = h;
     for (uint32_t i = 0; i < g->d->n_params; i++) {
         const gbp_param_info_t *p = &g->d->params[i];
         if (!(p->flags & GBP_PARAM_READONLY) && g->pport[i])
@@ -254,7 +254,7 @@ static void activate(LV2_Handle h)
     if (rc != 0) {
         char msg[128];
         snprintf(msg, sizeof msg, "activation failed (%d): the plugin stays silent", rc);
-        gb_lv2_log(g, GBP_LOG_ERROR, msg);
+        gb_lv2p_log(g, GBP_LOG_ERROR, msg);
         return;
     }
     g->tr = (gbp_transport_t){.sample_rate = g->sr, .tempo_bpm = 120.0, .beats_per_bar = 4,
@@ -265,7 +265,7 @@ static void activate(LV2_Handle h)
 
 static void deactivate(LV2_Handle h)
 {
-    gb_lv2_t *g = h;
+    gb_lv2p_t *g = h;
     if (g->active)
         g->d->deactivate(g->self);
     g->active = 0;
@@ -274,13 +274,13 @@ static void deactivate(LV2_Handle h)
         char msg[160];
         snprintf(msg, sizeof msg, "%u events and %u messages from the audio thread were dropped",
                  ev, lg);
-        gb_lv2_log(g, GBP_LOG_WARNING, msg);
+        gb_lv2p_log(g, GBP_LOG_WARNING, msg);
     }
 }
 
 static const void *extension_data(const char *uri)
 {
-    return strcmp(uri, LV2_STATE__interface) == 0 ? gb_lv2_state_interface() : NULL;
+    return strcmp(uri, LV2_STATE__interface) == 0 ? gb_lv2p_state_interface() : NULL;
 }
 
 static LV2_Descriptor descriptors[8];
@@ -288,11 +288,11 @@ static pthread_once_t descriptors_once = PTHREAD_ONCE_INIT;
 
 static void fill_descriptors(void)
 {
-    const gb_lv2_plugin_t *pl;
-    for (uint32_t i = 0; i < 8 && (pl = gb_lv2_plugin(i)) != NULL; i++)
+    const gb_lv2p_plugin_t *pl;
+    for (uint32_t i = 0; i < 8 && (pl = gb_lv2p_plugin(i)) != NULL; i++)
         descriptors[i] = (LV2_Descriptor){.URI = pl->uri, .instantiate = instantiate,
                                           .connect_port = connect_port, .activate = activate,
-                                          .run = gb_lv2_run, .deactivate = deactivate,
+                                          .run = gb_lv2p_run, .deactivate = deactivate,
                                           .cleanup = cleanup, .extension_data = extension_data};
 }
 

@@ -1,9 +1,9 @@
-/* gb_lv2_host.h — a small LV2 host for the tests of gbac.lv2 (through lilv, as other hosts
+/* gb_lv2p_host.h — a small LV2 host for the tests of gbac.lv2 (through lilv, as other hosts
  * load it): a URID map, options (sample rate, maxBlockLength), a log that keeps the last
  * messages, atom sequence buffers, and a pitch estimate of recorded audio.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#ifndef GB_LV2_HOST_H
-#define GB_LV2_HOST_H
+#ifndef GB_LV2P_HOST_H
+#define GB_LV2P_HOST_H
 
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>

@@ -1,11 +1,11 @@
-/* gb_lv2_ttl.c — writes the Turtle files of the bundle gbac.lv2 from the units' descriptors
- * and parameter tables (gb_lv2_plugins.h): manifest.ttl and one NAME.ttl per plugin. Run at
- * build time: `gb_lv2_ttl BUNDLE_DIR`. Nothing in the bundle's .ttl files is written by hand.
+/* gb_lv2p_ttl.c — writes the Turtle files of the bundle gbac.lv2 from the units' descriptors
+ * and parameter tables (gb_lv2p_plugins.h): manifest.ttl and one NAME.ttl per plugin. Run at
+ * build time: `gb_lv2p_ttl BUNDLE_DIR`. Nothing in the bundle's .ttl files is written by hand.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdio.h>
 #include <string.h>
 
-#include "gb_lv2_plugins.h"
+#include "gb_lv2p_plugins.h"
 
 static const char prefixes[] =
     "@prefix atom:   <http://lv2plug.in/ns/ext/atom#> .\n"
@@ -102,7 +102,7 @@ static void param_port(FILE *f, uint32_t index, const gbp_param_info_t *p)
     fprintf(f, "    ]");
 }
 
-static void fixed_ports(FILE *f, const gb_lv2_layout_t *l)
+static void fixed_ports(FILE *f, const gb_lv2p_layout_t *l)
 {
     fprintf(f, "    lv2:port [\n        a lv2:InputPort , atom:AtomPort ;\n"
                "        atom:bufferType atom:Sequence ;\n"
@@ -110,13 +110,13 @@ static void fixed_ports(FILE *f, const gb_lv2_layout_t *l)
                "        lv2:designation lv2:control ;\n"
                "        lv2:index %u ;\n        lv2:symbol \"events_in\" ;\n"
                "        lv2:name \"Events in\" ;\n    ]", l->events_in);
-    if (l->events_out != GB_LV2_NO_PORT)
+    if (l->events_out != GB_LV2P_NO_PORT)
         fprintf(f, " , [\n        a lv2:OutputPort , atom:AtomPort ;\n"
                    "        atom:bufferType atom:Sequence ;\n"
                    "        atom:supports midi:MidiEvent ;\n"
                    "        lv2:index %u ;\n        lv2:symbol \"events_out\" ;\n"
                    "        lv2:name \"Events out\" ;\n    ]", l->events_out);
-    if (l->out_l != GB_LV2_NO_PORT)
+    if (l->out_l != GB_LV2P_NO_PORT)
         fprintf(f, " , [\n        a lv2:OutputPort , lv2:AudioPort ;\n"
                    "        lv2:index %u ;\n        lv2:symbol \"out_l\" ;\n"
                    "        lv2:name \"Left\" ;\n    ] , [\n"
@@ -132,15 +132,15 @@ static void fixed_ports(FILE *f, const gb_lv2_layout_t *l)
                "        lv2:minimum 0 ;\n        lv2:maximum 192000 ;\n    ]", l->latency);
 }
 
-static int plugin_ttl(const char *dir, const gb_lv2_plugin_t *pl)
+static int plugin_ttl(const char *dir, const gb_lv2p_plugin_t *pl)
 {
     const gbp_descriptor_t *d = pl->unit;
-    const gb_lv2_layout_t l = gb_lv2_layout(d->kind);
+    const gb_lv2p_layout_t l = gb_lv2p_layout(d->kind);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, pl->ttl);
     FILE *f = fopen(path, "w");
     if (!f) {
-        fprintf(stderr, "gb_lv2_ttl: cannot write %s\n", path);
+        fprintf(stderr, "gb_lv2p_ttl: cannot write %s\n", path);
         return -1;
     }
     fputs(prefixes, f);
@@ -167,31 +167,31 @@ static int plugin_ttl(const char *dir, const gb_lv2_plugin_t *pl)
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: gb_lv2_ttl BUNDLE_DIR\n");
+        fprintf(stderr, "usage: gb_lv2p_ttl BUNDLE_DIR\n");
         return 2;
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/manifest.ttl", argv[1]);
     FILE *m = fopen(path, "w");
     if (!m) {
-        fprintf(stderr, "gb_lv2_ttl: cannot write %s\n", path);
+        fprintf(stderr, "gb_lv2p_ttl: cannot write %s\n", path);
         return 1;
     }
     fputs("@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .\n"
           "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n", m);
     int rc = 0;
-    const gb_lv2_plugin_t *pl;
-    for (uint32_t i = 0; (pl = gb_lv2_plugin(i)) != NULL; i++) {
+    const gb_lv2p_plugin_t *pl;
+    for (uint32_t i = 0; (pl = gb_lv2p_plugin(i)) != NULL; i++) {
         const gbp_descriptor_t *d = pl->unit;
         for (uint32_t k = 0; k < d->n_params; k++) {
-            if (!gb_lv2_symbol_ok(d->params[k].name)) {
-                fprintf(stderr, "gb_lv2_ttl: %s: parameter '%s' is not a usable LV2 symbol\n",
+            if (!gb_lv2p_symbol_ok(d->params[k].name)) {
+                fprintf(stderr, "gb_lv2p_ttl: %s: parameter '%s' is not a usable LV2 symbol\n",
                         d->id, d->params[k].name);
                 rc = 1;
             }
         }
         fprintf(m, "<%s>\n    a lv2:Plugin ;\n    lv2:binary <%s> ;\n    rdfs:seeAlso <%s> .\n\n",
-                pl->uri, GB_LV2_BINARY, pl->ttl);
+                pl->uri, GB_LV2P_BINARY, pl->ttl);
         if (plugin_ttl(argv[1], pl) < 0)
             rc = 1;
     }
