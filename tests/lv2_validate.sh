@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # lv2_validate.sh BUNDLE [DOC] — every .ttl of the bundle through lv2_validate (the installed
 # LV2 schemas, sord_validate): 0 errors and no warning; the bundle has its manifest and one
-# .ttl per plugin it names; DOC (docs/lv2.md) has a table row for each of its plugins, and
+# .ttl per plugin it names; DOC (docs/lv2-plugin.md) has a table row for each of its plugins, and
 # none for a plugin it does not have.
 set -u
 b=${1:?usage: lv2_validate.sh BUNDLE [DOC]}

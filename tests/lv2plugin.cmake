@@ -13,7 +13,7 @@ set_tests_properties(test_lv2_plugin PROPERTIES
   ENVIRONMENT "GB_LV2P_BUNDLE=${GB_LV2P_BUNDLE_DIR};GBAC_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 
 add_test(NAME lv2_validate COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/lv2_validate.sh
-         ${GB_LV2P_BUNDLE_DIR} ${PROJECT_SOURCE_DIR}/docs/lv2.md)
+         ${GB_LV2P_BUNDLE_DIR} ${PROJECT_SOURCE_DIR}/docs/lv2-plugin.md)
 
 # jalv and the JACK tools are not instrumented: they cannot load a sanitizer build's gbac.so
 # (the sanitized test_lv2_plugin runs the same wrapper there).
