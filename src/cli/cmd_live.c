@@ -25,9 +25,14 @@ static void usage(FILE *f)
             "                      default server); gbac never starts a server itself\n"
             "  --connect           connect out_L/out_R to the first system playback ports and\n"
             "                      the first physical MIDI source to midi_in\n"
+            "  --link              join an Ableton Link session: its tempo and bars lead the\n"
+            "                      transport (quantum = the preset's beats per bar); a tempo\n"
+            "                      set in gbac is proposed to the session (docs/rigs.md)\n"
             "  --exit-on-shutdown  exit with status 1 when the JACK server goes away (default:\n"
             "                      say so, keep the session and reconnect when it is back)\n"
-            "  --osc-port N        OSC (UDP) port, default %d; 0 turns OSC off\n"
+            "  --osc-port N        OSC (UDP) port, default %d (when taken: the first free one\n"
+            "                      of the 31 after it, said in the log); 0 turns OSC off;\n"
+            "                      a port given here and taken is an error\n"
             "  --osc-allow CIDR    serve OSC senders from this IPv4 network (repeatable, up to\n"
             "                      %d); the list replaces the default, loopback only\n"
             "                      (127.0.0.0/8): add --osc-allow 127.0.0.0/8 to keep it\n"
@@ -99,6 +104,8 @@ int gb_cmd_live(int argc, char **argv)
             cfg.server = v;
         } else if (!strcmp(a, "--connect")) {
             cfg.connect = 1;
+        } else if (!strcmp(a, "--link")) {
+            cfg.link = 1;
         } else if (!strcmp(a, "--exit-on-shutdown")) {
             cfg.exit_on_shutdown = 1;
         } else if (!strcmp(a, "--osc-port")) {
@@ -195,6 +202,7 @@ int gb_cmd_live(int argc, char **argv)
     }
     if (!cfg.session_dir)
         cfg.session_dir = ".";
+    cfg.osc_port_next_free = !osc_port_given;
     gb_error_t err = {0};
     gb_live_t *lv = gb_live_new(&cfg, &err);
     if (nsm.nsm && gb_live_nsm_opened(&nsm, lv, &err) >= 0) {

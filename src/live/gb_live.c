@@ -18,11 +18,13 @@
 #include "gb_midi.h"
 #include "gb_osc_server.h"
 #include "gb_pmidi.h"
+#include "gb_ports.h"
 #include "gb_preset.h"
 #include "gb_recorder.h"
 #include "gb_ring.h"
 #include "gb_session.h"
 #include "gb_status.h"
+#include "gb_transport.h"
 #include "gb_unit_registry.h"
 
 #define LIVE_MAX_BLOCK 8192u   /* engine block; larger JACK periods are processed in pieces */
@@ -68,6 +70,9 @@ struct gb_live {
 
     gb_osc_server_t *osc;
     gb_status_t *status;
+    gb_link_t *link;              /* --link, else NULL */
+    gb_transport_t *tr;           /* who leads the transport (gb_transport.h) */
+    gb_ports_t *ports;            /* the server's physical ports, watched (gb_ports.h) */
     gb_pmidi_t *pmidi;
     uint64_t changes;             /* [main] see gb_live_change_count */
 
@@ -145,24 +150,6 @@ static void apply_cmd(gb_live_t *lv, gb_engine_t *e, const gb_live_cmd_t *c, uin
     case GB_CMD_LEARN: gb_engine_learn(e, c->handle); break;
     case GB_CMD_MAP_CC: gb_engine_map_cc(e, c->cc, c->channel, c->handle, c->min, c->max); break;
     default: break;
-    }
-}
-
-static void follow_jack_transport(gb_live_t *lv, gb_engine_t *e) GB_RT
-{
-    jack_position_t pos;
-    jack_transport_state_t st = jack_transport_query(lv->client, &pos);
-    if (st == JackTransportRolling && (pos.valid & JackPositionBBT) && pos.beats_per_minute > 0) {
-        gbp_transport_t tr = *gb_engine_transport(e);
-        tr.tempo_bpm = pos.beats_per_minute;
-        tr.beats_per_bar = pos.beats_per_bar > 0 ? (uint32_t)pos.beats_per_bar : 4;
-        tr.beat_unit = pos.beat_type > 0 ? (uint32_t)pos.beat_type : 4;
-        tr.beat = (double)(pos.bar - 1) * pos.beats_per_bar + (pos.beat - 1) +
-                  (pos.ticks_per_beat > 0 ? pos.tick / pos.ticks_per_beat : 0.0);
-        tr.playing = 1;
-        gb_engine_follow_transport(e, &tr);
-    } else {
-        gb_engine_follow_transport(e, NULL);
     }
 }
 
@@ -263,7 +250,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
             atomic_fetch_add_explicit(&lv->stats.midi_dropped, dropped, memory_order_relaxed);
     }
 
-    follow_jack_transport(lv, e);
+    gb_transport_follow(lv->tr, lv->client, e, start, nframes);
 
     /* The engine, in pieces of at most LIVE_MAX_BLOCK frames. */
     uint32_t done = 0, ei = 0;
@@ -367,6 +354,7 @@ static void live_latency(jack_latency_callback_mode_t mode, void *arg)
         jack_latency_range_t a, b;
         jack_port_get_latency_range(lv->out_l, JackPlaybackLatency, &a);
         jack_port_get_latency_range(lv->out_r, JackPlaybackLatency, &b);
+        gb_transport_set_latency(lv->tr, a.max > b.max ? a.max : b.max);
         r.min = (a.min > b.min ? a.min : b.min) + own;
         r.max = (a.max > b.max ? a.max : b.max) + own;
         jack_port_set_latency_range(lv->midi_in, JackPlaybackLatency, &r);
@@ -399,6 +387,30 @@ static void connect_defaults(gb_live_t *lv)
     jack_free(src);
 }
 
+static const char *server_name(const gb_live_t *lv)
+{
+    const char *env = getenv("JACK_DEFAULT_SERVER");
+    return lv->cfg.server ? lv->cfg.server : env && *env ? env : "default";
+}
+
+/* Whether the server runs and already has a client called lv->name: jackd2 refuses an exact
+ * name that is taken without saying why (JackNameNotUnique is not set), so ask it. */
+static int jack_name_taken(gb_live_t *lv)
+{
+    jack_status_t st;
+    jack_options_t opt = JackNoStartServer | (lv->cfg.server ? JackServerName : 0);
+    jack_client_t *probe = lv->cfg.server ? jack_client_open("gbac-probe", opt, &st,
+                                                             lv->cfg.server)
+                                          : jack_client_open("gbac-probe", opt, &st);
+    if (!probe)
+        return 0;
+    char *uuid = jack_get_uuid_for_client_name(probe, lv->name);
+    const int taken = uuid != NULL;
+    jack_free(uuid);
+    jack_client_close(probe);
+    return taken;
+}
+
 static int jack_join(gb_live_t *lv, gb_error_t *err)
 {
     jack_status_t st;
@@ -408,9 +420,10 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
     lv->client = lv->cfg.server ? jack_client_open(lv->name, opt, &st, lv->cfg.server)
                                 : jack_client_open(lv->name, opt, &st);
     if (!lv->client) {
-        if (st & JackNameNotUnique)
-            return gb_error_set(err, GB_EIO, "JACK: a client named '%s' already exists (use "
-                                "--name)", lv->name);
+        if ((st & JackNameNotUnique) || jack_name_taken(lv))
+            return gb_error_set(err, GB_EIO, "JACK: a client named '%s' already exists on "
+                                "the server '%s' (another gbac? give each instance its own "
+                                "--name)", lv->name, server_name(lv));
         return gb_error_set(err, GB_EIO, "JACK: cannot connect to the server%s%s (is jackd "
                             "running? status 0x%x)", lv->cfg.server ? " " : "",
                             lv->cfg.server ? lv->cfg.server : "", (unsigned)st);
@@ -437,6 +450,7 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
     jack_set_buffer_size_callback(lv->client, live_bufsize, lv);
     jack_set_latency_callback(lv->client, live_latency, lv);
     jack_on_info_shutdown(lv->client, live_shutdown, lv);
+    gb_ports_attach(lv->ports, lv->client);
     atomic_store(&lv->lost, 0);
     if (jack_activate(lv->client) != 0) {
         jack_client_close(lv->client);
@@ -474,6 +488,8 @@ static int osc_send(void *ctx, const gb_live_cmd_t *cmd)
     gb_live_t *lv = ctx;
     if ((cmd->kind == GB_CMD_EVENT && cmd->ev.type == GBP_EV_PARAM) || cmd->kind == GB_CMD_MAP_CC)
         lv->changes++;
+    if (cmd->kind == GB_CMD_TEMPO)
+        gb_transport_propose_tempo(lv->tr, cmd->value); /* with Link: to the session */
     if (!gb_ring_push(lv->cmd, cmd))
         return GB_ERANGE;
     /* The control log: OSC parameter changes and tempo (notes are recorded by the audio
@@ -512,6 +528,8 @@ static int osc_load_preset(void *ctx, const char *path, gb_error_t *err)
     }
     gb_preset_free(old);
     lv->changes++;
+    if (p->tempo_bpm > 0)
+        gb_transport_propose_tempo(lv->tr, p->tempo_bpm);
     if (lv->session) {
         json_t *a = json_pack("[s]", path);
         char *args = a ? json_dumps(a, JSON_COMPACT) : NULL;
@@ -718,19 +736,69 @@ static void check_recording(gb_live_t *lv)
 static int osc_status(void *ctx, char *buf, size_t cap)
 {
     gb_live_t *lv = ctx;
-    return snprintf(buf, cap,
-                    "{\"client\": \"%s\", \"sample_rate\": %.0f, \"period\": %u, "
-                    "\"connected\": %s, \"xruns\": %llu, \"midi_events\": %llu, "
-                    "\"osc_messages\": %llu, \"voices\": %d, \"latency_frames\": %u}",
-                    lv->name, lv->sample_rate, lv->period, lv->client ? "true" : "false",
-                    (unsigned long long)atomic_load(&lv->stats.xruns),
-                    (unsigned long long)atomic_load(&lv->stats.midi_events),
-                    (unsigned long long)atomic_load(&lv->stats.osc_messages),
-                    lv->eng_main ? gb_engine_active_voices(lv->eng_main) : 0,
-                    lv->eng_main ? gb_engine_latency(lv->eng_main) : 0);
+    json_t *o = json_pack("{s:s, s:f, s:i, s:b, s:I, s:I, s:I, s:i, s:i}", "client", lv->name,
+                          "sample_rate", lv->sample_rate, "period", (int)lv->period,
+                          "connected", lv->client != NULL, "xruns",
+                          (json_int_t)atomic_load(&lv->stats.xruns), "midi_events",
+                          (json_int_t)atomic_load(&lv->stats.midi_events), "osc_messages",
+                          (json_int_t)atomic_load(&lv->stats.osc_messages), "voices",
+                          lv->eng_main ? gb_engine_active_voices(lv->eng_main) : 0,
+                          "latency_frames",
+                          lv->eng_main ? (int)gb_engine_latency(lv->eng_main) : 0);
+    if (o) {
+        json_object_set_new(o, "port", json_integer(gb_osc_server_port(lv->osc)));
+        json_object_set_new(o, "jack_physical_ports",
+                            json_integer(gb_ports_physical(lv->ports)));
+    }
+    if (!o || gb_transport_to_json(lv->tr, o) != GB_OK) {
+        json_decref(o);
+        return snprintf(buf, cap, "{}");
+    }
+    char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    const int n = snprintf(buf, cap, "%s", text ? text : "{}");
+    free(text);
+    return n;
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
+
+/* The OSC server on oc->port or, with next_free, on the first of the 31 ports after it that
+ * is free (several instances on one machine each find their own). */
+static gb_osc_server_t *osc_open_port(gb_osc_server_config_t *oc, int next_free,
+                                      gb_error_t *err)
+{
+    const int want = oc->port;
+    gb_osc_server_t *s = NULL;
+    for (int i = 0; i < (next_free ? 32 : 1) && !s && want + i <= 65535; i++) {
+        oc->port = want + i;
+        gb_error_clear(err);
+        s = gb_osc_server_new(oc, err);
+    }
+    if (s && oc->port != want)
+        fprintf(stderr, "gbac: OSC port %d is taken (another gbac?); using UDP port %d\n",
+                want, oc->port);
+    else if (!s && next_free)
+        gb_error_set(err, GB_EIO, "OSC server: UDP ports %d..%d are all taken (choose one "
+                     "with --osc-port, or 0 for no OSC)", want, want + 31 > 65535 ? 65535 :
+                     want + 31);
+    return s;
+}
+
+/* The transport's source, with Link joined when asked for (before JACK: the audio thread
+ * follows it from the first period). */
+static int transport_open(gb_live_t *lv, gb_error_t *err)
+{
+    if (lv->cfg.link) {
+        lv->link = gb_link_new(lv->preset->tempo_bpm, err);
+        if (!lv->link)
+            return err && err->code ? err->code : GB_EIO;
+        gb_link_enable(lv->link, 1);
+    }
+    lv->tr = gb_transport_new(lv->link);
+    lv->ports = gb_ports_new();
+    return lv->tr && lv->ports ? GB_OK : gb_error_set(err, GB_ENOMEM, "out of memory");
+}
 
 gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
 {
@@ -763,6 +831,8 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
         goto fail;
     lv->preset = gb_preset_load(cfg->preset, lv->reg, err);
     if (!lv->preset)
+        goto fail;
+    if (transport_open(lv, err) != GB_OK)
         goto fail;
     if (jack_join(lv, err))
         goto fail;
@@ -798,7 +868,7 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
         oc.model_dir = cfg->model_dir;
         oc.record_start = osc_record_start;
         oc.record_stop = osc_record_stop;
-        lv->osc = gb_osc_server_new(&oc, err);
+        lv->osc = osc_open_port(&oc, cfg->osc_port_next_free, err);
         if (!lv->osc)
             goto fail;
     }
@@ -862,6 +932,24 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* The transport's records from the audio thread; Link's news for the performer. */
+static void follow_transport_news(gb_live_t *lv)
+{
+    gb_transport_poll(lv->tr);
+    char msg[512];
+    if (gb_transport_news(lv->tr, msg, sizeof msg))
+        gb_status_note(lv->status, "%s", msg);
+    gb_transport_describe(lv->tr, msg, sizeof msg);
+    gb_status_set_transport(lv->status, msg);
+    int back = 0;
+    if (lv->client && gb_ports_news(lv->ports, lv->client, msg, sizeof msg, &back)) {
+        gb_status_note(lv->status, "%s%s", msg, back && lv->cfg.connect ? "; connecting "
+                                                                           "again" : "");
+        if (back && lv->cfg.connect)
+            connect_defaults(lv);
+    }
+}
+
 static int reconnect(gb_live_t *lv)
 {
     if (lv->client) {
@@ -914,6 +1002,7 @@ int gb_live_run(gb_live_t *lv)
                 gb_osc_server_feedback(lv->osc, &fb);
         }
         drain_retired(lv);
+        follow_transport_news(lv);
         if (lv->cfg.idle)
             lv->cfg.idle(lv, lv->cfg.idle_ud);
         check_recording(lv);
@@ -973,28 +1062,27 @@ static void write_stats(const gb_live_t *lv)
 {
     if (!lv->cfg.stats_json)
         return;
-    FILE *f = fopen(lv->cfg.stats_json, "w");
-    if (!f) {
-        fprintf(stderr, "gbac: --stats-json %s: %s\n", lv->cfg.stats_json, strerror(errno));
-        return;
-    }
     const gb_live_stats_t *s = &lv->stats;
-    fprintf(f,
-            "{\"xruns\": %llu, \"midi_events\": %llu, \"midi_dropped\": %llu, "
-            "\"osc_messages\": %llu, \"osc_errors\": %llu, \"osc_refused\": %llu, "
-            "\"osc_dropped\": %llu, \"feedback_dropped\": %llu, \"late_periods\": %llu, "
-            "\"max_cycle_pct\": %llu}\n",
-            (unsigned long long)atomic_load(&s->xruns),
-            (unsigned long long)atomic_load(&s->midi_events),
-            (unsigned long long)atomic_load(&s->midi_dropped),
-            (unsigned long long)atomic_load(&s->osc_messages),
-            (unsigned long long)atomic_load(&s->osc_errors),
-            (unsigned long long)atomic_load(&s->osc_refused),
-            (unsigned long long)atomic_load(&s->osc_dropped),
-            (unsigned long long)atomic_load(&s->fb_dropped),
-            (unsigned long long)atomic_load(&s->late_periods),
-            (unsigned long long)atomic_load(&s->max_cycle_pct));
-    fclose(f);
+#define GB_STAT(name, field) name, (json_int_t)atomic_load(&s->field)
+    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                          GB_STAT("xruns", xruns), GB_STAT("midi_events", midi_events),
+                          GB_STAT("midi_dropped", midi_dropped),
+                          GB_STAT("osc_messages", osc_messages),
+                          GB_STAT("osc_errors", osc_errors), GB_STAT("osc_refused", osc_refused),
+                          GB_STAT("osc_dropped", osc_dropped),
+                          GB_STAT("feedback_dropped", fb_dropped),
+                          GB_STAT("late_periods", late_periods),
+                          GB_STAT("max_cycle_pct", max_cycle_pct));
+#undef GB_STAT
+    if (o && gb_transport_to_json(lv->tr, o) != GB_OK) {
+        json_decref(o);
+        o = NULL;
+    }
+    if (!o || json_dump_file(o, lv->cfg.stats_json, JSON_PRESERVE_ORDER |
+                                                        JSON_REAL_PRECISION(17)) != 0)
+        fprintf(stderr, "gbac: --stats-json %s: cannot write: %s\n", lv->cfg.stats_json,
+                strerror(errno));
+    json_decref(o);
 }
 
 void gb_live_free(gb_live_t *lv)
@@ -1012,7 +1100,11 @@ void gb_live_free(gb_live_t *lv)
         gb_error_t err = {0};
         gb_live_record_stop(lv, NULL, 0, &err);
     }
+    gb_transport_poll(lv->tr);
     write_stats(lv);
+    gb_transport_free(lv->tr);
+    gb_link_free(lv->link);
+    gb_ports_free(lv->ports);
     gb_osc_server_free(lv->osc);
     drain_retired(lv);
     /* What the audio thread held and what is still in the hand-over ring. */
