@@ -13,7 +13,14 @@
 struct gb_link {
     ableton::Link link;
     std::atomic<int> enabled{0};
-    explicit gb_link(double bpm) : link(bpm) {}
+    /* Link clock µs of events, set on Link's thread (callbacks) or main */
+    std::atomic<int64_t> enabled_us{0}, peers_us{0}, tempo_us{0};
+    explicit gb_link(double bpm) : link(bpm)
+    {
+        link.setNumPeersCallback([this](std::size_t) { peers_us.store(now()); });
+        link.setTempoCallback([this](double) { tempo_us.store(now()); });
+    }
+    int64_t now() const { return static_cast<int64_t>(link.clock().micros().count()); }
 };
 
 static double clamp_quantum(double q)
@@ -63,6 +70,7 @@ void gb_link_enable(gb_link_t *l, int on)
     try {
         l->link.enable(on != 0);
         l->enabled.store(on != 0);
+        l->enabled_us.store(on ? l->now() : 0);
     } catch (...) {
         l->enabled.store(0);
     }
@@ -95,6 +103,13 @@ void gb_link_app_state(gb_link_t *l, int64_t host_us, double quantum, gb_link_st
 {
     const auto s = l->link.captureAppSessionState();
     fill(s, host_us, clamp_quantum(quantum), out);
+}
+
+void gb_link_get_times(const gb_link_t *l, gb_link_times_t *out)
+{
+    out->enabled_us = l->enabled_us.load();
+    out->peers_us = l->peers_us.load();
+    out->tempo_us = l->tempo_us.load();
 }
 
 void gb_link_propose_tempo(gb_link_t *l, double bpm)

@@ -64,6 +64,17 @@ void gb_link_audio_state(gb_link_t *l, int64_t host_us, double quantum, gb_link_
 /** The same, read from main's copy of the session. [main] */
 void gb_link_app_state(gb_link_t *l, int64_t host_us, double quantum, gb_link_state_t *out);
 
+/** When things happened, on the Link clock (µs; 0: not yet): Link was enabled, the number
+ *  of peers last changed, the session tempo last changed (seen by this instance: a peer's
+ *  proposal arriving, or its own). Lets a rig measure discovery and tempo propagation
+ *  where they happen. */
+typedef struct gb_link_times {
+    int64_t enabled_us, peers_us, tempo_us;
+} gb_link_times_t;
+
+/** [any] */
+void gb_link_get_times(const gb_link_t *l, gb_link_times_t *out);
+
 /** Propose a new tempo (clamped by Link to 20..999) to the session from now on, keeping the
  *  beat where it is. Every peer follows within a network round trip. [main] */
 void gb_link_propose_tempo(gb_link_t *l, double bpm);

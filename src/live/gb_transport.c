@@ -20,6 +20,9 @@ struct gb_transport {
     gb_link_t *link;
     atomic_uint latency;      /* playback latency of the outputs, frames */
     gb_ring_t *ring;          /* audio → main: gb_transport_info_t */
+    double rt_tempo;          /* [audio] the tempo of the period before */
+    int64_t rt_tempo_since;   /* [audio] since when it holds */
+    int64_t proposed_us;      /* [main] when gbac last proposed a tempo to Link */
     /* [main] */
     gb_transport_info_t last;
     double last_at;           /* monotonic s when `last` arrived (0: never) */
@@ -143,6 +146,11 @@ void gb_transport_follow(gb_transport_t *t, jack_client_t *c, gb_engine_t *e, ui
     info.tempo_bpm = cur->tempo_bpm;
     info.beat = gb_engine_beat(e);
     info.beats_per_bar = cur->beats_per_bar;
+    if (info.tempo_bpm != t->rt_tempo) {
+        t->rt_tempo = info.tempo_bpm;
+        t->rt_tempo_since = info.heard_us;
+    }
+    info.tempo_since_us = t->rt_tempo_since;
     gb_ring_push(t->ring, &info); /* full: main is late; the next one will do */
 }
 
@@ -172,6 +180,7 @@ int gb_transport_propose_tempo(gb_transport_t *t, double bpm)
 {
     if (!t || !t->link || !gb_link_is_enabled(t->link))
         return 0;
+    t->proposed_us = gb_link_clock_us(t->link);
     gb_link_propose_tempo(t->link, bpm);
     return 1;
 }
@@ -212,12 +221,20 @@ int gb_transport_to_json(gb_transport_t *t, json_t *obj)
     bad |= set(obj, "link_quantum", json_real(q));
     bad |= set(obj, "link_time_us", json_integer(on ? (json_int_t)ls.host_us : 0));
     bad |= set(obj, "link_interfaces", json_integer(on && t->n_ifaces > 0 ? t->n_ifaces : 0));
+    gb_link_times_t lt = {0, 0, 0};
+    if (on)
+        gb_link_get_times(t->link, &lt);
+    bad |= set(obj, "link_enabled_us", json_integer((json_int_t)lt.enabled_us));
+    bad |= set(obj, "link_peers_us", json_integer((json_int_t)lt.peers_us));
+    bad |= set(obj, "link_tempo_us", json_integer((json_int_t)lt.tempo_us));
+    bad |= set(obj, "link_proposed_us", json_integer((json_int_t)t->proposed_us));
     bad |= set(obj, "transport", json_string(gb_transport_source_name(in.source)));
     bad |= set(obj, "transport_tempo", json_real(in.tempo_bpm));
     bad |= set(obj, "transport_beat", json_real(in.beat));
     const double bpb = in.beats_per_bar ? (double)in.beats_per_bar : 4.0;
     bad |= set(obj, "transport_phase", json_real(in.beat - bpb * floor(in.beat / bpb)));
     bad |= set(obj, "transport_time_us", json_integer((json_int_t)in.heard_us));
+    bad |= set(obj, "transport_tempo_since_us", json_integer((json_int_t)in.tempo_since_us));
     bad |= set(obj, "jack_transport_rolling", json_boolean(in.jack_rolling));
     return bad ? GB_ENOMEM : GB_OK;
 }

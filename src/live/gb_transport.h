@@ -50,6 +50,7 @@ typedef struct gb_transport_info {
     int64_t heard_us;      /* when that frame is heard, CLOCK_MONOTONIC_RAW µs */
     uint64_t frame;        /* the JACK frame time of that frame */
     double link_phase;     /* Link only: the session's phase at heard_us (== beat mod bar) */
+    int64_t tempo_since_us; /* heard_us of the first period at this tempo */
 } gb_transport_info_t;
 
 typedef struct gb_transport gb_transport_t;
@@ -92,8 +93,9 @@ int gb_transport_news(gb_transport_t *t, char *msg, size_t cap);
 
 /** Add to obj the transport facts of /gbac/status and --stats-json: link_enabled,
  *  link_peers, link_tempo, link_phase, link_beat, link_quantum, link_time_us,
- *  link_interfaces, transport, transport_tempo, transport_beat, transport_phase,
- *  jack_transport_rolling (docs/osc.md). 0 or GB_ENOMEM. [main] */
+ *  link_interfaces, link_enabled_us, link_peers_us, link_tempo_us, link_proposed_us,
+ *  transport, transport_tempo, transport_beat, transport_phase, transport_time_us,
+ *  transport_tempo_since_us, jack_transport_rolling (docs/osc.md). 0 or GB_ENOMEM. [main] */
 int gb_transport_to_json(gb_transport_t *t, json_t *obj);
 
 /** One line for the status view, e.g. "link, 1 peer, bar 2.31/4" or "jack". [main] */
