@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,6 +152,57 @@ static inline void gbt_ns_leave(void)
 {
     if (gbt_ns.home_fd >= 0 && setns(gbt_ns.home_fd, CLONE_NEWNET) != 0)
         perror("setns back home");
+}
+
+/* jackd2 keeps its servers in a registry of 8 slots (/dev/shm/jack-shm-registry, locked by
+ * the SysV semaphore 0x282929); a server killed with SIGKILL never gives its slot back, and
+ * jackd only reclaims a dead server's slot for a server of the same name. 8 such kills and
+ * no jackd starts on the machine any more ("Too many servers already active"). So a test
+ * stops its servers with SIGTERM and, if one had to be killed, reclaims its slot the way
+ * jackd2 1.9.21 would (header of 24 bytes, then 8 × {pid_t pid; char name[260]}). */
+static inline void gbt_jackd_reclaim(const char *server)
+{
+    const int sem = semget(0x282929, 1, 0);
+    const int fd = open("/dev/shm/jack-shm-registry", O_RDWR | O_CLOEXEC);
+    struct sembuf lock = {0, -1, SEM_UNDO}, unlock = {0, 1, SEM_UNDO};
+    if (sem < 0 || fd < 0 || semop(sem, &lock, 1) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    char *m = mmap(NULL, 24 + 8 * 264, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char want[300];
+    snprintf(want, sizeof want, ":%s:", server);
+    for (int i = 0; m != MAP_FAILED && i < 8; i++) {
+        pid_t pid;
+        memcpy(&pid, m + 24 + 264 * i, sizeof pid);
+        if (pid > 0 && strstr(m + 28 + 264 * i, want) && kill(pid, 0) != 0 && errno == ESRCH)
+            memset(m + 24 + 264 * i, 0, 264);
+    }
+    if (m != MAP_FAILED)
+        munmap(m, 24 + 8 * 264);
+    semop(sem, &unlock, 1);
+    close(fd);
+}
+
+/** Stop a jackd: SIGTERM, up to 15 s, then SIGKILL and give its registry slot back. */
+static inline void gbt_jackd_stop(pid_t *pid, const char *server)
+{
+    if (*pid <= 0)
+        return;
+    kill(*pid, SIGTERM);
+    int st;
+    for (int i = 0; i < 1500; i++) {
+        if (waitpid(*pid, &st, WNOHANG) == *pid) {
+            *pid = -1;
+            return;
+        }
+        gbt_sleep_ms(10);
+    }
+    kill(*pid, SIGKILL);
+    waitpid(*pid, &st, 0);
+    *pid = -1;
+    gbt_jackd_reclaim(server);
 }
 
 #endif

@@ -146,8 +146,8 @@ static void cleanup(void)
     gbt_osc_close(&osc_b);
     gbt_stop(&gbac_a, SIGTERM);
     gbt_stop(&gbac_b, SIGTERM);
-    gbt_stop(&jackd_a, SIGTERM);
-    gbt_stop(&jackd_b, SIGTERM);
+    gbt_jackd_stop(&jackd_a, srv_a);
+    gbt_jackd_stop(&jackd_b, srv_b);
     gbt_ns_cleanup();
 }
 

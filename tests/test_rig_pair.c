@@ -172,7 +172,7 @@ static void cleanup(void)
     gbt_osc_close(&osc_tim);
     gbt_stop(&mel_pid, SIGTERM);
     gbt_stop(&tim_pid, SIGTERM);
-    gbt_stop(&jackd_pid, SIGTERM);
+    gbt_jackd_stop(&jackd_pid, srv);
     gbt_ns_cleanup();
 }
 
