@@ -180,30 +180,9 @@ static double decode16_us(int samples)
     return ns / 1000.0;
 }
 
-static void usage(FILE *f)
+int gb_bench_engine(const gb_bench_args_t *a)
 {
-    fprintf(f,
-            "Usage: gbac bench engine [--json] [--samples N]\n\n"
-            "  DSP load: median time to process one 64-frame block at 48 kHz with 16 voices\n"
-            "  held (harmonic synth: 64 harmonics + 32 noise bands per voice), as %% of the\n"
-            "  block's real-time budget (1.33 ms), for the synth alone and for the full rack\n"
-            "  synth → delay → reverb → limiter.\n"
-            "  Offline: real-time factor (seconds of audio per second of wall time) of a 20 s\n"
-            "  piece of 4-note and of 16-note chords through the full rack, 1024-frame blocks.\n\n"
-            "  Timbre VAE: the 16-voice load of the gbac.timbre-vae synth, and the decoder's\n"
-            "  time for 16 voices in one batched forward.\n\n"
-            "  --json        print {\"dsp_load_pct_16v\", \"dsp_load_pct_16v_synth\", \"rtf_4v\",\n"
-            "                \"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\"}\n"
-            "                instead of the table\n"
-            "  --samples N   timed samples for the block median (default 2001)\n");
-}
-
-int gb_bench_engine(int argc, char **argv)
-{
-    int json = 0, samples = 2001;
-    int rc = gb_bench_options(argc, argv, "engine", usage, &json, &samples);
-    if (rc >= 0)
-        return rc;
+    const int json = a->json, samples = a->samples;
     double synth = live_load_pct(0, &gb_unit_harmsynth, samples);
     double full = live_load_pct(1, &gb_unit_harmsynth, samples);
     double vae = live_load_pct(0, &gb_unit_timbrevae, samples);

@@ -258,53 +258,15 @@ static double peak_macs_per_ns(const gb_nn_kernels_t *k, int samples)
     return 1000.0 * k->fma_per_iter * k->lanes / ns;
 }
 
-static void usage(FILE *f)
+/* Median ns per frame of every case (rows) and kernel family (columns, the last one
+ * OpenBLAS); -1 where a family is missing. Returns 0 or -1. */
+static int measure(int samples, double ns[N_CASES][GB_SIMD_COUNT + 1])
 {
-    fprintf(f,
-            "Usage: gbac bench nn [--json] [--samples N]\n\n"
-            "Median ns per frame of one forward, for every kernel family this CPU has\n"
-            "(scalar, avx2, avx512, neon) and an OpenBLAS reference path, on the shapes:\n"
-            "  dense64_tanh       Dense 64→64 + tanh, batch 1\n"
-            "  mlp16_128_128_64   Dense 16→128→128→64, ReLU between, batch 1 and 8\n"
-            "  gru8_64            GRU input 8, hidden 64, one step, batch 1\n"
-            "  conv1d16_k3        Conv1D 16→16 channels, kernel 3, one streaming step\n"
-            "Speed-ups are printed against scalar and against OpenBLAS, and \"%% peak\" is\n"
-            "the shape's multiply-adds per frame over the family's peak multiply-add rate\n"
-            "measured on this CPU in the same run (the OpenBLAS row uses the fastest\n"
-            "family's peak): 100%% is the arithmetic limit of the core.\n\n"
-            "  --json        print one JSON array of {\"shape\", \"kernel\", \"batch\",\n"
-            "                \"ns_per_frame\"} instead of the table\n"
-            "  --samples N   timed samples per measurement (default 101, at least 5)\n"
-            "  GBAC_SIMD does not apply here: every available family is measured.\n");
-}
-
-int gb_bench_nn(int argc, char **argv)
-{
-    int json = 0, samples = 101;
-    int rc = gb_bench_options(argc, argv, "nn", usage, &json, &samples);
-    if (rc >= 0)
-        return rc;
-    gb_error_t err;
-    gb_simd_t def;
-    if (gb_simd_default(&def, &err)) {
-        fprintf(stderr, "gbac bench nn: %s\n", err.msg);
-        return GB_EXIT_FAIL;
-    }
-    gb_denormals_off();
-    openblas_set_num_threads(1);
-
-    double peak[GB_SIMD_COUNT + 1] = {0};
-    for (int k = 0; k < GB_SIMD_COUNT; k++) {
-        const gb_nn_kernels_t *kt = gb_nn_kernels_for((gb_simd_t)k);
-        peak[k] = kt ? peak_macs_per_ns(kt, samples) : 0.0;
-        peak[KERNEL_OPENBLAS] = peak[k] > peak[KERNEL_OPENBLAS] ? peak[k] : peak[KERNEL_OPENBLAS];
-    }
-    double ns[N_CASES][GB_SIMD_COUNT + 1];
     for (int c = 0; c < N_CASES; c++) {
         const int batch = cases[c].batch;
         gb_nn_t *nn = build(cases[c].shape, batch);
         if (!nn)
-            return GB_EXIT_FAIL;
+            return -1;
         run_ctx_t ctx = {.nn = nn, .batch = batch};
         ctx.in = calloc((size_t)batch * gb_nn_in_dim(nn), sizeof(float));
         ctx.out = calloc((size_t)batch * gb_nn_out_dim(nn), sizeof(float));
@@ -327,23 +289,33 @@ int gb_bench_nn(int argc, char **argv)
         free(ctx.out);
         gb_nn_free(nn);
     }
+    return 0;
+}
 
-    if (json) {
-        printf("[");
-        const char *sep = "\n";
-        for (int c = 0; c < N_CASES; c++)
-            for (int k = 0; k <= GB_SIMD_COUNT; k++)
-                if (ns[c][k] >= 0) {
-                    printf("%s  {\"shape\": \"%s\", \"kernel\": \"%s\", \"batch\": %d, "
-                           "\"ns_per_frame\": %.2f}",
-                           sep, shape_names[cases[c].shape],
-                           k == KERNEL_OPENBLAS ? "openblas" : gb_simd_name((gb_simd_t)k),
-                           cases[c].batch, ns[c][k]);
-                    sep = ",\n";
-                }
-        printf("\n]\n");
-        return GB_EXIT_OK;
-    }
+static const char *kernel_name(int k)
+{
+    return k == KERNEL_OPENBLAS ? "openblas" : gb_simd_name((gb_simd_t)k);
+}
+
+static void print_json(double ns[N_CASES][GB_SIMD_COUNT + 1])
+{
+    printf("[");
+    const char *sep = "\n";
+    for (int c = 0; c < N_CASES; c++)
+        for (int k = 0; k <= GB_SIMD_COUNT; k++)
+            if (ns[c][k] >= 0) {
+                printf("%s  {\"shape\": \"%s\", \"kernel\": \"%s\", \"batch\": %d, "
+                       "\"ns_per_frame\": %.2f}",
+                       sep, shape_names[cases[c].shape], kernel_name(k), cases[c].batch,
+                       ns[c][k]);
+                sep = ",\n";
+            }
+    printf("\n]\n");
+}
+
+static void print_table(double ns[N_CASES][GB_SIMD_COUNT + 1], const double *peak, int samples,
+                        gb_simd_t def)
+{
     printf("gbac bench nn — median ns per frame over %d samples (default family: %s)\n\n",
            samples, gb_simd_name(def));
     printf("peak multiply-adds per ns (register-only FMA probe):");
@@ -358,11 +330,35 @@ int gb_bench_nn(int argc, char **argv)
                 continue;
             const double pct = 100.0 * shape_macs[cases[c].shape] / peak[k] / ns[c][k];
             printf("%-18s %5d  %-9s %12.1f %11.2fx %11.2fx %7.0f%%\n",
-                   shape_names[cases[c].shape], cases[c].batch,
-                   k == KERNEL_OPENBLAS ? "openblas" : gb_simd_name((gb_simd_t)k), ns[c][k],
+                   shape_names[cases[c].shape], cases[c].batch, kernel_name(k), ns[c][k],
                    ns[c][GB_SIMD_SCALAR] / ns[c][k], ns[c][KERNEL_OPENBLAS] / ns[c][k], pct);
         }
     }
     printf("\n(speed-up columns: how many times faster than scalar / OpenBLAS; > 1 is faster)\n");
+}
+
+int gb_bench_nn(const gb_bench_args_t *a)
+{
+    gb_error_t err;
+    gb_simd_t def;
+    if (gb_simd_default(&def, &err)) {
+        fprintf(stderr, "gbac bench nn: %s\n", err.msg);
+        return GB_EXIT_FAIL;
+    }
+    gb_denormals_off();
+    openblas_set_num_threads(1);
+    double peak[GB_SIMD_COUNT + 1] = {0};
+    for (int k = 0; k < GB_SIMD_COUNT; k++) {
+        const gb_nn_kernels_t *kt = gb_nn_kernels_for((gb_simd_t)k);
+        peak[k] = kt ? peak_macs_per_ns(kt, a->samples) : 0.0;
+        peak[KERNEL_OPENBLAS] = peak[k] > peak[KERNEL_OPENBLAS] ? peak[k] : peak[KERNEL_OPENBLAS];
+    }
+    double ns[N_CASES][GB_SIMD_COUNT + 1];
+    if (measure(a->samples, ns) < 0)
+        return GB_EXIT_FAIL;
+    if (a->json)
+        print_json(ns);
+    else
+        print_table(ns, peak, a->samples, def);
     return GB_EXIT_OK;
 }

@@ -76,3 +76,18 @@ int gb_ports_physical(const gb_ports_t *p)
 {
     return p ? p->physical : -1;
 }
+
+int gb_jack_name_taken(const char *server, const char *name)
+{
+    jack_status_t st;
+    const jack_options_t opt = JackNoStartServer | (server ? JackServerName : JackNullOption);
+    jack_client_t *probe = server ? jack_client_open("gbac-probe", opt, &st, server)
+                                  : jack_client_open("gbac-probe", opt, &st);
+    if (!probe)
+        return 0;
+    char *uuid = jack_get_uuid_for_client_name(probe, name);
+    const int taken = uuid != NULL;
+    jack_free(uuid);
+    jack_client_close(probe);
+    return taken;
+}

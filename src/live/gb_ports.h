@@ -31,6 +31,11 @@ void gb_ports_attach(gb_ports_t *p, jack_client_t *client);
  *  back). Otherwise 0. Cheap when nothing changed. [main] */
 int gb_ports_news(gb_ports_t *p, jack_client_t *client, char *msg, size_t cap, int *back);
 
+/** Whether the JACK server `server` (NULL: the default) runs and has a client called name.
+ *  jackd2 refuses an exact name that is taken without saying why (JackNameNotUnique is not
+ *  set), so this asks it with a client of its own. [main] */
+int gb_jack_name_taken(const char *server, const char *name);
+
 /** Physical ports at the last look (-1 before the first). [main] */
 int gb_ports_physical(const gb_ports_t *p);
 
