@@ -221,28 +221,39 @@ typedef struct note_result {
     double hz, db; /* pitch and RMS level of the note */
 } note_result_t;
 
-/* An A4 for 0.5 s from about 0.1 s ahead, recorded back from the slave. */
-static note_result_t play_a4(void)
+/* An A4 for 0.5 s from about 0.1 s ahead, recorded back from the slave: 1 measured into
+ * *res, 0 when a cycle of the stretch could not be verified (measure again), -1 when a
+ * verified stretch holds no sound. */
+static int a4_once(note_result_t *res)
 {
-    note_result_t res = {-1, 0, -200};
-    const int64_t quiet = gbt_rec_wait_silence(io.r, 4800, 5000);
-    const uint64_t now = io.r->start + gbt_rec_frames(io.r);
-    if (quiet < 0)
-        return res;
-    const uint64_t on = now + 4800;
+    if (gbt_rec_wait_silence(io.r, 4800, 5000) < 0)
+        return -1;
+    const uint64_t on = io.r->start + gbt_rec_frames(io.r) + 4800;
     const uint64_t i_on = gbt_sched_add(&io.sched, on, 0x90, 69, 100);
     gbt_sched_add(&io.sched, on + 24000, 0x80, 69, 0);
     const int64_t from = (int64_t)(on - io.r->start);
-    for (int t = 0; t < 5000 && (int64_t)gbt_rec_frames(io.r) < from + 36000; t += 10)
+    for (int t = 0; t < 5000 && (int64_t)gbt_rec_frames(io.r) < from + 40000; t += 10)
         gbt_sleep_ms(10);
     const uint64_t sent = gbt_sched_sent(&io.sched, i_on);
+    if (sent == GBT_UNSENT)
+        return -1;
     const int64_t s0 = (int64_t)(sent - io.r->start);
-    const int64_t got = gbt_rec_first_sound(io.r, s0, s0 + 24000);
-    if (got < 0 || sent == GBT_UNSENT || !gbt_rec_verified(io.r, s0, got + 14400))
-        return res;
-    res.lag = got - s0;
-    res.hz = gbt_peak_hz(io.r->l + got + 2400, 12000, 300.0, 600.0);
-    res.db = gbt_rec_rms_db(io.r, got + 2400, 12000);
+    if (!gbt_rec_verified(io.r, s0, s0 + 20000))
+        return 0;
+    const int64_t got = gbt_rec_first_sound(io.r, s0, s0 + 20000);
+    if (got < 0 || got + 14400 > s0 + 20000)
+        return -1;
+    res->lag = got - s0;
+    res->hz = gbt_peak_hz(io.r->l + got + 2400, 12000, 300.0, 600.0);
+    res->db = gbt_rec_rms_db(io.r, got + 2400, 12000);
+    return 1;
+}
+
+static note_result_t play_a4(void)
+{
+    note_result_t res = {-1, 0, -200};
+    for (int i = 0; i < 5 && a4_once(&res) == 0; i++)
+        ;
     return res;
 }
 
