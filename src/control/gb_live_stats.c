@@ -57,10 +57,6 @@ int gb_live_stats_write_with(const gb_live_stats_t *s, const json_t *extra, cons
     int rc = root ? gb_live_stats_to_json(s, root) : GB_ENOMEM;
     if (rc == GB_OK && extra && json_object_update(root, (json_t *)extra) != 0)
         rc = GB_ENOMEM;
-    if (rc == GB_OK &&
-        json_object_set_new(root, "feedback_dropped",
-                            json_integer((json_int_t)gb_live_counter_get(s, GB_LC_fb_dropped))))
-        rc = GB_ENOMEM;
     char *text = rc == GB_OK ? json_dumps(root, JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     if (!text)

@@ -28,8 +28,7 @@ uint64_t gb_live_counter_get(const gb_live_stats_t *s, int i);
 int gb_live_stats_to_json(const gb_live_stats_t *s, json_t *obj);
 
 /** Write the counters as one JSON object to path (--stats-json), every counter by its name
- *  plus "feedback_dropped", the name fb_dropped had there before (kept for scripts).
- *  0, or GB_EIO with err naming the file. [main] */
+ *  (the same names as /gbac/status). 0, or GB_EIO with err naming the file. [main] */
 int gb_live_stats_write(const gb_live_stats_t *s, const char *path, gb_error_t *err);
 
 /** The same, with extra's members after the counters (NULL: none; not changed). [main] */
