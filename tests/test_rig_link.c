@@ -7,11 +7,14 @@
  *   - bars: at one CLOCK_MONOTONIC_RAW reading, the bar phase each reports (its transport's
  *     beat at the time its period's first frame is heard, carried on at the tempo) agrees
  *     within 1 ms, 20 times;
+ *     while a JACK transport rolls on A's server at 90 BPM (the test's timebase master):
+ *     Link leads, and A says the JACK transport is rolling and ignored;
  *   - the melody: a call sent into A on a bar is answered from the first bar after the call
  *     and a beat of silence, and the answer's first note-on, mapped to the clock through A's
  *     JACK cycle times, falls on a bar boundary of B's timeline within 1 ms;
  *   - no network: gbac --link in a third namespace with no interface up says so, plays on,
- *     says when lo comes up, exits 0 on SIGTERM with link_enabled in its --stats-json.
+ *     says when lo comes up, exits 0 on SIGTERM with link_enabled, link_peers = 0 and
+ *     link_tempo = the preset's in its --stats-json.
  * The test's JACK clients on A's server: "snd" sends the call (tests/gb_jack_io.h), "rec"
  * records A's MIDI out with every cycle's times (jack_get_cycle_times and the offset from
  * JACK's clock to CLOCK_MONOTONIC_RAW), verifying each cycle against snd's tag.
@@ -72,6 +75,25 @@ static struct {
 } io;
 
 /* ---- the test's JACK clients ---------------------------------------------------------------- */
+
+/* [JACK] A timebase master at 90 BPM, 4/4, BBT from the transport frame: a JACK transport
+ * that Link must overrule. */
+static void timebase_90(jack_transport_state_t st, jack_nframes_t n, jack_position_t *pos,
+                        int np, void *arg)
+{
+    (void)st, (void)n, (void)np, (void)arg;
+    const double b = (double)pos->frame * 90.0 / (60.0 * SR);
+    const int32_t bar = (int32_t)floor(b / 4.0);
+    pos->valid = JackPositionBBT;
+    pos->bar = bar + 1;
+    pos->beat = (int32_t)floor(b - 4.0 * bar) + 1;
+    pos->tick = (int32_t)floor((b - floor(b)) * 1920.0);
+    pos->bar_start_tick = (double)bar * 4.0 * 1920.0;
+    pos->beats_per_bar = 4.0f;
+    pos->beat_type = 4.0f;
+    pos->ticks_per_beat = 1920.0;
+    pos->beats_per_minute = 90.0;
+}
 
 static int snd_process(jack_nframes_t n, void *arg)
 {
@@ -155,8 +177,11 @@ static uint64_t us_frame(int64_t t, double lat_us)
 
 static void cleanup(void)
 {
-    if (io.snd)
+    if (io.snd) {
+        jack_transport_stop(io.snd);
+        jack_release_timebase(io.snd);
         jack_client_close(io.snd);
+    }
     if (io.rec)
         jack_client_close(io.rec);
     io.snd = io.rec = NULL;
@@ -245,6 +270,20 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Whether gbac `name`'s log holds text. */
+static int log_has(const char *name, const char *text)
+{
+    static char buf[1 << 18];
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s.log", tmpdir, name);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
 /* ---- measurements --------------------------------------------------------------------------- */
 
 /* The beat gbac's transport has at raw time t, from its last status reply. */
@@ -295,6 +334,25 @@ static void tempo_reaches_b(void)
     assert_true(play_ms < 100.0);
 }
 
+/* A JACK transport at 90 BPM starts rolling on A's server: A's status says so, and Link
+ * still leads (its tempo, not JACK's). */
+static void jack_rolls_link_leads(void)
+{
+    assert_int_equal(jack_set_timebase_callback(io.snd, 0, timebase_90, NULL), 0);
+    jack_transport_start(io.snd);
+    const double t0 = gbt_mono_s();
+    int rolling = 0;
+    while (!rolling && gbt_mono_s() - t0 < 5.0)
+        rolling = gbt_osc_status(&osc_a, 200) &&
+                  gbt_osc_num(&osc_a, "jack_transport_rolling") == 1;
+    printf("JACK transport rolling at 90 BPM on A's server: A reports it after %.0f ms; A's "
+           "transport: %s at %.2f BPM\n", (gbt_mono_s() - t0) * 1e3,
+           gbt_osc_str(&osc_a, "transport"), gbt_osc_num(&osc_a, "transport_tempo"));
+    assert_true(rolling);
+    assert_string_equal(gbt_osc_str(&osc_a, "transport"), "link");
+    assert_float_equal(gbt_osc_num(&osc_a, "transport_tempo"), 133.0, 0.01);
+}
+
 static void peers_tempo_and_bars(void **state)
 {
     (void)state;
@@ -317,6 +375,7 @@ static void peers_tempo_and_bars(void **state)
     assert_true(gbt_osc_num(&osc_b, "link_enabled") == 1);
 
     tempo_reaches_b();
+    jack_rolls_link_leads();
     double worst = 0;
     for (int i = 0; i < 20; i++) {
         assert_non_null(gbt_osc_status(&osc_a, 500));
@@ -404,21 +463,12 @@ static void answer_on_the_shared_bar(void **state)
     assert_true(on >= 4);
     assert_true(fabs(b1 - expect) * 60000.0 / bpm < 1.0);
     assert_true(worst_grid < 1.0);
+    /* the status line (logged every 2 s with --no-ui) told who leads */
+    assert_true(log_has("ga", "transport link, 1 peer, bar "));
+    assert_true(log_has("ga", "(JACK transport rolling: ignored)"));
 }
 
 /* gbac --link where no interface is up: it says so, plays, and sees lo come up. */
-static int log_has(const char *name, const char *text)
-{
-    char path[400], buf[16384];
-    snprintf(path, sizeof path, "%s/%s.log", tmpdir, name);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    return strstr(buf, text) != NULL;
-}
-
 static void no_network(void **state)
 {
     (void)state;
@@ -448,6 +498,8 @@ static void no_network(void **state)
     assert_non_null(j);
     assert_true(json_is_true(json_object_get(j, "link_enabled")));
     assert_int_equal(json_integer_value(json_object_get(j, "link_peers")), 0);
+    /* alone, its own session at the preset's tempo (presets/default.json: 120) */
+    assert_float_equal(json_number_value(json_object_get(j, "link_tempo")), 120.0, 1e-9);
     json_decref(j);
 }
 
