@@ -14,7 +14,9 @@
  *     JACK cycle times, falls on a bar boundary of B's timeline within 1 ms;
  *   - no network: gbac --link in a third namespace with no interface up says so, plays on,
  *     says when lo comes up, exits 0 on SIGTERM with link_enabled, link_peers = 0 and
- *     link_tempo = the preset's in its --stats-json.
+ *     link_tempo = the preset's in its --stats-json;
+ *   - /gbac/status and --stats-json carry the facts docs/rigs.md's table explains, all of
+ *     them and no others.
  * The test's JACK clients on A's server: "snd" sends the call (tests/gb_jack_io.h), "rec"
  * records A's MIDI out with every cycle's times (jack_get_cycle_times and the offset from
  * JACK's clock to CLOCK_MONOTONIC_RAW), verifying each cycle against snd's tag.
@@ -284,6 +286,66 @@ static int log_has(const char *name, const char *text)
     return strstr(buf, text) != NULL;
 }
 
+/* The keys of docs/rigs.md's table of the rig's facts (`/gbac/status` and `--stats-json`
+ * carry them): the back-quoted names of each row's first cell. Their number, or -1. */
+#define MAX_KEYS 64
+static int doc_keys(char keys[MAX_KEYS][40])
+{
+    char path[600], line[1024];
+    snprintf(path, sizeof path, "%s/docs/rigs.md", getenv("GBAC_SOURCE_DIR"));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = 0, in = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, "`/gbac/status` (OSC) and `--stats-json` carry:"))
+            in = 1;
+        else if (in && strncmp(line, "| `", 3) == 0) {
+            char *end = strchr(line + 1, '|');
+            for (char *a = line + 1; end && (a = strchr(a, '`')) && a < end && n < MAX_KEYS;) {
+                char *b = strchr(a + 1, '`');
+                if (!b || b > end || b - a - 1 >= 40)
+                    break;
+                snprintf(keys[n++], 40, "%.*s", (int)(b - a - 1), a + 1);
+                a = b + 1;
+            }
+        } else if (in && n > 0 && line[0] != '|')
+            break;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Every key of the docs' table is in obj, and every rig key of obj (link_*, transport*,
+ * jack_transport_*, jack_physical_*) is in the table. Returns the number of keys checked. */
+static int keys_match_docs(json_t *obj, int all_rig_keys)
+{
+    char keys[MAX_KEYS][40];
+    const int n = doc_keys(keys);
+    assert_true(n >= 10);
+    for (int i = 0; i < n; i++) {
+        if (!json_object_get(obj, keys[i]))
+            fprintf(stderr, "docs/rigs.md names '%s', which gbac does not report\n", keys[i]);
+        assert_non_null(json_object_get(obj, keys[i]));
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        (void)v;
+        if (!all_rig_keys || !(strncmp(k, "link_", 5) == 0 || strncmp(k, "transport", 9) == 0 ||
+                               strncmp(k, "jack_transport_", 15) == 0 ||
+                               strncmp(k, "jack_physical_", 14) == 0))
+            continue;
+        int found = 0;
+        for (int i = 0; i < n; i++)
+            found |= strcmp(k, keys[i]) == 0;
+        if (!found)
+            fprintf(stderr, "gbac reports '%s', which docs/rigs.md does not explain\n", k);
+        assert_true(found);
+    }
+    return n;
+}
+
 /* ---- measurements --------------------------------------------------------------------------- */
 
 /* The beat gbac's transport has at raw time t, from its last status reply. */
@@ -373,6 +435,8 @@ static void peers_tempo_and_bars(void **state)
     assert_true(t1 > 0 && t1 - t0 < 2.0);
     assert_true(disc_ms >= 0 && disc_ms < 2000.0);
     assert_true(gbt_osc_num(&osc_b, "link_enabled") == 1);
+    /* the facts /gbac/status reports are the ones docs/rigs.md explains, no more, no less */
+    keys_match_docs(osc_b.reply, 1);
 
     tempo_reaches_b();
     jack_rolls_link_leads();
@@ -497,6 +561,7 @@ static void no_network(void **state)
     json_t *j = json_load_file(stats, 0, NULL);
     assert_non_null(j);
     assert_true(json_is_true(json_object_get(j, "link_enabled")));
+    keys_match_docs(j, 1); /* --stats-json carries the same facts */
     assert_int_equal(json_integer_value(json_object_get(j, "link_peers")), 0);
     /* alone, its own session at the preset's tempo (presets/default.json: 120) */
     assert_float_equal(json_number_value(json_object_get(j, "link_tempo")), 120.0, 1e-9);

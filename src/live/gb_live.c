@@ -751,6 +751,16 @@ static void check_recording(gb_live_t *lv)
         gb_osc_server_notify(lv->osc, "/gbac/record/stopped", why);
 }
 
+/* The rig's facts of /gbac/status and --stats-json (docs/rigs.md): the server's physical
+ * ports and the transport's (link_enabled, link_peers, link_tempo, ...). */
+static int rig_facts(const gb_live_t *lv, json_t *obj)
+{
+    if (json_object_set_new(obj, "jack_physical_ports",
+                            json_integer(gb_ports_physical(lv->ports))) != 0)
+        return GB_ENOMEM;
+    return gb_transport_to_json(lv->tr, obj);
+}
+
 /* The host's facts for /gbac/status; the counters are in obj already. */
 static int osc_status(void *ctx, json_t *obj)
 {
@@ -762,12 +772,9 @@ static int osc_status(void *ctx, json_t *obj)
                           "latency_frames",
                           lv->eng_main ? (int)gb_engine_latency(lv->eng_main) : 0, "port",
                           gb_osc_server_port(lv->osc));
-    int rc = o ? json_object_update(obj, o) : -1;
+    const int rc = o ? json_object_update(obj, o) : -1;
     json_decref(o);
-    if (rc == 0 && json_object_set_new(obj, "jack_physical_ports",
-                                       json_integer(gb_ports_physical(lv->ports))) != 0)
-        rc = -1;
-    return rc < 0 ? GB_ENOMEM : gb_transport_to_json(lv->tr, obj);
+    return rc < 0 ? GB_ENOMEM : rig_facts(lv, obj);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
@@ -1050,14 +1057,14 @@ void gb_live_request_quit(void)
     atomic_store(&quit_signal, 1);
 }
 
-/* The counters and the transport's facts (link_enabled, link_peers, link_tempo, ...). */
+/* The counters and the rig's facts (link_enabled, link_peers, link_tempo, ...). */
 static void write_stats(const gb_live_t *lv)
 {
     if (!lv->cfg.stats_json)
         return;
     gb_error_t err = {0};
     json_t *tr = json_object();
-    if (!tr || gb_transport_to_json(lv->tr, tr) != GB_OK ||
+    if (!tr || rig_facts(lv, tr) != GB_OK ||
         gb_live_stats_write_with(&lv->stats, tr, lv->cfg.stats_json, &err) != 0)
         fprintf(stderr, "gbac: %s\n", err.msg[0] ? err.msg : "--stats-json: out of memory");
     json_decref(tr);

@@ -91,11 +91,9 @@ int gb_transport_propose_tempo(gb_transport_t *t, double bpm);
  *  is news, else 0. [main] */
 int gb_transport_news(gb_transport_t *t, char *msg, size_t cap);
 
-/** Add to obj the transport facts of /gbac/status and --stats-json: link_enabled,
- *  link_peers, link_tempo, link_phase, link_beat, link_quantum, link_time_us,
- *  link_interfaces, link_enabled_us, link_peers_us, link_tempo_us, link_proposed_us,
- *  transport, transport_tempo, transport_beat, transport_phase, transport_time_us,
- *  transport_tempo_since_us, jack_transport_rolling (docs/osc.md). 0 or GB_ENOMEM. [main] */
+/** Add to obj the transport facts of /gbac/status and --stats-json (link_enabled,
+ *  link_peers, link_tempo, ...: the keys and what they mean are docs/rigs.md's table, which
+ *  test_rig_link holds to what gbac reports). 0 or GB_ENOMEM. [main] */
 int gb_transport_to_json(gb_transport_t *t, json_t *obj);
 
 /** One line for the status view, e.g. "link, 1 peer, bar 2.31/4" or "jack". [main] */
