@@ -47,8 +47,8 @@ void gb_link_free(gb_link_t *l);
 /** Join (1) or leave (0) the session on every network interface that is up. [main] */
 void gb_link_enable(gb_link_t *l, int on);
 
-/** Whether it is enabled. [any] */
-int gb_link_is_enabled(const gb_link_t *l);
+/** Whether it is enabled (an atomic read). [any, real-time safe] */
+int gb_link_is_enabled(const gb_link_t *l) GB_RT;
 
 /** Other peers in the session now. [any, real-time safe] */
 uint32_t gb_link_peers(const gb_link_t *l);

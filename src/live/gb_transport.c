@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gb_jack_rt.h"
 #include "gb_ring.h"
 
 #define TR_RING 256u          /* records: ~0.3 s of 64-frame periods; main drains every 5 ms */
