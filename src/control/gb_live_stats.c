@@ -47,8 +47,16 @@ int gb_live_stats_to_json(const gb_live_stats_t *s, json_t *obj)
 
 int gb_live_stats_write(const gb_live_stats_t *s, const char *path, gb_error_t *err)
 {
+    return gb_live_stats_write_with(s, NULL, path, err);
+}
+
+int gb_live_stats_write_with(const gb_live_stats_t *s, const json_t *extra, const char *path,
+                             gb_error_t *err)
+{
     json_t *root = json_object();
     int rc = root ? gb_live_stats_to_json(s, root) : GB_ENOMEM;
+    if (rc == GB_OK && extra && json_object_update(root, (json_t *)extra) != 0)
+        rc = GB_ENOMEM;
     char *text = rc == GB_OK ? json_dumps(root, JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     if (!text)

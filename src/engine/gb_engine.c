@@ -247,6 +247,13 @@ static void transport_at(const gb_engine_t *e, uint64_t frame, gbp_transport_t *
               (double)(frame - e->anchor_frame) * e->tr.tempo_bpm / (60.0 * e->tr.sample_rate);
 }
 
+double gb_engine_beat(const gb_engine_t *e) GB_RT
+{
+    gbp_transport_t t;
+    transport_at(e, e->tr.frame, &t);
+    return t.beat;
+}
+
 void gb_engine_set_tempo(gb_engine_t *e, double bpm) GB_RT
 {
     if (!(bpm >= 20.0 && bpm <= 300.0))

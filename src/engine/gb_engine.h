@@ -81,6 +81,10 @@ void gb_engine_set_tempo(gb_engine_t *e, double bpm) GB_RT;
 /** The transport the units see (tempo, beat, frame). [any] */
 const gbp_transport_t *gb_engine_transport(const gb_engine_t *e) GB_RT;
 
+/** The beat at the first frame of the next block: the internal clock's, or the last
+ *  followed transport's carried on at its tempo. [any] */
+double gb_engine_beat(const gb_engine_t *e) GB_RT;
+
 /** Silence every unit (notes, tails) and rewind the transport to frame 0. [audio] */
 void gb_engine_reset(gb_engine_t *e) GB_RT;
 

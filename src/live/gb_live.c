@@ -19,12 +19,14 @@
 #include "gb_midi.h"
 #include "gb_osc_server.h"
 #include "gb_pmidi.h"
+#include "gb_ports.h"
 #include "gb_preset.h"
 #include "gb_recorder.h"
 #include "gb_ring.h"
 #include "gb_session.h"
 #include "gb_live_stats.h"
 #include "gb_status.h"
+#include "gb_transport.h"
 #include "gb_unit_registry.h"
 
 #define LIVE_MAX_BLOCK 8192u   /* engine block; larger JACK periods are processed in pieces */
@@ -70,6 +72,9 @@ struct gb_live {
 
     gb_osc_server_t *osc;
     gb_status_t *status;
+    gb_link_t *link;              /* --link, else NULL */
+    gb_transport_t *tr;           /* who leads the transport (gb_transport.h) */
+    gb_ports_t *ports;            /* the server's physical ports, watched (gb_ports.h) */
     gb_pmidi_t *pmidi;
     uint64_t changes;             /* [main] see gb_live_change_count */
 
@@ -147,24 +152,6 @@ static void apply_cmd(gb_live_t *lv, gb_engine_t *e, const gb_live_cmd_t *c, uin
     case GB_CMD_LEARN: gb_engine_learn(e, c->handle); break;
     case GB_CMD_MAP_CC: gb_engine_map_cc(e, c->cc, c->channel, c->handle, c->min, c->max); break;
     default: break;
-    }
-}
-
-static void follow_jack_transport(gb_live_t *lv, gb_engine_t *e) GB_RT
-{
-    jack_position_t pos;
-    jack_transport_state_t st = jack_transport_query(lv->client, &pos);
-    if (st == JackTransportRolling && (pos.valid & JackPositionBBT) && pos.beats_per_minute > 0) {
-        gbp_transport_t tr = *gb_engine_transport(e);
-        tr.tempo_bpm = pos.beats_per_minute;
-        tr.beats_per_bar = pos.beats_per_bar > 0 ? (uint32_t)pos.beats_per_bar : 4;
-        tr.beat_unit = pos.beat_type > 0 ? (uint32_t)pos.beat_type : 4;
-        tr.beat = (double)(pos.bar - 1) * pos.beats_per_bar + (pos.beat - 1) +
-                  (pos.ticks_per_beat > 0 ? pos.tick / pos.ticks_per_beat : 0.0);
-        tr.playing = 1;
-        gb_engine_follow_transport(e, &tr);
-    } else {
-        gb_engine_follow_transport(e, NULL);
     }
 }
 
@@ -348,7 +335,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     uint32_t n = 0;
     take_commands(lv, e, start, nframes, &n);
     take_jack_midi(lv, mi, &n);
-    follow_jack_transport(lv, e);
+    gb_transport_follow(lv->tr, lv->client, e, start, nframes);
     run_engine(lv, e, n, L, R, mo, rec, rec_base, nframes);
     track_peaks(lv, L, R, nframes);
     measure_cycle(lv, nframes);
@@ -407,6 +394,7 @@ static void live_latency(jack_latency_callback_mode_t mode, void *arg)
         jack_latency_range_t a, b;
         jack_port_get_latency_range(lv->out_l, JackPlaybackLatency, &a);
         jack_port_get_latency_range(lv->out_r, JackPlaybackLatency, &b);
+        gb_transport_set_latency(lv->tr, a.max > b.max ? a.max : b.max);
         r.min = (a.min > b.min ? a.min : b.min) + own;
         r.max = (a.max > b.max ? a.max : b.max) + own;
         jack_port_set_latency_range(lv->midi_in, JackPlaybackLatency, &r);
@@ -448,9 +436,12 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
     lv->client = lv->cfg.server ? jack_client_open(lv->name, opt, &st, lv->cfg.server)
                                 : jack_client_open(lv->name, opt, &st);
     if (!lv->client) {
-        if (st & JackNameNotUnique)
-            return gb_error_set(err, GB_EIO, "JACK: a client named '%s' already exists (use "
-                                "--name)", lv->name);
+        const char *env = getenv("JACK_DEFAULT_SERVER");
+        const char *server = lv->cfg.server ? lv->cfg.server : env && *env ? env : "default";
+        if ((st & JackNameNotUnique) || gb_jack_name_taken(lv->cfg.server, lv->name))
+            return gb_error_set(err, GB_EIO, "JACK: a client named '%s' already exists on "
+                                "the server '%s' (another gbac? give each instance its own "
+                                "--name)", lv->name, server);
         return gb_error_set(err, GB_EIO, "JACK: cannot connect to the server%s%s (is jackd "
                             "running? status 0x%x)", lv->cfg.server ? " " : "",
                             lv->cfg.server ? lv->cfg.server : "", (unsigned)st);
@@ -477,6 +468,7 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
     jack_set_buffer_size_callback(lv->client, live_bufsize, lv);
     jack_set_latency_callback(lv->client, live_latency, lv);
     jack_on_info_shutdown(lv->client, live_shutdown, lv);
+    gb_ports_attach(lv->ports, lv->client);
     atomic_store(&lv->lost, 0);
     if (jack_activate(lv->client) != 0) {
         jack_client_close(lv->client);
@@ -514,6 +506,8 @@ static int osc_send(void *ctx, const gb_live_cmd_t *cmd)
     gb_live_t *lv = ctx;
     if ((cmd->kind == GB_CMD_EVENT && cmd->ev.type == GBP_EV_PARAM) || cmd->kind == GB_CMD_MAP_CC)
         lv->changes++;
+    if (cmd->kind == GB_CMD_TEMPO)
+        gb_transport_propose_tempo(lv->tr, cmd->value); /* with Link: to the session */
     if (!gb_ring_push(lv->cmd, cmd))
         return GB_ERANGE;
     /* The control log: OSC parameter changes and tempo (notes are recorded by the audio
@@ -552,6 +546,8 @@ static int osc_load_preset(void *ctx, const char *path, gb_error_t *err)
     }
     gb_preset_free(old);
     lv->changes++;
+    if (p->tempo_bpm > 0)
+        gb_transport_propose_tempo(lv->tr, p->tempo_bpm);
     if (lv->session) {
         json_t *a = json_pack("[s]", path);
         char *args = a ? json_dumps(a, JSON_COMPACT) : NULL;
@@ -759,6 +755,16 @@ static void check_recording(gb_live_t *lv)
         gb_osc_server_notify(lv->osc, "/gbac/record/stopped", why);
 }
 
+/* The rig's facts of /gbac/status and --stats-json (docs/rigs.md): the server's physical
+ * ports and the transport's (link_enabled, link_peers, link_tempo, ...). */
+static int rig_facts(const gb_live_t *lv, json_t *obj)
+{
+    if (json_object_set_new(obj, "jack_physical_ports",
+                            json_integer(gb_ports_physical(lv->ports))) != 0)
+        return GB_ENOMEM;
+    return gb_transport_to_json(lv->tr, obj);
+}
+
 /* The host's facts for /gbac/status; the counters are in obj already. */
 static int osc_status(void *ctx, json_t *obj)
 {
@@ -770,9 +776,9 @@ static int osc_status(void *ctx, json_t *obj)
                           "latency_frames",
                           lv->eng_main ? (int)gb_engine_latency(lv->eng_main) : 0, "port",
                           gb_osc_server_port(lv->osc));
-    int rc = o ? json_object_update(obj, o) : -1;
+    const int rc = o ? json_object_update(obj, o) : -1;
     json_decref(o);
-    return rc < 0 ? GB_ENOMEM : GB_OK;
+    return rc < 0 ? GB_ENOMEM : rig_facts(lv, obj);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
@@ -797,8 +803,35 @@ static int osc_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
                               .record_start = osc_record_start, .record_stop = osc_record_stop,
                               .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
                               .model_dir = cfg->model_dir, .stats = &lv->stats};
-    lv->osc = gb_osc_server_new(&oc, err);
+    /* without --osc-port, a taken port gives way to the next free one (several instances) */
+    for (int i = 0; i < (cfg->osc_port_next_free ? 32 : 1) && !lv->osc; i++) {
+        oc.port = cfg->osc_port + i;
+        gb_error_clear(err);
+        lv->osc = oc.port <= 65535 ? gb_osc_server_new(&oc, err) : NULL;
+    }
+    if (lv->osc && oc.port != cfg->osc_port)
+        fprintf(stderr, "gbac: OSC port %d is taken (another gbac?); using UDP port %d\n",
+                cfg->osc_port, oc.port);
+    else if (!lv->osc && cfg->osc_port_next_free)
+        gb_error_set(err, GB_EIO, "OSC server: UDP ports %d..%d are all taken (choose one with "
+                     "--osc-port, or 0 for no OSC)", cfg->osc_port, cfg->osc_port + 31);
     return lv->osc ? GB_OK : (err && err->code ? err->code : GB_EIO);
+}
+
+/* The transport's source, with Link joined when asked for, and the watch on the server's
+ * physical ports; before JACK: the audio thread follows the transport from its first
+ * period. */
+static int transport_open(gb_live_t *lv, gb_error_t *err)
+{
+    if (lv->cfg.link) {
+        lv->link = gb_link_new(lv->preset->tempo_bpm, err);
+        if (!lv->link)
+            return err && err->code ? err->code : GB_EIO;
+        gb_link_enable(lv->link, 1);
+    }
+    lv->tr = gb_transport_new(lv->link);
+    lv->ports = gb_ports_new();
+    return lv->tr && lv->ports ? GB_OK : gb_error_set(err, GB_ENOMEM, "out of memory");
 }
 
 gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
@@ -832,6 +865,8 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
         goto fail;
     lv->preset = gb_preset_load(cfg->preset, lv->reg, err);
     if (!lv->preset)
+        goto fail;
+    if (transport_open(lv, err) != GB_OK)
         goto fail;
     if (jack_join(lv, err))
         goto fail;
@@ -913,6 +948,25 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* The transport's records from the audio thread, Link's news and the physical ports' for the
+ * performer; --connect connects again when the ports come back (a netjack2 slave). */
+static void follow_transport_news(gb_live_t *lv)
+{
+    gb_transport_poll(lv->tr);
+    char msg[512];
+    if (gb_transport_news(lv->tr, msg, sizeof msg))
+        gb_status_note(lv->status, "%s", msg);
+    gb_transport_describe(lv->tr, msg, sizeof msg);
+    gb_status_set_transport(lv->status, msg);
+    int back = 0;
+    if (lv->client && gb_ports_news(lv->ports, lv->client, msg, sizeof msg, &back)) {
+        gb_status_note(lv->status, "%s%s", msg, back && lv->cfg.connect ? "; connecting "
+                                                                           "again" : "");
+        if (back && lv->cfg.connect)
+            connect_defaults(lv);
+    }
+}
+
 static int reconnect(gb_live_t *lv)
 {
     if (lv->client) {
@@ -965,6 +1019,7 @@ int gb_live_run(gb_live_t *lv)
                 gb_osc_server_feedback(lv->osc, &fb);
         }
         drain_retired(lv);
+        follow_transport_news(lv);
         engine_reports(lv);
         if (lv->cfg.idle)
             lv->cfg.idle(lv, lv->cfg.idle_ud);
@@ -1021,11 +1076,17 @@ void gb_live_request_quit(void)
     atomic_store(&quit_signal, 1);
 }
 
+/* The counters and the rig's facts (link_enabled, link_peers, link_tempo, ...). */
 static void write_stats(const gb_live_t *lv)
 {
+    if (!lv->cfg.stats_json)
+        return;
     gb_error_t err = {0};
-    if (lv->cfg.stats_json && gb_live_stats_write(&lv->stats, lv->cfg.stats_json, &err) != 0)
-        fprintf(stderr, "gbac: %s\n", err.msg);
+    json_t *tr = json_object();
+    if (!tr || rig_facts(lv, tr) != GB_OK ||
+        gb_live_stats_write_with(&lv->stats, tr, lv->cfg.stats_json, &err) != 0)
+        fprintf(stderr, "gbac: %s\n", err.msg[0] ? err.msg : "--stats-json: out of memory");
+    json_decref(tr);
 }
 
 void gb_live_free(gb_live_t *lv)
@@ -1043,7 +1104,11 @@ void gb_live_free(gb_live_t *lv)
         gb_error_t err = {0};
         gb_live_record_stop(lv, NULL, 0, &err);
     }
+    gb_transport_poll(lv->tr);
     write_stats(lv);
+    gb_transport_free(lv->tr);
+    gb_link_free(lv->link);
+    gb_ports_free(lv->ports);
     gb_osc_server_free(lv->osc);
     drain_retired(lv);
     /* What the audio thread held and what is still in the hand-over ring. */

@@ -56,6 +56,10 @@ typedef struct gb_live_config {
     uint32_t seed;
     const char *record_dir;  /* record a session into this folder from the start, or NULL */
     int record_format;       /* gb_rec_format_t (gb_recorder.h): 0 WAV float, 1 FLAC 24 */
+    int link;                /* join an Ableton Link session: it leads the transport
+                                (gb_transport.h, docs/rigs.md) */
+    int osc_port_next_free;  /* when osc_port is taken, take the first free one of the 31
+                                after it (and say which) instead of failing */
     /* Called on main once per turn of gb_live_run's loop (every ~5 ms), e.g. to serve a
      * session manager; NULL: none. */
     void (*idle)(struct gb_live *lv, void *ud);
