@@ -44,6 +44,8 @@ typedef enum gb_live_fb_kind {
     GB_FB_REPORT,    /* a unit reported value for its read-only parameter handle (e.g. the
                         melody GAN's critic `score`); sent to OSC subscribers like
                         GB_FB_PARAM, but not a change a preset save would keep */
+    GB_FB_PLAYED,    /* ev: a note the performer played (JACK MIDI, PortMidi, OSC), as the
+                        engine received it (for the browser surface's piano roll) */
 } gb_live_fb_kind_t;
 
 typedef struct gb_live_fb {

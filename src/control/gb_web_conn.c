@@ -248,6 +248,7 @@ static int page_open(gb_web_server_t *s, gb_web_conn_t *c, struct lws *wsi)
     c->id = ++s->next_id;
     c->slot = slot;
     c->cursor = gb_web_feed_now(s->feed);
+    c->cursor.seq = 0; /* every keyed state (meters, values) now; events from now on */
     s->pages[slot] = c;
     s->n_pages++;
     atomic_store(&s->n_clients, s->n_pages);
