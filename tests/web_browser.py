@@ -13,6 +13,7 @@
 import json
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -373,6 +374,18 @@ def roll_and_rating(b, env, osc):
     check(True, 'dislike from the page: ratings %g -> %g' % (r0 + 1, r0 + 2))
 
 
+def record(b, tmp):
+    b.s('POST', '/element/%s/click' % b.element('#rec'), {})
+    wait_for(lambda: b.js('return +document.getElementById("rec-time").dataset.seconds') >= 1,
+             10, 'the page to show a take recording for a second')
+    b.s('POST', '/element/%s/click' % b.element('#rec'), {})
+    wait_for(lambda: b.js('return document.getElementById("rec").dataset.recording') == '0',
+             10, 'the page to show the recording stopped')
+    files = sorted(os.listdir(os.path.join(tmp, 'take1')))
+    check('notes.mid' in files and 'provenance.json' in files,
+          'record start/stop from the page wrote the take: %s' % files)
+
+
 def screenshots(b):
     rect = b.js('const r = document.getElementById("meter-l").getBoundingClientRect();'
                 'const d = devicePixelRatio; return [r.left*d, r.top*d, r.right*d, r.bottom*d]')
@@ -486,12 +499,14 @@ def main():
         slider_and_osc(b, osc)
         roll_and_rating(b, env, osc)
         screenshots(b)
+        record(b, tmp)
         bad_messages(b)
         access(port, token, ns, x)
         connect_drop(port, gbac, osc)
         check(gbac.poll() is None, 'gbac still running')
     finally:
         stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
     print('PASS')
 
 
