@@ -427,6 +427,19 @@ def screenshots(b):
     return shots[0], png
 
 
+def feed_rate(b, osc):
+    def frames():
+        return int(b.js('return document.body.dataset.frames'))
+    s0 = json.loads(osc.query('/gbac/status'))['max_cycle_pct']
+    f0, t0 = frames(), time.monotonic()
+    time.sleep(3)
+    f1, t1 = frames(), time.monotonic()
+    rate = (f1 - f0) / (t1 - t0)
+    check(0 < rate <= 31, 'feed frames to the page while music plays: %.1f per second (<= 30 '
+          'allowed, 1 of slack for the window)' % rate)
+    return s0
+
+
 def bad_messages(b):
     replies = b.s('POST', '/execute/async', {'args': [], 'script': '''
         const done = arguments[arguments.length - 1], got = [];
@@ -477,6 +490,7 @@ def connect_drop(port, gbac, osc):
     def clients():
         return json.loads(osc.query('/gbac/status'))['http_clients']
     base = clients()
+    pct0 = json.loads(osc.query('/gbac/status'))['max_cycle_pct']
     for r in range(4):
         for _ in range(100):
             line = ws_handshake('127.0.0.1', port)
@@ -487,6 +501,8 @@ def connect_drop(port, gbac, osc):
             rss0 = rss_kb(gbac.pid)
     wait_for(lambda: clients() == base, 5, 'the dropped pages to be closed')
     grow = rss_kb(gbac.pid) - rss0
+    print('note: max_cycle_pct (most of a period gbac used, since start) %d before the clients, '
+          '%d after' % (pct0, json.loads(osc.query('/gbac/status'))['max_cycle_pct']))
     check(grow < 256, '300 more clients that connected and dropped: http_clients back to %d, '
           'gbac grew %d kB (< 256)' % (base, grow))
 
@@ -513,9 +529,12 @@ def main():
         slider_and_osc(b, osc)
         roll_and_rating(b, env, osc)
         screenshots(b)
+        feed_rate(b, osc)
         record(b, tmp)
         bad_messages(b)
         access(port, token, ns, x)
+        refused = json.loads(osc.query('/gbac/status'))['http_refused']
+        check(refused == (5 if ns else 2), 'http_refused counted each refusal: %d' % refused)
         connect_drop(port, gbac, osc)
         check(gbac.poll() is None, 'gbac still running')
     finally:

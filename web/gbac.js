@@ -22,6 +22,7 @@ let noteSlots = [];        // note-source slots (have a "like" parameter), in sc
 const open = new Map();    // "src:key" → note element still sounding
 let armed = null;          // the parameter path armed for MIDI learn
 let recording = '';
+let frames = 0;
 const t0 = performance.now();
 
 function log(text) {
@@ -53,6 +54,8 @@ function connect() {
   };
   ws.onmessage = (ev) => {
     const data = JSON.parse(ev.data);
+    if (Array.isArray(data)) frames++; // feed frames (tests read the rate)
+    document.body.dataset.frames = frames;
     (Array.isArray(data) ? data : [data]).forEach(handle);
   };
 }
