@@ -36,7 +36,7 @@ file(RELATIVE_PATH GB_REL_PLUGINDIR ${CMAKE_INSTALL_FULL_BINDIR}
 # same relative paths under share/gbac (gb_share_file("models/x.safetensors") etc.).
 # Folders are shipped whole; one that does not exist yet is skipped (models/data/: the
 # training corpora, once they are shipped). A new kind of run-time file goes here.
-set(GB_SHARE_FOLDERS presets examples/demo models/data)
+set(GB_SHARE_FOLDERS presets examples/demo models/data web)
 # The shipped models with their companions (.enc, .disc) and their cards.
 file(GLOB GB_SHARE_FILES CONFIGURE_DEPENDS RELATIVE ${PROJECT_SOURCE_DIR}
      ${PROJECT_SOURCE_DIR}/models/*.safetensors ${PROJECT_SOURCE_DIR}/models/*.safetensors.*

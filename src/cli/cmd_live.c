@@ -22,7 +22,7 @@ typedef struct live_args {
     const char *preset;
     const char *plugin_dirs[MAX_PLUGIN_DIRS];
     int ui;
-    char preset_file[4096], preset_dir[4096], model_dir[4096]; /* what cfg points to */
+    char preset_file[4096], preset_dir[4096], model_dir[4096], web_dir[4096]; /* cfg's */
 } live_args_t;
 
 static void live_init(void *p)
@@ -63,6 +63,14 @@ static const gb_opt_t live_opts[] = {
      .help = "serve OSC senders from this IPv4 network (repeatable, up to {max}); the list "
              "replaces the default, loopback only (127.0.0.0/8): add --osc-allow 127.0.0.0/8 "
              "to keep it"},
+    {.name = "http", .arg = "PORT", .kind = GB_OPT_INT, .off = A(cfg.http_port), .lo = 0,
+     .hi = 65535, .what = "a TCP port number",
+     .help = "serve the browser surface (docs/web.md) on http://127.0.0.1:PORT/ (0: a free "
+             "port, printed); off by default"},
+    {.name = "http-allow", .arg = "CIDR", .kind = GB_OPT_APPEND, .off = A(cfg.http_allow),
+     .count_off = A(cfg.n_http_allow), .max = GB_LIVE_MAX_ALLOW,
+     .help = "also serve pages to this IPv4 network (repeatable, up to {max}), on every "
+             "interface, only with the token gbac prints on stderr (token=...)"},
     {.name = "midi-device", .arg = "NAME", .kind = GB_OPT_STRING, .off = A(cfg.midi_device),
      .help = "open the PortMidi input whose name contains NAME (`gbac midi list` lists them)"},
     {.name = "stats-json", .arg = "FILE", .kind = GB_OPT_STRING, .off = A(cfg.stats_json),
@@ -118,6 +126,11 @@ static int live_paths(live_args_t *a)
     }
     snprintf(a->model_dir, sizeof a->model_dir, "%.4000s/models", data);
     a->cfg.model_dir = a->model_dir;
+    char web[4096];
+    if (gb_share_dir("web/index.html", web, sizeof web, tried, sizeof tried) == 0) {
+        snprintf(a->web_dir, sizeof a->web_dir, "%.4000s/web", web);
+        a->cfg.web_dir = a->web_dir;
+    }
     return 0;
 }
 

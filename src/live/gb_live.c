@@ -25,6 +25,7 @@
 #include "gb_ring.h"
 #include "gb_session.h"
 #include "gb_live_stats.h"
+#include "gb_live_web.h"
 #include "gb_status.h"
 #include "gb_transport.h"
 #include "gb_unit_registry.h"
@@ -71,6 +72,7 @@ struct gb_live {
     uint64_t xruns_seen;
 
     gb_osc_server_t *osc;
+    gb_live_web_t *web;           /* the browser surface (--http), or NULL */
     gb_status_t *status;
     gb_link_t *link;              /* --link, else NULL */
     gb_transport_t *tr;           /* who leads the transport (gb_transport.h) */
@@ -102,6 +104,7 @@ gb_live_config_t gb_live_config_default(void)
     c.struct_size = sizeof c;
     c.name = "gbac";
     c.osc_port = GB_OSC_DEFAULT_PORT;
+    c.http_port = -1;
     c.seed = 1;
     return c;
 }
@@ -242,6 +245,17 @@ static void take_jack_midi(gb_live_t *lv, void *mi, uint32_t *n) GB_RT
     }
 }
 
+/* The performer's notes of a piece, for the browser surface's piano roll. */
+static void post_played(gb_live_t *lv, const gbp_event_t *ev, uint32_t n) GB_RT
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (ev[i].type != GBP_EV_NOTE_ON && ev[i].type != GBP_EV_NOTE_OFF)
+            continue;
+        gb_live_fb_t fb = {.kind = GB_FB_PLAYED, .ev = ev[i]};
+        post_fb(lv, &fb);
+    }
+}
+
 /* The engine over the period, in pieces of at most LIVE_MAX_BLOCK frames, with recording,
  * MIDI out and feedback after each piece. */
 static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, float *R, void *mo,
@@ -255,6 +269,8 @@ static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, floa
             lv->ev[ei].time -= done;
             ei++;
         }
+        if (lv->cfg.http_port >= 0)
+            post_played(lv, lv->ev + first, ei - first);
         gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
         /* The session's notes and controls are placed where they sound in its audio: later by
          * the rack's latency (a limiter's lookahead, an LV2 plugin's), as the render does. */
@@ -494,6 +510,7 @@ static int engine_swap_in(gb_live_t *lv, double rate, gb_error_t *err)
     lv->sample_rate = rate;
     if (lv->osc)
         gb_osc_server_engine_changed(lv->osc);
+    gb_live_web_engine_changed(lv->web);
     if (lv->status)
         gb_status_set_params(lv->status, e);
     return GB_OK;
@@ -510,6 +527,7 @@ static int osc_send(void *ctx, const gb_live_cmd_t *cmd)
         gb_transport_propose_tempo(lv->tr, cmd->value); /* with Link: to the session */
     if (!gb_ring_push(lv->cmd, cmd))
         return GB_ERANGE;
+    gb_live_web_command(lv->web, cmd);
     /* The control log: OSC parameter changes and tempo (notes are recorded by the audio
      * thread as the performer's, CCs as received). */
     if (lv->session) {
@@ -783,6 +801,37 @@ static int osc_status(void *ctx, json_t *obj)
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
 
+/* What the OSC handlers may do here: the same for OSC and the browser surface. */
+static gb_osc_host_t live_host(gb_live_t *lv, const gb_live_config_t *cfg)
+{
+    return (gb_osc_host_t){.ctx = lv, .send = osc_send, .engine = osc_engine,
+                           .load_preset = osc_load_preset, .save_preset = osc_save_preset,
+                           .unit_state = osc_unit_state, .status = osc_status,
+                           .record_start = osc_record_start, .record_stop = osc_record_stop,
+                           .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
+                           .model_dir = cfg->model_dir, .stats = &lv->stats};
+}
+
+/* The browser surface (--http), with the same host as OSC. */
+static int web_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
+{
+    gb_cidr_t allow[GB_LIVE_MAX_ALLOW];
+    if (cfg->n_http_allow > GB_LIVE_MAX_ALLOW)
+        return gb_error_set(err, GB_EINVAL, "at most %d --http-allow networks",
+                            GB_LIVE_MAX_ALLOW);
+    for (int i = 0; i < cfg->n_http_allow; i++)
+        if (gb_cidr_parse(cfg->http_allow[i], &allow[i]) != GB_OK)
+            return gb_error_set(err, GB_EINVAL, "--http-allow %s: expected an IPv4 network "
+                                "like 192.168.1.0/24", cfg->http_allow[i]);
+    if (!cfg->web_dir)
+        return gb_error_set(err, GB_EINVAL, "--http: the page's folder (share/gbac/web) was "
+                            "not found; set GBAC_DATA_DIR");
+    gb_osc_host_t host = live_host(lv, cfg);
+    lv->web = gb_live_web_new(&host, cfg->http_port, allow, cfg->n_http_allow, cfg->web_dir,
+                              err);
+    return lv->web ? GB_OK : (err && err->code ? err->code : GB_EIO);
+}
+
 /* The OSC server, with this host's callbacks. */
 static int osc_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
 {
@@ -797,12 +846,7 @@ static int osc_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
                                 "like 192.168.1.0/24", cfg->allow[i]);
         oc.n_allow++;
     }
-    oc.host = (gb_osc_host_t){.ctx = lv, .send = osc_send, .engine = osc_engine,
-                              .load_preset = osc_load_preset, .save_preset = osc_save_preset,
-                              .unit_state = osc_unit_state, .status = osc_status,
-                              .record_start = osc_record_start, .record_stop = osc_record_stop,
-                              .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
-                              .model_dir = cfg->model_dir, .stats = &lv->stats};
+    oc.host = live_host(lv, cfg);
     /* without --osc-port, a taken port gives way to the next free one (several instances) */
     for (int i = 0; i < (cfg->osc_port_next_free ? 32 : 1) && !lv->osc; i++) {
         oc.port = cfg->osc_port + i;
@@ -873,6 +917,8 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
     if (engine_swap_in(lv, jack_get_sample_rate(lv->client), err))
         goto fail;
     if (cfg->osc_port > 0 && osc_open(lv, cfg, err) != GB_OK)
+        goto fail;
+    if (cfg->http_port >= 0 && web_open(lv, cfg, err) != GB_OK)
         goto fail;
     if (cfg->midi_device) {
         lv->pmidi = gb_pmidi_open(cfg->midi_device, lv->pm, pm_now, lv, lv->period,
@@ -1017,6 +1063,14 @@ int gb_live_run(gb_live_t *lv)
             gb_status_feedback(lv->status, &fb);
             if (lv->osc)
                 gb_osc_server_feedback(lv->osc, &fb);
+            gb_live_web_feedback(lv->web, &fb);
+        }
+        if (lv->web) {
+            gb_live_web_poll(lv->web, 256);
+            gb_live_web_record(lv->web, lv->session ? gb_session_dir(lv->session) : NULL,
+                               lv->session ? (double)gb_recorder_frames(gb_session_recorder(
+                                                 lv->session)) / lv->sample_rate
+                                           : 0.0);
         }
         drain_retired(lv);
         follow_transport_news(lv);
@@ -1109,6 +1163,7 @@ void gb_live_free(gb_live_t *lv)
     gb_transport_free(lv->tr);
     gb_link_free(lv->link);
     gb_ports_free(lv->ports);
+    gb_live_web_free(lv->web);
     gb_osc_server_free(lv->osc);
     drain_retired(lv);
     /* What the audio thread held and what is still in the hand-over ring. */

@@ -46,6 +46,10 @@ typedef struct gb_live_config {
     int n_allow;
     const char *allow[GB_LIVE_MAX_ALLOW]; /* CIDR strings */
     const char *midi_device; /* PortMidi input device name (substring), or NULL */
+    int http_port;           /* the browser surface: -1 off (default), 0 a free port */
+    int n_http_allow;
+    const char *http_allow[GB_LIVE_MAX_ALLOW]; /* CIDR strings: other hosts, with the token */
+    const char *web_dir;     /* the page's files (share/gbac/web) */
     const char *stats_json;  /* file written at exit, or NULL */
     const char *preset_dir;  /* confinement for preset names over OSC */
     const char *session_dir; /* confinement for recording names over OSC */
