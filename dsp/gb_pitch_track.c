@@ -8,11 +8,15 @@
 #include <string.h>
 
 #define MAX_WINDOW 16384
+/* The period is measured on the input low-passed twice at LP_HZ: upper partials weigh less,
+ * so a piano's stretched (inharmonic) partials do not pull the period sharp of the first. */
+#define LP_HZ 1000.0
 
 struct gb_pitch_track {
     gb_pitch_track_config_t cfg;
     int w, nfft, tmin, tmax;
-    float *ring;          /* the newest w samples, circular */
+    float *ring;          /* the newest w samples (low-passed), circular */
+    float *raw;           /* the same, as they came (DC removed): for the level */
     uint32_t pos;         /* next write index in ring */
     uint32_t since_hop;   /* samples since the last hop */
     float *buf;           /* FFT input/output, nfft */
@@ -24,6 +28,8 @@ struct gb_pitch_track {
     double jump_tau;      /* an octave jump waiting to be confirmed */
     uint32_t jump_hops;
     float dc_x, dc_y, dc_r; /* DC blocker: y = x − x₁ + r·y₁ */
+    float lp1, lp2, lp_a;   /* two one-pole low-passes (lp_a = their coefficient) */
+    float band_gain[GB_TIMBRE_BANDS]; /* 1 / the low-passes' gain at each band's centre */
     gb_pitch_est_t est;
 };
 
@@ -129,6 +135,10 @@ static void bands_setup(gb_pitch_track_t *t)
     for (int b = 0; b < GB_TIMBRE_BANDS; b++) {
         int lo = (int)ceil(gb_timbre_band_edge(b) / bin_hz);
         int hi = (int)ceil(gb_timbre_band_edge(b + 1) / bin_hz);
+        const double fc = sqrt(gb_timbre_band_edge(b) * gb_timbre_band_edge(b + 1));
+        const double a = t->lp_a, w = 2.0 * GB_PI * fc / t->cfg.sample_rate;
+        const double h2 = a * a / (1.0 + (1 - a) * (1 - a) - 2.0 * (1 - a) * cos(w));
+        t->band_gain[b] = (float)(1.0 / h2); /* |H|² of one pole; two in cascade: 1/|H|² */
         lo = lo < 1 ? 1 : lo > t->nfft / 2 ? t->nfft / 2 : lo;
         hi = hi < lo ? lo : hi > t->nfft / 2 ? t->nfft / 2 : hi;
         t->band_lo[b] = lo;
@@ -157,7 +167,9 @@ gb_pitch_track_t *gb_pitch_track_new(const gb_pitch_track_config_t *cfg, gb_erro
     t->tmin = (int)fmax(2.0, floor(c.sample_rate / c.f0_max));
     t->cfg.f0_min = c.sample_rate / t->tmax;
     t->dc_r = (float)(1.0 - 2.0 * GB_PI * 20.0 / c.sample_rate); /* 20 Hz high-pass */
+    t->lp_a = (float)(1.0 - exp(-2.0 * GB_PI * LP_HZ / c.sample_rate));
     t->ring = calloc((size_t)t->w, sizeof(float));
+    t->raw = calloc((size_t)t->w, sizeof(float));
     t->buf = fftwf_alloc_real((size_t)t->nfft);
     t->spec = fftwf_alloc_complex((size_t)t->nfft / 2 + 1);
     t->r = calloc((size_t)t->tmax + 2, sizeof(double));
@@ -167,7 +179,7 @@ gb_pitch_track_t *gb_pitch_track_new(const gb_pitch_track_config_t *cfg, gb_erro
         t->fwd = fftwf_plan_dft_r2c_1d(t->nfft, t->buf, t->spec, FFTW_ESTIMATE);
         t->inv = fftwf_plan_dft_c2r_1d(t->nfft, t->spec, t->buf, FFTW_ESTIMATE);
     }
-    if (!t->r || !t->d || !t->cs || !t->fwd || !t->inv) {
+    if (!t->r || !t->d || !t->cs || !t->raw || !t->fwd || !t->inv) {
         gb_pitch_track_free(t);
         gb_error_set(err, GB_ENOMEM, "pitch tracker: out of memory");
         return NULL;
@@ -188,6 +200,7 @@ void gb_pitch_track_free(gb_pitch_track_t *t)
     fftwf_free(t->buf);
     fftwf_free(t->spec);
     free(t->ring);
+    free(t->raw);
     free(t->r);
     free(t->d);
     free(t->cs);
@@ -197,11 +210,12 @@ void gb_pitch_track_free(gb_pitch_track_t *t)
 void gb_pitch_track_reset(gb_pitch_track_t *t) GB_RT
 {
     memset(t->ring, 0, sizeof(float) * (size_t)t->w);
+    memset(t->raw, 0, sizeof(float) * (size_t)t->w);
     t->pos = 0;
     t->since_hop = 0;
     t->last_tau = t->jump_tau = 0.0;
     t->jump_hops = 0;
-    t->dc_x = t->dc_y = 0.0f;
+    t->dc_x = t->dc_y = t->lp1 = t->lp2 = 0.0f;
     memset(&t->est, 0, sizeof t->est);
     t->est.level_db = -120.0f;
 }
@@ -227,7 +241,11 @@ static double window_in(gb_pitch_track_t *t) GB_RT
         t->cs[j + 1] = e;
     }
     memset(t->buf + w, 0, sizeof(float) * (size_t)w);
-    lev = (t->cs[w] - t->cs[w - (int)t->cfg.level_window]) / t->cfg.level_window;
+    for (uint32_t j = 0; j < t->cfg.level_window; j++) {
+        const float v = t->raw[(t->pos - 1 - j) & mask];
+        lev += (double)v * v;
+    }
+    lev /= t->cfg.level_window;
     const double db = 10.0 * log10(lev + 1e-12);
     t->est.level_db = (float)(db < -120.0 ? -120.0 : db > 12.0 ? 12.0 : db);
     return e;
@@ -249,7 +267,7 @@ static void autocorrelate(gb_pitch_track_t *t) GB_RT
         double p = 0.0;
         for (int k = t->band_lo[b]; k < t->band_hi[b]; k++)
             p += t->spec[k][0];
-        t->est.bands[b] = (float)sqrt(p * scale);
+        t->est.bands[b] = (float)sqrt(p * scale) * t->band_gain[b];
     }
     fftwf_execute(t->inv); /* buf[τ] = nfft · Σ_j x_j x_{j+τ} */
     const double inv = 1.0 / t->nfft;
@@ -339,7 +357,12 @@ int gb_pitch_track_push(gb_pitch_track_t *t, const float *x, size_t n) GB_RT
         const float y = v - t->dc_x + t->dc_r * t->dc_y;
         t->dc_x = v;
         t->dc_y = fabsf(y) > 1e-20f ? y : 0.0f; /* no denormals */
-        t->ring[t->pos] = y;
+        t->lp1 += t->lp_a * (t->dc_y - t->lp1);
+        t->lp2 += t->lp_a * (t->lp1 - t->lp2);
+        t->lp1 = fabsf(t->lp1) > 1e-20f ? t->lp1 : 0.0f;
+        t->lp2 = fabsf(t->lp2) > 1e-20f ? t->lp2 : 0.0f;
+        t->ring[t->pos] = t->lp2;
+        t->raw[t->pos] = t->dc_y;
         t->pos = (t->pos + 1) & mask;
         if (++t->since_hop >= t->cfg.hop) {
             t->since_hop = 0;

@@ -7,7 +7,9 @@
  * on them: the difference function d(τ) = Σ_j (x_j − x_{j+τ})² over the overlapping part of
  * the window, computed from the autocorrelation by FFT (FFTW, planned at creation), cumulative-mean normalised (CMNDF);
  * the period is the first dip below `yin_threshold` (or the lowest point), parabolically
- * interpolated. Because the window is tapered (only overlapping samples count), a note that
+ * interpolated. The period is measured on the input low-passed twice at 1 kHz, so upper
+ * partials weigh less: a piano's stretched partials no longer pull it sharp of the first
+ * partial (FluidR3 piano C4: +15 cents without, within ±3 with). Because the window is tapered (only overlapping samples count), a note that
  * starts after silence is found after about two and a half periods, not after a whole window.
  *
  *   confidence  1 − the CMNDF at the period: 1 = perfectly periodic;

@@ -20,6 +20,7 @@
 #include <fluidsynth.h>
 
 #include "gb_alloc_count.h"
+#include "gb_analysis.h"
 #include "gb_pitch_track.h"
 
 #define SR 48000.0
@@ -69,7 +70,14 @@ static gb_pitch_track_t *tracker(void)
 typedef struct score {
     long voiced, steady, in_tune, octave, wrong;
     double worst_cents;
+    float f0[1024]; /* voiced steady estimates (for the median) */
 } score_t;
+
+static int cmp_float(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
 
 /* Track x (the note f0 from frame `on` on, silence before); score the hops whose newest
  * sample is at least `settle` frames after the onset. Returns the onset latency in frames:
@@ -91,6 +99,8 @@ static long track_note(const float *x, size_t n, size_t on, double f0, size_t se
         s->steady++;
         if (!e->voiced)
             continue;
+        if (s->voiced < 1024)
+            s->f0[s->voiced] = e->f0_hz;
         s->voiced++;
         const double oct = round(cents / 1200.0);
         if (oct != 0.0 && fabs(cents - 1200.0 * oct) < 100.0)
@@ -318,18 +328,35 @@ static void fluidr3_notes(void **state)
                                  {56, 52, 82, 5}}; /* trumpet */
     const size_t on = 4800, n = on + 38400;
     float *x = calloc(n, sizeof *x);
-    score_t all = {0};
-    int notes = 0;
+    static score_t all, s;
+    int notes = 0, off_notes = 0;
+    double worst_note = 0.0;
+    gb_analysis_config_t ac;
+    gb_analysis_config_init(&ac, SR);
+    gb_analyzer_t *an = gb_analyzer_new(&ac, NULL);
+    assert_non_null(an);
     for (size_t p = 0; p < sizeof set / sizeof set[0]; p++) {
         for (int key = set[p][1]; key <= set[p][2]; key += set[p][3]) {
             fluid_note(syn, set[p][0], key, x, n, on);
-            score_t s = {0};
+            /* The reference: the offline analyser's f0 of the same note (harmonic peaks, a
+             * stiff-string fit: FluidR3's samples are not all tuned to the key). */
+            gb_note_analysis_t na;
+            assert_int_equal(gb_analyze_note(an, x, n, &na, NULL), 0);
+            const double ref = na.f0_hz;
+            gb_note_analysis_free(&na);
+            memset(&s, 0, sizeof s);
             /* steady: 150 ms after the onset to the end of the held note */
-            track_note(x, n, on, key_hz(key), 7200, &s);
-            if (s.octave || s.wrong || s.voiced < s.steady * 9 / 10)
-                printf("  program %d key %d: %ld/%ld voiced, %ld in tune, %ld octave, %ld "
-                       "off by more than 10 cents (worst %.1f)\n", set[p][0], key, s.voiced,
-                       s.steady, s.in_tune, s.octave, s.wrong, s.worst_cents);
+            track_note(x, n, on, ref, 7200, &s);
+            const long m = s.voiced < 1024 ? s.voiced : 1024;
+            qsort(s.f0, (size_t)m, sizeof(float), cmp_float);
+            const double med = m ? 1200.0 * log2(s.f0[m / 2] / ref) : 1e9;
+            worst_note = fabs(med) > worst_note ? fabs(med) : worst_note;
+            off_notes += !(fabs(med) <= 10.0);
+            if (s.octave || !(fabs(med) <= 10.0) || s.voiced < s.steady * 9 / 10)
+                printf("  program %d key %d (analyser: %.2f Hz, key %+.1f cents): median %+.2f "
+                       "cents; %ld/%ld voiced, %ld hops within 10 cents, %ld octave errors\n",
+                       set[p][0], key, ref, 1200.0 * log2(ref / key_hz(key)), med, s.voiced,
+                       s.steady, s.in_tune, s.octave);
             all.steady += s.steady;
             all.voiced += s.voiced;
             all.in_tune += s.in_tune;
@@ -338,14 +365,16 @@ static void fluidr3_notes(void **state)
             notes++;
         }
     }
-    printf("  %d FluidR3 notes: %ld steady hops, %ld voiced (%.2f%%); of the voiced: %.2f%% "
-           "within ±10 cents, %ld octave errors (%.3f%%), %ld off by more than 10 cents\n",
-           notes, all.steady, all.voiced, 100.0 * all.voiced / all.steady,
-           100.0 * all.in_tune / all.voiced, all.octave, 100.0 * all.octave / all.voiced,
-           all.wrong);
+    printf("  %d FluidR3 notes: median tracked f0 within ±10 cents of the analyser's on %d "
+           "(worst %.2f cents); %ld steady hops, %ld voiced (%.2f%%); of the voiced hops "
+           "%.2f%% within ±10 cents (vibrato included), %ld octave errors (%.3f%%)\n", notes,
+           notes - off_notes, worst_note, all.steady, all.voiced,
+           100.0 * all.voiced / all.steady, 100.0 * all.in_tune / all.voiced, all.octave,
+           100.0 * all.octave / all.voiced);
+    assert_int_equal(off_notes, 0);
     assert_true(all.voiced >= 0.95 * all.steady);
-    assert_true(all.in_tune >= 0.98 * all.voiced);
     assert_true(all.octave < 0.01 * all.voiced);
+    gb_analyzer_free(an);
     free(x);
     delete_fluid_synth(syn);
     delete_fluid_settings(st);

@@ -44,6 +44,7 @@ struct gb_engine {
     uint64_t anchor_frame;
     float master_pv[1];
     float master_g, master_coef;
+    const float *input; /* [audio] the audio input for the next block (NULL: none) */
     int32_t *handles;
     int n_handles;
     gbp_host_t host;
@@ -549,7 +550,9 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
             e->gen[e->n_gen++] = cur[i];
 
     float *a[2] = {e->buf[0], e->buf[1]}, *b[2] = {e->buf[2], e->buf[3]};
-    run_unit(e, U_INSTR, cur, n, frames, NULL, a, NULL, NULL);
+    const float *ins[2] = {e->input, e->input}; /* mono input, the same in both channels */
+    run_unit(e, U_INSTR, cur, n, frames, e->input ? ins : NULL, a, NULL, NULL);
+    e->input = NULL;
     for (int f = 0; f < e->n_effects; f++) {
         run_unit(e, U_FX0 + f, cur, n, frames, (const float *const *)a, b, NULL, NULL);
         float *t0 = a[0], *t1 = a[1];
@@ -580,6 +583,8 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
         e->anchor_beat = e->tr.beat + frames * e->tr.tempo_bpm / (60.0 * e->tr.sample_rate);
     }
 }
+
+void gb_engine_set_input(gb_engine_t *e, const float *in) GB_RT { e->input = in; }
 
 const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT
 {
