@@ -42,6 +42,7 @@ struct gb_live {
     /* JACK */
     jack_client_t *client;
     jack_port_t *out_l, *out_r, *midi_in, *midi_out;
+    jack_port_t *audio_in; /* NAME:in, the input an instrument may follow */
     atomic_int lost;              /* set by the shutdown callback */
     atomic_int new_rate;          /* sample rate JACK switched to (0: none) */
     double sample_rate;
@@ -256,8 +257,9 @@ static void take_jack_midi(gb_live_t *lv, void *mi, uint32_t *n) GB_RT
 
 /* The engine over the period, in pieces of at most LIVE_MAX_BLOCK frames, with recording,
  * MIDI out and feedback after each piece. */
-static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, float *R, void *mo,
-                       gb_recorder_t *rec, uint64_t rec_base, uint32_t nframes) GB_RT
+static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, const float *in, float *L,
+                       float *R, void *mo, gb_recorder_t *rec, uint64_t rec_base,
+                       uint32_t nframes) GB_RT
 {
     uint32_t done = 0, ei = 0;
     while (done < nframes) {
@@ -267,6 +269,7 @@ static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, floa
             lv->ev[ei].time -= done;
             ei++;
         }
+        gb_engine_set_input(e, in ? in + done : NULL);
         gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
         if (rec)
             gb_recorder_capture_block(rec, e, lv->ev + first, ei - first, rec_base + done);
@@ -327,6 +330,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     float *L = jack_port_get_buffer(lv->out_l, nframes);
     float *R = jack_port_get_buffer(lv->out_r, nframes);
     void *mi = jack_port_get_buffer(lv->midi_in, nframes);
+    const float *in = lv->audio_in ? jack_port_get_buffer(lv->audio_in, nframes) : NULL;
     void *mo = jack_port_get_buffer(lv->midi_out, nframes);
     jack_midi_clear_buffer(mo);
     gb_engine_t *e = lv->eng_rt;
@@ -345,7 +349,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     take_commands(lv, e, start, nframes, &n);
     take_jack_midi(lv, mi, &n);
     follow_jack_transport(lv, e);
-    run_engine(lv, e, n, L, R, mo, rec, rec_base, nframes);
+    run_engine(lv, e, n, in, L, R, mo, rec, rec_base, nframes);
     track_peaks(lv, L, R, nframes);
     measure_cycle(lv, nframes);
     post_meter(lv, e, nframes, start);
@@ -387,16 +391,18 @@ static void live_shutdown(jack_status_t code, const char *reason, void *arg)
     atomic_store(&lv->lost, 1);
 }
 
-/* Our outputs lag our MIDI input by the rack's latency (the limiter's lookahead). */
+/* Our outputs lag our MIDI and audio inputs by the rack's latency (the limiter's lookahead). */
 static void live_latency(jack_latency_callback_mode_t mode, void *arg)
 {
     gb_live_t *lv = arg;
     const uint32_t own = lv->eng_main ? gb_engine_latency(lv->eng_main) : 0;
     jack_latency_range_t r;
     if (mode == JackCaptureLatency) {
+        jack_latency_range_t a;
         jack_port_get_latency_range(lv->midi_in, JackCaptureLatency, &r);
-        r.min += own;
-        r.max += own;
+        jack_port_get_latency_range(lv->audio_in, JackCaptureLatency, &a);
+        r.min = (r.min > a.min ? r.min : a.min) + own;
+        r.max = (r.max > a.max ? r.max : a.max) + own;
         jack_port_set_latency_range(lv->out_l, JackCaptureLatency, &r);
         jack_port_set_latency_range(lv->out_r, JackCaptureLatency, &r);
     } else {
@@ -406,6 +412,7 @@ static void live_latency(jack_latency_callback_mode_t mode, void *arg)
         r.min = (a.min > b.min ? a.min : b.min) + own;
         r.max = (a.max > b.max ? a.max : b.max) + own;
         jack_port_set_latency_range(lv->midi_in, JackPlaybackLatency, &r);
+        jack_port_set_latency_range(lv->audio_in, JackPlaybackLatency, &r);
     }
 }
 
@@ -459,7 +466,9 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
                                      JackPortIsInput | JackPortIsTerminal, 0);
     lv->midi_out = jack_port_register(lv->client, "midi_out", JACK_DEFAULT_MIDI_TYPE,
                                       JackPortIsOutput | JackPortIsTerminal, 0);
-    if (!lv->out_l || !lv->out_r || !lv->midi_in || !lv->midi_out) {
+    lv->audio_in = jack_port_register(lv->client, "in", JACK_DEFAULT_AUDIO_TYPE,
+                                      JackPortIsInput, 0);
+    if (!lv->out_l || !lv->out_r || !lv->midi_in || !lv->midi_out || !lv->audio_in) {
         jack_client_close(lv->client);
         lv->client = NULL;
         return gb_error_set(err, GB_EIO, "JACK: cannot register ports");
