@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gb_transfer.h"
 
+#include <errno.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -24,6 +25,12 @@ gb_transfer_config_t gb_transfer_config_default(void)
 static float *read_mono(const char *path, gb_transfer_stats_t *st, gb_error_t *err)
 {
     SF_INFO info = {0};
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        gb_error_set(err, GB_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    fclose(probe);
     SNDFILE *f = sf_open(path, SFM_READ, &info);
     if (!f) {
         gb_error_set(err, GB_EFORMAT, "%s: not an audio file libsndfile can read (%s)", path,
