@@ -68,9 +68,11 @@ static const gb_cmd_t bench_engine = {
         "Offline: real-time factor (seconds of audio per second of wall time) of a 20 s piece "
         "of 4-note and of 16-note chords through the full rack, 1024-frame blocks.\n\n"
         "Timbre VAE: the 16-voice load of the gbac.timbre-vae synth, and the decoder's time "
-        "for 16 voices in one batched forward.\n\n"
+        "for 16 voices in one batched forward; the timbre-transfer path (the synth following "
+        "an audio input: pitch tracker + one decoded voice, no keys held).\n\n"
         "With --json: {\"dsp_load_pct_16v\", \"dsp_load_pct_16v_synth\", \"rtf_4v\", "
-        "\"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\"}.",
+        "\"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\", "
+        "\"transfer_load_pct\"}.",
     GB_CLI_LEAF(bench_opts, gb_bench_args_t, engine_init, engine_run),
 };
 

@@ -21,6 +21,11 @@ int gb_bench_nn(const gb_bench_args_t *a);
 /** `gbac bench engine`: returns an exit status. [main] */
 int gb_bench_engine(const gb_bench_args_t *a);
 
+/** Median DSP time of a 64-frame block of the timbre-transfer path (the timbre-VAE
+ *  instrument following an audio input, no keyboard voices) at 48 kHz, as % of the block's
+ *  duration; −1 on failure (said on stderr). [main] */
+double gb_bench_transfer_pct(int samples);
+
 /** Monotonic clock in nanoseconds. [any] */
 double gb_bench_now_ns(void);
 
