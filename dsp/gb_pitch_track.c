@@ -222,7 +222,7 @@ void gb_pitch_track_reset(gb_pitch_track_t *t) GB_RT
 
 const gb_pitch_est_t *gb_pitch_track_est(const gb_pitch_track_t *t) GB_RT { return &t->est; }
 
-const gb_pitch_track_config_t *gb_pitch_track_config(const gb_pitch_track_t *t)
+const gb_pitch_track_config_t *gb_pitch_track_config(const gb_pitch_track_t *t) GB_RT
 {
     return &t->cfg;
 }
@@ -254,7 +254,11 @@ static double window_in(gb_pitch_track_t *t) GB_RT
 /* Power spectrum in place (and the band RMS from it), then back to the autocorrelation. */
 static void autocorrelate(gb_pitch_track_t *t) GB_RT
 {
+    /* FFTW executes a plan made at creation without allocating or locking (counted by
+     * tests/test_pitch_track.c push_does_not_allocate, run under RTSan in CI). */
+    GB_RT_ESCAPE_BEGIN
     fftwf_execute(t->fwd);
+    GB_RT_ESCAPE_END
     const int half = t->nfft / 2;
     for (int k = 0; k <= half; k++) {
         const float re = t->spec[k][0], im = t->spec[k][1];
@@ -269,7 +273,9 @@ static void autocorrelate(gb_pitch_track_t *t) GB_RT
             p += t->spec[k][0];
         t->est.bands[b] = (float)sqrt(p * scale) * t->band_gain[b];
     }
+    GB_RT_ESCAPE_BEGIN
     fftwf_execute(t->inv); /* buf[τ] = nfft · Σ_j x_j x_{j+τ} */
+    GB_RT_ESCAPE_END
     const double inv = 1.0 / t->nfft;
     for (int k = 0; k <= t->tmax + 1; k++)
         t->r[k] = t->buf[k] * inv;

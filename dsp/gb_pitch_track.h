@@ -86,7 +86,7 @@ int gb_pitch_track_push(gb_pitch_track_t *t, const float *x, size_t n) GB_RT;
 const gb_pitch_est_t *gb_pitch_track_est(const gb_pitch_track_t *t) GB_RT;
 
 /** The configuration in use (defaults filled in). [any] */
-const gb_pitch_track_config_t *gb_pitch_track_config(const gb_pitch_track_t *t);
+const gb_pitch_track_config_t *gb_pitch_track_config(const gb_pitch_track_t *t) GB_RT;
 
 /* ---- YIN helpers, shared with offline analysis ------------------------------------------ */
 
