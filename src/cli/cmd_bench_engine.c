@@ -187,6 +187,7 @@ int gb_bench_engine(const gb_bench_args_t *a)
     double full = live_load_pct(1, &gb_unit_harmsynth, samples);
     double vae = live_load_pct(0, &gb_unit_timbrevae, samples);
     double dec_us = decode16_us(samples);
+    double transfer = gb_bench_transfer_pct(samples);
     double rtf4 = render_rtf(4), rtf16 = render_rtf(16);
     gb_bench_melody_t mel;
     if (gb_bench_melody(&mel) < 0) {
@@ -195,6 +196,7 @@ int gb_bench_engine(const gb_bench_args_t *a)
     }
     double lv2_hosted = 0, lv2_raw = 0;
     if (synth < 0 || full < 0 || rtf4 < 0 || rtf16 < 0 || vae < 0 || dec_us < 0 ||
+        transfer < 0 ||
         gb_bench_lv2_overhead(samples, &lv2_hosted, &lv2_raw) < 0)
         return GB_EXIT_FAIL;
     const double block_us = LIVE_BLOCK / BENCH_SR * 1e6;
@@ -204,9 +206,9 @@ int gb_bench_engine(const gb_bench_args_t *a)
                "\"rtf_4v\": %.1f, \"rtf_16v\": %.1f, \"dsp_load_pct_16v_vae\": %.3f, "
                "\"vae_decode_16v_us\": %.3f, \"melody_worst_block_us\": %.2f, "
                "\"melody_worst_block_pct\": %.3f, \"lv2_run_ns_64\": %.1f, "
-               "\"lv2_hosting_overhead_ns_64\": %.1f}\n",
+               "\"lv2_hosting_overhead_ns_64\": %.1f, \"transfer_load_pct\": %.3f}\n",
                full, synth, rtf4, rtf16, vae, dec_us, mel.worst_us_all, mel_pct, lv2_raw,
-               lv2_hosted - lv2_raw);
+               lv2_hosted - lv2_raw, transfer);
         return GB_EXIT_OK;
     }
     printf("gbac bench engine — 48 kHz\n\n");
@@ -214,6 +216,7 @@ int gb_bench_engine(const gb_bench_args_t *a)
     printf("    harmonic synth alone          %6.2f %% of one core\n", synth);
     printf("    synth → delay → reverb → limiter %6.2f %% of one core\n", full);
     printf("    timbre-VAE synth alone         %6.2f %% of one core\n", vae);
+    printf("    timbre transfer (audio input)  %6.2f %% of one core\n", transfer);
     printf("  Timbre VAE decoder, 16 voices in one batched forward: %.2f us per control\n"
            "    frame; two control frames (every 32 samples) per 64-frame block = %.1f %% of\n"
            "    its budget\n", dec_us, 100.0 * 2.0 * dec_us / block_us);

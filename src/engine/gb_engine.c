@@ -483,7 +483,9 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
             e->gen[e->n_gen++] = cur[i];
 
     float *a[2] = {e->buf[0], e->buf[1]}, *b[2] = {e->buf[2], e->buf[3]};
-    run_unit(e, U_INSTR, cur, n, frames, NULL, a, NULL, NULL);
+    const float *ins[2] = {e->input, e->input}; /* mono input, the same in both channels */
+    run_unit(e, U_INSTR, cur, n, frames, e->input ? ins : NULL, a, NULL, NULL);
+    e->input = NULL;
     for (int f = 0; f < e->n_effects; f++) {
         run_unit(e, U_FX0 + f, cur, n, frames, (const float *const *)a, b, NULL, NULL);
         float *t0 = a[0], *t1 = a[1];
@@ -515,6 +517,8 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
     }
     leave_audio(e);
 }
+
+void gb_engine_set_input(gb_engine_t *e, const float *in) GB_RT { e->input = in; }
 
 const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT
 {

@@ -54,6 +54,11 @@ void gb_engine_free(gb_engine_t *e);
 void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_events,
                        float *out_l, float *out_r, uint32_t frames) GB_RT;
 
+/** The audio input for the next gb_engine_process() call only: `frames` mono samples the
+ *  instrument gets as its audio_in (the same buffer as both channels), e.g. for the timbre
+ *  VAE following a live input. NULL (the default, and after every call): no input. [audio] */
+void gb_engine_set_input(gb_engine_t *e, const float *in) GB_RT;
+
 /** Events the note sources generated during the last gb_engine_process() (times relative
  *  to that block), for MIDI out and recording. [audio] */
 const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT;

@@ -46,6 +46,7 @@ struct gb_live {
     /* JACK */
     jack_client_t *client;
     jack_port_t *out_l, *out_r, *midi_in, *midi_out;
+    jack_port_t *audio_in; /* NAME:in, the input an instrument may follow */
     atomic_int lost;              /* set by the shutdown callback */
     atomic_int new_rate;          /* sample rate JACK switched to (0: none) */
     double sample_rate;
@@ -258,8 +259,9 @@ static void post_played(gb_live_t *lv, const gbp_event_t *ev, uint32_t n) GB_RT
 
 /* The engine over the period, in pieces of at most LIVE_MAX_BLOCK frames, with recording,
  * MIDI out and feedback after each piece. */
-static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, float *R, void *mo,
-                       gb_recorder_t *rec, uint64_t rec_base, uint32_t nframes) GB_RT
+static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, const float *in, float *L,
+                       float *R, void *mo, gb_recorder_t *rec, uint64_t rec_base,
+                       uint32_t nframes) GB_RT
 {
     uint32_t done = 0, ei = 0;
     while (done < nframes) {
@@ -271,6 +273,7 @@ static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, floa
         }
         if (lv->cfg.http_port >= 0)
             post_played(lv, lv->ev + first, ei - first);
+        gb_engine_set_input(e, in ? in + done : NULL);
         gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
         /* The session's notes and controls are placed where they sound in its audio: later by
          * the rack's latency (a limiter's lookahead, an LV2 plugin's), as the render does. */
@@ -334,6 +337,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     float *L = jack_port_get_buffer(lv->out_l, nframes);
     float *R = jack_port_get_buffer(lv->out_r, nframes);
     void *mi = jack_port_get_buffer(lv->midi_in, nframes);
+    const float *in = lv->audio_in ? jack_port_get_buffer(lv->audio_in, nframes) : NULL;
     void *mo = jack_port_get_buffer(lv->midi_out, nframes);
     jack_midi_clear_buffer(mo);
     gb_engine_t *e = lv->eng_rt;
@@ -352,7 +356,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     take_commands(lv, e, start, nframes, &n);
     take_jack_midi(lv, mi, &n);
     gb_transport_follow(lv->tr, lv->client, e, start, nframes);
-    run_engine(lv, e, n, L, R, mo, rec, rec_base, nframes);
+    run_engine(lv, e, n, in, L, R, mo, rec, rec_base, nframes);
     track_peaks(lv, L, R, nframes);
     measure_cycle(lv, nframes);
     post_meter(lv, e, nframes, start);
@@ -394,16 +398,18 @@ static void live_shutdown(jack_status_t code, const char *reason, void *arg)
     atomic_store(&lv->lost, 1);
 }
 
-/* Our outputs lag our MIDI input by the rack's latency (the limiter's lookahead). */
+/* Our outputs lag our MIDI and audio inputs by the rack's latency (the limiter's lookahead). */
 static void live_latency(jack_latency_callback_mode_t mode, void *arg)
 {
     gb_live_t *lv = arg;
     const uint32_t own = lv->eng_main ? gb_engine_latency(lv->eng_main) : 0;
     jack_latency_range_t r;
     if (mode == JackCaptureLatency) {
+        jack_latency_range_t a;
         jack_port_get_latency_range(lv->midi_in, JackCaptureLatency, &r);
-        r.min += own;
-        r.max += own;
+        jack_port_get_latency_range(lv->audio_in, JackCaptureLatency, &a);
+        r.min = (r.min > a.min ? r.min : a.min) + own;
+        r.max = (r.max > a.max ? r.max : a.max) + own;
         jack_port_set_latency_range(lv->out_l, JackCaptureLatency, &r);
         jack_port_set_latency_range(lv->out_r, JackCaptureLatency, &r);
     } else {
@@ -414,6 +420,7 @@ static void live_latency(jack_latency_callback_mode_t mode, void *arg)
         r.min = (a.min > b.min ? a.min : b.min) + own;
         r.max = (a.max > b.max ? a.max : b.max) + own;
         jack_port_set_latency_range(lv->midi_in, JackPlaybackLatency, &r);
+        jack_port_set_latency_range(lv->audio_in, JackPlaybackLatency, &r);
     }
 }
 
@@ -470,7 +477,9 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
                                      JackPortIsInput | JackPortIsTerminal, 0);
     lv->midi_out = jack_port_register(lv->client, "midi_out", JACK_DEFAULT_MIDI_TYPE,
                                       JackPortIsOutput | JackPortIsTerminal, 0);
-    if (!lv->out_l || !lv->out_r || !lv->midi_in || !lv->midi_out) {
+    lv->audio_in = jack_port_register(lv->client, "in", JACK_DEFAULT_AUDIO_TYPE,
+                                      JackPortIsInput, 0);
+    if (!lv->out_l || !lv->out_r || !lv->midi_in || !lv->midi_out || !lv->audio_in) {
         jack_client_close(lv->client);
         lv->client = NULL;
         return gb_error_set(err, GB_EIO, "JACK: cannot register ports");
