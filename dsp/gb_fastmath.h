@@ -20,6 +20,8 @@
 #ifndef GB_FASTMATH_H
 #define GB_FASTMATH_H
 
+#include "gb_simd.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,6 +42,13 @@ float gb_fast_sigmoid(float x);
 float gb_fast_log1p(float u);
 /** Fast log(1 + e^x). [any, RT-safe] */
 float gb_fast_softplus(float x);
+
+/** y[i] = gb_fast_exp(x[i]) for 0 ≤ i < n, any n and alignment (x == y allowed), with a
+ *  kernel family's vector registers: the same formula, so the same bound. */
+typedef void (*gb_fast_exp_array_fn)(const float *x, float *y, int n);
+
+/** The array exp of a family, or NULL if it is not available on this CPU. [any] */
+gb_fast_exp_array_fn gb_fast_exp_array_for(gb_simd_t simd);
 
 #ifdef __cplusplus
 }

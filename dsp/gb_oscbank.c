@@ -150,7 +150,8 @@ gb_oscbank_targets_fn gb_oscbank_targets_for(gb_simd_t simd)
     case GB_SIMD_SCALAR: return gb_oscbank_targets_scalar;
 #if defined(GB_HAVE_X86_KERNELS)
     case GB_SIMD_AVX2: return gb_oscbank_targets_avx2;
-    case GB_SIMD_AVX512: return gb_oscbank_targets_avx512;
+    case GB_SIMD_AVX512:
+    case GB_SIMD_AVX512BF16: return gb_oscbank_targets_avx512;
 #endif
 #if defined(GB_HAVE_NEON_KERNELS)
     case GB_SIMD_NEON: return gb_oscbank_targets_neon;
@@ -168,7 +169,8 @@ gb_oscbank_render_fn gb_oscbank_render_for(gb_simd_t simd)
     case GB_SIMD_SCALAR: return gb_oscbank_render_scalar;
 #if defined(GB_HAVE_X86_KERNELS)
     case GB_SIMD_AVX2: return gb_oscbank_render_avx2;
-    case GB_SIMD_AVX512: return gb_oscbank_render_avx512;
+    case GB_SIMD_AVX512:
+    case GB_SIMD_AVX512BF16: return gb_oscbank_render_avx512;
 #endif
 #if defined(GB_HAVE_NEON_KERNELS)
     case GB_SIMD_NEON: return gb_oscbank_render_neon;
