@@ -613,7 +613,8 @@ static void m_not_object(rf_t *rf)
     rf->n = 0;
 }
 static void m_dtype_f16(rf_t *rf) { retype(rf_find(rf, "layers.1.weight_hh"), "F16", 2); }
-static void m_dtype_bf16(rf_t *rf) { retype(rf_find(rf, "layers.0.bias"), "BF16", 2); }
+/* BF16 is a supported weight type, but a layer's weight matrices must share it. */
+static void m_dtype_bf16_mixed(rf_t *rf) { retype(rf_find(rf, "layers.1.weight_ih"), "BF16", 2); }
 static void m_dtype_f64(rf_t *rf) { retype(rf_find(rf, "layers.2.weight"), "F64", 8); }
 static void m_dtype_unknown(rf_t *rf) { rf_find(rf, "layers.0.bias")->dtype = "Q4_K"; }
 static void m_missing_tensor(rf_t *rf) { rf_remove(rf, "layers.1.weight_hh"); }
@@ -813,9 +814,9 @@ static const bad_case_t bad_cases[] = {
     {"duplicate_key", m_duplicate_key, GB_EFORMAT, {"not valid JSON", "duplicate object key"}, 0},
     {"header_not_object", m_not_object, GB_EFORMAT, {"header is an array, not a JSON object"}, 0},
     {"header_leading_space", m_header_padding_first, GB_EFORMAT, {"must start with '{'"}, 0},
-    {"dtype_f16", m_dtype_f16, GB_EUNSUPPORTED, {"'layers.1.weight_hh'", "dtype F16", "only F32"}, 1},
-    {"dtype_bf16", m_dtype_bf16, GB_EUNSUPPORTED, {"'layers.0.bias'", "dtype BF16", "only F32"}, 0},
-    {"dtype_f64", m_dtype_f64, GB_EUNSUPPORTED, {"'layers.2.weight'", "dtype F64", "only F32"}, 0},
+    {"dtype_f16", m_dtype_f16, GB_EUNSUPPORTED, {"'layers.1.weight_hh'", "dtype F16", "only F32 and BF16"}, 1},
+    {"dtype_bf16_mixed", m_dtype_bf16_mixed, GB_EFORMAT, {"'layers.1.weight_hh' is F32", "other weight matrix is BF16", "share one dtype"}, 0},
+    {"dtype_f64", m_dtype_f64, GB_EUNSUPPORTED, {"'layers.2.weight'", "dtype F64", "only F32 and BF16"}, 0},
     {"dtype_unknown", m_dtype_unknown, GB_EFORMAT, {"'layers.0.bias'", "unknown dtype 'Q4_K'"}, 0},
     {"missing_tensor", m_missing_tensor, GB_EFORMAT, {"missing tensor 'layers.1.weight_hh'", "gru layer 1", "[6, 2]"}, 1},
     {"extra_tensor", m_extra_tensor, GB_EFORMAT, {"unexpected tensor 'layers.9.weight'"}, 1},

@@ -285,14 +285,16 @@ static uint64_t footprint(const arch_spec_t *a, int max_batch)
         uint64_t k = (uint64_t)l->kernel, field = (uint64_t)(l->kernel - 1) * (uint64_t)l->dilation;
         switch (l->kind) {
         case GB_LAYER_DENSE: floats += s16(out) * (in + 1); break;
-        case GB_LAYER_CONV1D:
-            floats += s16(out) * (k * in + 1) + mb * s16(k * in) + mb * (field ? field : 1) * in +
+        case GB_LAYER_CONV1D: /* weights, im2col rows, a mirrored ring of field+1 frames */
+            floats += s16(out) * (k * in + 1) + mb * s16(k * in) + mb * 2 * (field + 1) * in +
                       mb;
             break;
-        case GB_LAYER_GRU: floats += 3 * s16(out) * (in + out + 2) + 6 * mb * s16(out); break;
+        case GB_LAYER_GRU: floats += 3 * s16(out) * (in + out + 2) + 6 * mb * s16(out) +
+                                     5 * s16(out); break;
         default: break;
         }
-        floats += mb * s16(out) + 16 * 10; /* outputs, and alignment slack */
+        /* outputs, the scratch rows a bf16 layer may round its inputs into, alignment slack */
+        floats += mb * s16(out) + mb * (s16(k ? k * in : in) + s16(out) + 32) + 16 * 10;
         in = out;
     }
     return floats * sizeof(float);
@@ -536,9 +538,13 @@ static const char *layer_desc(const gb_layer_info_t *li, int i, char *buf, size_
     return buf;
 }
 
-/* Every expected tensor present with dtype F32 and the right shape, and no other. */
-static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], gb_error_t *err)
+/* Every expected tensor present with dtype F32 or BF16 and the right shape, and no other;
+ * wt[i] receives the dtype of layer i's weight matrices (-1 if it has none). */
+static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], int *wt,
+                         gb_error_t *err)
 {
+    for (int i = 0; i < gb_nn_n_layers(nn); i++)
+        wt[i] = -1;
     const char *name = gb_st_name(st);
     size_t n = gb_st_count(st), matched = 0;
     unsigned char *used = calloc(n ? n : 1, 1);
@@ -588,12 +594,24 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
         gb_nn_layer_info(nn, i, &li);
         for (int p = 0; gb_nn_param_info(nn, i, p, &pi) == GB_OK && !rc; p++) {
             gb_st_info(st, (size_t)idx[i][p], &ti);
-            if (ti.dtype != GB_ST_F32) {
+            if (ti.dtype != GB_ST_F32 && ti.dtype != GB_ST_BF16) {
                 rc = fail(err, name, NULL, GB_EUNSUPPORTED,
-                          "tensor 'layers.%d.%s' has dtype %s; only F32 is supported "
-                          "(convert with tensor.float() before saving)",
+                          "tensor 'layers.%d.%s' has dtype %s; only F32 and BF16 are "
+                          "supported (convert with tensor.float() before saving)",
                           i, pi.name, gb_st_dtype_name(ti.dtype));
                 break;
+            }
+            if (pi.ndim > 1) { /* a weight matrix: its dtype is the layer's weight type */
+                const int t = ti.dtype == GB_ST_BF16 ? GB_NN_WTYPE_BF16 : GB_NN_WTYPE_F32;
+                if (wt[i] >= 0 && wt[i] != t) {
+                    rc = fail(err, name, NULL, GB_EFORMAT,
+                              "tensor 'layers.%d.%s' is %s but the layer's other weight "
+                              "matrix is %s; a layer's weights share one dtype",
+                              i, pi.name, gb_st_dtype_name(ti.dtype),
+                              t == GB_NN_WTYPE_BF16 ? "F32" : "BF16");
+                    break;
+                }
+                wt[i] = t;
             }
             int same = ti.ndim == pi.ndim;
             long long sh[3] = {pi.shape[0], pi.shape[1], pi.shape[2]}, gs[GB_ST_MAX_DIMS];
@@ -707,8 +725,12 @@ static gb_model_t *load_st(gb_st_t *st, int max_batch, gb_error_t *err)
         fail(err, name, NULL, GB_ENOMEM, "out of memory");
         goto error;
     }
-    if (!(m->nn = build_nn(name, a, mb, err)) || check_tensors(st, m->nn, idx, err))
+    int wt[GB_NN_MAX_LAYERS];
+    if (!(m->nn = build_nn(name, a, mb, err)) || check_tensors(st, m->nn, idx, wt, err))
         goto error;
+    for (int i = 0; i < gb_nn_n_layers(m->nn); i++)
+        if (wt[i] == GB_NN_WTYPE_BF16)
+            gb_nn_set_wtype(m->nn, i, GB_NN_WTYPE_BF16, NULL);
     if (gb_nn_finalize(m->nn, &e)) {
         fail(err, name, NULL, e.code, "%s", e.msg);
         goto error;
@@ -769,6 +791,65 @@ const char *gb_model_card_json(const gb_model_t *m) { return m ? m->card_json : 
 const json_t *gb_model_arch(const gb_model_t *m) { return m ? m->arch : NULL; }
 const char *gb_model_arch_json(const gb_model_t *m) { return m ? m->arch_json : ""; }
 
+/* ---- converting ----------------------------------------------------------------------- */
+
+/* A copy of m's runtime model whose weight matrices are stored as t (built from the file's
+ * own architecture, so its max_batch too). */
+static gb_nn_t *nn_as(const gb_model_t *m, gb_nn_wtype_t t, gb_error_t *err)
+{
+    arch_spec_t a;
+    int mb;
+    const char *name = gb_model_name(m);
+    if (parse_arch(name, gb_model_arch_json(m), &a, NULL, err) ||
+        resolve_batch(name, &a, 0, &mb, err))
+        return NULL;
+    gb_nn_t *nn = build_nn(name, &a, mb, err), *src = gb_model_nn(m);
+    gb_error_t e = {0};
+    if (!nn || gb_nn_set_wtype(nn, -1, t, &e) || gb_nn_finalize(nn, &e)) {
+        if (nn)
+            fail(err, name, NULL, e.code, "%s", e.msg);
+        gb_nn_free(nn);
+        return NULL;
+    }
+    float *buf = malloc(sizeof(float) * (gb_nn_n_weights(src) + 1));
+    int rc = buf ? GB_OK : fail(err, name, NULL, GB_ENOMEM, "out of memory");
+    gb_param_info_t pi;
+    for (int i = 0; i < gb_nn_n_layers(src) && !rc; i++)
+        for (int p = 0; gb_nn_param_info(src, i, p, &pi) == GB_OK && !rc; p++)
+            if (gb_nn_get_param(src, i, pi.name, buf, pi.count, &e) ||
+                gb_nn_set_param(nn, i, pi.name, buf, pi.count, &e))
+                rc = fail(err, name, NULL, e.code, "%s", e.msg);
+    free(buf);
+    if (rc) {
+        gb_nn_free(nn);
+        return NULL;
+    }
+    return nn;
+}
+
+int gb_model_convert(const char *in, const char *out, gb_nn_wtype_t t, gb_error_t *err)
+{
+    if (!in || !out || (unsigned)t >= GB_NN_WTYPE_COUNT)
+        return gb_error_set(err, GB_EINVAL, "gb_model_convert: bad arguments");
+    gb_model_t *m = gb_model_load(in, 0, err);
+    if (!m)
+        return err ? err->code : GB_EIO;
+    gb_nn_t *nn = nn_as(m, t, err);
+    json_t *card = json_deep_copy(gb_model_card(m));
+    char *card_s = NULL;
+    int rc = nn ? GB_OK : err ? err->code : GB_ENOMEM;
+    if (!rc && (!card || json_object_set_new(card, "weights", json_string(gb_nn_wtype_name(t))) ||
+                !(card_s = json_dumps(card, JSON_COMPACT | JSON_REAL_PRECISION(9)))))
+        rc = fail(err, in, NULL, GB_ENOMEM, "out of memory");
+    if (!rc)
+        rc = gb_model_save(out, nn, card_s, err);
+    free(card_s);
+    json_decref(card);
+    gb_nn_free(nn);
+    gb_model_free(m);
+    return rc;
+}
+
 /* ---- saving --------------------------------------------------------------------------- */
 
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err)
@@ -782,11 +863,12 @@ int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb
     size_t total = gb_nn_n_weights(nn);
     gb_st_f32_t *t = calloc((size_t)nl * 4 + 1, sizeof *t);
     char(*names)[64] = calloc((size_t)nl * 4 + 1, sizeof *names);
+    unsigned char *bf16 = calloc((size_t)nl * 4 + 1, 1);
     float *w = malloc((total ? total : 1) * sizeof *w);
     json_t *arch = gb_model_arch_from_nn(nn);
     char *arch_s = arch ? json_dumps(arch, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
     size_t nt = 0, pos = 0;
-    if (!t || !names || !w || !arch_s) {
+    if (!t || !names || !bf16 || !w || !arch_s) {
         rc = fail(err, path, NULL, GB_ENOMEM, "out of memory");
         goto done;
     }
@@ -809,6 +891,9 @@ int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb
             if (rc)
                 break;
             snprintf(names[nt], sizeof names[nt], "layers.%d.%s", i, pi.name);
+            gb_layer_info_t li;
+            gb_nn_layer_info(nn, i, &li);
+            bf16[nt] = pi.ndim > 1 && li.wtype == GB_NN_WTYPE_BF16;
             t[nt].name = names[nt];
             t[nt].ndim = pi.ndim;
             for (int d = 0; d < pi.ndim; d++)
@@ -821,11 +906,12 @@ int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb
     if (!rc) {
         const gb_st_meta_t meta[3] = {
             {"format", GB_MODEL_FORMAT}, {"gbac.arch", arch_s}, {"gbac.card", card_json}};
-        rc = gb_st_save_f32(path, t, nt, meta, 3, err);
+        rc = gb_st_save(path, t, bf16, nt, meta, 3, err);
     }
 done:
     free(t);
     free(names);
+    free(bf16);
     free(w);
     free(arch_s);
     json_decref(arch);

@@ -6,6 +6,8 @@
  * file can make us allocate at most its own header. */
 #define _FILE_OFFSET_BITS 64
 #include "gb_safetensors.h"
+
+#include "gb_bf16.h"
 #include "gb_json_util.h"
 
 #include <errno.h>
@@ -524,18 +526,33 @@ int gb_st_read(const gb_st_t *st, size_t i, void *dst, size_t nbytes, gb_error_t
     return GB_OK;
 }
 
+/* A BF16 tensor widened in place: the count 16-bit values at the start of dst become
+ * floats, last first so nothing is overwritten before it is read. */
+static void widen_bf16(float *dst, size_t count)
+{
+    const unsigned char *p = (const unsigned char *)dst;
+    for (size_t k = count; k-- > 0;)
+        dst[k] = gb_bf16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8));
+}
+
 int gb_st_read_f32(const gb_st_t *st, size_t i, float *dst, size_t count, gb_error_t *err)
 {
     if (!st || i >= st->n)
         return gb_error_set(err, GB_EINVAL, "no tensor %zu", i);
     const gb_st_info_t *t = &st->t[i];
     char nb[96];
-    if (t->dtype != GB_ST_F32)
-        return fail(err, st->name, GB_EUNSUPPORTED, "tensor '%s' is %s, not F32",
+    if (t->dtype != GB_ST_F32 && t->dtype != GB_ST_BF16)
+        return fail(err, st->name, GB_EUNSUPPORTED, "tensor '%s' is %s, not F32 or BF16",
                     gb_shown(t->name, nb, sizeof nb), gb_st_dtype_name(t->dtype));
     if (count != t->count)
         return fail(err, st->name, GB_EINVAL, "tensor '%s' has %llu elements, not %zu",
                     gb_shown(t->name, nb, sizeof nb), (unsigned long long)t->count, count);
+    if (t->dtype == GB_ST_BF16) {
+        int rc = gb_st_read(st, i, dst, count * 2, err);
+        if (!rc)
+            widen_bf16(dst, count);
+        return rc;
+    }
     int rc = gb_st_read(st, i, dst, count * sizeof(float), err);
     if (rc || host_is_le())
         return rc;
@@ -589,10 +606,29 @@ static int write_f32_le(int fd, const float *x, size_t count)
     return 0;
 }
 
+/* count floats as little-endian BF16, each rounded to the nearest (gb_bf16.h). */
+static int write_bf16_le(int fd, const float *x, size_t count)
+{
+    unsigned char buf[4096];
+    while (count) {
+        size_t m = count < sizeof buf / 2 ? count : sizeof buf / 2;
+        for (size_t k = 0; k < m; k++) {
+            uint16_t h = gb_bf16_from_f32(x[k]);
+            buf[2 * k] = (unsigned char)h;
+            buf[2 * k + 1] = (unsigned char)(h >> 8);
+        }
+        if (write_all(fd, buf, m * 2))
+            return -1;
+        x += m;
+        count -= m;
+    }
+    return 0;
+}
+
 /* Build the JSON header of a float32 file; returns the root or NULL with err set. */
-static json_t *build_header(const char *path, const gb_st_f32_t *tensors, size_t n,
-                            const gb_st_meta_t *meta, size_t n_meta, uint64_t *data_size,
-                            gb_error_t *err)
+static json_t *build_header(const char *path, const gb_st_f32_t *tensors,
+                            const unsigned char *bf16, size_t n, const gb_st_meta_t *meta,
+                            size_t n_meta, uint64_t *data_size, gb_error_t *err)
 {
     json_t *root = json_object();
     if (!root)
@@ -661,9 +697,10 @@ static json_t *build_header(const char *path, const gb_st_f32_t *tensors, size_t
             goto error;
         }
         json_array_append_new(offs, json_integer((json_int_t)pos));
-        pos += count * 4;
+        const int half = bf16 && bf16[i];
+        pos += count * (half ? 2 : 4);
         json_array_append_new(offs, json_integer((json_int_t)pos));
-        if (json_object_set_new(e, "dtype", json_string("F32")) ||
+        if (json_object_set_new(e, "dtype", json_string(half ? "BF16" : "F32")) ||
             json_object_set_new(e, "shape", shape) ||
             json_object_set_new(e, "data_offsets", offs))
             goto nomem;
@@ -694,12 +731,18 @@ static void sync_dir_of(const char *path)
 int gb_st_save_f32(const char *path, const gb_st_f32_t *tensors, size_t n,
                    const gb_st_meta_t *meta, size_t n_meta, gb_error_t *err)
 {
+    return gb_st_save(path, tensors, NULL, n, meta, n_meta, err);
+}
+
+int gb_st_save(const char *path, const gb_st_f32_t *tensors, const unsigned char *bf16,
+               size_t n, const gb_st_meta_t *meta, size_t n_meta, gb_error_t *err)
+{
     if (!path || !path[0])
         return gb_error_set(err, GB_EINVAL, "no file name");
     if ((n && !tensors) || (n_meta && !meta))
         return fail(err, path, GB_EINVAL, "no tensors or metadata given");
     uint64_t data_size = 0;
-    json_t *root = build_header(path, tensors, n, meta, n_meta, &data_size, err);
+    json_t *root = build_header(path, tensors, bf16, n, meta, n_meta, &data_size, err);
     if (!root)
         return err ? err->code : GB_EINVAL;
     char *hdr = json_dumps(root, JSON_COMPACT);
@@ -739,7 +782,8 @@ int gb_st_save_f32(const char *path, const gb_st_f32_t *tensors, size_t n,
         for (int d = 0; d < tensors[i].ndim; d++)
             count *= (uint64_t)tensors[i].shape[d];
         if (count)
-            bad = write_f32_le(fd, tensors[i].data, (size_t)count);
+            bad = bf16 && bf16[i] ? write_bf16_le(fd, tensors[i].data, (size_t)count)
+                                  : write_f32_le(fd, tensors[i].data, (size_t)count);
     }
     if (bad || fsync(fd) != 0) {
         rc = fail(err, path, GB_EIO, "cannot write %s: %s", tmp, strerror(errno));

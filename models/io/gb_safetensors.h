@@ -49,7 +49,7 @@ extern "C" {
 /** Largest tensor rank. */
 #define GB_ST_MAX_DIMS 8
 
-/** Element types of the safetensors format. Only F32 is written by this module. */
+/** Element types of the safetensors format. F32 and BF16 are written by this module. */
 typedef enum gb_st_dtype {
     GB_ST_BOOL = 0,
     GB_ST_U8,
@@ -134,8 +134,9 @@ const char *gb_st_meta_get(const gb_st_t *st, const char *key);
  *  [main] */
 int gb_st_read(const gb_st_t *st, size_t i, void *dst, size_t nbytes, gb_error_t *err);
 
-/** Copy tensor i, which must be F32, into dst as host floats (count must equal the tensor's
- *  element count). Errors as gb_st_read(), and GB_EUNSUPPORTED for another dtype. [main] */
+/** Copy tensor i, which must be F32 or BF16 (widened exactly), into dst as host floats
+ *  (count must equal the tensor's element count). Errors as gb_st_read(), and
+ *  GB_EUNSUPPORTED for another dtype. [main] */
 int gb_st_read_f32(const gb_st_t *st, size_t i, float *dst, size_t count, gb_error_t *err);
 
 /* ---- writer --------------------------------------------------------------------------- */
@@ -166,6 +167,12 @@ typedef struct gb_st_meta {
  *          with err set.  [main] */
 int gb_st_save_f32(const char *path, const gb_st_f32_t *tensors, size_t n,
                    const gb_st_meta_t *meta, size_t n_meta, gb_error_t *err);
+
+/** As gb_st_save_f32(), but tensor i is stored with dtype BF16 where bf16[i] is nonzero, each
+ *  value rounded to the nearest bfloat16 (ties to even, gb_bf16.h). bf16 may be NULL (all
+ *  F32). [main] */
+int gb_st_save(const char *path, const gb_st_f32_t *tensors, const unsigned char *bf16,
+               size_t n, const gb_st_meta_t *meta, size_t n_meta, gb_error_t *err);
 
 #ifdef __cplusplus
 }

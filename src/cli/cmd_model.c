@@ -1,5 +1,5 @@
 /* cmd_model.c — `gbac model info [--json] FILE`: the model card and layer table of a model
- * file.
+ * file; `gbac model convert` is in cmd_model_convert.c.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +11,14 @@
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: gbac model info [--json] FILE\n"
+               "       gbac model convert IN -o OUT --weights bf16|f32\n"
                "       gbac model --help\n\n"
-               "Inspect a gbac model file (safetensors, format gbac-nn/1).\n\n"
+               "Inspect or convert a gbac model file (safetensors, format gbac-nn/1).\n\n"
                "Commands:\n"
                "  info FILE   validate FILE and print its model card (kind, features, training\n"
-               "              data, seed, command, metrics) and its layer table\n\n"
+               "              data, seed, command, metrics) and its layer table\n"
+               "  convert     store the weight matrices as BF16 or F32 (`gbac model convert\n"
+               "              --help`)\n\n"
                "Options:\n"
                "  --json      print the same as one JSON object\n"
                "  -h, --help  show this help\n\n"
@@ -137,8 +140,8 @@ static int print_text(const char *path, const gb_model_t *m)
     printf("%-10s %d features per frame, max batch %d\n\n", "Input:", gb_nn_in_dim(nn),
            gb_nn_max_batch(nn));
 
-    printf("%3s  %-10s %5s %5s %6s %8s  %-18s %10s\n", "#", "type", "in", "out", "kernel",
-           "dilation", "activation", "params");
+    printf("%3s  %-10s %5s %5s %6s %8s  %-18s %10s %7s\n", "#", "type", "in", "out", "kernel",
+           "dilation", "activation", "params", "weights");
     for (int i = 0; i < gb_nn_n_layers(nn); i++) {
         gb_layer_info_t li;
         char act[48], kern[16] = "-", dil[16] = "-";
@@ -148,8 +151,9 @@ static int print_text(const char *path, const gb_model_t *m)
             snprintf(kern, sizeof kern, "%d", li.kernel);
             snprintf(dil, sizeof dil, "%d", li.dilation);
         }
-        printf("%3d  %-10s %5d %5d %6s %8s  %-18s %10zu\n", i, gb_layer_kind_name(li.kind), li.in,
-               li.out, kern, dil, act, li.n_weights);
+        printf("%3d  %-10s %5d %5d %6s %8s  %-18s %10zu %7s\n", i, gb_layer_kind_name(li.kind),
+               li.in, li.out, kern, dil, act, li.n_weights,
+               li.n_params ? gb_nn_wtype_name(li.wtype) : "-");
     }
     printf("Total parameters: %zu\n", gb_nn_n_weights(nn));
     return GB_EXIT_OK;
@@ -186,6 +190,8 @@ static int print_json(const char *path, const gb_model_t *m)
         if (li.act.kind == GB_ACT_LEAKY_RELU || li.act.kind == GB_ACT_ELU)
             json_object_set_new(l, "alpha", json_real((double)li.act.alpha));
         json_object_set_new(l, "params", json_integer((json_int_t)li.n_weights));
+        if (li.n_params)
+            json_object_set_new(l, "weights", json_string(gb_nn_wtype_name(li.wtype)));
     }
     json_object_set_new(root, "total_params", json_integer((json_int_t)gb_nn_n_weights(nn)));
     if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0)
@@ -255,6 +261,8 @@ int gb_cmd_model(int argc, char **argv)
     }
     if (strcmp(argv[1], "info") == 0)
         return cmd_info(argc - 1, argv + 1);
+    if (strcmp(argv[1], "convert") == 0)
+        return gb_cmd_model_convert(argc - 1, argv + 1);
     fprintf(stderr, "gbac model: unknown subcommand '%s' (see `gbac model --help`)\n", argv[1]);
     return GB_EXIT_USAGE;
 }

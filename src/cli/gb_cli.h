@@ -24,6 +24,9 @@ int gb_cmd_bench(int argc, char **argv);
 /** `gbac model info FILE` — model card and layer table of a model file. [main] */
 int gb_cmd_model(int argc, char **argv);
 
+/** `gbac model convert IN -o OUT --weights bf16|f32` (argv[0] == "convert"). [main] */
+int gb_cmd_model_convert(int argc, char **argv);
+
 /** `gbac preset check|list [--plugin-dir DIR]...` — validate presets, list units. [main] */
 int gb_cmd_preset(int argc, char **argv);
 
