@@ -12,9 +12,6 @@
 #include "gb_render.h"
 #include "gb_session.h"
 
-/* The build's source tree (a compile definition from src/CMakeLists.txt): where the data is
- * when gbac runs from its build folder. */
-
 #define DEMO_MIDI "examples/demo/waltz.mid"
 #define DEMO_SR 48000.0
 #define DEMO_BLOCK 256u
@@ -54,9 +51,7 @@ static void usage(FILE *f)
             "                    provenance.json\n"
             "  --quiet           print only the output file's name (and errors)\n"
             "  -h, --help        show this help\n\n"
-            "The data (presets/, examples/demo/) is looked for in $GBAC_DATA_DIR if it is set,\n"
-            "else next to the executable (../share/gbac) and in the source tree gbac was\n"
-            "built from.\n\n"
+            "The data (presets/, examples/demo/) is looked for in " GB_SHARE_WHERE ".\n\n"
             "Exit status: 0 on success, 1 if the data is missing or the file cannot be written,\n"
             "2 on a usage error.\n");
 }
@@ -170,8 +165,9 @@ int gb_cmd_demo(int argc, char **argv)
     if (gb_share_dir(DEMO_MIDI, data, sizeof data, tried, sizeof tried) < 0) {
         fprintf(stderr,
                 "gbac demo: cannot find the demo data (%s); looked in: %s.\n"
-                "Set GBAC_DATA_DIR to the folder that holds presets/ and examples/ (the top of "
-                "the gbac source tree).\n", DEMO_MIDI, tried[0] ? tried : "(nowhere)");
+                "Install gbac (cmake --install), or set GBAC_DATA_DIR to a folder that holds "
+                "presets/ and examples/ (PREFIX/share/gbac, or a gbac source tree).\n",
+                DEMO_MIDI, tried);
         return GB_EXIT_FAIL;
     }
 

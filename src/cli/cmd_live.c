@@ -160,9 +160,13 @@ int gb_cmd_live(int argc, char **argv)
 #undef NEEDS_VALUE
     }
     char data[4096] = ".", tried[8192], preset[4096], pdir[4096];
-    if (gb_share_dir("presets/default.json", data, sizeof data, tried, sizeof tried) < 0)
-        snprintf(data, sizeof data, ".");
-    gb_share_preset_path(data, preset_arg, preset, sizeof preset);
+    if (gb_share_preset(preset_arg, preset, sizeof preset, tried, sizeof tried) < 0) {
+        fprintf(stderr, "gbac live: cannot find the shipped preset '%s' (looked in: %s); give "
+                        "a file with --preset or set GBAC_DATA_DIR\n", preset_arg, tried);
+        return GB_EXIT_FAIL;
+    }
+    if (gb_share_dir("presets", data, sizeof data, tried, sizeof tried) < 0)
+        snprintf(data, sizeof data, "."); /* a preset file given: models/ from here */
     cfg.preset = preset;
     if (!cfg.preset_dir) {
         snprintf(pdir, sizeof pdir, "%s", preset);

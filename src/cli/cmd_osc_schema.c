@@ -18,8 +18,7 @@ static void usage(FILE *f)
             "docs) as JSON on stdout, for the rack of preset P: a file, or the name of a\n"
             "shipped preset (default: default, i.e. presets/default.json). The same text,\n"
             "compact, is the reply to /gbac/schema. See docs/osc.md.\n\n"
-            "Shipped presets are looked for in $GBAC_DATA_DIR if it is set, else next to the\n"
-            "executable (../share/gbac, or its folder) and in the source tree.\n\n"
+            "Shipped presets are looked for in " GB_SHARE_WHERE ".\n\n"
             "Exit status: 0 on success, 1 if the preset cannot be loaded, 2 on a usage error.\n");
 }
 
@@ -46,20 +45,12 @@ int gb_cmd_dump_osc_schema(int argc, char **argv)
             return GB_EXIT_USAGE;
         }
     }
-    char path[4600];
-    size_t n = strlen(preset);
-    if (strchr(preset, '/') || (n > 5 && strcmp(preset + n - 5, ".json") == 0)) {
-        snprintf(path, sizeof path, "%s", preset);
-    } else {
-        char data[4096], tried[4096], probe[300];
-        snprintf(probe, sizeof probe, "presets/%.200s.json", preset);
-        if (gb_share_dir(probe, data, sizeof data, tried, sizeof tried) < 0) {
-            fprintf(stderr, "gbac: cannot find the shipped preset '%s' (looked in: %s); give "
-                            "a file with --preset or set GBAC_DATA_DIR to the folder that "
-                            "holds presets/\n", preset, tried);
-            return GB_EXIT_FAIL;
-        }
-        gb_share_preset_path(data, preset, path, sizeof path);
+    char path[4600], tried[8192];
+    if (gb_share_preset(preset, path, sizeof path, tried, sizeof tried) < 0) {
+        fprintf(stderr, "gbac: cannot find the shipped preset '%s' (looked in: %s); give "
+                        "a file with --preset or set GBAC_DATA_DIR to the folder that "
+                        "holds presets/\n", preset, tried);
+        return GB_EXIT_FAIL;
     }
     gb_error_t err = {0};
     int rc = GB_EXIT_FAIL;

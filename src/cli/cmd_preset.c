@@ -2,16 +2,17 @@
  * describe the units (and their parameters) a preset can use.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_cli.h"
 #include "gb_preset.h"
+#include "gb_share.h"
 #include "gb_unit_registry.h"
 
 #define GB_MAX_PLUGIN_DIRS 16
-#define GB_DEFAULT_PRESET_DIR "presets"
 
 static void usage(FILE *f)
 {
@@ -28,11 +29,13 @@ static void usage(FILE *f)
             "                  its parameters (name, range, default, unit, description)\n\n"
             "Options:\n"
             "  --plugin-dir DIR  also load the plugins (*.so) in DIR; may be repeated\n"
-            "  --preset-dir DIR  folder `list` reads presets from (default:\n"
-            "                    $GBAC_DATA_DIR/presets if GBAC_DATA_DIR is set, else ./presets)\n"
+            "  --preset-dir DIR  folder `list` reads presets from (default: the shipped\n"
+            "                    presets/ in gbac's data folder)\n"
             "  -h, --help        show this help\n\n"
+            "The data folder is looked for in " GB_SHARE_WHERE ".\n\n"
             "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders (missing ones are\n"
-            "skipped). Plugins load from these folders only.\n\n"
+            "skipped); then the installed plugin folder (../lib/gbac/plugins next to the\n"
+            "executable's folder) if it exists. Plugins load from these folders only.\n\n"
             "Exit status: 0 if every file is valid, 1 if one is not (each error is printed on\n"
             "stderr as \"gbac: FILE:LINE:COL: what\" or \"gbac: FILE: key.path: what\"), 2 on a\n"
             "usage error. The format is described in docs/preset-format.md.\n");
@@ -143,23 +146,15 @@ static int parse_opts(int argc, char **argv, int allow_files, opts_t *o)
     return 0;
 }
 
-/* Built-in units, then --plugin-dir folders, then GBAC_PLUGIN_PATH. */
+/* Built-in units, then --plugin-dir folders, GBAC_PLUGIN_PATH, the installed folder. */
 static gb_unit_registry_t *open_registry(const opts_t *o)
 {
     gb_error_t err = {0};
-    gb_unit_registry_t *reg = gb_unit_registry_new(&err);
+    gb_unit_registry_t *reg =
+        gb_unit_registry_open((const char *const *)o->plugin_dirs, o->n_plugin_dirs, &err);
     if (!reg)
-        goto fail;
-    for (int i = 0; i < o->n_plugin_dirs; i++)
-        if (gb_unit_registry_load_dir(reg, o->plugin_dirs[i], &err) < 0)
-            goto fail;
-    if (gb_unit_registry_load_path(reg, getenv("GBAC_PLUGIN_PATH"), &err) < 0)
-        goto fail;
+        fprintf(stderr, "gbac: %s\n", err.msg);
     return reg;
-fail:
-    fprintf(stderr, "gbac: %s\n", err.msg);
-    gb_unit_registry_free(reg);
-    return NULL;
 }
 
 /* ---------------------------------------------------------------- check */
@@ -308,22 +303,27 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void list_presets(const char *dir, const gb_unit_registry_t *reg)
+/* The presets in dir (default: the shipped ones). Returns 0, or -1 if there is no such
+ * folder (said on stderr, with the folders looked in). */
+static int list_presets(const char *dir, const gb_unit_registry_t *reg)
 {
-    char data_dir[4096];
-    const char *data = getenv("GBAC_DATA_DIR");
-    if (!dir && data && *data) {
-        snprintf(data_dir, sizeof data_dir, "%.4000s/" GB_DEFAULT_PRESET_DIR, data);
-        dir = data_dir;
-    } else if (!dir) {
-        dir = GB_DEFAULT_PRESET_DIR;
+    char data[4096], tried[8192], shipped[4200];
+    if (!dir) {
+        if (gb_share_dir("presets", data, sizeof data, tried, sizeof tried) < 0) {
+            fprintf(stderr, "gbac: preset list: no shipped presets/ found (looked in: %s); "
+                            "give a folder with --preset-dir DIR or set GBAC_DATA_DIR\n", tried);
+            return -1;
+        }
+        snprintf(shipped, sizeof shipped, "%s/presets", data);
+        dir = shipped;
     }
-    printf("Presets in %s/:\n", dir);
     DIR *dp = opendir(dir);
     if (!dp) {
-        printf("  (cannot open the folder; give one with --preset-dir DIR)\n\n");
-        return;
+        fprintf(stderr, "gbac: preset list: %s: cannot open the folder: %s\n", dir,
+                strerror(errno));
+        return -1;
     }
+    printf("Presets in %s/:\n", dir);
     char **names = NULL;
     size_t n = 0;
     struct dirent *e;
@@ -367,6 +367,7 @@ static void list_presets(const char *dir, const gb_unit_registry_t *reg)
     }
     free(names);
     putchar('\n');
+    return 0;
 }
 
 static void list_units(const gb_unit_registry_t *reg)
@@ -426,10 +427,11 @@ static int cmd_list(int argc, char **argv)
     gb_unit_registry_t *reg = open_registry(&o);
     if (!reg)
         return GB_EXIT_FAIL;
-    list_presets(o.preset_dir, reg);
+    /* The units are listed even when the presets are not found. */
+    int found = list_presets(o.preset_dir, reg);
     list_units(reg);
     gb_unit_registry_free(reg);
-    return GB_EXIT_OK;
+    return found < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
 }
 
 int gb_cmd_preset(int argc, char **argv)

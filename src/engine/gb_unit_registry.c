@@ -7,6 +7,7 @@
  * plugin is dlclose()d at once, so a half-registered plugin can never exist.
  */
 #include "gb_unit_registry.h"
+#include "gb_share.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -551,12 +552,16 @@ gb_unit_registry_t *gb_unit_registry_open(const char *const *dirs, int n_dirs, g
     gb_unit_registry_t *reg = gb_unit_registry_new(err);
     if (!reg)
         return NULL;
-    const char *env_path = getenv("GBAC_PLUGIN_PATH");
     int rc = 0;
-    if (env_path && *env_path)
-        rc = gb_unit_registry_load_path(reg, env_path, err);
     for (int i = 0; rc >= 0 && i < n_dirs; i++)
         rc = gb_unit_registry_load_dir(reg, dirs[i], err);
+    if (rc >= 0)
+        rc = gb_unit_registry_load_path(reg, getenv("GBAC_PLUGIN_PATH"), err);
+    /* The installed plugin folder next to the binary (PREFIX/lib/gbac/plugins); skipped,
+     * like the path's entries, when it does not exist. */
+    char own[PATH_MAX];
+    if (rc >= 0 && gb_share_plugin_dir(own, sizeof own) == 0)
+        rc = gb_unit_registry_load_path(reg, own, err);
     if (rc < 0) {
         gb_unit_registry_free(reg);
         return NULL;

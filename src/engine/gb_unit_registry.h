@@ -52,8 +52,10 @@ const gbp_param_info_t *gb_unit_param_by_name(const gbp_descriptor_t *d, const c
 /** Parameter of a descriptor by id, or NULL. [any] */
 const gbp_param_info_t *gb_unit_param_by_id(const gbp_descriptor_t *d, uint32_t id);
 
-/** A unit registry with the built-in units, the plugins of $GBAC_PLUGIN_PATH and of
- *  dirs[0 .. n_dirs). [main] */
+/** A unit registry with the built-in units and the plugins of dirs[0 .. n_dirs) (the
+ *  --plugin-dir folders), of $GBAC_PLUGIN_PATH and of the plugin folder of the installed
+ *  gbac (PREFIX/lib/gbac/plugins beside PREFIX/bin/gbac, gb_share_plugin_dir()), in that
+ *  order; missing folders of the path and the installed one are skipped. [main] */
 gb_unit_registry_t *gb_unit_registry_open(const char *const *dirs, int n_dirs, gb_error_t *err);
 
 #ifdef __cplusplus

@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The self-contained install (cmake/gb_install.cmake): install into a temporary prefix, move
+# it, run the installed gbac with a clean environment, build and load a plugin through the
+# installed pkg-config file (install_check.sh says what is checked).
+get_property(GB_MAN_PAGES GLOBAL PROPERTY GB_MAN_PAGES)
+add_test(NAME install
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install_check.sh ${CMAKE_COMMAND}
+                 ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR} ${GB_MAN_PAGES})
