@@ -25,8 +25,8 @@
 #define GB_TOL_FAMILY 3e-7
 #define GB_TOL_DOT 5e-7
 
-static const int gb_dims[] = {1, 2, 3, 17, 63, 64, 65, 130};
-static const int gb_batches[] = {1, 2, 3, 5, 8, 13};
+static const int gb_dims[] = {1, 2, 3, 10, 17, 48, 63, 64, 65, 97, 130};
+static const int gb_batches[] = {1, 2, 3, 5, 8, 13, 16};
 #define GB_NDIMS (int)(sizeof gb_dims / sizeof gb_dims[0])
 #define GB_NBATCHES (int)(sizeof gb_batches / sizeof gb_batches[0])
 

@@ -41,7 +41,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun `gbac COMMAND --help` for a command's options.\n"
-               "Environment: GBAC_SIMD=scalar|avx2|avx512 forces a kernel family.\n"
+               "Environment: GBAC_SIMD=scalar|avx2|avx512|avx512bf16|neon forces a kernel\n"
+               "family; GBAC_NN_KERNEL=v1 the neural runtime's pre-issue-14 kernel path.\n"
                "Under a session manager (NSM_URL set), `gbac` alone runs `gbac live --no-ui`\n"
                "(docs/nsm.md).\n");
 }
