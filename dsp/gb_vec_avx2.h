@@ -35,6 +35,8 @@ static inline float gb_hsum_avx2(__m256 v)
 }
 #define V_HSUM(v) gb_hsum_avx2(v)
 #define V_LOADU(p) _mm256_loadu_ps(p)
+/* 16-bit integers (the noise tables) as floats, VL of them, aligned to VL·2 bytes. */
+#define V_LOAD_I16(p) _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm_load_si128((const __m128i *)(const void *)(p))))
 #define V_STOREU(p, v) _mm256_storeu_ps((p), (v))
 /* bf16 weight pairs (gb_nn_kernels.h): 8 words, each (low half: even input, high: odd). */
 #define V_BF16_LO(p)                                                                          \

@@ -28,6 +28,8 @@ typedef __m512 V;
 #define VM_PREFIX avx512_
 #define V_HSUM(v) _mm512_reduce_add_ps(v)
 #define V_LOADU(p) _mm512_loadu_ps(p)
+/* 16-bit integers (the noise tables) as floats, VL of them, aligned to VL·2 bytes. */
+#define V_LOAD_I16(p) _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(_mm256_load_si256((const __m256i *)(const void *)(p))))
 #define V_STOREU(p, v) _mm512_storeu_ps((p), (v))
 /* bf16 weight pairs (gb_nn_kernels.h): 16 words, each (low half: even input, high: odd). */
 #define V_BF16_LO(p) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_load_si512((const void *)(p)), 16))

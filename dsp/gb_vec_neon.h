@@ -26,6 +26,8 @@ typedef float32x4_t V;
 #define VM_PREFIX neon_
 #define V_HSUM(v) vaddvq_f32(v)
 #define V_LOADU(p) vld1q_f32(p)
+/* 16-bit integers (the noise tables) as floats, VL of them, aligned to VL·2 bytes. */
+#define V_LOAD_I16(p) vcvtq_f32_s32(vmovl_s16(vld1_s16((const int16_t *)(p))))
 #define V_STOREU(p, v) vst1q_f32((p), (v))
 /* bf16 weight pairs (gb_nn_kernels.h): 4 words, each (low half: even input, high: odd). */
 #define V_BF16_LO(p) vreinterpretq_f32_u32(vshlq_n_u32(vld1q_u32((const uint32_t *)(p)), 16))

@@ -4,6 +4,8 @@ gb_add_test(test_nn_kernels SOURCES test_nn_kernels.c LIBS gbac_dsp)
 gb_add_test(test_nn_streaming SOURCES test_nn_streaming.c LIBS gbac_dsp)
 gb_add_test(test_nn_bf16 SOURCES test_nn_bf16.c LIBS gbac_dsp)
 gb_add_test(test_fastmath SOURCES test_fastmath.c LIBS gbac_dsp)
+# The oscillator bank's int16 noise tables and noise rendering (dsp/gb_oscbank*).
+gb_add_test(test_oscbank_noise SOURCES test_oscbank_noise.c LIBS gbac_dsp)
 gb_add_test(test_nn_noalloc SOURCES test_nn_noalloc.c LIBS gbac_dsp)
 # The malloc replacements must stay calls, not be folded by the compiler's builtins.
 set_source_files_properties(test_nn_noalloc.c PROPERTIES COMPILE_OPTIONS "-fno-builtin")

@@ -326,7 +326,7 @@ static void tv_process(void *self, const gbp_process_t *proc) GB_RT
     /* New notes sound from this frame: decode them now, until the next grid point. */
     tv_control(t, 1, t->grid_left ? t->grid_left : HS_CONTROL);
     memset(s->mono, 0, sizeof(float) * frames);
-    const float *nz = gb_noise_tables_data(s->noise);
+    const void *nz = gb_noise_tables_data(s->noise);
     uint32_t done = 0;
     while (done < frames) {
         if (t->grid_left == 0) {
