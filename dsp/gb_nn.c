@@ -707,6 +707,19 @@ static void softmax_rows(const gb_nn_kernels_t *k, float *y, int ys, int n, int 
     }
 }
 
+/* n floats from s to d: for the short rows of a streaming step, inline vector moves instead
+ * of a call into the C library. */
+static inline void copy_floats(float *d, const float *s, int n) GB_RT
+{
+    int i = 0;
+#if defined(__SSE__)
+    for (; i + 4 <= n; i += 4)
+        _mm_storeu_ps(d + i, _mm_loadu_ps(s + i));
+#endif
+    for (; i < n; i++)
+        d[i] = s[i];
+}
+
 /* The dense product of a layer's weights with the kernels its weight type and path take. */
 static void run_dense(const gb_nn_t *nn, const gb_dense_pack_t *pk, const float *x, int xs,
                       float *y, int ys, int batch, gb_act_t act) GB_RT
@@ -732,8 +745,8 @@ static void conv_step(const gb_nn_t *nn, layer_t *l, const float *x, int xs, int
         const float *xf = x + (size_t)f * xs;
         float *ring = l->hist + (size_t)f * rs;
         const int pos = l->hist_pos[f];
-        memcpy(ring + (size_t)pos * l->in, xf, fb);
-        memcpy(ring + (size_t)(pos + l->span) * l->in, xf, fb);
+        copy_floats(ring + (size_t)pos * l->in, xf, l->in);
+        copy_floats(ring + (size_t)(pos + l->span) * l->in, xf, l->in);
         win = ring + (size_t)(pos + 1) * l->in; /* tap k at win + k·d·in */
         if (!direct)
             for (int kk = 0; kk < l->kernel; kk++)
@@ -797,5 +810,5 @@ void gb_nn_forward(gb_nn_t *nn, const float *in, float *out, int batch) GB_RT
     }
     const int od = last_out(nn);
     for (int f = 0; f < batch; f++)
-        memcpy(out + (size_t)f * od, x + (size_t)f * xs, sizeof(float) * (size_t)od);
+        copy_floats(out + (size_t)f * od, x + (size_t)f * xs, od);
 }

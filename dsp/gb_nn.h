@@ -47,9 +47,10 @@
  * it and that every family computes exactly the arithmetic above).
  *
  * Kernel paths (gb_nn_set_path, or GBAC_NN_KERNEL=v1|v2 read by gb_nn_finalize): v2, the
- * default; v1, the single-frame f32 products and Conv1D step as they were before issue 14
- * (fewer accumulator sets for narrow layers, every Conv1D window copied), kept so that
- * `gbac bench` can measure both side by side. Both give the same results within rounding.
+ * default; v1, the single-frame steps as they were before issue 14 (f32 products with fewer
+ * accumulator sets for narrow layers, every Conv1D window copied, a GRU step as two products
+ * and a gate pass), kept so that `gbac bench` can measure both side by side. Both give the
+ * same results within rounding.
  */
 #ifndef GB_NN_H
 #define GB_NN_H
