@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Note analysis (dsp/gb_analysis.c), the timbre JSON format (models/io/gb_timbre_json.c) and
-# `gbac analyze` (src/cli/cmd_analyze.c). One executable, three ctests:
+# `gbac analyze` (models/gb_note_timbre.c). One executable, three ctests:
 #   test_analysis         accuracy on synthesised tones, errors, the JSON reader and writer
 #   analysis_cli          `gbac analyze` on WAV/FLAC files it writes
 #   analysis_fluidsynth   A4 of FluidR3 instruments = 440 ± 1 Hz; reported as skipped (with

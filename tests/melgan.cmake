@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The melody GAN (models/gb_melgan.c) and `gbac generate melody` (src/cli/cmd_generate.c), on a
+# The melody GAN (models/gb_melgan.c) and `gbac generate melody` (models/gb_melody_gen.c), on a
 # synthetic dataset built in memory (C-major scales and arpeggios, 4/4 and 6/8): training
 # lowers validation cross-entropy, the softmax loss gradient, exported model = training
 # forward, the critic file and its pair, generation deterministic per seed, MIDI bars at the

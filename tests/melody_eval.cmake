@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# `gbac eval melody`: the metrics (models/gb_melody_metrics.c) on hand-made phrases with known
-# answers, and the CLI on a small dataset made on the spot from generated MIDI melodies (JSON
-# keys and ranges, --roll PNG size, errors); the shipped model's figures on Nottingham are in
-# models/melody-gan.md.
+# `gbac eval melody` (models/gb_melody_eval.c): the metrics (models/gb_melody_metrics.c) on
+# hand-made phrases with known answers, and the CLI on a small dataset made on the spot from
+# generated MIDI melodies (JSON keys and ranges, --roll PNG size, errors); the shipped model's
+# figures on Nottingham are in models/melody-gan.md.
 gb_add_test(test_melody_metrics SOURCES test_melody_metrics.c LIBS gbac_host)
 add_test(NAME melody_eval_cli
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/melody_eval_cli.sh $<TARGET_FILE:gbac>

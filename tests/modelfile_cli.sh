@@ -84,7 +84,7 @@ run 0 model convert "$B16" -o "$B16" --weights f32
 run 0 model info "$B16"
 grep -Eq '^ +0 +dense +3 +4 +- +- +relu +16 +f32$' "$OUT" || fail "dense row back to f32"
 run 2 model convert "$DIR/good.safetensors" -o "$B16" --weights f16
-has "$ERR" "--weights f16: expected bf16 or f32"
+has "$ERR" "bad value 'f16' for --weights: expected bf16 or f32"
 run 2 model convert "$DIR/good.safetensors" --weights bf16
 has "$ERR" "missing -o OUT"
 run 1 model convert "$DIR/no-such-file.safetensors" -o "$B16" --weights bf16
@@ -92,7 +92,7 @@ has "$ERR" "gbac: $DIR/no-such-file.safetensors: cannot open"
 run 1 model convert "$DIR/bad-nan-weight.safetensors" -o "$B16" --weights bf16
 has "$ERR" "element 3 is NaN"
 run 0 model convert --help
-has "$OUT" "Usage: gbac model convert IN -o OUT --weights bf16|f32"
+has "$OUT" "Usage: gbac model convert -o OUT --weights TYPE IN"
 
 # Usage.
 run 0 model --help

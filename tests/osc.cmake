@@ -10,3 +10,7 @@ set_tests_properties(osc_dump_schema_cli PROPERTIES
 add_test(NAME osc_dump_schema_cli_bad_preset
          COMMAND gbac --dump-osc-schema --preset ${PROJECT_SOURCE_DIR}/no/such/preset.json)
 set_tests_properties(osc_dump_schema_cli_bad_preset PROPERTIES WILL_FAIL TRUE)
+# The path table without liblo (typed arguments in, commands and replies out), scores
+# through it, and docs/osc.md against it.
+gb_add_test(test_osc_handlers SOURCES test_osc_handlers.c LIBS gbac_host)
+gb_add_test(test_osc_doc SOURCES test_osc_doc.c LIBS gbac_host)

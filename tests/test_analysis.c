@@ -1008,9 +1008,9 @@ static void cli_errors(void **state)
     expect_status("analyze --frobnicate x.wav", 2);
     expect_stderr("unknown option '--frobnicate'");
     expect_status("analyze --hop-ms 0 x.wav", 2);
-    expect_stderr("--hop-ms needs a number of milliseconds in 1..100");
+    expect_stderr("bad value '0' for --hop-ms: expected a number of milliseconds in 1..100");
     expect_status("analyze --channel left x.wav", 2);
-    expect_stderr("--channel needs 'mix' or a channel number");
+    expect_stderr("bad value 'left' for --channel: expected 'mix' or a channel number");
     expect_status("analyze x.wav -o", 2);
     expect_stderr("-o needs a file name");
     expect_status("analyze a.wav b.wav", 2);

@@ -528,6 +528,44 @@ static void test_save_replaces_atomically(void **state)
     gb_nn_free(b);
 }
 
+/* Auxiliary tensors: written by gb_model_save_aux, handed out by name with their shape;
+ * non-finite values, a dtype other than F32 and other unknown names are refused. */
+static void test_aux_tensors(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("aux.safetensors");
+    gb_nn_t *nn = small_model();
+    float mean[3] = {0.5f, -1.0f, 2.0f}, basis[6] = {1, 2, 3, 4, 5, 6};
+    gb_st_f32_t aux[2] = {{"aux.latent.mean", 1, {3}, mean},
+                          {"aux.latent.basis", 2, {2, 3}, basis}};
+    gb_error_t err = {0};
+    assert_int_equal(gb_model_save_aux(path, nn, CARD, aux, 2, &err), 0);
+    gb_model_t *m = gb_model_load(path, 0, &err);
+    if (!m)
+        fail_msg("%s", err.msg);
+    int nd = 0;
+    int64_t sh[8] = {0};
+    const float *b = gb_model_aux(m, "latent.basis", &nd, sh);
+    assert_non_null(b);
+    assert_int_equal(nd, 2);
+    assert_int_equal(sh[0], 2);
+    assert_int_equal(sh[1], 3);
+    assert_memory_equal(b, basis, sizeof basis);
+    assert_memory_equal(gb_model_aux(m, "latent.mean", NULL, NULL), mean, sizeof mean);
+    assert_null(gb_model_aux(m, "latent.other", NULL, NULL));
+    gb_model_free(m);
+    /* a non-finite value is refused, naming the tensor */
+    mean[1] = NAN;
+    assert_int_equal(gb_model_save_aux(path, nn, CARD, aux, 2, &err), 0);
+    assert_null(gb_model_load(path, 0, &err));
+    assert_int_equal(err.code, GB_ERANGE);
+    assert_non_null(strstr(err.msg, "aux.latent.mean"));
+    /* names must be aux.<name> */
+    gb_st_f32_t bad = {"latent.mean", 1, {3}, basis};
+    assert_int_equal(gb_model_save_aux(path, nn, CARD, &bad, 1, &err), GB_EINVAL);
+    gb_nn_free(nn);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -1126,6 +1164,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_writer_rejects_bad_input),
         cmocka_unit_test(test_save_replaces_atomically),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_aux_tensors),
         cmocka_unit_test(test_good_file_loads),
         cmocka_unit_test(test_corpus_verdicts),
     };

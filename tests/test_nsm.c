@@ -46,8 +46,10 @@ static struct {
     int messages;
     char message[2048];
     int refuse;           /* answer the next announce with /error ERR_BLACKLISTED */
-    int params;           /* /gbac/param/vae/z3 and z6 replies from gbac's OSC server */
-    float z3, z6;
+    int params;           /* /gbac/param/vae/z3, z6 and master/gain_db replies from gbac */
+    float z3, z6, gain_db;
+    int statuses;         /* /gbac/status replies */
+    char status[4096];
 } nsm;
 
 /* liblo's arguments are packed OSC data, 4-byte aligned only: copy, never ->i. */
@@ -137,9 +139,24 @@ static int on_z(const char *path, const char *types, lo_arg **argv, int argc,
     (void)argc;
     (void)msg;
     (void)user;
-    float *to = strcmp(path, "/gbac/param/vae/z3") ? &nsm.z6 : &nsm.z3;
+    float *to = strcmp(path, "/gbac/param/vae/z3") == 0   ? &nsm.z3
+                : strcmp(path, "/gbac/param/vae/z6") == 0 ? &nsm.z6
+                                                          : &nsm.gain_db;
     memcpy(to, argv[0], sizeof *to);
     nsm.params++;
+    return 0;
+}
+
+static int on_status(const char *path, const char *types, lo_arg **argv, int argc,
+                     lo_message msg, void *user)
+{
+    (void)path;
+    (void)types;
+    (void)argc;
+    (void)msg;
+    (void)user;
+    snprintf(nsm.status, sizeof nsm.status, "%s", (const char *)argv[0]);
+    nsm.statuses++;
     return 0;
 }
 
@@ -248,9 +265,10 @@ static int exit_status(pid_t *pid, int sig)
 static double json_number_at(const char *file, const char *a, const char *b, const char *c,
                              const char *d)
 {
-    json_t *root = json_load_file(file, 0, NULL);
-    json_t *v = json_object_get(json_object_get(json_object_get(json_object_get(root, a), b),
-                                                c), d);
+    json_t *root = json_load_file(file, 0, NULL), *v = root;
+    const char *keys[4] = {a, b, c, d}; /* a path of up to 4 keys, ending at the first NULL */
+    for (int i = 0; i < 4 && keys[i]; i++)
+        v = json_object_get(v, keys[i]);
     double x = json_is_number(v) ? json_number_value(v) : -1e9;
     json_decref(root);
     return x;
@@ -275,6 +293,7 @@ static void test_round_trip_restores_preset_and_latent(void **state)
     int dirty = nsm.dirty, clean = nsm.clean;
     lo_send_from(g, nsm.srv, LO_TT_IMMEDIATE, "/gbac/param/vae/z3", "f", 0.75f);
     lo_send_from(g, nsm.srv, LO_TT_IMMEDIATE, "/gbac/timbre/z", "if", 6, -1.25f);
+    lo_send_from(g, nsm.srv, LO_TT_IMMEDIATE, "/gbac/param/master/gain_db", "f", -9.5f);
     double ms = wait_for(&nsm.dirty, dirty, 2000);
     assert_true(ms >= 0);
     printf("is_dirty %.0f ms after the OSC change\n", ms);
@@ -298,6 +317,7 @@ static void test_round_trip_restores_preset_and_latent(void **state)
     assert_int_equal(access(preset_file, F_OK), 0);
     assert_true(json_number_at(preset_file, "rack", "instrument", "params", "z3") == 0.75);
     assert_true(json_number_at(preset_file, "rack", "instrument", "params", "z6") == -1.25);
+    assert_true(json_number_at(preset_file, "master", "params", "gain_db", NULL) == -9.5);
     json_t *st = json_load_file(state_file, 0, NULL);
     assert_int_equal(json_integer_value(json_object_get(st, "osc_port")), osc);
     json_decref(st);
@@ -324,9 +344,33 @@ static void test_round_trip_restores_preset_and_latent(void **state)
     params = nsm.params;
     lo_send_from(g, nsm.srv, LO_TT_IMMEDIATE, "/gbac/param/vae/z6", "");
     assert_true(wait_for(&nsm.params, params, 2000) >= 0);
-    printf("z3, z6 after reopening: %g, %g\n", nsm.z3, nsm.z6);
+    params = nsm.params;
+    lo_send_from(g, nsm.srv, LO_TT_IMMEDIATE, "/gbac/param/master/gain_db", "");
+    assert_true(wait_for(&nsm.params, params, 2000) >= 0);
+    printf("z3, z6, master gain after reopening: %g, %g, %g dB\n", nsm.z3, nsm.z6,
+           nsm.gain_db);
     assert_true(nsm.z3 == 0.75f);
     assert_true(nsm.z6 == -1.25f);
+    assert_true(nsm.gain_db == -9.5f);
+
+    /* gbac live's /gbac/status: every counter by its one name, and the host's facts. */
+    int statuses = nsm.statuses;
+    lo_send_from(g, nsm.srv, LO_TT_IMMEDIATE, "/gbac/status", "");
+    assert_true(wait_for(&nsm.statuses, statuses, 2000) >= 0);
+    printf("status: %s\n", nsm.status);
+    json_t *status = json_loads(nsm.status, 0, NULL);
+    assert_non_null(status);
+    static const char *const counters[] = {"xruns", "midi_events", "midi_dropped",
+                                           "osc_messages", "osc_errors", "osc_refused",
+                                           "osc_dropped", "fb_dropped", "subscribers",
+                                           "late_periods", "max_cycle_pct"};
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        assert_true(json_is_integer(json_object_get(status, counters[i])));
+    assert_int_equal(json_integer_value(json_object_get(status, "osc_messages")), 3);
+    assert_int_equal(json_integer_value(json_object_get(status, "port")), osc2);
+    assert_string_equal(json_string_value(json_object_get(status, "client")), CLIENT_ID);
+    assert_true(json_is_true(json_object_get(status, "connected")));
+    json_decref(status);
     serve(100);
     assert_int_equal(nsm.dirty, dirty + 1); /* a restored session is clean */
     assert_int_equal(exit_status(&gbac_pid, SIGTERM), 0);
@@ -554,6 +598,8 @@ static int setup(void **state)
     lo_server_add_method(nsm.srv, "/nsm/client/message", "is", on_message, NULL);
     lo_server_add_method(nsm.srv, "/gbac/param/vae/z3", "f", on_z, NULL);
     lo_server_add_method(nsm.srv, "/gbac/param/vae/z6", "f", on_z, NULL);
+    lo_server_add_method(nsm.srv, "/gbac/param/master/gain_db", "f", on_z, NULL);
+    lo_server_add_method(nsm.srv, "/gbac/status", "s", on_status, NULL);
     char log[600];
     snprintf(log, sizeof log, "%s/jackd.log", tmpdir);
     if (gbt_start_jackd(server, 256, log, &jackd_pid) != 0) {

@@ -25,6 +25,7 @@
 #include <lo/lo.h>
 
 #include "gb_engine_util.h"
+#include "gb_live_stats.h"
 #include "gb_osc_server.h"
 #include "gb_ring.h"
 
@@ -96,6 +97,12 @@ static int cb_save(void *ctx, const char *path, gb_error_t *err)
     return 0;
 }
 
+static int cb_status(void *ctx, json_t *obj)
+{
+    (void)ctx;
+    return json_object_set_new(obj, "client", json_string("test-host"));
+}
+
 /* ---------------------------------------------------------------- client side */
 
 static int on_reply(const char *path, const char *types, lo_arg **argv, int argc,
@@ -162,14 +169,10 @@ static void fx_server(fx_t *f, const gb_cidr_t *allow, int n_allow)
     c.n_allow = n_allow;
     for (int i = 0; i < n_allow; i++)
         c.allow[i] = allow[i];
-    c.preset_dir = f->preset_dir;
-    c.session_dir = f->session_dir;
-    c.stats = &f->stats;
-    c.ctx = f;
-    c.send = cb_send;
-    c.engine = cb_engine;
-    c.load_preset = cb_load;
-    c.save_preset = cb_save;
+    c.host = (gb_osc_host_t){.ctx = f, .send = cb_send, .engine = cb_engine,
+                             .load_preset = cb_load, .save_preset = cb_save,
+                             .status = cb_status, .preset_dir = f->preset_dir,
+                             .session_dir = f->session_dir, .stats = &f->stats};
     gb_error_t err = {0};
     f->srv = gb_osc_server_new(&c, &err);
     if (!f->srv)
@@ -337,8 +340,9 @@ static void test_queries_reply_to_sender(void **state)
     json_error_t je;
     json_t *st = json_loads(r->s[0], 0, &je);
     assert_non_null(st);
-    assert_int_equal(json_integer_value(json_object_get(st, "osc_messages")), 4);
-    assert_int_equal(json_integer_value(json_object_get(st, "port")), gb_osc_server_port(f->srv));
+    /* the counters as they were when the request came: three served before it */
+    assert_int_equal(json_integer_value(json_object_get(st, "osc_messages")), 3);
+    assert_string_equal(json_string_value(json_object_get(st, "client")), "test-host");
     json_decref(st);
     assert_int_equal(ld(&f->stats.osc_messages), 4);
     assert_int_equal(ld(&f->stats.osc_errors), 0);
@@ -354,11 +358,13 @@ static void test_errors_reply_and_count(void **state)
     SEND(f, "/gbac/param/fx0/mixx", "f", 0.5f);
     expect_error(f, "/gbac/param/fx0/mixx", "unknown parameter");
     SEND(f, "/gbac/param/fx0/mix", "s", "loud");
-    expect_error(f, "/gbac/param/fx0/mix", "expected one number");
+    expect_error(f, "/gbac/param/fx0/mix", "type tags 's' are not accepted");
     SEND(f, "/gbac/param/fx0/mix", "f", 7.0f);
     expect_error(f, "/gbac/param/fx0/mix", "out of range");
     SEND(f, "/gbac/note/on", "ss", "a", "b");
-    expect_error(f, "/gbac/note/on", "whole number");
+    expect_error(f, "/gbac/note/on", "(types [ihfd]{2,3})");
+    SEND(f, "/gbac/note/on", "ff", 60.5f, 100.0f);
+    expect_error(f, "/gbac/note/on", "key must be a whole number, got 60.5");
     SEND(f, "/gbac/note/on", "ii", 60, 300);
     expect_error(f, "/gbac/note/on", "out of range 0..127");
     SEND(f, "/gbac/note/on", "i", 60);
@@ -376,10 +382,90 @@ static void test_errors_reply_and_count(void **state)
     /* An incoming /gbac/error is counted but never answered (no error ping-pong). */
     SEND(f, "/gbac/error", "ss", "/x", "y");
     assert_int_equal(pump(f, 200), 0);
-    assert_int_equal(ld(&f->stats.osc_errors), 13);
+    assert_int_equal(ld(&f->stats.osc_errors), 14);
     gb_live_cmd_t c;
     assert_false(gb_ring_pop(f->ring, &c));
     assert_int_equal(ld(&f->stats.osc_messages), 0);
+}
+
+/* /gbac/status carries every counter of the one list (the contract names among them), with
+ * the values the server counted, and the host's own facts. */
+static void test_status_has_every_counter(void **state)
+{
+    fx_t *f = *state;
+    fx_server(f, NULL, 0);
+    SEND(f, "/gbac/subscribe", "");
+    SEND(f, "/gbac/nope", "");
+    SEND(f, "/gbac/param/fx0/mix", "f", 0.5f);
+    pump(f, 500);
+    atomic_store(&f->stats.midi_events, 42);
+    atomic_store(&f->stats.fb_dropped, 7);
+    SEND(f, "/gbac/status", "");
+    pump(f, 1000);
+    const reply_t *r = last_reply(f);
+    assert_string_equal(r->path, "/gbac/status");
+    json_t *st = json_loads(r->s[0], 0, NULL);
+    assert_non_null(st);
+    static const char *const contract[] = {"xruns", "midi_events", "midi_dropped",
+                                           "osc_messages", "osc_errors", "osc_refused",
+                                           "osc_dropped", "fb_dropped", "subscribers"};
+    for (size_t i = 0; i < sizeof contract / sizeof contract[0]; i++)
+        assert_true(json_is_integer(json_object_get(st, contract[i])));
+    for (int i = 0; i < GB_LIVE_N_COUNTERS; i++) {
+        json_t *v = json_object_get(st, gb_live_counter_name(i));
+        assert_true(json_is_integer(v));
+        assert_int_equal(json_integer_value(v), gb_live_counter_get(&f->stats, i) -
+                                                    (i == GB_LC_osc_messages ? 1 : 0));
+    }
+    assert_int_equal(json_integer_value(json_object_get(st, "subscribers")), 1);
+    assert_int_equal(json_integer_value(json_object_get(st, "osc_errors")), 1);
+    assert_int_equal(json_integer_value(json_object_get(st, "osc_messages")), 2);
+    assert_int_equal(json_integer_value(json_object_get(st, "midi_events")), 42);
+    assert_int_equal(json_integer_value(json_object_get(st, "fb_dropped")), 7);
+    assert_string_equal(json_string_value(json_object_get(st, "client")), "test-host");
+    json_decref(st);
+}
+
+/* Error replies go to the sender; a subscriber with "errors" gets a copy of every one, a
+ * plain subscriber none; the sender that is itself such a subscriber gets one, not two. */
+static void test_errors_reach_error_subscribers(void **state)
+{
+    fx_t *f = *state;
+    fx_server(f, NULL, 0);
+    fx_t w = {0}; /* the watcher: another client on this host */
+    lo_server watcher = lo_server_new_with_proto(NULL, LO_UDP, NULL);
+    assert_non_null(watcher);
+    lo_server_add_method(watcher, NULL, NULL, on_reply, &w);
+    const int wport = lo_server_get_port(watcher);
+    SEND(f, "/gbac/subscribe", "is", wport, "errors");
+    assert_int_equal(pump(f, 1000), 1);
+    assert_string_equal(last_reply(f)->path, "/gbac/subscribed");
+    assert_int_equal(last_reply(f)->i[0], wport);
+    SEND(f, "/gbac/note/on", "ii", 60, 300);
+    expect_error(f, "/gbac/note/on", "velocity 300 out of range 0..127");
+    while (lo_server_recv_noblock(watcher, 500) > 0)
+        ;
+    assert_int_equal(w.n_replies, 1);
+    assert_string_equal(w.replies[0].path, "/gbac/error");
+    assert_string_equal(w.replies[0].s[0], "/gbac/note/on");
+    assert_string_equal(w.replies[0].s[1], "/gbac/note/on: velocity 300 out of range 0..127");
+    /* The same port again without the option: the copies stop. */
+    SEND(f, "/gbac/subscribe", "i", wport);
+    assert_int_equal(pump(f, 1000), 1);
+    SEND(f, "/gbac/nope", "");
+    expect_error(f, "/gbac/nope", "unknown OSC path");
+    assert_int_equal(lo_server_recv_noblock(watcher, 300), 0);
+    assert_int_equal(w.n_replies, 1);
+    /* The sender subscribed for errors itself: one error, not two. */
+    SEND(f, "/gbac/subscribe", "s", "errors");
+    assert_int_equal(pump(f, 1000), 1);
+    const int before = f->n_replies;
+    SEND(f, "/gbac/nope", "");
+    pump(f, 500);
+    assert_int_equal(f->n_replies, before + 1);
+    SEND(f, "/gbac/subscribe", "s", "everything");
+    expect_error(f, "/gbac/subscribe", "unknown option 'everything'");
+    lo_server_free(watcher);
 }
 
 /* Learn: "slot/name" arms with the handle, "" and /gbac/learn/cancel disarm. */
@@ -529,7 +615,7 @@ static void test_preset_and_record_names_are_confined(void **state)
     SEND(f, "/gbac/preset/load", "s", "missing");
     expect_error(f, "/gbac/preset/load", "not found");
     SEND(f, "/gbac/preset/load", "i", 3);
-    expect_error(f, "/gbac/preset/load", "one string");
+    expect_error(f, "/gbac/preset/load", "type tags 'i' are not accepted; expected preset name");
 
     char want[4200], real[4096];
     assert_non_null(realpath(f->preset_dir, real));
@@ -875,6 +961,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_queries_reply_to_sender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_reply_and_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_has_every_counter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_reach_error_subscribers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_learn_sends_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sender_outside_allow_list_is_refused_silently,
                                         setup, teardown),

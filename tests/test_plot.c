@@ -264,7 +264,8 @@ static void bad_inputs(void **state)
     assert_string_equal(err, "gbac plot: /nonexistent/session: no such file or folder\n");
     assert_int_equal(plot(err, sizeof err, 5, g_dir, "-o", out, "--width", "50"),
                      GB_EXIT_USAGE);
-    assert_non_null(strstr(err, "--width '50': expected 200..8000 pixels"));
+    assert_non_null(strstr(err, "bad value '50' for --width: expected a number of pixels in "
+                                "200..8000"));
     assert_int_equal(plot(err, sizeof err, 1, g_dir), GB_EXIT_USAGE);
     /* a .wav that is not audio */
     snprintf(p, sizeof p, "%s/fake.wav", g_tmp);

@@ -84,9 +84,11 @@ static const char *const full_preset =
     "      {\"unit\": \"gbac.limiter\"}\n"
     "    ]\n"
     "  },\n"
+    "  \"master\": {\"params\": {\"gain_db\": -7.5}},\n"
     "  \"midi_map\": [\n"
     "    {\"cc\": 1, \"channel\": 2, \"param\": \"trem/depth\", \"min\": 0.9, \"max\": 0.1},\n"
-    "    {\"cc\": 74, \"param\": \"synth/brightness\"}\n"
+    "    {\"cc\": 74, \"param\": \"synth/brightness\"},\n"
+    "    {\"cc\": 7, \"param\": \"master/gain_db\", \"min\": -40}\n"
     "  ]\n"
     "}\n";
 
@@ -142,7 +144,16 @@ static void a_full_preset_parses_into_its_numbers(void **state)
     assert_true(p->effects[1].params[0].value == 0.95f); /* the top of 0..0.95 is inside */
     assert_string_equal(p->effects[2].slot, "limiter");
 
-    assert_int_equal(p->n_ccmap, 2);
+    assert_ptr_equal(p->master.desc, &gb_master_desc);
+    assert_string_equal(p->master.slot, "master");
+    assert_int_equal(p->master.n_params, 1);
+    assert_int_equal(p->master.params[0].id, GB_MASTER_GAIN_DB);
+    assert_true(p->master.params[0].value == -7.5f);
+
+    assert_int_equal(p->n_ccmap, 3);
+    assert_string_equal(p->ccmap[2].slot, "master");
+    assert_int_equal(p->ccmap[2].param, GB_MASTER_GAIN_DB);
+    assert_true(p->ccmap[2].min == -40.0f && p->ccmap[2].max == 12.0f);
     assert_int_equal(p->ccmap[0].cc, 1);
     assert_int_equal(p->ccmap[0].channel, 1); /* "channel": 2 counts from 1 */
     assert_string_equal(p->ccmap[0].slot, "trem");
@@ -194,7 +205,17 @@ static void unknown_keys_are_errors_with_their_path(void **state)
     (void)state;
     refused("{\"tempi\": 120, \"rack\": {}}", GB_EFORMAT,
             "t.json: tempi: unknown key (allowed here: format, name, description, tempo, meter, "
-            "polyphony, rack, midi_map)");
+            "polyphony, rack, master, midi_map)");
+    refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\"}}, "
+            "\"master\": {\"gain_db\": 0}}", GB_EFORMAT,
+            "t.json: master.gain_db: unknown key (allowed here: params)");
+    refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\"}}, "
+            "\"master\": {\"params\": {\"gain_db\": 20}}}", GB_ERANGE,
+            "t.json: master.params.gain_db: 20 is out of range -60..12 dB");
+    refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\"}}, "
+            "\"master\": {\"params\": {\"volume\": 0}}}", GB_EINVAL,
+            "t.json: master.params.volume: gbac.master has no parameter 'volume'; its "
+            "parameters: gain_db");
     refused("{\"rack\": {\"instruments\": {}}}", GB_EFORMAT,
             "t.json: rack.instruments: unknown key (allowed here: note_sources, instrument, "
             "effects)");
@@ -325,7 +346,7 @@ static void midi_map_params_must_exist(void **state)
         "t.json: midi_map[0].param: example.tremolo (slot 'trem') has no parameter 'speed'; "
         "its parameters: rate_hz, depth, spread, shape");
     MAP("{\"cc\": 1, \"param\": \"trem/depth\"}, {\"cc\": 2, \"param\": \"dly/feedback\"}",
-        GB_EINVAL, "t.json: midi_map[1].param: no slot 'dly' in the rack (slots: synth, trem)");
+        GB_EINVAL, "t.json: midi_map[1].param: no slot 'dly' in the rack (slots: synth, trem, master)");
     MAP("{\"cc\": 1, \"param\": \"depth\"}", GB_EFORMAT,
         "t.json: midi_map[0].param: 'depth' is not \"slot/name\" (e.g. \"synth/brightness\")");
     MAP("{\"cc\": 1, \"param\": \"synth/voices\"}", GB_EINVAL,
@@ -376,6 +397,7 @@ static void same_preset(const gb_preset_t *a, const gb_preset_t *b)
     assert_int_equal(a->n_effects, b->n_effects);
     for (int i = 0; i < a->n_effects; i++)
         same_unit(&a->effects[i], &b->effects[i]);
+    same_unit(&a->master, &b->master);
     assert_int_equal(a->n_ccmap, b->n_ccmap);
     for (int i = 0; i < a->n_ccmap; i++) {
         assert_int_equal(a->ccmap[i].cc, b->ccmap[i].cc);
@@ -427,6 +449,8 @@ static void save_writes_what_load_reads(void **state)
     assert_contains(t1, "\"tempo\": 96.5,");
     assert_contains(t1, "\"harm\": [0.7, 0.2, 0.1]");
     assert_contains(t1, "\"param\": \"trem/depth\"");
+    assert_contains(t1, "\"master\": {\n    \"params\": {\n      \"gain_db\": -7.5\n    }\n  },");
+    assert_contains(t1, "\"param\": \"master/gain_db\"");
     free(t1);
     free(t2);
     gb_preset_free(a);

@@ -20,7 +20,6 @@
 #include <sndfile.h>
 
 #include "gb_cli.h"
-#include "gb_osc_handlers.h"
 #include "gb_render.h"
 #include "gb_unit_registry.h"
 
@@ -410,142 +409,6 @@ static void same_inputs_give_the_same_samples(void **state)
 }
 
 
-/* ---------------------------------------------------------------- OSC handlers */
-
-static lo_message msg_of(const char *types, ...)
-{
-    lo_message m = lo_message_new();
-    va_list ap;
-    va_start(ap, types);
-    for (const char *t = types; *t; t++) {
-        switch (*t) {
-        case 'i': lo_message_add_int32(m, va_arg(ap, int32_t)); break;
-        case 'h': lo_message_add_int64(m, va_arg(ap, int64_t)); break;
-        case 'f': lo_message_add_float(m, (float)va_arg(ap, double)); break;
-        case 'd': lo_message_add_double(m, va_arg(ap, double)); break;
-        case 's': lo_message_add_string(m, va_arg(ap, const char *)); break;
-        default: break;
-        }
-    }
-    va_end(ap);
-    return m;
-}
-
-/* Handle one message; returns the handler's status and frees the message. */
-static int handle(gb_osc_handlers_t *h, const char *path, lo_message m, gb_osc_action_t *act,
-                  gb_error_t *err)
-{
-    int rc = gb_osc_handle(h, path, m, act, err);
-    lo_message_free(m);
-    return rc;
-}
-
-static void osc_handlers_turn_messages_into_events(void **state)
-{
-    (void)state;
-    gb_preset_t *p = synth_rack();
-    gb_engine_t *e = engine_for(p, 256);
-    gb_error_t err = {0};
-    gb_osc_handlers_t *h = gb_osc_handlers_new(e, &err);
-    assert_non_null(h);
-    assert_true(gb_osc_handlers_param_count(h) >= 2);
-    gb_osc_action_t a;
-
-    assert_int_equal(handle(h, "/gbac/note/on", msg_of("ii", 60, 127), &a, &err), 0);
-    assert_int_equal(a.kind, GB_OSC_ACT_EVENT);
-    assert_int_equal(a.ev.type, GBP_EV_NOTE_ON);
-    assert_int_equal(a.ev.key, 60);
-    assert_int_equal(a.ev.channel, 0);
-    assert_float_equal(a.ev.value, 1.0f, 0.0f);
-    /* Pure Data sends floats: whole numbers are accepted as integers. */
-    assert_int_equal(handle(h, "/gbac/note/on", msg_of("fff", 62.0, 0.0, 3.0), &a, &err), 0);
-    assert_int_equal(a.ev.type, GBP_EV_NOTE_OFF); /* velocity 0 */
-    assert_int_equal(a.ev.channel, 3);
-    assert_int_equal(handle(h, "/gbac/note/off", msg_of("hi", (int64_t)62, 15), &a, &err), 0);
-    assert_int_equal(a.ev.type, GBP_EV_NOTE_OFF);
-    assert_int_equal(a.ev.channel, 15);
-    assert_int_equal(handle(h, "/gbac/cc", msg_of("ii", 74, 127), &a, &err), 0);
-    assert_int_equal(a.ev.type, GBP_EV_CC);
-    assert_int_equal(a.ev.id, 74);
-    assert_int_equal(handle(h, "/gbac/cc", msg_of("iii", 123, 0, 2), &a, &err), 0);
-    assert_int_equal(a.ev.type, GBP_EV_ALL_OFF);
-    assert_int_equal(handle(h, "/gbac/tempo", msg_of("i", 90), &a, &err), 0);
-    assert_int_equal(a.kind, GB_OSC_ACT_TEMPO);
-    assert_float_equal(a.tempo_bpm, 90.0, 0.0);
-
-    /* Parameters: the handle of gb_engine_param_find, values clamped to the range. */
-    const int32_t hg = gb_engine_param_find(e, "master/gain_db");
-    assert_true(hg >= 0);
-    assert_int_equal(handle(h, "/gbac/param/master/gain_db", msg_of("d", -6.0), &a, &err), 0);
-    assert_int_equal(a.ev.type, GBP_EV_PARAM);
-    assert_int_equal(a.ev.id, (uint32_t)hg);
-    assert_float_equal(a.ev.value, -6.0f, 0.0f);
-    const gbp_param_info_t *info;
-    const char *slot;
-    assert_int_equal(gb_engine_param_info(e, hg, &slot, &info), 0);
-    assert_int_equal(handle(h, "/gbac/param/master/gain_db", msg_of("f", 1000.0), &a, &err), 0);
-    assert_float_equal(a.ev.value, info->max, 0.0f);
-    assert_int_equal(handle(h, "/gbac/param/synth/attack_ms", msg_of("f", 20.0), &a, &err), 0);
-    assert_int_equal(a.ev.id, (uint32_t)gb_engine_param_find(e, "synth/attack_ms"));
-    const uint64_t ok_before = gb_osc_handlers_ok(h);
-    assert_int_equal(ok_before, 9);
-    assert_int_equal(gb_osc_handlers_errors(h), 0);
-
-    /* Refused, each with a message naming the path, and counted. */
-    static const struct {
-        const char *path, *types, *want;
-    } bad[] = {
-        {"/gbac/nope", "", "/gbac/nope: unknown OSC path"},
-        {"/gbac/note/on", "i", "/gbac/note/on: expected 'ii' or 'iii'"},
-        {"/gbac/note/on", "is", "/gbac/note/on: velocity must be a whole number"},
-        {"/gbac/note/on", "ii", "/gbac/note/on: velocity 300 out of range 0..127"},
-        {"/gbac/note/on", "iii", "/gbac/note/on: channel 16 out of range 0..15"},
-        {"/gbac/note/on", "fi", "/gbac/note/on: key must be a whole number"},
-        {"/gbac/note/off", "", "/gbac/note/off: expected 'i' or 'ii'"},
-        {"/gbac/tempo", "f", "/gbac/tempo: tempo 5 bpm out of range 20..300"},
-        {"/gbac/tempo", "s", "/gbac/tempo: expected one number"},
-        {"/gbac/param/synth/nope", "f", "unknown parameter 'synth/nope'"},
-        {"/gbac/param/master/gain_db", "", "/gbac/param/master/gain_db: expected one number"},
-        {"/gbac/param/master/gain_db", "f", "value is not finite"},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        lo_message m;
-        if (i == 2)
-            m = msg_of("is", 60, "loud");
-        else if (i == 3)
-            m = msg_of("ii", 60, 300);
-        else if (i == 4)
-            m = msg_of("iii", 60, 100, 16);
-        else if (i == 5)
-            m = msg_of("fi", 60.5, 100);
-        else if (i == 7)
-            m = msg_of("f", 5.0);
-        else if (i == 8)
-            m = msg_of("s", "fast");
-        else if (i == 9)
-            m = msg_of("f", 1.0);
-        else if (i == 11)
-            m = msg_of("f", (double)INFINITY);
-        else
-            m = msg_of(bad[i].types, 60);
-        gb_error_t e2 = {0};
-        assert_true(handle(h, bad[i].path, m, &a, &e2) < 0);
-        expect_text(e2.msg, bad[i].want);
-        assert_int_equal(gb_osc_handlers_errors(h), i + 1);
-    }
-    assert_true(gb_osc_handle(h, NULL, NULL, &a, &err) < 0);
-    assert_int_equal(gb_osc_handlers_ok(h), ok_before);
-
-    /* Without an engine, parameters are unknown but the rest works. */
-    gb_osc_handlers_t *bare = gb_osc_handlers_new(NULL, &err);
-    assert_int_equal(handle(bare, "/gbac/note/on", msg_of("ii", 1, 2), &a, &err), 0);
-    assert_true(handle(bare, "/gbac/param/master/gain_db", msg_of("f", 0.0), &a, &err) < 0);
-    gb_osc_handlers_free(bare);
-    gb_osc_handlers_free(h);
-    gb_engine_free(e);
-    gb_preset_free(p);
-}
-
 /* ---------------------------------------------------------------- the commands */
 
 static char out_text[8192];
@@ -758,7 +621,6 @@ int main(void)
         cmocka_unit_test(refused_score_line_is_named),
         cmocka_unit_test(tail_stops_once_silent),
         cmocka_unit_test(same_inputs_give_the_same_samples),
-        cmocka_unit_test(osc_handlers_turn_messages_into_events),
         cmocka_unit_test(cli_renders_bit_identical_files),
         cmocka_unit_test(cli_bad_inputs_fail_naming_the_file),
         cmocka_unit_test(demo_renders_a_short_piece),

@@ -24,6 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "gb_live_stats.h"
 #include "gb_status.h"
 #include "gb_unit_registry.h"
 
@@ -100,7 +103,7 @@ static void log_lines_every_two_seconds(void **state)
     gb_status_set_counters(st, &stats);
     gb_status_tick_at(st, 102.0, &act);
     assert_string_equal(slurp(f), "gbac: out -12.0/-6.0 dBFS, dsp 3.1%, voices 4, tempo 120.0, "
-                                  "xruns 2, midi 140 (+10/s), osc 3 (+0/s)\n");
+                                  "xruns 2, midi_events 140 (+10/s), osc_messages 3 (+0/s)\n");
 
     /* Nothing before another 2 s; then silence prints -inf, and drops and generated notes
      * appear once non-zero. */
@@ -122,8 +125,17 @@ static void log_lines_every_two_seconds(void **state)
     const char *all = slurp(f);
     assert_int_equal(count_lines(all), 2);
     assert_non_null(strstr(all, "\ngbac: out -inf/-inf dBFS, dsp 3.1%, voices 4, tempo 120.0, "
-                                "xruns 2, midi 140 (+0/s), osc 11 (+4/s), ai notes 2, "
-                                "midi dropped 5\n"));
+                                "xruns 2, midi_events 140 (+0/s), osc_messages 11 (+4/s), ai notes 2, "
+                                "midi_dropped 5\n"));
+
+    /* Every other counter by its one name (as in /gbac/status and --stats-json). */
+    atomic_store(&stats.fb_dropped, 3);
+    atomic_store(&stats.subscribers, 2);
+    atomic_store(&stats.osc_refused, 1);
+    gb_status_set_counters(st, &stats);
+    gb_status_tick_at(st, 106.0, &act);
+    assert_non_null(strstr(slurp(f), ", midi_dropped 5, osc_refused 1, fb_dropped 3, "
+                                     "subscribers 2\n"));
 
     /* A note goes out at once as its own line. */
     gb_status_note(st, "learned %s", "synth/cutoff");
@@ -141,6 +153,36 @@ static void log_lines_every_two_seconds(void **state)
 }
 
 /* Asked for the screen without a usable terminal, the view says so in one line and logs. */
+/* --stats-json: every counter of the list by name, and fb_dropped's old name kept. */
+static void stats_json_has_every_counter(void **state)
+{
+    (void)state;
+    gb_live_stats_t stats = {0};
+    for (int i = 0; i < GB_LIVE_N_COUNTERS; i++)
+        atomic_store((atomic_uint_fast64_t *)&stats + i, (uint64_t)(100 + i));
+    char path[] = "/tmp/gbac-stats-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    gb_error_t err = {0};
+    assert_int_equal(gb_live_stats_write(&stats, path, &err), 0);
+    json_t *root = json_load_file(path, 0, NULL);
+    assert_non_null(root);
+    for (int i = 0; i < GB_LIVE_N_COUNTERS; i++) {
+        assert_int_equal(gb_live_counter_get(&stats, i), 100 + i);
+        assert_int_equal(json_integer_value(json_object_get(root, gb_live_counter_name(i))),
+                         100 + i);
+    }
+    assert_int_equal(json_integer_value(json_object_get(root, "fb_dropped")),
+                     100 + GB_LC_fb_dropped);
+    assert_null(json_object_get(root, "feedback_dropped")); /* one name per counter */
+    assert_int_equal((int)json_object_size(root), GB_LIVE_N_COUNTERS);
+    json_decref(root);
+    unlink(path);
+    assert_int_equal(gb_live_stats_write(&stats, "/nonexistent-gbac/stats.json", &err), GB_EIO);
+    assert_non_null(strstr(err.msg, "--stats-json /nonexistent-gbac/stats.json: cannot write"));
+}
+
 static void falls_back_to_log_without_a_terminal(void **state)
 {
     (void)state;
@@ -332,6 +374,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(log_lines_every_two_seconds),
+        cmocka_unit_test(stats_json_has_every_counter),
         cmocka_unit_test(falls_back_to_log_without_a_terminal),
         cmocka_unit_test(screen_keys_become_actions),
     };

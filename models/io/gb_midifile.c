@@ -142,99 +142,138 @@ static int rd_vlq(const unsigned char *d, size_t *pos, size_t end, uint32_t *out
 #define MAX_DELTA 0x0FFFFFFFu    /* largest VLQ */
 #define MAX_TRACK_PULSES 0x7FFFFFFFu /* libsmf keeps pulses in an int */
 
+/* One track being normalised: where it is in the input, what is carried along. */
+typedef struct trk {
+    const unsigned char *d;
+    size_t pos, end;
+    int track;
+    bytes_t *out;
+    const char *origin;
+    uint64_t pending; /* delta carried over from dropped events */
+    uint8_t running;  /* running status */
+    int ended;        /* End of Track seen */
+} trk_t;
+
+static int trk_cut(const trk_t *t, gb_error_t *err)
+{
+    return gb_error_set(err, GB_EFORMAT,
+                        "%s: not a valid MIDI file: track %d: event at byte %zu runs past the end "
+                        "of its track (truncated file?)", t->origin, t->track, t->pos);
+}
+
+/* The delta time of a kept event: the pending pulses, written. */
+static int trk_delta(trk_t *t, gb_error_t *err)
+{
+    if (t->pending > MAX_DELTA)
+        return gb_error_set(err, GB_EFORMAT, "%s: track %d: gap of %llu pulses too long",
+                            t->origin, t->track, (unsigned long long)t->pending);
+    put_vlq(t->out, (uint32_t)t->pending);
+    t->pending = 0;
+    return 0;
+}
+
+/* A meta or sysex event (status st at t->pos): kept only for tempo, time signature and the
+ * end of the track. */
+static int trk_meta(trk_t *t, uint8_t st, gb_error_t *err)
+{
+    uint8_t type = 0;
+    t->pos++;
+    if (st == 0xFF) {
+        if (t->pos >= t->end)
+            return trk_cut(t, err);
+        type = t->d[t->pos++];
+    }
+    uint32_t len;
+    if (rd_vlq(t->d, &t->pos, t->end, &len) || len > t->end - t->pos)
+        return trk_cut(t, err);
+    const unsigned char *body = t->d + t->pos;
+    t->pos += len;
+    const int keep = st == 0xFF && ((type == 0x51 && len == 3) || (type == 0x58 && len == 4) ||
+                                    type == 0x2F);
+    if (st == 0xFF && type == 0x2F)
+        t->ended = 1;
+    if (!keep)
+        return 0;
+    int rc = trk_delta(t, err);
+    if (rc)
+        return rc;
+    const unsigned char mh[3] = {0xFF, type, type == 0x2F ? 0 : (unsigned char)len};
+    put(t->out, mh, 3);
+    if (type != 0x2F)
+        put(t->out, body, len);
+    return 0;
+}
+
+/* A channel message (status st, or a data byte under running status) of the event that
+ * starts at byte `at`. */
+static int trk_channel(trk_t *t, uint8_t st, size_t at, gb_error_t *err)
+{
+    if (st >= 0x80) {
+        if (st >= 0xF0)
+            return gb_error_set(err, GB_EFORMAT,
+                                "%s: not a valid MIDI file: track %d: status byte 0x%02X at "
+                                "byte %zu cannot appear in a MIDI file", t->origin, t->track,
+                                st, t->pos);
+        t->running = st;
+        t->pos++;
+    } else if (!t->running) {
+        return gb_error_set(err, GB_EFORMAT,
+                            "%s: not a valid MIDI file: track %d: data byte 0x%02X at byte %zu "
+                            "has no status (running status without a previous message)",
+                            t->origin, t->track, st, t->pos);
+    }
+    const int n = gb_midi_data_len(t->running);
+    if ((size_t)n > t->end - t->pos)
+        return trk_cut(t, err);
+    for (int i = 0; i < n; i++)
+        if (t->d[t->pos + (size_t)i] & 0x80)
+            return gb_error_set(err, GB_EFORMAT,
+                                "%s: not a valid MIDI file: track %d: message 0x%02X at byte "
+                                "%zu is cut short by byte 0x%02X", t->origin, t->track,
+                                t->running, at, t->d[t->pos + (size_t)i]);
+    int rc = trk_delta(t, err);
+    if (rc)
+        return rc;
+    put(t->out, &t->running, 1);
+    put(t->out, t->d + t->pos, (size_t)n);
+    t->pos += (size_t)n;
+    return 0;
+}
+
 /* Rewrite one MTrk chunk body d[start, end) into out (a whole MTrk chunk). */
 static int normalise_track(const unsigned char *d, size_t start, size_t end, int track,
                            bytes_t *out, const char *origin, gb_error_t *err)
 {
-    size_t hdr = out->n;
+    trk_t t = {.d = d, .pos = start, .end = end, .track = track, .out = out, .origin = origin};
+    const size_t hdr = out->n;
     put(out, "MTrk\0\0\0\0", 8);
-    size_t pos = start;
-    uint64_t pending = 0, total = 0; /* delta carried over from dropped events; track time */
-    uint8_t running = 0;
-    int ended = 0;
-    while (pos < end && !ended) {
-        const size_t at = pos;
+    uint64_t total = 0; /* track time */
+    while (t.pos < end && !t.ended) {
+        const size_t at = t.pos;
         uint32_t delta;
-        if (rd_vlq(d, &pos, end, &delta))
+        if (rd_vlq(d, &t.pos, end, &delta))
             return gb_error_set(err, GB_EFORMAT,
                                 "%s: not a valid MIDI file: track %d: bad or cut delta time at "
                                 "byte %zu", origin, track, at);
-        pending += delta;
+        t.pending += delta;
         total += delta;
         if (total > MAX_TRACK_PULSES)
             return gb_error_set(err, GB_EFORMAT,
                                 "%s: track %d is longer than %u pulses (byte %zu)", origin,
                                 track, MAX_TRACK_PULSES, at);
-        if (pos >= end)
+        if (t.pos >= end)
             return gb_error_set(err, GB_EFORMAT,
                                 "%s: not a valid MIDI file: track %d: cut after a delta time "
                                 "at byte %zu", origin, track, at);
-        uint8_t st = d[pos];
-        if (st == 0xFF || st == 0xF0 || st == 0xF7) {
-            uint8_t type = 0;
-            pos++;
-            if (st == 0xFF) {
-                if (pos >= end)
-                    goto cut;
-                type = d[pos++];
-            }
-            uint32_t len;
-            if (rd_vlq(d, &pos, end, &len) || len > end - pos)
-                goto cut;
-            const unsigned char *body = d + pos;
-            pos += len;
-            int keep = st == 0xFF && ((type == 0x51 && len == 3) || (type == 0x58 && len == 4) ||
-                                      type == 0x2F);
-            if (st == 0xFF && type == 0x2F)
-                ended = 1;
-            if (!keep)
-                continue;
-            if (pending > MAX_DELTA)
-                return gb_error_set(err, GB_EFORMAT, "%s: track %d: gap of %llu pulses too long",
-                                    origin, track, (unsigned long long)pending);
-            const unsigned char mh[3] = {0xFF, type, type == 0x2F ? 0 : (unsigned char)len};
-            put_vlq(out, (uint32_t)pending);
-            put(out, mh, 3);
-            if (type != 0x2F)
-                put(out, body, len);
-            pending = 0;
-            continue;
-        }
-        if (st >= 0x80) {
-            if (st >= 0xF0)
-                return gb_error_set(err, GB_EFORMAT,
-                                    "%s: not a valid MIDI file: track %d: status byte 0x%02X "
-                                    "at byte %zu cannot appear in a MIDI file", origin, track,
-                                    st, pos);
-            running = st;
-            pos++;
-        } else if (!running) {
-            return gb_error_set(err, GB_EFORMAT,
-                                "%s: not a valid MIDI file: track %d: data byte 0x%02X at byte "
-                                "%zu has no status (running status without a previous "
-                                "message)", origin, track, st, pos);
-        }
-        int n = gb_midi_data_len(running);
-        if ((size_t)n > end - pos)
-            goto cut;
-        for (int i = 0; i < n; i++)
-            if (d[pos + (size_t)i] & 0x80)
-                return gb_error_set(err, GB_EFORMAT,
-                                    "%s: not a valid MIDI file: track %d: message 0x%02X at "
-                                    "byte %zu is cut short by byte 0x%02X", origin, track,
-                                    running, at, d[pos + (size_t)i]);
-        if (pending > MAX_DELTA)
-            return gb_error_set(err, GB_EFORMAT, "%s: track %d: gap of %llu pulses too long",
-                                origin, track, (unsigned long long)pending);
-        put_vlq(out, (uint32_t)pending);
-        put(out, &running, 1);
-        put(out, d + pos, (size_t)n);
-        pos += (size_t)n;
-        pending = 0;
+        const uint8_t st = d[t.pos];
+        int rc = st == 0xFF || st == 0xF0 || st == 0xF7 ? trk_meta(&t, st, err)
+                                                        : trk_channel(&t, st, at, err);
+        if (rc)
+            return rc;
     }
-    if (!ended) { /* no End of Track: the chunk's end is the track's end */
+    if (!t.ended) { /* no End of Track: the chunk's end is the track's end */
         static const unsigned char eot[3] = {0xFF, 0x2F, 0x00};
-        put_vlq(out, pending > MAX_DELTA ? MAX_DELTA : (uint32_t)pending);
+        put_vlq(out, t.pending > MAX_DELTA ? MAX_DELTA : (uint32_t)t.pending);
         put(out, eot, 3);
     }
     if (out->oom)
@@ -243,10 +282,6 @@ static int normalise_track(const unsigned char *d, size_t start, size_t end, int
     for (int i = 0; i < 4; i++)
         out->p[hdr + 4 + (size_t)i] = (unsigned char)(body >> (8 * (3 - i)));
     return 0;
-cut:
-    return gb_error_set(err, GB_EFORMAT,
-                        "%s: not a valid MIDI file: track %d: event at byte %zu runs past the end "
-                        "of its track (truncated file?)", origin, track, pos);
 }
 
 /* The whole file: header checks, then every MTrk chunk in order (other chunks skipped, as
@@ -640,6 +675,59 @@ static int add_name(smf_track_t *t, const char *name)
     return 0;
 }
 
+/* The conductor track (name and tempo) and every named track into smf; the pulse of the
+ * last event in *last. 0, or -1 when out of memory. */
+static int writer_tracks(gb_midifile_writer_t *w, smf_t *smf, int *last)
+{
+    smf_track_t *cond = smf_track_new();
+    if (!cond)
+        return -1;
+    smf_add_track(smf, cond);
+    unsigned us = (unsigned)lround(60.0e6 / w->bpm);
+    const unsigned char tempo[6] = {0xFF, 0x51, 0x03, (unsigned char)(us >> 16),
+                                    (unsigned char)(us >> 8), (unsigned char)us};
+    if (add_name(cond, "gbac") || add_raw(cond, tempo, 6, 0))
+        return -1;
+    for (int i = 0; i < w->n_tracks; i++) {
+        wtrack_t *wt = &w->tracks[i];
+        if (wt->n > 1)
+            qsort(wt->ev, wt->n, sizeof *wt->ev, cmp_wev);
+        smf_track_t *t = smf_track_new();
+        if (!t)
+            return -1;
+        smf_add_track(smf, t);
+        if (add_name(t, wt->name))
+            return -1;
+        for (size_t k = 0; k < wt->n; k++) {
+            if (add_raw(t, wt->ev[k].bytes, wt->ev[k].len, wt->ev[k].pulses))
+                return -1;
+            *last = wt->ev[k].pulses > *last ? wt->ev[k].pulses : *last;
+        }
+    }
+    return 0;
+}
+
+/* Save smf under a temporary name, then rename it to path. */
+static int save_atomic(smf_t *smf, const char *path, const smf_log_t *log, gb_error_t *err)
+{
+    size_t n = strlen(path) + 8;
+    char *tmp = malloc(n);
+    int rc = 0;
+    if (!tmp)
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    snprintf(tmp, n, "%s.tmp", path);
+    if (smf_save(smf, tmp)) {
+        rc = gb_error_set(err, GB_EIO, "%s: cannot write the MIDI file%s%s", path,
+                          log->n_fatal ? ": " : "", log->n_fatal ? log->fatal : "");
+        remove(tmp);
+    } else if (rename(tmp, path)) {
+        rc = gb_error_set(err, GB_EIO, "%s: cannot write: %s", path, strerror(errno));
+        remove(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
 int gb_midifile_writer_save(gb_midifile_writer_t *w, const char *path, gb_error_t *err)
 {
     if (!w || !path)
@@ -648,77 +736,20 @@ int gb_midifile_writer_save(gb_midifile_writer_t *w, const char *path, gb_error_
     guint hid = g_log_set_handler("libsmf",
                                   G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
                                   smf_log_handler, &log);
-    int rc = 0;
-    char *tmp = NULL;
+    int rc = 0, last_pulse = 0;
     smf_t *smf = smf_new();
-    if (!smf || smf_set_ppqn(smf, w->ppqn)) {
+    if (!smf || smf_set_ppqn(smf, w->ppqn))
         rc = gb_error_set(err, GB_ENOMEM, "%s: cannot create the MIDI file", path);
-        goto done;
-    }
-    /* Conductor track: name and tempo. */
-    smf_track_t *cond = smf_track_new();
-    if (!cond) {
+    else if (writer_tracks(w, smf, &last_pulse) < 0)
         rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    smf_add_track(smf, cond);
-    unsigned us = (unsigned)lround(60.0e6 / w->bpm);
-    const unsigned char tempo[6] = {0xFF, 0x51, 0x03, (unsigned char)(us >> 16),
-                                    (unsigned char)(us >> 8), (unsigned char)us};
-    int last_pulse = 0;
-    if (add_name(cond, "gbac") || add_raw(cond, tempo, 6, 0)) {
-        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    for (int i = 0; i < w->n_tracks; i++) {
-        wtrack_t *wt = &w->tracks[i];
-        if (wt->n > 1)
-            qsort(wt->ev, wt->n, sizeof *wt->ev, cmp_wev);
-        smf_track_t *t = smf_track_new();
-        if (!t) {
-            rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-            goto done;
-        }
-        smf_add_track(smf, t);
-        if (add_name(t, wt->name)) {
-            rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-            goto done;
-        }
-        for (size_t k = 0; k < wt->n; k++) {
-            if (add_raw(t, wt->ev[k].bytes, wt->ev[k].len, wt->ev[k].pulses)) {
-                rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-                goto done;
-            }
-            if (wt->ev[k].pulses > last_pulse)
-                last_pulse = wt->ev[k].pulses;
-        }
-    }
     /* Every track ends where the last event of the file is. */
-    for (int i = 1; i <= smf->number_of_tracks; i++) {
+    for (int i = 1; rc == 0 && i <= smf->number_of_tracks; i++) {
         smf_track_t *t = smf_get_track_by_number(smf, i);
-        if (!t || smf_track_add_eot_pulses(t, last_pulse)) {
+        if (!t || smf_track_add_eot_pulses(t, last_pulse))
             rc = gb_error_set(err, GB_EFORMAT, "%s: cannot end track %d", path, i);
-            goto done;
-        }
     }
-    size_t n = strlen(path) + 8;
-    if (!(tmp = malloc(n))) {
-        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    snprintf(tmp, n, "%s.tmp", path);
-    if (smf_save(smf, tmp)) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot write the MIDI file%s%s", path,
-                          log.n_fatal ? ": " : "", log.n_fatal ? log.fatal : "");
-        remove(tmp);
-        goto done;
-    }
-    if (rename(tmp, path)) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-    }
-done:
-    free(tmp);
+    if (rc == 0)
+        rc = save_atomic(smf, path, &log, err);
     if (smf)
         smf_delete(smf);
     g_log_remove_handler("libsmf", hid);

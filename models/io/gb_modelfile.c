@@ -19,11 +19,22 @@
 
 #include "gb_safetensors.h"
 
+/* An auxiliary tensor ("aux.<name>", see gb_model_aux()). */
+typedef struct aux_tensor {
+    char name[GB_MODEL_AUX_NAME];
+    int ndim;
+    int64_t shape[GB_ST_MAX_DIMS];
+    size_t count;
+    float *data;
+} aux_tensor_t;
+
 struct gb_model {
     char *name;
     gb_nn_t *nn;
     json_t *arch, *card;
     char *arch_json, *card_json;
+    aux_tensor_t aux[GB_MODEL_MAX_AUX];
+    int n_aux;
 };
 
 typedef struct layer_spec {
@@ -523,6 +534,8 @@ void gb_model_free(gb_model_t *m)
     if (!m)
         return;
     gb_nn_free(m->nn);
+    for (int i = 0; i < m->n_aux; i++)
+        free(m->aux[i].data);
     json_decref(m->arch);
     json_decref(m->card);
     free(m->arch_json);
@@ -536,6 +549,60 @@ static const char *layer_desc(const gb_layer_info_t *li, int i, char *buf, size_
     snprintf(buf, size, "%s layer %d (%d -> %d)", gb_layer_kind_name(li->kind), i, li->in,
              li->out);
     return buf;
+}
+
+/* Mark the auxiliary tensors "aux.*" as used (load_aux() checks them); returns how many. */
+static size_t mark_aux(const gb_st_t *st, unsigned char *used)
+{
+    size_t m = 0;
+    for (size_t t = 0; t < gb_st_count(st); t++) {
+        gb_st_info_t ai;
+        if (!used[t] && gb_st_info(st, t, &ai) == GB_OK && strncmp(ai.name, "aux.", 4) == 0) {
+            used[t] = 1;
+            m++;
+        }
+    }
+    return m;
+}
+
+/* Layer i's parameter pi, found as tensor t: dtype F32 or BF16 (a weight matrix's sets the
+ * layer's weight type *wt, one for all its matrices) and the architecture's shape. */
+static int check_param(const gb_st_t *st, const gb_nn_t *nn, int i, const gb_param_info_t *pi,
+                       long t, int *wt, gb_error_t *err)
+{
+    const char *name = gb_st_name(st);
+    gb_st_info_t ti;
+    gb_layer_info_t li;
+    char ld[80], want[64], got[64];
+    gb_st_info(st, (size_t)t, &ti);
+    gb_nn_layer_info(nn, i, &li);
+    if (ti.dtype != GB_ST_F32 && ti.dtype != GB_ST_BF16)
+        return fail(err, name, NULL, GB_EUNSUPPORTED,
+                    "tensor 'layers.%d.%s' has dtype %s; only F32 and BF16 are supported "
+                    "(convert with tensor.float() before saving)",
+                    i, pi->name, gb_st_dtype_name(ti.dtype));
+    if (pi->ndim > 1) { /* a weight matrix: its dtype is the layer's weight type */
+        const int w = ti.dtype == GB_ST_BF16 ? GB_NN_WTYPE_BF16 : GB_NN_WTYPE_F32;
+        if (*wt >= 0 && *wt != w)
+            return fail(err, name, NULL, GB_EFORMAT,
+                        "tensor 'layers.%d.%s' is %s but the layer's other weight matrix is "
+                        "%s; a layer's weights share one dtype",
+                        i, pi->name, gb_st_dtype_name(ti.dtype),
+                        w == GB_NN_WTYPE_BF16 ? "F32" : "BF16");
+        *wt = w;
+    }
+    int same = ti.ndim == pi->ndim;
+    long long sh[3] = {pi->shape[0], pi->shape[1], pi->shape[2]}, gs[GB_ST_MAX_DIMS];
+    for (int d = 0; d < ti.ndim; d++) {
+        gs[d] = (long long)ti.shape[d];
+        same = same && gs[d] == sh[d];
+    }
+    if (same)
+        return GB_OK;
+    fmt_shape(want, sizeof want, pi->ndim, sh);
+    fmt_shape(got, sizeof got, ti.ndim, gs);
+    return fail(err, name, NULL, GB_EFORMAT, "tensor 'layers.%d.%s' has shape %s, but %s needs %s",
+                i, pi->name, got, layer_desc(&li, i, ld, sizeof ld), want);
 }
 
 /* Every expected tensor present with dtype F32 or BF16 and the right shape, and no other;
@@ -566,15 +633,15 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], i
             }
         }
     }
+    matched += mark_aux(st, used);
     long extra = -1;
     for (size_t t = 0; t < n && extra < 0; t++)
         if (!used[t])
             extra = (long)t;
     free(used);
-
     gb_st_info_t ti;
     gb_layer_info_t li;
-    char ld[80], want[64], got[64], nb[96];
+    char ld[80], want[64], nb[96];
     if (miss_l >= 0) {
         gb_param_info_t pi;
         gb_nn_param_info(nn, miss_l, miss_p, &pi);
@@ -591,47 +658,13 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], i
     }
     for (int i = 0; i < gb_nn_n_layers(nn) && !rc; i++) {
         gb_param_info_t pi;
-        gb_nn_layer_info(nn, i, &li);
-        for (int p = 0; gb_nn_param_info(nn, i, p, &pi) == GB_OK && !rc; p++) {
-            gb_st_info(st, (size_t)idx[i][p], &ti);
-            if (ti.dtype != GB_ST_F32 && ti.dtype != GB_ST_BF16) {
-                rc = fail(err, name, NULL, GB_EUNSUPPORTED,
-                          "tensor 'layers.%d.%s' has dtype %s; only F32 and BF16 are "
-                          "supported (convert with tensor.float() before saving)",
-                          i, pi.name, gb_st_dtype_name(ti.dtype));
-                break;
-            }
-            if (pi.ndim > 1) { /* a weight matrix: its dtype is the layer's weight type */
-                const int t = ti.dtype == GB_ST_BF16 ? GB_NN_WTYPE_BF16 : GB_NN_WTYPE_F32;
-                if (wt[i] >= 0 && wt[i] != t) {
-                    rc = fail(err, name, NULL, GB_EFORMAT,
-                              "tensor 'layers.%d.%s' is %s but the layer's other weight "
-                              "matrix is %s; a layer's weights share one dtype",
-                              i, pi.name, gb_st_dtype_name(ti.dtype),
-                              t == GB_NN_WTYPE_BF16 ? "F32" : "BF16");
-                    break;
-                }
-                wt[i] = t;
-            }
-            int same = ti.ndim == pi.ndim;
-            long long sh[3] = {pi.shape[0], pi.shape[1], pi.shape[2]}, gs[GB_ST_MAX_DIMS];
-            for (int d = 0; d < ti.ndim; d++) {
-                gs[d] = (long long)ti.shape[d];
-                same = same && gs[d] == sh[d];
-            }
-            if (!same) {
-                fmt_shape(want, sizeof want, pi.ndim, sh);
-                fmt_shape(got, sizeof got, ti.ndim, gs);
-                rc = fail(err, name, NULL, GB_EFORMAT,
-                          "tensor 'layers.%d.%s' has shape %s, but %s needs %s", i, pi.name, got,
-                          layer_desc(&li, i, ld, sizeof ld), want);
-            }
-        }
+        for (int p = 0; gb_nn_param_info(nn, i, p, &pi) == GB_OK && !rc; p++)
+            rc = check_param(st, nn, i, &pi, idx[i][p], &wt[i], err);
     }
     if (!rc && matched != n && extra >= 0 && gb_st_info(st, (size_t)extra, &ti) == GB_OK)
         rc = fail(err, name, NULL, GB_EFORMAT,
                   "unexpected tensor '%s': not a parameter of the architecture (%d layers; "
-                  "names are layers.<i>.<param>)",
+                  "names are layers.<i>.<param>, or aux.<name> for auxiliary tensors)",
                   gb_shown(ti.name, nb, sizeof nb), gb_nn_n_layers(nn));
     return rc;
 }
@@ -681,6 +714,53 @@ static int fill_weights(const gb_st_t *st, gb_nn_t *nn, long (*idx)[4], gb_error
     }
     free(buf);
     return rc;
+}
+
+/* The auxiliary tensors "aux.<name>": F32, finite, at most GB_MODEL_MAX_AUX of them with
+ * GB_MODEL_AUX_MAX_FLOATS values in all, names of 1..GB_MODEL_AUX_NAME-1 bytes. */
+static int load_aux(const gb_st_t *st, gb_model_t *m, gb_error_t *err)
+{
+    const char *name = gb_st_name(st);
+    size_t total = 0;
+    char nb[96];
+    for (size_t t = 0; t < gb_st_count(st); t++) {
+        gb_st_info_t ti;
+        if (gb_st_info(st, t, &ti) != GB_OK || strncmp(ti.name, "aux.", 4) != 0)
+            continue;
+        const char *an = ti.name + 4;
+        if (m->n_aux == GB_MODEL_MAX_AUX || !an[0] || strlen(an) >= GB_MODEL_AUX_NAME)
+            return fail(err, name, NULL, GB_EFORMAT,
+                        "auxiliary tensor '%s': at most %d of them, names of 1..%d bytes after "
+                        "'aux.'", gb_shown(ti.name, nb, sizeof nb), GB_MODEL_MAX_AUX,
+                        GB_MODEL_AUX_NAME - 1);
+        if (ti.dtype != GB_ST_F32)
+            return fail(err, name, NULL, GB_EUNSUPPORTED,
+                        "tensor '%s' has dtype %s; only F32 is supported",
+                        gb_shown(ti.name, nb, sizeof nb), gb_st_dtype_name(ti.dtype));
+        total += (size_t)ti.count;
+        if (ti.count > GB_MODEL_AUX_MAX_FLOATS || total > GB_MODEL_AUX_MAX_FLOATS)
+            return fail(err, name, NULL, GB_ERANGE,
+                        "auxiliary tensors hold more than %d values in all",
+                        GB_MODEL_AUX_MAX_FLOATS);
+        aux_tensor_t *a = &m->aux[m->n_aux];
+        snprintf(a->name, sizeof a->name, "%s", an);
+        a->ndim = ti.ndim;
+        for (int d = 0; d < ti.ndim; d++)
+            a->shape[d] = (int64_t)ti.shape[d];
+        a->count = (size_t)ti.count;
+        if (!(a->data = malloc((a->count ? a->count : 1) * sizeof(float))))
+            return fail(err, name, NULL, GB_ENOMEM, "out of memory");
+        m->n_aux++;
+        int rc = gb_st_read_f32(st, t, a->data, a->count, err);
+        if (rc)
+            return rc;
+        for (size_t k = 0; k < a->count; k++)
+            if (!isfinite(a->data[k]))
+                return fail(err, name, NULL, GB_ERANGE,
+                            "tensor '%s': element %zu is not finite; values must be finite",
+                            gb_shown(ti.name, nb, sizeof nb), k);
+    }
+    return GB_OK;
 }
 
 static gb_model_t *load_st(gb_st_t *st, int max_batch, gb_error_t *err)
@@ -735,7 +815,7 @@ static gb_model_t *load_st(gb_st_t *st, int max_batch, gb_error_t *err)
         fail(err, name, NULL, e.code, "%s", e.msg);
         goto error;
     }
-    if (fill_weights(st, m->nn, idx, err))
+    if (fill_weights(st, m->nn, idx, err) || load_aux(st, m, err))
         goto error;
     free(idx);
     free(a);
@@ -780,6 +860,21 @@ gb_nn_t *gb_model_take_nn(gb_model_t *m)
 }
 
 const char *gb_model_name(const gb_model_t *m) { return m ? m->name : ""; }
+
+const float *gb_model_aux(const gb_model_t *m, const char *name, int *ndim, int64_t *shape)
+{
+    for (int i = 0; m && name && i < m->n_aux; i++) {
+        const aux_tensor_t *a = &m->aux[i];
+        if (strcmp(a->name, name) != 0)
+            continue;
+        if (ndim)
+            *ndim = a->ndim;
+        for (int d = 0; shape && d < a->ndim; d++)
+            shape[d] = a->shape[d];
+        return a->data;
+    }
+    return NULL;
+}
 
 const char *gb_model_kind(const gb_model_t *m)
 {
@@ -854,16 +949,28 @@ int gb_model_convert(const char *in, const char *out, gb_nn_wtype_t t, gb_error_
 
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err)
 {
-    if (!path || !nn)
-        return gb_error_set(err, GB_EINVAL, "gb_model_save: no %s", !path ? "path" : "model");
+    return gb_model_save_aux(path, nn, card_json, NULL, 0, err);
+}
+
+int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json,
+                      const gb_st_f32_t *aux, size_t n_aux, gb_error_t *err)
+{
+    if (!path || !nn || (n_aux && !aux) || n_aux > GB_MODEL_MAX_AUX)
+        return gb_error_set(err, GB_EINVAL, "gb_model_save: no %s",
+                            !path ? "path" : !nn ? "model" : "valid auxiliary tensors");
+    for (size_t i = 0; i < n_aux; i++)
+        if (!aux[i].name || strncmp(aux[i].name, "aux.", 4) != 0 || !aux[i].name[4] ||
+            strlen(aux[i].name + 4) >= GB_MODEL_AUX_NAME)
+            return gb_error_set(err, GB_EINVAL, "%s: auxiliary tensor names are aux.<name>",
+                                path);
     int rc = gb_model_check_card(card_json, path, err);
     if (rc)
         return rc;
     const int nl = gb_nn_n_layers(nn);
     size_t total = gb_nn_n_weights(nn);
-    gb_st_f32_t *t = calloc((size_t)nl * 4 + 1, sizeof *t);
+    gb_st_f32_t *t = calloc((size_t)nl * 4 + 1 + n_aux, sizeof *t);
     char(*names)[64] = calloc((size_t)nl * 4 + 1, sizeof *names);
-    unsigned char *bf16 = calloc((size_t)nl * 4 + 1, 1);
+    unsigned char *bf16 = calloc((size_t)nl * 4 + 1 + n_aux, 1);
     float *w = malloc((total ? total : 1) * sizeof *w);
     json_t *arch = gb_model_arch_from_nn(nn);
     char *arch_s = arch ? json_dumps(arch, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
@@ -903,6 +1010,8 @@ int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb
             nt++;
         }
     }
+    for (size_t i = 0; i < n_aux && !rc; i++)
+        t[nt++] = aux[i];
     if (!rc) {
         const gb_st_meta_t meta[3] = {
             {"format", GB_MODEL_FORMAT}, {"gbac.arch", arch_s}, {"gbac.card", card_json}};

@@ -47,6 +47,7 @@
 
 #include "gb_common.h"
 #include "gb_nn.h"
+#include "gb_safetensors.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,14 @@ extern "C" {
 /** Largest run-time footprint (weights, streaming state, buffers) of a model the loader
  *  accepts, in bytes. A guard against files that describe absurd models. */
 #define GB_MODEL_MAX_BYTES (512u * 1024u * 1024u)
+
+/** Auxiliary tensors: besides the parameters, a file may hold F32 tensors named
+ *  "aux.<name>" that the runtime model does not use but the model's host does (e.g. the
+ *  timbre VAE's latent basis). At most GB_MODEL_MAX_AUX of them, GB_MODEL_AUX_MAX_FLOATS
+ *  values in all, names up to GB_MODEL_AUX_NAME − 1 bytes after "aux."; values finite. */
+#define GB_MODEL_MAX_AUX 8
+#define GB_MODEL_AUX_NAME 48
+#define GB_MODEL_AUX_MAX_FLOATS 65536
 
 /** A loaded model file (opaque): the runtime model plus its description. */
 typedef struct gb_model gb_model_t;
@@ -87,6 +96,11 @@ gb_nn_t *gb_model_nn(const gb_model_t *m);
  *  NULL from now on. The description stays available. [main] */
 gb_nn_t *gb_model_take_nn(gb_model_t *m);
 
+/** The auxiliary tensor "aux.<name>" (name without "aux."): its values (owned by m, row-major)
+ *  and, when the pointers are non-NULL, its rank and shape (up to GB_ST_MAX_DIMS). NULL when
+ *  the file has no such tensor. [any] */
+const float *gb_model_aux(const gb_model_t *m, const char *name, int *ndim, int64_t *shape);
+
 /** The file name (or the name given to gb_model_load_mem()). [any] */
 const char *gb_model_name(const gb_model_t *m);
 
@@ -112,6 +126,11 @@ const char *gb_model_arch_json(const gb_model_t *m);
  *  @return 0, or GB_EINVAL (bad card or model), GB_ERANGE (NaN/Inf weight), GB_EIO,
  *          GB_ENOMEM with err set.  [main] */
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err);
+
+/** As gb_model_save(), also writing n_aux auxiliary tensors (names "aux.<name>", see above).
+ *  [main] */
+int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json,
+                      const gb_st_f32_t *aux, size_t n_aux, gb_error_t *err);
 
 /** The architecture of a runtime model as JSON (the "gbac.arch" object of gb_model_save()).
  *  Caller owns the reference (json_decref()). NULL on no memory. [main] */

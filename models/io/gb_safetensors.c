@@ -158,35 +158,10 @@ static int check_header_len(const char *name, uint64_t hlen, uint64_t total, gb_
     return GB_OK;
 }
 
-/* Parse one tensor entry of the header into *t. */
-static int parse_tensor(gb_st_t *st, const char *key, json_t *v, gb_st_info_t *t,
-                        gb_error_t *err)
+/* The tensor's dtype and shape into *t (count: the elements). */
+static int parse_shape(gb_st_t *st, const char *nm, json_t *jd, json_t *js, gb_st_info_t *t,
+                       gb_error_t *err)
 {
-    char nb[96];
-    const char *nm = gb_shown(key, nb, sizeof nb);
-    if (!key[0])
-        return fail(err, st->name, GB_EFORMAT, "a tensor has an empty name");
-    if (!json_is_object(v))
-        return fail(err, st->name, GB_EFORMAT, "tensor '%s': entry is %s, not an object", nm,
-                    gb_json_kind(v));
-    const char *k;
-    json_t *x;
-    json_object_foreach(v, k, x) {
-        if (strcmp(k, "dtype") && strcmp(k, "shape") && strcmp(k, "data_offsets")) {
-            char kb[96];
-            return fail(err, st->name, GB_EFORMAT,
-                        "tensor '%s': unknown key '%s' (expected dtype, shape, data_offsets)",
-                        nm, gb_shown(k, kb, sizeof kb));
-        }
-    }
-    json_t *jd = json_object_get(v, "dtype"), *js = json_object_get(v, "shape"),
-           *jo = json_object_get(v, "data_offsets");
-    if (!jd || !js || !jo)
-        return fail(err, st->name, GB_EFORMAT, "tensor '%s': missing key '%s'", nm,
-                    !jd ? "dtype" : !js ? "shape" : "data_offsets");
-    memset(t, 0, sizeof *t);
-    t->name = key;
-
     if (!json_is_string(jd))
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': dtype is %s, not a string", nm,
                     gb_json_kind(jd));
@@ -195,7 +170,6 @@ static int parse_tensor(gb_st_t *st, const char *key, json_t *v, gb_st_info_t *t
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': unknown dtype '%s'", nm,
                     gb_shown(json_string_value(jd), db, sizeof db));
     }
-
     if (!json_is_array(js))
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': shape is %s, not an array", nm,
                     gb_json_kind(js));
@@ -216,11 +190,17 @@ static int parse_tensor(gb_st_t *st, const char *key, json_t *v, gb_st_info_t *t
             overflow = 1;
         count *= dim;
     }
-    size_t esz = gb_st_dtype_size(t->dtype);
-    if (overflow || count > UINT64_MAX / esz)
+    if (overflow || count > UINT64_MAX / gb_st_dtype_size(t->dtype))
         return fail(err, st->name, GB_EFORMAT, "tensor '%s': shape is absurdly large", nm);
     t->count = count;
+    return GB_OK;
+}
 
+/* The tensor's data_offsets: inside the data section, as many bytes as the shape needs. */
+static int parse_offsets(gb_st_t *st, const char *nm, json_t *jo, gb_st_info_t *t,
+                         gb_error_t *err)
+{
+    const uint64_t count = t->count, esz = gb_st_dtype_size(t->dtype);
     if (!json_is_array(jo) || json_array_size(jo) != 2 ||
         !json_is_integer(json_array_get(jo, 0)) || !json_is_integer(json_array_get(jo, 1)) ||
         json_integer_value(json_array_get(jo, 0)) < 0 ||
@@ -250,6 +230,38 @@ static int parse_tensor(gb_st_t *st, const char *key, json_t *v, gb_st_info_t *t
     t->offset = b;
     t->nbytes = e - b;
     return GB_OK;
+}
+
+/* Parse one tensor entry of the header into *t. */
+static int parse_tensor(gb_st_t *st, const char *key, json_t *v, gb_st_info_t *t,
+                        gb_error_t *err)
+{
+    char nb[96];
+    const char *nm = gb_shown(key, nb, sizeof nb);
+    if (!key[0])
+        return fail(err, st->name, GB_EFORMAT, "a tensor has an empty name");
+    if (!json_is_object(v))
+        return fail(err, st->name, GB_EFORMAT, "tensor '%s': entry is %s, not an object", nm,
+                    gb_json_kind(v));
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x) {
+        if (strcmp(k, "dtype") && strcmp(k, "shape") && strcmp(k, "data_offsets")) {
+            char kb[96];
+            return fail(err, st->name, GB_EFORMAT,
+                        "tensor '%s': unknown key '%s' (expected dtype, shape, data_offsets)",
+                        nm, gb_shown(k, kb, sizeof kb));
+        }
+    }
+    json_t *jd = json_object_get(v, "dtype"), *js = json_object_get(v, "shape"),
+           *jo = json_object_get(v, "data_offsets");
+    if (!jd || !js || !jo)
+        return fail(err, st->name, GB_EFORMAT, "tensor '%s': missing key '%s'", nm,
+                    !jd ? "dtype" : !js ? "shape" : "data_offsets");
+    memset(t, 0, sizeof *t);
+    t->name = key;
+    int rc = parse_shape(st, nm, jd, js, t, err);
+    return rc ? rc : parse_offsets(st, nm, jo, t, err);
 }
 
 static int parse_meta(gb_st_t *st, json_t *meta, gb_error_t *err)
@@ -625,93 +637,104 @@ static int write_bf16_le(int fd, const float *x, size_t count)
     return 0;
 }
 
+/* The "__metadata__" object of the header (nothing without entries). */
+static int header_meta(json_t *root, const char *path, const gb_st_meta_t *meta, size_t n_meta,
+                       gb_error_t *err)
+{
+    if (!n_meta)
+        return GB_OK;
+    json_t *m = json_object();
+    if (!m || json_object_set_new(root, "__metadata__", m))
+        return fail(err, path, GB_ENOMEM, "out of memory building the header");
+    for (size_t i = 0; i < n_meta; i++) {
+        if (!meta[i].key || !meta[i].value)
+            return fail(err, path, GB_EINVAL, "metadata entry %zu has no key or value", i);
+        if (json_object_get(m, meta[i].key))
+            return fail(err, path, GB_EINVAL, "metadata key '%s' given twice", meta[i].key);
+        json_t *s = json_string(meta[i].value);
+        if (!s || json_object_set_new(m, meta[i].key, s))
+            return fail(err, path, GB_EINVAL, "metadata '%s' is not valid UTF-8", meta[i].key);
+    }
+    return GB_OK;
+}
+
+/* The shape array of tensor t; its element count in *count. NULL with err set. */
+static json_t *header_shape(const char *path, const gb_st_f32_t *t, uint64_t *count,
+                            gb_error_t *err)
+{
+    json_t *shape = json_array();
+    *count = 1;
+    for (int d = 0; shape && d < t->ndim; d++) {
+        uint64_t dim = t->shape[d] < 0 ? 0 : (uint64_t)t->shape[d];
+        if (t->shape[d] < 0 || (dim && *count > (UINT64_MAX / 8) / dim)) {
+            json_decref(shape);
+            fail(err, path, GB_EINVAL, "tensor '%s': bad shape[%d] = %lld", t->name, d,
+                 (long long)t->shape[d]);
+            return NULL;
+        }
+        *count *= (uint64_t)t->shape[d];
+        json_array_append_new(shape, json_integer((json_int_t)t->shape[d]));
+    }
+    if (!shape)
+        fail(err, path, GB_ENOMEM, "out of memory building the header");
+    return shape;
+}
+
+/* Tensor i's header entry (BF16 if half, else F32), its data at *pos (advanced past it). */
+static int header_tensor(json_t *root, const char *path, const gb_st_f32_t *t, int half,
+                         size_t i, uint64_t *pos, gb_error_t *err)
+{
+    if (!t->name || !t->name[0] || strcmp(t->name, "__metadata__") == 0)
+        return fail(err, path, GB_EINVAL, "tensor %zu has an empty or reserved name", i);
+    if (json_object_get(root, t->name))
+        return fail(err, path, GB_EINVAL, "tensor name '%s' is used twice", t->name);
+    if (t->ndim < 0 || t->ndim > GB_ST_MAX_DIMS)
+        return fail(err, path, GB_EINVAL, "tensor '%s': %d dimensions (0..%d allowed)", t->name,
+                    t->ndim, GB_ST_MAX_DIMS);
+    json_t *e = json_object();
+    if (!e || json_object_set_new(root, t->name, e))
+        return fail(err, path, GB_EINVAL, "tensor '%s': name is not valid UTF-8", t->name);
+    uint64_t count;
+    json_t *shape = header_shape(path, t, &count, err), *offs = json_array();
+    if (!shape || !offs) {
+        json_decref(shape);
+        json_decref(offs);
+        return err && err->code ? err->code : GB_ENOMEM;
+    }
+    if (count && !t->data) {
+        json_decref(shape);
+        json_decref(offs);
+        return fail(err, path, GB_EINVAL, "tensor '%s' has no data", t->name);
+    }
+    json_array_append_new(offs, json_integer((json_int_t)*pos));
+    *pos += count * (half ? 2 : 4);
+    json_array_append_new(offs, json_integer((json_int_t)*pos));
+    if (json_object_set_new(e, "dtype", json_string(half ? "BF16" : "F32")) ||
+        json_object_set_new(e, "shape", shape) || json_object_set_new(e, "data_offsets", offs))
+        return fail(err, path, GB_ENOMEM, "out of memory building the header");
+    return GB_OK;
+}
+
 /* Build the JSON header of a float32 file; returns the root or NULL with err set. */
 static json_t *build_header(const char *path, const gb_st_f32_t *tensors,
                             const unsigned char *bf16, size_t n, const gb_st_meta_t *meta,
                             size_t n_meta, uint64_t *data_size, gb_error_t *err)
 {
     json_t *root = json_object();
-    if (!root)
-        goto nomem;
-    if (n_meta) {
-        json_t *m = json_object();
-        if (!m || json_object_set_new(root, "__metadata__", m))
-            goto nomem;
-        for (size_t i = 0; i < n_meta; i++) {
-            if (!meta[i].key || !meta[i].value) {
-                fail(err, path, GB_EINVAL, "metadata entry %zu has no key or value", i);
-                goto error;
-            }
-            if (json_object_get(m, meta[i].key)) {
-                fail(err, path, GB_EINVAL, "metadata key '%s' given twice", meta[i].key);
-                goto error;
-            }
-            json_t *s = json_string(meta[i].value);
-            if (!s || json_object_set_new(m, meta[i].key, s)) {
-                fail(err, path, GB_EINVAL, "metadata '%s' is not valid UTF-8", meta[i].key);
-                goto error;
-            }
-        }
+    if (!root) {
+        fail(err, path, GB_ENOMEM, "out of memory building the header");
+        return NULL;
     }
     uint64_t pos = 0;
-    for (size_t i = 0; i < n; i++) {
-        const gb_st_f32_t *t = &tensors[i];
-        if (!t->name || !t->name[0] || strcmp(t->name, "__metadata__") == 0) {
-            fail(err, path, GB_EINVAL, "tensor %zu has an empty or reserved name", i);
-            goto error;
-        }
-        if (json_object_get(root, t->name)) {
-            fail(err, path, GB_EINVAL, "tensor name '%s' is used twice", t->name);
-            goto error;
-        }
-        if (t->ndim < 0 || t->ndim > GB_ST_MAX_DIMS) {
-            fail(err, path, GB_EINVAL, "tensor '%s': %d dimensions (0..%d allowed)", t->name,
-                 t->ndim, GB_ST_MAX_DIMS);
-            goto error;
-        }
-        json_t *shape = json_array(), *e = json_object(), *offs = json_array();
-        if (!shape || !e || !offs || json_object_set_new(root, t->name, e)) {
-            json_decref(shape);
-            json_decref(e);
-            json_decref(offs);
-            fail(err, path, GB_EINVAL, "tensor '%s': name is not valid UTF-8", t->name);
-            goto error;
-        }
-        uint64_t count = 1;
-        for (int d = 0; d < t->ndim; d++) {
-            uint64_t dim = t->shape[d] < 0 ? 0 : (uint64_t)t->shape[d];
-            if (t->shape[d] < 0 || (dim && count > (UINT64_MAX / 8) / dim)) {
-                json_decref(shape);
-                json_decref(offs);
-                fail(err, path, GB_EINVAL, "tensor '%s': bad shape[%d] = %lld", t->name, d,
-                     (long long)t->shape[d]);
-                goto error;
-            }
-            count *= (uint64_t)t->shape[d];
-            json_array_append_new(shape, json_integer((json_int_t)t->shape[d]));
-        }
-        if (count && !t->data) {
-            json_decref(shape);
-            json_decref(offs);
-            fail(err, path, GB_EINVAL, "tensor '%s' has no data", t->name);
-            goto error;
-        }
-        json_array_append_new(offs, json_integer((json_int_t)pos));
-        const int half = bf16 && bf16[i];
-        pos += count * (half ? 2 : 4);
-        json_array_append_new(offs, json_integer((json_int_t)pos));
-        if (json_object_set_new(e, "dtype", json_string(half ? "BF16" : "F32")) ||
-            json_object_set_new(e, "shape", shape) ||
-            json_object_set_new(e, "data_offsets", offs))
-            goto nomem;
+    int rc = header_meta(root, path, meta, n_meta, err);
+    for (size_t i = 0; rc == GB_OK && i < n; i++)
+        rc = header_tensor(root, path, &tensors[i], bf16 && bf16[i], i, &pos, err);
+    if (rc != GB_OK) {
+        json_decref(root);
+        return NULL;
     }
     *data_size = pos;
     return root;
-nomem:
-    fail(err, path, GB_ENOMEM, "out of memory building the header");
-error:
-    json_decref(root);
-    return NULL;
 }
 
 static void sync_dir_of(const char *path)

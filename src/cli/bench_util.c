@@ -2,11 +2,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "gb_bench.h"
-#include "gb_cli.h"
 
 double gb_bench_now_ns(void)
 {
@@ -52,30 +50,4 @@ double gb_bench_median_ns(void (*fn)(void *ctx), void *ctx, int samples)
     double m = gb_bench_median(v, samples);
     free(v);
     return m;
-}
-
-int gb_bench_options(int argc, char **argv, const char *suite, void (*usage)(FILE *f),
-                     int *json, int *samples)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            *json = 1;
-        } else if (strcmp(argv[i], "--samples") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 5 || v > 1000000) {
-                fprintf(stderr, "gbac bench %s: --samples %s: expected a number 5..1000000\n",
-                        suite, argv[i]);
-                return GB_EXIT_USAGE;
-            }
-            *samples = (int)v;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return GB_EXIT_OK;
-        } else {
-            fprintf(stderr, "gbac bench %s: unknown option '%s' (see --help)\n", suite, argv[i]);
-            return GB_EXIT_USAGE;
-        }
-    }
-    return -1;
 }

@@ -163,9 +163,11 @@ static double render_rtf(int voices)
     return (total / BENCH_SR) / wall;
 }
 
+#define DEC_MAX_IO 256 /* per voice: more than any timbre decoder's inputs or outputs */
+
 typedef struct dec_ctx {
     gb_nn_t *nn;
-    float in[16 * 10], out[16 * 97];
+    float in[16 * DEC_MAX_IO], out[16 * DEC_MAX_IO];
 } dec_ctx_t;
 
 static void run_decode(void *p)
@@ -197,6 +199,14 @@ static double decode16_us(const char *path, int samples, double *macs)
         return -1;
     }
     dec_ctx_t *c = calloc(1, sizeof *c);
+    if (!c || gb_nn_in_dim(gb_model_nn(m)) > DEC_MAX_IO ||
+        gb_nn_out_dim(gb_model_nn(m)) > DEC_MAX_IO) {
+        fprintf(stderr, "gbac bench engine: %s: %s\n", path,
+                c ? "decoder wider than the benchmark's buffers" : "out of memory");
+        free(c);
+        gb_model_free(m);
+        return -1;
+    }
     c->nn = gb_model_nn(m);
     *macs = 0;
     for (int l = 0; l < gb_nn_n_layers(c->nn); l++) {
@@ -204,7 +214,7 @@ static double decode16_us(const char *path, int samples, double *macs)
         for (int p = 0; gb_nn_param_info(c->nn, l, p, &pi) == GB_OK; p++)
             *macs += pi.ndim > 1 ? 16.0 * (double)pi.count : 0.0;
     }
-    for (int i = 0; i < 16 * 10; i++)
+    for (int i = 0; i < 16 * gb_nn_in_dim(c->nn); i++)
         c->in[i] = (float)((i * 7) % 11) / 11.0f - 0.5f;
     double ns = gb_bench_median_ns(run_decode, c, samples);
     free(c);
@@ -254,30 +264,6 @@ static int bf16_copy(const char *shipped, char *out, size_t size)
         return -1;
     }
     return 0;
-}
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: gbac bench engine [--json] [--samples N]\n\n"
-            "  DSP load: median time to process one 64-frame block at 48 kHz with 16 voices\n"
-            "  held (harmonic synth: 64 harmonics + 32 noise bands per voice), as %% of the\n"
-            "  block's real-time budget (1.33 ms), for the synth alone and for the full rack\n"
-            "  synth → delay → reverb → limiter.\n"
-            "  Offline: real-time factor (seconds of audio per second of wall time) of a 20 s\n"
-            "  piece of 4-note and of 16-note chords through the full rack, 1024-frame blocks.\n\n"
-            "  Timbre VAE: the 16-voice load of the gbac.timbre-vae synth with the shipped\n"
-            "  decoder, and with the same decoder converted to BF16 weights (`gbac model\n"
-            "  convert`); the decoder's time for 16 voices in one batched forward, with its\n"
-            "  share of the core's peak multiply-add rate measured in the same run (f32 FMAs;\n"
-            "  vdpbf16ps for BF16 where the CPU has it).\n\n"
-            "  --json        print {\"dsp_load_pct_16v\", \"dsp_load_pct_16v_synth\", \"rtf_4v\",\n"
-            "                \"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\",\n"
-            "                \"vae_load_pct_16v\", \"vae_load_pct_16v_bf16\",\n"
-            "                \"vae_decode_16v_us_bf16\", \"vae_decode_pct_peak\",\n"
-            "                \"vae_decode_pct_peak_bf16\", \"peak_macs_per_ns\",\n"
-            "                \"peak_macs_per_ns_bf16\"} instead of the table\n"
-            "  --samples N   timed samples for the block median (default 2001)\n");
 }
 
 typedef struct engine_results {
@@ -353,12 +339,9 @@ static void print_table(const engine_results_t *r, int samples)
     printf("    16-voice piece                %6.0f × real time\n", r->rtf16);
 }
 
-int gb_bench_engine(int argc, char **argv)
+int gb_bench_engine(const gb_bench_args_t *a)
 {
-    int json = 0, samples = 2001;
-    int rc = gb_bench_options(argc, argv, "engine", usage, &json, &samples);
-    if (rc >= 0)
-        return rc;
+    const int json = a->json, samples = a->samples;
     engine_results_t r;
     if (measure(&r, samples))
         return GB_EXIT_FAIL;

@@ -350,37 +350,9 @@ static void print_table(const results_t *r, gb_simd_t def, int samples)
            r->v[s0].label);
 }
 
-static void usage(FILE *f)
+int gb_bench_nn(const gb_bench_args_t *a)
 {
-    fprintf(f,
-            "Usage: gbac bench nn [--json] [--samples N]\n\n"
-            "Median ns per frame of one forward on the shapes\n"
-            "  dense64_tanh       Dense 64→64 + tanh, batch 1\n"
-            "  mlp16_128_128_64   Dense 16→128→128→64, ReLU between, batch 1 and 8\n"
-            "  gru8_64            GRU input 8, hidden 64, one step, batch 1\n"
-            "  conv1d16_k3        Conv1D 16→16 channels, kernel 3, one streaming step\n"
-            "for every kernel family this CPU has (scalar, avx2, avx512, avx512bf16, neon):\n"
-            "  FAMILY        f32 weights, the default kernel path (v2)\n"
-            "  FAMILY-v1     f32 weights, the kernel path as before issue 14 (GBAC_NN_KERNEL=v1)\n"
-            "  FAMILY-bf16   bf16 weights (avx512bf16: on vdpbf16ps; others: widened to f32)\n"
-            "and an OpenBLAS reference path. Speed-ups are printed against the start (the\n"
-            "default family's f32 v1 row), scalar and OpenBLAS; \"%% peak\" is the shape's\n"
-            "multiply-adds per frame over the peak multiply-add rate measured on this CPU in\n"
-            "the same run, and \"%% L2\" its weight bytes per frame over the rate measured for\n"
-            "streaming a buffer from L2.\n\n"
-            "  --json        print one JSON array of {\"shape\", \"kernel\", \"batch\",\n"
-            "                \"ns_per_frame\", \"family\", \"weights\", \"path\", \"pct_peak\",\n"
-            "                \"pct_l2\", \"peak_macs_per_ns\", \"l2_bytes_per_ns\"} instead of the table\n"
-            "  --samples N   timed samples per measurement (default 101, at least 5)\n"
-            "  GBAC_SIMD and GBAC_NN_KERNEL do not apply here: every variant is measured.\n");
-}
-
-int gb_bench_nn(int argc, char **argv)
-{
-    int json = 0, samples = 101;
-    int rc = gb_bench_options(argc, argv, "nn", usage, &json, &samples);
-    if (rc >= 0)
-        return rc;
+    const int json = a->json, samples = a->samples;
     gb_error_t err;
     gb_simd_t def;
     if (gb_simd_default(&def, &err)) {

@@ -1,249 +1,79 @@
-/* cmd_eval.c — `gbac eval timbre` and `gbac eval melody` (below).
- * `gbac eval timbre`: how well the timbre VAE reconstructs held-out notes,
- * against two baselines, as multi-scale spectral distance of rendered audio.
+/* cmd_eval.c — `gbac eval timbre` (gb_timbre_eval.h) and `gbac eval melody`
+ * (gb_melody_eval.h): the measures, printed as a table or JSON, and their pictures.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gb_cli.h"
-#include "gb_cli_opts.h"
-#include "gb_share.h"
 #include "gb_latent_map.h"
-#include "gb_melgan.h"
-#include "gb_melody_metrics.h"
-#include "gb_modelfile.h"
-#include "gb_msd.h"
+#include "gb_melody_eval.h"
 #include "gb_pianoroll.h"
-#include "gb_timbre_ds.h"
-#include "gb_timbre_render.h"
+#include "gb_timbre_eval.h"
 #include "gb_vae.h"
 
-#define EVAL_SR 48000.0
-#define DEC_BATCH 64
-#define SMOOTH_K 16     /* interpolation steps per latent path */
-#define SMOOTH_PAIRS 50 /* at most this many paths */
-#define SMOOTH_DB -20.0f
+#define ROLL_TUNES 3 /* phrases drawn by --roll */
 
-static void usage(FILE *f)
+/* ---------------------------------------------------------------- gbac eval timbre */
+
+typedef struct timbre_args {
+    const char *model, *data, *map, *static_model;
+    int map_dims[2];
+    int json, max_notes;
+} timbre_args_t;
+
+static void timbre_init(void *p)
 {
-    fprintf(f,
-            "Usage: gbac eval timbre --model M --data DS [--json] [--max-notes N]\n"
-            "                        [--map OUT.png|OUT.svg [--map-dims I,J]]\n\n"
-            "Reconstruct every test-split note of the dataset DS (`gbac dataset timbre`) with\n"
-            "the timbre VAE M (decoder file; the encoder is M.enc): encode the note, decode\n"
-            "each frame from the latent, the frame's pitch and loudness. Original and\n"
-            "reconstructed frames are rendered through the harmonic synth's oscillator bank\n"
-            "and compared by multi-scale spectral distance (FFT 2048..64, L1 on magnitude and\n"
-            "log magnitude). Two baselines get the same treatment: the training set's mean\n"
-            "frame, and the frames of the training note nearest in pitch (both scaled to the\n"
-            "original's loudness frame by frame).\n\n"
-            "Latent smoothness: for up to 50 pairs of test notes of different instruments\n"
-            "(test note i and note i + n/2, in manifest order), z goes linearly from A's mu\n"
-            "to B's mu in 16 steps; each of the 17 latents is decoded at the midpoint key's\n"
-            "pitch and -20 dB. A step's change is the mean over the 64 harmonics of\n"
-            "|log(p + 1e-4)| differences of the harmonic distributions p. Reported: the\n"
-            "largest step / mean step of a path (1.0 = perfectly even), its mean and max\n"
-            "over paths, and the fraction of paths whose spectral centroid (in harmonic\n"
-            "numbers) changes monotonically.\n\n"
-            "  --json         print {\"msd_model\", \"msd_mean_frame\", \"msd_nearest_note\",\n"
-            "                 \"test_notes\", \"improvement_over_mean_frame\",\n"
-            "                 \"latent_smoothness_max_step_ratio\",\n"
-            "                 \"latent_smoothness_mean_step_ratio\",\n"
-            "                 \"latent_centroid_monotonic_fraction\", \"latent_paths\"}\n"
-            "                 instead of the table\n"
-            "  --max-notes N  evaluate at most N test notes (default: all; the smoothness\n"
-            "                 paths use all test notes)\n"
-            "  --map FILE     draw every note of DS (all splits; test notes outlined) at\n"
-            "                 the encoder's (mu_0, mu_1), coloured by GM instrument family:\n"
-            "                 a 1000x800 PNG, or SVG when FILE ends in .svg\n"
-            "  --map-dims I,J plot latent dimensions I and J instead (default 0,1)\n");
+    timbre_args_t *a = p;
+    a->map_dims[1] = 1;
+    a->max_notes = -1;
 }
 
-/* Decode every frame of note `ni` from latent z into out[]. */
-static int decode_note(gb_nn_t *dec, const gb_tds_t *ds, int ni, const float *z, int zdim,
-                       gb_timbre_frame_t *out)
+/* "I,J": two different latent dimensions. */
+static int parse_dims(const char *v, void *field)
 {
-    const gb_tds_note_t *nt = &ds->notes[ni];
-    const int in = gb_nn_in_dim(dec), od = gb_nn_out_dim(dec);
-    if (in != zdim + 2 || od != GB_VAE_DEC_OUT)
-        return GB_EFORMAT;
-    float x[DEC_BATCH * 80], y[DEC_BATCH * GB_VAE_DEC_OUT];
-    for (uint32_t f0 = 0; f0 < nt->n_frames; f0 += DEC_BATCH) {
-        int nb = (int)(nt->n_frames - f0 < DEC_BATCH ? nt->n_frames - f0 : DEC_BATCH);
-        for (int b = 0; b < nb; b++) {
-            const gb_tds_frame_t *fr = &ds->frames[nt->first_frame + f0 + (uint32_t)b];
-            float hz = fr->f0_hz > 0 ? fr->f0_hz : (nt->f0_hz > 0 ? nt->f0_hz : 440.0f);
-            memcpy(x + b * in, z, sizeof(float) * (size_t)zdim);
-            x[b * in + zdim] = log2f(hz / 440.0f);
-            x[b * in + zdim + 1] = fr->loudness_db / 60.0f;
-        }
-        gb_nn_forward(dec, x, y, nb);
-        for (int b = 0; b < nb; b++) {
-            const float *o = y + b * od;
-            gb_timbre_frame_t *t = &out[f0 + (uint32_t)b];
-            float m = o[0], s = 0.0f;
-            for (int k = 1; k < GB_TIMBRE_HARMONICS; k++)
-                m = o[k] > m ? o[k] : m;
-            for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-                s += (t->harm[k] = expf(o[k] - m));
-            for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-                t->harm[k] /= s;
-            for (int k = 0; k < GB_TIMBRE_BANDS; k++)
-                t->noise[k] = fmaxf(expf(o[GB_TIMBRE_HARMONICS + k]) - 1e-5f, 0.0f);
-            t->amp = fmaxf(expf(o[GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS]) - 1e-4f, 0.0f);
-            gb_timbre_normalize(t);
-        }
-    }
-    return GB_OK;
+    int *d = field, used = 0;
+    if (sscanf(v, "%d,%d%n", &d[0], &d[1], &used) != 2 || v[used] || d[0] < 0 || d[1] < 0 ||
+        d[0] >= GB_VAE_MAX_LATENT || d[1] >= GB_VAE_MAX_LATENT || d[0] == d[1])
+        return -1;
+    return 0;
 }
 
-/* A baseline: the timbre of `shape` frames (cycled by index, the last holding) with the
- * original's amplitude and noise level frame by frame. */
-static void baseline(const gb_tds_t *ds, int ni, const gb_timbre_frame_t *shape, int n_shape,
-                     gb_timbre_frame_t *out)
-{
-    const gb_tds_note_t *nt = &ds->notes[ni];
-    for (uint32_t f = 0; f < nt->n_frames; f++) {
-        const gb_timbre_frame_t *o = &ds->frames[nt->first_frame + f].t;
-        const gb_timbre_frame_t *s = &shape[(int)f < n_shape ? (int)f : n_shape - 1];
-        out[f] = *s;
-        out[f].amp = o->amp;
-        double on = 0, sn = 0;
-        for (int b = 0; b < GB_TIMBRE_BANDS; b++) {
-            on += o->noise[b] * o->noise[b];
-            sn += s->noise[b] * s->noise[b];
-        }
-        const float g = sn > 0 ? (float)sqrt(on / sn) : 0.0f;
-        for (int b = 0; b < GB_TIMBRE_BANDS; b++)
-            out[f].noise[b] = fminf(s->noise[b] * g, 1.0f);
-    }
-}
-
-static int nearest_training_note(const gb_tds_t *ds, int ni)
-{
-    int best = -1, bd = 1 << 30;
-    for (int i = 0; i < ds->n_notes; i++) {
-        if (ds->notes[i].split != GB_TDS_TRAIN)
-            continue;
-        int d = abs(ds->notes[i].key - ds->notes[ni].key);
-        if (d < bd) {
-            bd = d;
-            best = i;
-        }
-    }
-    return best;
-}
-
-static double msd_of(const gb_timbre_frame_t *ref, const gb_timbre_frame_t *x, int n, double f0,
-                     const gb_noise_tables_t *tab, float *a, float *b, size_t len)
-{
-    gb_msd_t d;
-    if (gb_timbre_render(ref, n, f0, EVAL_SR, tab, a, len, NULL) ||
-        gb_timbre_render(x, n, f0, EVAL_SR, tab, b, len, NULL) || gb_msd(a, b, len, &d, NULL))
-        return NAN;
-    return d.total;
-}
-
-static int same_instrument(const gb_tds_t *ds, int a, int b)
-{
-    const gb_tds_note_t *x = &ds->notes[a], *y = &ds->notes[b];
-    return x->program == y->program && (x->program >= 0 || !strcmp(x->name, y->name));
-}
-
-typedef struct smoothness {
-    double max_ratio, mean_ratio, monotonic_fraction;
-    int paths;
-} smoothness_t;
-
-/* Latent smoothness along straight paths between test notes of different instruments (the
- * scheme is in usage()). The pairs are i and i + n/2 over the test notes, i visited with a
- * stride so that the paths spread over the whole (program-ordered) manifest. */
-static int latent_smoothness(gb_nn_t *encn, gb_nn_t *decn, const gb_tds_t *ds, int zdim,
-                             smoothness_t *r)
-{
-    memset(r, 0, sizeof *r);
-    int n = 0, *idx = malloc(sizeof(int) * (size_t)ds->n_notes);
-    if (!idx)
-        return GB_ENOMEM;
-    for (int i = 0; i < ds->n_notes; i++)
-        if (ds->notes[i].split == GB_TDS_TEST && ds->notes[i].n_frames > 0)
-            idx[n++] = i;
-    const int in = zdim + 2, stride = n / SMOOTH_PAIRS > 1 ? n / SMOOTH_PAIRS : 1;
-    int pa[SMOOTH_PAIRS], pb[SMOOTH_PAIRS], n_mono = 0;
-    double sum_ratio = 0;
-    float x[(SMOOTH_K + 1) * (GB_VAE_MAX_LATENT + 2)], y[(SMOOTH_K + 1) * GB_VAE_DEC_OUT];
-    float lp[SMOOTH_K + 1][GB_TIMBRE_HARMONICS];
-    double cen[SMOOTH_K + 1];
-    for (int off = 0; off < stride && r->paths < SMOOTH_PAIRS; off++) {
-        for (int i = off; i < n && r->paths < SMOOTH_PAIRS; i += stride) {
-            const int a = idx[i], b = idx[(i + n / 2) % n];
-            int dup = a == b || same_instrument(ds, a, b);
-            for (int q = 0; q < r->paths && !dup; q++)
-                dup = (pa[q] == a && pb[q] == b) || (pa[q] == b && pb[q] == a);
-            if (dup)
-                continue;
-            float feat[GB_VAE_ENC_IN], mu[2][2 * GB_VAE_MAX_LATENT];
-            gb_vae_note_features(ds, a, feat);
-            gb_nn_forward(encn, feat, mu[0], 1);
-            gb_vae_note_features(ds, b, feat);
-            gb_nn_forward(encn, feat, mu[1], 1);
-            const float kmid = 0.5f * (float)(ds->notes[a].key + ds->notes[b].key);
-            for (int k = 0; k <= SMOOTH_K; k++) {
-                const float t = (float)k / SMOOTH_K;
-                for (int d = 0; d < zdim; d++)
-                    x[k * in + d] = mu[0][d] + t * (mu[1][d] - mu[0][d]);
-                x[k * in + zdim] = (kmid - 69.0f) / 12.0f; /* log2(f0 / 440) */
-                x[k * in + zdim + 1] = SMOOTH_DB / 60.0f;
-            }
-            gb_nn_forward(decn, x, y, SMOOTH_K + 1);
-            for (int k = 0; k <= SMOOTH_K; k++) {
-                const float *o = y + k * GB_VAE_DEC_OUT;
-                float m = o[0];
-                double s = 0, c = 0;
-                for (int h = 1; h < GB_TIMBRE_HARMONICS; h++)
-                    m = o[h] > m ? o[h] : m;
-                for (int h = 0; h < GB_TIMBRE_HARMONICS; h++)
-                    s += exp((double)(o[h] - m));
-                for (int h = 0; h < GB_TIMBRE_HARMONICS; h++) {
-                    const double p = exp((double)(o[h] - m)) / s;
-                    lp[k][h] = (float)log(p + 1e-4);
-                    c += (h + 1) * p;
-                }
-                cen[k] = c;
-            }
-            double total = 0, big = 0;
-            int up = 1, down = 1;
-            for (int k = 0; k < SMOOTH_K; k++) {
-                double d = 0;
-                for (int h = 0; h < GB_TIMBRE_HARMONICS; h++)
-                    d += fabs((double)lp[k + 1][h] - lp[k][h]);
-                d /= GB_TIMBRE_HARMONICS;
-                total += d;
-                big = d > big ? d : big;
-                up &= cen[k + 1] >= cen[k] - 1e-3; /* tolerance: float rounding */
-                down &= cen[k + 1] <= cen[k] + 1e-3;
-            }
-            if (!(total > 1e-9) || !isfinite(total))
-                continue; /* the two notes decode alike: no path to measure */
-            const double ratio = big / (total / SMOOTH_K);
-            pa[r->paths] = a;
-            pb[r->paths] = b;
-            r->paths++;
-            sum_ratio += ratio;
-            r->max_ratio = ratio > r->max_ratio ? ratio : r->max_ratio;
-            n_mono += up || down;
-        }
-    }
-    free(idx);
-    if (r->paths) {
-        r->mean_ratio = sum_ratio / r->paths;
-        r->monotonic_fraction = (double)n_mono / r->paths;
-    }
-    return GB_OK;
-}
+#define A(f) offsetof(timbre_args_t, f)
+static const gb_opt_t timbre_opts[] = {
+    {.name = "model", .arg = "M", .kind = GB_OPT_STRING, .off = A(model),
+     .flags = GB_OPT_REQUIRED,
+     .help = "the timbre VAE's decoder file (the encoder is M.enc)"},
+    {.name = "data", .arg = "DS", .kind = GB_OPT_STRING, .off = A(data),
+     .flags = GB_OPT_REQUIRED, .help = "a dataset folder made by `gbac dataset timbre`"},
+    {.name = "json", .kind = GB_OPT_FLAG, .off = A(json), .flags = GB_OPT_USAGE,
+     .help = "print {\"msd_model\", \"msd_mean_frame\", \"msd_nearest_note\", \"test_notes\", "
+             "\"improvement_over_mean_frame\", \"latent_smoothness_max_step_ratio\", "
+             "\"latent_smoothness_mean_step_ratio\", \"latent_centroid_monotonic_fraction\", "
+             "\"latent_paths\", \"latent_dim_effect\", \"latent_dim_change\", \"time_in_note\", "
+             "\"onset_notes\", \"msd_onset_model\", \"msd_onset_static\", \"msd_static\", "
+             "\"msd_model_onset_notes\"} instead of the table"},
+    {.name = "static", .arg = "S", .kind = GB_OPT_STRING, .off = A(static_model),
+     .flags = GB_OPT_NONEMPTY,
+     .help = "the static ablation to compare onsets with (default M.static, written by `gbac "
+             "train timbre`; none if it is missing)"},
+    {.name = "max-notes", .arg = "N", .kind = GB_OPT_INT, .off = A(max_notes), .lo = 1,
+     .hi = 2147483647.0, .what = "a number of notes",
+     .help = "evaluate at most N test notes (default: all; the smoothness paths use all test "
+             "notes)"},
+    {.name = "map", .arg = "FILE", .kind = GB_OPT_STRING, .off = A(map),
+     .flags = GB_OPT_USAGE | GB_OPT_NONEMPTY,
+     .help = "draw every note of DS (all splits; test notes outlined) at the encoder's "
+             "(mu_0, mu_1), coloured by GM instrument family: a "
+             GB_CLI_STR(GB_LATENT_MAP_WIDTH) "x" GB_CLI_STR(GB_LATENT_MAP_HEIGHT)
+             " PNG, or SVG when FILE ends in .svg"},
+    {.name = "map-dims", .arg = "I,J", .kind = GB_OPT_CUSTOM, .off = A(map_dims),
+     .parse = parse_dims, .what = "two different latent dimensions I,J (e.g. 0,1)",
+     .help = "plot latent dimensions I and J instead (default 0,1)"},
+};
+#undef A
 
 static const char *base_name(const char *path)
 {
@@ -251,667 +81,276 @@ static const char *base_name(const char *path)
     return s && s[1] ? s + 1 : path;
 }
 
-/* Every note of the dataset at (mu_dx, mu_dy). The subtitle gives each axis's spread over the
- * notes: a dimension the KL term collapsed onto the prior shows as a spread near 0. */
-static int latent_map(gb_nn_t *encn, const gb_tds_t *ds, const char *model, const char *data,
-                      const int dims[2], const char *out, gb_error_t *err)
+/* Every note of the dataset on the map (gb_latent_map.h). */
+static int latent_map(const gb_timbre_eval_t *e, const timbre_args_t *a, gb_error_t *err)
 {
-    gb_latent_point_t *pt = malloc(sizeof *pt * (size_t)ds->n_notes);
-    if (!pt)
-        return gb_error_set(err, GB_ENOMEM, "out of memory");
-    double s[2] = {0}, s2[2] = {0};
-    for (int i = 0; i < ds->n_notes; i++) {
-        float feat[GB_VAE_ENC_IN], mulv[2 * GB_VAE_MAX_LATENT];
-        gb_vae_note_features(ds, i, feat);
-        gb_nn_forward(encn, feat, mulv, 1);
-        pt[i] = (gb_latent_point_t){mulv[dims[0]], mulv[dims[1]], ds->notes[i].program,
-                                    ds->notes[i].split == GB_TDS_TEST};
-        for (int a = 0; a < 2; a++) {
-            s[a] += mulv[dims[a]];
-            s2[a] += (double)mulv[dims[a]] * mulv[dims[a]];
-        }
-    }
+    gb_timbre_eval_point_t *pt = NULL;
+    gb_latent_point_t *lp = NULL;
+    int n = 0;
     double sd[2];
-    for (int a = 0; a < 2; a++) {
-        const double m = s[a] / ds->n_notes;
-        sd[a] = sqrt(fmax(s2[a] / ds->n_notes - m * m, 0.0));
+    int rc = gb_timbre_eval_points(e, a->map_dims, &pt, &n, sd, err);
+    if (rc == 0 && !(lp = malloc(sizeof *lp * (size_t)n)))
+        rc = gb_error_set(err, GB_ENOMEM, "out of memory");
+    for (int i = 0; rc == 0 && i < n; i++)
+        lp[i] = (gb_latent_point_t){pt[i].x, pt[i].y, pt[i].program, pt[i].test};
+    if (rc == 0) {
+        char title[320], sub[1024], xl[64], yl[64];
+        const int *d = a->map_dims;
+        snprintf(title, sizeof title, "Timbre VAE latent map \xe2\x80\x94 %.280s",
+                 base_name(a->model));
+        snprintf(sub, sizeof sub,
+                 "all %d notes of %.200s (train, validation, test) at the encoder mean; sd over "
+                 "notes: %.3f (mu_%d), %.3f (mu_%d)",
+                 n, base_name(a->data), sd[0], d[0], sd[1], d[1]);
+        snprintf(xl, sizeof xl, "latent dimension %d (mu_%d)", d[0], d[0]);
+        snprintf(yl, sizeof yl, "latent dimension %d (mu_%d)", d[1], d[1]);
+        rc = gb_latent_map_write(a->map, lp, n, title, sub, xl, yl, "test split", err);
     }
-    char title[320], sub[1024], xl[64], yl[64];
-    snprintf(title, sizeof title, "Timbre VAE latent map \xe2\x80\x94 %.280s", base_name(model));
-    snprintf(sub, sizeof sub,
-             "all %d notes of %.200s (train, validation, test) at the encoder mean; "
-             "sd over notes: %.3f (mu_%d), %.3f (mu_%d)",
-             ds->n_notes, base_name(data), sd[0], dims[0], sd[1], dims[1]);
-    snprintf(xl, sizeof xl, "latent dimension %d (mu_%d)", dims[0], dims[0]);
-    snprintf(yl, sizeof yl, "latent dimension %d (mu_%d)", dims[1], dims[1]);
-    int rc = gb_latent_map_write(out, pt, ds->n_notes, title, sub, xl, yl, "test split", err);
+    free(lp);
     free(pt);
     return rc;
 }
 
-static int eval_timbre(int argc, char **argv)
+static void timbre_table(const timbre_args_t *a, const gb_timbre_eval_result_t *r)
 {
-    const char *model = NULL, *data = NULL, *map = NULL;
-    int map_dims[2] = {0, 1};
-    int json = 0;
-    long max_notes = -1;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--model") && i + 1 < argc) {
-            model = argv[++i];
-        } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
-            data = argv[++i];
-        } else if (!strcmp(argv[i], "--map") && i + 1 < argc) {
-            map = argv[++i];
-        } else if (!strcmp(argv[i], "--map-dims") && i + 1 < argc) {
-            char *end;
-            long d0 = strtol(argv[++i], &end, 10), d1 = -1;
-            if (*end == ',')
-                d1 = strtol(end + 1, &end, 10);
-            if (*end || d0 < 0 || d1 < 0 || d0 >= GB_VAE_MAX_LATENT ||
-                d1 >= GB_VAE_MAX_LATENT || d0 == d1) {
-                fprintf(stderr, "gbac eval timbre: --map-dims %s: expected two different "
-                                "latent dimensions I,J (e.g. 0,1)\n",
-                        argv[i]);
-                return GB_EXIT_USAGE;
-            }
-            map_dims[0] = (int)d0;
-            map_dims[1] = (int)d1;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (!strcmp(argv[i], "--max-notes") && i + 1 < argc) {
-            char *end;
-            max_notes = strtol(argv[++i], &end, 10);
-            if (*end || max_notes < 1) {
-                fprintf(stderr, "gbac eval timbre: --max-notes %s: expected a number >= 1\n",
-                        argv[i]);
-                return GB_EXIT_USAGE;
-            }
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return GB_EXIT_OK;
-        } else {
-            fprintf(stderr, "gbac eval timbre: unknown option '%s' (see --help)\n", argv[i]);
-            return GB_EXIT_USAGE;
-        }
+    printf("gbac eval timbre — %s on %s, %d test notes\n\n", a->model, a->data, r->test_notes);
+    printf("  multi-scale spectral distance to the original (lower is better)\n");
+    printf("    timbre VAE reconstruction   %8.4f\n", r->msd_model);
+    printf("    mean frame of training set  %8.4f   (model %.0f%% better)\n", r->msd_mean_frame,
+           100.0 * (1.0 - r->msd_model / r->msd_mean_frame));
+    printf("    nearest training note       %8.4f   (model %.0f%% better)\n",
+           r->msd_nearest_note, 100.0 * (1.0 - r->msd_model / r->msd_nearest_note));
+    printf("\n  latent smoothness, %d straight paths between test notes of different\n"
+           "  instruments (%d steps, decoded at the midpoint pitch and %.0f dB)\n",
+           r->paths, GB_TIMBRE_EVAL_STEPS, (double)GB_TIMBRE_EVAL_DB);
+    printf("    largest step / mean step    %8.4f mean, %.4f max   (1.0 is even)\n",
+           r->smooth_mean_ratio, r->smooth_max_ratio);
+    printf("    centroid monotonic          %8.4f of the paths\n", r->monotonic_fraction);
+    printf("\n  latent knobs (%s): change of a rendered A3 when knob k goes to -2 and +2,\n"
+           "  relative to the strongest knob\n   ",
+           r->has_basis ? "principal components" : "no basis in the model: raw dimensions");
+    for (int k = 0; k < r->latent; k++)
+        printf(" %d: %.2f", k, r->knob_effect[k]);
+    printf("\n");
+    if (r->onset_notes) {
+        printf("\n  first 100 ms of %d test notes (time in the note: %s)\n", r->onset_notes,
+               r->time_in_note ? "yes" : "no");
+        printf("    this model                  %8.4f\n", r->msd_onset_model);
+        if (r->has_static)
+            printf("    static ablation             %8.4f   (model %.0f%% better; whole notes "
+                   "%.4f vs %.4f)\n", r->msd_onset_static,
+                   100.0 * (1.0 - r->msd_onset_model / r->msd_onset_static),
+                   r->msd_model_onset_notes, r->msd_static);
     }
-    if (!model || !data) {
-        fprintf(stderr, "gbac eval timbre: --model and --data are required (see --help)\n");
-        return GB_EXIT_USAGE;
-    }
+    if (a->map)
+        printf("\n  latent map: %s\n", a->map);
+}
+
+static int timbre_run(void *p, const gb_cli_call_t *call)
+{
+    const timbre_args_t *a = p;
     gb_error_t err = {0};
-    char enc_path[4096];
-    snprintf(enc_path, sizeof enc_path, "%s.enc", model);
-    gb_model_t *dec = gb_model_load(model, DEC_BATCH, &err);
-    gb_model_t *enc = dec ? gb_model_load(enc_path, 1, &err) : NULL;
-    gb_tds_t *ds = enc ? gb_tds_load(data, &err) : NULL;
-    gb_noise_tables_t *tab = ds ? gb_noise_tables_new(EVAL_SR, 7u, &err) : NULL;
-    int rc = GB_EXIT_FAIL;
-    float *a = NULL, *b = NULL;
-    gb_timbre_frame_t *rec = NULL, *base = NULL;
-    if (!tab) {
-        fprintf(stderr, "gbac: %s\n", err.msg);
-        goto done;
+    gb_timbre_eval_result_t r;
+    gb_timbre_eval_t *e = gb_timbre_eval_open(a->model, a->static_model, a->data, &err);
+    const char *what = "";
+    int rc = e ? 0 : -1;
+    if (rc == 0 && a->map) { /* first: a bad path fails before the long evaluation */
+        what = "--map ";
+        rc = latent_map(e, a, &err);
     }
-    gb_nn_t *encn = gb_model_nn(enc), *decn = gb_model_nn(dec);
-    const int zdim = gb_nn_out_dim(encn) / 2;
-    if (gb_nn_in_dim(encn) != GB_VAE_ENC_IN || gb_nn_in_dim(decn) != zdim + 2) {
-        fprintf(stderr, "gbac: %s / %s: not a matching timbre-VAE encoder and decoder\n",
-                enc_path, model);
-        goto done;
+    if (rc == 0) {
+        what = "";
+        rc = gb_timbre_eval_run(e, a->max_notes, &r, &err);
     }
-    if (gb_tds_count(ds, GB_TDS_TEST) == 0 || gb_tds_count(ds, GB_TDS_TRAIN) == 0) {
-        fprintf(stderr, "gbac: %s: the dataset needs training and test notes\n", data);
-        goto done;
-    }
-    if (map) { /* first: a bad path fails before the long evaluation */
-        if (map_dims[0] >= zdim || map_dims[1] >= zdim) {
-            fprintf(stderr, "gbac: --map-dims %d,%d: %s has latent dimensions 0..%d\n",
-                    map_dims[0], map_dims[1], enc_path, zdim - 1);
-            goto done;
-        }
-        if (latent_map(encn, ds, model, data, map_dims, map, &err)) {
-            fprintf(stderr, "gbac eval timbre: --map %s\n", err.msg);
-            goto done;
-        }
-    }
-    smoothness_t sm;
-    if (latent_smoothness(encn, decn, ds, zdim, &sm)) {
-        fprintf(stderr, "gbac: out of memory\n");
-        goto done;
-    }
-    gb_timbre_frame_t mean;
-    gb_vae_mean_frame(ds, &mean);
-    uint32_t maxf = 0;
-    for (int i = 0; i < ds->n_notes; i++)
-        maxf = ds->notes[i].n_frames > maxf ? ds->notes[i].n_frames : maxf;
-    const size_t len_max = (size_t)(maxf * GB_TIMBRE_HOP_S * EVAL_SR) + 4096;
-    a = malloc(sizeof(float) * len_max);
-    b = malloc(sizeof(float) * len_max);
-    rec = malloc(sizeof *rec * maxf);
-    base = malloc(sizeof *base * maxf);
-    gb_timbre_frame_t *orig = malloc(sizeof *orig * maxf);
-    if (!a || !b || !rec || !base || !orig) {
-        fprintf(stderr, "gbac: out of memory\n");
-        free(orig);
-        goto done;
-    }
-    double s_model = 0, s_mean = 0, s_near = 0;
-    int n_eval = 0;
-    for (int i = 0; i < ds->n_notes && (max_notes < 0 || n_eval < max_notes); i++) {
-        const gb_tds_note_t *nt = &ds->notes[i];
-        if (nt->split != GB_TDS_TEST || nt->n_frames == 0)
-            continue;
-        float feat[GB_VAE_ENC_IN], mulv[2 * GB_VAE_MAX_LATENT];
-        gb_vae_note_features(ds, i, feat);
-        gb_nn_forward(encn, feat, mulv, 1);
-        if (decode_note(decn, ds, i, mulv, zdim, rec)) {
-            fprintf(stderr, "gbac: %s: decoder does not match (inputs/outputs)\n", model);
-            free(orig);
-            goto done;
-        }
-        for (uint32_t f = 0; f < nt->n_frames; f++)
-            orig[f] = ds->frames[nt->first_frame + f].t;
-        const int n = (int)nt->n_frames;
-        const double f0 = nt->f0_hz > 0 ? nt->f0_hz : 440.0 * pow(2.0, (nt->key - 69) / 12.0);
-        const size_t len = (size_t)(n * GB_TIMBRE_HOP_S * EVAL_SR);
-        if (len < 2048)
-            continue;
-        double dm = msd_of(orig, rec, n, f0, tab, a, b, len);
-        baseline(ds, i, &mean, 1, base);
-        double dmean = msd_of(orig, base, n, f0, tab, a, b, len);
-        int nn = nearest_training_note(ds, i);
-        const gb_tds_note_t *ntr = &ds->notes[nn];
-        for (uint32_t f = 0; f < (uint32_t)n; f++) { /* its frames, the last holding */
-            uint32_t g = f < ntr->n_frames ? f : ntr->n_frames - 1;
-            rec[f] = ds->frames[ntr->first_frame + g].t;
-        }
-        baseline(ds, i, rec, n, base);
-        double dnear = msd_of(orig, base, n, f0, tab, a, b, len);
-        if (!isfinite(dm) || !isfinite(dmean) || !isfinite(dnear))
-            continue;
-        s_model += dm;
-        s_mean += dmean;
-        s_near += dnear;
-        n_eval++;
-    }
-    free(orig);
-    if (n_eval == 0) {
-        fprintf(stderr, "gbac: %s: no test note long enough to evaluate\n", data);
-        goto done;
-    }
-    s_model /= n_eval;
-    s_mean /= n_eval;
-    s_near /= n_eval;
-    if (json) {
-        printf("{\"msd_model\": %.4f, \"msd_mean_frame\": %.4f, \"msd_nearest_note\": %.4f, "
-               "\"test_notes\": %d, \"improvement_over_mean_frame\": %.4f, "
-               "\"latent_smoothness_max_step_ratio\": %.4f, "
-               "\"latent_smoothness_mean_step_ratio\": %.4f, "
-               "\"latent_centroid_monotonic_fraction\": %.4f, \"latent_paths\": %d}\n",
-               s_model, s_mean, s_near, n_eval, 1.0 - s_model / s_mean, sm.max_ratio,
-               sm.mean_ratio, sm.monotonic_fraction, sm.paths);
-    } else {
-        printf("gbac eval timbre — %s on %s, %d test notes\n\n", model, data, n_eval);
-        printf("  multi-scale spectral distance to the original (lower is better)\n");
-        printf("    timbre VAE reconstruction   %8.4f\n", s_model);
-        printf("    mean frame of training set  %8.4f   (model %.0f%% better)\n", s_mean,
-               100.0 * (1.0 - s_model / s_mean));
-        printf("    nearest training note       %8.4f   (model %.0f%% better)\n", s_near,
-               100.0 * (1.0 - s_model / s_near));
-        printf("\n  latent smoothness, %d straight paths between test notes of different\n"
-               "  instruments (%d steps, decoded at the midpoint pitch and %.0f dB)\n",
-               sm.paths, SMOOTH_K, (double)SMOOTH_DB);
-        printf("    largest step / mean step    %8.4f mean, %.4f max   (1.0 is even)\n",
-               sm.mean_ratio, sm.max_ratio);
-        printf("    centroid monotonic          %8.4f of the paths\n", sm.monotonic_fraction);
-        if (map)
-            printf("\n  latent map: %s\n", map);
-    }
-    rc = GB_EXIT_OK;
-done:
-    free(a);
-    free(b);
-    free(rec);
-    free(base);
-    gb_noise_tables_free(tab);
-    gb_tds_free(ds);
-    gb_model_free(enc);
-    gb_model_free(dec);
-    return rc;
-}
-
-/* ---- gbac eval melody ------------------------------------------------------------------ */
-
-#define MEL_MODEL_PROBE "models/melody-gan.safetensors"
-#define MEL_S GB_MDS_MAX_STEPS
-#define MEL_ROLL_TUNES 3
-
-static void usage_melody(FILE *f)
-{
-    fprintf(f,
-            "Usage: gbac eval melody --data DS [--model M] [--json] [--bars N] [--seed S]\n"
-            "                        [--roll OUT.png]\n\n"
-            "Evaluate the melody GAN M (default: the shipped models/melody-gan.safetensors;\n"
-            "its critic is M.disc) on the dataset DS (`gbac dataset melody`). For each\n"
-            "test-split tune with at least two bars, N bars (default 8, fewer if the tune is\n"
-            "shorter) are generated as in live answer mode: the first conditioned on the\n"
-            "tune's first bar, each next one on the previous generated bar (top-k 6, best of\n"
-            "4 by the critic, seed S + tune index). The reference phrases are the same tunes'\n"
-            "real bars 2..N+1.\n\n"
-            "Reported: the Yang & Lerch features per phrase (pitch count, pitch-class\n"
-            "histogram, pitch-class transitions, pitch range, average interval, note count,\n"
-            "average inter-onset interval, note-length histogram), for each the overlapped\n"
-            "area (OA, 1 = same) and KL divergence of the real intra-set distance density\n"
-            "against the generated-to-real inter-set one (Gaussian KDE); scale consistency\n"
-            "and pitch-class entropy; the share of 2-bar phrases and of bars that copy a\n"
-            "training-split one exactly or up to transposition, for the generated and the\n"
-            "held-out real phrases; the critic's mean logit on generated and real bars.\n\n"
-            "  --json        print one JSON object (oa_<feature>, kl_<feature>,\n"
-            "                copy_rate_generated, copy_rate_heldout, scale_consistency, ...)\n"
-            "  --bars N      bars generated per tune, 1..64 (8)\n"
-            "  --seed S      random seed (1)\n"
-            "  --roll FILE   draw %d generated phrases under their real ones as a %dx%d PNG\n\n"
-            "Exit status: 0; 1 if a file cannot be read or written or DS has no usable test\n"
-            "tune; 2 on a usage error.\n",
-            MEL_ROLL_TUNES, GB_PIANOROLL_WIDTH, GB_PIANOROLL_HEIGHT);
-}
-
-static void jnum(const char *key, double v, int last)
-{
-    if (isfinite(v))
-        printf("\"%s\": %.6g%s", key, v, last ? "" : ", ");
+    if (rc == 0 && a->json)
+        gb_timbre_eval_write_json(&r, stdout);
+    else if (rc == 0)
+        timbre_table(a, &r);
     else
-        printf("\"%s\": null%s", key, last ? "" : ", ");
+        fprintf(stderr, "%s: %s%s\n", call->prog, what, err.msg);
+    gb_timbre_eval_free(e);
+    return rc < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
 }
 
-typedef struct mel_phrase {
-    int tune, bars, steps, num, den, mode;
-    uint8_t first[MEL_S];  /* the tune's first bar (context of generated bar 0) */
-    uint32_t rec0;         /* index into the original-record list of real bar 1 */
-    uint8_t *gen, *real;   /* bars × MEL_S tokens */
-} mel_phrase_t;
+static const gb_cmd_t eval_timbre = {
+    .name = "timbre",
+    .summary = "reconstruction quality of the timbre VAE on the test split against the "
+               "mean-frame and nearest-note baselines, latent smoothness, a latent map",
+    .description =
+        "Reconstruct every test-split note of the dataset DS (`gbac dataset timbre`) with the "
+        "timbre VAE M (decoder file; the encoder is M.enc): encode the note, decode each "
+        "frame from the latent, the frame's pitch and loudness. Original and reconstructed "
+        "frames are rendered through the harmonic synth's oscillator bank and compared by "
+        "multi-scale spectral distance (FFT 2048..64, L1 on magnitude and log magnitude). Two "
+        "baselines get the same treatment: the training set's mean frame, and the frames of "
+        "the training note nearest in pitch (both scaled to the original's loudness frame by "
+        "frame).\n\n"
+        "Latent smoothness: for up to " GB_CLI_STR(GB_TIMBRE_EVAL_PATHS) " pairs of test notes "
+        "of different instruments (test note i and note i + n/2, in manifest order), z goes "
+        "linearly from A's mu to B's mu in " GB_CLI_STR(GB_TIMBRE_EVAL_STEPS) " steps; each "
+        "latent is decoded at the midpoint key's pitch and -20 dB. A step's change is the "
+        "mean over the 64 harmonics of |log(p + 1e-4)| differences of the harmonic "
+        "distributions p. Reported: the largest step / mean step of a path (1.0 = perfectly "
+        "even), its mean and max over paths, and the fraction of paths whose spectral "
+        "centroid (in harmonic numbers) changes monotonically.\n\n"
+        "Latent knobs: a 1.5 s A3 (held 1 s at -20 dB, then released) decoded at the centre "
+        "of the knobs and with knob k at -2 and +2; knob k's change is the mean multi-scale "
+        "spectral distance of the two to the centre, relative to the strongest knob "
+        "(latent_dim_effect; latent_dim_change: absolute).\n\n"
+        "Onsets: the first 100 ms of every test note of at least 10 frames, for M and for the "
+        "static ablation S: msd_onset_model, msd_onset_static, and msd_static, the ablation's "
+        "whole-note distance on the same notes.",
+    .epilogue = "Exit status: 0; 1 if a file cannot be read or written or DS has no usable "
+                "test note; 2 on a usage error.",
+    GB_CLI_LEAF(timbre_opts, timbre_args_t, timbre_init, timbre_run),
+};
 
-static double critic_score(gb_nn_t *critic, const mel_phrase_t *p, const uint8_t *ctx,
-                           const uint8_t *bar)
+/* ---------------------------------------------------------------- gbac eval melody */
+
+typedef struct melody_args {
+    gb_melody_eval_config_t cfg;
+    const char *roll;
+    int json;
+} melody_args_t;
+
+static void melody_init(void *p)
 {
-    float in[GB_MELGAN_CRIT_IN], sc = 0.0f;
-    gb_melgan_critic_input(ctx, p->steps, p->num, p->den, p->mode, 0, bar, in);
-    gb_nn_reset(critic);
-    gb_nn_forward(critic, in, &sc, 1);
-    return sc;
+    gb_melody_eval_config_init(&((melody_args_t *)p)->cfg);
 }
 
-/* Copy shares of n2 2-bar phrases (pairs of consecutive bars in ph) and of single bars. */
-typedef struct mel_copy {
-    long pairs, pair_exact, pair_tf, bars, bar_exact, bar_tf;
-} mel_copy_t;
+#define A(f) offsetof(melody_args_t, f)
+static const gb_opt_t melody_opts[] = {
+    {.name = "data", .arg = "DS", .kind = GB_OPT_STRING, .off = A(cfg.data),
+     .flags = GB_OPT_REQUIRED,
+     .help = "a dataset folder made by `gbac dataset melody` (its test split is used)"},
+    {.name = "model", .arg = "M", .kind = GB_OPT_STRING, .off = A(cfg.model),
+     .flags = GB_OPT_USAGE,
+     .help = "the generator (default: the shipped models/melody-gan.safetensors); its critic "
+             "is M.disc"},
+    {.name = "json", .kind = GB_OPT_FLAG, .off = A(json), .flags = GB_OPT_USAGE,
+     .help = "print one JSON object (oa_<feature>, kl_<feature>, copy_rate_generated, "
+             "copy_rate_heldout, scale_consistency, ...) instead of the table"},
+    {.name = "bars", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.bars), .lo = 1,
+     .hi = GB_MELODY_EVAL_MAX_BARS, .what = "a number of bars",
+     .help = "bars generated per tune, {range} ({default})"},
+    {.name = "seed", .arg = "S", .kind = GB_OPT_INT, .off = A(cfg.seed), .lo = 0,
+     .hi = 2147483647.0, .help = "random seed ({default})"},
+    {.name = "roll", .arg = "FILE", .kind = GB_OPT_STRING, .off = A(roll),
+     .flags = GB_OPT_USAGE | GB_OPT_NONEMPTY,
+     .help = "draw " GB_CLI_STR(ROLL_TUNES) " generated phrases under their real ones as a "
+             GB_CLI_STR(GB_PIANOROLL_WIDTH) "x" GB_CLI_STR(GB_PIANOROLL_HEIGHT) " PNG"},
+};
+#undef A
 
-typedef struct mel_hashes {
-    uint64_t *bar_x, *bar_t, *pair_x, *pair_t;
-    int n_bar, n_pair;
-} mel_hashes_t;
-
-static void count_copies(const mel_hashes_t *h, const uint8_t *bars, int nb, int steps,
-                         mel_copy_t *c)
+static int draw_roll(const char *path, const gb_melody_eval_result_t *r, gb_error_t *err)
 {
-    uint8_t two[2 * MEL_S];
-    for (int b = 0; b < nb; b++) {
-        const uint8_t *x = bars + (size_t)b * MEL_S;
-        c->bars++;
-        c->bar_exact += gb_mm_hash_find(h->bar_x, h->n_bar, gb_mm_hash(x, steps, 0));
-        c->bar_tf += gb_mm_hash_find(h->bar_t, h->n_bar, gb_mm_hash(x, steps, 1));
-        if (b == 0)
-            continue;
-        memcpy(two, x - MEL_S, (size_t)steps);
-        memcpy(two + steps, x, (size_t)steps);
-        c->pairs++;
-        c->pair_exact += gb_mm_hash_find(h->pair_x, h->n_pair, gb_mm_hash(two, 2 * steps, 0));
-        c->pair_tf += gb_mm_hash_find(h->pair_t, h->n_pair, gb_mm_hash(two, 2 * steps, 1));
+    gb_pianoroll_row_t rows[2 * ROLL_TUNES];
+    char labels[2 * ROLL_TUNES][96];
+    int nr = 0;
+    for (int i = 0; i < r->phrases && i < ROLL_TUNES; i++) {
+        const gb_melody_eval_phrase_t *p = &r->phrase[i];
+        const int nb = p->bars < 8 ? p->bars : 8;
+        snprintf(labels[nr], sizeof labels[nr], "%.60s (real)", p->name);
+        rows[nr] = (gb_pianoroll_row_t){labels[nr], p->real, nb, p->steps, 0};
+        nr++;
+        snprintf(labels[nr], sizeof labels[nr], "generated");
+        rows[nr] = (gb_pianoroll_row_t){labels[nr], p->gen, nb, p->steps, 1};
+        nr++;
     }
+    return gb_pianoroll_write(path, rows, nr, "gbac eval melody: generated vs real phrases",
+                              err);
 }
 
-static double share(long k, long n)
+static void melody_table(const melody_args_t *a, const gb_melody_eval_result_t *r)
 {
-    return n > 0 ? (double)k / (double)n : NAN;
+    printf("gbac eval melody — %s on %s: %d test tunes, %ld generated bars (seed %d)\n\n",
+           r->model, a->cfg.data, r->phrases, r->generated_bars, a->cfg.seed);
+    printf("  %-24s %8s %8s %10s %10s %10s\n", "feature", "OA", "KL", "intra real",
+           "intra gen", "inter");
+    for (int k = 0; k < GB_MM_N_FEATURES; k++)
+        printf("  %-24s %8.3f %8.3f %10.3f %10.3f %10.3f\n", gb_mm_feature_name(k), r->oa[k],
+               r->kl[k], r->intra_real[k], r->intra_gen[k], r->inter[k]);
+    printf("  (OA / KL: real intra-set vs generated-to-real distance densities; mean "
+           "distances)\n\n");
+    const struct {
+        const char *label;
+        double gen, real;
+    } rows[] = {
+        {"scale consistency", r->scale_consistency, r->scale_consistency_real},
+        {"pitch-class entropy (bits)", r->pitch_class_entropy, r->pitch_class_entropy_real},
+        {"2-bar copies of training, exact", r->copy_rate_generated, r->copy_rate_heldout},
+        {"2-bar copies, up to transposition", r->copy_rate_generated_transposed,
+         r->copy_rate_heldout_transposed},
+        {"bar copies of training, exact", r->bar_copy_rate_generated, r->bar_copy_rate_heldout},
+        {"bar copies, up to transposition", r->bar_copy_rate_generated_transposed,
+         r->bar_copy_rate_heldout_transposed},
+    };
+    printf("  %-36s %10s %10s\n", "", "generated", "real");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        printf("  %-36s %10.3f %10.3f\n", rows[i].label, rows[i].gen, rows[i].real);
+    if (r->has_critic)
+        printf("  %-36s %10.3f %10.3f\n", "critic mean logit", r->critic_generated,
+               r->critic_real);
+    else
+        printf("  critic: %s not found, not scored\n", r->critic);
+    if (a->roll)
+        printf("\n  piano roll: %s\n", a->roll);
 }
 
-static int eval_melody(int argc, char **argv)
+static int melody_run(void *p, const gb_cli_call_t *call)
 {
-    const char *model = NULL, *data = NULL, *roll = NULL;
-    int json = 0, bars = 8, seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage_melody(stdout);
-            return GB_EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (i + 1 >= argc && (!strcmp(a, "--model") || !strcmp(a, "--data") ||
-                                     !strcmp(a, "--roll") || !strcmp(a, "--bars") ||
-                                     !strcmp(a, "--seed"))) {
-            fprintf(stderr, "gbac eval melody: %s needs a value (see `gbac eval melody "
-                            "--help`)\n", a);
-            return GB_EXIT_USAGE;
-        } else if (!strcmp(a, "--model")) {
-            model = argv[++i];
-        } else if (!strcmp(a, "--data")) {
-            data = argv[++i];
-        } else if (!strcmp(a, "--roll")) {
-            roll = argv[++i];
-        } else if (!strcmp(a, "--bars")) {
-            if (gb_parse_int(argv[++i], 1, 64, &bars) < 0) {
-                fprintf(stderr, "gbac eval melody: --bars '%s': expected 1..64\n", argv[i]);
-                return GB_EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--seed")) {
-            if (gb_parse_int(argv[++i], 0, 2147483647L, &seed) < 0) {
-                fprintf(stderr, "gbac eval melody: --seed '%s': expected a non-negative "
-                                "integer\n", argv[i]);
-                return GB_EXIT_USAGE;
-            }
-        } else {
-            fprintf(stderr, "gbac eval melody: unknown option '%s' (see `gbac eval melody "
-                            "--help`)\n", a);
-            return GB_EXIT_USAGE;
-        }
-    }
-    if (!data) {
-        fprintf(stderr, "gbac eval melody: --data DS is required (a folder made by `gbac "
-                        "dataset melody`)\n");
-        return GB_EXIT_USAGE;
-    }
-    char path[4200], disc[4300], tried[8192];
-    if (!model) {
-        if (gb_share_file(MEL_MODEL_PROBE, path, sizeof path, tried, sizeof tried) < 0) {
-            fprintf(stderr, "gbac eval melody: " MEL_MODEL_PROBE " not found in %s; pass "
-                            "--model FILE\n", tried);
-            return GB_EXIT_FAIL;
-        }
-        model = path;
-    }
-    snprintf(disc, sizeof disc, "%s.disc", model);
-
-    int rc = GB_EXIT_FAIL, n_ph = 0;
+    const melody_args_t *a = p;
     gb_error_t err = {0};
-    gb_model_t *gm = NULL, *cm = NULL;
-    gb_melody_ds_t *ds = NULL;
-    uint32_t *orig = NULL, *first_of = NULL, *count_of = NULL;
-    mel_phrase_t *ph = NULL;
-    gb_mm_features_t *fg = NULL, *fr = NULL;
-    double *d_rr = NULL, *d_gr = NULL, *d_gg = NULL;
-    mel_hashes_t h = {0};
-
-    gm = gb_model_load(model, 1, &err);
-    if (!gm) {
-        fprintf(stderr, "gbac eval melody: %s\n", err.msg);
-        goto done;
-    }
-    if (strcmp(gb_model_kind(gm), "melody-gan-generator") != 0) {
-        fprintf(stderr, "gbac eval melody: %s: a %s model, not a melody-gan-generator\n",
-                model, gb_model_kind(gm));
-        goto done;
-    }
-    if (access(disc, R_OK) == 0 && !(cm = gb_model_load(disc, 1, &err))) {
-        fprintf(stderr, "gbac eval melody: %s\n", err.msg);
-        goto done;
-    }
-    ds = gb_melody_ds_load(data, &err);
-    if (!ds) {
-        fprintf(stderr, "gbac eval melody: %s\n", err.msg);
-        goto done;
-    }
-
-    /* Original (untransposed) records tune by tune, and the training hashes. */
-    const int nt = ds->n_tunes;
-    orig = malloc(sizeof *orig * (ds->n_records + 1u));
-    first_of = calloc((size_t)nt + 1, sizeof *first_of);
-    count_of = calloc((size_t)nt + 1, sizeof *count_of);
-    h.bar_x = malloc(sizeof(uint64_t) * (ds->n_records + 1u));
-    h.bar_t = malloc(sizeof(uint64_t) * (ds->n_records + 1u));
-    h.pair_x = malloc(sizeof(uint64_t) * (ds->n_records + 1u));
-    h.pair_t = malloc(sizeof(uint64_t) * (ds->n_records + 1u));
-    ph = calloc((size_t)nt + 1, sizeof *ph);
-    if (!orig || !first_of || !count_of || !h.bar_x || !h.bar_t || !h.pair_x || !h.pair_t ||
-        !ph) {
-        fprintf(stderr, "gbac eval melody: out of memory\n");
-        goto done;
-    }
-    uint32_t n_orig = 0;
-    for (uint32_t r = 0; r < ds->n_records; r++) {
-        const gb_mds_record_t *rec = &ds->records[r];
-        if (rec->transpose != 0)
-            continue;
-        if (!count_of[rec->tune]++)
-            first_of[rec->tune] = n_orig;
-        orig[n_orig++] = r;
-        if (rec->split != GB_MDS_TRAIN)
-            continue;
-        const int st = rec->steps_per_bar;
-        h.bar_x[h.n_bar] = gb_mm_hash(rec->target, st, 0);
-        h.bar_t[h.n_bar++] = gb_mm_hash(rec->target, st, 1);
-        if (!(rec->flags & 1)) {
-            uint8_t two[2 * MEL_S];
-            memcpy(two, rec->context, (size_t)st);
-            memcpy(two + st, rec->target, (size_t)st);
-            h.pair_x[h.n_pair] = gb_mm_hash(two, 2 * st, 0);
-            h.pair_t[h.n_pair++] = gb_mm_hash(two, 2 * st, 1);
-        }
-    }
-    gb_mm_hash_sort(h.bar_x, h.n_bar);
-    gb_mm_hash_sort(h.bar_t, h.n_bar);
-    gb_mm_hash_sort(h.pair_x, h.n_pair);
-    gb_mm_hash_sort(h.pair_t, h.n_pair);
-
-    /* Generate. */
-    mel_copy_t cg = {0}, cr = {0};
-    double crit_g = 0, crit_r = 0;
-    long n_crit = 0, gen_bars = 0;
-    for (int t = 0; t < nt; t++) {
-        const gb_mds_tune_t *tu = &ds->tunes[t];
-        if (tu->split != GB_MDS_TEST || count_of[t] < 2)
-            continue;
-        mel_phrase_t *p = &ph[n_ph];
-        p->tune = t;
-        p->num = tu->meter_num;
-        p->den = tu->meter_den;
-        p->steps = tu->steps_per_bar;
-        p->mode = tu->mode;
-        if (p->den <= 0 || p->num * 16 % p->den || p->num * 16 / p->den != p->steps ||
-            p->steps > MEL_S)
-            continue; /* a meter the generator cannot take */
-        p->bars = (int)count_of[t] - 1 < bars ? (int)count_of[t] - 1 : bars;
-        p->rec0 = first_of[t] + 1;
-        memcpy(p->first, ds->records[orig[first_of[t]]].target, MEL_S);
-        p->gen = malloc((size_t)p->bars * MEL_S);
-        p->real = malloc((size_t)p->bars * MEL_S);
-        if (!p->gen || !p->real) {
-            free(p->gen);
-            free(p->real);
-            fprintf(stderr, "gbac eval melody: out of memory\n");
-            goto done;
-        }
-        n_ph++;
-        for (int b = 0; b < p->bars; b++)
-            memcpy(p->real + (size_t)b * MEL_S, ds->records[orig[p->rec0 + (uint32_t)b]].target,
-                   MEL_S);
-        gb_melgan_gen_opts_t o = {.version = 1, .bars = p->bars, .num = p->num, .den = p->den,
-                                  .mode = p->mode, .seed = (uint64_t)seed + (uint64_t)t,
-                                  .temperature = 1.0f, .top_k = 6,
-                                  .candidates = cm ? 4 : 1};
-        if (gb_melgan_generate(gb_model_nn(gm), cm ? gb_model_nn(cm) : NULL, &o, p->first,
-                               p->gen, NULL, &err) < 0) {
-            fprintf(stderr, "gbac eval melody: %s: %s\n", model, err.msg);
-            goto done;
-        }
-        gen_bars += p->bars;
-        count_copies(&h, p->gen, p->bars, p->steps, &cg);
-        count_copies(&h, p->real, p->bars, p->steps, &cr);
-        if (cm)
-            for (int b = 0; b < p->bars; b++) {
-                const uint8_t *gc = b ? p->gen + (size_t)(b - 1) * MEL_S : p->first;
-                const gb_mds_record_t *rr = &ds->records[orig[p->rec0 + (uint32_t)b]];
-                crit_g += critic_score(gb_model_nn(cm), p, gc, p->gen + (size_t)b * MEL_S);
-                crit_r += critic_score(gb_model_nn(cm), p, rr->context, rr->target);
-                n_crit++;
-            }
-    }
-    if (n_ph < 2) {
-        fprintf(stderr, "gbac eval melody: %s: %d test-split tune(s) with 2+ bars in a meter "
-                        "of at most %d steps; at least 2 are needed (make the dataset with a "
-                        "larger test share, --split)\n", data, n_ph, MEL_S);
-        goto done;
-    }
-
-    /* Features, distance distributions, OA / KL. */
-    fg = malloc(sizeof *fg * (size_t)n_ph);
-    fr = malloc(sizeof *fr * (size_t)n_ph);
-    const size_t n_intra = (size_t)n_ph * (size_t)(n_ph - 1) / 2, n_inter = (size_t)n_ph * n_ph;
-    d_rr = malloc(sizeof *d_rr * n_intra);
-    d_gg = malloc(sizeof *d_gg * n_intra);
-    d_gr = malloc(sizeof *d_gr * n_inter);
-    if (!fg || !fr || !d_rr || !d_gg || !d_gr) {
-        fprintf(stderr, "gbac eval melody: out of memory\n");
-        goto done;
-    }
-    double sc_g = 0, sc_r = 0, en_g = 0, en_r = 0;
-    for (int i = 0; i < n_ph; i++) {
-        gb_mm_features(ph[i].gen, ph[i].bars * MEL_S, &fg[i]);
-        gb_mm_features(ph[i].real, ph[i].bars * MEL_S, &fr[i]);
-        sc_g += gb_mm_scale_consistency(fg[i].pc_hist) / n_ph;
-        sc_r += gb_mm_scale_consistency(fr[i].pc_hist) / n_ph;
-        en_g += gb_mm_pc_entropy(fg[i].pc_hist) / n_ph;
-        en_r += gb_mm_pc_entropy(fr[i].pc_hist) / n_ph;
-    }
-    double oa[GB_MM_N_FEATURES], kl[GB_MM_N_FEATURES], m_rr[GB_MM_N_FEATURES],
-        m_gr[GB_MM_N_FEATURES], m_gg[GB_MM_N_FEATURES];
-    for (int k = 0; k < GB_MM_N_FEATURES; k++) {
-        size_t a = 0, b = 0;
-        m_rr[k] = m_gg[k] = m_gr[k] = 0;
-        for (int i = 0; i < n_ph; i++)
-            for (int j = 0; j < n_ph; j++) {
-                d_gr[b] = gb_mm_feature_distance(&fg[i], &fr[j], k);
-                m_gr[k] += d_gr[b++] / (double)n_inter;
-                if (j <= i)
-                    continue;
-                d_rr[a] = gb_mm_feature_distance(&fr[i], &fr[j], k);
-                d_gg[a] = gb_mm_feature_distance(&fg[i], &fg[j], k);
-                m_rr[k] += d_rr[a] / (double)n_intra;
-                m_gg[k] += d_gg[a++] / (double)n_intra;
-            }
-        oa[k] = gb_mm_overlap(d_rr, (int)n_intra, d_gr, (int)n_inter, &kl[k]);
-    }
-    const double cgx = share(cg.pair_exact, cg.pairs), crx = share(cr.pair_exact, cr.pairs);
-    const double cgt = share(cg.pair_tf, cg.pairs), crt = share(cr.pair_tf, cr.pairs);
-    const double bgx = share(cg.bar_exact, cg.bars), brx = share(cr.bar_exact, cr.bars);
-    const double bgt = share(cg.bar_tf, cg.bars), brt = share(cr.bar_tf, cr.bars);
-    const double mcg = n_crit ? crit_g / n_crit : NAN, mcr = n_crit ? crit_r / n_crit : NAN;
-
-    if (roll) {
-        gb_pianoroll_row_t rows[2 * MEL_ROLL_TUNES];
-        char labels[2 * MEL_ROLL_TUNES][96];
-        int nr = 0;
-        for (int i = 0; i < n_ph && i < MEL_ROLL_TUNES; i++) {
-            const int nb = ph[i].bars < 8 ? ph[i].bars : 8;
-            snprintf(labels[nr], sizeof labels[nr], "%.60s (real)", ds->tunes[ph[i].tune].name);
-            rows[nr] = (gb_pianoroll_row_t){labels[nr], ph[i].real, nb, ph[i].steps, 0};
-            nr++;
-            snprintf(labels[nr], sizeof labels[nr], "generated");
-            rows[nr] = (gb_pianoroll_row_t){labels[nr], ph[i].gen, nb, ph[i].steps, 1};
-            nr++;
-        }
-        if (gb_pianoroll_write(roll, rows, nr, "gbac eval melody: generated vs real phrases",
-                               &err) < 0) {
-            fprintf(stderr, "gbac eval melody: %s\n", err.msg);
-            goto done;
-        }
-    }
-
-    if (json) {
-        printf("{");
-        char key[64];
-        for (int k = 0; k < GB_MM_N_FEATURES; k++) {
-            snprintf(key, sizeof key, "oa_%s", gb_mm_feature_name(k));
-            jnum(key, oa[k], 0);
-            snprintf(key, sizeof key, "kl_%s", gb_mm_feature_name(k));
-            jnum(key, kl[k], 0);
-        }
-        jnum("copy_rate_generated", cgx, 0);
-        jnum("copy_rate_heldout", crx, 0);
-        jnum("copy_rate_generated_transposed", cgt, 0);
-        jnum("copy_rate_heldout_transposed", crt, 0);
-        jnum("bar_copy_rate_generated", bgx, 0);
-        jnum("bar_copy_rate_heldout", brx, 0);
-        jnum("bar_copy_rate_generated_transposed", bgt, 0);
-        jnum("bar_copy_rate_heldout_transposed", brt, 0);
-        jnum("scale_consistency", sc_g, 0);
-        jnum("scale_consistency_real", sc_r, 0);
-        jnum("pitch_class_entropy", en_g, 0);
-        jnum("pitch_class_entropy_real", en_r, 0);
-        jnum("critic_generated", mcg, 0);
-        jnum("critic_real", mcr, 0);
-        jnum("phrases", n_ph, 0);
-        jnum("generated_bars", (double)gen_bars, 1);
-        printf("}\n");
-    } else {
-        printf("gbac eval melody — %s on %s: %d test tunes, %ld generated bars (seed %d)\n\n",
-               model, data, n_ph, gen_bars, seed);
-        printf("  %-24s %8s %8s %10s %10s %10s\n", "feature", "OA", "KL", "intra real",
-               "intra gen", "inter");
-        for (int k = 0; k < GB_MM_N_FEATURES; k++)
-            printf("  %-24s %8.3f %8.3f %10.3f %10.3f %10.3f\n", gb_mm_feature_name(k), oa[k],
-                   kl[k], m_rr[k], m_gg[k], m_gr[k]);
-        printf("  (OA / KL: real intra-set vs generated-to-real distance densities; mean "
-               "distances)\n\n");
-        printf("  %-36s %10s %10s\n", "", "generated", "real");
-        printf("  %-36s %10.3f %10.3f\n", "scale consistency", sc_g, sc_r);
-        printf("  %-36s %10.3f %10.3f\n", "pitch-class entropy (bits)", en_g, en_r);
-        printf("  %-36s %10.3f %10.3f\n", "2-bar copies of training, exact", cgx, crx);
-        printf("  %-36s %10.3f %10.3f\n", "2-bar copies, up to transposition", cgt, crt);
-        printf("  %-36s %10.3f %10.3f\n", "bar copies of training, exact", bgx, brx);
-        printf("  %-36s %10.3f %10.3f\n", "bar copies, up to transposition", bgt, brt);
-        if (cm)
-            printf("  %-36s %10.3f %10.3f\n", "critic mean logit", mcg, mcr);
+    gb_melody_eval_result_t r;
+    int rc = gb_melody_eval(&a->cfg, &r, &err);
+    if (rc == 0 && a->roll)
+        rc = draw_roll(a->roll, &r, &err);
+    if (rc == 0 && a->json) {
+        json_t *o = gb_melody_eval_json(&r);
+        rc = o && json_dumpf(o, stdout, JSON_REAL_PRECISION(6)) == 0 ? 0 : -1;
+        json_decref(o);
+        if (rc == 0)
+            putchar('\n');
         else
-            printf("  critic: %s not found, not scored\n", disc);
-        if (roll)
-            printf("\n  piano roll: %s\n", roll);
+            snprintf(err.msg, sizeof err.msg, "cannot write the JSON");
+    } else if (rc == 0) {
+        melody_table(a, &r);
     }
-    rc = GB_EXIT_OK;
-done:
-    for (int i = 0; ph && i < n_ph; i++) {
-        free(ph[i].gen);
-        free(ph[i].real);
-    }
-    free(ph);
-    free(fg);
-    free(fr);
-    free(d_rr);
-    free(d_gg);
-    free(d_gr);
-    free(h.bar_x);
-    free(h.bar_t);
-    free(h.pair_x);
-    free(h.pair_t);
-    free(orig);
-    free(first_of);
-    free(count_of);
-    gb_melody_ds_free(ds);
-    gb_model_free(gm);
-    gb_model_free(cm);
-    return rc;
+    if (rc < 0)
+        fprintf(stderr, "%s: %s\n", call->prog, err.msg);
+    gb_melody_eval_result_free(&r);
+    return rc < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
 }
 
-int gb_cmd_eval(int argc, char **argv)
-{
-    if (argc >= 2 && !strcmp(argv[1], "timbre"))
-        return eval_timbre(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "melody"))
-        return eval_melody(argc - 1, argv + 1);
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        usage(stdout);
-        return GB_EXIT_OK;
-    }
-    fprintf(stderr, "gbac eval: expected `gbac eval timbre ...` or `gbac eval melody ...` (see "
-                    "`gbac eval --help`, `gbac eval melody --help`)\n");
-    return GB_EXIT_USAGE;
-}
+static const gb_cmd_t eval_melody = {
+    .name = "melody",
+    .summary = "the melody model against the held-out tunes: Yang & Lerch features "
+               "(overlapped area, KL), scale consistency, copy rates, critic score",
+    .description =
+        "Evaluate the melody GAN M on the dataset DS. For each test-split tune with at least "
+        "two bars, N bars (fewer if the tune is shorter) are generated as in live answer "
+        "mode: the first conditioned on the tune's first bar, each next one on the previous "
+        "generated bar (top-k 6, best of 4 by the critic, seed S + tune index). The reference "
+        "phrases are the same tunes' real bars 2..N+1.\n\n"
+        "Reported: the Yang & Lerch features per phrase (pitch count, pitch-class histogram, "
+        "pitch-class transitions, pitch range, average interval, note count, average "
+        "inter-onset interval, note-length histogram), for each the overlapped area (OA, 1 = "
+        "same) and KL divergence of the real intra-set distance density against the "
+        "generated-to-real inter-set one (Gaussian KDE); scale consistency and pitch-class "
+        "entropy; the share of 2-bar phrases and of bars that copy a training-split one "
+        "exactly or up to transposition, for the generated and the held-out real phrases; the "
+        "critic's mean logit on generated and real bars.",
+    .epilogue = "Exit status: 0; 1 if a file cannot be read or written or DS has no usable "
+                "test tune; 2 on a usage error.",
+    GB_CLI_LEAF(melody_opts, melody_args_t, melody_init, melody_run),
+};
+
+const gb_cmd_t gb_cli_eval = {
+    .name = "eval",
+    .summary = "evaluate a model on held-out data: `eval timbre|melody ...`",
+    .description = "Judge a model with numbers (and pictures) on the held-out split of a "
+                   "dataset.",
+    GB_CLI_SUBS(&eval_timbre, &eval_melody),
+};
+
+GB_CLI_ENTRY(gb_cmd_eval, gb_cli_eval)

@@ -1,45 +1,38 @@
 /* cmd_midi.c — `gbac midi list`: the MIDI input devices PortMidi sees.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdio.h>
-#include <string.h>
 
 #include "gb_cli.h"
 #include "gb_pmidi.h"
 
-static void usage(FILE *f)
+static int list_run(void *args, const gb_cli_call_t *call)
 {
-    fprintf(f, "Usage: gbac midi list\n"
-               "       gbac midi --help\n\n"
-               "MIDI devices for `gbac live --midi-device NAME` (PortMidi, i.e. ALSA sequencer\n"
-               "ports on Linux). JACK MIDI ports are not listed here: connect them to gbac's\n"
-               "JACK MIDI input with any JACK patchbay.\n\n"
-               "Commands:\n"
-               "  list        print the MIDI input devices (index, interface, name); NAME for\n"
-               "              --midi-device is any part of a device's name\n\n"
-               "Options:\n"
-               "  -h, --help  show this help\n\n"
-               "Exit status: 0 on success (also when there are no devices), 1 if PortMidi\n"
-               "fails, 2 on a usage error.\n");
-}
-
-int gb_cmd_midi(int argc, char **argv)
-{
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage(stdout);
-        return GB_EXIT_OK;
-    }
-    if (argc != 2 || strcmp(argv[1], "list") != 0) {
-        if (argc >= 2)
-            fprintf(stderr, "gbac midi: unknown command or extra argument '%s'\n",
-                    argv[argc >= 3 ? 2 : 1]);
-        usage(stderr);
-        return GB_EXIT_USAGE;
-    }
+    (void)args;
     gb_error_t err = {0};
-    int n = gb_pmidi_list(stdout, &err);
-    if (n < 0) {
-        fprintf(stderr, "gbac midi list: %s\n", err.msg);
+    if (gb_pmidi_list(stdout, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", call->prog, err.msg);
         return GB_EXIT_FAIL;
     }
     return GB_EXIT_OK;
 }
+
+static const gb_cmd_t midi_list = {
+    .name = "list",
+    .summary = "print the MIDI input devices (index, interface, name); NAME for --midi-device "
+               "is any part of a device's name",
+    .description = "MIDI devices for `gbac live --midi-device NAME` (PortMidi, i.e. ALSA "
+                   "sequencer ports on Linux). JACK MIDI ports are not listed here: connect "
+                   "them to gbac's JACK MIDI input with any JACK patchbay.",
+    .epilogue = "Exit status: 0 on success (also when there are no devices), 1 if PortMidi "
+                "fails, 2 on a usage error.",
+    .run = list_run,
+};
+
+const gb_cmd_t gb_cli_midi = {
+    .name = "midi",
+    .summary = "list MIDI input devices (PortMidi): `midi list`",
+    .description = "MIDI devices for `gbac live --midi-device NAME` (PortMidi).",
+    GB_CLI_SUBS(&midi_list),
+};
+
+GB_CLI_ENTRY(gb_cmd_midi, gb_cli_midi)

@@ -1,31 +1,13 @@
 /* cmd_model.c — `gbac model info [--json] FILE`: the model card and layer table of a model
  * file; `gbac model convert` is in cmd_model_convert.c.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_cli.h"
 #include "gb_modelfile.h"
-
-static void usage(FILE *f)
-{
-    fprintf(f, "Usage: gbac model info [--json] FILE\n"
-               "       gbac model convert IN -o OUT --weights bf16|f32\n"
-               "       gbac model --help\n\n"
-               "Inspect or convert a gbac model file (safetensors, format gbac-nn/1).\n\n"
-               "Commands:\n"
-               "  info FILE   validate FILE and print its model card (kind, features, training\n"
-               "              data, seed, command, metrics) and its layer table\n"
-               "  convert     store the weight matrices as BF16 or F32 (`gbac model convert\n"
-               "              --help`)\n\n"
-               "Options:\n"
-               "  --json      print the same as one JSON object\n"
-               "  -h, --help  show this help\n\n"
-               "Exit status: 0 on success, 1 if FILE is missing or invalid (the reason is\n"
-               "printed on stderr), 2 on a usage error.\n"
-               "The format is described in docs/model-format.md.\n");
-}
 
 /* Print s with control characters replaced, so a hostile file cannot drive the terminal. */
 static void put_clean(const char *s)
@@ -205,41 +187,26 @@ nomem:
     return GB_EXIT_FAIL;
 }
 
-static int cmd_info(int argc, char **argv)
+typedef struct info_args {
+    int json;
+} info_args_t;
+
+static const gb_opt_t info_opts[] = {
+    {.name = "json", .kind = GB_OPT_FLAG, .off = offsetof(info_args_t, json),
+     .flags = GB_OPT_USAGE, .help = "print the same as one JSON object"},
+};
+
+static int info_run(void *p, const gb_cli_call_t *call)
 {
-    int json = 0, opts = 1;
-    const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (opts && strcmp(a, "--") == 0) {
-            opts = 0;
-        } else if (opts && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-            usage(stdout);
-            return GB_EXIT_OK;
-        } else if (opts && strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (opts && a[0] == '-' && a[1]) {
-            fprintf(stderr, "gbac model info: unknown option '%s' (see `gbac model --help`)\n",
-                    a);
-            return GB_EXIT_USAGE;
-        } else if (file) {
-            fprintf(stderr, "gbac model info: one FILE only (got '%s' and '%s')\n", file, a);
-            return GB_EXIT_USAGE;
-        } else {
-            file = a;
-        }
-    }
-    if (!file) {
-        fprintf(stderr, "gbac model info: missing FILE (see `gbac model --help`)\n");
-        return GB_EXIT_USAGE;
-    }
+    const info_args_t *a = p;
+    const char *file = call->pos[0];
     gb_error_t err = {0};
     gb_model_t *m = gb_model_load(file, 0, &err);
     if (!m) {
         fprintf(stderr, "gbac: %s\n", err.msg);
         return GB_EXIT_FAIL;
     }
-    int rc = json ? print_json(file, m) : print_text(file, m);
+    int rc = a->json ? print_json(file, m) : print_text(file, m);
     gb_model_free(m);
     if (fflush(stdout) != 0 && rc == GB_EXIT_OK) {
         fprintf(stderr, "gbac: cannot write the output\n");
@@ -248,21 +215,27 @@ static int cmd_info(int argc, char **argv)
     return rc;
 }
 
-int gb_cmd_model(int argc, char **argv)
-{
-    if (argc < 2) {
-        usage(stderr);
-        return GB_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return GB_EXIT_OK;
-    }
-    if (strcmp(argv[1], "info") == 0)
-        return cmd_info(argc - 1, argv + 1);
-    if (strcmp(argv[1], "convert") == 0)
-        return gb_cmd_model_convert(argc - 1, argv + 1);
-    fprintf(stderr, "gbac model: unknown subcommand '%s' (see `gbac model --help`)\n", argv[1]);
-    return GB_EXIT_USAGE;
-}
+static const gb_cmd_t model_info = {
+    .name = "info",
+    .summary = "validate FILE and print its model card (kind, features, training data, seed, "
+               "command, metrics) and its layer table",
+    .positional = "FILE",
+    .min_pos = 1,
+    .max_pos = 1,
+    .description = "Validate a gbac model file (safetensors, format gbac-nn/1) and print its "
+                   "model card and its layer table. The format is described in "
+                   "docs/model-format.md.",
+    .epilogue = "Exit status: 0 on success, 1 if FILE is missing or invalid (the reason is "
+                "printed on stderr), 2 on a usage error.",
+    GB_CLI_LEAF(info_opts, info_args_t, NULL, info_run),
+};
+
+const gb_cmd_t gb_cli_model = {
+    .name = "model",
+    .summary = "inspect and convert model files: `model info FILE`, `model convert IN`",
+    .description = "Inspect or convert a gbac model file (safetensors, format gbac-nn/1; "
+                   "docs/model-format.md).",
+    GB_CLI_SUBS(&model_info, &gb_cli_model_convert),
+};
+
+GB_CLI_ENTRY(gb_cmd_model, gb_cli_model)

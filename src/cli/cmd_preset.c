@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,33 +14,6 @@
 #include "gb_unit_registry.h"
 
 #define GB_MAX_PLUGIN_DIRS 16
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: gbac preset check [--plugin-dir DIR]... FILE...\n"
-            "       gbac preset list [--plugin-dir DIR]... [--preset-dir DIR]\n"
-            "       gbac preset --help\n\n"
-            "Validate preset files and describe the units they can use.\n\n"
-            "Commands:\n"
-            "  check FILE...   load each preset strictly (unknown keys, values out of range,\n"
-            "                  unknown units, bad MIDI mappings are errors), let each unit\n"
-            "                  check its \"state\", and print a summary of the rack\n"
-            "  list            list the presets in the preset folder, then every unit with\n"
-            "                  its parameters (name, range, default, unit, description)\n\n"
-            "Options:\n"
-            "  --plugin-dir DIR  also load the plugins (*.so) in DIR; may be repeated\n"
-            "  --preset-dir DIR  folder `list` reads presets from (default: the shipped\n"
-            "                    presets/ in gbac's data folder)\n"
-            "  -h, --help        show this help\n\n"
-            "The data folder is looked for in " GB_SHARE_WHERE ".\n\n"
-            "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders (missing ones are\n"
-            "skipped); then the installed plugin folder (../lib/gbac/plugins next to the\n"
-            "executable's folder) if it exists. Plugins load from these folders only.\n\n"
-            "Exit status: 0 if every file is valid, 1 if one is not (each error is printed on\n"
-            "stderr as \"gbac: FILE:LINE:COL: what\" or \"gbac: FILE: key.path: what\"), 2 on a\n"
-            "usage error. The format is described in docs/preset-format.md.\n");
-}
 
 /* Print s with control characters replaced, so a hostile file cannot drive the terminal. */
 static void put_clean(FILE *f, const char *s, size_t max)
@@ -90,61 +64,23 @@ typedef struct opts {
     const char *plugin_dirs[GB_MAX_PLUGIN_DIRS];
     int n_plugin_dirs;
     const char *preset_dir;
-    char **files;
-    int n_files;
 } opts_t;
 
-/* Returns 0 to go on, -1 after printing --help, or the exit status after printing why not. */
-static int parse_opts(int argc, char **argv, int allow_files, opts_t *o)
-{
-    memset(o, 0, sizeof *o);
-    o->preset_dir = NULL; /* list_presets() picks the default */
-    o->files = calloc((size_t)argc, sizeof *o->files);
-    if (!o->files) {
-        fprintf(stderr, "gbac: out of memory\n");
-        return GB_EXIT_FAIL;
-    }
-    int opts = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (opts && strcmp(a, "--") == 0) {
-            opts = 0;
-        } else if (opts && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-            usage(stdout);
-            return -1;
-        } else if (opts && strcmp(a, "--plugin-dir") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "gbac: --plugin-dir needs a folder\n");
-                return GB_EXIT_USAGE;
-            }
-            if (o->n_plugin_dirs == GB_MAX_PLUGIN_DIRS) {
-                fprintf(stderr, "gbac: at most %d --plugin-dir options\n", GB_MAX_PLUGIN_DIRS);
-                return GB_EXIT_USAGE;
-            }
-            o->plugin_dirs[o->n_plugin_dirs++] = argv[++i];
-        } else if (opts && strcmp(a, "--preset-dir") == 0 && !allow_files) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "gbac: --preset-dir needs a folder\n");
-                return GB_EXIT_USAGE;
-            }
-            o->preset_dir = argv[++i];
-        } else if (opts && a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "gbac: preset %s: unknown option '%s' (see `gbac preset --help`)\n",
-                    argv[0], a);
-            return GB_EXIT_USAGE;
-        } else if (allow_files) {
-            o->files[o->n_files++] = argv[i];
-        } else {
-            fprintf(stderr, "gbac: preset %s takes no files ('%s')\n", argv[0], a);
-            return GB_EXIT_USAGE;
-        }
-    }
-    if (allow_files && o->n_files == 0) {
-        fprintf(stderr, "gbac: preset %s: no FILE given (see `gbac preset --help`)\n", argv[0]);
-        return GB_EXIT_USAGE;
-    }
-    return 0;
-}
+#define PLUGIN_DIR_OPT                                                                       \
+    {.name = "plugin-dir", .arg = "DIR", .kind = GB_OPT_APPEND,                              \
+     .off = offsetof(opts_t, plugin_dirs), .count_off = offsetof(opts_t, n_plugin_dirs),       \
+     .max = GB_MAX_PLUGIN_DIRS, .flags = GB_OPT_USAGE,                                       \
+     .help = "also load the plugins (*.so) in DIR; may be repeated (up to {max})"}
+
+static const gb_opt_t check_opts[] = {PLUGIN_DIR_OPT};
+
+static const gb_opt_t list_opts[] = {
+    PLUGIN_DIR_OPT,
+    {.name = "preset-dir", .arg = "DIR", .kind = GB_OPT_STRING,
+     .off = offsetof(opts_t, preset_dir), .flags = GB_OPT_USAGE,
+     .help = "folder `list` reads presets from (default: the shipped presets/ in gbac's data "
+             "folder)"},
+};
 
 /* Built-in units, then --plugin-dir folders, GBAC_PLUGIN_PATH, the installed folder. */
 static gb_unit_registry_t *open_registry(const opts_t *o)
@@ -261,23 +197,17 @@ static int check_states(const char *file, const gb_preset_t *p)
     return bad;
 }
 
-static int cmd_check(int argc, char **argv)
+static int check_run(void *args, const gb_cli_call_t *call)
 {
-    opts_t o;
-    int rc = parse_opts(argc, argv, 1, &o);
-    if (rc != 0) {
-        free(o.files);
-        return rc < 0 ? GB_EXIT_OK : rc;
-    }
-    gb_unit_registry_t *reg = open_registry(&o);
-    if (!reg) {
-        free(o.files);
+    const opts_t *o = args;
+    gb_unit_registry_t *reg = open_registry(o);
+    if (!reg)
         return GB_EXIT_FAIL;
-    }
     int failed = 0;
-    for (int i = 0; i < o.n_files; i++) {
+    for (int i = 0; i < call->n_pos; i++) {
+        const char *file = call->pos[i];
         gb_error_t err = {0};
-        gb_preset_t *p = gb_preset_load(o.files[i], reg, &err);
+        gb_preset_t *p = gb_preset_load(file, reg, &err);
         if (!p) {
             fputs("gbac: ", stderr);
             put_clean(stderr, err.msg, sizeof err.msg);
@@ -285,14 +215,13 @@ static int cmd_check(int argc, char **argv)
             failed = 1;
             continue;
         }
-        if (check_states(o.files[i], p) != 0)
+        if (check_states(file, p) != 0)
             failed = 1;
         else
-            print_summary(o.files[i], p);
+            print_summary(file, p);
         gb_preset_free(p);
     }
     gb_unit_registry_free(reg);
-    free(o.files);
     return failed ? GB_EXIT_FAIL : GB_EXIT_OK;
 }
 
@@ -417,38 +346,63 @@ static void list_units(const gb_unit_registry_t *reg)
     }
 }
 
-static int cmd_list(int argc, char **argv)
+static int list_run(void *args, const gb_cli_call_t *call)
 {
-    opts_t o;
-    int rc = parse_opts(argc, argv, 0, &o);
-    free(o.files);
-    if (rc != 0)
-        return rc < 0 ? GB_EXIT_OK : rc;
-    gb_unit_registry_t *reg = open_registry(&o);
+    const opts_t *o = args;
+    (void)call;
+    gb_unit_registry_t *reg = open_registry(o);
     if (!reg)
         return GB_EXIT_FAIL;
     /* The units are listed even when the presets are not found. */
-    int found = list_presets(o.preset_dir, reg);
+    const int found = list_presets(o->preset_dir, reg);
     list_units(reg);
     gb_unit_registry_free(reg);
     return found < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
 }
 
-int gb_cmd_preset(int argc, char **argv)
-{
-    if (argc < 2) {
-        usage(stderr);
-        return GB_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
-        usage(stdout);
-        return GB_EXIT_OK;
-    }
-    if (strcmp(sub, "check") == 0)
-        return cmd_check(argc - 1, argv + 1);
-    if (strcmp(sub, "list") == 0)
-        return cmd_list(argc - 1, argv + 1);
-    fprintf(stderr, "gbac: preset: unknown subcommand '%s' (see `gbac preset --help`)\n", sub);
-    return GB_EXIT_USAGE;
-}
+static const gb_cmd_t preset_check = {
+    .name = "check",
+    .summary = "load each preset strictly (unknown keys, values out of range, unknown units, "
+               "bad MIDI mappings are errors), let each unit check its \"state\", and print a "
+               "summary of the rack",
+    .positional = "FILE...",
+    .min_pos = 1,
+    .max_pos = -1,
+    .description = "Validate preset files (docs/preset-format.md): load each strictly, let "
+                   "each unit check its \"state\", and print a summary of the rack. A bad "
+                   "file does not stop the others from being checked.",
+    .epilogue = "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders (missing ones "
+                "are skipped); then the installed plugin folder (../lib/gbac/plugins next to "
+                "the executable's folder) if it exists. Plugins load from these folders only."
+                "\n\n"
+                "Exit status: 0 if every file is valid, 1 if one is not (each error is printed "
+                "on stderr as \"gbac: FILE:LINE:COL: what\" or \"gbac: FILE: key.path: "
+                "what\"), 2 on a usage error.",
+    GB_CLI_LEAF(check_opts, opts_t, NULL, check_run),
+};
+
+static const gb_cmd_t preset_list = {
+    .name = "list",
+    .summary = "list the presets in the preset folder, then every unit with its parameters "
+               "(name, range, default, unit, description)",
+    .description = "List the presets in the preset folder (each with its description, or "
+                   "INVALID and why), then every unit (built-in and plugins) with its "
+                   "parameters: name, range, default, unit and description.",
+    .epilogue = "The data folder is looked for in " GB_SHARE_WHERE ".\n\n"
+                "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders; then the installed "
+                "plugin folder (../lib/gbac/plugins next to the executable's folder) if it "
+                "exists.\n\n"
+                "Exit status: 0 on success, 1 if a plugin folder is bad or the presets are not "
+                "found, 2 on a usage error.",
+    GB_CLI_LEAF(list_opts, opts_t, NULL, list_run),
+};
+
+const gb_cmd_t gb_cli_preset = {
+    .name = "preset",
+    .summary = "check presets, list units: `preset check FILE...`, `preset list`",
+    .description = "Validate preset files and describe the units they can use. The format is "
+                   "described in docs/preset-format.md.",
+    GB_CLI_SUBS(&preset_check, &preset_list),
+};
+
+GB_CLI_ENTRY(gb_cmd_preset, gb_cli_preset)

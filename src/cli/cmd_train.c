@@ -1,429 +1,262 @@
-/* cmd_train.c — `gbac train timbre --data DS --out FILE [...]`: train the timbre VAE on a
- * dataset written by `gbac dataset timbre` (CPU, OpenBLAS, seeded).
+/* cmd_train.c — `gbac train timbre|melody --data DS --out FILE [...]`: train the timbre VAE
+ * or the melody GAN on the CPU (gb_train_files.h), seeded and reproducible.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "gb_cli.h"
-#include "gb_cli_opts.h"
-#include "gb_melgan.h"
-#include "gb_melody_ds.h"
-#include "gb_timbre_ds.h"
-#include "gb_vae.h"
+#include "gb_train_files.h"
 
-static void usage(FILE *f)
+/* What both trainers take besides their model's settings. */
+typedef struct job_args {
+    const char *data, *out;
+    int smoke, quiet;
+} job_args_t;
+
+#define JOB_OPTS(type, data_help, out_help)                                                  \
+    {.name = "data", .arg = "DS", .kind = GB_OPT_STRING, .off = offsetof(type, job.data),     \
+     .flags = GB_OPT_REQUIRED | GB_OPT_NONEMPTY, .what = "a dataset folder",                  \
+     .help = data_help},                                                                      \
+    {.name = "out", .arg = "FILE", .kind = GB_OPT_STRING, .off = offsetof(type, job.out),     \
+     .flags = GB_OPT_REQUIRED | GB_OPT_NONEMPTY, .what = "a file name", .help = out_help}
+#define QUIET_OPTS(type, smoke_help)                                                         \
+    {.name = "smoke", .kind = GB_OPT_FLAG, .off = offsetof(type, job.smoke),                  \
+     .help = smoke_help},                                                                     \
+    {.name = "quiet", .short_name = 'q', .kind = GB_OPT_FLAG, .off = offsetof(type, job.quiet), \
+     .help = "no progress line"}
+#define EPOCHS_WHAT "a number of epochs"
+
+static gb_train_job_t job_of(const job_args_t *a, const gb_cli_call_t *call)
 {
-    gb_vae_config_t d = gb_vae_config_default();
-    fprintf(f,
-            "Usage: gbac train timbre --data DS --out FILE [OPTIONS]\n"
-            "       gbac train melody --data DS --out FILE [OPTIONS]  (see `gbac train melody "
-            "--help`)\n"
-            "       gbac train --help\n\n"
-            "Train the timbre VAE on the CPU on a dataset folder DS written by\n"
-            "`gbac dataset timbre`, and write two model files:\n"
-            "  FILE      the decoder (kind timbre-vae-decoder), which the timbre synth runs\n"
-            "  FILE.enc  the encoder (kind timbre-vae-encoder), notes -> latent\n"
-            "Their model cards hold the data source, licence and counts, the seed, this\n"
-            "command, the final losses and reference frames for `gbac eval timbre`.\n\n"
-            "Options:\n"
-            "  --data DS          dataset folder (manifest.json + frames.f32)\n"
-            "  --out FILE         decoder model file to write (FILE.enc: the encoder)\n"
-            "  --epochs N         epochs (%d)\n"
-            "  --batch N          notes per minibatch (%d)\n"
-            "  --frames N         frames drawn per note and step (%d)\n"
-            "  --lr X             Adam learning rate (%g)\n"
-            "  --beta X           KL weight after the warm-up (%g)\n"
-            "  --warmup N         epochs of linear KL warm-up (%d)\n"
-            "  --free-bits X      KL floor per latent dimension in nats (%g = off)\n"
-            "  --latent N         latent dimensions, 1..%d (%d)\n"
-            "  --hidden N         units of the hidden layers (%d)\n"
-            "  --patience N       stop after N epochs without validation improvement\n"
-            "                     (%d; 0 = never)\n"
-            "  --seed N           random seed: weights, shuffling, sampling (%u)\n"
-            "  --checkpoint CKPT  checkpoint written after every epoch (FILE.ckpt)\n"
-            "  --resume CKPT      continue the run saved in CKPT (same --latent/--hidden)\n"
-            "  --smoke            a quick run for checks: 3 epochs, hidden 32\n"
-            "  -q, --quiet        no progress line\n"
-            "  -h, --help         show this help\n\n"
-            "The same data, options and seed give bit-identical files (OpenBLAS runs\n"
-            "single-threaded while training).\n"
-            "Exit status: 0 on success; 1 if the dataset cannot be read or is empty or\n"
-            "inconsistent, an output cannot be written, or training diverges; 2 on a usage\n"
-            "error.\n",
-            d.epochs, d.batch, d.frames_per_note, (double)d.lr, (double)d.beta, d.warmup,
-            (double)d.free_bits, GB_VAE_MAX_LATENT, d.latent, d.hidden, d.patience, d.seed);
+    return (gb_train_job_t){a->data, a->out, call->command_line, stderr};
 }
 
+/* ---------------------------------------------------------------- gbac train timbre */
 
-static int parse_float(const char *s, double lo, double hi, float *out)
+typedef struct timbre_args {
+    job_args_t job;
+    gb_vae_config_t cfg;
+    const char *resume;
+    int no_ablation, static_only;
+} timbre_args_t;
+
+static void timbre_init(void *p)
 {
-    double v;
-    if (gb_parse_double(s, lo, hi, &v))
-        return -1;
-    *out = (float)v;
-    return 0;
+    ((timbre_args_t *)p)->cfg = gb_vae_config_default();
 }
 
-/* Can `path` be written? Checked before a long run rather than after it. */
-static int probe_writable(const char *path)
+#define A(f) offsetof(timbre_args_t, f)
+static const gb_opt_t timbre_opts[] = {
+    JOB_OPTS(timbre_args_t, "dataset folder (manifest.json + frames.f32)",
+             "decoder model file to write (FILE.enc: the encoder)"),
+    {.name = "epochs", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.epochs), .lo = 1,
+     .hi = 1000000, .what = EPOCHS_WHAT, .help = "epochs ({default})"},
+    {.name = "batch", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.batch), .lo = 1, .hi = 256,
+     .what = "a number of notes", .help = "notes per minibatch, {range} ({default})"},
+    {.name = "frames", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.frames_per_note), .lo = 1,
+     .hi = 4096, .what = "a number of frames",
+     .help = "frames drawn per note and step, {range} ({default}); --batch × --frames is at "
+             "most 4096"},
+    {.name = "onset-frames", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.onset_frames),
+     .lo = 0, .hi = 4096, .what = "a number of frames",
+     .help = "of them, drawn from the note's first 100 ms ({default}; at most --frames)"},
+    {.name = "lr", .arg = "X", .kind = GB_OPT_FLOAT, .off = A(cfg.lr), .lo = 1e-7, .hi = 1,
+     .what = "a learning rate", .help = "Adam learning rate ({default})"},
+    {.name = "beta", .arg = "X", .kind = GB_OPT_FLOAT, .off = A(cfg.beta), .lo = 0, .hi = 1000,
+     .what = "a KL weight", .help = "KL weight after the warm-up ({default})"},
+    {.name = "warmup", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.warmup), .lo = 0,
+     .hi = 1000000, .what = EPOCHS_WHAT, .help = "epochs of linear KL warm-up ({default})"},
+    {.name = "free-bits", .arg = "X", .kind = GB_OPT_FLOAT, .off = A(cfg.free_bits), .lo = 0,
+     .hi = 100, .what = "nats per dimension",
+     .help = "KL floor per latent dimension in nats ({default} = off)"},
+    {.name = "latent", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.latent), .lo = 1,
+     .hi = GB_VAE_MAX_LATENT, .what = "a number of dimensions",
+     .help = "latent dimensions, {range} ({default})"},
+    {.name = "hidden", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.hidden), .lo = 1,
+     .hi = 4096, .what = "a number of units",
+     .help = "units of the hidden layers, {range} ({default})"},
+    {.name = "patience", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.patience), .lo = 0,
+     .hi = 1000000, .what = EPOCHS_WHAT,
+     .help = "stop after N epochs without validation improvement ({default}; 0 = never)"},
+    {.name = "seed", .arg = "N", .kind = GB_OPT_U32, .off = A(cfg.seed), .lo = 0,
+     .hi = 2147483647.0, .help = "random seed: weights, shuffling, sampling ({default})"},
+    {.name = "checkpoint", .arg = "CKPT", .kind = GB_OPT_STRING, .off = A(cfg.checkpoint),
+     .flags = GB_OPT_NONEMPTY, .what = "a file name",
+     .help = "checkpoint written after every epoch (default FILE.ckpt)"},
+    {.name = "resume", .arg = "CKPT", .kind = GB_OPT_STRING, .off = A(resume),
+     .flags = GB_OPT_NONEMPTY, .what = "a checkpoint file",
+     .help = "continue the run saved in CKPT (same --latent/--hidden)"},
+    {.name = "no-ablation", .kind = GB_OPT_FLAG, .off = A(no_ablation),
+     .help = "do not also train the static ablation (FILE.static)"},
+    {.name = "static", .kind = GB_OPT_FLAG, .off = A(static_only),
+     .help = "train the decoder without time in the note (the ablation) only"},
+    QUIET_OPTS(timbre_args_t, "a quick run for checks: 3 epochs, hidden 32"),
+};
+#undef A
+
+/* Train one timbre VAE and say what was written. */
+static int timbre_one(const gb_train_job_t *job, const gb_vae_config_t *cfg, const char *resume,
+                      const gb_cli_call_t *call)
 {
-    int existed = access(path, F_OK) == 0;
-    FILE *f = fopen(path, "ab");
-    if (!f) {
-        fprintf(stderr, "gbac train: cannot write %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    fclose(f);
-    if (!existed)
-        remove(path);
-    return 0;
-}
-
-static char *join_command(int argc, char **argv)
-{
-    size_t n = 6;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
-    char *s = malloc(n);
-    if (!s)
-        return NULL;
-    strcpy(s, "gbac");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
-#define NEED(what)                                                                           \
-    do {                                                                                     \
-        fprintf(stderr, "gbac train: %s needs %s\n", a, what);                               \
-        return GB_EXIT_USAGE;                                                                \
-    } while (0)
-
-static int train_melody(int argc, char **argv);
-
-int gb_cmd_train(int argc, char **argv)
-{
-    if (argc >= 2 && strcmp(argv[1], "melody") == 0)
-        return train_melody(argc, argv);
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage(stdout);
-        return GB_EXIT_OK;
-    }
-    if (argc < 2 || strcmp(argv[1], "timbre") != 0) {
-        fprintf(stderr, "gbac train: %s%s%s (`gbac train timbre` or `gbac train melody`; see "
-                        "`gbac train --help`)\n",
-                argc < 2 ? "missing what to train" : "unknown model '",
-                argc < 2 ? "" : argv[1], argc < 2 ? "" : "'");
-        return GB_EXIT_USAGE;
-    }
-    gb_vae_config_t cfg = gb_vae_config_default();
-    const char *data = NULL, *out = NULL, *resume = NULL, *ckpt = NULL;
-    int smoke = 0, quiet = 0, set_epochs = 0, set_hidden = 0;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int missing = 0;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return GB_EXIT_OK;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--data", &missing))) {
-            if (missing)
-                NEED("a dataset folder");
-            data = v;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--out", &missing))) {
-            if (missing)
-                NEED("a file name");
-            out = v;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--resume", &missing))) {
-            if (missing)
-                NEED("a checkpoint file");
-            resume = v;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--checkpoint", &missing))) {
-            if (missing)
-                NEED("a file name");
-            ckpt = v;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--epochs", &missing))) {
-            if (missing || gb_parse_int(v, 1, 1000000, &cfg.epochs) < 0)
-                NEED("a number of epochs >= 1");
-            set_epochs = 1;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--batch", &missing))) {
-            if (missing || gb_parse_int(v, 1, 256, &cfg.batch) < 0)
-                NEED("a number of notes in 1..256");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--frames", &missing))) {
-            if (missing || gb_parse_int(v, 1, 4096, &cfg.frames_per_note) < 0)
-                NEED("a number of frames in 1..4096");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--lr", &missing))) {
-            if (missing || parse_float(v, 1e-7, 1.0, &cfg.lr) < 0)
-                NEED("a learning rate in 1e-7..1");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--beta", &missing))) {
-            if (missing || parse_float(v, 0.0, 1000.0, &cfg.beta) < 0)
-                NEED("a KL weight in 0..1000");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--free-bits", &missing))) {
-            if (missing || parse_float(v, 0.0, 100.0, &cfg.free_bits) < 0)
-                NEED("nats per dimension in 0..100");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--warmup", &missing))) {
-            if (missing || gb_parse_int(v, 0, 1000000, &cfg.warmup) < 0)
-                NEED("a number of epochs >= 0");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--latent", &missing))) {
-            if (missing || gb_parse_int(v, 1, GB_VAE_MAX_LATENT, &cfg.latent) < 0)
-                NEED("a number of dimensions in 1..64");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--hidden", &missing))) {
-            if (missing || gb_parse_int(v, 1, 4096, &cfg.hidden) < 0)
-                NEED("a number of units in 1..4096");
-            set_hidden = 1;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--patience", &missing))) {
-            if (missing || gb_parse_int(v, 0, 1000000, &cfg.patience) < 0)
-                NEED("a number of epochs >= 0");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--seed", &missing))) {
-            int s;
-            if (missing || gb_parse_int(v, 0, INT_MAX, &s) < 0)
-                NEED("a non-negative integer");
-            cfg.seed = (uint32_t)s;
-        } else if (strcmp(a, "--smoke") == 0) {
-            smoke = 1;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            quiet = 1;
-        } else {
-            fprintf(stderr, "gbac train timbre: unknown option '%s' (see `gbac train --help`)\n",
-                    a);
-            return GB_EXIT_USAGE;
-        }
-    }
-    if (!data || !out) {
-        fprintf(stderr, "gbac train timbre: --data DS and --out FILE are required (see `gbac "
-                        "train --help`)\n");
-        return GB_EXIT_USAGE;
-    }
-    if (cfg.batch * cfg.frames_per_note > 4096) {
-        fprintf(stderr, "gbac train timbre: --batch × --frames must be at most 4096\n");
-        return GB_EXIT_USAGE;
-    }
-    if (smoke) {
-        if (!set_epochs)
-            cfg.epochs = 3;
-        if (!set_hidden)
-            cfg.hidden = 32;
-    }
-    cfg.progress = !quiet;
-
-    int rc = GB_EXIT_FAIL;
-    gb_error_t err = {0};
-    gb_tds_t *ds = NULL;
-    gb_vae_t *vae = NULL;
-    char *enc = NULL, *ck = NULL, *command = NULL;
-    size_t ol = strlen(out);
-    enc = malloc(ol + 6);
-    ck = malloc(ol + 6);
-    command = join_command(argc, argv);
-    if (!enc || !ck || !command) {
-        fprintf(stderr, "gbac train: out of memory\n");
-        goto done;
-    }
-    snprintf(enc, ol + 6, "%s.enc", out);
-    snprintf(ck, ol + 6, "%s.ckpt", out);
-    if (!ckpt)
-        ckpt = ck;
-    if (probe_writable(out) < 0 || probe_writable(enc) < 0 || probe_writable(ckpt) < 0)
-        goto done;
-
-    ds = gb_tds_load(data, &err);
-    if (!ds) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    int chk = gb_vae_check_data(ds, &err);
-    if (chk < 0) {
-        fprintf(stderr, "gbac train: %s: %s\n", data, err.msg);
-        goto done;
-    }
-    if (chk == 1)
-        fprintf(stderr, "gbac train: warning: %s has no validation notes; validating on the "
-                        "training notes\n", data);
-    cfg.checkpoint = ckpt;
-    vae = gb_vae_new(&cfg, &err);
-    if (!vae) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    if (resume && gb_vae_checkpoint_load(vae, resume, &err) < 0) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
     gb_vae_report_t rep;
-    if (gb_vae_train(vae, ds, &rep, &err) < 0) {
-        fprintf(stderr, "\ngbac train: %s\n", err.msg);
-        goto done;
+    gb_train_files_t files;
+    gb_error_t err = {0};
+    if (gb_train_timbre(job, *cfg, resume, &rep, &files, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", call->prog, err.msg);
+        return GB_EXIT_FAIL;
     }
-    if (gb_vae_save(vae, ds, &rep, command, out, &err) < 0) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    printf("trained timbre VAE: %d epochs (best %d%s) in %.1f s; train loss %.4f, validation "
+    printf("trained timbre VAE%s: %d epochs (best %d%s) in %.1f s; train loss %.4f, validation "
            "loss %.4f (reconstruction %.4f, KL %.4f)\nwrote %s (decoder), %s (encoder), %s "
            "(checkpoint)\n",
-           rep.epochs, rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
-           rep.train_loss, rep.val_loss, rep.val_recon, rep.val_kl, out, enc, ckpt);
-    rc = GB_EXIT_OK;
-done:
-    gb_vae_free(vae);
-    gb_tds_free(ds);
-    free(enc);
-    free(ck);
-    free(command);
-    return rc;
+           cfg->time_in_note ? "" : " (static: no time in the note)", rep.epochs,
+           rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
+           rep.train_loss, rep.val_loss, rep.val_recon, rep.val_kl, job->out, files.second,
+           files.checkpoint);
+    return GB_EXIT_OK;
 }
 
-/* ---- gbac train melody ------------------------------------------------------------------ */
-
-static void melody_usage(FILE *f)
+static int timbre_run(void *p, const gb_cli_call_t *call)
 {
-    gb_melgan_config_t d = gb_melgan_config_default();
-    fprintf(f,
-            "Usage: gbac train melody --data DS --out FILE [OPTIONS]\n\n"
-            "Train the melody GAN on the CPU on a dataset folder DS written by\n"
-            "`gbac dataset melody`, and write two model files:\n"
-            "  FILE       the generator (kind melody-gan-generator): previous bar, meter,\n"
-            "             mode, density and noise -> one bar of step tokens\n"
-            "  FILE.disc  the critic (kind melody-gan-critic): scores (previous bar, bar)\n"
-            "The generator is trained by maximum likelihood (likelihood pre-training), the\n"
-            "critic on real bars against bars sampled from the generator.\n\n"
-            "Options:\n"
-            "  --data DS          dataset folder (manifest.json + bars.bin)\n"
-            "  --out FILE         generator model file to write (FILE.disc: the critic)\n"
-            "  --epochs N         generator epochs (%d)\n"
-            "  --critic-epochs N  critic epochs (%d)\n"
-            "  --per-epoch N      training bars drawn per epoch, 0 = all (%d)\n"
-            "  --hidden N         generator hidden units (%d)\n"
-            "  --lr X             Adam learning rate (%g)\n"
-            "  --patience N       early stop after N epochs without validation gain (%d)\n"
-            "  --seed N           random seed (%u)\n"
-            "  --smoke            a quick run for checks: 2 epochs of 2000 bars, hidden 64\n"
-            "  -q, --quiet        no progress line\n"
-            "  -h, --help         show this help\n\n"
-            "The same data, options and seed give bit-identical files.\n"
-            "Exit status: 0 on success; 1 if the dataset cannot be read or an output cannot\n"
-            "be written; 2 on a usage error.\n",
-            d.epochs, d.critic_epochs, d.per_epoch, d.hidden, (double)d.lr, d.patience, d.seed);
+    timbre_args_t *a = p;
+    gb_vae_config_t *cfg = &a->cfg;
+    if (cfg->batch * cfg->frames_per_note > 4096)
+        return gb_cli_usage_error(call, "--batch × --frames must be at most 4096");
+    if (cfg->onset_frames > cfg->frames_per_note)
+        return gb_cli_usage_error(call, "--onset-frames must be at most --frames");
+    if (a->job.smoke && !gb_cli_given(call, "epochs"))
+        cfg->epochs = 3;
+    if (a->job.smoke && !gb_cli_given(call, "hidden"))
+        cfg->hidden = 32;
+    cfg->progress = !a->job.quiet;
+    cfg->time_in_note = !a->static_only;
+    gb_train_job_t job = job_of(&a->job, call);
+    int rc = timbre_one(&job, cfg, a->resume, call);
+    if (rc != GB_EXIT_OK || a->static_only || a->no_ablation)
+        return rc;
+    /* The same architecture and training without time in the note: FILE.static. */
+    char out[4096];
+    if ((size_t)snprintf(out, sizeof out, "%s.static", a->job.out) >= sizeof out)
+        return gb_cli_usage_error(call, "--out: name too long");
+    gb_vae_config_t st = *cfg;
+    st.time_in_note = 0;
+    st.checkpoint = NULL; /* FILE.static.ckpt */
+    job.out = out;
+    if (!a->job.quiet)
+        fprintf(stderr, "%s: the static ablation (no time in the note)\n", call->prog);
+    return timbre_one(&job, &st, NULL, call);
 }
 
-static int train_melody(int argc, char **argv)
+static const gb_cmd_t train_timbre = {
+    .name = "timbre",
+    .summary = "train the timbre VAE on the CPU (OpenBLAS), seeded, with checkpoints and "
+               "resume",
+    .description =
+        "Train the timbre VAE on the CPU on a dataset folder DS written by `gbac dataset "
+        "timbre`, and write two model files:\n\n"
+        "  FILE      the decoder (kind timbre-vae-decoder), which the timbre synth runs\n"
+        "  FILE.enc  the encoder (kind timbre-vae-encoder), notes -> latent\n\n"
+        "Then the same architecture without the time-in-note inputs, the ablation that "
+        "`gbac eval timbre` compares onsets with: FILE.static and FILE.static.enc.\n\n"
+        "Their model cards hold the data source, licence and counts, the seed, this command, "
+        "the final losses and reference frames for `gbac eval timbre`.",
+    .epilogue =
+        "The same data, options and seed give bit-identical files (OpenBLAS runs "
+        "single-threaded while training).\n\n"
+        "Exit status: 0 on success; 1 if the dataset cannot be read or is empty or "
+        "inconsistent, an output cannot be written, or training diverges; 2 on a usage error.",
+    GB_CLI_LEAF(timbre_opts, timbre_args_t, timbre_init, timbre_run),
+};
+
+/* ---------------------------------------------------------------- gbac train melody */
+
+typedef struct melody_args {
+    job_args_t job;
+    gb_melgan_config_t cfg;
+} melody_args_t;
+
+static void melody_init(void *p)
 {
-    gb_melgan_config_t cfg = gb_melgan_config_default();
-    const char *data = NULL, *out = NULL;
-    int smoke = 0, quiet = 0, set_epochs = 0, set_hidden = 0, set_per = 0;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int missing = 0;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            melody_usage(stdout);
-            return GB_EXIT_OK;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--data", &missing))) {
-            if (missing)
-                NEED("a dataset folder");
-            data = v;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--out", &missing))) {
-            if (missing)
-                NEED("a file name");
-            out = v;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--epochs", &missing))) {
-            if (missing || gb_parse_int(v, 1, 1000000, &cfg.epochs) < 0)
-                NEED("a number of epochs >= 1");
-            set_epochs = 1;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--critic-epochs", &missing))) {
-            if (missing || gb_parse_int(v, 0, 1000000, &cfg.critic_epochs) < 0)
-                NEED("a number of epochs >= 0");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--per-epoch", &missing))) {
-            if (missing || gb_parse_int(v, 0, INT_MAX, &cfg.per_epoch) < 0)
-                NEED("a number of bars >= 0");
-            set_per = 1;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--hidden", &missing))) {
-            if (missing || gb_parse_int(v, 1, 4096, &cfg.hidden) < 0)
-                NEED("a number of units in 1..4096");
-            set_hidden = 1;
-        } else if ((v = gb_opt_value(argc, argv, &i, "--lr", &missing))) {
-            if (missing || parse_float(v, 1e-7, 1.0, &cfg.lr) < 0)
-                NEED("a learning rate in 1e-7..1");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--patience", &missing))) {
-            if (missing || gb_parse_int(v, 0, 1000000, &cfg.patience) < 0)
-                NEED("a number of epochs >= 0");
-        } else if ((v = gb_opt_value(argc, argv, &i, "--seed", &missing))) {
-            int s;
-            if (missing || gb_parse_int(v, 0, INT_MAX, &s) < 0)
-                NEED("a non-negative integer");
-            cfg.seed = (uint32_t)s;
-        } else if (strcmp(a, "--smoke") == 0) {
-            smoke = 1;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            quiet = 1;
-        } else {
-            fprintf(stderr, "gbac train melody: unknown option '%s' (see `gbac train melody "
-                            "--help`)\n", a);
-            return GB_EXIT_USAGE;
-        }
+    ((melody_args_t *)p)->cfg = gb_melgan_config_default();
+}
+
+#define A(f) offsetof(melody_args_t, f)
+static const gb_opt_t melody_opts[] = {
+    JOB_OPTS(melody_args_t, "dataset folder (manifest.json + bars.bin)",
+             "generator model file to write (FILE.disc: the critic)"),
+    {.name = "epochs", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.epochs), .lo = 1,
+     .hi = 1000000, .what = EPOCHS_WHAT, .help = "generator epochs ({default})"},
+    {.name = "critic-epochs", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.critic_epochs),
+     .lo = 0, .hi = 1000000, .what = EPOCHS_WHAT, .help = "critic epochs ({default})"},
+    {.name = "per-epoch", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.per_epoch), .lo = 0,
+     .hi = 2147483647.0, .what = "a number of bars",
+     .help = "training bars drawn per epoch, 0 = all ({default})"},
+    {.name = "hidden", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.hidden), .lo = 1,
+     .hi = 4096, .what = "a number of units",
+     .help = "generator hidden units, {range} ({default})"},
+    {.name = "lr", .arg = "X", .kind = GB_OPT_FLOAT, .off = A(cfg.lr), .lo = 1e-7, .hi = 1,
+     .what = "a learning rate", .help = "Adam learning rate ({default})"},
+    {.name = "patience", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.patience), .lo = 0,
+     .hi = 1000000, .what = EPOCHS_WHAT,
+     .help = "early stop after N epochs without validation gain ({default})"},
+    {.name = "seed", .arg = "N", .kind = GB_OPT_U32, .off = A(cfg.seed), .lo = 0,
+     .hi = 2147483647.0, .help = "random seed ({default})"},
+    QUIET_OPTS(melody_args_t, "a quick run for checks: 2 epochs of 2000 bars, hidden 64"),
+};
+#undef A
+
+static int melody_run(void *p, const gb_cli_call_t *call)
+{
+    melody_args_t *a = p;
+    gb_melgan_config_t *cfg = &a->cfg;
+    if (a->job.smoke) {
+        if (!gb_cli_given(call, "epochs"))
+            cfg->epochs = 2;
+        if (!gb_cli_given(call, "hidden"))
+            cfg->hidden = 64;
+        if (!gb_cli_given(call, "per-epoch"))
+            cfg->per_epoch = 2000;
+        cfg->critic_epochs = cfg->critic_epochs > 1 ? 1 : cfg->critic_epochs;
     }
-    if (!data || !out) {
-        fprintf(stderr, "gbac train melody: --data DS and --out FILE are required (see `gbac "
-                        "train melody --help`)\n");
-        return GB_EXIT_USAGE;
-    }
-    if (smoke) {
-        if (!set_epochs)
-            cfg.epochs = 2;
-        if (!set_hidden)
-            cfg.hidden = 64;
-        if (!set_per)
-            cfg.per_epoch = 2000;
-        cfg.critic_epochs = cfg.critic_epochs > 1 ? 1 : cfg.critic_epochs;
-    }
-    cfg.progress = !quiet;
-    int rc = GB_EXIT_FAIL;
-    gb_error_t err = {0};
-    gb_melody_ds_t *ds = NULL;
-    gb_melgan_t *g = NULL;
-    size_t ol = strlen(out);
-    char *disc = malloc(ol + 6), *command = join_command(argc, argv);
-    if (!disc || !command) {
-        fprintf(stderr, "gbac train: out of memory\n");
-        goto done;
-    }
-    snprintf(disc, ol + 6, "%s.disc", out);
-    if (probe_writable(out) < 0 || probe_writable(disc) < 0)
-        goto done;
-    ds = gb_melody_ds_load(data, &err);
-    if (!ds) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
-    g = gb_melgan_new(&cfg, &err);
-    if (!g) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
-    }
+    cfg->progress = !a->job.quiet;
+    gb_train_job_t job = job_of(&a->job, call);
     gb_melgan_report_t rep;
-    if (gb_melgan_train(g, ds, &rep, &err) < 0) {
-        fprintf(stderr, "\ngbac train: %s\n", err.msg);
-        goto done;
-    }
-    if (gb_melgan_save(g, ds, &rep, command, out, &err) < 0) {
-        fprintf(stderr, "gbac train: %s\n", err.msg);
-        goto done;
+    gb_train_files_t files;
+    gb_error_t err = {0};
+    if (gb_train_melody(&job, cfg, &rep, &files, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", call->prog, err.msg);
+        return GB_EXIT_FAIL;
     }
     printf("trained melody GAN: %d epochs (best %d%s) in %.1f s; validation cross-entropy "
            "%.4f nats/step, token accuracy %.3f, critic accuracy %.3f\nwrote %s (generator), "
            "%s (critic)\n",
            rep.epochs, rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
-           rep.val_ce, rep.val_acc, rep.critic_acc, out, disc);
-    rc = GB_EXIT_OK;
-done:
-    gb_melgan_free(g);
-    gb_melody_ds_free(ds);
-    free(disc);
-    free(command);
-    return rc;
+           rep.val_ce, rep.val_acc, rep.critic_acc, a->job.out, files.second);
+    return GB_EXIT_OK;
 }
+
+static const gb_cmd_t train_melody = {
+    .name = "melody",
+    .summary = "train the melody generator (likelihood) and its critic on the CPU",
+    .description =
+        "Train the melody GAN on the CPU on a dataset folder DS written by `gbac dataset "
+        "melody`, and write two model files:\n\n"
+        "  FILE       the generator (kind melody-gan-generator): previous bar, meter,\n"
+        "             mode, density and noise -> one bar of step tokens\n"
+        "  FILE.disc  the critic (kind melody-gan-critic): scores (previous bar, bar)\n\n"
+        "The generator is trained by maximum likelihood (likelihood pre-training), the critic "
+        "on real bars against bars sampled from the generator.",
+    .epilogue = "The same data, options and seed give bit-identical files.\n\n"
+                "Exit status: 0 on success; 1 if the dataset cannot be read or an output "
+                "cannot be written; 2 on a usage error.",
+    GB_CLI_LEAF(melody_opts, melody_args_t, melody_init, melody_run),
+};
+
+const gb_cmd_t gb_cli_train = {
+    .name = "train",
+    .summary = "train a model on the CPU: `train timbre|melody --data DS --out FILE`",
+    .description = "Train a model on the CPU (OpenBLAS), seeded and reproducible, with a "
+                   "progress line.",
+    GB_CLI_SUBS(&train_timbre, &train_melody),
+};
+
+GB_CLI_ENTRY(gb_cmd_train, gb_cli_train)

@@ -9,11 +9,17 @@
 
 #include <stdio.h>
 
-/** `gbac bench nn ...`; argv[0] == "nn". Returns an exit status. [main] */
-int gb_bench_nn(int argc, char **argv);
+/** The options every suite takes (one table in cmd_bench.c). */
+typedef struct gb_bench_args {
+    int json;    /* 1: one JSON document instead of the table */
+    int samples; /* timed samples per median */
+} gb_bench_args_t;
 
-/** `gbac bench engine ...`; argv[0] == "engine". Returns an exit status. [main] */
-int gb_bench_engine(int argc, char **argv);
+/** `gbac bench nn`: returns an exit status. [main] */
+int gb_bench_nn(const gb_bench_args_t *a);
+
+/** `gbac bench engine`: returns an exit status. [main] */
+int gb_bench_engine(const gb_bench_args_t *a);
 
 /** Monotonic clock in nanoseconds. [any] */
 double gb_bench_now_ns(void);
@@ -24,10 +30,5 @@ double gb_bench_median(double *v, int n);
 /** Time fn(ctx) and return the median ns per call: a warm-up, then `samples` samples of
  *  enough calls each to last about 20 µs. [main] */
 double gb_bench_median_ns(void (*fn)(void *ctx), void *ctx, int samples);
-
-/** Parse the options every suite takes: --json, --samples N (5..1000000), --help. Returns
- *  -1 to go on, or an exit status to return at once (help printed, or a usage error). [main] */
-int gb_bench_options(int argc, char **argv, const char *suite, void (*usage)(FILE *f),
-                     int *json, int *samples);
 
 #endif

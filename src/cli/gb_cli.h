@@ -1,31 +1,42 @@
-/* gb_cli.h — the gbac subcommands. Each lives in its own cmd_*.c file.
+/* gb_cli.h — the gbac commands: one table each (gb_cli_opts.h), in its own cmd_*.c file.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Every command takes (argc, argv) with argv[0] being the command name (e.g. "bench"),
- * prints its own --help, and returns the process exit status: 0 on success, 1 on a runtime
- * failure (bad file, failed check), 2 on a usage error (unknown option, missing argument).
+ * Each table drives the command's parser, --help and its part of the man page. The
+ * gb_cmd_*() functions run one command as main() does: argv[0] is the command's name (e.g.
+ * "render"); they return the process exit status: 0 on success, 1 on a runtime failure (bad
+ * file, failed check), 2 on a usage error (unknown option, bad or missing value).
  */
 #ifndef GB_CLI_H
 #define GB_CLI_H
 
-#define GB_EXIT_OK 0
-#define GB_EXIT_FAIL 1
-#define GB_EXIT_USAGE 2
+#include "gb_cli_opts.h"
 
-/** `gbac live [--preset P] [--name N] [--server S] ...` — play live over JACK. [main] */
+extern const gb_cmd_t gb_cli_live, gb_cli_eval, gb_cli_bench, gb_cli_model, gb_cli_analyze,
+    gb_cli_dataset, gb_cli_preset, gb_cli_render, gb_cli_demo, gb_cli_train, gb_cli_generate,
+    gb_cli_midi, gb_cli_publish, gb_cli_plot, gb_cli_dump_osc_schema;
+
+/* `gbac model convert` (cmd_model_convert.c), a subcommand of gb_cli_model. */
+extern const gb_cmd_t gb_cli_model_convert;
+
+/* Define `int fn(int argc, char **argv)` running the table `cmd` under "gbac". */
+#define GB_CLI_ENTRY(fn, cmd)                                                                \
+    int fn(int argc, char **argv)                                                            \
+    {                                                                                        \
+        return gb_cli_run(&cmd, "gbac", argc, argv);                                         \
+    }
+
+/** `gbac live [--preset P] [OPTIONS]` — play live over JACK. [main] */
 int gb_cmd_live(int argc, char **argv);
 
-/** `gbac eval timbre --model M --data DS [--json] [--map OUT.png]` — evaluate the timbre VAE. [main] */
+/** `gbac eval timbre|melody ...` — evaluate a model on held-out data. [main] */
 int gb_cmd_eval(int argc, char **argv);
 
-/** `gbac bench nn [--json] [--runs N]` — neural kernel benchmarks. [main] */
+/** `gbac bench nn|engine [--json] [--samples N]` — benchmarks. [main] */
 int gb_cmd_bench(int argc, char **argv);
 
-/** `gbac model info FILE` — model card and layer table of a model file. [main] */
+/** `gbac model info [--json] FILE` — model card and layer table of a model file. [main] */
 int gb_cmd_model(int argc, char **argv);
 
-/** `gbac model convert IN -o OUT --weights bf16|f32` (argv[0] == "convert"). [main] */
-int gb_cmd_model_convert(int argc, char **argv);
 
 /** `gbac preset check|list [--plugin-dir DIR]...` — validate presets, list units. [main] */
 int gb_cmd_preset(int argc, char **argv);
@@ -36,20 +47,16 @@ int gb_cmd_render(int argc, char **argv);
 /** `gbac demo [-o OUT.wav] [--preset P]` — render the bundled demo piece. [main] */
 int gb_cmd_demo(int argc, char **argv);
 
-/** `gbac analyze NOTE [-o OUT.json] [--hop-ms N] [--channel N|mix]` — one recorded note → its
- *  timbre frames as JSON. [main] */
+/** `gbac analyze [OPTIONS] NOTE` — one recorded note → its timbre frames as JSON. [main] */
 int gb_cmd_analyze(int argc, char **argv);
 
-/** `gbac dataset timbre -o DIR [--soundfont SF2] [--programs L] [--notes-from FOLDER] ...` —
- *  build the timbre dataset (gb_timbre_ds_build.h). [main] */
+/** `gbac dataset timbre|melody -o DIR [...]` — build a training dataset. [main] */
 int gb_cmd_dataset(int argc, char **argv);
 
-/** `gbac train timbre|melody --data DS --out FILE [...]` — train the timbre VAE or the melody
- *  GAN (CPU). [main] */
+/** `gbac train timbre|melody --data DS --out FILE [...]` — train a model (CPU). [main] */
 int gb_cmd_train(int argc, char **argv);
 
-/** `gbac generate melody --bars N -o OUT.mid [--model M] [--key K] [--meter M] ...` —
- *  generate a melody with the melody GAN. [main] */
+/** `gbac generate melody --bars N -o OUT.mid [...]` — generate with the melody GAN. [main] */
 int gb_cmd_generate(int argc, char **argv);
 
 /** `gbac midi list` — the MIDI input devices PortMidi sees. [main] */
@@ -59,13 +66,10 @@ int gb_cmd_midi(int argc, char **argv);
  *  (argv[0] is "--dump-osc-schema"). [main] */
 int gb_cmd_dump_osc_schema(int argc, char **argv);
 
-/** `gbac publish SESSION -o OUT[.tar.gz|.tar] [--title T] [--artist A] [--license L]
- *  [--force]` — a recorded session ready to share: tagged FLAC, MIDI, cover, credits,
- *  provenance. [main] */
+/** `gbac publish SESSION -o OUT [...]` — a recorded session ready to share. [main] */
 int gb_cmd_publish(int argc, char **argv);
 
-/** `gbac plot SESSION|FILE -o OUT.png|OUT.svg [--width W] [--height H]` — spectrogram,
- *  piano roll, timbre latent path and critic scores of a session. [main] */
+/** `gbac plot SESSION|FILE -o OUT.png|OUT.svg [...]` — the picture of a session. [main] */
 int gb_cmd_plot(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
-/* main.c — the gbac command line: dispatch to subcommands.
+/* main.c — the gbac command line: the table of commands, dispatch, --version, --man.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,44 +8,52 @@
 #include "gb_cli.h"
 #include "gb_version.h"
 
-typedef struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} command_t;
-
-static const command_t commands[] = {
-    {"live", gb_cmd_live, "play live over JACK (MIDI in, audio and MIDI out, OSC control)"},
-    {"eval", gb_cmd_eval, "evaluate a model on held-out data: `eval timbre|melody ...`"},
-    {"bench", gb_cmd_bench, "benchmarks: `bench nn` (neural runtime), `bench engine`"},
-    {"model", gb_cmd_model, "inspect model files: `model info FILE`"},
-    {"analyze", gb_cmd_analyze, "analyse a recorded note into timbre frames: `analyze NOTE.wav`"},
-    {"dataset", gb_cmd_dataset, "build a training dataset: `dataset timbre|melody -o DIR`"},
-    {"preset", gb_cmd_preset, "check presets, list units: `preset check FILE...`, `preset list`"},
-    {"render", gb_cmd_render, "render a MIDI file (and an OSC score) offline to WAV/FLAC"},
-    {"demo", gb_cmd_demo, "render the bundled demo piece to gbac-demo.wav"},
-    {"train", gb_cmd_train, "train a model on the CPU: `train timbre|melody --data DS --out FILE`"},
-    {"generate", gb_cmd_generate, "generate a melody: `generate melody --bars N -o OUT.mid`"},
-    {"midi", gb_cmd_midi, "list MIDI input devices (PortMidi): `midi list`"},
-    {"publish", gb_cmd_publish, "a recorded session ready to share: `publish SESSION -o OUT`"},
-    {"plot", gb_cmd_plot, "draw a session or file: `plot SESSION|FILE -o OUT.png|OUT.svg`"},
+static const gb_cmd_t *const commands[] = {
+    &gb_cli_live,    &gb_cli_eval,   &gb_cli_bench,   &gb_cli_model,   &gb_cli_analyze,
+    &gb_cli_dataset, &gb_cli_preset, &gb_cli_render,  &gb_cli_demo,    &gb_cli_train,
+    &gb_cli_generate, &gb_cli_midi,  &gb_cli_publish, &gb_cli_plot,    &gb_cli_dump_osc_schema,
+    NULL,
 };
 
-static void usage(FILE *f)
+static const gb_cmd_t root = {
+    .name = "gbac",
+    .summary = "real-time music co-creation host",
+    .usage = "gbac COMMAND [OPTIONS]\n"
+             "       gbac --help | --version | --dump-osc-schema [--preset P]",
+    .description =
+        "gbac plays a MIDI keyboard over JACK through a small neural timbre VAE whose latent "
+        "space the performer steers, while a small neural melody GAN answers, continues or "
+        "accompanies them; everything is steered by MIDI and OSC. Around the live host: data "
+        "preparation, CPU training, evaluation, offline rendering, session recording and "
+        "publishing with provenance.\n\n"
+        "Every command documents its options with --help; options take their value as "
+        "`--opt V` or `--opt=V`. Exit status: 0 success, 1 failure (bad file, failed check), "
+        "2 usage error.",
+    .epilogue =
+        "GBAC_SIMD=scalar|avx2|avx512|avx512bf16|neon forces a kernel family (an error if this "
+        "CPU lacks it); by default the best one the CPU supports is chosen once at start-up. "
+        "GBAC_NN_KERNEL=v1 runs the neural runtime's single-frame products as before issue 14 "
+        "(for comparisons; v2, the default, otherwise). "
+        "GBAC_PLUGIN_PATH lists folders of external plugins; GBAC_DATA_DIR where presets, "
+        "models and the demo phrase are found.\n\n"
+        "Under a session manager (NSM_URL set), `gbac` alone runs `gbac live --no-ui` "
+        "(docs/nsm.md).",
+    .subs = commands,
+};
+
+/* The man page on stdout, or into the file path. */
+static int man_page(const char *path)
 {
-    fprintf(f,
-            "gbac %s — real-time music co-creation host\n\n"
-            "Usage: gbac COMMAND [OPTIONS]\n"
-            "       gbac --help | --version | --dump-osc-schema [--preset P]\n\n"
-            "Commands:\n",
-            GB_VERSION_STRING);
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nRun `gbac COMMAND --help` for a command's options.\n"
-               "Environment: GBAC_SIMD=scalar|avx2|avx512|avx512bf16|neon forces a kernel\n"
-               "family; GBAC_NN_KERNEL=v1 the neural runtime's pre-issue-14 kernel path.\n"
-               "Under a session manager (NSM_URL set), `gbac` alone runs `gbac live --no-ui`\n"
-               "(docs/nsm.md).\n");
+    FILE *f = path ? fopen(path, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "gbac: %s: cannot write: %s\n", path, strerror(errno));
+        return GB_EXIT_FAIL;
+    }
+    gb_cli_man(&root, GB_VERSION_STRING, f);
+    int bad = ferror(f) || (path ? fclose(f) : fflush(f)) != 0;
+    if (bad)
+        fprintf(stderr, "gbac: cannot write the man page\n");
+    return bad ? GB_EXIT_FAIL : GB_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -54,24 +63,15 @@ int main(int argc, char **argv)
         char *live_argv[] = {"live", "--no-ui", NULL};
         return gb_cmd_live(2, live_argv);
     }
-    if (argc < 2) {
-        usage(stderr);
-        return GB_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return GB_EXIT_OK;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+    if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
         printf("gbac %s\n", GB_VERSION_STRING);
         return GB_EXIT_OK;
     }
-    if (strcmp(argv[1], "--dump-osc-schema") == 0)
-        return gb_cmd_dump_osc_schema(argc - 1, argv + 1);
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "gbac: unknown command '%s' (see `gbac --help`)\n", argv[1]);
-    return GB_EXIT_USAGE;
+    if ((argc == 2 || argc == 3) && strcmp(argv[1], "--man") == 0) /* hidden: the build */
+        return man_page(argc == 3 ? argv[2] : NULL);                 /* writes gbac.1 */
+    if (argc < 2) {
+        gb_cli_help(&root, "gbac", stderr);
+        return GB_EXIT_USAGE;
+    }
+    return gb_cli_run(&root, NULL, argc, argv);
 }

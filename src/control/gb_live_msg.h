@@ -63,18 +63,37 @@ typedef struct gb_live_fb {
 
 /* ---- counters, readable from any thread ---------------------------------------------------- */
 
+/* The live host's counters: one list for the struct, /gbac/status, --stats-json, the status
+ * view and its log (gb_live_stats.h). Each X(name, doc); names are the contract scripts read
+ * (docs/osc.md "Counters"). A new counter is one line here. */
+#define GB_LIVE_COUNTERS(X)                                                                    \
+    X(xruns, "JACK xrun callbacks")                                                            \
+    X(midi_events, "MIDI events applied (JACK MIDI and PortMidi)")                             \
+    X(midi_dropped, "MIDI events lost: a ring was full or a period had too many events")       \
+    X(osc_messages, "OSC messages served")                                                     \
+    X(osc_errors, "OSC messages refused with an error reply (unknown path, wrong types, bad "  \
+                  "values), and packets liblo could not parse")                                \
+    X(osc_refused, "OSC messages from senders outside the allow list (no reply)")              \
+    X(osc_dropped, "OSC commands lost because the queue to the audio thread was full")         \
+    X(fb_dropped, "feedback lost: the ring from the audio thread was full, or a subscriber "   \
+                  "had used its budget for one poll")                                          \
+    X(subscribers, "OSC subscribers now (a level, not a count of events)")                     \
+    X(late_periods, "periods gbac itself finished after their deadline")                       \
+    X(max_cycle_pct, "most of a period used by the time gbac finished, %")
+
 typedef struct gb_live_stats {
-    atomic_uint_fast64_t xruns;        /* JACK xrun callbacks */
-    atomic_uint_fast64_t midi_events;  /* MIDI events applied (JACK MIDI and PortMidi) */
-    atomic_uint_fast64_t midi_dropped; /* MIDI events lost: ring full or too many per block */
-    atomic_uint_fast64_t osc_messages; /* OSC messages served */
-    atomic_uint_fast64_t osc_errors;   /* unknown path, wrong types, bad values */
-    atomic_uint_fast64_t osc_refused;  /* from senders outside the allow list */
-    atomic_uint_fast64_t osc_dropped;  /* commands lost because the ring to audio was full */
-    atomic_uint_fast64_t fb_dropped;   /* feedback lost because main was slow */
-    atomic_uint_fast64_t late_periods; /* periods gbac itself finished after their deadline */
-    atomic_uint_fast64_t max_cycle_pct;/* most of a period used by the time gbac finished, % */
+#define GB_LIVE_STATS_FIELD(name, doc) atomic_uint_fast64_t name;
+    GB_LIVE_COUNTERS(GB_LIVE_STATS_FIELD)
+#undef GB_LIVE_STATS_FIELD
 } gb_live_stats_t;
+
+/* Indices into the list: GB_LC_xruns, GB_LC_midi_events, ... */
+enum {
+#define GB_LIVE_COUNTER_INDEX(name, doc) GB_LC_##name,
+    GB_LIVE_COUNTERS(GB_LIVE_COUNTER_INDEX)
+#undef GB_LIVE_COUNTER_INDEX
+    GB_LIVE_N_COUNTERS
+};
 
 #ifdef __cplusplus
 }

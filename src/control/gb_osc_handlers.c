@@ -1,65 +1,35 @@
-/* gb_osc_handlers.c — OSC messages to engine events (see gb_osc_handlers.h).
+/* gb_osc_handlers.c — the handlers object and dispatch through the path table (see
+ * gb_osc_handlers.h); the helpers the handler files share (gb_osc_impl.h).
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include "gb_osc_handlers.h"
-
 #include <math.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gb_midi.h"
-
-#define PARAM_PREFIX "/gbac/param/"
-#define PATH_MAX_LEN 96
-
-typedef struct osc_param {
-    char path[PATH_MAX_LEN]; /* "/gbac/param/slot/name" */
-    int32_t handle;
-    float min, max;
-    uint32_t flags;
-} osc_param_t;
-
-struct gb_osc_handlers {
-    unsigned flags; /* GB_OSC_HF_* */
-    int n_params;
-    osc_param_t *params; /* sorted by path */
-    atomic_uint_fast64_t n_ok, n_err;
-};
+#include "gb_osc_impl.h"
 
 static int cmp_param(const void *a, const void *b)
 {
-    return strcmp(((const osc_param_t *)a)->path, ((const osc_param_t *)b)->path);
+    return strcmp(((const gb_osc_param_t *)a)->path, ((const gb_osc_param_t *)b)->path);
 }
 
-gb_osc_handlers_t *gb_osc_handlers_new(const gb_engine_t *engine, gb_error_t *err)
+/* The engine's parameters as paths, handles and ranges, sorted by path. */
+static int copy_params(gb_osc_handlers_t *h, const gb_engine_t *e)
 {
-    gb_osc_handlers_t *h = calloc(1, sizeof *h);
-    if (!h) {
-        gb_error_set(err, GB_ENOMEM, "OSC handlers: out of memory");
-        return NULL;
-    }
-    atomic_init(&h->n_ok, 0);
-    atomic_init(&h->n_err, 0);
-    int n = engine ? gb_engine_param_count(engine) : 0;
-    if (n > 0) {
-        h->params = calloc((size_t)n, sizeof *h->params);
-        if (!h->params) {
-            free(h);
-            gb_error_set(err, GB_ENOMEM, "OSC handlers: out of memory");
-            return NULL;
-        }
-    }
+    const int n = e ? gb_engine_param_count(e) : 0;
+    if (n > 0 && !(h->params = calloc((size_t)n, sizeof *h->params)))
+        return GB_ENOMEM;
     for (int i = 0; i < n; i++) {
-        int32_t handle = gb_engine_param_handle(engine, i);
+        const int32_t handle = gb_engine_param_handle(e, i);
         const char *slot = NULL;
         const gbp_param_info_t *info = NULL;
-        if (handle < 0 || gb_engine_param_info(engine, handle, &slot, &info) < 0 || !slot ||
+        if (handle < 0 || gb_engine_param_info(e, handle, &slot, &info) < 0 || !slot ||
             !info || !info->name)
             continue;
-        osc_param_t *p = &h->params[h->n_params];
-        int len = snprintf(p->path, sizeof p->path, PARAM_PREFIX "%s/%s", slot, info->name);
+        gb_osc_param_t *p = &h->params[h->n_params];
+        int len = snprintf(p->path, sizeof p->path, GB_OSC_PARAM_PREFIX "%s/%s", slot,
+                           info->name);
         if (len < 0 || (size_t)len >= sizeof p->path)
             continue; /* cannot be addressed; unit names are short in practice */
         p->handle = handle;
@@ -70,6 +40,26 @@ gb_osc_handlers_t *gb_osc_handlers_new(const gb_engine_t *engine, gb_error_t *er
     }
     if (h->n_params > 1)
         qsort(h->params, (size_t)h->n_params, sizeof *h->params, cmp_param);
+    return GB_OK;
+}
+
+gb_osc_handlers_t *gb_osc_handlers_new(const gb_osc_host_t *host, gb_error_t *err)
+{
+    gb_osc_handlers_t *h = calloc(1, sizeof *h);
+    if (!h) {
+        gb_error_set(err, GB_ENOMEM, "OSC handlers: out of memory");
+        return NULL;
+    }
+    if (host)
+        h->host = *host;
+    atomic_init(&h->n_ok, 0);
+    atomic_init(&h->n_err, 0);
+    const gb_engine_t *e = gb_osc_engine(h);
+    if (copy_params(h, e) != GB_OK || !(h->schema = gb_osc_schema_text(e, JSON_COMPACT))) {
+        gb_osc_handlers_free(h);
+        gb_error_set(err, GB_ENOMEM, "OSC handlers: out of memory");
+        return NULL;
+    }
     return h;
 }
 
@@ -78,6 +68,7 @@ void gb_osc_handlers_free(gb_osc_handlers_t *h)
     if (!h)
         return;
     free(h->params);
+    free(h->schema);
     free(h);
 }
 
@@ -87,29 +78,47 @@ void gb_osc_handlers_set_flags(gb_osc_handlers_t *h, unsigned flags)
         h->flags = flags;
 }
 
-static const osc_param_t *find_param(const gb_osc_handlers_t *h, const char *path)
+/* ---------------------------------------------------------------- dispatch */
+
+static int refused(gb_osc_handlers_t *h, int rc)
 {
-    osc_param_t key;
-    size_t len = strlen(path);
-    if (!h || h->n_params == 0 || len >= sizeof key.path)
-        return NULL;
-    memcpy(key.path, path, len + 1);
-    return bsearch(&key, h->params, (size_t)h->n_params, sizeof *h->params, cmp_param);
+    atomic_fetch_add_explicit(&h->n_err, 1, memory_order_relaxed);
+    return rc;
 }
 
-int32_t gb_osc_handlers_param_handle(const gb_osc_handlers_t *h, const char *path)
+int gb_osc_dispatch(gb_osc_handlers_t *h, const gb_osc_msg_t *msg, const gb_osc_peer_t *peer,
+                    gb_error_t *err)
 {
-    const osc_param_t *p = path ? find_param(h, path) : NULL;
-    return p ? p->handle : -1;
+    if (!h || !msg)
+        return gb_error_set(err, GB_EINVAL, "OSC: no handlers or no message");
+    const char *path = msg->path;
+    if (!path || path[0] != '/')
+        return refused(h, gb_osc_fail(err, GB_EINVAL, "OSC: invalid path '%.100s'",
+                                      path ? path : "(null)"));
+    const char *types = msg->types ? msg->types : "";
+    if (msg->argc < 0 || (msg->argc > 0 && !msg->argv) || (int)strlen(types) != msg->argc)
+        return refused(h, gb_osc_fail(err, GB_EINVAL, "%.100s: malformed arguments", path));
+    const gb_osc_method_t *m = gb_osc_method_find(path);
+    if (!m)
+        return refused(h, gb_osc_fail(err, GB_EINVAL, "%.100s: unknown OSC path (send "
+                                      "/gbac/schema for the namespace, or see docs/osc.md)",
+                                      path));
+    if ((h->flags & GB_OSC_HF_SCORE) && !(m->flags & GB_OSC_M_SCORE))
+        return refused(h, gb_osc_fail(err, GB_EINVAL, "%.100s: not available in a control "
+                                      "score (live only)", path));
+    if (!gb_osc_types_accepted(m, types))
+        return refused(h, gb_osc_fail(err, GB_EINVAL, "%.100s: type tags '%s' are not "
+                                      "accepted; expected %s (types %s)", path, types,
+                                      m->args ? m->args : "no arguments",
+                                      m->types[0] ? m->types : "none"));
+    int rc = m->fn(h, msg, peer, err);
+    if (rc != GB_OK)
+        return refused(h, rc);
+    atomic_fetch_add_explicit(&h->n_ok, 1, memory_order_relaxed);
+    return GB_OK;
 }
 
-const char *gb_osc_handlers_handle_path(const gb_osc_handlers_t *h, int32_t handle)
-{
-    for (int i = 0; h && i < h->n_params; i++)
-        if (h->params[i].handle == handle)
-            return h->params[i].path;
-    return NULL;
-}
+/* ---------------------------------------------------------------- queries */
 
 uint64_t gb_osc_handlers_ok(const gb_osc_handlers_t *h)
 {
@@ -131,52 +140,39 @@ const char *gb_osc_handlers_param_path(const gb_osc_handlers_t *h, int i)
     return h && i >= 0 && i < h->n_params ? h->params[i].path : NULL;
 }
 
-/* ---------------------------------------------------------------- arguments */
-
-typedef struct args {
-    int argc;
-    const char *types;
-    lo_arg **argv;
-} args_t;
-
-/* A number argument of any numeric type. liblo's arguments are packed OSC data, aligned to 4
- * bytes only, so they are read with memcpy rather than through lo_arg's members. */
-static int arg_number(const args_t *a, int i, double *out)
+const gb_osc_param_t *gb_osc_param_find(const gb_osc_handlers_t *h, const char *path)
 {
-    if (i >= a->argc || !a->argv || !a->argv[i])
-        return -1;
-    const void *v = a->argv[i];
-    int32_t i32;
-    int64_t i64;
-    float f;
-    double d;
-    switch (a->types[i]) {
-    case 'i': memcpy(&i32, v, sizeof i32); *out = i32; return 0;
-    case 'h': memcpy(&i64, v, sizeof i64); *out = (double)i64; return 0;
-    case 'f': memcpy(&f, v, sizeof f); *out = f; return 0;
-    case 'd': memcpy(&d, v, sizeof d); *out = d; return 0;
-    default: return -1;
-    }
+    gb_osc_param_t key;
+    size_t len = path ? strlen(path) : 0;
+    if (!h || h->n_params == 0 || !path || len >= sizeof key.path)
+        return NULL;
+    memcpy(key.path, path, len + 1);
+    return bsearch(&key, h->params, (size_t)h->n_params, sizeof *h->params, cmp_param);
 }
 
-/* An integer argument: int32/int64, or a float/double holding a whole number. */
-static int arg_int(const args_t *a, int i, int *out)
+int32_t gb_osc_handlers_param_handle(const gb_osc_handlers_t *h, const char *path)
 {
-    double d;
-    if (arg_number(a, i, &d))
-        return -1;
-    if (!isfinite(d) || d != floor(d) || d < -2147483648.0 || d > 2147483647.0)
-        return -1;
-    *out = (int)d;
-    return 0;
+    const gb_osc_param_t *p = gb_osc_param_find(h, path);
+    return p ? p->handle : -1;
 }
 
-static int fail(gb_osc_handlers_t *h, gb_error_t *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(gb_osc_handlers_t *h, gb_error_t *err, int code, const char *fmt, ...)
+const char *gb_osc_handlers_handle_path(const gb_osc_handlers_t *h, int32_t handle)
 {
-    atomic_fetch_add_explicit(&h->n_err, 1, memory_order_relaxed);
+    for (int i = 0; h && i < h->n_params; i++)
+        if (h->params[i].handle == handle)
+            return h->params[i].path;
+    return NULL;
+}
+
+const char *gb_osc_handlers_schema(const gb_osc_handlers_t *h)
+{
+    return h ? h->schema : NULL;
+}
+
+/* ---------------------------------------------------------------- helpers for handlers */
+
+int gb_osc_fail(gb_error_t *err, int code, const char *fmt, ...)
+{
     if (err) {
         va_list ap;
         va_start(ap, fmt);
@@ -187,156 +183,126 @@ static int fail(gb_osc_handlers_t *h, gb_error_t *err, int code, const char *fmt
     return code;
 }
 
-/* Read n_req..n_req+n_opt integer arguments with their ranges into out[]. Optional ones
- * missing keep their value. */
-static int int_args(gb_osc_handlers_t *h, const char *path, const args_t *a, int n_req,
-                    int n_opt, const char *const *names, const int *lo, const int *hi, int *out,
-                    const char *usage, gb_error_t *err)
+int gb_osc_arg_number(const gb_osc_msg_t *m, int i, double *out)
 {
-    if (a->argc < n_req || a->argc > n_req + n_opt)
-        return fail(h, err, GB_EINVAL, "%s: expected %s, got %d argument%s ('%s')", path,
-                    usage, a->argc, a->argc == 1 ? "" : "s", a->types);
-    for (int i = 0; i < a->argc; i++) {
-        if (arg_int(a, i, &out[i]))
-            return fail(h, err, GB_EINVAL, "%s: %s must be a whole number (type i, or f "
-                        "holding one), got type '%c'; expected %s", path, names[i],
-                        a->types[i], usage);
-        if (out[i] < lo[i] || out[i] > hi[i])
-            return fail(h, err, GB_ERANGE, "%s: %s %d out of range %d..%d", path, names[i],
-                        out[i], lo[i], hi[i]);
+    if (i < 0 || i >= m->argc)
+        return -1;
+    const gb_osc_arg_t *a = &m->argv[i];
+    switch (a->type) {
+    case 'i': *out = a->v.i; return 0;
+    case 'h': *out = (double)a->v.h; return 0;
+    case 'f': *out = a->v.f; return 0;
+    case 'd': *out = a->v.d; return 0;
+    default: return -1;
     }
-    return 0;
 }
 
-static void ok(gb_osc_handlers_t *h)
+int gb_osc_arg_whole(const gb_osc_msg_t *m, int i, const char *name, long lo, long hi,
+                     long *out, gb_error_t *err)
 {
-    atomic_fetch_add_explicit(&h->n_ok, 1, memory_order_relaxed);
+    double d;
+    if (gb_osc_arg_number(m, i, &d))
+        return gb_osc_fail(err, GB_EINVAL, "%.100s: %s must be a number", m->path, name);
+    if (!isfinite(d) || d != floor(d))
+        return gb_osc_fail(err, GB_EINVAL, "%.100s: %s must be a whole number, got %g",
+                           m->path, name, d);
+    if (d < (double)lo || d > (double)hi)
+        return gb_osc_fail(err, GB_ERANGE, "%.100s: %s %.0f out of range %ld..%ld", m->path,
+                           name, d, lo, hi);
+    *out = (long)d;
+    return GB_OK;
 }
 
-static void midi_event(const uint8_t st, int d0, int d1, gb_osc_action_t *act)
+const char *gb_osc_arg_string(const gb_osc_msg_t *m, int i)
 {
-    gb_midi_msg_t m = {.status = st, .len = 2, .data = {(uint8_t)d0, (uint8_t)d1}};
-    memset(act, 0, sizeof *act);
-    act->kind = GB_OSC_ACT_EVENT;
-    gb_midi_to_event(&m, 0, &act->ev);
+    if (i < 0 || i >= m->argc)
+        return NULL;
+    const gb_osc_arg_t *a = &m->argv[i];
+    return (a->type == 's' || a->type == 'S') && a->v.s ? a->v.s : NULL;
 }
 
-/* ---------------------------------------------------------------- dispatch */
-
-int gb_osc_handle(gb_osc_handlers_t *h, const char *path, lo_message msg, gb_osc_action_t *act,
-                  gb_error_t *err)
+const gb_engine_t *gb_osc_engine(const gb_osc_handlers_t *h)
 {
-    if (!h || !act)
-        return gb_error_set(err, GB_EINVAL, "OSC: no handlers");
-    if (!path || path[0] != '/')
-        return fail(h, err, GB_EINVAL, "OSC: invalid path '%s'", path ? path : "(null)");
-    args_t a = {0, "", NULL};
-    if (msg) {
-        a.argc = lo_message_get_argc(msg);
-        a.types = lo_message_get_types(msg);
-        a.argv = lo_message_get_argv(msg);
-        if (!a.types || a.argc < 0 || (int)strlen(a.types) < a.argc) {
-            a.argc = 0;
-            a.types = "";
-        }
-    }
-    int v[3] = {0, 0, 0};
+    return h->host.engine ? h->host.engine(h->host.ctx) : NULL;
+}
 
-    if (strcmp(path, "/gbac/note/on") == 0) {
-        static const char *const names[] = {"key", "velocity", "channel"};
-        static const int lo[] = {0, 0, 0}, hi[] = {127, 127, 15};
-        int rc = int_args(h, path, &a, 2, 1, names, lo, hi, v,
-                          "'ii' or 'iii' (key, velocity[, channel])", err);
-        if (rc)
+int32_t gb_osc_param_named(const gb_osc_handlers_t *h, const char *name)
+{
+    const gb_engine_t *e = gb_osc_engine(h);
+    for (int i = 0; e && i < gb_engine_param_count(e); i++) {
+        int32_t handle = gb_engine_param_handle(e, i);
+        const gbp_param_info_t *pi;
+        if (gb_engine_param_info(e, handle, NULL, &pi) == GB_OK && strcmp(pi->name, name) == 0)
+            return handle;
+    }
+    return -1;
+}
+
+int gb_osc_send(gb_osc_handlers_t *h, const char *path, const gb_live_cmd_t *cmd,
+                gb_error_t *err)
+{
+    if (!h->host.send)
+        return gb_osc_fail(err, GB_EUNSUPPORTED, "%.100s: no audio engine is running to "
+                           "receive it", path);
+    if (h->host.send(h->host.ctx, cmd) < 0)
+        return gb_osc_fail(err, GB_OSC_DROPPED, "%.100s: the command queue to the audio "
+                           "thread is full; message dropped (send less often)", path);
+    return GB_OK;
+}
+
+int gb_osc_send_params(gb_osc_handlers_t *h, const char *path, const int32_t *handles,
+                       const float *values, int n, gb_error_t *err)
+{
+    const gb_engine_t *e = gb_osc_engine(h);
+    for (int i = 0; i < n; i++) {
+        const gbp_param_info_t *pi = NULL;
+        if (!e || gb_engine_param_info(e, handles[i], NULL, &pi) != GB_OK)
+            return gb_osc_fail(err, GB_EINVAL, "%.100s: no engine is running", path);
+        if (!isfinite(values[i]) || values[i] < pi->min || values[i] > pi->max)
+            return gb_osc_fail(err, GB_ERANGE, "%.100s: %s = %g is outside its range %g..%g",
+                               path, pi->name, (double)values[i], (double)pi->min,
+                               (double)pi->max);
+    }
+    for (int i = 0; i < n; i++) {
+        gb_live_cmd_t c;
+        memset(&c, 0, sizeof c);
+        c.kind = GB_CMD_EVENT;
+        c.ev.type = GBP_EV_PARAM;
+        c.ev.source = GBP_SOURCE_HUMAN;
+        c.ev.id = (uint32_t)handles[i];
+        c.ev.value = values[i];
+        c.handle = handles[i];
+        c.value = values[i];
+        int rc = gb_osc_send(h, path, &c, err);
+        if (rc != GB_OK)
             return rc;
-        midi_event((uint8_t)(0x90 | v[2]), v[0], v[1], act);
-        ok(h);
-        return 0;
     }
-    if (strcmp(path, "/gbac/note/off") == 0) {
-        static const char *const names[] = {"key", "channel"};
-        static const int lo[] = {0, 0}, hi[] = {127, 15};
-        int rc = int_args(h, path, &a, 1, 1, names, lo, hi, v, "'i' or 'ii' (key[, channel])",
-                          err);
-        if (rc)
-            return rc;
-        midi_event((uint8_t)(0x80 | v[1]), v[0], 64, act);
-        ok(h);
-        return 0;
-    }
-    if (strcmp(path, "/gbac/cc") == 0) {
-        static const char *const names[] = {"controller", "value", "channel"};
-        static const int lo[] = {0, 0, 0}, hi[] = {127, 127, 15};
-        int rc = int_args(h, path, &a, 2, 1, names, lo, hi, v,
-                          "'ii' or 'iii' (controller, value[, channel])", err);
-        if (rc)
-            return rc;
-        midi_event((uint8_t)(0xB0 | v[2]), v[0], v[1], act);
-        ok(h);
-        return 0;
-    }
-    if (strcmp(path, "/gbac/tempo") == 0) {
-        double bpm;
-        if (a.argc == 0 && (h->flags & GB_OSC_HF_QUERIES)) {
-            memset(act, 0, sizeof *act);
-            act->kind = GB_OSC_ACT_QUERY_TEMPO;
-            ok(h);
-            return 0;
-        }
-        if (a.argc != 1 || arg_number(&a, 0, &bpm))
-            return fail(h, err, GB_EINVAL, "%s: expected one number 'f' (bpm), got '%s'", path,
-                        a.types);
-        if (!(bpm >= 20.0 && bpm <= 300.0))
-            return fail(h, err, GB_ERANGE, "%s: tempo %g bpm out of range 20..300", path, bpm);
-        memset(act, 0, sizeof *act);
-        act->kind = GB_OSC_ACT_TEMPO;
-        act->tempo_bpm = bpm;
-        ok(h);
-        return 0;
-    }
-    if (strncmp(path, PARAM_PREFIX, sizeof PARAM_PREFIX - 1) == 0) {
-        if (strlen(path) >= PATH_MAX_LEN)
-            return fail(h, err, GB_EINVAL, "%.100s...: path too long", path);
-        const osc_param_t *p = find_param(h, path);
-        if (!p)
-            return fail(h, err, GB_EINVAL,
-                        "%s: unknown parameter '%s' (the path is /gbac/param/SLOT/NAME with a "
-                        "slot of the preset's rack)", path, path + sizeof PARAM_PREFIX - 1);
-        if (a.argc == 0 && (h->flags & GB_OSC_HF_QUERIES)) {
-            memset(act, 0, sizeof *act);
-            act->kind = GB_OSC_ACT_QUERY_PARAM;
-            act->ev.type = GBP_EV_PARAM;
-            act->ev.id = (uint32_t)p->handle;
-            ok(h);
-            return 0;
-        }
-        double val;
-        if (a.argc != 1 || arg_number(&a, 0, &val))
-            return fail(h, err, GB_EINVAL, "%s: expected one number 'f' (%g..%g), got '%s'",
-                        path, p->min, p->max, a.types);
-        if (!isfinite(val))
-            return fail(h, err, GB_ERANGE, "%s: value is not finite", path);
-        if (p->flags & GBP_PARAM_READONLY)
-            return fail(h, err, GB_EINVAL, "%s: the parameter is read-only", path);
-        if ((h->flags & GB_OSC_HF_STRICT) && (val < p->min || val > p->max))
-            return fail(h, err, GB_ERANGE, "%s: value %g out of range %g..%g", path, val,
-                        p->min, p->max);
-        if (val < p->min)
-            val = p->min;
-        if (val > p->max)
-            val = p->max;
-        if (p->flags & GBP_PARAM_STEPPED)
-            val = floor(val + 0.5);
-        memset(act, 0, sizeof *act);
-        act->kind = GB_OSC_ACT_EVENT;
-        act->ev.type = GBP_EV_PARAM;
-        act->ev.source = GBP_SOURCE_HUMAN;
-        act->ev.id = (uint32_t)p->handle;
-        act->ev.value = (float)val;
-        ok(h);
-        return 0;
-    }
-    return fail(h, err, GB_EINVAL,
-                "%s: unknown OSC path (known: /gbac/note/on, /gbac/note/off, /gbac/cc, "
-                "/gbac/tempo, /gbac/param/SLOT/NAME)", path);
+    return GB_OK;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+void gb_osc_reply(const gb_osc_peer_t *peer, const char *path, const char *types,
+                  const gb_osc_arg_t *argv)
+{
+    if (peer && peer->reply)
+        peer->reply(peer->ctx, path, types, argv);
+}
+
+void gb_osc_reply_f(const gb_osc_peer_t *peer, const char *path, float v)
+{
+    gb_osc_arg_t a = {.type = 'f', .v.f = v};
+    gb_osc_reply(peer, path, "f", &a);
+}
+
+void gb_osc_reply_i(const gb_osc_peer_t *peer, const char *path, int32_t v)
+{
+    gb_osc_arg_t a = {.type = 'i', .v.i = v};
+    gb_osc_reply(peer, path, "i", &a);
+}
+
+void gb_osc_reply_s(const gb_osc_peer_t *peer, const char *path, const char *v)
+{
+    gb_osc_arg_t a = {.type = 's', .v.s = v};
+    gb_osc_reply(peer, path, "s", &a);
 }

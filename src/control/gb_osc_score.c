@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gb_osc_score.h"
 #include "gb_file.h"
+#include "gb_osc_handlers.h"
+#include "gb_osc_lo.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -107,6 +109,111 @@ static int tag_takes_arg(char t)
     return strchr("ihfdsSc", t) != NULL;
 }
 
+/* The path token: it starts with '/' and holds no character OSC does not allow. */
+static int check_path(const lexer_t *lx, const char *origin, int line, gb_error_t *err)
+{
+    if (lx->tok[0] != '/' || lx->quoted)
+        return gb_error_set(err, GB_EFORMAT,
+                            "%s:%d: '%.60s' is not an OSC path (it must start with '/')",
+                            origin, line, lx->tok);
+    for (const char *c = lx->tok; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '#' || *c == ',')
+            return gb_error_set(err, GB_EFORMAT,
+                                "%s:%d: OSC path '%.60s' has a character OSC does not allow",
+                                origin, line, lx->tok);
+    return GB_OK;
+}
+
+/* The optional type-tag token into tags (an optional leading ','). */
+static int read_tags(lexer_t *lx, const char *origin, int line, char *tags, gb_error_t *err)
+{
+    tags[0] = '\0';
+    int r = next_token(lx, origin, line, err);
+    if (r <= 0)
+        return r;
+    const char *tg = lx->tok[0] == ',' ? lx->tok + 1 : lx->tok;
+    for (const char *c = tg; *c; c++)
+        if (!strchr("ihfdsScTFNI", *c) || lx->quoted)
+            return gb_error_set(err, GB_EFORMAT,
+                                "%s:%d: '%.40s' is not a type tag string (one letter per "
+                                "argument from i h f d s S c T F N I, e.g. 'f' or 'ii')",
+                                origin, line, lx->tok);
+    memcpy(tags, tg, strlen(tg) + 1); /* tg is shorter than TOKEN_MAX */
+    return GB_OK;
+}
+
+/* Add the argument in lx->tok for tag t to m. NULL, or what it should have been; *rc < 0
+ * when liblo ran out of memory. */
+static const char *add_arg(lo_message m, char t, const lexer_t *lx, int *rc)
+{
+    int64_t iv;
+    double dv;
+    const int q = lx->quoted;
+    *rc = 0;
+    switch (t) {
+    case 'i':
+        if (q || parse_int64(lx->tok, INT32_MIN, INT32_MAX, &iv))
+            return "a 32-bit integer";
+        *rc = lo_message_add_int32(m, (int32_t)iv);
+        return NULL;
+    case 'h':
+        if (q || parse_int64(lx->tok, INT64_MIN, INT64_MAX, &iv))
+            return "a 64-bit integer";
+        *rc = lo_message_add_int64(m, iv);
+        return NULL;
+    case 'f':
+        if (q || parse_double(lx->tok, &dv) || fabs(dv) > 3.4e38)
+            return "a finite float";
+        *rc = lo_message_add_float(m, (float)dv);
+        return NULL;
+    case 'd':
+        if (q || parse_double(lx->tok, &dv))
+            return "a finite double";
+        *rc = lo_message_add_double(m, dv);
+        return NULL;
+    case 's': *rc = lo_message_add_string(m, lx->tok); return NULL;
+    case 'S': *rc = lo_message_add_symbol(m, lx->tok); return NULL;
+    case 'c':
+        if (strlen(lx->tok) != 1)
+            return "a single character";
+        *rc = lo_message_add_char(m, lx->tok[0]);
+        return NULL;
+    case 'T': *rc = lo_message_add_true(m); return NULL;
+    case 'F': *rc = lo_message_add_false(m); return NULL;
+    case 'N': *rc = lo_message_add_nil(m); return NULL;
+    default: *rc = lo_message_add_infinitum(m); return NULL;
+    }
+}
+
+/* The arguments the type tags announce, then nothing more on the line. */
+static int read_args(lexer_t *lx, const char *origin, int line, const char *path,
+                     const char *tags, lo_message m, gb_error_t *err)
+{
+    int argi = 0, r, rc;
+    for (const char *c = tags; *c; c++) {
+        if (tag_takes_arg(*c)) {
+            argi++;
+            if ((r = next_token(lx, origin, line, err)) < 0)
+                return r;
+            if (r == 0)
+                return gb_error_set(err, GB_EFORMAT,
+                                    "%s:%d: %s: type tags '%s' need an argument %d of type "
+                                    "'%c'", origin, line, path, tags, argi, *c);
+        }
+        const char *what = add_arg(m, *c, lx, &rc);
+        if (what)
+            return gb_error_set(err, GB_EFORMAT, "%s:%d: %s: argument %d '%.40s' is not %s",
+                                origin, line, path, argi, lx->tok, what);
+        if (rc < 0)
+            return gb_error_set(err, GB_ENOMEM, "%s:%d: out of memory", origin, line);
+    }
+    if ((r = next_token(lx, origin, line, err)) > 0)
+        return gb_error_set(err, GB_EFORMAT,
+                            "%s:%d: %s: '%.40s' is one argument too many for type tags '%s'",
+                            origin, line, path, lx->tok, tags);
+    return r;
+}
+
 /* Parse one line into *e (path and message). Returns 1 if the line holds a message, 0 if
  * blank or a comment, negative on error. */
 static int parse_line(const char *text, size_t len, const char *origin, int line,
@@ -126,119 +233,26 @@ static int parse_line(const char *text, size_t len, const char *origin, int line
     if (r == 0)
         return gb_error_set(err, GB_EFORMAT, "%s:%d: missing OSC path after the time", origin,
                             line);
-    if (lx.tok[0] != '/' || lx.quoted)
-        return gb_error_set(err, GB_EFORMAT,
-                            "%s:%d: '%.60s' is not an OSC path (it must start with '/')",
-                            origin, line, lx.tok);
-    for (const char *c = lx.tok; *c; c++)
-        if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '#' || *c == ',')
-            return gb_error_set(err, GB_EFORMAT,
-                                "%s:%d: OSC path '%.60s' has a character OSC does not allow",
-                                origin, line, lx.tok);
+    if ((r = check_path(&lx, origin, line, err)) < 0)
+        return r;
     char *path = strdup(lx.tok);
     lo_message m = lo_message_new();
-    char tags[TOKEN_MAX] = "";
-    if (!path || !m) {
+    char tags[TOKEN_MAX];
+    if (!path || !m)
+        r = gb_error_set(err, GB_ENOMEM, "%s:%d: out of memory", origin, line);
+    else if ((r = read_tags(&lx, origin, line, tags, err)) >= 0)
+        r = read_args(&lx, origin, line, path, tags, m, err);
+    if (r < 0) {
         free(path);
         if (m)
             lo_message_free(m);
-        return gb_error_set(err, GB_ENOMEM, "%s:%d: out of memory", origin, line);
-    }
-    if ((r = next_token(&lx, origin, line, err)) < 0)
-        goto fail;
-    if (r == 1) {
-        const char *tg = lx.tok[0] == ',' ? lx.tok + 1 : lx.tok;
-        for (const char *c = tg; *c; c++)
-            if (!strchr("ihfdsScTFNI", *c) || lx.quoted) {
-                r = gb_error_set(err, GB_EFORMAT,
-                                 "%s:%d: '%.40s' is not a type tag string (one letter per "
-                                 "argument from i h f d s S c T F N I, e.g. 'f' or 'ii')",
-                                 origin, line, lx.tok);
-                goto fail;
-            }
-        memcpy(tags, tg, strlen(tg) + 1); /* tg is shorter than TOKEN_MAX */
-    }
-    int argi = 0;
-    for (const char *c = tags; *c; c++) {
-        int rc = 0;
-        if (tag_takes_arg(*c)) {
-            argi++;
-            if ((r = next_token(&lx, origin, line, err)) < 0)
-                goto fail;
-            if (r == 0) {
-                r = gb_error_set(err, GB_EFORMAT,
-                                 "%s:%d: %s: type tags '%s' need an argument %d of type '%c'",
-                                 origin, line, path, tags, argi, *c);
-                goto fail;
-            }
-        }
-        int64_t iv;
-        double dv;
-        const char *what = NULL;
-        switch (*c) {
-        case 'i':
-            if (lx.quoted || parse_int64(lx.tok, INT32_MIN, INT32_MAX, &iv))
-                what = "a 32-bit integer";
-            else
-                rc = lo_message_add_int32(m, (int32_t)iv);
-            break;
-        case 'h':
-            if (lx.quoted || parse_int64(lx.tok, INT64_MIN, INT64_MAX, &iv))
-                what = "a 64-bit integer";
-            else
-                rc = lo_message_add_int64(m, iv);
-            break;
-        case 'f':
-            if (lx.quoted || parse_double(lx.tok, &dv) || fabs(dv) > 3.4e38)
-                what = "a finite float";
-            else
-                rc = lo_message_add_float(m, (float)dv);
-            break;
-        case 'd':
-            if (lx.quoted || parse_double(lx.tok, &dv))
-                what = "a finite double";
-            else
-                rc = lo_message_add_double(m, dv);
-            break;
-        case 's': rc = lo_message_add_string(m, lx.tok); break;
-        case 'S': rc = lo_message_add_symbol(m, lx.tok); break;
-        case 'c':
-            if (strlen(lx.tok) != 1)
-                what = "a single character";
-            else
-                rc = lo_message_add_char(m, lx.tok[0]);
-            break;
-        case 'T': rc = lo_message_add_true(m); break;
-        case 'F': rc = lo_message_add_false(m); break;
-        case 'N': rc = lo_message_add_nil(m); break;
-        default: rc = lo_message_add_infinitum(m); break;
-        }
-        if (what) {
-            r = gb_error_set(err, GB_EFORMAT, "%s:%d: %s: argument %d '%.40s' is not %s",
-                             origin, line, path, argi, lx.tok, what);
-            goto fail;
-        }
-        if (rc < 0) {
-            r = gb_error_set(err, GB_ENOMEM, "%s:%d: out of memory", origin, line);
-            goto fail;
-        }
-    }
-    if ((r = next_token(&lx, origin, line, err)) != 0) {
-        if (r > 0)
-            r = gb_error_set(err, GB_EFORMAT,
-                             "%s:%d: %s: '%.40s' is one argument too many for type tags '%s'",
-                             origin, line, path, lx.tok, tags);
-        goto fail;
+        return r;
     }
     e->time_s = t;
     e->line = line;
     e->path = path;
     e->msg = m;
     return 1;
-fail:
-    free(path);
-    lo_message_free(m);
-    return r;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -322,4 +336,57 @@ void gb_osc_score_free(gb_osc_score_t *s)
     free(s->entries);
     free(s->origin);
     free(s);
+}
+
+/* ---------------------------------------------------------------- replay */
+
+typedef struct apply_ctx {
+    const gb_engine_t *engine;
+    gb_osc_score_sink_fn sink;
+    void *ctx;
+    const gb_osc_score_entry_t *entry;
+    gb_error_t sink_err;
+} apply_ctx_t;
+
+static const gb_engine_t *apply_engine(void *ctx)
+{
+    return ((apply_ctx_t *)ctx)->engine;
+}
+
+static int apply_send(void *ctx, const gb_live_cmd_t *cmd)
+{
+    apply_ctx_t *a = ctx;
+    return a->sink(a->ctx, a->entry, cmd, &a->sink_err) < 0 ? GB_ENOMEM : GB_OK;
+}
+
+int gb_osc_score_apply(const gb_osc_score_t *score, const gb_engine_t *e,
+                       gb_osc_score_sink_fn sink, void *ctx, gb_error_t *err)
+{
+    apply_ctx_t a = {.engine = e, .sink = sink, .ctx = ctx};
+    gb_osc_host_t host = {.ctx = &a, .send = apply_send, .engine = apply_engine};
+    gb_osc_handlers_t *h = gb_osc_handlers_new(&host, err);
+    if (!h)
+        return err ? err->code : GB_ENOMEM;
+    gb_osc_handlers_set_flags(h, GB_OSC_HF_SCORE);
+    int rc = GB_OK;
+    for (size_t i = 0; score && i < score->n && rc == GB_OK; i++) {
+        const gb_osc_score_entry_t *se = &score->entries[i];
+        char types[GB_OSC_MAX_ARGS + 1];
+        gb_osc_arg_t argv[GB_OSC_MAX_ARGS];
+        gb_osc_msg_t m;
+        gb_error_t herr = {0};
+        a.entry = se;
+        if (gb_osc_lo_msg(se->path, se->msg, &m, types, argv) != GB_OK)
+            rc = gb_error_set(&herr, GB_EINVAL, "%s: more than %d arguments", se->path,
+                              GB_OSC_MAX_ARGS);
+        else
+            rc = gb_osc_dispatch(h, &m, NULL, &herr);
+        if (rc != GB_OK) {
+            const gb_error_t *why = a.sink_err.code ? &a.sink_err : &herr;
+            rc = gb_error_set(err, why->code < 0 ? why->code : GB_EINVAL, "%s:%d: %s",
+                              score->origin, se->line, why->msg);
+        }
+    }
+    gb_osc_handlers_free(h);
+    return rc;
 }

@@ -27,6 +27,8 @@
 #include <lo/lo.h>
 
 #include "gb_common.h"
+#include "gb_engine.h"
+#include "gb_live_msg.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +59,19 @@ gb_osc_score_t *gb_osc_score_parse(const char *text, size_t len, const char *ori
 
 /** Free a score and its messages. NULL-safe. [main] */
 void gb_osc_score_free(gb_osc_score_t *s);
+
+/** Where gb_osc_score_apply puts what a message asks: a GB_CMD_EVENT (note, CC, parameter
+ *  event with an engine handle) or a GB_CMD_TEMPO, for the entry it came from. A message may
+ *  give several (a latent vector). 0, or an error with err set (e.g. out of memory). */
+typedef int (*gb_osc_score_sink_fn)(void *ctx, const gb_osc_score_entry_t *entry,
+                                    const gb_live_cmd_t *cmd, gb_error_t *err);
+
+/** Run every message of the score, in order, through the OSC path table (gb_osc_handlers.h)
+ *  for the engine e, with the rules of scores: only the paths marked for scores, parameter
+ *  values clamped to their range, no queries. The first refused message stops it with an
+ *  error "FILE:LINE: MESSAGE". [main] */
+int gb_osc_score_apply(const gb_osc_score_t *score, const gb_engine_t *e,
+                       gb_osc_score_sink_fn sink, void *ctx, gb_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -4,8 +4,9 @@
  *
  * The server is polled from the live host's main thread (gb_osc_server_poll), so its handlers
  * run there and may read the engine's parameter registry; what must reach the audio thread
- * goes through the host's send callback (an SPSC ring). Namespace: docs/osc.md; schema
- * generated from the engine's parameter registry (gb_osc_schema_json).
+ * goes through the host's send callback (an SPSC ring). The namespace is the path table of
+ * gb_osc_handlers.h (docs/osc.md); this file is the liblo front end to it: who may send,
+ * where replies go, subscriptions and feedback.
  */
 #ifndef GB_OSC_SERVER_H
 #define GB_OSC_SERVER_H
@@ -18,19 +19,18 @@
 #include "gb_common.h"
 #include "gb_engine.h"
 #include "gb_live_msg.h"
+#include "gb_osc_handlers.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define GB_OSC_DEFAULT_PORT 9110 /* documented in docs/osc.md and `gbac live --help` */
 #define GB_OSC_MAX_ALLOW 16
 #define GB_OSC_MAX_SUBSCRIBERS 8
 #define GB_OSC_METER_INTERVAL_MS 34  /* > 1000/30: at most 30 meters in any 1 s window */
 #define GB_OSC_FB_BUDGET 256         /* feedback messages per subscriber per poll (meters
                                         apart); more are counted in stats->fb_dropped */
 #define GB_OSC_SCHEMA_CHUNK 7000     /* a longer /gbac/schema reply comes in chunks */
-#define GB_OSC_REPLY_MAX 4096        /* longest /gbac/status text */
 
 /** An IPv4 network: addr/prefix, host byte order. */
 typedef struct gb_cidr {
@@ -44,41 +44,22 @@ int gb_cidr_parse(const char *s, gb_cidr_t *out);
 /** Whether the IPv4 address ip (host byte order) is inside the network. [any] */
 int gb_cidr_match(const gb_cidr_t *net, uint32_t ip);
 
-/** What the server needs from its host (the live host, or a test driving an engine).
- *  Start from gb_osc_server_config_default(). The strings are copied by gb_osc_server_new;
- *  stats, ctx and the callbacks must outlive the server. */
+/** Whether a sender (a host name as liblo gives it: "127.0.0.1", "::ffff:10.0.0.7", "::1")
+ *  lies in one of the n_allow networks; n_allow 0 means loopback only. [any] */
+int gb_osc_sender_allowed(const gb_cidr_t *allow, int n_allow, const char *host);
+
+/** The server's configuration. Start from gb_osc_server_config_default(). The strings of
+ *  host are copied by gb_osc_server_new; host.stats, host.ctx and the callbacks must outlive
+ *  the server. */
 typedef struct gb_osc_server_config {
     uint32_t struct_size;
     int port;                       /* UDP port; 0 picks a free one (tests) */
     int n_allow;                    /* 0: loopback only (127.0.0.0/8); else exactly these
                                        networks (add 127.0.0.0/8 to keep local clients) */
     gb_cidr_t allow[GB_OSC_MAX_ALLOW];
-    const char *preset_dir;         /* preset names in messages are confined here */
-    const char *session_dir;        /* recording names are confined here */
-    const char *model_dir;          /* model names (/gbac/timbre/model) are confined here */
-    gb_live_stats_t *stats;         /* counters the server updates (osc_*, fb_dropped) and
-                                       reads (xruns); NULL: the server keeps its own */
-    void *ctx;                      /* passed to the callbacks */
-    /** Deliver a command to the audio thread; 0, or GB_ERANGE when the ring is full (the
-     *  server then counts osc_dropped). [main] */
-    int (*send)(void *ctx, const gb_live_cmd_t *cmd);
-    /** The engine now running (read its parameter registry; never process it). [main] */
-    const gb_engine_t *(*engine)(void *ctx);
-    /** Load a preset file (already confined to preset_dir) and swap it in; 0 or an error
-     *  with err set. May be NULL (then /gbac/preset/load replies with an error). [main] */
-    int (*load_preset)(void *ctx, const char *path, gb_error_t *err);
-    /** Save the running state as a preset file (confined to preset_dir). May be NULL. [main] */
-    int (*save_preset)(void *ctx, const char *path, gb_error_t *err);
-    /** Give unit `slot` new state while playing (/gbac/timbre/model: {"model": path}, the
-     *  path already confined to model_dir); 0 or an error with err set. May be NULL. [main] */
-    int (*unit_state)(void *ctx, const char *slot, const char *json, gb_error_t *err);
-    /** Status for /gbac/status replies: fill a JSON object text into buf. May be NULL. [main] */
-    int (*status)(void *ctx, char *buf, size_t cap);
-    /** Start recording a session into dir (already confined to session_dir); 0 or an error
-     *  with err set. May be NULL (then /gbac/record/start replies with an error). [main] */
-    int (*record_start)(void *ctx, const char *dir, gb_error_t *err);
-    /** Stop recording; a one-line summary into msg. May be NULL. [main] */
-    int (*record_stop)(void *ctx, char *msg, size_t cap, gb_error_t *err);
+    /** What the handlers may do (gb_osc_handlers.h). host.stats also receives the server's
+     *  counters (osc_*, fb_dropped, subscribers) and gives it xruns; NULL: it keeps its own. */
+    gb_osc_host_t host;
 } gb_osc_server_config_t;
 
 /** struct_size set, port GB_OSC_DEFAULT_PORT, everything else 0/NULL. [any] */
@@ -107,13 +88,16 @@ int gb_osc_server_port(const gb_osc_server_t *s);
 int gb_osc_server_poll(gb_osc_server_t *s, int timeout_ms, int max_msgs);
 
 /** Handle one message as if it had arrived from `from` (its sender, also where replies go;
- *  NULL: refused like an unknown sender): access control, then the namespace. The poll loop
- *  calls it for every message; tests and the fuzz target call it directly. [main] */
+ *  NULL: refused like an unknown sender): access control, then gb_osc_dispatch through the
+ *  path table. A refused message gets /gbac/error s s PATH MESSAGE, to the sender and to the
+ *  subscribers that asked for errors. The poll loop calls it for every message; tests and the
+ *  fuzz target call it directly. [main] */
 void gb_osc_server_dispatch(gb_osc_server_t *s, const char *path, lo_message msg,
                             lo_address from);
 
-/** The engine was replaced (preset load): refresh the namespace. A successful
- *  /gbac/preset/load calls it itself after cfg->load_preset returned. [main] */
+/** The engine was replaced (preset load, sample-rate change): the namespace is rebuilt
+ *  before the next message or feedback is handled (not now: this may be called from inside
+ *  a handler, through host.load_preset). [main] */
 void gb_osc_server_engine_changed(gb_osc_server_t *s);
 
 /** Forward feedback from the audio thread to subscribers, meters rate-limited (at most
@@ -125,11 +109,6 @@ void gb_osc_server_feedback(gb_osc_server_t *s, const gb_live_fb_t *fb);
 /** Send `path s text` to every subscriber (e.g. /gbac/record/stopped with the reason a
  *  recording stopped early). [main] */
 void gb_osc_server_notify(gb_osc_server_t *s, const char *path, const char *text);
-
-/** The OSC schema of an engine as JSON text (malloc'd, indented; free()): every path with its
- *  type tags, ranges, units and docs, generated from the parameter registry. e may be NULL
- *  (no parameter paths). NULL on out of memory. [main] */
-char *gb_osc_schema_json(const gb_engine_t *e);
 
 #ifdef __cplusplus
 }

@@ -219,17 +219,10 @@ static void *poll_thread(void *arg)
     return NULL;
 }
 
-gb_pmidi_t *gb_pmidi_open(const char *name, gb_ring_t *ring, uint64_t (*now_frame)(void *ctx),
-                          void *ctx, uint32_t lookahead_frames, gb_live_stats_t *stats,
-                          gb_error_t *err)
+/* The first input device whose name contains `name`, or -1 with err saying what there is.
+ * PortMidi is initialised; the caller terminates it on failure. */
+static int find_input(const char *name, gb_error_t *err)
 {
-    if (!name || !ring) {
-        gb_error_set(err, GB_EINVAL, "gb_pmidi_open: no device name or no ring");
-        return NULL;
-    }
-    if (pm_init(err) < 0)
-        return NULL;
-
     int id = -1, n_in = 0;
     char avail[400] = "";
     size_t used = 0;
@@ -246,20 +239,58 @@ gb_pmidi_t *gb_pmidi_open(const char *name, gb_ring_t *ring, uint64_t (*now_fram
             used += w > 0 ? (size_t)w : 0;
         }
     }
-    if (n_in == 0) {
-        gb_error_set(err, GB_EIO, "MIDI device \"%s\": %s", name, GB_PMIDI_NO_DEVICES);
-        Pm_Terminate();
-        return NULL;
-    }
-    if (id < 0) {
-        gb_error_set(err, GB_EINVAL,
-                     "no MIDI input device's name contains \"%s\"; available: %s "
-                     "(see `gbac midi list`)",
-                     name, avail);
-        Pm_Terminate();
-        return NULL;
-    }
+    if (n_in == 0)
+        return gb_error_set(err, GB_EIO, "MIDI device \"%s\": %s", name, GB_PMIDI_NO_DEVICES);
+    if (id < 0)
+        return gb_error_set(err, GB_EINVAL,
+                            "no MIDI input device's name contains \"%s\"; available: %s "
+                            "(see `gbac midi list`)",
+                            name, avail);
+    return id;
+}
 
+/* Open the stream of device id and start the poll thread. */
+static int start_input(gb_pmidi_t *pm, int id, gb_error_t *err)
+{
+    /* PortMidi's default time base is PortTime, which must run before a stream opens. */
+    if (!Pt_Started() && Pt_Start(1, NULL, NULL) == ptNoError)
+        pm->pt_started_here = 1;
+    PmError e = Pm_OpenInput(&pm->stream, id, NULL, 1024, NULL, NULL);
+    if (e != pmNoError) {
+        char host[256] = "";
+        if (e == pmHostError)
+            Pm_GetHostErrorText(host, sizeof host);
+        pm->stream = NULL;
+        return gb_error_set(err, GB_EIO, "cannot open MIDI input \"%s\": %s%s%s", pm->name,
+                            Pm_GetErrorText(e), host[0] ? ": " : "", host);
+    }
+    Pm_SetFilter(pm->stream, PM_FILT_ACTIVE); /* active sensing is noise to us */
+    /* Drain anything queued before the filter took effect. */
+    PmEvent junk[READ_CHUNK];
+    while (Pm_Poll(pm->stream) == pmGotData && Pm_Read(pm->stream, junk, READ_CHUNK) > 0)
+        ;
+    int rc = pthread_create(&pm->thread, NULL, poll_thread, pm);
+    if (rc != 0)
+        return gb_error_set(err, GB_EIO, "cannot start the MIDI poll thread: %s", strerror(rc));
+    pm->thread_started = 1;
+    return GB_OK;
+}
+
+gb_pmidi_t *gb_pmidi_open(const char *name, gb_ring_t *ring, uint64_t (*now_frame)(void *ctx),
+                          void *ctx, uint32_t lookahead_frames, gb_live_stats_t *stats,
+                          gb_error_t *err)
+{
+    if (!name || !ring) {
+        gb_error_set(err, GB_EINVAL, "gb_pmidi_open: no device name or no ring");
+        return NULL;
+    }
+    if (pm_init(err) < 0)
+        return NULL;
+    const int id = find_input(name, err);
+    if (id < 0) {
+        Pm_Terminate();
+        return NULL;
+    }
     gb_pmidi_t *pm = calloc(1, sizeof *pm);
     if (!pm) {
         gb_error_set(err, GB_ENOMEM, "out of memory opening MIDI device \"%s\"", name);
@@ -272,33 +303,10 @@ gb_pmidi_t *gb_pmidi_open(const char *name, gb_ring_t *ring, uint64_t (*now_fram
     pm->lookahead = lookahead_frames;
     atomic_init(&pm->stop, 0);
     gb_pmidi_stream_init(&pm->s, ring, stats);
-
-    /* PortMidi's default time base is PortTime, which must run before a stream opens. */
-    if (!Pt_Started() && Pt_Start(1, NULL, NULL) == ptNoError)
-        pm->pt_started_here = 1;
-    PmError e = Pm_OpenInput(&pm->stream, id, NULL, 1024, NULL, NULL);
-    if (e != pmNoError) {
-        char host[256] = "";
-        if (e == pmHostError)
-            Pm_GetHostErrorText(host, sizeof host);
-        gb_error_set(err, GB_EIO, "cannot open MIDI input \"%s\": %s%s%s", pm->name,
-                     Pm_GetErrorText(e), host[0] ? ": " : "", host);
-        pm->stream = NULL;
+    if (start_input(pm, id, err) != GB_OK) {
         gb_pmidi_close(pm);
         return NULL;
     }
-    Pm_SetFilter(pm->stream, PM_FILT_ACTIVE); /* active sensing is noise to us */
-    /* Drain anything queued before the filter took effect. */
-    PmEvent junk[READ_CHUNK];
-    while (Pm_Poll(pm->stream) == pmGotData && Pm_Read(pm->stream, junk, READ_CHUNK) > 0)
-        ;
-    int rc = pthread_create(&pm->thread, NULL, poll_thread, pm);
-    if (rc != 0) {
-        gb_error_set(err, GB_EIO, "cannot start the MIDI poll thread: %s", strerror(rc));
-        gb_pmidi_close(pm);
-        return NULL;
-    }
-    pm->thread_started = 1;
     return pm;
 }
 

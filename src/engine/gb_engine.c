@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_master.h"
 #include "gb_simd.h"
 
 /* Unit indices: note sources 0..3, the instrument, effects, the master section. Parameter
@@ -17,11 +18,6 @@
 #define U_MASTER (U_FX0 + GB_PRESET_MAX_EFFECTS)
 #define U_COUNT (U_MASTER + 1)
 #define HANDLE(u, id) ((int32_t)(((uint32_t)(u) << 16) | ((id)&0xffffu)))
-
-enum { MASTER_GAIN_DB = 0 };
-static const gbp_param_info_t master_params[] = {
-    {MASTER_GAIN_DB, "gain_db", "dB", -60, 12, 0, 20, 0, "master output level"},
-};
 
 typedef struct eng_unit {
     const gbp_descriptor_t *d;
@@ -175,16 +171,16 @@ gb_engine_t *gb_engine_new(const gb_preset_t *preset, const gb_engine_config_t *
         if (unit_open(e, U_FX0 + i, &preset->effects[i], 0, err))
             goto fail;
 
-    /* The master section is a pseudo unit so its parameter has a handle like the rest. */
-    static const gbp_descriptor_t master_desc = {
-        .abi_version = GBP_ABI_VERSION, .struct_size = sizeof(gbp_descriptor_t),
-        .id = "gbac.master", .name = "Master", .kind = GBP_KIND_EFFECT,
-        .n_params = 1, .params = master_params};
-    e->u[U_MASTER].d = &master_desc;
-    snprintf(e->u[U_MASTER].slot, sizeof e->u[U_MASTER].slot, "master");
+    /* The master section is a pseudo unit so its parameter has a handle like the rest; the
+     * preset's values apply from the first frame. */
+    e->u[U_MASTER].d = &gb_master_desc;
+    snprintf(e->u[U_MASTER].slot, sizeof e->u[U_MASTER].slot, GB_MASTER_SLOT);
     e->u[U_MASTER].pv = e->master_pv;
-    e->master_pv[MASTER_GAIN_DB] = master_params[0].def;
-    e->master_g = 1.0f;
+    e->master_pv[GB_MASTER_GAIN_DB] = gb_master_desc.params[GB_MASTER_GAIN_DB].def;
+    for (int i = 0; i < preset->master.n_params; i++)
+        if (preset->master.params[i].id == GB_MASTER_GAIN_DB)
+            e->master_pv[GB_MASTER_GAIN_DB] = preset->master.params[i].value;
+    e->master_g = (float)pow(10.0, e->master_pv[GB_MASTER_GAIN_DB] / 20.0);
     e->master_coef = (float)(1.0 - exp(-1.0 / (0.020 * c.sample_rate)));
 
     /* CC map: resolve "slot" + parameter id to handles. */
@@ -564,14 +560,14 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
     }
     /* Master gain, smoothed per sample (split-invariant one-pole); its parameter events
      * take effect on their own frames. */
-    float target = (float)pow(10.0, e->master_pv[MASTER_GAIN_DB] / 20.0);
+    float target = (float)pow(10.0, e->master_pv[GB_MASTER_GAIN_DB] / 20.0);
     float g = e->master_g;
     uint32_t ei = 0;
     for (uint32_t i = 0; i < frames; i++) {
         for (; ei < n && cur[ei].time <= i; ei++)
             if (cur[ei].type == GBP_EV_PARAM && (int)(cur[ei].id >> 16) == U_MASTER) {
                 note_param(e, U_MASTER, &cur[ei]);
-                target = (float)pow(10.0, e->master_pv[MASTER_GAIN_DB] / 20.0);
+                target = (float)pow(10.0, e->master_pv[GB_MASTER_GAIN_DB] / 20.0);
             }
         g += (target - g) * e->master_coef;
         out_l[i] = a[0][i] * g;
@@ -599,7 +595,7 @@ void gb_engine_reset(gb_engine_t *e) GB_RT
     e->tr.frame = 0;
     e->anchor_beat = 0.0;
     e->anchor_frame = 0;
-    e->master_g = (float)pow(10.0, e->master_pv[MASTER_GAIN_DB] / 20.0);
+    e->master_g = (float)pow(10.0, e->master_pv[GB_MASTER_GAIN_DB] / 20.0);
 }
 
 /* ---- live control ----------------------------------------------------------------------- */

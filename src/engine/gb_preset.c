@@ -26,7 +26,6 @@
 
 #define GB_PRESET_FORMAT "gbac-preset/1"
 #define GB_PRESET_MAX_FILE (16u << 20)
-#define GB_PRESET_RESERVED_SLOT "master" /* the engine's master section */
 #define GB_PATH_MAX 192                  /* key paths in messages */
 
 /* ---------------------------------------------------------------- messages */
@@ -183,157 +182,10 @@ static const gbp_param_info_t *param_lookup(const gbp_descriptor_t *d, const cha
     return id <= UINT32_MAX ? gb_unit_param_by_id(d, (uint32_t)id) : NULL;
 }
 
-/* ---------------------------------------------------------------- compact / pretty writer */
-
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-    int oom;
-} sbuf_t;
-
-static void sb_putn(sbuf_t *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_puts(sbuf_t *b, const char *s)
-{
-    sb_putn(b, s, strlen(s));
-}
-
-static void sb_indent(sbuf_t *b, int indent)
-{
-    static const char spaces[] = "                                ";
-    sb_putn(b, "\n", 1);
-    for (; indent > 0; indent -= 32)
-        sb_putn(b, spaces, (size_t)(indent < 32 ? indent : 32));
-}
-
-static void write_string(sbuf_t *b, const char *s)
-{
-    sb_putn(b, "\"", 1);
-    for (const char *p = s; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        char esc[8];
-        if (ch == '"' || ch == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)ch;
-            sb_putn(b, esc, 2);
-        } else if (ch == '\n') {
-            sb_puts(b, "\\n");
-        } else if (ch == '\t') {
-            sb_puts(b, "\\t");
-        } else if (ch == '\r') {
-            sb_puts(b, "\\r");
-        } else if (ch < 0x20 || ch == 0x7f) {
-            snprintf(esc, sizeof esc, "\\u%04x", ch);
-            sb_puts(b, esc);
-        } else {
-            sb_putn(b, p, 1);
-        }
-    }
-    sb_putn(b, "\"", 1);
-}
-
-/* The shortest text that reads back as exactly v, always with a '.' or an exponent so a
- * real stays a real for units that tell integers from reals. */
-static void write_real(sbuf_t *b, double v)
-{
-    char buf[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    if (!strpbrk(buf, ".eEni"))
-        strcat(buf, ".0");
-    sb_puts(b, buf);
-}
-
-static int is_scalar(const json_t *v)
-{
-    return !json_is_object(v) && !json_is_array(v);
-}
-
-/* Pretty: objects one key per line, arrays of scalars on one line (timbre frames stay
- * readable). Compact: no whitespace at all. */
-static void write_value(sbuf_t *b, const json_t *v, int indent, int pretty)
-{
-    char num[32];
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        if (json_object_size(v) == 0) {
-            sb_puts(b, "{}");
-            break;
-        }
-        sb_puts(b, "{");
-        const char *key;
-        json_t *val;
-        int first = 1;
-        json_object_foreach((json_t *)v, key, val) {
-            if (!first)
-                sb_puts(b, ",");
-            if (pretty)
-                sb_indent(b, indent + 2);
-            write_string(b, key);
-            sb_puts(b, pretty ? ": " : ":");
-            write_value(b, val, indent + 2, pretty);
-            first = 0;
-        }
-        if (pretty)
-            sb_indent(b, indent);
-        sb_puts(b, "}");
-        break;
-    }
-    case JSON_ARRAY: {
-        size_t n = json_array_size(v);
-        if (n == 0) {
-            sb_puts(b, "[]");
-            break;
-        }
-        int inline_ok = 1;
-        for (size_t i = 0; i < n; i++)
-            inline_ok &= is_scalar(json_array_get(v, i));
-        sb_puts(b, "[");
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                sb_puts(b, pretty && inline_ok ? ", " : ",");
-            if (pretty && !inline_ok)
-                sb_indent(b, indent + 2);
-            write_value(b, json_array_get(v, i), indent + 2, pretty);
-        }
-        if (pretty && !inline_ok)
-            sb_indent(b, indent);
-        sb_puts(b, "]");
-        break;
-    }
-    case JSON_STRING: write_string(b, json_string_value(v)); break;
-    case JSON_INTEGER:
-        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        sb_puts(b, num);
-        break;
-    case JSON_REAL: write_real(b, json_real_value(v)); break;
-    case JSON_TRUE: sb_puts(b, "true"); break;
-    case JSON_FALSE: sb_puts(b, "false"); break;
-    default: sb_puts(b, "null"); break;
-    }
-}
+/* Numbers are written with 15 significant digits: every float (parameters, units' state)
+ * and every decimal of up to 15 digits a preset gives reads back exactly and prints as it was
+ * written (0.95, not 0.94999999999999996); saving what was loaded gives the same bytes. */
+#define GB_PRESET_JSON_FLAGS (JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
 /* ---------------------------------------------------------------- units */
 
@@ -388,18 +240,11 @@ static int parse_params(const pctx_t *c, json_t *obj, const char *path, gb_prese
     return GB_OK;
 }
 
-static int parse_unit(const pctx_t *c, json_t *obj, const char *path, gbp_kind_t kind,
-                      gb_preset_unit_t *u)
+/* "unit": the id of a registered unit of the right kind. */
+static int parse_unit_id(const pctx_t *c, json_t *obj, const char *path, gbp_kind_t kind,
+                         gb_preset_unit_t *u)
 {
-    static const char *const keys[] = {"unit", "name", "params", "state", NULL};
     char kp[GB_PATH_MAX], s[80];
-    if (!json_is_object(obj))
-        return perr(c, path, GB_EFORMAT,
-                    "expected a unit object {\"unit\": \"gbac....\", ...}, got %s", gb_json_kind(obj));
-    int rc = check_keys(c, obj, path, keys);
-    if (rc < 0)
-        return rc;
-
     json_t *jid = json_object_get(obj, "unit");
     if (!jid)
         return perr(c, path, GB_EFORMAT, "missing key \"unit\" (the unit's id)");
@@ -422,7 +267,13 @@ static int parse_unit(const pctx_t *c, json_t *obj, const char *path, gbp_kind_t
         return perr(c, kp, GB_EINVAL, "%s is %s, not %s", d->id, kind_noun(d->kind, 1),
                     kind_noun(kind, 1));
     u->desc = d;
+    return GB_OK;
+}
 
+/* "name": the slot, or the last dot-separated part of the id; never "master". */
+static int parse_slot_name(const pctx_t *c, json_t *obj, const char *path, gb_preset_unit_t *u)
+{
+    char kp[GB_PATH_MAX], s[80];
     json_t *jname = json_object_get(obj, "name");
     path_key(kp, path, "name");
     if (jname) {
@@ -437,40 +288,56 @@ static int parse_unit(const pctx_t *c, json_t *obj, const char *path, gbp_kind_t
         snprintf(u->slot, sizeof u->slot, "%s", name);
     } else {
         /* The last component of the id: "gbac.delay" → "delay". */
-        const char *dot = strrchr(d->id, '.');
-        const char *name = dot ? dot + 1 : d->id;
+        const char *dot = strrchr(u->desc->id, '.');
+        const char *name = dot ? dot + 1 : u->desc->id;
         if (!slot_name_ok(name))
             return perr(c, path, GB_EINVAL,
                         "cannot make a slot name from the id %s: give the unit a \"name\"",
-                        d->id);
+                        u->desc->id);
         snprintf(u->slot, sizeof u->slot, "%s", name);
     }
-    if (strcmp(u->slot, GB_PRESET_RESERVED_SLOT) == 0)
+    if (strcmp(u->slot, GB_MASTER_SLOT) == 0)
         return perr(c, jname ? kp : path, GB_EINVAL,
                     "the slot name '%s' is reserved for the engine's master section",
-                    GB_PRESET_RESERVED_SLOT);
+                    GB_MASTER_SLOT);
+    return GB_OK;
+}
 
-    json_t *jparams = json_object_get(obj, "params");
-    if (jparams) {
+/* "state": an object, kept as compact JSON text for the unit's load_state. */
+static int parse_state(const pctx_t *c, json_t *jstate, const char *path, gb_preset_unit_t *u)
+{
+    if (!json_is_object(jstate))
+        return perr(c, path, GB_EFORMAT, "expected an object, got %s", gb_json_kind(jstate));
+    if (!u->desc->load_state)
+        return perr(c, path, GB_EINVAL, "%s keeps no state (it has no load_state)",
+                    u->desc->id);
+    if (!(u->state_json = json_dumps(jstate, JSON_COMPACT | GB_PRESET_JSON_FLAGS)))
+        return perr(c, path, GB_ENOMEM, "out of memory");
+    return GB_OK;
+}
+
+static int parse_unit(const pctx_t *c, json_t *obj, const char *path, gbp_kind_t kind,
+                      gb_preset_unit_t *u)
+{
+    static const char *const keys[] = {"unit", "name", "params", "state", NULL};
+    char kp[GB_PATH_MAX];
+    if (!json_is_object(obj))
+        return perr(c, path, GB_EFORMAT,
+                    "expected a unit object {\"unit\": \"gbac....\", ...}, got %s", gb_json_kind(obj));
+    int rc = check_keys(c, obj, path, keys);
+    if (rc < 0 || (rc = parse_unit_id(c, obj, path, kind, u)) < 0 ||
+        (rc = parse_slot_name(c, obj, path, u)) < 0)
+        return rc;
+    json_t *v = json_object_get(obj, "params");
+    if (v) {
         path_key(kp, path, "params");
-        if ((rc = parse_params(c, jparams, kp, u)) < 0)
+        if ((rc = parse_params(c, v, kp, u)) < 0)
             return rc;
     }
-
-    json_t *jstate = json_object_get(obj, "state");
-    if (jstate) {
+    if ((v = json_object_get(obj, "state"))) {
         path_key(kp, path, "state");
-        if (!json_is_object(jstate))
-            return perr(c, kp, GB_EFORMAT, "expected an object, got %s", gb_json_kind(jstate));
-        if (!d->load_state)
-            return perr(c, kp, GB_EINVAL, "%s keeps no state (it has no load_state)", d->id);
-        sbuf_t b = {0};
-        write_value(&b, jstate, 0, 0);
-        if (b.oom) {
-            free(b.s);
-            return perr(c, kp, GB_ENOMEM, "out of memory");
-        }
-        u->state_json = b.s;
+        if ((rc = parse_state(c, v, kp, u)) < 0)
+            return rc;
     }
     return GB_OK;
 }
@@ -501,8 +368,9 @@ typedef struct slotref {
     char path[GB_PATH_MAX];
 } slotref_t;
 
-#define GB_PRESET_MAX_UNITS (GB_PRESET_MAX_SOURCES + 1 + GB_PRESET_MAX_EFFECTS)
+#define GB_PRESET_MAX_UNITS (GB_PRESET_MAX_SOURCES + 1 + GB_PRESET_MAX_EFFECTS + 1)
 
+/* Every slot a parameter can live in: the rack's units, then the master section. */
 static int collect_slots(gb_preset_t *p, slotref_t *refs)
 {
     int n = 0;
@@ -516,6 +384,8 @@ static int collect_slots(gb_preset_t *p, slotref_t *refs)
         refs[n].unit = &p->effects[i];
         snprintf(refs[n++].path, GB_PATH_MAX, "rack.effects[%d]", i);
     }
+    refs[n].unit = &p->master;
+    snprintf(refs[n++].path, GB_PATH_MAX, GB_MASTER_SLOT);
     return n;
 }
 
@@ -553,37 +423,11 @@ static int parse_rack(const pctx_t *c, json_t *rack, gb_preset_t *p)
     return GB_OK;
 }
 
-static int parse_ccmap_entry(const pctx_t *c, json_t *e, const char *path, gb_preset_t *p,
-                             gb_preset_ccmap_t *m)
+/* "param": "slot/name" of a writable parameter of a slot in this preset. */
+static int parse_ccmap_param(const pctx_t *c, json_t *v, const char *kp, gb_preset_t *p,
+                             const gbp_param_info_t **pi_out, gb_preset_ccmap_t *m)
 {
-    static const char *const keys[] = {"cc", "channel", "param", "min", "max", NULL};
-    char kp[GB_PATH_MAX], s[80];
-    if (!json_is_object(e))
-        return perr(c, path, GB_EFORMAT,
-                    "expected an object {\"cc\": 1, \"param\": \"slot/name\"}, got %s", gb_json_kind(e));
-    int rc = check_keys(c, e, path, keys);
-    if (rc < 0)
-        return rc;
-    long x;
-    json_t *v = json_object_get(e, "cc");
-    if (!v)
-        return perr(c, path, GB_EFORMAT, "missing key \"cc\" (controller number 0..127)");
-    path_key(kp, path, "cc");
-    if ((rc = get_whole(c, v, kp, 0, 127, &x)) < 0)
-        return rc;
-    m->cc = (uint8_t)x;
-    m->channel = 255;
-    if ((v = json_object_get(e, "channel"))) {
-        path_key(kp, path, "channel");
-        if ((rc = get_whole(c, v, kp, 1, 16, &x)) < 0)
-            return rc;
-        m->channel = (uint8_t)(x - 1);
-    }
-
-    v = json_object_get(e, "param");
-    if (!v)
-        return perr(c, path, GB_EFORMAT, "missing key \"param\" (\"slot/name\")");
-    path_key(kp, path, "param");
+    char s[80];
     if (!json_is_string(v))
         return perr(c, kp, GB_EFORMAT, "expected a \"slot/name\" string, got %s", gb_json_kind(v));
     const char *ref = json_string_value(v);
@@ -592,9 +436,9 @@ static int parse_ccmap_entry(const pctx_t *c, json_t *e, const char *path, gb_pr
         return perr(c, kp, GB_EFORMAT, "'%s' is not \"slot/name\" (e.g. \"synth/brightness\")",
                     clean(ref, s, sizeof s));
     slotref_t refs[GB_PRESET_MAX_UNITS];
-    int n = collect_slots(p, refs);
+    const int n = collect_slots(p, refs);
     const gb_preset_unit_t *u = NULL;
-    size_t slot_len = (size_t)(slash - ref);
+    const size_t slot_len = (size_t)(slash - ref);
     char slots[200] = "";
     for (int i = 0; i < n; i++) {
         list_add(slots, sizeof slots, refs[i].unit->slot);
@@ -622,18 +466,51 @@ static int parse_ccmap_entry(const pctx_t *c, json_t *e, const char *path, gb_pr
                     pi->name, u->desc->id);
     snprintf(m->slot, sizeof m->slot, "%s", u->slot);
     m->param = pi->id;
+    *pi_out = pi;
+    return GB_OK;
+}
+
+static int parse_ccmap_entry(const pctx_t *c, json_t *e, const char *path, gb_preset_t *p,
+                             gb_preset_ccmap_t *m)
+{
+    static const char *const keys[] = {"cc", "channel", "param", "min", "max", NULL};
+    char kp[GB_PATH_MAX];
+    if (!json_is_object(e))
+        return perr(c, path, GB_EFORMAT,
+                    "expected an object {\"cc\": 1, \"param\": \"slot/name\"}, got %s", gb_json_kind(e));
+    int rc = check_keys(c, e, path, keys);
+    if (rc < 0)
+        return rc;
+    long x;
+    json_t *v = json_object_get(e, "cc");
+    if (!v)
+        return perr(c, path, GB_EFORMAT, "missing key \"cc\" (controller number 0..127)");
+    path_key(kp, path, "cc");
+    if ((rc = get_whole(c, v, kp, 0, 127, &x)) < 0)
+        return rc;
+    m->cc = (uint8_t)x;
+    m->channel = 255;
+    if ((v = json_object_get(e, "channel"))) {
+        path_key(kp, path, "channel");
+        if ((rc = get_whole(c, v, kp, 1, 16, &x)) < 0)
+            return rc;
+        m->channel = (uint8_t)(x - 1);
+    }
+    if (!(v = json_object_get(e, "param")))
+        return perr(c, path, GB_EFORMAT, "missing key \"param\" (\"slot/name\")");
+    path_key(kp, path, "param");
+    const gbp_param_info_t *pi = NULL;
+    if ((rc = parse_ccmap_param(c, v, kp, p, &pi, m)) < 0)
+        return rc;
     m->min = pi->min;
     m->max = pi->max;
-    if ((v = json_object_get(e, "min"))) {
-        path_key(kp, path, "min");
-        if ((rc = get_param_value(c, v, kp, pi, &m->min)) < 0)
-            return rc;
-    }
-    if ((v = json_object_get(e, "max"))) {
-        path_key(kp, path, "max");
-        if ((rc = get_param_value(c, v, kp, pi, &m->max)) < 0)
-            return rc;
-    }
+    static const char *const ends[2] = {"min", "max"};
+    for (int i = 0; i < 2; i++)
+        if ((v = json_object_get(e, ends[i]))) {
+            path_key(kp, path, ends[i]);
+            if ((rc = get_param_value(c, v, kp, pi, i ? &m->max : &m->min)) < 0)
+                return rc;
+        }
     return GB_OK;
 }
 
@@ -693,16 +570,10 @@ static void default_name(const char *origin, char *out, size_t size)
     out[n] = '\0';
 }
 
-static int parse_root(const pctx_t *c, json_t *root, gb_preset_t *p)
+/* "format", "name", "description". */
+static int parse_header(const pctx_t *c, json_t *root, gb_preset_t *p)
 {
-    static const char *const keys[] = {"format", "name",  "description", "tempo", "meter",
-                                       "polyphony", "rack", "midi_map", NULL};
     char s[80];
-    if (!json_is_object(root))
-        return perr(c, NULL, GB_EFORMAT, "a preset is a JSON object {...}, not %s", gb_json_kind(root));
-    int rc = check_keys(c, root, "", keys);
-    if (rc < 0)
-        return rc;
     json_t *v;
     if ((v = json_object_get(root, "format"))) {
         if (!json_is_string(v))
@@ -735,6 +606,14 @@ static int parse_root(const pctx_t *c, json_t *root, gb_preset_t *p)
         if (!(p->description = strdup(json_string_value(v))))
             return perr(c, "description", GB_ENOMEM, "out of memory");
     }
+    return GB_OK;
+}
+
+/* "tempo", "meter", "polyphony". */
+static int parse_timing(const pctx_t *c, json_t *root, gb_preset_t *p)
+{
+    int rc;
+    json_t *v;
     p->tempo_bpm = 120.0;
     if ((v = json_object_get(root, "tempo"))) {
         if (!json_is_number(v))
@@ -756,10 +635,40 @@ static int parse_root(const pctx_t *c, json_t *root, gb_preset_t *p)
             return rc;
         p->polyphony = (int)x;
     }
-    if (!(v = json_object_get(root, "rack")))
+    return GB_OK;
+}
+
+/* "master": {"params": {"gain_db": -6}} — the master section's parameters. */
+static int parse_master(const pctx_t *c, json_t *v, gb_preset_t *p)
+{
+    static const char *const keys[] = {"params", NULL};
+    if (!json_is_object(v))
+        return perr(c, GB_MASTER_SLOT, GB_EFORMAT,
+                    "expected an object {\"params\": {\"gain_db\": -6}}, got %s",
+                    gb_json_kind(v));
+    int rc = check_keys(c, v, GB_MASTER_SLOT, keys);
+    json_t *params = json_object_get(v, "params");
+    if (rc == GB_OK && params)
+        rc = parse_params(c, params, GB_MASTER_SLOT ".params", &p->master);
+    return rc;
+}
+
+static int parse_root(const pctx_t *c, json_t *root, gb_preset_t *p)
+{
+    static const char *const keys[] = {"format",    "name", "description", "tempo",    "meter",
+                                       "polyphony", "rack", "master",      "midi_map", NULL};
+    if (!json_is_object(root))
+        return perr(c, NULL, GB_EFORMAT, "a preset is a JSON object {...}, not %s", gb_json_kind(root));
+    int rc = check_keys(c, root, "", keys);
+    if (rc < 0 || (rc = parse_header(c, root, p)) < 0 || (rc = parse_timing(c, root, p)) < 0)
+        return rc;
+    json_t *v = json_object_get(root, "rack");
+    if (!v)
         return perr(c, NULL, GB_EFORMAT,
                     "missing key \"rack\" (note_sources → instrument → effects)");
     if ((rc = parse_rack(c, v, p)) < 0)
+        return rc;
+    if ((v = json_object_get(root, "master")) && (rc = parse_master(c, v, p)) < 0)
         return rc;
     if ((v = json_object_get(root, "midi_map")) && (rc = parse_ccmap(c, v, p)) < 0)
         return rc;
@@ -788,6 +697,8 @@ gb_preset_t *gb_preset_parse(const char *json, size_t len, const char *origin,
         perr(&c, NULL, GB_ENOMEM, "out of memory");
         return NULL;
     }
+    p->master.desc = &gb_master_desc;
+    snprintf(p->master.slot, sizeof p->master.slot, GB_MASTER_SLOT);
     int rc = parse_root(&c, root, p);
     json_decref(root);
     if (rc < 0) {
@@ -864,6 +775,7 @@ void gb_preset_free(gb_preset_t *p)
     free_unit(&p->instrument);
     for (int i = 0; i < p->n_effects; i++)
         free_unit(&p->effects[i]);
+    free_unit(&p->master);
     free(p->description);
     free(p->path);
     free(p);
@@ -891,6 +803,23 @@ static int set_new(json_t *obj, const char *key, json_t *v)
     return v ? json_object_set_new(obj, key, v) : -1;
 }
 
+/* {"name": value, ...} of a unit's parameters, by name (by id when it has none). */
+static json_t *params_to_json(const gb_preset_unit_t *u)
+{
+    json_t *params = json_object();
+    for (int i = 0; params && i < u->n_params; i++) {
+        const gbp_param_info_t *pi = gb_unit_param_by_id(u->desc, u->params[i].id);
+        char key[16];
+        if (!pi)
+            snprintf(key, sizeof key, "%u", u->params[i].id);
+        if (set_new(params, pi ? pi->name : key, json_from_float(u->params[i].value))) {
+            json_decref(params);
+            return NULL;
+        }
+    }
+    return params;
+}
+
 static json_t *unit_to_json(const gb_preset_unit_t *u, const char *path, gb_error_t *err)
 {
     if (!u->desc) {
@@ -899,21 +828,9 @@ static json_t *unit_to_json(const gb_preset_unit_t *u, const char *path, gb_erro
     }
     json_t *o = json_object();
     if (!o || set_new(o, "unit", json_string(u->desc->id)) ||
-        set_new(o, "name", json_string(u->slot)))
+        set_new(o, "name", json_string(u->slot)) ||
+        (u->n_params > 0 && set_new(o, "params", params_to_json(u))))
         goto nomem;
-    if (u->n_params > 0) {
-        json_t *params = json_object();
-        if (set_new(o, "params", params))
-            goto nomem;
-        for (int i = 0; i < u->n_params; i++) {
-            const gbp_param_info_t *pi = gb_unit_param_by_id(u->desc, u->params[i].id);
-            char key[16];
-            if (!pi)
-                snprintf(key, sizeof key, "%u", u->params[i].id);
-            if (set_new(params, pi ? pi->name : key, json_from_float(u->params[i].value)))
-                goto nomem;
-        }
-    }
     if (u->state_json) {
         json_error_t je;
         json_t *state = json_loads(u->state_json, JSON_REJECT_DUPLICATES, &je);
@@ -934,84 +851,102 @@ nomem:
     return NULL;
 }
 
+/* An array of units (note sources, effects) into rack[key]; nothing when n is 0. */
+static int units_to_json(json_t *rack, const char *key, const gb_preset_unit_t *units, int n,
+                         gb_error_t *err)
+{
+    if (n == 0)
+        return GB_OK;
+    json_t *a = json_array();
+    if (set_new(rack, key, a))
+        return gb_error_set(err, GB_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        char path[GB_PATH_MAX];
+        snprintf(path, sizeof path, "rack.%s[%d]", key, i);
+        json_t *u = unit_to_json(&units[i], path, err);
+        if (!u)
+            return err ? err->code : GB_EINVAL;
+        if (json_array_append_new(a, u))
+            return gb_error_set(err, GB_ENOMEM, "out of memory");
+    }
+    return GB_OK;
+}
+
+static json_t *rack_to_json(const gb_preset_t *p, gb_error_t *err)
+{
+    json_t *rack = json_object(), *u;
+    if (!rack) {
+        gb_error_set(err, GB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (units_to_json(rack, "note_sources", p->sources, p->n_sources, err) ||
+        !(u = unit_to_json(&p->instrument, "rack.instrument", err)) ||
+        json_object_set_new(rack, "instrument", u) ||
+        units_to_json(rack, "effects", p->effects, p->n_effects, err)) {
+        json_decref(rack);
+        return NULL;
+    }
+    return rack;
+}
+
+/* One midi_map entry: {"cc", "channel" (1..16, omitted for any), "param", "min", "max"}. */
+static json_t *ccmap_to_json(const gb_preset_t *p, int i, gb_error_t *err)
+{
+    const gb_preset_ccmap_t *m = &p->ccmap[i];
+    slotref_t refs[GB_PRESET_MAX_UNITS];
+    const int n = collect_slots((gb_preset_t *)p, refs);
+    const gb_preset_unit_t *mu = NULL;
+    for (int k = 0; k < n && !mu; k++)
+        if (strcmp(refs[k].unit->slot, m->slot) == 0)
+            mu = refs[k].unit;
+    const gbp_param_info_t *pi = mu && mu->desc ? gb_unit_param_by_id(mu->desc, m->param) : NULL;
+    if (!pi) {
+        gb_error_set(err, GB_EINVAL, "midi_map[%d]: no parameter %u in slot '%s'", i, m->param,
+                     m->slot);
+        return NULL;
+    }
+    char ref[GB_SLOT_NAME_MAX + 80];
+    snprintf(ref, sizeof ref, "%s/%s", m->slot, pi->name);
+    json_t *e = json_object();
+    if (!e || set_new(e, "cc", json_integer(m->cc)) ||
+        (m->channel != 255 && set_new(e, "channel", json_integer(m->channel + 1))) ||
+        set_new(e, "param", json_string(ref)) || set_new(e, "min", json_from_float(m->min)) ||
+        set_new(e, "max", json_from_float(m->max))) {
+        json_decref(e);
+        gb_error_set(err, GB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return e;
+}
+
 static json_t *preset_to_json(const gb_preset_t *p, gb_error_t *err)
 {
-    json_t *root = json_object(), *rack = json_object();
-    char meter[24], path[GB_PATH_MAX];
-    json_t *u;
-    if (!root || !rack) {
-        json_decref(rack);
-        goto nomem;
-    }
+    json_t *root = json_object(), *rack = NULL, *map = NULL;
+    char meter[24];
     snprintf(meter, sizeof meter, "%d/%d", p->beats_per_bar, p->beat_unit);
-    double tempo = p->tempo_bpm;
-    if (set_new(root, "format", json_string(GB_PRESET_FORMAT)) ||
+    const double tempo = p->tempo_bpm;
+    if (!root || set_new(root, "format", json_string(GB_PRESET_FORMAT)) ||
         (p->name[0] && set_new(root, "name", json_string(p->name))) ||
         (p->description && set_new(root, "description", json_string(p->description))) ||
         set_new(root, "tempo", tempo == floor(tempo) ? json_integer((json_int_t)tempo)
                                                      : json_real(tempo)) ||
         set_new(root, "meter", json_string(meter)) ||
-        set_new(root, "polyphony", json_integer(p->polyphony)) || set_new(root, "rack", rack))
+        set_new(root, "polyphony", json_integer(p->polyphony)))
         goto nomem;
-    if (p->n_sources > 0) {
-        json_t *a = json_array();
-        if (set_new(rack, "note_sources", a))
-            goto nomem;
-        for (int i = 0; i < p->n_sources; i++) {
-            snprintf(path, sizeof path, "rack.note_sources[%d]", i);
-            if (!(u = unit_to_json(&p->sources[i], path, err)))
-                goto fail;
-            if (json_array_append_new(a, u))
-                goto nomem;
-        }
-    }
-    if (!(u = unit_to_json(&p->instrument, "rack.instrument", err)))
+    if (!(rack = rack_to_json(p, err)))
         goto fail;
-    if (json_object_set_new(rack, "instrument", u))
+    if (json_object_set_new(root, "rack", rack) ||
+        (p->master.n_params > 0 &&
+         set_new(root, GB_MASTER_SLOT, json_pack("{s:o*}", "params", params_to_json(&p->master)))))
         goto nomem;
-    if (p->n_effects > 0) {
-        json_t *a = json_array();
-        if (set_new(rack, "effects", a))
+    if (p->n_ccmap > 0 && set_new(root, "midi_map", map = json_array()))
+        goto nomem;
+    for (int i = 0; i < p->n_ccmap; i++) {
+        json_t *e = ccmap_to_json(p, i, err);
+        if (!e)
+            goto fail;
+        if (json_array_append_new(map, e))
             goto nomem;
-        for (int i = 0; i < p->n_effects; i++) {
-            snprintf(path, sizeof path, "rack.effects[%d]", i);
-            if (!(u = unit_to_json(&p->effects[i], path, err)))
-                goto fail;
-            if (json_array_append_new(a, u))
-                goto nomem;
-        }
-    }
-    if (p->n_ccmap > 0) {
-        json_t *a = json_array();
-        if (set_new(root, "midi_map", a))
-            goto nomem;
-        for (int i = 0; i < p->n_ccmap; i++) {
-            const gb_preset_ccmap_t *m = &p->ccmap[i];
-            const gb_preset_unit_t *mu = NULL;
-            if (strcmp(p->instrument.slot, m->slot) == 0)
-                mu = &p->instrument;
-            for (int k = 0; k < p->n_sources; k++)
-                if (strcmp(p->sources[k].slot, m->slot) == 0)
-                    mu = &p->sources[k];
-            for (int k = 0; k < p->n_effects; k++)
-                if (strcmp(p->effects[k].slot, m->slot) == 0)
-                    mu = &p->effects[k];
-            const gbp_param_info_t *pi = mu ? gb_unit_param_by_id(mu->desc, m->param) : NULL;
-            if (!pi) {
-                gb_error_set(err, GB_EINVAL, "midi_map[%d]: no parameter %u in slot '%s'", i,
-                             m->param, m->slot);
-                goto fail;
-            }
-            char ref[GB_SLOT_NAME_MAX + 80];
-            snprintf(ref, sizeof ref, "%s/%s", m->slot, pi->name);
-            json_t *e = json_object();
-            if (json_array_append_new(a, e) || set_new(e, "cc", json_integer(m->cc)) ||
-                (m->channel != 255 && set_new(e, "channel", json_integer(m->channel + 1))) ||
-                set_new(e, "param", json_string(ref)) ||
-                set_new(e, "min", json_from_float(m->min)) ||
-                set_new(e, "max", json_from_float(m->max)))
-                goto nomem;
-        }
     }
     return root;
 nomem:
@@ -1021,42 +956,68 @@ fail:
     return NULL;
 }
 
-int gb_preset_save(const gb_preset_t *p, const char *path, gb_error_t *err)
+/* jansson's indented output puts every array element on a line of its own; an array of
+ * scalars (timbre frames, latents) reads better on one line, as presets are written by hand:
+ * "harm": [0.7, 0.2, 0.1]. In place. JSON strings hold no raw newline, so a line that ends
+ * in '[' opens an array and a line that starts with ']' closes one. */
+static void join_scalar_arrays(char *text)
 {
-    if (!p || !path)
-        return gb_error_set(err, GB_EINVAL, "preset save: no preset or no file");
-    gb_error_t inner = {0};
-    json_t *root = preset_to_json(p, &inner);
-    if (!root)
-        return gb_error_set(err, inner.code, "%s: %s", path, inner.msg);
-    sbuf_t b = {0};
-    write_value(&b, root, 0, 1);
-    sb_puts(&b, "\n");
-    json_decref(root);
-    if (b.oom) {
-        free(b.s);
-        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    char *out = text;
+    for (char *line = text; *line;) {
+        char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        int joined = 0;
+        if (eol && len > 0 && line[len - 1] == '[') {
+            char *q = eol + 1, *close = NULL;
+            int scalars = 1;
+            for (char *l = q; *l && scalars && !close;) {
+                char *e = strchr(l, '\n'), *t = l + strspn(l, " ");
+                size_t tl = e ? (size_t)(e - t) : strlen(t);
+                if (*t == ']')
+                    close = t;
+                else if (!tl || *t == '{' || *t == '[' || t[tl - 1] == '{' || t[tl - 1] == '[')
+                    scalars = 0;
+                l = e ? e + 1 : l + strlen(l);
+            }
+            if (scalars && close) {
+                memmove(out, line, len);
+                out += len;
+                for (char *l = q, *t; (t = l + strspn(l, " ")) != close;) {
+                    char *e = strchr(t, '\n');
+                    if (l != q)
+                        *out++ = ' ';
+                    memmove(out, t, (size_t)(e - t));
+                    out += e - t;
+                    l = e + 1;
+                }
+                line = close;
+                joined = 1;
+            }
+        }
+        if (!joined) {
+            memmove(out, line, len + (eol ? 1 : 0));
+            out += len + (eol ? 1 : 0);
+            line += len + (eol ? 1 : 0);
+        }
     }
+    *out = '\0';
+}
 
-    /* Temp file in the same folder, then rename(): readers see the old or the new preset,
-     * never half of one. */
+/* Write text to path atomically: a temporary file in the same folder, then rename(), so a
+ * reader sees the old or the new file, never half of one. */
+static int write_atomic(const char *path, const char *text, size_t n, gb_error_t *err)
+{
     char tmp[PATH_MAX];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= sizeof tmp) {
-        free(b.s);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= sizeof tmp)
         return gb_error_set(err, GB_EINVAL, "%s: path too long", path);
-    }
     int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(b.s);
+    if (fd < 0)
         return gb_error_set(err, GB_EIO, "%s: cannot write: %s", path, strerror(errno));
-    }
     mode_t mask = umask(0);
     umask(mask);
-    int rc = GB_OK;
-    if (fchmod(fd, 0666 & ~mask) != 0)
-        rc = GB_EIO;
-    for (size_t off = 0; rc == GB_OK && off < b.n;) {
-        ssize_t w = write(fd, b.s + off, b.n - off);
+    int rc = fchmod(fd, 0666 & ~mask) == 0 ? GB_OK : GB_EIO;
+    for (size_t off = 0; rc == GB_OK && off < n;) {
+        ssize_t w = write(fd, text + off, n - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -1075,10 +1036,34 @@ int gb_preset_save(const gb_preset_t *p, const char *path, gb_error_t *err)
         rc = GB_EIO;
         saved = errno;
     }
-    free(b.s);
     if (rc != GB_OK) {
         unlink(tmp);
         return gb_error_set(err, rc, "%s: cannot write: %s", path, strerror(saved));
     }
     return GB_OK;
+}
+
+int gb_preset_save(const gb_preset_t *p, const char *path, gb_error_t *err)
+{
+    if (!p || !path)
+        return gb_error_set(err, GB_EINVAL, "preset save: no preset or no file");
+    gb_error_t inner = {0};
+    json_t *root = preset_to_json(p, &inner);
+    if (!root)
+        return gb_error_set(err, inner.code, "%s: %s", path, inner.msg);
+    char *text = json_dumps(root, JSON_INDENT(2) | GB_PRESET_JSON_FLAGS);
+    json_decref(root);
+    if (!text)
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    join_scalar_arrays(text);
+    size_t n = strlen(text);
+    char *full = realloc(text, n + 2);
+    if (!full) {
+        free(text);
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    }
+    memcpy(full + n, "\n", 2);
+    int rc = write_atomic(path, full, n + 1, err);
+    free(full);
+    return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "gb_common.h"
+#include "gb_master.h"
 #include "gb_unit_registry.h"
 
 #ifdef __cplusplus
@@ -57,6 +58,10 @@ typedef struct gb_preset {
     gb_preset_unit_t instrument;
     int n_effects;
     gb_preset_unit_t effects[GB_PRESET_MAX_EFFECTS];
+    /** The master section after the effects ("master": {"params": {"gain_db": -6}}): slot
+     *  "master", desc gb_master_desc once parsed; only params are used (no state). A preset
+     *  built in code may leave it zeroed: the engine then uses the defaults. */
+    gb_preset_unit_t master;
     int n_ccmap;
     gb_preset_ccmap_t ccmap[GB_PRESET_MAX_CCMAP];
 } gb_preset_t;

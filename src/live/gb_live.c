@@ -22,6 +22,7 @@
 #include "gb_recorder.h"
 #include "gb_ring.h"
 #include "gb_session.h"
+#include "gb_live_stats.h"
 #include "gb_status.h"
 #include "gb_unit_registry.h"
 
@@ -204,15 +205,125 @@ static void post_engine_feedback(gb_live_t *lv, gb_engine_t *e) GB_RT
     }
 }
 
-static int live_process(jack_nframes_t nframes, void *arg) GB_RT
+/* A new engine from main: take it, hand the old one back for freeing. */
+static void take_new_engine(gb_live_t *lv) GB_RT
 {
-    gb_live_t *lv = arg;
     gb_engine_t *neweng;
     while (gb_ring_pop(lv->swap, &neweng)) {
         if (lv->eng_rt && !gb_ring_push(lv->retire, &lv->eng_rt))
             atomic_fetch_add_explicit(&lv->stats.fb_dropped, 1, memory_order_relaxed);
         lv->eng_rt = neweng;
     }
+}
+
+/* Commands that were waiting for this period, then the new ones (OSC, then PortMidi). */
+static void take_commands(gb_live_t *lv, gb_engine_t *e, uint64_t start, uint32_t nframes,
+                          uint32_t *n) GB_RT
+{
+    const uint32_t np = lv->n_pending;
+    lv->n_pending = 0;
+    gb_live_cmd_t c;
+    for (uint32_t i = 0; i < np; i++) {
+        c = lv->pending[i];
+        apply_cmd(lv, e, &c, start, nframes, n);
+    }
+    while (gb_ring_pop(lv->cmd, &c))
+        apply_cmd(lv, e, &c, start, nframes, n);
+    while (gb_ring_pop(lv->pm, &c)) {
+        apply_cmd(lv, e, &c, start, nframes, n);
+        atomic_fetch_add_explicit(&lv->stats.midi_events, 1, memory_order_relaxed);
+    }
+}
+
+/* JACK MIDI in: every event on its own frame. */
+static void take_jack_midi(gb_live_t *lv, void *mi, uint32_t *n) GB_RT
+{
+    const uint32_t count = jack_midi_get_event_count(mi);
+    for (uint32_t i = 0; i < count; i++) {
+        jack_midi_event_t me;
+        if (jack_midi_event_get(&me, mi, i) != 0)
+            continue;
+        gbp_event_t parsed[8];
+        uint32_t k = 0;
+        uint32_t dropped = gb_midi_parse(&lv->parser, me.buffer, me.size, me.time, parsed, &k, 8);
+        for (uint32_t j = 0; j < k; j++)
+            add_event(lv, n, &parsed[j]);
+        atomic_fetch_add_explicit(&lv->stats.midi_events, k, memory_order_relaxed);
+        if (dropped)
+            atomic_fetch_add_explicit(&lv->stats.midi_dropped, dropped, memory_order_relaxed);
+    }
+}
+
+/* The engine over the period, in pieces of at most LIVE_MAX_BLOCK frames, with recording,
+ * MIDI out and feedback after each piece. */
+static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, float *R, void *mo,
+                       gb_recorder_t *rec, uint64_t rec_base, uint32_t nframes) GB_RT
+{
+    uint32_t done = 0, ei = 0;
+    while (done < nframes) {
+        uint32_t len = nframes - done < LIVE_MAX_BLOCK ? nframes - done : LIVE_MAX_BLOCK;
+        uint32_t first = ei;
+        while (ei < n && lv->ev[ei].time < done + len) {
+            lv->ev[ei].time -= done;
+            ei++;
+        }
+        gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
+        if (rec)
+            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first, rec_base + done);
+        write_midi_out(lv, e, mo, done);
+        post_engine_feedback(lv, e);
+        done += len;
+    }
+}
+
+/* How much of the period had gone when gbac finished (clients before it included): an xrun
+ * gbac caused would show here; xruns of a late server wake-up would not. */
+static void measure_cycle(gb_live_t *lv, uint32_t nframes) GB_RT
+{
+    const jack_nframes_t used = jack_frames_since_cycle_start(lv->client);
+    const uint64_t pct = (uint64_t)used * 100u / (nframes ? nframes : 1);
+    uint64_t seen = atomic_load_explicit(&lv->stats.max_cycle_pct, memory_order_relaxed);
+    while (pct > seen && !atomic_compare_exchange_weak_explicit(
+                             &lv->stats.max_cycle_pct, &seen, pct, memory_order_relaxed,
+                             memory_order_relaxed))
+        ;
+    if (used > nframes)
+        atomic_fetch_add_explicit(&lv->stats.late_periods, 1, memory_order_relaxed);
+}
+
+/* Peaks of the period into the meter. */
+static void track_peaks(gb_live_t *lv, const float *L, const float *R, uint32_t nframes) GB_RT
+{
+    for (uint32_t i = 0; i < nframes; i++) {
+        float a = fabsf(L[i]), b = fabsf(R[i]);
+        lv->peak_l = a > lv->peak_l ? a : lv->peak_l;
+        lv->peak_r = b > lv->peak_r ? b : lv->peak_r;
+    }
+}
+
+/* The meter, about METER_HZ times a second. */
+static void post_meter(gb_live_t *lv, gb_engine_t *e, uint32_t nframes, uint64_t start) GB_RT
+{
+    if (lv->meter_left > nframes) {
+        lv->meter_left -= nframes;
+        return;
+    }
+    gb_live_fb_t fb = {.kind = GB_FB_METER,
+                       .peak_l = lv->peak_l,
+                       .peak_r = lv->peak_r,
+                       .dsp_load = jack_cpu_load(lv->client),
+                       .voices = gb_engine_active_voices(e),
+                       .tempo_bpm = (float)gb_engine_transport(e)->tempo_bpm,
+                       .frame = start};
+    post_fb(lv, &fb);
+    lv->peak_l = lv->peak_r = 0.0f;
+    lv->meter_left = (uint32_t)(lv->sample_rate / METER_HZ);
+}
+
+static int live_process(jack_nframes_t nframes, void *arg) GB_RT
+{
+    gb_live_t *lv = arg;
+    take_new_engine(lv);
     float *L = jack_port_get_buffer(lv->out_l, nframes);
     float *R = jack_port_get_buffer(lv->out_r, nframes);
     void *mi = jack_port_get_buffer(lv->midi_in, nframes);
@@ -231,88 +342,13 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     const uint64_t rec_base = rec ? gb_recorder_frames(rec) : 0;
     const uint64_t start = jack_last_frame_time(lv->client);
     uint32_t n = 0;
-
-    /* Commands that were waiting for this period, then the new ones. */
-    uint32_t np = lv->n_pending;
-    lv->n_pending = 0;
-    gb_live_cmd_t c;
-    for (uint32_t i = 0; i < np; i++) {
-        c = lv->pending[i];
-        apply_cmd(lv, e, &c, start, nframes, &n);
-    }
-    while (gb_ring_pop(lv->cmd, &c))
-        apply_cmd(lv, e, &c, start, nframes, &n);
-    while (gb_ring_pop(lv->pm, &c)) {
-        apply_cmd(lv, e, &c, start, nframes, &n);
-        atomic_fetch_add_explicit(&lv->stats.midi_events, 1, memory_order_relaxed);
-    }
-
-    /* JACK MIDI in: every event on its own frame. */
-    const uint32_t count = jack_midi_get_event_count(mi);
-    for (uint32_t i = 0; i < count; i++) {
-        jack_midi_event_t me;
-        if (jack_midi_event_get(&me, mi, i) != 0)
-            continue;
-        gbp_event_t parsed[8];
-        uint32_t k = 0;
-        uint32_t dropped = gb_midi_parse(&lv->parser, me.buffer, me.size, me.time, parsed, &k, 8);
-        for (uint32_t j = 0; j < k; j++)
-            add_event(lv, &n, &parsed[j]);
-        atomic_fetch_add_explicit(&lv->stats.midi_events, k, memory_order_relaxed);
-        if (dropped)
-            atomic_fetch_add_explicit(&lv->stats.midi_dropped, dropped, memory_order_relaxed);
-    }
-
+    take_commands(lv, e, start, nframes, &n);
+    take_jack_midi(lv, mi, &n);
     follow_jack_transport(lv, e);
-
-    /* The engine, in pieces of at most LIVE_MAX_BLOCK frames. */
-    uint32_t done = 0, ei = 0;
-    while (done < nframes) {
-        uint32_t len = nframes - done < LIVE_MAX_BLOCK ? nframes - done : LIVE_MAX_BLOCK;
-        uint32_t first = ei;
-        while (ei < n && lv->ev[ei].time < done + len) {
-            lv->ev[ei].time -= done;
-            ei++;
-        }
-        gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
-        if (rec)
-            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first, rec_base + done);
-        write_midi_out(lv, e, mo, done);
-        post_engine_feedback(lv, e);
-        done += len;
-    }
-
-    /* Meters about METER_HZ times a second. */
-    for (uint32_t i = 0; i < nframes; i++) {
-        float a = fabsf(L[i]), b = fabsf(R[i]);
-        lv->peak_l = a > lv->peak_l ? a : lv->peak_l;
-        lv->peak_r = b > lv->peak_r ? b : lv->peak_r;
-    }
-    /* How much of the period had gone when gbac finished (clients before it included): an
-     * xrun gbac caused would show here; xruns of a late server wake-up would not. */
-    const jack_nframes_t used = jack_frames_since_cycle_start(lv->client);
-    const uint64_t pct = (uint64_t)used * 100u / (nframes ? nframes : 1);
-    uint64_t seen = atomic_load_explicit(&lv->stats.max_cycle_pct, memory_order_relaxed);
-    while (pct > seen && !atomic_compare_exchange_weak_explicit(
-                             &lv->stats.max_cycle_pct, &seen, pct, memory_order_relaxed,
-                             memory_order_relaxed))
-        ;
-    if (used > nframes)
-        atomic_fetch_add_explicit(&lv->stats.late_periods, 1, memory_order_relaxed);
-    if (lv->meter_left <= nframes) {
-        gb_live_fb_t fb = {.kind = GB_FB_METER,
-                           .peak_l = lv->peak_l,
-                           .peak_r = lv->peak_r,
-                           .dsp_load = jack_cpu_load(lv->client),
-                           .voices = gb_engine_active_voices(e),
-                           .tempo_bpm = (float)gb_engine_transport(e)->tempo_bpm,
-                           .frame = start};
-        post_fb(lv, &fb);
-        lv->peak_l = lv->peak_r = 0.0f;
-        lv->meter_left = (uint32_t)(lv->sample_rate / METER_HZ);
-    } else {
-        lv->meter_left -= nframes;
-    }
+    run_engine(lv, e, n, L, R, mo, rec, rec_base, nframes);
+    track_peaks(lv, L, R, nframes);
+    measure_cycle(lv, nframes);
+    post_meter(lv, e, nframes, start);
     if (rec)
         gb_recorder_push_audio(rec, L, R, nframes);
     atomic_store(&lv->rec_busy, 0);
@@ -533,14 +569,18 @@ static int osc_save_preset(void *ctx, const char *path, gb_error_t *err)
 
 int gb_live_save_preset(gb_live_t *lv, const char *path, gb_error_t *err)
 {
-    /* Current parameter values of every unit into the preset copy, then save. */
-    gb_preset_unit_t *units[1 + GB_PRESET_MAX_SOURCES + GB_PRESET_MAX_EFFECTS];
+    /* Current parameter values of every unit and of the master section into the preset
+     * copy, then save. */
+    gb_preset_unit_t *units[2 + GB_PRESET_MAX_SOURCES + GB_PRESET_MAX_EFFECTS];
     int nu = 0;
     units[nu++] = &lv->preset->instrument;
     for (int i = 0; i < lv->preset->n_sources; i++)
         units[nu++] = &lv->preset->sources[i];
     for (int i = 0; i < lv->preset->n_effects; i++)
         units[nu++] = &lv->preset->effects[i];
+    lv->preset->master.desc = &gb_master_desc;
+    snprintf(lv->preset->master.slot, sizeof lv->preset->master.slot, GB_MASTER_SLOT);
+    units[nu++] = &lv->preset->master;
     for (int u = 0; u < nu; u++) {
         gb_preset_unit_t *pu = units[u];
         pu->n_params = 0;
@@ -715,22 +755,47 @@ static void check_recording(gb_live_t *lv)
         gb_osc_server_notify(lv->osc, "/gbac/record/stopped", why);
 }
 
-static int osc_status(void *ctx, char *buf, size_t cap)
+/* The host's facts for /gbac/status; the counters are in obj already. */
+static int osc_status(void *ctx, json_t *obj)
 {
     gb_live_t *lv = ctx;
-    return snprintf(buf, cap,
-                    "{\"client\": \"%s\", \"sample_rate\": %.0f, \"period\": %u, "
-                    "\"connected\": %s, \"xruns\": %llu, \"midi_events\": %llu, "
-                    "\"osc_messages\": %llu, \"voices\": %d, \"latency_frames\": %u}",
-                    lv->name, lv->sample_rate, lv->period, lv->client ? "true" : "false",
-                    (unsigned long long)atomic_load(&lv->stats.xruns),
-                    (unsigned long long)atomic_load(&lv->stats.midi_events),
-                    (unsigned long long)atomic_load(&lv->stats.osc_messages),
-                    lv->eng_main ? gb_engine_active_voices(lv->eng_main) : 0,
-                    lv->eng_main ? gb_engine_latency(lv->eng_main) : 0);
+    json_t *o = json_pack("{s:s, s:f, s:i, s:b, s:i, s:i, s:i}", "client", lv->name,
+                          "sample_rate", lv->sample_rate, "period", (int)lv->period,
+                          "connected", lv->client != NULL, "voices",
+                          lv->eng_main ? gb_engine_active_voices(lv->eng_main) : 0,
+                          "latency_frames",
+                          lv->eng_main ? (int)gb_engine_latency(lv->eng_main) : 0, "port",
+                          gb_osc_server_port(lv->osc));
+    int rc = o ? json_object_update(obj, o) : -1;
+    json_decref(o);
+    return rc < 0 ? GB_ENOMEM : GB_OK;
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
+
+/* The OSC server, with this host's callbacks. */
+static int osc_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
+{
+    gb_osc_server_config_t oc = gb_osc_server_config_default();
+    oc.port = cfg->osc_port;
+    if (cfg->n_allow > GB_OSC_MAX_ALLOW)
+        return gb_error_set(err, GB_EINVAL, "at most %d --osc-allow networks",
+                            GB_OSC_MAX_ALLOW);
+    for (int i = 0; i < cfg->n_allow; i++) {
+        if (gb_cidr_parse(cfg->allow[i], &oc.allow[oc.n_allow]) != GB_OK)
+            return gb_error_set(err, GB_EINVAL, "--osc-allow %s: expected an IPv4 network "
+                                "like 192.168.1.0/24", cfg->allow[i]);
+        oc.n_allow++;
+    }
+    oc.host = (gb_osc_host_t){.ctx = lv, .send = osc_send, .engine = osc_engine,
+                              .load_preset = osc_load_preset, .save_preset = osc_save_preset,
+                              .unit_state = osc_unit_state, .status = osc_status,
+                              .record_start = osc_record_start, .record_stop = osc_record_stop,
+                              .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
+                              .model_dir = cfg->model_dir, .stats = &lv->stats};
+    lv->osc = gb_osc_server_new(&oc, err);
+    return lv->osc ? GB_OK : (err && err->code ? err->code : GB_EIO);
+}
 
 gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
 {
@@ -768,40 +833,8 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
         goto fail;
     if (engine_swap_in(lv, jack_get_sample_rate(lv->client), err))
         goto fail;
-    if (cfg->osc_port > 0) {
-        gb_osc_server_config_t oc;
-        memset(&oc, 0, sizeof oc);
-        oc.struct_size = sizeof oc;
-        oc.port = cfg->osc_port;
-        if (cfg->n_allow > GB_OSC_MAX_ALLOW) {
-            gb_error_set(err, GB_EINVAL, "at most %d --osc-allow networks", GB_OSC_MAX_ALLOW);
-            goto fail;
-        }
-        for (int i = 0; i < cfg->n_allow; i++) {
-            if (gb_cidr_parse(cfg->allow[i], &oc.allow[oc.n_allow]) != GB_OK) {
-                gb_error_set(err, GB_EINVAL, "--osc-allow %s: expected an IPv4 network like "
-                             "192.168.1.0/24", cfg->allow[i]);
-                goto fail;
-            }
-            oc.n_allow++;
-        }
-        oc.preset_dir = cfg->preset_dir;
-        oc.session_dir = cfg->session_dir;
-        oc.stats = &lv->stats;
-        oc.ctx = lv;
-        oc.send = osc_send;
-        oc.engine = osc_engine;
-        oc.load_preset = osc_load_preset;
-        oc.save_preset = osc_save_preset;
-        oc.status = osc_status;
-        oc.unit_state = osc_unit_state;
-        oc.model_dir = cfg->model_dir;
-        oc.record_start = osc_record_start;
-        oc.record_stop = osc_record_stop;
-        lv->osc = gb_osc_server_new(&oc, err);
-        if (!lv->osc)
-            goto fail;
-    }
+    if (cfg->osc_port > 0 && osc_open(lv, cfg, err) != GB_OK)
+        goto fail;
     if (cfg->midi_device) {
         lv->pmidi = gb_pmidi_open(cfg->midi_device, lv->pm, pm_now, lv, lv->period,
                                   &lv->stats, err);
@@ -971,30 +1004,9 @@ void gb_live_request_quit(void)
 
 static void write_stats(const gb_live_t *lv)
 {
-    if (!lv->cfg.stats_json)
-        return;
-    FILE *f = fopen(lv->cfg.stats_json, "w");
-    if (!f) {
-        fprintf(stderr, "gbac: --stats-json %s: %s\n", lv->cfg.stats_json, strerror(errno));
-        return;
-    }
-    const gb_live_stats_t *s = &lv->stats;
-    fprintf(f,
-            "{\"xruns\": %llu, \"midi_events\": %llu, \"midi_dropped\": %llu, "
-            "\"osc_messages\": %llu, \"osc_errors\": %llu, \"osc_refused\": %llu, "
-            "\"osc_dropped\": %llu, \"feedback_dropped\": %llu, \"late_periods\": %llu, "
-            "\"max_cycle_pct\": %llu}\n",
-            (unsigned long long)atomic_load(&s->xruns),
-            (unsigned long long)atomic_load(&s->midi_events),
-            (unsigned long long)atomic_load(&s->midi_dropped),
-            (unsigned long long)atomic_load(&s->osc_messages),
-            (unsigned long long)atomic_load(&s->osc_errors),
-            (unsigned long long)atomic_load(&s->osc_refused),
-            (unsigned long long)atomic_load(&s->osc_dropped),
-            (unsigned long long)atomic_load(&s->fb_dropped),
-            (unsigned long long)atomic_load(&s->late_periods),
-            (unsigned long long)atomic_load(&s->max_cycle_pct));
-    fclose(f);
+    gb_error_t err = {0};
+    if (lv->cfg.stats_json && gb_live_stats_write(&lv->stats, lv->cfg.stats_json, &err) != 0)
+        fprintf(stderr, "gbac: %s\n", err.msg);
 }
 
 void gb_live_free(gb_live_t *lv)

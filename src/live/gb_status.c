@@ -1,6 +1,7 @@
 /* gb_status.c — the status view: ncurses panel or log lines.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gb_status.h"
+#include "gb_live_stats.h"
 
 #include <curses.h>
 #include <math.h>
@@ -37,8 +38,8 @@ struct gb_status {
     float tempo;
     uint64_t ai_notes;
 
-    /* counters (snapshots) */
-    uint64_t xruns, midi, midi_dropped, osc, osc_errors, osc_refused, osc_dropped, fb_dropped;
+    /* counters (snapshots), by their index in the one list (GB_LC_*) */
+    uint64_t c[GB_LIVE_N_COUNTERS];
 
     /* clocks and rates */
     int started;
@@ -231,14 +232,8 @@ void gb_status_feedback(gb_status_t *st, const gb_live_fb_t *fb)
 
 void gb_status_set_counters(gb_status_t *st, const gb_live_stats_t *s)
 {
-    st->xruns = atomic_load(&s->xruns);
-    st->midi = atomic_load(&s->midi_events);
-    st->midi_dropped = atomic_load(&s->midi_dropped);
-    st->osc = atomic_load(&s->osc_messages);
-    st->osc_errors = atomic_load(&s->osc_errors);
-    st->osc_refused = atomic_load(&s->osc_refused);
-    st->osc_dropped = atomic_load(&s->osc_dropped);
-    st->fb_dropped = atomic_load(&s->fb_dropped);
+    for (int i = 0; i < GB_LIVE_N_COUNTERS; i++)
+        st->c[i] = gb_live_counter_get(s, i);
 }
 
 void gb_status_note(gb_status_t *st, const char *fmt, ...)
@@ -269,36 +264,41 @@ static size_t extra(char *buf, size_t n, size_t used, const char *label, uint64_
     return used + (w > 0 ? (size_t)w : 0);
 }
 
+/* Whether counter i has its own place in the log line and on the screen (with a rate). */
+static int counter_shown_first(int i)
+{
+    return i == GB_LC_xruns || i == GB_LC_midi_events || i == GB_LC_osc_messages;
+}
+
 static void log_line(gb_status_t *st, double dt)
 {
-    char l[16], r[16], voices[16], line[400];
+    char l[16], r[16], voices[16], line[600];
     fmt_db(l, sizeof l, st->peak_l);
     fmt_db(r, sizeof r, st->peak_r);
     if (st->voices >= 0)
         snprintf(voices, sizeof voices, "%d", (int)st->voices);
     else
         snprintf(voices, sizeof voices, "-");
-    double midi_rate = dt > 0 ? (double)(st->midi - st->midi_mark) / dt : 0.0;
-    double osc_rate = dt > 0 ? (double)(st->osc - st->osc_mark) / dt : 0.0;
+    const uint64_t midi = st->c[GB_LC_midi_events], osc = st->c[GB_LC_osc_messages];
+    double midi_rate = dt > 0 ? (double)(midi - st->midi_mark) / dt : 0.0;
+    double osc_rate = dt > 0 ? (double)(osc - st->osc_mark) / dt : 0.0;
     int w = snprintf(line, sizeof line,
                      "gbac: out %s/%s dBFS, dsp %.1f%%, voices %s, tempo %.1f, xruns %llu, "
-                     "midi %llu (+%.0f/s), osc %llu (+%.0f/s)",
+                     "midi_events %llu (+%.0f/s), osc_messages %llu (+%.0f/s)",
                      l, r, (double)st->dsp_load, voices, (double)st->tempo,
-                     (unsigned long long)st->xruns, (unsigned long long)st->midi, midi_rate,
-                     (unsigned long long)st->osc, osc_rate);
+                     (unsigned long long)st->c[GB_LC_xruns], (unsigned long long)midi,
+                     midi_rate, (unsigned long long)osc, osc_rate);
     size_t used = w > 0 ? (size_t)w : 0;
     used = extra(line, sizeof line, used, "ai notes", st->ai_notes);
-    used = extra(line, sizeof line, used, "midi dropped", st->midi_dropped);
-    used = extra(line, sizeof line, used, "osc errors", st->osc_errors);
-    used = extra(line, sizeof line, used, "osc refused", st->osc_refused);
-    used = extra(line, sizeof line, used, "osc dropped", st->osc_dropped);
-    used = extra(line, sizeof line, used, "feedback dropped", st->fb_dropped);
+    for (int i = 0; i < GB_LIVE_N_COUNTERS; i++)
+        if (!counter_shown_first(i))
+            used = extra(line, sizeof line, used, gb_live_counter_name(i), st->c[i]);
     if (st->recording && used + 24 < sizeof line)
         snprintf(line + used, sizeof line - used, ", REC %.1f s", st->rec_s);
     fprintf(st->log, "%s\n", line);
     fflush(st->log);
-    st->midi_mark = st->midi;
-    st->osc_mark = st->osc;
+    st->midi_mark = midi;
+    st->osc_mark = osc;
     st->peak_l = st->peak_r = 0.0f;
 }
 
@@ -338,6 +338,37 @@ static void draw_meter(int y, const char *label, double peak)
     put_line(y, line, 0);
 }
 
+/* The counters, each by its name, wrapped to the screen's width; returns the next row. */
+static int draw_counters(gb_status_t *st, int y, const char *voices)
+{
+    char line[512];
+    snprintf(line, sizeof line, "dsp %5.1f%%   xruns %llu   voices %s   tempo %.1f BPM   "
+                                "ai notes %llu",
+             (double)st->dsp_load, (unsigned long long)st->c[GB_LC_xruns], voices,
+             (double)st->tempo, (unsigned long long)st->ai_notes);
+    put_line(y++, line, 0);
+    snprintf(line, sizeof line, "midi_events %llu (+%.0f/s)   osc_messages %llu (+%.0f/s)",
+             (unsigned long long)st->c[GB_LC_midi_events], st->midi_rate,
+             (unsigned long long)st->c[GB_LC_osc_messages], st->osc_rate);
+    put_line(y++, line, 0);
+    size_t k = 0;
+    for (int i = 0; i < GB_LIVE_N_COUNTERS; i++) {
+        if (counter_shown_first(i))
+            continue;
+        char item[96];
+        int w = snprintf(item, sizeof item, "%s %llu", gb_live_counter_name(i),
+                         (unsigned long long)st->c[i]);
+        if (k && (k + 3 + (size_t)w > (size_t)(COLS > 0 ? COLS : 80) || k + 3 + w >= sizeof line)) {
+            put_line(y++, line, 0);
+            k = 0;
+        }
+        k += (size_t)snprintf(line + k, sizeof line - k, "%s%s", k ? "   " : "", item);
+    }
+    if (k)
+        put_line(y++, line, 0);
+    return y + 1;
+}
+
 static void draw(gb_status_t *st, double now)
 {
     char line[512];
@@ -362,22 +393,7 @@ static void draw(gb_status_t *st, double now)
         snprintf(voices, sizeof voices, "%d", (int)st->voices);
     else
         snprintf(voices, sizeof voices, "-");
-    snprintf(line, sizeof line, "dsp %5.1f%%   xruns %llu   voices %s   tempo %.1f BPM   "
-                                "ai notes %llu",
-             (double)st->dsp_load, (unsigned long long)st->xruns, voices, (double)st->tempo,
-             (unsigned long long)st->ai_notes);
-    put_line(y++, line, 0);
-    snprintf(line, sizeof line, "midi %llu (+%.0f/s) dropped %llu",
-             (unsigned long long)st->midi, st->midi_rate,
-             (unsigned long long)st->midi_dropped);
-    put_line(y++, line, 0);
-    snprintf(line, sizeof line, "osc  %llu (+%.0f/s) errors %llu refused %llu dropped %llu   "
-                                "feedback dropped %llu",
-             (unsigned long long)st->osc, st->osc_rate, (unsigned long long)st->osc_errors,
-             (unsigned long long)st->osc_refused, (unsigned long long)st->osc_dropped,
-             (unsigned long long)st->fb_dropped);
-    put_line(y++, line, 0);
-    y++;
+    y = draw_counters(st, y, voices);
     put_line(y++, "parameters  (up/down select, l learn, r record, q quit)", A_BOLD);
 
     int n = st->engine ? gb_engine_param_count(st->engine) : 0;
@@ -483,8 +499,8 @@ int gb_status_tick_at(gb_status_t *st, double now, gb_status_action_t *act)
     if (!st->started) {
         st->started = 1;
         st->t_last = st->t_rate = now;
-        st->midi_mark = st->midi;
-        st->osc_mark = st->osc;
+        st->midi_mark = st->c[GB_LC_midi_events];
+        st->osc_mark = st->c[GB_LC_osc_messages];
     }
     if (!st->ui) {
         double dt = now - st->t_last;
@@ -506,10 +522,10 @@ int gb_status_tick_at(gb_status_t *st, double now, gb_status_action_t *act)
     st->t_last = now;
     if (now - st->t_rate >= RATE_PERIOD_S) {
         double w = now - st->t_rate;
-        st->midi_rate = (double)(st->midi - st->midi_mark) / w;
-        st->osc_rate = (double)(st->osc - st->osc_mark) / w;
-        st->midi_mark = st->midi;
-        st->osc_mark = st->osc;
+        st->midi_rate = (double)(st->c[GB_LC_midi_events] - st->midi_mark) / w;
+        st->osc_rate = (double)(st->c[GB_LC_osc_messages] - st->osc_mark) / w;
+        st->midi_mark = st->c[GB_LC_midi_events];
+        st->osc_mark = st->c[GB_LC_osc_messages];
         st->t_rate = now;
     }
     draw(st, now);

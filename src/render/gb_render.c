@@ -12,7 +12,7 @@
 
 #include <sndfile.h>
 
-#include "gb_osc_handlers.h"
+#include "gb_osc_score.h"
 #include "gb_recorder.h"
 #include "gb_session.h"
 #include "gb_unit_registry.h"
@@ -59,9 +59,9 @@ typedef struct tl_tempo {
 
 typedef struct timeline {
     tl_event_t *ev;
-    size_t n_ev;
+    size_t n_ev, cap_ev;
     tl_tempo_t *tempo;
-    size_t n_tempo;
+    size_t n_tempo, cap_tempo;
     uint64_t content_end;
     uint64_t n_midi, n_score;
 } timeline_t;
@@ -89,6 +89,44 @@ static void timeline_free(timeline_t *t)
     memset(t, 0, sizeof *t);
 }
 
+/* What the score asks, appended to the timeline at its entry's frame (growing it). */
+typedef struct score_sink {
+    timeline_t *t;
+    double sr;
+    uint32_t *order;
+    uint64_t *end;
+} score_sink_t;
+
+static int score_to_timeline(void *ctx, const gb_osc_score_entry_t *se,
+                             const gb_live_cmd_t *cmd, gb_error_t *err)
+{
+    score_sink_t *k = ctx;
+    timeline_t *t = k->t;
+    const uint64_t frame = (uint64_t)llround(se->time_s * k->sr);
+    *k->end = frame > *k->end ? frame : *k->end;
+    if (cmd->kind == GB_CMD_TEMPO) {
+        if (t->n_tempo == t->cap_tempo) {
+            tl_tempo_t *n = realloc(t->tempo, 2 * t->cap_tempo * sizeof *n);
+            if (!n)
+                return gb_error_set(err, GB_ENOMEM, "render: out of memory");
+            t->tempo = n;
+            t->cap_tempo *= 2;
+        }
+        t->tempo[t->n_tempo++] = (tl_tempo_t){frame, (*k->order)++, cmd->value};
+        return GB_OK;
+    }
+    if (t->n_ev + 16 >= t->cap_ev) { /* 16 kept for the all-notes-off at the end */
+        tl_event_t *n = realloc(t->ev, 2 * t->cap_ev * sizeof *n);
+        if (!n)
+            return gb_error_set(err, GB_ENOMEM, "render: out of memory");
+        t->ev = n;
+        t->cap_ev *= 2;
+    }
+    t->ev[t->n_ev] = (tl_event_t){frame, (*k->order)++, cmd->ev};
+    t->ev[t->n_ev++].ev.time = 0;
+    return GB_OK;
+}
+
 /* MIDI events first (in file order), score actions after them at equal frames (in score
  * order), then the all-notes-off at the end of the content. */
 static int timeline_build(timeline_t *t, gb_engine_t *e, const gb_midifile_t *midi,
@@ -98,8 +136,10 @@ static int timeline_build(timeline_t *t, gb_engine_t *e, const gb_midifile_t *mi
     const size_t n_midi = midi ? midi->n_events : 0, n_sc = score ? score->n : 0;
     const size_t n_mt = midi ? midi->n_tempos : 0;
     memset(t, 0, sizeof *t);
-    t->ev = malloc((n_midi + n_sc + 16) * sizeof *t->ev);
-    t->tempo = malloc((n_mt + n_sc + 1) * sizeof *t->tempo);
+    t->cap_ev = n_midi + n_sc + 32;
+    t->cap_tempo = n_mt + n_sc + 1;
+    t->ev = malloc(t->cap_ev * sizeof *t->ev);
+    t->tempo = malloc(t->cap_tempo * sizeof *t->tempo);
     if (!t->ev || !t->tempo) {
         timeline_free(t);
         return gb_error_set(err, GB_ENOMEM, "render: out of memory");
@@ -121,39 +161,13 @@ static int timeline_build(timeline_t *t, gb_engine_t *e, const gb_midifile_t *mi
     }
     uint64_t end = midi ? midi->length_frames : 0;
     if (n_sc) {
-        gb_osc_handlers_t *h = gb_osc_handlers_new(e, err);
-        if (!h) {
+        score_sink_t k = {t, sr, &order, &end};
+        int rc = gb_osc_score_apply(score, e, score_to_timeline, &k, err);
+        if (rc != GB_OK) {
             timeline_free(t);
-            return err ? err->code : GB_ENOMEM;
-        }
-        for (size_t i = 0; i < n_sc; i++) {
-            const gb_osc_score_entry_t *se = &score->entries[i];
-            gb_osc_action_t act;
-            gb_error_t herr = {0};
-            if (gb_osc_handle(h, se->path, se->msg, &act, &herr) < 0) {
-                gb_error_set(err, herr.code, "%s:%d: %s", score->origin, se->line, herr.msg);
-                gb_osc_handlers_free(h);
-                timeline_free(t);
-                return herr.code;
-            }
-            const uint64_t frame = (uint64_t)llround(se->time_s * sr);
-            if (frame > end)
-                end = frame;
-            if (act.kind == GB_OSC_ACT_TEMPO) {
-                t->tempo[t->n_tempo].frame = frame;
-                t->tempo[t->n_tempo].order = order++;
-                t->tempo[t->n_tempo].bpm = act.tempo_bpm;
-                t->n_tempo++;
-            } else {
-                t->ev[t->n_ev].frame = frame;
-                t->ev[t->n_ev].order = order++;
-                t->ev[t->n_ev].ev = act.ev;
-                t->ev[t->n_ev].ev.time = 0;
-                t->n_ev++;
-            }
+            return rc;
         }
         t->n_score = n_sc;
-        gb_osc_handlers_free(h);
     }
     /* Release whatever is still held when the content ends (notes, arpeggiators). */
     for (int ch = 0; ch < 16; ch++) {
@@ -176,130 +190,171 @@ static int timeline_build(timeline_t *t, gb_engine_t *e, const gb_midifile_t *mi
 
 /* ---------------------------------------------------------------- the loop */
 
+static int check_opts(const gb_render_opts_t *o, const gb_midifile_t *midi, double sr,
+                      gb_error_t *err)
+{
+    if (o->block < 1 || o->block > GB_ENGINE_MAX_BLOCK)
+        return gb_error_set(err, GB_EINVAL, "render: block %u out of range 1..%d", o->block,
+                            GB_ENGINE_MAX_BLOCK);
+    if (!(o->tail_s >= 0.0 && o->tail_s <= 600.0))
+        return gb_error_set(err, GB_EINVAL, "render: tail %g s out of range 0..600", o->tail_s);
+    if (!(o->silence_s >= 0.0 && o->silence_s <= 60.0) || !(o->silence_dbfs <= 0.0))
+        return gb_error_set(err, GB_EINVAL, "render: silence %g dBFS for %g s out of range",
+                            o->silence_dbfs, o->silence_s);
+    if (midi && fabs(midi->sample_rate - sr) > 1e-9)
+        return gb_error_set(err, GB_EINVAL, "%s: loaded at %g Hz but the engine runs at %g Hz",
+                            midi->origin, midi->sample_rate, sr);
+    return 0;
+}
+
+/* One render: the timeline, where it is, the buffers, what the tail is waiting for. */
+typedef struct render {
+    gb_engine_t *e;
+    gb_render_opts_t o;
+    timeline_t tl;
+    double sr;
+    float *l, *r;
+    gbp_event_t *blk;
+    uint64_t pos, limit, silence_frames, quiet_run, n_blocks;
+    size_t ei, ti;
+    float silence_amp;
+    double t_start, next_report;
+    gb_render_stats_t st;
+} render_t;
+
+/* The next block's events into blk: tempo changes due now applied, then up to `block`
+ * frames, cut short at the next tempo change (so it lands on its frame) or where more than
+ * GB_ENGINE_MAX_EVENTS would fall. Returns the block's end; *n_out its events. */
+static uint64_t next_block(render_t *R, uint32_t *n_out)
+{
+    const timeline_t *tl = &R->tl;
+    for (; R->ti < tl->n_tempo && tl->tempo[R->ti].frame <= R->pos; R->ti++)
+        gb_engine_set_tempo(R->e, tl->tempo[R->ti].bpm);
+    uint64_t end = R->pos + R->o.block;
+    if (end > R->limit)
+        end = R->limit;
+    if (R->ti < tl->n_tempo && tl->tempo[R->ti].frame < end)
+        end = tl->tempo[R->ti].frame;
+    uint32_t n = 0;
+    for (; R->ei < tl->n_ev && tl->ev[R->ei].frame < end; R->ei++) {
+        if (n == GB_ENGINE_MAX_EVENTS) {
+            if (tl->ev[R->ei].frame > R->pos) { /* the rest goes in the next block */
+                end = tl->ev[R->ei].frame;
+                break;
+            }
+            R->st.n_dropped++;
+            continue;
+        }
+        R->blk[n] = tl->ev[R->ei].ev;
+        R->blk[n].time = (uint32_t)(tl->ev[R->ei].frame - R->pos);
+        n++;
+    }
+    *n_out = n;
+    return end;
+}
+
+/* Non-finite samples zeroed, the peak, and the tail cut once the output stayed quiet long
+ * enough after the content. Returns the frames to keep. */
+static uint32_t check_block(render_t *R, uint32_t frames)
+{
+    for (uint32_t i = 0; i < frames; i++) {
+        if (!isfinite(R->l[i])) {
+            R->l[i] = 0.0f;
+            R->st.n_nonfinite++;
+        }
+        if (!isfinite(R->r[i])) {
+            R->r[i] = 0.0f;
+            R->st.n_nonfinite++;
+        }
+        const float a = fmaxf(fabsf(R->l[i]), fabsf(R->r[i]));
+        R->st.peak = fmaxf(R->st.peak, a);
+        if (R->pos + i < R->tl.content_end)
+            continue;
+        R->quiet_run = a < R->silence_amp ? R->quiet_run + 1 : 0;
+        if (R->quiet_run >= R->silence_frames && R->silence_frames > 0) {
+            R->st.tail_cut = R->pos + i + 1 < R->limit;
+            return i + 1;
+        }
+    }
+    return frames;
+}
+
+/* A progress line at most once a second (the clock read every 64 blocks). */
+static void progress(render_t *R)
+{
+    if (!R->o.progress || ++R->n_blocks % 64 != 0)
+        return;
+    const double t = now_s();
+    if (t < R->next_report)
+        return;
+    fprintf(stderr, "render: %.1f / %.1f s (%.0f%%), %.1fx real time\n", (double)R->pos / R->sr,
+            (double)R->limit / R->sr, 100.0 * (double)R->pos / (double)R->limit,
+            (double)R->pos / R->sr / (t - R->t_start));
+    R->next_report = t + 1.0;
+}
+
+static int render_loop(render_t *R, gb_render_sink_fn sink, void *user, gb_error_t *err)
+{
+    const double sr = R->sr;
+    R->limit = R->tl.content_end + (uint64_t)llround(R->o.tail_s * sr);
+    R->silence_frames = (uint64_t)llround(R->o.silence_s * sr);
+    R->silence_amp = (float)pow(10.0, R->o.silence_dbfs / 20.0);
+    R->t_start = now_s();
+    R->next_report = R->t_start + 2.0;
+    gb_engine_reset(R->e);
+    while (R->pos < R->limit) {
+        uint32_t n;
+        const uint64_t end = next_block(R, &n);
+        const uint32_t frames = (uint32_t)(end - R->pos);
+        gb_engine_process(R->e, R->blk, n, R->l, R->r, frames);
+        if (R->o.observe)
+            R->o.observe(R->o.observe_ud, R->e, R->blk, n, R->pos, frames);
+        const uint32_t keep = check_block(R, frames);
+        int rc = sink(user, R->l, R->r, keep, err);
+        if (rc < 0)
+            return rc;
+        R->pos += keep;
+        R->st.frames = R->pos;
+        if (keep < frames)
+            break;
+        progress(R);
+    }
+    R->st.wall_s = now_s() - R->t_start;
+    return 0;
+}
+
 int gb_render_run(gb_engine_t *e, const gb_midifile_t *midi, const gb_osc_score_t *score,
                   const gb_render_opts_t *opts, gb_render_sink_fn sink, void *user,
                   gb_render_stats_t *stats, gb_error_t *err)
 {
-    gb_render_opts_t o = opts ? *opts : gb_render_opts_default();
-    gb_render_stats_t st;
-    memset(&st, 0, sizeof st);
+    render_t R;
+    memset(&R, 0, sizeof R);
+    R.e = e;
+    R.o = opts ? *opts : gb_render_opts_default();
     if (!e || !sink)
         return gb_error_set(err, GB_EINVAL, "render: no engine or no output");
-    const double sr = gb_engine_transport(e)->sample_rate;
-    if (o.block < 1 || o.block > GB_ENGINE_MAX_BLOCK)
-        return gb_error_set(err, GB_EINVAL, "render: block %u out of range 1..%d", o.block,
-                            GB_ENGINE_MAX_BLOCK);
-    if (!(o.tail_s >= 0.0 && o.tail_s <= 600.0))
-        return gb_error_set(err, GB_EINVAL, "render: tail %g s out of range 0..600", o.tail_s);
-    if (!(o.silence_s >= 0.0 && o.silence_s <= 60.0) || !(o.silence_dbfs <= 0.0))
-        return gb_error_set(err, GB_EINVAL, "render: silence %g dBFS for %g s out of range",
-                            o.silence_dbfs, o.silence_s);
-    if (midi && fabs(midi->sample_rate - sr) > 1e-9)
-        return gb_error_set(err, GB_EINVAL,
-                            "%s: loaded at %g Hz but the engine runs at %g Hz", midi->origin,
-                            midi->sample_rate, sr);
-
-    timeline_t tl;
-    int rc = timeline_build(&tl, e, midi, score, err);
+    R.sr = gb_engine_transport(e)->sample_rate;
+    int rc = check_opts(&R.o, midi, R.sr, err);
+    if (rc == 0)
+        rc = timeline_build(&R.tl, e, midi, score, err);
     if (rc)
         return rc;
-    st.content_frames = tl.content_end;
-    st.n_midi_events = tl.n_midi;
-    st.n_score = tl.n_score;
-
-    float *l = malloc(o.block * sizeof *l), *r = malloc(o.block * sizeof *r);
-    gbp_event_t *blk = malloc(GB_ENGINE_MAX_EVENTS * sizeof *blk);
-    if (!l || !r || !blk) {
+    R.st.content_frames = R.tl.content_end;
+    R.st.n_midi_events = R.tl.n_midi;
+    R.st.n_score = R.tl.n_score;
+    R.l = malloc(R.o.block * sizeof *R.l);
+    R.r = malloc(R.o.block * sizeof *R.r);
+    R.blk = malloc(GB_ENGINE_MAX_EVENTS * sizeof *R.blk);
+    if (!R.l || !R.r || !R.blk)
         rc = gb_error_set(err, GB_ENOMEM, "render: out of memory");
-        goto done;
-    }
-
-    const uint64_t tail_frames = (uint64_t)llround(o.tail_s * sr);
-    const uint64_t limit = tl.content_end + tail_frames;
-    const uint64_t silence_frames = (uint64_t)llround(o.silence_s * sr);
-    const float silence_amp = (float)pow(10.0, o.silence_dbfs / 20.0);
-    const double t_start = now_s();
-    double next_report = t_start + 2.0;
-    uint64_t quiet_run = 0, n_blocks = 0;
-    size_t ei = 0, ti = 0;
-    uint64_t pos = 0;
-
-    gb_engine_reset(e);
-    while (pos < limit) {
-        /* Tempo changes due now, then the block: up to `block` frames, cut short at the next
-         * tempo change so it lands on its frame. */
-        for (; ti < tl.n_tempo && tl.tempo[ti].frame <= pos; ti++)
-            gb_engine_set_tempo(e, tl.tempo[ti].bpm);
-        uint64_t end = pos + o.block;
-        if (end > limit)
-            end = limit;
-        if (ti < tl.n_tempo && tl.tempo[ti].frame < end)
-            end = tl.tempo[ti].frame;
-        uint32_t n = 0;
-        for (; ei < tl.n_ev && tl.ev[ei].frame < end; ei++) {
-            if (n == GB_ENGINE_MAX_EVENTS) {
-                if (tl.ev[ei].frame > pos) { /* the rest goes in the next block */
-                    end = tl.ev[ei].frame;
-                    break;
-                }
-                st.n_dropped++;
-                continue;
-            }
-            blk[n] = tl.ev[ei].ev;
-            blk[n].time = (uint32_t)(tl.ev[ei].frame - pos);
-            n++;
-        }
-        const uint32_t frames = (uint32_t)(end - pos);
-        gb_engine_process(e, blk, n, l, r, frames);
-        if (o.observe)
-            o.observe(o.observe_ud, e, blk, n, pos, frames);
-
-        uint32_t keep = frames;
-        for (uint32_t i = 0; i < frames; i++) {
-            if (!isfinite(l[i])) {
-                l[i] = 0.0f;
-                st.n_nonfinite++;
-            }
-            if (!isfinite(r[i])) {
-                r[i] = 0.0f;
-                st.n_nonfinite++;
-            }
-            const float a = fmaxf(fabsf(l[i]), fabsf(r[i]));
-            st.peak = fmaxf(st.peak, a);
-            if (pos + i < tl.content_end)
-                continue;
-            quiet_run = a < silence_amp ? quiet_run + 1 : 0;
-            if (quiet_run >= silence_frames && silence_frames > 0) {
-                keep = i + 1;
-                st.tail_cut = pos + keep < limit;
-                break;
-            }
-        }
-        if ((rc = sink(user, l, r, keep, err)) < 0)
-            goto done;
-        pos += keep;
-        st.frames = pos;
-        if (keep < frames)
-            break;
-
-        if (o.progress && ++n_blocks % 64 == 0) { /* look at the clock now and then */
-            double t = now_s();
-            if (t >= next_report) {
-                fprintf(stderr, "render: %.1f / %.1f s (%.0f%%), %.1fx real time\n",
-                        (double)pos / sr, (double)limit / sr, 100.0 * (double)pos / (double)limit,
-                        (double)pos / sr / (t - t_start));
-                next_report = t + 1.0;
-            }
-        }
-    }
-    st.wall_s = now_s() - t_start;
-done:
-    free(l);
-    free(r);
-    free(blk);
-    timeline_free(&tl);
+    else
+        rc = render_loop(&R, sink, user, err);
+    free(R.l);
+    free(R.r);
+    free(R.blk);
+    timeline_free(&R.tl);
     if (stats)
-        *stats = st;
+        *stats = R.st;
     return rc;
 }
 
@@ -462,7 +517,7 @@ static int tee_sink(void *user, const float *l, const float *r, uint32_t frames,
     return 0;
 }
 
-int gb_render_file(const gb_render_config_t *cfg, gb_render_stats_t *stats, gb_error_t *err)
+static int check_config(const gb_render_config_t *cfg, gb_error_t *err)
 {
     if (!cfg || cfg->struct_size < sizeof *cfg)
         return gb_error_set(err, GB_EINVAL, "render: bad configuration");
@@ -478,96 +533,114 @@ int gb_render_file(const gb_render_config_t *cfg, gb_render_stats_t *stats, gb_e
         return gb_error_set(err, GB_EINVAL, "render: block %u out of range 1..%d",
                             cfg->opts.block, GB_ENGINE_MAX_BLOCK);
     int sf_format;
-    int rc = cfg->out_path ? gb_render_sf_format(cfg->out_path, cfg->format, &sf_format, err)
-                           : 0;
-    if (rc)
-        return rc;
-    gb_session_t *session = NULL;
-    tee_t tee = {NULL, NULL};
-    gb_render_opts_t opts = cfg->opts;
+    return cfg->out_path ? gb_render_sf_format(cfg->out_path, cfg->format, &sf_format, err) : 0;
+}
 
-    gb_unit_registry_t *reg = NULL;
-    gb_preset_t *preset = NULL;
-    gb_midifile_t *midi = NULL;
-    gb_osc_score_t *score = NULL;
-    gb_engine_t *engine = NULL;
-    gb_render_out_t *out = NULL;
+/* What gb_render_file loads and makes. */
+typedef struct job {
+    gb_unit_registry_t *reg;
+    gb_preset_t *preset;
+    gb_midifile_t *midi;
+    gb_osc_score_t *score;
+    gb_engine_t *engine;
+    gb_render_out_t *out;
+    gb_session_t *session;
+} job_t;
 
-    if (!(reg = gb_unit_registry_open(cfg->plugin_dirs, cfg->n_plugin_dirs, err))) {
-        rc = err && err->code ? err->code : GB_ENOMEM;
-        goto done;
-    }
-    if (!(preset = gb_preset_load(cfg->preset_path, reg, err))) {
-        rc = err && err->code ? err->code : GB_EFORMAT;
-        goto done;
-    }
-    if (cfg->midi_path && !(midi = gb_midifile_load(cfg->midi_path, cfg->sample_rate, err))) {
-        rc = err && err->code ? err->code : GB_EFORMAT;
-        goto done;
-    }
-    if (cfg->score_path && !(score = gb_osc_score_load(cfg->score_path, err))) {
-        rc = err && err->code ? err->code : GB_EFORMAT;
-        goto done;
-    }
-    if (!(engine = gb_engine_build(preset, cfg->sample_rate, cfg->opts.block, cfg->seed,
-                                    err))) {
-        rc = err && err->code ? err->code : GB_EINVAL;
-        goto done;
-    }
-    if (cfg->out_path && !(out = gb_render_out_open(cfg->out_path, cfg->sample_rate,
-                                                    cfg->format, preset->name, err))) {
-        rc = err && err->code ? err->code : GB_EIO;
-        goto done;
-    }
-    if (cfg->record_dir && score) { /* a bad score line must not leave a session behind */
+static int code_or(const gb_error_t *err, int fallback)
+{
+    return err && err->code ? err->code : fallback;
+}
+
+/* The plugins, the preset, the MIDI file, the score, the engine and the output file. */
+static int job_load(job_t *j, const gb_render_config_t *cfg, gb_error_t *err)
+{
+    if (!(j->reg = gb_unit_registry_open(cfg->plugin_dirs, cfg->n_plugin_dirs, err)))
+        return code_or(err, GB_ENOMEM);
+    if (!(j->preset = gb_preset_load(cfg->preset_path, j->reg, err)))
+        return code_or(err, GB_EFORMAT);
+    if (cfg->midi_path &&
+        !(j->midi = gb_midifile_load(cfg->midi_path, cfg->sample_rate, err)))
+        return code_or(err, GB_EFORMAT);
+    if (cfg->score_path && !(j->score = gb_osc_score_load(cfg->score_path, err)))
+        return code_or(err, GB_EFORMAT);
+    if (!(j->engine = gb_engine_build(j->preset, cfg->sample_rate, cfg->opts.block, cfg->seed,
+                                      err)))
+        return code_or(err, GB_EINVAL);
+    if (cfg->out_path && !(j->out = gb_render_out_open(cfg->out_path, cfg->sample_rate,
+                                                       cfg->format, j->preset->name, err)))
+        return code_or(err, GB_EIO);
+    return 0;
+}
+
+/* The session folder, started only once the score is known to be good (a bad score line
+ * must not leave a session behind); opts then feed its recorder. */
+static int job_session(job_t *j, const gb_render_config_t *cfg, gb_render_opts_t *opts,
+                       tee_t *tee, gb_error_t *err)
+{
+    if (j->score) {
         timeline_t check;
-        if ((rc = timeline_build(&check, engine, midi, score, err)) != 0) {
-            gb_render_out_close(out, 0, NULL);
-            goto done;
-        }
+        int rc = timeline_build(&check, j->engine, j->midi, j->score, err);
+        if (rc)
+            return rc;
         timeline_free(&check);
     }
-    if (cfg->record_dir) {
-        gb_session_config_t sc = gb_session_config_default();
-        sc.dir = cfg->record_dir;
-        sc.command = "render";
-        sc.sample_rate = cfg->sample_rate;
-        sc.seed = cfg->seed;
-        sc.format = cfg->record_format;
-        sc.offline = 1;
-        if (!(session = gb_session_start(&sc, err)) ||
-            gb_session_add_engine(session, engine, preset, 0, err) != 0) {
-            rc = err && err->code ? err->code : GB_EIO;
-            gb_render_out_close(out, 0, NULL);
-            goto done;
-        }
-        tee.rec = gb_session_recorder(session);
-        opts.observe = gb_render_recorder;
-        opts.observe_ud = tee.rec;
-    }
-    tee.out = out;
-    rc = gb_render_run(engine, midi, score, &opts, tee_sink, &tee, stats, err);
-    int crc = gb_render_out_close(out, rc == 0, rc == 0 ? err : NULL);
+    gb_session_config_t sc = gb_session_config_default();
+    sc.dir = cfg->record_dir;
+    sc.command = "render";
+    sc.sample_rate = cfg->sample_rate;
+    sc.seed = cfg->seed;
+    sc.format = cfg->record_format;
+    sc.offline = 1;
+    if (!(j->session = gb_session_start(&sc, err)) ||
+        gb_session_add_engine(j->session, j->engine, j->preset, 0, err) != 0)
+        return code_or(err, GB_EIO);
+    tee->rec = gb_session_recorder(j->session);
+    opts->observe = gb_render_recorder;
+    opts->observe_ud = tee->rec;
+    return 0;
+}
+
+/* Stop the session: its files, and an error when its audio stopped early. */
+static int job_session_stop(job_t *j, const gb_render_config_t *cfg, int rc, gb_error_t *err)
+{
+    gb_session_summary_t sum;
+    int crc = gb_session_stop(j->session, &sum, rc == 0 ? err : NULL);
     if (rc == 0)
         rc = crc;
-    if (session) {
-        gb_session_summary_t sum;
-        crc = gb_session_stop(session, &sum, rc == 0 ? err : NULL);
-        if (rc == 0)
-            rc = crc;
-        if (rc == 0 && sum.stopped[0])
-            rc = gb_error_set(err, GB_EIO, "recording %s: %s; the audio recording stopped "
-                              "there, the render went on%s%s%s", cfg->record_dir, sum.stopped,
-                              cfg->out_path ? " (" : "", cfg->out_path ? cfg->out_path : "",
-                              cfg->out_path ? " is complete)" : "");
-    }
-done:
-    gb_session_free(session);
-    gb_engine_free(engine);
-    gb_osc_score_free(score);
-    gb_midifile_free(midi);
-    gb_preset_free(preset);
-    gb_unit_registry_free(reg);
+    if (rc == 0 && sum.stopped[0])
+        rc = gb_error_set(err, GB_EIO, "recording %s: %s; the audio recording stopped there, "
+                          "the render went on%s%s%s", cfg->record_dir, sum.stopped,
+                          cfg->out_path ? " (" : "", cfg->out_path ? cfg->out_path : "",
+                          cfg->out_path ? " is complete)" : "");
     return rc;
 }
 
+int gb_render_file(const gb_render_config_t *cfg, gb_render_stats_t *stats, gb_error_t *err)
+{
+    int rc = check_config(cfg, err);
+    if (rc)
+        return rc;
+    job_t j = {0};
+    tee_t tee = {NULL, NULL};
+    gb_render_opts_t opts = cfg->opts;
+    rc = job_load(&j, cfg, err);
+    if (rc == 0 && cfg->record_dir && (rc = job_session(&j, cfg, &opts, &tee, err)) != 0)
+        gb_render_out_close(j.out, 0, NULL);
+    if (rc == 0) {
+        tee.out = j.out;
+        rc = gb_render_run(j.engine, j.midi, j.score, &opts, tee_sink, &tee, stats, err);
+        int crc = gb_render_out_close(j.out, rc == 0, rc == 0 ? err : NULL);
+        if (rc == 0)
+            rc = crc;
+        if (j.session)
+            rc = job_session_stop(&j, cfg, rc, err);
+    }
+    gb_session_free(j.session);
+    gb_engine_free(j.engine);
+    gb_osc_score_free(j.score);
+    gb_midifile_free(j.midi);
+    gb_preset_free(j.preset);
+    gb_unit_registry_free(j.reg);
+    return rc;
+}

@@ -216,6 +216,117 @@ static void colour_map(double v, double *r, double *g, double *b)
 
 /* Fill an ARGB image of w × h with the spectrogram of the first `seconds` of the audio.
  * Reads N_FFT frames around each column's time, so memory stays bounded by the picture. */
+/* The STFT behind the spectrogram: a Hann window, the FFT, the rows' bin edges. */
+typedef struct stft {
+    float *in, *win, *buf; /* FFT input, window, one read of all channels */
+    fftwf_complex *spec;
+    fftwf_plan plan;
+    double *edge;          /* h + 1 edges: row y covers the bins edge[y + 1] .. edge[y] */
+    double wsum;           /* the window's sum */
+    int ch;
+} stft_t;
+
+static int stft_new(stft_t *t, int ch, double sr, int h, double *ratio)
+{
+    memset(t, 0, sizeof *t);
+    t->ch = ch;
+    t->in = fftwf_alloc_real(N_FFT);
+    t->win = malloc(N_FFT * sizeof *t->win);
+    t->buf = malloc((size_t)N_FFT * (size_t)ch * sizeof *t->buf);
+    t->edge = malloc(((size_t)h + 1) * sizeof *t->edge);
+    t->spec = fftwf_alloc_complex(N_FFT / 2 + 1);
+    t->plan = t->in && t->spec ? fftwf_plan_dft_r2c_1d(N_FFT, t->in, t->spec, FFTW_ESTIMATE)
+                               : NULL;
+    if (!t->win || !t->buf || !t->edge || !t->plan)
+        return -1;
+    for (int i = 0; i < N_FFT; i++)
+        t->wsum += t->win[i] = (float)(0.5 - 0.5 * cos(2 * GB_PI * i / N_FFT));
+    const double f_hi = fmin(F_HI, sr / 2);
+    *ratio = f_hi / F_LO;
+    /* row y (0 = top) covers the bins edge[y + 1] .. edge[y], equal steps of log frequency */
+    for (int y = 0; y <= h; y++)
+        t->edge[y] = F_LO * pow(*ratio, (double)(h - y) / h) * N_FFT / sr;
+    return 0;
+}
+
+static void stft_free(stft_t *t)
+{
+    if (t->plan)
+        fftwf_destroy_plan(t->plan);
+    fftwf_free(t->in);
+    fftwf_free(t->spec);
+    free(t->win);
+    free(t->buf);
+    free(t->edge);
+}
+
+/* The magnitude of row y: the largest bin inside it, or between two bins when none is. */
+static double row_magnitude(const stft_t *t, int y)
+{
+    const double ba = t->edge[y + 1], bb = t->edge[y];
+    const int k0 = (int)ceil(ba), k1 = (int)floor(bb);
+    double best = 0;
+    if (k1 < k0) { /* no bin centre inside the row: interpolate between two */
+        double bc = 0.5 * (ba + bb), f = bc - floor(bc);
+        int k = (int)floor(bc);
+        if (k + 1 > N_FFT / 2)
+            k = N_FFT / 2 - 1;
+        double m0 = hypot(t->spec[k][0], t->spec[k][1]);
+        double m1 = hypot(t->spec[k + 1][0], t->spec[k + 1][1]);
+        return m0 + f * (m1 - m0);
+    }
+    for (int k = k0; k <= k1 && k <= N_FFT / 2; k++)
+        best = fmax(best, hypot(t->spec[k][0], t->spec[k][1]));
+    return best;
+}
+
+/* The dB of the rows of one column, centred on frame `centre` of the file (stride w apart
+ * in col); the loudest kept in *top. 0 or a negative error. */
+static int column_db(stft_t *t, SNDFILE *sf, const char *path, long long centre, int h,
+                     float *col, int w, float *top, gb_error_t *err)
+{
+    const int ch = t->ch;
+    const long long start = centre - N_FFT / 2, from = start < 0 ? 0 : start,
+                    skip = from - start;
+    memset(t->buf, 0, (size_t)N_FFT * ch * sizeof *t->buf);
+    if (sf_seek(sf, from, SEEK_SET) < 0)
+        return gb_error_set(err, GB_EIO, "%s: cannot seek to frame %lld", path, from);
+    sf_readf_float(sf, t->buf + skip * ch, N_FFT - skip);
+    for (int i = 0; i < N_FFT; i++) {
+        float m = 0;
+        for (int k = 0; k < ch; k++)
+            m += t->buf[(size_t)i * ch + k];
+        t->in[i] = m / ch * t->win[i];
+    }
+    fftwf_execute(t->plan);
+    for (int y = 0; y < h; y++) {
+        const float v = (float)(20 * log10(row_magnitude(t, y) * 2 / t->wsum + 1e-10));
+        col[(size_t)y * w] = v;
+        *top = v > *top ? v : *top;
+    }
+    return 0;
+}
+
+/* db (w × h, NAN: no audio) into the image, coloured over DB_SPAN below top. */
+static void paint_db(cairo_surface_t *img, const float *db, int w, int h, float top)
+{
+    cairo_surface_flush(img);
+    unsigned char *px = cairo_image_surface_get_data(img);
+    const int stride = cairo_image_surface_get_stride(img);
+    for (int y = 0; y < h; y++) {
+        uint32_t *row = (uint32_t *)(px + (size_t)y * stride);
+        for (int x = 0; x < w; x++) {
+            const float v = db[(size_t)y * w + x];
+            double r = 0.93, g = 0.93, b = 0.93;
+            if (!isnan(v))
+                colour_map((v - (top - DB_SPAN)) / DB_SPAN, &r, &g, &b);
+            row[x] = (uint32_t)lround(r * 255) << 16 | (uint32_t)lround(g * 255) << 8 |
+                     (uint32_t)lround(b * 255);
+        }
+    }
+    cairo_surface_mark_dirty(img);
+}
+
 static int spectrogram_image(const gb_session_data_t *s, double seconds, int w, int h,
                              cairo_surface_t **out, gb_error_t *err)
 {
@@ -225,98 +336,28 @@ static int spectrogram_image(const gb_session_data_t *s, double seconds, int w, 
     if (!sf)
         return gb_error_set(err, GB_EIO, "%s: cannot read it as audio (libsndfile: %s)",
                             s->audio_path, sf_strerror(NULL));
-    int rc = 0;
-    const int ch = info.channels;
     const double sr = info.samplerate;
-    float *in = fftwf_alloc_real(N_FFT), *win = malloc(N_FFT * sizeof *win);
-    float *buf = malloc((size_t)N_FFT * (size_t)ch * sizeof *buf);
-    float *db = malloc((size_t)w * (size_t)h * sizeof *db);
-    double *edge = malloc(((size_t)h + 1) * sizeof *edge);
-    fftwf_complex *spec = fftwf_alloc_complex(N_FFT / 2 + 1);
-    fftwf_plan plan = in && spec ? fftwf_plan_dft_r2c_1d(N_FFT, in, spec, FFTW_ESTIMATE) : NULL;
+    double ratio = 1;
+    stft_t t;
+    float *db = malloc((size_t)w * (size_t)h * sizeof *db), top = -300;
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-    if (!win || !buf || !db || !edge || !plan ||
-        cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
+    int rc = 0;
+    if (stft_new(&t, info.channels, sr, h, &ratio) < 0 || !db ||
+        cairo_surface_status(img) != CAIRO_STATUS_SUCCESS)
         rc = gb_error_set(err, GB_ENOMEM, "out of memory for a %d x %d spectrogram", w, h);
-        goto done;
-    }
-    double wsum = 0;
-    for (int i = 0; i < N_FFT; i++)
-        wsum += win[i] = (float)(0.5 - 0.5 * cos(2 * GB_PI * i / N_FFT));
-    const double f_hi = fmin(F_HI, sr / 2), ratio = f_hi / F_LO;
-    /* row y (0 = top) covers the bins edge[y + 1] .. edge[y], equal steps of log frequency */
-    for (int y = 0; y <= h; y++)
-        edge[y] = F_LO * pow(ratio, (double)(h - y) / h) * N_FFT / sr;
-    float top = -300;
-    for (int c = 0; c < w; c++) {
-        double t = (c + 0.5) / w * seconds;
-        long long centre = (long long)llround(t * sr), start = centre - N_FFT / 2;
-        float *col = db + (size_t)c;
-        if (centre >= info.frames || ratio <= 1) {
-            for (int y = 0; y < h; y++)
-                col[(size_t)y * w] = NAN;
+    for (int c = 0; c < w && rc == 0; c++) {
+        const long long centre = (long long)llround((c + 0.5) / w * seconds * sr);
+        if (centre < info.frames && ratio > 1) {
+            rc = column_db(&t, sf, s->audio_path, centre, h, db + c, w, &top, err);
             continue;
         }
-        memset(buf, 0, (size_t)N_FFT * ch * sizeof *buf);
-        long long from = start < 0 ? 0 : start, skip = from - start;
-        if (sf_seek(sf, from, SEEK_SET) < 0) {
-            rc = gb_error_set(err, GB_EIO, "%s: cannot seek to frame %lld", s->audio_path, from);
-            goto done;
-        }
-        sf_readf_float(sf, buf + skip * ch, N_FFT - skip);
-        for (int i = 0; i < N_FFT; i++) {
-            float m = 0;
-            for (int k = 0; k < ch; k++)
-                m += buf[(size_t)i * ch + k];
-            in[i] = m / ch * win[i];
-        }
-        fftwf_execute(plan);
-        for (int y = 0; y < h; y++) {
-            const double ba = edge[y + 1], bb = edge[y];
-            double best = 0;
-            int k0 = (int)ceil(ba), k1 = (int)floor(bb);
-            if (k1 < k0) { /* no bin centre inside the row: interpolate between two */
-                double bc = 0.5 * (ba + bb), f = bc - floor(bc);
-                int k = (int)floor(bc);
-                if (k + 1 > N_FFT / 2)
-                    k = N_FFT / 2 - 1;
-                double m0 = hypot(spec[k][0], spec[k][1]);
-                double m1 = hypot(spec[k + 1][0], spec[k + 1][1]);
-                best = m0 + f * (m1 - m0);
-            } else {
-                for (int k = k0; k <= k1 && k <= N_FFT / 2; k++)
-                    best = fmax(best, hypot(spec[k][0], spec[k][1]));
-            }
-            float v = (float)(20 * log10(best * 2 / wsum + 1e-10));
-            col[(size_t)y * w] = v;
-            if (v > top)
-                top = v;
-        }
+        for (int y = 0; y < h; y++)
+            db[(size_t)y * w + c] = NAN;
     }
-    cairo_surface_flush(img);
-    unsigned char *px = cairo_image_surface_get_data(img);
-    int stride = cairo_image_surface_get_stride(img);
-    for (int y = 0; y < h; y++) {
-        uint32_t *row = (uint32_t *)(px + (size_t)y * stride);
-        for (int x = 0; x < w; x++) {
-            float v = db[(size_t)y * w + x];
-            double r = 0.93, g = 0.93, b = 0.93;
-            if (!isnan(v))
-                colour_map((v - (top - DB_SPAN)) / DB_SPAN, &r, &g, &b);
-            row[x] = (uint32_t)lround(r * 255) << 16 | (uint32_t)lround(g * 255) << 8 |
-                     (uint32_t)lround(b * 255);
-        }
-    }
-    cairo_surface_mark_dirty(img);
-done:
-    if (plan)
-        fftwf_destroy_plan(plan);
-    fftwf_free(in);
-    fftwf_free(spec);
-    free(win);
-    free(buf);
+    if (rc == 0)
+        paint_db(img, db, w, h, top);
+    stft_free(&t);
     free(db);
-    free(edge);
     sf_close(sf);
     if (rc) {
         cairo_surface_destroy(img);
@@ -370,10 +411,10 @@ static int draw_spectrogram(cairo_t *cr, const gb_session_data_t *s, const gb_pl
 
 /* ---------------------------------------------------------------- piano roll */
 
-static void draw_roll(cairo_t *cr, const gb_session_data_t *s, const gb_plot_rect_t *r,
-                      double seconds, int axes, double fs)
+/* The pitches shown: the notes' range with 2 semitones around it, at least two octaves.
+ * Returns the number of notes. */
+static size_t roll_range(const gb_session_data_t *s, int *lo_out, int *hi_out)
 {
-    panel_frame(cr, r, 0.97);
     int lo = 127, hi = 0;
     size_t total = 0;
     for (int i = 0; i < s->n_tracks; i++)
@@ -391,7 +432,15 @@ static void draw_roll(cairo_t *cr, const gb_session_data_t *s, const gb_plot_rec
         lo -= extra / 2;
         hi += extra - extra / 2;
     }
-    const double sy = r->h / (hi - lo + 1), sx = r->w / seconds;
+    *lo_out = lo;
+    *hi_out = hi;
+    return total;
+}
+
+/* A line at every C (labelled with axes). */
+static void roll_octaves(cairo_t *cr, const gb_plot_rect_t *r, int lo, int hi, double sy,
+                         int axes, double fs)
+{
     cairo_set_line_width(cr, 1);
     for (int p = lo; p <= hi; p++) {
         if (p % 12 != 0)
@@ -409,7 +458,12 @@ static void draw_roll(cairo_t *cr, const gb_session_data_t *s, const gb_plot_rec
             text_at(cr, r->x - 0.6 * fs, y, b, 1, 0.5);
         }
     }
-    /* Crisp rectangles so every note is drawn in exactly its track's colour. */
+}
+
+/* Crisp rectangles so every note is drawn in exactly its track's colour. */
+static void roll_notes(cairo_t *cr, const gb_session_data_t *s, const gb_plot_rect_t *r,
+                       int lo, double sx, double sy)
+{
     cairo_save(cr);
     cairo_rectangle(cr, r->x, r->y, r->w, r->h);
     cairo_clip(cr);
@@ -429,30 +483,48 @@ static void draw_roll(cairo_t *cr, const gb_session_data_t *s, const gb_plot_rec
         cairo_fill(cr);
     }
     cairo_restore(cr);
-    if (!total)
-        panel_empty(cr, r, s->has_notes ? "no notes" : "no notes.mid", fs);
-    if (!axes)
-        return;
-    panel_label(cr, r, "pitch", fs);
-    /* legend: one swatch per track, right of the panel */
+}
+
+/* One swatch per track, right of the panel. */
+static void roll_legend(cairo_t *cr, const gb_session_data_t *s, const gb_plot_rect_t *r,
+                        double fs)
+{
     cairo_set_font_size(cr, fs);
     double ly = r->y;
     for (int i = 0; i < s->n_tracks; i++) {
+        const gb_session_track_t *t = &s->tracks[i];
         double rgb[3];
         gb_plot_track_rgb(s, i, rgb);
         cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
         cairo_rectangle(cr, r->x + r->w + 0.8 * fs, ly + 0.2 * fs, fs, 0.8 * fs);
         cairo_fill(cr);
         char b[96];
-        snprintf(b, sizeof b, "%s (%zu)", s->tracks[i].is_performer ? "performer"
-                                          : s->tracks[i].unit
-                                              ? gb_session_unit_short(s->tracks[i].unit)
-                                              : s->tracks[i].source,
-                 s->tracks[i].n_notes);
+        snprintf(b, sizeof b, "%s (%zu)",
+                 t->is_performer ? "performer"
+                 : t->unit       ? gb_session_unit_short(t->unit)
+                                 : t->source,
+                 t->n_notes);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         text_at(cr, r->x + r->w + 2.2 * fs, ly + 0.6 * fs, b, 0, 0.5);
         ly += 1.5 * fs;
     }
+}
+
+static void draw_roll(cairo_t *cr, const gb_session_data_t *s, const gb_plot_rect_t *r,
+                      double seconds, int axes, double fs)
+{
+    int lo, hi;
+    panel_frame(cr, r, 0.97);
+    const size_t total = roll_range(s, &lo, &hi);
+    const double sy = r->h / (hi - lo + 1), sx = r->w / seconds;
+    roll_octaves(cr, r, lo, hi, sy, axes, fs);
+    roll_notes(cr, s, r, lo, sx, sy);
+    if (!total)
+        panel_empty(cr, r, s->has_notes ? "no notes" : "no notes.mid", fs);
+    if (!axes)
+        return;
+    panel_label(cr, r, "pitch", fs);
+    roll_legend(cr, s, r, fs);
 }
 
 /* ---------------------------------------------------------------- latent, scores */

@@ -90,34 +90,67 @@ int gb_session_write_atomic(const char *dir, const char *name, const char *text,
 
 /* ---------------------------------------------------------------- start */
 
+/* The session folder: created, or an existing folder without a session. */
+static int prepare_dir(const gb_session_config_t *cfg, gb_error_t *err)
+{
+    if (!cfg || cfg->struct_size < sizeof *cfg || !cfg->dir || !cfg->dir[0])
+        return gb_error_set(err, GB_EINVAL, "session: no folder given");
+    if (strlen(cfg->dir) > 3900)
+        return gb_error_set(err, GB_EINVAL, "session: folder name too long");
+    struct stat st;
+    if (stat(cfg->dir, &st) != 0) {
+        if (mkdir(cfg->dir, 0755) != 0)
+            return gb_error_set(err, GB_EIO, "%s: cannot create the session folder: %s",
+                                cfg->dir, strerror(errno));
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return gb_error_set(err, GB_EIO, "%s: exists and is not a folder", cfg->dir);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/provenance.json", cfg->dir);
+    if (access(p, F_OK) == 0)
+        return gb_error_set(err, GB_EIO, "%s: already holds a session (provenance.json); give "
+                                         "a new folder", cfg->dir);
+    return 0;
+}
+
+/* The reserve: space the final files can use when the audio filled the disk. */
+static int make_reserve(gb_session_t *s, gb_error_t *err)
+{
+    snprintf(s->reserve, sizeof s->reserve, "%s/.reserve", s->dir);
+    if (s->cfg.reserve_bytes == 0)
+        return 0;
+    int fd = open(s->reserve, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = fd < 0 ? errno : posix_fallocate(fd, 0, (off_t)s->cfg.reserve_bytes);
+    if (fd >= 0)
+        close(fd);
+    if (rc == 0)
+        return 0;
+    unlink(s->reserve);
+    return gb_error_set(err, GB_EIO, "%s: cannot set aside %zu bytes for the session files: %s",
+                        s->dir, s->cfg.reserve_bytes, strerror(rc));
+}
+
+static gb_recorder_t *make_recorder(const gb_session_t *s, gb_error_t *err)
+{
+    char apath[4200];
+    snprintf(apath, sizeof apath, "%s/%s", s->dir,
+             s->cfg.format == GB_REC_FLAC ? "audio.flac" : "audio.wav");
+    gb_recorder_config_t rc = gb_recorder_config_default();
+    rc.path = apath;
+    rc.sample_rate = s->cfg.sample_rate;
+    rc.format = s->cfg.format;
+    if (s->cfg.offline) {
+        rc.ring_s = 1.0;
+        rc.event_capacity = 65536;
+    }
+    return gb_recorder_new(&rc, err);
+}
+
 gb_session_t *gb_session_start(const gb_session_config_t *cfg, gb_error_t *err)
 {
-    if (!cfg || cfg->struct_size < sizeof *cfg || !cfg->dir || !cfg->dir[0]) {
-        gb_error_set(err, GB_EINVAL, "session: no folder given");
+    if (prepare_dir(cfg, err) < 0)
         return NULL;
-    }
-    if (strlen(cfg->dir) > 3900) {
-        gb_error_set(err, GB_EINVAL, "session: folder name too long");
-        return NULL;
-    }
-    struct stat st;
-    if (stat(cfg->dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) {
-            gb_error_set(err, GB_EIO, "%s: exists and is not a folder", cfg->dir);
-            return NULL;
-        }
-        char p[4200];
-        snprintf(p, sizeof p, "%s/provenance.json", cfg->dir);
-        if (access(p, F_OK) == 0) {
-            gb_error_set(err, GB_EIO, "%s: already holds a session (provenance.json); give a "
-                         "new folder", cfg->dir);
-            return NULL;
-        }
-    } else if (mkdir(cfg->dir, 0755) != 0) {
-        gb_error_set(err, GB_EIO, "%s: cannot create the session folder: %s", cfg->dir,
-                     strerror(errno));
-        return NULL;
-    }
     gb_session_t *s = calloc(1, sizeof *s);
     if (!s) {
         gb_error_set(err, GB_ENOMEM, "session: out of memory");
@@ -135,37 +168,8 @@ gb_session_t *gb_session_start(const gb_session_config_t *cfg, gb_error_t *err)
     s->presets = json_array();
     s->tempo_bpm = 120.0;
     s->bpb = s->bu = 4;
-
-    /* The reserve: space the final files can use when the audio filled the disk. */
-    snprintf(s->reserve, sizeof s->reserve, "%s/.reserve", s->dir);
-    if (cfg->reserve_bytes > 0) {
-        int fd = open(s->reserve, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        int rc = fd < 0 ? errno : posix_fallocate(fd, 0, (off_t)cfg->reserve_bytes);
-        if (fd >= 0)
-            close(fd);
-        if (rc != 0) {
-            unlink(s->reserve);
-            gb_error_set(err, GB_EIO, "%s: cannot set aside %zu bytes for the session files: "
-                         "%s", s->dir, cfg->reserve_bytes, strerror(rc));
-            goto fail;
-        }
-    }
-    char apath[4200];
-    snprintf(apath, sizeof apath, "%s/%s", s->dir,
-             cfg->format == GB_REC_FLAC ? "audio.flac" : "audio.wav");
-    gb_recorder_config_t rc = gb_recorder_config_default();
-    rc.path = apath;
-    rc.sample_rate = cfg->sample_rate;
-    rc.format = cfg->format;
-    if (cfg->offline) {
-        rc.ring_s = 1.0;
-        rc.event_capacity = 65536;
-    }
-    s->rec = gb_recorder_new(&rc, err);
-    if (!s->rec)
-        goto fail;
-    return s;
-fail:
+    if (make_reserve(s, err) == 0 && (s->rec = make_recorder(s, err)) != NULL)
+        return s;
     unlink(s->reserve);
     json_decref(s->presets);
     free(s);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "gb_file.h"
@@ -165,6 +166,107 @@ static int cmp_note(const void *a, const void *b)
 
 /* Pair note-ons with note-offs per track, channel and key (a retriggered key closes the
  * sounding note first, as a synth would). */
+/* A track's name "slot (unit)" as its source and unit; 0 or -1 (out of memory). */
+static int split_track_name(gb_session_track_t *t)
+{
+    const char *par = strstr(t->name, " (");
+    const size_t tl = strlen(t->name);
+    if (par && tl > 0 && t->name[tl - 1] == ')') {
+        const size_t sl = (size_t)(par - t->name);
+        t->source = strndup(t->name, sl);
+        t->unit = strndup(par + 2, tl - sl - 3);
+        if (!t->unit)
+            return -1;
+    } else {
+        t->source = dup_str(t->name);
+    }
+    if (!t->source)
+        return -1;
+    t->is_performer = strcmp(t->source, "performer") == 0;
+    return 0;
+}
+
+/* Reading notes.mid: per file track its session track (map, -1: none), the notes sounding
+ * and the capacity of its note array. */
+typedef struct midi_reader {
+    gb_session_data_t *s;
+    const gb_midifile_t *mf;
+    int n;          /* file tracks */
+    int *map;
+    open_note_t (*open)[16][128];
+    size_t *caps;
+} midi_reader_t;
+
+/* The session tracks: every named file track or one with notes, but the conductor track
+ * (track 0 without notes when there are others). */
+static int assign_tracks(midi_reader_t *r, char **names, gb_error_t *err)
+{
+    const int n = r->n;
+    int *used = calloc((size_t)(n > 0 ? n : 1), sizeof *used);
+    if (!used)
+        return gb_error_set(err, GB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->mf->n_events; i++)
+        if (r->mf->events[i].ev.type == GBP_EV_NOTE_ON && r->mf->events[i].track < (uint32_t)n)
+            used[r->mf->events[i].track] = 1;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        r->map[i] = -1;
+        if ((i == 0 && n > 1 && !used[0]) || (!names[i] && !used[i]))
+            continue;
+        gb_session_track_t *t = &r->s->tracks[r->s->n_tracks];
+        char def[32];
+        snprintf(def, sizeof def, "track %d", i);
+        t->name = dup_str(names[i] ? names[i] : def);
+        if (!t->name || split_track_name(t) < 0)
+            rc = gb_error_set(err, GB_ENOMEM, "out of memory");
+        else
+            r->map[i] = r->s->n_tracks++;
+    }
+    free(used);
+    return rc;
+}
+
+/* Notes from the file's note-on / note-off / all-off events; 0 or -1 (out of memory). */
+static int read_notes(midi_reader_t *r)
+{
+    int rc = 0;
+    for (size_t i = 0; i < r->mf->n_events && rc == 0; i++) {
+        const gb_timed_event_t *te = &r->mf->events[i];
+        if (te->track >= (uint32_t)r->n || r->map[te->track] < 0)
+            continue;
+        const int m = r->map[te->track];
+        gb_session_track_t *t = &r->s->tracks[m];
+        const double sec = (double)te->frame / r->s->sample_rate;
+        const gbp_event_t *e = &te->ev;
+        open_note_t(*on)[128] = r->open[te->track];
+        if (e->type == GBP_EV_NOTE_ON || e->type == GBP_EV_NOTE_OFF) {
+            open_note_t *o = &on[e->channel & 15][e->key & 127];
+            if (o->open) {
+                rc = add_note(t, &r->caps[m], o->t0, sec, e->key & 127, o->vel);
+                o->open = 0;
+            }
+            if (e->type == GBP_EV_NOTE_ON)
+                *o = (open_note_t){sec, e->value, 1};
+        } else if (e->type == GBP_EV_ALL_OFF) {
+            for (int k = 0; k < 128 && rc == 0; k++) {
+                open_note_t *o = &on[e->channel & 15][k];
+                if (o->open)
+                    rc = add_note(t, &r->caps[m], o->t0, sec, k, o->vel);
+                o->open = 0;
+            }
+        }
+    }
+    /* Notes still sounding at the end of the file end there. */
+    for (int i = 0; i < r->n && rc == 0; i++)
+        for (int c = 0; r->map[i] >= 0 && c < 16; c++)
+            for (int k = 0; k < 128 && rc == 0; k++)
+                if (r->open[i][c][k].open)
+                    rc = add_note(&r->s->tracks[r->map[i]], &r->caps[r->map[i]],
+                                  r->open[i][c][k].t0, r->mf->length_s, k,
+                                  r->open[i][c][k].vel);
+    return rc;
+}
+
 static int read_midi(gb_session_data_t *s, const char *path, gb_error_t *err)
 {
     size_t len = 0;
@@ -176,116 +278,35 @@ static int read_midi(gb_session_data_t *s, const char *path, gb_error_t *err)
         free(data);
         return err ? err->code : GB_EFORMAT;
     }
+    const int n = mf->n_tracks;
+    const size_t nn = (size_t)(n > 0 ? n : 1);
+    midi_reader_t r = {s, mf, n, calloc(nn, sizeof(int)), calloc(nn, sizeof *r.open),
+                       calloc(nn, sizeof(size_t))};
+    char **names = calloc(nn, sizeof *names);
+    s->tracks = calloc(nn, sizeof *s->tracks);
     int rc = 0;
-    int n = mf->n_tracks;
-    char **names = calloc((size_t)(n > 0 ? n : 1), sizeof *names);
-    open_note_t(*open)[16][128] = calloc((size_t)(n > 0 ? n : 1), sizeof *open);
-    size_t *caps = calloc((size_t)(n > 0 ? n : 1), sizeof *caps);
-    int *map = calloc((size_t)(n > 0 ? n : 1), sizeof *map);
-    s->tracks = calloc((size_t)(n > 0 ? n : 1), sizeof *s->tracks);
-    if (!names || !open || !caps || !map || !s->tracks) {
+    if (!names || !r.open || !r.caps || !r.map || !s->tracks)
         rc = gb_error_set(err, GB_ENOMEM, "out of memory");
-        goto done;
+    if (rc == 0) {
+        track_names(data, len, names, n);
+        rc = assign_tracks(&r, names, err);
     }
-    track_names(data, len, names, n);
-    /* Which file tracks hold notes: all but the conductor track, unless a file has one. */
-    int *used = calloc((size_t)(n > 0 ? n : 1), sizeof *used);
-    if (!used) {
+    if (rc == 0 && read_notes(&r))
         rc = gb_error_set(err, GB_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < mf->n_events; i++)
-        if (mf->events[i].ev.type == GBP_EV_NOTE_ON && mf->events[i].track < (uint32_t)n)
-            used[mf->events[i].track] = 1;
-    for (int i = 0; i < n; i++) {
-        map[i] = -1;
-        if (i == 0 && n > 1 && !used[0])
-            continue; /* the tempo track */
-        const char *nm = names[i];
-        if (!nm && !used[i])
-            continue;
-        gb_session_track_t *t = &s->tracks[s->n_tracks];
-        char def[32];
-        snprintf(def, sizeof def, "track %d", i);
-        t->name = dup_str(nm ? nm : def);
-        if (!t->name) {
-            rc = gb_error_set(err, GB_ENOMEM, "out of memory");
-            free(used);
-            goto done;
-        }
-        const char *par = strstr(t->name, " (");
-        size_t tl = strlen(t->name);
-        if (par && tl > 0 && t->name[tl - 1] == ')') {
-            size_t sl = (size_t)(par - t->name);
-            t->source = strndup(t->name, sl);
-            t->unit = strndup(par + 2, tl - sl - 3);
-        } else {
-            t->source = dup_str(t->name);
-        }
-        if (!t->source || (par && t->name[tl - 1] == ')' && !t->unit)) {
-            rc = gb_error_set(err, GB_ENOMEM, "out of memory");
-            free(used);
-            goto done;
-        }
-        t->is_performer = strcmp(t->source, "performer") == 0;
-        map[i] = s->n_tracks++;
-    }
-    free(used);
-    for (size_t i = 0; i < mf->n_events && rc == 0; i++) {
-        const gb_timed_event_t *te = &mf->events[i];
-        if (te->track >= (uint32_t)n || map[te->track] < 0)
-            continue;
-        gb_session_track_t *t = &s->tracks[map[te->track]];
-        double sec = (double)te->frame / s->sample_rate;
-        const gbp_event_t *e = &te->ev;
-        open_note_t(*on)[128] = open[te->track];
-        if (e->type == GBP_EV_NOTE_ON || e->type == GBP_EV_NOTE_OFF) {
-            open_note_t *o = &on[e->channel & 15][e->key & 127];
-            if (o->open) {
-                rc = add_note(t, &caps[map[te->track]], o->t0, sec, e->key & 127, o->vel);
-                o->open = 0;
-            }
-            if (e->type == GBP_EV_NOTE_ON)
-                *o = (open_note_t){sec, e->value, 1};
-        } else if (e->type == GBP_EV_ALL_OFF) {
-            for (int k = 0; k < 128 && rc == 0; k++) {
-                open_note_t *o = &on[e->channel & 15][k];
-                if (o->open)
-                    rc = add_note(t, &caps[map[te->track]], o->t0, sec, k, o->vel);
-                o->open = 0;
-            }
-        }
-    }
-    /* Notes still sounding at the end of the file end there. */
-    for (int i = 0; i < n && rc == 0; i++) {
-        if (map[i] < 0)
-            continue;
-        for (int c = 0; c < 16; c++)
-            for (int k = 0; k < 128 && rc == 0; k++)
-                if (open[i][c][k].open)
-                    rc = add_note(&s->tracks[map[i]], &caps[map[i]], open[i][c][k].t0,
-                                  mf->length_s, k, open[i][c][k].vel);
-    }
-    if (rc) {
-        rc = gb_error_set(err, GB_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < s->n_tracks; i++) {
+    for (int i = 0; rc == 0 && i < s->n_tracks; i++) {
         gb_session_track_t *t = &s->tracks[i];
         if (t->n_notes)
             qsort(t->notes, t->n_notes, sizeof *t->notes, cmp_note);
         for (size_t k = 0; k < t->n_notes; k++)
             grow_seconds(s, t->notes[k].t1);
     }
-    s->has_notes = 1;
-done:
-    if (names)
-        for (int i = 0; i < n; i++)
-            free(names[i]);
+    s->has_notes = rc == 0;
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
     free(names);
-    free(open);
-    free(caps);
-    free(map);
+    free(r.open);
+    free(r.caps);
+    free(r.map);
     gb_midifile_free(mf);
     free(data);
     return rc;
@@ -645,4 +666,25 @@ gb_session_data_t *gb_session_read_audio(const char *path, gb_error_t *err)
         return s;
     gb_session_data_free(s);
     return NULL;
+}
+
+static int has_ext(const char *p, const char *e)
+{
+    size_t n = strlen(p), m = strlen(e);
+    return n > m && strcasecmp(p + n - m, e) == 0;
+}
+
+gb_session_data_t *gb_session_read_any(const char *path, gb_error_t *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        gb_error_set(err, GB_EIO, "%s: %s", path,
+                     errno == ENOENT ? "no such file or folder" : strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode))
+        return gb_session_read(path, err);
+    if (has_ext(path, ".mid") || has_ext(path, ".midi") || has_ext(path, ".smf"))
+        return gb_session_read_midi(path, err);
+    return gb_session_read_audio(path, err);
 }

@@ -84,6 +84,10 @@ gb_session_data_t *gb_session_read_midi(const char *path, gb_error_t *err);
 /** A lone audio file (anything libsndfile reads) as a session with only its audio. [main] */
 gb_session_data_t *gb_session_read_audio(const char *path, gb_error_t *err);
 
+/** A session folder, or a lone MIDI file (.mid, .midi, .smf) or audio file, by what path
+ *  is. Errors as above, or "PATH: no such file or folder". [main] */
+gb_session_data_t *gb_session_read_any(const char *path, gb_error_t *err);
+
 /** Free a session. NULL-safe. [main] */
 void gb_session_data_free(gb_session_data_t *s);
 

@@ -131,6 +131,231 @@ static int cmp_mev(const void *a, const void *b)
     return (x->frame > y->frame) - (x->frame < y->frame);
 }
 
+/* Everything stopping a session works on. */
+typedef struct stopper {
+    gb_session_t *s;
+    double sr;
+    gb_recorder_result_t res;
+    gb_rec_event_t *ev; /* the recorder's and the control thread's events, merged */
+    size_t n;
+    json_t *ratings, *phrases, *tracks, *tempo_map, *contributions;
+    contrib_t *c; /* 256 */
+    int nc;
+    char *ctl;    /* control.jsonl */
+    size_t ctl_len;
+    FILE *cf;     /* writes ctl */
+    gb_midifile_writer_t *w;
+} stopper_t;
+
+/* A note event: the contribution of its source (with a track of its own), the note's
+ * sounding time, the MIDI file. */
+static void stop_note(stopper_t *st, const gb_rec_event_t *x)
+{
+    contrib_t *k = contrib_for(st->c, &st->nc, x->ev.source);
+    if (!k)
+        return;
+    if (k->track < 0) {
+        const unit_info_t *u = unit_of_source(st->s, x->ev.source);
+        char name[256];
+        if (u)
+            snprintf(name, sizeof name, "%s (%s)", u->slot, u->id);
+        else
+            snprintf(name, sizeof name, "source %d", x->ev.source);
+        k->track = gb_midifile_writer_add_track(st->w, name, NULL);
+        json_array_append_new(st->tracks, json_string(name));
+    }
+    const int ch = x->ev.channel & 15, key = x->ev.key & 127;
+    if (x->ev.type == GBP_EV_NOTE_ON) {
+        note_end(k, ch, key, x->frame); /* a retrigger ends the sounding note */
+        k->on[ch * 128 + key] = x->frame + 1;
+        k->notes++;
+    } else if (x->ev.type == GBP_EV_NOTE_OFF) {
+        note_end(k, ch, key, x->frame);
+    } else {
+        for (int kk = 0; kk < 128; kk++)
+            note_end(k, ch, kk, x->frame);
+    }
+    if (k->track > 0)
+        gb_midifile_writer_add(st->w, k->track, (double)x->frame / st->sr, &x->ev, NULL);
+}
+
+static void stop_tempo(stopper_t *st, const gb_rec_event_t *x)
+{
+    const gb_session_t *s = st->s;
+    json_t *t = json_pack("{s:I,s:f,s:i,s:i}", "frame", (json_int_t)x->frame, "bpm",
+                          bpm_of(x->value), "beats_per_bar", s->bpb, "beat_unit", s->bu);
+    if (x->frame == 0 && json_array_size(st->tempo_map) == 1) /* the tempo in force */
+        json_array_set(st->tempo_map, 0, t);
+    else
+        json_array_append(st->tempo_map, t);
+    json_decref(t);
+    line_out(st->cf, json_pack("{s:I,s:s,s:f,s:i,s:i}", "frame", (json_int_t)x->frame, "kind",
+                               "tempo", "bpm", bpm_of(x->value), "beats_per_bar", s->bpb,
+                               "beat_unit", s->bu));
+}
+
+/* A parameter change: its control line, and a rating or a phrase's critic score. */
+static void stop_param(stopper_t *st, const gb_rec_event_t *x)
+{
+    const char *name = gb_session_param_name(st->s, x->handle, x->frame);
+    char unknown[32];
+    if (!name) {
+        snprintf(unknown, sizeof unknown, "#%d", (int)x->handle);
+        name = unknown;
+    }
+    line_out(st->cf, json_pack("{s:I,s:s,s:s,s:f,s:s}", "frame", (json_int_t)x->frame, "kind",
+                               "param", "param", name, "value", (double)x->value, "from",
+                               from_name(x->from)));
+    const int r = rating_of(name, x->value);
+    if (r) {
+        line_out(st->cf, json_pack("{s:I,s:s,s:o,s:i}", "frame", (json_int_t)x->frame, "kind",
+                                   "rating", "slot", slot_json(name), "value", r));
+        json_array_append_new(st->ratings, json_pack("{s:I,s:o,s:i}", "frame",
+                                                     (json_int_t)x->frame, "slot",
+                                                     slot_json(name), "value", r));
+    }
+    const char *slash = strrchr(name, '/');
+    if (x->from == GB_REC_FROM_UNIT && slash && strcmp(slash + 1, "score") == 0)
+        json_array_append_new(st->phrases, json_pack("{s:I,s:o,s:f}", "frame",
+                                                     (json_int_t)x->frame, "slot",
+                                                     slot_json(name), "score",
+                                                     (double)x->value));
+}
+
+/* Every event in frame order, the OSC lines of the control thread between them. */
+static void stop_events(stopper_t *st)
+{
+    const gb_session_t *s = st->s;
+    size_t oi = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        const gb_rec_event_t *x = &st->ev[i];
+        for (; oi < s->n_osc && s->osc[oi].frame <= x->frame; oi++)
+            fprintf(st->cf, "%s\n", s->osc[oi].json);
+        if (x->kind == GB_REC_NOTE)
+            stop_note(st, x);
+        else if (x->kind == GB_REC_CC)
+            line_out(st->cf, json_pack("{s:I,s:s,s:i,s:i,s:f}", "frame", (json_int_t)x->frame,
+                                       "kind", "cc", "channel", x->ev.channel, "cc",
+                                       (int)x->ev.id, "value", (double)x->ev.value));
+        else if (x->kind == GB_REC_TEMPO)
+            stop_tempo(st, x);
+        else if (x->kind == GB_REC_PARAM)
+            stop_param(st, x);
+    }
+    for (; oi < s->n_osc; oi++)
+        fprintf(st->cf, "%s\n", s->osc[oi].json);
+    if (st->res.stopped[0])
+        line_out(st->cf, json_pack("{s:I,s:s,s:s,s:s}", "frame",
+                                   (json_int_t)st->res.frames_written, "kind", "record", "event",
+                                   "stop", "reason", st->res.stopped));
+}
+
+/* Who made how many notes, sounding how long; notes still sounding at the end end there. */
+static void stop_contributions(stopper_t *st, gb_session_summary_t *sum)
+{
+    json_t *mj = json_array();
+    for (int i = 0; i < st->nc; i++) {
+        contrib_t *c = &st->c[i];
+        for (int k = 0; k < 16 * 128; k++)
+            note_end(c, k / 128, k % 128, st->res.frames);
+        if (c->source == 0) {
+            json_object_set_new(st->contributions, "performer",
+                                json_pack("{s:I,s:f}", "notes", (json_int_t)c->notes,
+                                          "seconds", (double)c->sounding_frames / st->sr));
+            continue;
+        }
+        const unit_info_t *u = unit_of_source(st->s, c->source);
+        json_array_append_new(mj, json_pack("{s:s,s:s,s:i,s:I,s:f}", "slot", u ? u->slot : "",
+                                            "unit", u ? u->id : "", "source", c->source,
+                                            "notes", (json_int_t)c->notes, "seconds",
+                                            (double)c->sounding_frames / st->sr));
+        if (sum)
+            sum->model_notes += c->notes;
+    }
+    json_object_set_new(st->contributions, "models", mj);
+}
+
+/* The recorder stopped, the events merged, the MIDI writer and the performer's track
+ * (always track 1) ready. */
+static int stop_start(stopper_t *st, gb_error_t *err, int *rc_audio, gb_error_t *rerr)
+{
+    gb_session_t *s = st->s;
+    *rc_audio = gb_recorder_stop(s->rec, &st->res, rerr);
+    unlink(s->reserve); /* room for what follows, even on a full disk */
+    st->sr = s->cfg.sample_rate;
+    /* Control-thread events arrive in frame order, but stay safe. */
+    if (s->n_mev > 1)
+        qsort(s->mev, s->n_mev, sizeof *s->mev, cmp_mev); /* equal frames: rare, harmless */
+    st->ev = merge(&st->res, s->mev, s->n_mev, &st->n);
+    st->ratings = json_array();
+    st->phrases = json_array();
+    st->tracks = json_array();
+    st->tempo_map = json_array();
+    st->contributions = json_object();
+    st->c = calloc(256, sizeof *st->c);
+    st->cf = open_memstream(&st->ctl, &st->ctl_len);
+    /* The tempo in force when the recording started (the first block states it). */
+    for (size_t i = 0; st->ev && i < st->n && st->ev[i].frame == 0; i++)
+        if (st->ev[i].kind == GB_REC_TEMPO && st->ev[i].value >= 20.0f &&
+            st->ev[i].value <= 300.0f)
+            s->tempo_bpm = bpm_of(st->ev[i].value);
+    st->w = gb_midifile_writer_new(s->tempo_bpm, 960, err);
+    if (!st->ev || !st->c || !st->cf || !st->w)
+        return err && err->code ? err->code
+                                : gb_error_set(err, GB_ENOMEM, "session: out of memory");
+    json_array_append_new(st->tempo_map, json_pack("{s:i,s:f,s:i,s:i}", "frame", 0, "bpm",
+                                                   s->tempo_bpm, "beats_per_bar", s->bpb,
+                                                   "beat_unit", s->bu));
+    contrib_t *perf = contrib_for(st->c, &st->nc, 0);
+    if (!perf || (perf->track = gb_midifile_writer_add_track(st->w, "performer", err)) < 0)
+        return GB_ENOMEM;
+    json_array_append_new(st->tracks, json_string("performer"));
+    return 0;
+}
+
+/* notes.mid, control.jsonl, provenance.json: the first error is reported. */
+static int stop_write(stopper_t *st, gb_error_t *err)
+{
+    char mid[4200];
+    snprintf(mid, sizeof mid, "%s/notes.mid", st->s->dir);
+    int a = gb_midifile_writer_save(st->w, mid, err);
+    int b = gb_session_write_atomic(st->s->dir, "control.jsonl", st->ctl ? st->ctl : "",
+                                    st->ctl_len, a ? NULL : err);
+    int d = gb_session_write_provenance(st->s, &st->res, st->contributions, st->ratings,
+                                        st->phrases, st->tracks, st->tempo_map,
+                                        a || b ? NULL : err);
+    return a ? a : b ? b : d;
+}
+
+static void stop_summary(const stopper_t *st, gb_session_summary_t *sum)
+{
+    sum->frames = st->res.frames;
+    sum->frames_written = st->res.frames_written;
+    sum->overruns = st->res.overruns;
+    sum->events_dropped = st->res.events_dropped;
+    sum->performer_notes = perf_notes(st->c, st->nc);
+    sum->n_ratings = (int)json_array_size(st->ratings);
+    snprintf(sum->stopped, sizeof sum->stopped, "%s", st->res.stopped);
+}
+
+static void stop_free(stopper_t *st)
+{
+    if (st->cf)
+        fclose(st->cf);
+    for (int i = 0; st->c && i < st->nc; i++)
+        free(st->c[i].on);
+    free(st->c);
+    free(st->ctl);
+    free(st->ev);
+    free(st->res.events);
+    gb_midifile_writer_free(st->w);
+    json_decref(st->ratings);
+    json_decref(st->phrases);
+    json_decref(st->tracks);
+    json_decref(st->tempo_map);
+    json_decref(st->contributions);
+}
+
 int gb_session_stop(gb_session_t *s, gb_session_summary_t *sum, gb_error_t *err)
 {
     if (!s || s->stopped)
@@ -138,193 +363,20 @@ int gb_session_stop(gb_session_t *s, gb_session_summary_t *sum, gb_error_t *err)
     s->stopped = 1;
     if (sum)
         memset(sum, 0, sizeof *sum);
-    gb_recorder_result_t res;
+    stopper_t st = {.s = s};
     gb_error_t rerr = {0};
-    int rc_audio = gb_recorder_stop(s->rec, &res, &rerr);
-    unlink(s->reserve); /* room for what follows, even on a full disk */
-    const double sr = s->cfg.sample_rate;
-    /* Control-thread events arrive in frame order, but stay safe. */
-    if (s->n_mev > 1)
-        qsort(s->mev, s->n_mev, sizeof *s->mev, cmp_mev); /* equal frames: rare, harmless */
-    size_t n = 0;
-    gb_rec_event_t *ev = merge(&res, s->mev, s->n_mev, &n);
-    int rc = 0;
-    json_t *ratings = json_array(), *phrases = json_array(), *tracks = json_array();
-    json_t *tempo_map = json_array(), *contributions = json_object();
-    contrib_t *c = calloc(256, sizeof *c);
-    int nc = 0;
-    char *ctl = NULL;
-    size_t ctl_len = 0;
-    FILE *cf = open_memstream(&ctl, &ctl_len);
-    /* The tempo in force when the recording started (the first block states it). */
-    for (size_t i = 0; ev && i < n && ev[i].frame == 0; i++)
-        if (ev[i].kind == GB_REC_TEMPO && ev[i].value >= 20.0f && ev[i].value <= 300.0f)
-            s->tempo_bpm = bpm_of(ev[i].value);
-    gb_midifile_writer_t *w = gb_midifile_writer_new(s->tempo_bpm, 960, err);
-    if (!ev || !c || !cf || !w) {
-        rc = err && err->code ? err->code : gb_error_set(err, GB_ENOMEM, "session: out of "
-                                                         "memory");
-        goto done;
-    }
-    json_array_append_new(tempo_map, json_pack("{s:i,s:f,s:i,s:i}", "frame", 0, "bpm",
-                                               s->tempo_bpm, "beats_per_bar", s->bpb,
-                                               "beat_unit", s->bu));
-    /* Track 1 is always the performer's. */
-    contrib_t *perf = contrib_for(c, &nc, 0);
-    if (!perf || (perf->track = gb_midifile_writer_add_track(w, "performer", err)) < 0) {
-        rc = GB_ENOMEM;
-        goto done;
-    }
-    json_array_append_new(tracks, json_string("performer"));
-    size_t oi = 0;
-    for (size_t i = 0; i < n; i++) {
-        const gb_rec_event_t *x = &ev[i];
-        for (; oi < s->n_osc && s->osc[oi].frame <= x->frame; oi++)
-            fprintf(cf, "%s\n", s->osc[oi].json);
-        switch (x->kind) {
-        case GB_REC_NOTE: {
-            contrib_t *k = contrib_for(c, &nc, x->ev.source);
-            if (!k)
-                break;
-            if (k->track < 0) {
-                const unit_info_t *u = unit_of_source(s, x->ev.source);
-                char name[256];
-                if (u)
-                    snprintf(name, sizeof name, "%s (%s)", u->slot, u->id);
-                else
-                    snprintf(name, sizeof name, "source %d", x->ev.source);
-                k->track = gb_midifile_writer_add_track(w, name, NULL);
-                json_array_append_new(tracks, json_string(name));
-            }
-            const int ch = x->ev.channel & 15, key = x->ev.key & 127;
-            if (x->ev.type == GBP_EV_NOTE_ON) {
-                note_end(k, ch, key, x->frame); /* a retrigger ends the sounding note */
-                k->on[ch * 128 + key] = x->frame + 1;
-                k->notes++;
-            } else if (x->ev.type == GBP_EV_NOTE_OFF) {
-                note_end(k, ch, key, x->frame);
-            } else {
-                for (int kk = 0; kk < 128; kk++)
-                    note_end(k, ch, kk, x->frame);
-            }
-            if (k->track > 0)
-                gb_midifile_writer_add(w, k->track, (double)x->frame / sr, &x->ev, NULL);
-            break;
-        }
-        case GB_REC_CC:
-            line_out(cf, json_pack("{s:I,s:s,s:i,s:i,s:f}", "frame", (json_int_t)x->frame,
-                                   "kind", "cc", "channel", x->ev.channel, "cc", (int)x->ev.id,
-                                   "value", (double)x->ev.value));
-            break;
-        case GB_REC_TEMPO: {
-            json_t *t = json_pack("{s:I,s:f,s:i,s:i}", "frame", (json_int_t)x->frame, "bpm",
-                                  bpm_of(x->value), "beats_per_bar", s->bpb, "beat_unit",
-                                  s->bu);
-            if (x->frame == 0 && json_array_size(tempo_map) == 1) /* the tempo in force */
-                json_array_set(tempo_map, 0, t);
-            else
-                json_array_append(tempo_map, t);
-            json_t *l = json_pack("{s:I,s:s,s:f,s:i,s:i}", "frame", (json_int_t)x->frame,
-                                  "kind", "tempo", "bpm", bpm_of(x->value), "beats_per_bar",
-                                  s->bpb, "beat_unit", s->bu);
-            json_decref(t);
-            line_out(cf, l);
-            break;
-        }
-        case GB_REC_PARAM: {
-            const char *name = gb_session_param_name(s, x->handle, x->frame);
-            char unknown[32];
-            if (!name) {
-                snprintf(unknown, sizeof unknown, "#%d", (int)x->handle);
-                name = unknown;
-            }
-            line_out(cf, json_pack("{s:I,s:s,s:s,s:f,s:s}", "frame", (json_int_t)x->frame,
-                                   "kind", "param", "param", name, "value", (double)x->value,
-                                   "from", from_name(x->from)));
-            const int r = rating_of(name, x->value);
-            if (r) {
-                line_out(cf, json_pack("{s:I,s:s,s:o,s:i}", "frame", (json_int_t)x->frame,
-                                       "kind", "rating", "slot", slot_json(name), "value", r));
-                json_array_append_new(ratings, json_pack("{s:I,s:o,s:i}", "frame",
-                                                         (json_int_t)x->frame, "slot",
-                                                         slot_json(name), "value", r));
-            }
-            const char *slash = strrchr(name, '/');
-            if (x->from == GB_REC_FROM_UNIT && slash && strcmp(slash + 1, "score") == 0)
-                json_array_append_new(phrases, json_pack("{s:I,s:o,s:f}", "frame",
-                                                         (json_int_t)x->frame, "slot",
-                                                         slot_json(name), "score",
-                                                         (double)x->value));
-            break;
-        }
-        default:
-            break;
-        }
-    }
-    for (; oi < s->n_osc; oi++)
-        fprintf(cf, "%s\n", s->osc[oi].json);
-    if (res.stopped[0])
-        line_out(cf, json_pack("{s:I,s:s,s:s,s:s}", "frame", (json_int_t)res.frames_written,
-                               "kind", "record", "event", "stop", "reason", res.stopped));
-    /* Notes still sounding at the end end there. */
-    json_t *mj = json_array();
-    for (int i = 0; i < nc; i++) {
-        for (int k = 0; k < 16 * 128; k++)
-            note_end(&c[i], k / 128, k % 128, res.frames);
-        if (c[i].source == 0) {
-            json_object_set_new(contributions, "performer",
-                                json_pack("{s:I,s:f}", "notes", (json_int_t)c[i].notes,
-                                          "seconds", (double)c[i].sounding_frames / sr));
-            continue;
-        }
-        const unit_info_t *u = unit_of_source(s, c[i].source);
-        json_array_append_new(mj, json_pack("{s:s,s:s,s:i,s:I,s:f}", "slot",
-                                            u ? u->slot : "", "unit", u ? u->id : "",
-                                            "source", c[i].source, "notes",
-                                            (json_int_t)c[i].notes, "seconds",
-                                            (double)c[i].sounding_frames / sr));
-        if (sum)
-            sum->model_notes += c[i].notes;
-    }
-    json_object_set_new(contributions, "models", mj);
-    fclose(cf);
-    cf = NULL;
-
-done:
-    if (cf)
-        fclose(cf);
+    int rc_audio = 0, rc = stop_start(&st, err, &rc_audio, &rerr);
     if (rc == 0) {
-        char mid[4200];
-        snprintf(mid, sizeof mid, "%s/notes.mid", s->dir);
-        int a = gb_midifile_writer_save(w, mid, err);
-        int b = gb_session_write_atomic(s->dir, "control.jsonl", ctl ? ctl : "", ctl_len, a ? NULL : err);
-        int d = gb_session_write_provenance(s, &res, contributions, ratings, phrases, tracks, tempo_map,
-                                 a || b ? NULL : err);
-        rc = a ? a : b ? b : d;
+        stop_events(&st);
+        stop_contributions(&st, sum);
+        fclose(st.cf); /* ctl is complete */
+        st.cf = NULL;
+        rc = stop_write(&st, err);
     }
     if (rc == 0 && rc_audio)
         rc = gb_error_set(err, rc_audio, "%s", rerr.msg);
-    if (sum) {
-        sum->frames = res.frames;
-        sum->frames_written = res.frames_written;
-        sum->overruns = res.overruns;
-        sum->events_dropped = res.events_dropped;
-        sum->performer_notes = perf_notes(c, nc);
-        sum->n_ratings = (int)json_array_size(ratings);
-        snprintf(sum->stopped, sizeof sum->stopped, "%s", res.stopped);
-    }
-    for (int i = 0; i < nc; i++)
-        free(c[i].on);
-    free(c);
-    free(ctl);
-    free(ev);
-    free(res.events);
-    gb_midifile_writer_free(w);
-    json_decref(ratings);
-    json_decref(phrases);
-    json_decref(tracks);
-    json_decref(tempo_map);
-    json_decref(contributions);
+    if (sum)
+        stop_summary(&st, sum);
+    stop_free(&st);
     return rc;
 }
-

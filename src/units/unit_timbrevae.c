@@ -10,9 +10,17 @@
  * exact frame, then joins the grid. The grid counts the unit's samples, not blocks, so block
  * size does not change the output.
  *
- * The latent: parameters z0..z7, smoothed per grid step; morphing towards the bilinear mix
- * of four stored latents a, b, c, d (state "latents") by morph_x/morph_y (an XY pad) with
- * amount `morph`; velocity adds vel_latent·(2·velocity − 1) to dimension vel_dim.
+ * The latent: knobs z0..z7, smoothed per grid step; morphing towards the bilinear mix of four
+ * stored knob settings a, b, c, d (state "latents") by morph_x/morph_y (an XY pad) with
+ * amount `morph`; velocity adds vel_latent·(2·velocity − 1) to knob vel_dim. Knob k is the
+ * model's k-th principal component (models/gb_vae_basis.h): the latent decoded is
+ * z = mean + Σ_k u_k·basis[k] from the model file's aux.latent.mean and aux.latent.basis
+ * (a model without them takes the knobs as the latent itself).
+ *
+ * Time in the note: a time-aware decoder (6 more inputs, models/gb_vae_time.h) gets each
+ * voice's seconds since its note-on and since its note-off, so attacks, sustains and
+ * releases decode differently. Cost per voice and grid step: a few exps and Z² multiply-adds
+ * besides the batched forward; nothing depends on the input values.
  *
  * Replacing the model (load_state with another "model") while playing is an RCU hand-over:
  * the new model is built on the calling thread and published through an atomic pointer; the
@@ -28,27 +36,30 @@
 #include "gb_json_util.h"
 #include "gb_modelfile.h"
 #include "gb_ring.h"
+#include "gb_vae_basis.h"
+#include "gb_vae_time.h"
 
 #define TV_MAX_Z 64
 #define TV_LATENTS 8 /* latent parameters z0..z7 */
 #define TV_DEC_OUT (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 1)
+#define TV_MAX_IN (TV_MAX_Z + 2 + GB_VAE_TIME_FEATURES)
 #define TV_VOICES (GB_MAX_VOICES + HS_FADES)
 #define TV_DEFAULT_MODEL "models/timbre-vae.safetensors"
 
 static const gbp_param_info_t tv_params[P_MAX] = {
     HS_PARAM_LIST
-    {P_Z0 + 0, "z0", "", -4, 4, 0, 30, 0, "latent dimension 0"},
-    {P_Z0 + 1, "z1", "", -4, 4, 0, 30, 0, "latent dimension 1"},
-    {P_Z0 + 2, "z2", "", -4, 4, 0, 30, 0, "latent dimension 2"},
-    {P_Z0 + 3, "z3", "", -4, 4, 0, 30, 0, "latent dimension 3"},
-    {P_Z0 + 4, "z4", "", -4, 4, 0, 30, 0, "latent dimension 4"},
-    {P_Z0 + 5, "z5", "", -4, 4, 0, 30, 0, "latent dimension 5"},
-    {P_Z0 + 6, "z6", "", -4, 4, 0, 30, 0, "latent dimension 6"},
-    {P_Z0 + 7, "z7", "", -4, 4, 0, 30, 0, "latent dimension 7"},
+    {P_Z0 + 0, "z0", "", -4, 4, 0, 30, 0, "latent knob 0 (principal component 0)"},
+    {P_Z0 + 1, "z1", "", -4, 4, 0, 30, 0, "latent knob 1 (principal component 1)"},
+    {P_Z0 + 2, "z2", "", -4, 4, 0, 30, 0, "latent knob 2 (principal component 2)"},
+    {P_Z0 + 3, "z3", "", -4, 4, 0, 30, 0, "latent knob 3 (principal component 3)"},
+    {P_Z0 + 4, "z4", "", -4, 4, 0, 30, 0, "latent knob 4 (principal component 4)"},
+    {P_Z0 + 5, "z5", "", -4, 4, 0, 30, 0, "latent knob 5 (principal component 5)"},
+    {P_Z0 + 6, "z6", "", -4, 4, 0, 30, 0, "latent knob 6 (principal component 6)"},
+    {P_Z0 + 7, "z7", "", -4, 4, 0, 30, 0, "latent knob 7 (principal component 7)"},
     {P_VEL_LATENT, "vel_latent", "", -4, 4, 0, 0, 0,
-     "added to dimension vel_dim at full velocity (subtracted at zero)"},
+     "added to knob vel_dim at full velocity (subtracted at zero)"},
     {P_VEL_DIM, "vel_dim", "", 0, TV_LATENTS - 1, 0, 0, GBP_PARAM_STEPPED | GBP_PARAM_NO_SMOOTH,
-     "latent dimension velocity moves"},
+     "latent knob velocity moves"},
     {P_MORPH, "morph", "", 0, 1, 0, 30, 0,
      "0: the latent is z0..z7; 1: the XY pad's mix of the stored latents a, b, c, d"},
     {P_MORPH_X, "morph_x", "", 0, 1, 0, 30, 0, "XY pad x: a → b (bottom), c → d (top)"},
@@ -58,7 +69,10 @@ static const gbp_param_info_t tv_params[P_MAX] = {
 typedef struct tv_model {
     gb_model_t *file;
     gb_nn_t *dec;
-    int zdim;
+    int zdim, tdim;                   /* latent, time inputs (0 or GB_VAE_TIME_FEATURES) */
+    int has_basis;
+    float mean[TV_MAX_Z];             /* knobs → latent (identity without a basis) */
+    float basis[TV_MAX_Z * TV_MAX_Z];
     char path[4096];
 } tv_model_t;
 
@@ -106,14 +120,35 @@ static tv_model_t *tv_model_load(const char *name, char *err, size_t errcap)
     }
     const char *kind = gb_model_kind(m->file);
     m->dec = gb_model_nn(m->file);
-    m->zdim = gb_nn_in_dim(m->dec) - 2;
+    const json_t *tf = json_object_get(json_object_get(gb_model_card(m->file), "features"),
+                                       "time_features");
+    m->tdim = json_is_integer(tf) ? (int)json_integer_value(tf) : 0;
+    m->zdim = gb_nn_in_dim(m->dec) - 2 - m->tdim;
     if (!kind || strcmp(kind, "timbre-vae-decoder") != 0 || m->zdim < 1 || m->zdim > TV_MAX_Z ||
-        gb_nn_out_dim(m->dec) != TV_DEC_OUT) {
+        (m->tdim != 0 && m->tdim != GB_VAE_TIME_FEATURES) || gb_nn_out_dim(m->dec) != TV_DEC_OUT) {
         snprintf(err, errcap, "model: %s: not a timbre-VAE decoder (kind %s, %d inputs, %d "
-                 "outputs)", m->path, kind ? kind : "?", gb_nn_in_dim(m->dec),
-                 gb_nn_out_dim(m->dec));
+                 "outputs, %d time inputs)", m->path, kind ? kind : "?", gb_nn_in_dim(m->dec),
+                 gb_nn_out_dim(m->dec), m->tdim);
         tv_model_free(m);
         return NULL;
+    }
+    int nm = 0, nb = 0;
+    int64_t sm[8] = {0}, sb[8] = {0};
+    const float *mean = gb_model_aux(m->file, "latent.mean", &nm, sm);
+    const float *basis = gb_model_aux(m->file, "latent.basis", &nb, sb);
+    const int Z = m->zdim;
+    if ((mean || basis) && (!mean || !basis || nm != 1 || sm[0] != Z || nb != 2 ||
+                            sb[0] != Z || sb[1] != Z)) {
+        snprintf(err, errcap, "model: %s: aux.latent.mean and aux.latent.basis must both be "
+                 "there, shaped [%d] and [%d, %d]", m->path, Z, Z, Z);
+        tv_model_free(m);
+        return NULL;
+    }
+    m->has_basis = mean != NULL;
+    for (int k = 0; k < Z; k++) {
+        m->mean[k] = mean ? mean[k] : 0.0f;
+        for (int d = 0; d < Z; d++)
+            m->basis[k * Z + d] = basis ? basis[k * Z + d] : (float)(k == d);
     }
     return m;
 }
@@ -205,7 +240,7 @@ static int tv_activate(void *self, double sample_rate, uint32_t max_frames)
     int rc = hs_activate(&t->hs, sample_rate, max_frames);
     if (rc)
         return rc;
-    t->in = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_VOICES * (TV_MAX_Z + 2),
+    t->in = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_VOICES * TV_MAX_IN,
                                                 GB_ALIGN));
     t->out = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_VOICES * TV_DEC_OUT,
                                                  GB_ALIGN));
@@ -225,21 +260,33 @@ static int tv_activate(void *self, double sample_rate, uint32_t max_frames)
 
 /* ---- decoding --------------------------------------------------------------------------- */
 
-/* The latent a voice plays: the smoothed parameters, morphed towards the XY pad's mix of
- * the stored latents, with the velocity offset. */
-static void tv_voice_latent(const timbrevae_t *t, const hs_voice_t *v, float *z, int zdim)
-    GB_RT
+/* The latent a voice plays: the smoothed knobs, morphed towards the XY pad's mix of the
+ * stored knob settings, with the velocity offset, through the model's basis. */
+static void tv_voice_latent(const timbrevae_t *t, const tv_model_t *m, const hs_voice_t *v,
+                            float *z) GB_RT
 {
     const float *p = t->hs.p;
     const float x = p[P_MORPH_X], y = p[P_MORPH_Y], amt = p[P_MORPH];
+    const int zdim = m->zdim;
+    float u[TV_MAX_Z];
     for (int d = 0; d < zdim; d++) {
         const float pad = (1 - x) * (1 - y) * t->latents[0][d] + x * (1 - y) * t->latents[1][d] +
                           (1 - x) * y * t->latents[2][d] + x * y * t->latents[3][d];
-        z[d] = t->z_s[d] + amt * (pad - t->z_s[d]);
+        u[d] = t->z_s[d] + amt * (pad - t->z_s[d]);
     }
     const int vd = (int)p[P_VEL_DIM];
     if (vd < zdim)
-        z[vd] += p[P_VEL_LATENT] * (2.0f * v->vel - 1.0f);
+        u[vd] += p[P_VEL_LATENT] * (2.0f * v->vel - 1.0f);
+    gb_vae_basis_apply(m->mean, m->basis, zdim, u, z);
+}
+
+/* The decoder's time inputs for a voice: seconds since its note-on and note-off. */
+static void tv_voice_time(const harmsynth_t *s, const hs_voice_t *v, float *out) GB_RT
+{
+    const float inv = (float)(1.0 / s->sr);
+    const float t_on = (float)v->age * inv;
+    const float t_off = v->off_age == UINT64_MAX ? -1.0f : (float)(v->age - v->off_age) * inv;
+    gb_vae_time_features(t_on, t_off, out);
 }
 
 /* Decoder output rows → timbre frames. One array exp over all rows (harmonic logits less
@@ -275,7 +322,8 @@ static void tv_frame(const float *e, gb_timbre_frame_t *f) GB_RT
 static void tv_control(timbrevae_t *t, int only_new, uint32_t period) GB_RT
 {
     harmsynth_t *s = &t->hs;
-    const int zdim = t->model->zdim, in = zdim + 2;
+    const tv_model_t *m = t->model;
+    const int zdim = m->zdim, in = zdim + 2 + m->tdim;
     int n = 0;
     for (int i = 0; i < TV_VOICES; i++) {
         hs_voice_t *v = &s->voices[i];
@@ -286,10 +334,12 @@ static void tv_control(timbrevae_t *t, int only_new, uint32_t period) GB_RT
         if (!hs_advance(s, v, &f0, &level))
             continue;
         float *row = t->in + (size_t)n * in;
-        tv_voice_latent(t, v, row, zdim);
+        tv_voice_latent(t, m, v, row);
         const float loud = v->env * v->vel_gain;
         row[zdim] = log2f((float)f0 / 440.0f);
         row[zdim + 1] = (-20.0f + 20.0f * log10f(loud > 1e-3f ? loud : 1e-3f)) / 60.0f;
+        if (m->tdim)
+            tv_voice_time(s, v, row + zdim + 2);
         t->rows[n] = i;
         t->row_f0[n] = f0;
         t->row_level[n] = level;

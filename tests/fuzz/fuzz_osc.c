@@ -1,7 +1,10 @@
 /* fuzz_osc.c — libFuzzer target for the live OSC server: any byte string taken as one OSC
  * packet (lo_get_path + lo_message_deserialise, as liblo does on receipt) and handed to
  * gb_osc_server_dispatch must be served, refused or answered with an error — never a crash,
- * never a command that is not a valid one for the engine.
+ * never a command that is not a valid one for the engine. The rack has the timbre VAE (its
+ * latent forms /gbac/timbre/z, /gbac/timbre/z/N, morph) and a delay; a served message must
+ * have type tags its method in the path table accepts, and a parameter it sets must be
+ * inside the parameter's range.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Built with -fsanitize=fuzzer when GBAC_FUZZ=ON (clang), and in every build linked with
@@ -14,6 +17,7 @@
 #include <lo/lo.h>
 
 #include "gb_engine_util.h"
+#include "gb_osc_handlers.h"
 #include "gb_osc_server.h"
 #include "gb_ring.h"
 
@@ -45,6 +49,8 @@ static void init(void)
 {
     const gbp_descriptor_t *fx[] = {&gb_unit_delay};
     g.preset = gbt_rack(2, fx, 1);
+    g.preset->instrument.desc = &gb_unit_timbrevae;
+    snprintf(g.preset->instrument.slot, sizeof g.preset->instrument.slot, "vae");
     g.engine = gbt_engine(g.preset, 256);
     g.ring = gb_ring_new(sizeof(gb_live_cmd_t), 16);
     g.sink = lo_server_new_with_proto(NULL, LO_UDP, NULL);
@@ -55,11 +61,9 @@ static void init(void)
     g.from = lo_address_new("127.0.0.1", port);
     gb_osc_server_config_t c = gb_osc_server_config_default();
     c.port = 0;
-    c.preset_dir = "/nonexistent-gbac-fuzz/presets";
-    c.session_dir = "/tmp";
-    c.stats = &g.stats;
-    c.send = cb_send;
-    c.engine = cb_engine;
+    c.host = (gb_osc_host_t){.send = cb_send, .engine = cb_engine, .stats = &g.stats,
+                             .preset_dir = "/nonexistent-gbac-fuzz/presets",
+                             .session_dir = "/nonexistent-gbac-fuzz/sessions"};
     g.srv = gb_osc_server_new(&c, NULL);
     if (!g.srv || !g.from)
         abort();
@@ -74,7 +78,9 @@ static void check_cmd(const gb_live_cmd_t *c)
             int ok = 0;
             for (int i = 0; i < n; i++)
                 ok |= gb_engine_param_handle(g.engine, i) == (int32_t)c->ev.id;
-            if (!ok || !(c->ev.value == c->ev.value))
+            const gbp_param_info_t *pi = NULL;
+            if (!ok || gb_engine_param_info(g.engine, (int32_t)c->ev.id, NULL, &pi) != 0 ||
+                !(c->ev.value >= pi->min && c->ev.value <= pi->max))
                 abort();
         } else if (c->ev.type < GBP_EV_NOTE_ON || c->ev.type > GBP_EV_ALL_OFF ||
                    c->ev.key > 127 || c->ev.channel > 15) {
@@ -112,14 +118,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int result = 0;
     lo_message msg = path ? lo_message_deserialise(copy, size, &result) : NULL;
     if (msg) {
+        const uint64_t served = atomic_load(&g.stats.osc_messages);
         gb_osc_server_dispatch(g.srv, path, msg, g.from);
-        lo_message_free(msg);
         const uint64_t after = atomic_load(&g.stats.osc_messages) +
                                atomic_load(&g.stats.osc_errors) +
                                atomic_load(&g.stats.osc_dropped) +
                                atomic_load(&g.stats.osc_refused);
         if (after != before + 1) /* each message ends in exactly one counter */
             abort();
+        /* Served only through the table, with type tags its method accepts. */
+        const char *types = lo_message_get_types(msg);
+        if (atomic_load(&g.stats.osc_messages) != served &&
+            !gb_osc_types_accepted(gb_osc_method_find(path), types ? types : ""))
+            abort();
+        lo_message_free(msg);
     }
     free(copy);
     gb_live_cmd_t c;

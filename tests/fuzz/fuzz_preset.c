@@ -1,8 +1,8 @@
 /* fuzz_preset.c — libFuzzer target for the preset parser: any byte string given to
  * gb_preset_parse() must give a preset that keeps every promise of gb_preset.h (units of the
  * right kind, parameter values inside their ranges, unique slots, MIDI mappings that point at
- * real parameters) and survives a save/load round trip unchanged — or a clean error whose
- * message starts with the origin. Never a crash, a leak or undefined behaviour.
+ * real parameters, the master section) and survives a save/load round trip unchanged — or a
+ * clean error whose message starts with the origin. Never a crash, a leak or undefined behaviour.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Built with -fsanitize=fuzzer when GBAC_FUZZ=ON (clang), and in every build linked with
@@ -48,6 +48,8 @@ static const gb_preset_unit_t *slot_unit(const gb_preset_t *p, const char *slot)
     for (int i = 0; i < p->n_effects; i++)
         if (strcmp(p->effects[i].slot, slot) == 0)
             found = &p->effects[i], n++;
+    if (strcmp(p->master.slot, slot) == 0)
+        found = &p->master, n++;
     if (n > 1) /* slots are unique */
         abort();
     return found;
@@ -68,6 +70,9 @@ static void check_preset(const gb_preset_t *p)
     check_unit(&p->instrument, GBP_KIND_INSTRUMENT);
     for (int i = 0; i < p->n_effects; i++)
         check_unit(&p->effects[i], GBP_KIND_EFFECT);
+    if (p->master.desc != &gb_master_desc || strcmp(p->master.slot, GB_MASTER_SLOT) != 0)
+        abort();
+    check_unit(&p->master, GBP_KIND_EFFECT);
     for (int i = 0; i < p->n_sources; i++)
         slot_unit(p, p->sources[i].slot);
     slot_unit(p, p->instrument.slot);
@@ -102,7 +107,7 @@ static int same_preset(const gb_preset_t *a, const gb_preset_t *b)
         a->tempo_bpm != b->tempo_bpm || a->beats_per_bar != b->beats_per_bar ||
         a->beat_unit != b->beat_unit || a->polyphony != b->polyphony ||
         a->n_sources != b->n_sources || a->n_effects != b->n_effects || a->n_ccmap != b->n_ccmap ||
-        !same_unit(&a->instrument, &b->instrument))
+        !same_unit(&a->instrument, &b->instrument) || !same_unit(&a->master, &b->master))
         return 0;
     for (int i = 0; i < a->n_sources; i++)
         if (!same_unit(&a->sources[i], &b->sources[i]))

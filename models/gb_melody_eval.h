@@ -1,0 +1,83 @@
+/* gb_melody_eval.h — the melody GAN against held-out tunes (`gbac eval melody`).
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * For each test-split tune with at least two bars (in a meter the generator takes), `bars`
+ * bars (fewer if the tune is shorter) are generated as in live answer mode: the first
+ * conditioned on the tune's first bar, each next one on the previous generated bar (top-k 6,
+ * best of 4 by the critic when there is one, seed + tune index). The reference phrases are the
+ * same tunes' real bars 2..bars+1.
+ *
+ * Measured: the Yang & Lerch features per phrase (gb_melody_metrics.h), for each the
+ * overlapped area (OA, 1 = same) and KL divergence of the real intra-set distance density
+ * against the generated-to-real inter-set one, and the mean distances; scale consistency and
+ * pitch-class entropy; the share of 2-bar phrases and of bars that copy a training-split one
+ * exactly or up to transposition, for the generated and the held-out real phrases; the
+ * critic's mean logit on generated and real bars.
+ *
+ * To add a measure: a field in gb_melody_eval_result_t, computed in gb_melody_eval.c, and a
+ * line in the JSON field table there (the JSON and the docs follow the table).
+ */
+#ifndef GB_MELODY_EVAL_H
+#define GB_MELODY_EVAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "gb_common.h"
+#include "gb_melody_metrics.h"
+
+#define GB_MELODY_EVAL_MAX_BARS 64
+
+typedef struct gb_melody_eval_config {
+    const char *model; /* generator file (its critic: FILE.disc); NULL: the shipped one */
+    const char *data;  /* dataset folder (`gbac dataset melody`) */
+    int bars;          /* bars generated per tune, 1..GB_MELODY_EVAL_MAX_BARS (8) */
+    int seed;          /* (1) */
+} gb_melody_eval_config_t;
+
+/** Defaults as documented above. [any] */
+void gb_melody_eval_config_init(gb_melody_eval_config_t *c);
+
+/** One evaluated tune: its generated and real bars (bars × GB_MDS_MAX_STEPS tokens). */
+typedef struct gb_melody_eval_phrase {
+    char name[64];    /* the tune's name */
+    int bars, steps;  /* bars, steps per bar */
+    uint8_t *gen, *real;
+} gb_melody_eval_phrase_t;
+
+typedef struct gb_melody_eval_result {
+    char model[4200];            /* the generator's file */
+    char critic[4300];           /* its critic's file, scored or not */
+    int has_critic;              /* 1: the critic was there and scored the bars */
+    int phrases;                 /* tunes evaluated */
+    long generated_bars;
+    double oa[GB_MM_N_FEATURES], kl[GB_MM_N_FEATURES]; /* per feature (gb_mm_feature_name) */
+    double intra_real[GB_MM_N_FEATURES], intra_gen[GB_MM_N_FEATURES], inter[GB_MM_N_FEATURES];
+    double copy_rate_generated, copy_rate_heldout;     /* 2-bar phrases, exact copies */
+    double copy_rate_generated_transposed, copy_rate_heldout_transposed;
+    double bar_copy_rate_generated, bar_copy_rate_heldout;
+    double bar_copy_rate_generated_transposed, bar_copy_rate_heldout_transposed;
+    double scale_consistency, scale_consistency_real;
+    double pitch_class_entropy, pitch_class_entropy_real; /* bits */
+    double critic_generated, critic_real;                 /* mean logits; NAN without critic */
+    gb_melody_eval_phrase_t *phrase;                     /* phrases of them */
+} gb_melody_eval_result_t;
+
+/** Evaluate (see above). Returns 0 and *r (free with gb_melody_eval_result_free), or a
+ *  negative error naming the file, or the dataset when it has fewer than 2 usable test
+ *  tunes. [main] */
+int gb_melody_eval(const gb_melody_eval_config_t *c, gb_melody_eval_result_t *r,
+                   gb_error_t *err);
+
+/** Free the phrases. NULL-safe. [main] */
+void gb_melody_eval_result_free(gb_melody_eval_result_t *r);
+
+/** The result as a JSON object: oa_<feature> and kl_<feature> for each feature, then
+ *  copy_rate_generated, copy_rate_heldout, copy_rate_generated_transposed,
+ *  copy_rate_heldout_transposed, bar_copy_rate_* (the same four), scale_consistency,
+ *  scale_consistency_real, pitch_class_entropy, pitch_class_entropy_real, critic_generated,
+ *  critic_real (null without a critic), phrases, generated_bars. NULL when out of memory.
+ *  [main] */
+json_t *gb_melody_eval_json(const gb_melody_eval_result_t *r);
+
+#endif
