@@ -15,7 +15,7 @@ float gb_fast_sigmoid(float x) { return s_sigmoid(x); }
 float gb_fast_log1p(float u) { return s_log1p(u); }
 float gb_fast_softplus(float x) { return s_softplus(x); }
 
-static inline float act1(float v, gb_act_t act)
+static inline float act1(float v, gb_act_t act) GB_RT
 {
     switch (act.kind) {
     case GB_ACT_RELU: return s_max(v, 0.0f);
@@ -29,7 +29,7 @@ static inline float act1(float v, gb_act_t act)
 }
 
 static void dense(const gb_dense_pack_t *d, const float *x, int xs, float *y, int ys, int batch,
-                  gb_act_t act)
+                  gb_act_t act) GB_RT
 {
     for (int f = 0; f < batch; f++) {
         const float *xf = x + (size_t)f * xs;
@@ -48,7 +48,7 @@ static void dense(const gb_dense_pack_t *d, const float *x, int xs, float *y, in
 
 /* bf16 weights: the input rounded to bf16, exact products, f32 sums (gb_nn_kernels.h). */
 static void dense_bf16(const gb_dense_pack_t *d, const float *x, int xs, float *y, int ys,
-                       int batch, gb_act_t act, float *xq)
+                       int batch, gb_act_t act, float *xq) GB_RT
 {
     const int np = (d->in + 1) / 2;
     for (int f = 0; f < batch; f++) {
@@ -74,25 +74,25 @@ static void dense_bf16(const gb_dense_pack_t *d, const float *x, int xs, float *
     }
 }
 
-static void act_inplace(float *x, int n, gb_act_t act)
+static void act_inplace(float *x, int n, gb_act_t act) GB_RT
 {
     for (int i = 0; i < n; i++)
         x[i] = act1(x[i], act);
 }
 
-static void exp_inplace(float *x, int n)
+static void exp_inplace(float *x, int n) GB_RT
 {
     for (int i = 0; i < n; i++)
         x[i] = s_exp(x[i]);
 }
 
-static void exp_any(const float *x, float *y, int n)
+static void exp_any(const float *x, float *y, int n) GB_RT
 {
     for (int i = 0; i < n; i++)
         y[i] = s_exp(x[i]);
 }
 
-static void gru_gates(const float *gi, const float *gh, float *h, int hp)
+static void gru_gates(const float *gi, const float *gh, float *h, int hp) GB_RT
 {
     for (int j = 0; j < hp; j++) {
         float r = s_sigmoid(gi[j] + gh[j]);
@@ -121,7 +121,7 @@ static float pk_dot(const gb_dense_pack_t *d, int row, const float *x)
 }
 
 static void gru_step1(const gb_dense_pack_t *pi, const gb_dense_pack_t *ph, const float *x,
-                      const float *h, float *hn, float *pre, float *xq)
+                      const float *h, float *hn, float *pre, float *xq) GB_RT
 {
     (void)pre;
     const int hp = pi->nblk / 3 * GB_NN_BLK;

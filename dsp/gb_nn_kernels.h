@@ -46,34 +46,34 @@ typedef struct gb_nn_kernels {
      *  xs, ys: row strides in floats; ys a multiple of 16 (y rows 64-byte aligned), xs
      *  anything (x is read one float at a time). act: any kind except softmax. [audio] */
     void (*dense)(const gb_dense_pack_t *d, const float *x, int xs, float *y, int ys,
-                  int batch, gb_act_t act);
+                  int batch, gb_act_t act) GB_RT;
     /** The same product as at the start of issue 14 (fewer accumulator sets for a single
      *  frame), kept for side-by-side benchmarks (GBAC_NN_KERNEL=v1). [audio] */
     void (*dense_v1)(const gb_dense_pack_t *d, const float *x, int xs, float *y, int ys,
-                     int batch, gb_act_t act);
+                     int batch, gb_act_t act) GB_RT;
     /** As dense, for bf16 weights (d->wb): every input is first rounded to bf16 (into xq:
      *  batch rows of GB_NN_XQ_STRIDE(in) floats, 64-byte aligned, owned by the model), the
      *  products of two bf16 are exact and the sums are f32 — the arithmetic of vdpbf16ps,
      *  in every family. [audio] */
     void (*dense_bf16)(const gb_dense_pack_t *d, const float *x, int xs, float *y, int ys,
-                       int batch, gb_act_t act, float *xq);
+                       int batch, gb_act_t act, float *xq) GB_RT;
     /** x[0 .. n) = act(x) in place, n a multiple of 16, x 64-byte aligned; softmax not
      *  allowed (the runtime composes it from exp). [audio] */
-    void (*act)(float *x, int n, gb_act_t act);
+    void (*act)(float *x, int n, gb_act_t act) GB_RT;
     /** x = exp(x) in place, as act. [audio] */
-    void (*exp)(float *x, int n);
+    void (*exp)(float *x, int n) GB_RT;
     /** y[0 .. n) = exp(x[0 .. n)) for any n ≥ 0 and any alignment (in place allowed).
      *  [audio] */
-    void (*exp_any)(const float *x, float *y, int n);
+    void (*exp_any)(const float *x, float *y, int n) GB_RT;
     /** GRU gate update for one slot: gi, gh hold [r | z | n] sections of hp floats each
      *  (W_i x + b_i and W_h h + b_h); h (hp floats) is updated in place. [audio] */
-    void (*gru_gates)(const float *gi, const float *gh, float *h, int hp);
+    void (*gru_gates)(const float *gi, const float *gh, float *h, int hp) GB_RT;
     /** One GRU step of a single frame in one pass: pi = W_ih (in → 3 sections of hp rows),
      *  ph = W_hh, both f32 or both bf16; x the input, h the hidden state (hp floats), h'
      *  written to hn (not in place); pre: 4·hp floats of scratch, 64-byte aligned. bf16: xq
      *  as for dense_bf16, room for the rounded x and h rows one after the other. [audio] */
     void (*gru_step1)(const gb_dense_pack_t *pi, const gb_dense_pack_t *ph, const float *x,
-                      const float *h, float *hn, float *pre, float *xq);
+                      const float *h, float *hn, float *pre, float *xq) GB_RT;
     /** Benchmark probe: `iters` rounds of independent register FMAs (no memory traffic), so
      *  the caller can time this family's peak multiply-add rate. Returns a value that
      *  depends on the work so it cannot be optimised away. Performs iters × fma_per_iter

@@ -43,7 +43,7 @@ uint64_t gb_melgan_rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static double rng_unit(uint64_t *s)
+static double rng_unit(uint64_t *s) GB_RT
 {
     return ((double)(gb_melgan_rng_next(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
@@ -92,7 +92,7 @@ void gb_melgan_bar_features(const uint8_t *bar, int steps, float *out)
 }
 
 static void cond_features(const uint8_t *context, int steps, int num, int den, int mode,
-                          int key, float *out)
+                          int key, float *out) GB_RT
 {
     gb_melgan_bar_features(context, steps, out);
     float *m = out + GB_MELGAN_BAR_FEAT;
@@ -213,7 +213,7 @@ void gb_melgan_sample(const float *logits, int steps, float temperature, int top
     }
 }
 
-static int last_token(const uint8_t *bar, int steps)
+static int last_token(const uint8_t *bar, int steps) GB_RT
 {
     int prev = GB_MDS_REST;
     for (int i = 0; i < steps && i < S; i++)
@@ -222,7 +222,7 @@ static int last_token(const uint8_t *bar, int steps)
     return prev;
 }
 
-static int onsets(const uint8_t *bar, int steps)
+static int onsets(const uint8_t *bar, int steps) GB_RT
 {
     int n = 0;
     for (int i = 0; i < steps && i < S; i++)

@@ -90,18 +90,18 @@ int gb_melgan_save(gb_melgan_t *g, const gb_melody_ds_t *ds, const gb_melgan_rep
 /* ---- features, loss and sampling (shared by trainer, generator and tests) ------------- */
 
 /** Meter class: 0 4/4, 1 3/4, 2 6/8, 3 other. [any] */
-int gb_melgan_meter_class(int num, int den);
+int gb_melgan_meter_class(int num, int den) GB_RT;
 
 /** Per-step features of a bar (GB_MELGAN_BAR_FEAT floats). [any] */
-void gb_melgan_bar_features(const uint8_t *bar, int steps, float *out);
+void gb_melgan_bar_features(const uint8_t *bar, int steps, float *out) GB_RT;
 
 /** The generator input (GB_MELGAN_GEN_IN floats). z may be NULL (zeros). [any] */
 void gb_melgan_gen_input(const uint8_t *context, int steps, int num, int den, int mode,
-                         int key, int density, const float *z, float *out);
+                         int key, int density, const float *z, float *out) GB_RT;
 
 /** The critic input (GB_MELGAN_CRIT_IN floats). [any] */
 void gb_melgan_critic_input(const uint8_t *context, int steps, int num, int den, int mode,
-                            int key, const uint8_t *bar, float *out);
+                            int key, const uint8_t *bar, float *out) GB_RT;
 
 /** Cross-entropy summed over steps 0..steps-1 of target tokens under per-step softmax of
  *  logits (GB_MELGAN_GEN_OUT). If dlogits is non-NULL it receives scale · d(loss)/d(logits)
@@ -113,11 +113,11 @@ double gb_melgan_bar_ce(const float *logits, const uint8_t *target, int steps, f
  *  the token sounding before step 0 (GB_MDS_REST for silence): a hold is never sampled after
  *  a rest (it would mean nothing). Steps past `steps` are GB_MDS_PAD. [any] */
 void gb_melgan_sample(const float *logits, int steps, float temperature, int top_k, int prev,
-                      uint64_t *rng, uint8_t *bar);
+                      uint64_t *rng, uint8_t *bar) GB_RT;
 
 /** splitmix64 step and a uniform double in (0, 1) / a standard normal from it. [any] */
-uint64_t gb_melgan_rng_next(uint64_t *s);
-float gb_melgan_rng_normal(uint64_t *s);
+uint64_t gb_melgan_rng_next(uint64_t *s) GB_RT;
+float gb_melgan_rng_normal(uint64_t *s) GB_RT;
 
 /** Generation settings for gb_melgan_generate(). */
 typedef struct gb_melgan_gen_opts {

@@ -90,7 +90,7 @@ gb_model_t *gb_model_load_mem(const void *buf, size_t len, const char *name, int
 void gb_model_free(gb_model_t *m);
 
 /** The runtime model (owned by m). [any] */
-gb_nn_t *gb_model_nn(const gb_model_t *m);
+gb_nn_t *gb_model_nn(const gb_model_t *m) GB_RT;
 
 /** Take the runtime model out: the caller owns it (gb_nn_free()), and gb_model_nn() returns
  *  NULL from now on. The description stays available. [main] */

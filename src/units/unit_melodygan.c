@@ -170,6 +170,7 @@ typedef struct mg_cand {
 } mg_cand_t;
 
 typedef struct mg_unit {
+    const gbp_host_t *host;
     float pv[MG_N_PARAMS];
     float cur[MG_N_PARAMS]; /* latched at bar starts */
     double sr;
@@ -222,20 +223,20 @@ typedef struct mg_out {
     uint32_t n, cap;
 } mg_out_t;
 
-static float mg_clamp(uint32_t id, float v)
+static float mg_clamp(uint32_t id, float v) GB_RT
 {
     const gbp_param_info_t *p = &mg_params[id];
     v = isfinite(v) ? gb_clampf(v, p->min, p->max) : p->def;
     return (p->flags & GBP_PARAM_STEPPED) ? roundf(v) : v;
 }
 
-static void mg_seed(mg_unit_t *m)
+static void mg_seed(mg_unit_t *m) GB_RT
 {
     m->rng = (uint64_t)m->pv[MG_SEED] * 0x9e3779b97f4a7c15ull + 0x5bd1e995ull;
     m->gen_index = 0;
 }
 
-static int mg_emit(mg_out_t *o, const gbp_event_t *ev)
+static int mg_emit(mg_out_t *o, const gbp_event_t *ev) GB_RT
 {
     if (o->n >= o->cap)
         return 0;
@@ -243,7 +244,7 @@ static int mg_emit(mg_out_t *o, const gbp_event_t *ev)
     return 1;
 }
 
-static void mg_note(mg_unit_t *m, mg_out_t *o, uint8_t type, uint32_t t, int key)
+static void mg_note(mg_unit_t *m, mg_out_t *o, uint8_t type, uint32_t t, int key) GB_RT
 {
     gbp_event_t ev = {.time = t, .type = type, .channel = m->channel, .key = (uint8_t)key,
                       .source = (uint8_t)m->cur[MG_SOURCE_ID], .id = 0,
@@ -261,7 +262,7 @@ static void mg_note(mg_unit_t *m, mg_out_t *o, uint8_t type, uint32_t t, int key
         m->sounding = -1;
 }
 
-static void mg_end_note(mg_unit_t *m, mg_out_t *o, uint32_t t)
+static void mg_end_note(mg_unit_t *m, mg_out_t *o, uint32_t t) GB_RT
 {
     if (m->sounding >= 0)
         mg_note(m, o, GBP_EV_NOTE_OFF, t, m->sounding);
@@ -271,7 +272,7 @@ static void mg_end_note(mg_unit_t *m, mg_out_t *o, uint32_t t)
 
 /* Copy the taste into the snapshot (writer side of the seqlock; [audio], or [main] when not
  * processing). The reader retries while the sequence is odd or changed. */
-static void mg_publish(mg_unit_t *m)
+static void mg_publish(mg_unit_t *m) GB_RT
 {
     const uint32_t s = atomic_load_explicit(&m->snap_seq, memory_order_relaxed);
     atomic_store_explicit(&m->snap_seq, s + 1u, memory_order_relaxed);
@@ -303,7 +304,7 @@ static void mg_snapshot(mg_unit_t *m, mg_taste_t *t)
     memcpy(t, w, sizeof *t);
 }
 
-static void mg_mean(float (*v)[MG_Z], int n, float *mu)
+static void mg_mean(float (*v)[MG_Z], int n, float *mu) GB_RT
 {
     for (int d = 0; d < MG_Z; d++) {
         float s = 0.0f;
@@ -314,7 +315,7 @@ static void mg_mean(float (*v)[MG_Z], int n, float *mu)
 }
 
 /* After the rings changed: means, a new version (candidates made ahead become stale). */
-static void mg_taste_changed(mg_unit_t *m)
+static void mg_taste_changed(mg_unit_t *m) GB_RT
 {
     mg_mean(m->taste.like, m->taste.n_like, m->mu_like);
     mg_mean(m->taste.dislike, m->taste.n_dislike, m->mu_dislike);
@@ -322,7 +323,7 @@ static void mg_taste_changed(mg_unit_t *m)
     mg_publish(m);
 }
 
-static void mg_ring_push(float (*ring)[MG_Z], int32_t *n, int cap, const float *z)
+static void mg_ring_push(float (*ring)[MG_Z], int32_t *n, int cap, const float *z) GB_RT
 {
     if (*n == cap) {
         memmove(ring[0], ring[1], (size_t)(cap - 1) * sizeof ring[0]);
@@ -333,7 +334,7 @@ static void mg_ring_push(float (*ring)[MG_Z], int32_t *n, int cap, const float *
 }
 
 /* One rating (+1 like, −1 dislike) of the latest phrase. */
-static void mg_rate(mg_unit_t *m, int sign)
+static void mg_rate(mg_unit_t *m, int sign) GB_RT
 {
     if (m->taste.n_phrase == 0 || m->phrase_rated)
         return;
@@ -349,7 +350,7 @@ static void mg_rate(mg_unit_t *m, int sign)
     mg_taste_changed(m);
 }
 
-static float mg_cos(const float *a, const float *b)
+static float mg_cos(const float *a, const float *b) GB_RT
 {
     float ab = 0.0f, aa = 0.0f, bb = 0.0f;
     for (int d = 0; d < MG_Z; d++) {
@@ -362,13 +363,16 @@ static float mg_cos(const float *a, const float *b)
 
 /* ---------------------------------------------------------------- phrase analysis */
 
+/* The Krumhansl–Kessler major and minor key profiles. */
+static const double mg_key_profile[2][12] = {
+    {6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88},
+    {6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17}};
+
 /* Krumhansl–Schmuckler: the key whose profile correlates best with the pitch-class weights.
  * Sets *tonic (0..11) and *minor. */
-static void mg_detect_key(const double *w, int *tonic, int *minor)
+static void mg_detect_key(const double *w, int *tonic, int *minor) GB_RT
 {
-    static const double prof[2][12] = {
-        {6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88},
-        {6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17}};
+    const double(*prof)[12] = mg_key_profile;
     double mw = 0.0, best = -2.0;
     for (int i = 0; i < 12; i++)
         mw += w[i] / 12.0;
@@ -396,7 +400,7 @@ static void mg_detect_key(const double *w, int *tonic, int *minor)
     }
 }
 
-static int mg_fold(int p)
+static int mg_fold(int p) GB_RT
 {
     while (p < GB_MDS_PITCH_LO)
         p += 12;
@@ -405,7 +409,7 @@ static int mg_fold(int p)
     return p;
 }
 
-static int mg_onsets(const uint8_t *bar, int steps)
+static int mg_onsets(const uint8_t *bar, int steps) GB_RT
 {
     int n = 0;
     for (int i = 0; i < steps; i++)
@@ -414,7 +418,7 @@ static int mg_onsets(const uint8_t *bar, int steps)
 }
 
 /* Key, context bar and density from the phrase (or C major from silence without one). */
-static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c)
+static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c) GB_RT
 {
     for (int i = 0; i < MG_S; i++)
         c->ctx[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
@@ -463,7 +467,7 @@ static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t
 /* Accompany: key from the held chord. The first held pitch class (lowest key first) with a
  * major third above it held gives a major key on it, else one with a minor third a minor key;
  * without a third, the lowest key's major. Sets chord, shift, kmode. */
-static void mg_chord(const mg_unit_t *m, mg_cond_t *c)
+static void mg_chord(const mg_unit_t *m, mg_cond_t *c) GB_RT
 {
     int mask = 0, root = -1, minor = 0, lowest = -1;
     for (int k = 0; k < 128; k++)
@@ -487,7 +491,7 @@ static void mg_chord(const mg_unit_t *m, mg_cond_t *c)
     c->chord = mask;
 }
 
-static int mg_last_token(const uint8_t *bar, int steps)
+static int mg_last_token(const uint8_t *bar, int steps) GB_RT
 {
     int prev = GB_MDS_REST;
     for (int i = 0; i < steps; i++)
@@ -509,7 +513,7 @@ typedef struct mg_plan {
  * and the state as it is now, without changing anything; c gets the conditioning when the
  * bar is generated (all zero otherwise). */
 static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg_plan_t *pl,
-                    mg_cond_t *c)
+                    mg_cond_t *c) GB_RT
 {
     const int mode = (int)v[MG_MODE];
     const double beat = (double)k / 4.0;
@@ -566,7 +570,7 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
 }
 
 /* Candidate j of the bar conditioned on c: latent, generator, sampling, critic. */
-static void mg_candidate(mg_unit_t *m, const mg_cond_t *c, int j, mg_cand_t *out)
+static void mg_candidate(mg_unit_t *m, const mg_cond_t *c, int j, mg_cand_t *out) GB_RT
 {
     gb_nn_t *gen = gb_model_nn(m->gen), *cr = m->critic ? gb_model_nn(m->critic) : NULL;
     const int steps = c->steps;
@@ -602,7 +606,7 @@ static void mg_candidate(mg_unit_t *m, const mg_cond_t *c, int j, mg_cand_t *out
 /* A bar starts at step k (frame t): latch the parameters, decide whether it is generated; if
  * so choose among the K candidates (those made ahead for this very conditioning are reused),
  * report the critic's score at t. */
-static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_t *o)
+static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_t *o) GB_RT
 {
     memcpy(m->cur, m->pv, sizeof m->cur);
     mg_plan_t pl;
@@ -652,7 +656,7 @@ static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_
 
 /* In the last K steps of a bar: one candidate of the next bar, for the conditioning it would
  * have if the bar started now (restarted when that changes). */
-static void mg_ahead(mg_unit_t *m, int64_t k, int steps)
+static void mg_ahead(mg_unit_t *m, int64_t k, int steps) GB_RT
 {
     const int s = (int)(((k % steps) + steps) % steps);
     const int K = m->critic ? (int)m->pv[MG_CANDIDATES] : 1;
@@ -674,7 +678,7 @@ static void mg_ahead(mg_unit_t *m, int64_t k, int steps)
 }
 
 /* Step k at offset t of the block. */
-static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o)
+static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o) GB_RT
 {
     const int steps = bpb * 4;
     const int64_t s = ((k % steps) + steps) % steps;
@@ -694,7 +698,7 @@ static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o)
 
 /* ---------------------------------------------------------------- performer input */
 
-static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double beat, mg_out_t *o)
+static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double beat, mg_out_t *o) GB_RT
 {
     gbp_event_t x = *ev;
     x.time = t;
@@ -764,7 +768,7 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
 /* ---------------------------------------------------------------- callbacks */
 
 /** [audio & active] (also from activate on [main]). The taste is kept (it is session state). */
-static void mg_reset(void *self)
+static void mg_reset(void *self) GB_RT
 {
     mg_unit_t *m = self;
     m->n_phrase = m->n_held = m->phrase_closed = 0;
@@ -827,10 +831,10 @@ static int mg_load_model(mg_unit_t *m, const char *name, char *err, size_t errca
 static void *mg_create(const gbp_descriptor_t *desc, const gbp_host_t *host)
 {
     (void)desc;
-    (void)host;
     mg_unit_t *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    m->host = host;
     m->sr = 48000.0;
     for (uint32_t i = 0; i < MG_N_PARAMS; i++)
         m->pv[i] = mg_params[i].def;
@@ -860,7 +864,8 @@ static int mg_activate(void *self, double sample_rate, uint32_t max_frames)
         char err[600];
         int rc = mg_load_model(m, MG_DEFAULT_MODEL, err, sizeof err);
         if (rc < 0) {
-            fprintf(stderr, "gbac: gbac.melody-gan: %s\n", err);
+            if (m->host && m->host->log)
+                m->host->log(m->host, GBP_LOG_ERROR, err);
             return rc;
         }
     }
@@ -889,8 +894,9 @@ static void mg_set_param(void *self, uint32_t id, float value)
         mg_seed(m);
 }
 
-/** [main]; the READONLY ones (score, ratings) [any]. */
-static float mg_get_param(void *self, uint32_t id)
+/** [main, not while processing]; the READONLY ones (score, ratings, forwards) also
+ *  [audio] after process(). */
+static float mg_get_param(void *self, uint32_t id) GB_RT
 {
     mg_unit_t *m = self;
     if (id == MG_SCORE)
@@ -1077,6 +1083,24 @@ static void mg_process(void *self, const gbp_process_t *p) GB_RT
         *p->n_events_out = o.n;
 }
 
+/** [main] The generator file in use (gbac.model; the model changes only through load_state,
+ *  while the unit is not processing). */
+static int mg_model_path(void *self, char *buf, size_t cap)
+{
+    const mg_unit_t *m = self;
+    const int n = snprintf(buf, cap, "%s", m->gen ? m->path : "");
+    return n < 0 ? 0 : n;
+}
+
+static const gbp_model_t mg_model_ext = {.path = mg_model_path, .load = NULL};
+
+/** gbac.model. [main] */
+static const void *mg_get_extension(void *self, const char *id)
+{
+    (void)self;
+    return strcmp(id, GBP_EXT_MODEL) == 0 ? &mg_model_ext : NULL;
+}
+
 const gbp_descriptor_t gb_unit_melodygan = {
     .abi_version = GBP_ABI_VERSION,
     .struct_size = sizeof(gbp_descriptor_t),
@@ -1099,4 +1123,5 @@ const gbp_descriptor_t gb_unit_melodygan = {
     .get_param = mg_get_param,
     .save_state = mg_save_state,
     .load_state = mg_load_state,
+    .get_extension = mg_get_extension,
 };

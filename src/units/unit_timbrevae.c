@@ -22,10 +22,14 @@
  * releases decode differently. Cost per voice and grid step: a few exps and Z² multiply-adds
  * besides the batched forward; nothing depends on the input values.
  *
- * Replacing the model (load_state with another "model") while playing is an RCU hand-over:
- * the new model is built on the calling thread and published through an atomic pointer; the
- * audio thread takes it at its next block and returns the old one through a ring, freed on
- * the next call from the main thread. Nothing is allocated on the audio thread.
+ * Replacing the model (the gbac.model extension's load, or load_state with another "model")
+ * while playing is an RCU hand-over: the new model is built on the calling thread and
+ * published through an atomic pointer; the audio thread takes it at its next block and
+ * returns the old one through a ring, freed on the next call from the main thread. Nothing is
+ * allocated on the audio thread (hence GBP_UNIT_THREAD_SAFE_STATE).
+ *
+ * Extensions: gbac.timbre-latent (z0..z7, the morph pad), gbac.model, and the harmonic
+ * synth's gbac.voices and gbac.polyphony.
  */
 #include <stdatomic.h>
 
@@ -82,6 +86,7 @@ typedef struct timbrevae {
     _Atomic(tv_model_t *) pending; /* [main → audio] published replacement */
     gb_ring_t *retired;           /* [audio → main] replaced models to free */
     tv_model_t *loaded;           /* [main] model loaded before activation */
+    char path[4096];              /* [main] the newest model given (in use or on its way) */
     float latents[4][TV_MAX_Z];   /* a, b, c, d */
     float z_s[TV_MAX_Z];          /* smoothed latent */
     float z_coef;
@@ -233,9 +238,11 @@ static int tv_activate(void *self, double sample_rate, uint32_t max_frames)
         char err[512];
         t->loaded = tv_model_load(TV_DEFAULT_MODEL, err, sizeof err);
         if (!t->loaded) {
-            fprintf(stderr, "gbac: gbac.timbre-vae: %s\n", err);
+            if (t->hs.host && t->hs.host->log)
+                t->hs.host->log(t->hs.host, GBP_LOG_ERROR, err);
             return GB_EIO;
         }
+        snprintf(t->path, sizeof t->path, "%s", t->loaded->path);
     }
     int rc = hs_activate(&t->hs, sample_rate, max_frames);
     if (rc)
@@ -396,10 +403,10 @@ static void tv_process(void *self, const gbp_process_t *proc) GB_RT
         t->grid_left -= n;
         done += n;
     }
-    int sounding = 0;
+    uint32_t sounding = 0;
     for (int i = 0; i < GB_MAX_VOICES; i++)
-        sounding += s->voices[i].active;
-    __atomic_store_n(&s->voices_now, sounding, __ATOMIC_RELAXED);
+        sounding += s->voices[i].active != 0;
+    s->voices_now = sounding;
     memcpy(proc->audio_out[0], s->mono, sizeof(float) * frames);
     memcpy(proc->audio_out[1], s->mono, sizeof(float) * frames);
 }
@@ -409,17 +416,35 @@ static void tv_process(void *self, const gbp_process_t *proc) GB_RT
 static int tv_save_state(void *self, char *buf, size_t cap)
 {
     timbrevae_t *t = self;
-    const tv_model_t *m = t->model ? t->model : t->loaded;
+    const int zdim = t->model ? t->model->zdim : t->loaded ? t->loaded->zdim : TV_LATENTS;
     json_t *lat = json_object();
     const char *names[4] = {"a", "b", "c", "d"};
     for (int c = 0; c < 4; c++) {
         json_t *arr = json_array();
-        for (int d = 0; d < (m ? m->zdim : TV_LATENTS); d++)
+        for (int d = 0; d < zdim; d++)
             json_array_append_new(arr, json_real(t->latents[c][d]));
         json_object_set_new(lat, names[c], arr);
     }
-    json_t *root = json_pack("{s:s,s:o}", "model", m ? m->path : TV_DEFAULT_MODEL, "latents", lat);
+    json_t *root = json_pack("{s:s,s:o}", "model", t->path[0] ? t->path : TV_DEFAULT_MODEL,
+                             "latents", lat);
     return gb_json_state_save(root, buf, cap);
+}
+
+/* Load a model and hand it over (active) or keep it for activation. [main] */
+static int tv_model_swap(timbrevae_t *t, const char *name, char *err, size_t errcap)
+{
+    tv_drain_retired(t);
+    tv_model_t *m = tv_model_load(name, err, errcap);
+    if (!m)
+        return GB_EFORMAT;
+    snprintf(t->path, sizeof t->path, "%s", m->path);
+    if (t->in) { /* active: hand over; an unclaimed earlier replacement is dropped */
+        tv_model_free(atomic_exchange(&t->pending, m));
+    } else {
+        tv_model_free(t->loaded);
+        t->loaded = m;
+    }
+    return GB_OK;
 }
 
 /* {"model": "path", "latents": {"a": [..], "b": [..], "c": [..], "d": [..]}} — both optional.
@@ -468,21 +493,63 @@ static int tv_load_state(void *self, const char *json, char *err, size_t errcap)
             snprintf(err, errcap, "state.model: expected a file name");
             goto done;
         }
-        tv_model_t *m = tv_model_load(json_string_value(jm), err, errcap);
-        if (!m)
+        if (tv_model_swap(t, json_string_value(jm), err, errcap) < 0)
             goto done;
-        if (t->in) { /* active: hand over; an unclaimed earlier replacement is dropped */
-            tv_model_free(atomic_exchange(&t->pending, m));
-        } else {
-            tv_model_free(t->loaded);
-            t->loaded = m;
-        }
     }
     memcpy(t->latents, lat, sizeof lat);
     rc = GB_OK;
 done:
     json_decref(root);
     return rc;
+}
+
+/* ---- extensions ----------------------------------------------------------------------- */
+
+static uint32_t tv_dims(void *self)
+{
+    (void)self;
+    return TV_LATENTS;
+}
+
+static uint32_t tv_dim_param(void *self, uint32_t dim)
+{
+    (void)self;
+    return dim < TV_LATENTS ? P_Z0 + dim : GBP_NO_PARAM;
+}
+
+static uint32_t tv_morph_param(void *self, uint32_t which)
+{
+    (void)self;
+    static const uint32_t ids[] = {[GBP_MORPH_X] = P_MORPH_X, [GBP_MORPH_Y] = P_MORPH_Y,
+                                   [GBP_MORPH_AMOUNT] = P_MORPH};
+    return which < 3 ? ids[which] : GBP_NO_PARAM;
+}
+
+static int tv_model_path(void *self, char *buf, size_t cap)
+{
+    timbrevae_t *t = self;
+    const int n = snprintf(buf, cap, "%s", t->path);
+    return n < 0 ? 0 : n;
+}
+
+static int tv_model_load_ext(void *self, const char *path, char *err, size_t errcap)
+{
+    return tv_model_swap(self, path, err, errcap);
+}
+
+static const gbp_timbre_latent_t tv_latent_ext = {
+    .dims = tv_dims, .dim_param = tv_dim_param, .morph_param = tv_morph_param};
+static const gbp_model_t tv_model_ext = {.path = tv_model_path, .load = tv_model_load_ext};
+
+/** [main] */
+static const void *tv_get_extension(void *self, const char *id)
+{
+    (void)self;
+    if (strcmp(id, GBP_EXT_TIMBRE_LATENT) == 0)
+        return &tv_latent_ext;
+    if (strcmp(id, GBP_EXT_MODEL) == 0)
+        return &tv_model_ext;
+    return hs_extension(id);
 }
 
 const gbp_descriptor_t gb_unit_timbrevae = {
@@ -494,6 +561,7 @@ const gbp_descriptor_t gb_unit_timbrevae = {
     .version = "1.0",
     .description = "harmonic + noise synth whose timbre is decoded from a latent space",
     .kind = GBP_KIND_INSTRUMENT,
+    .flags = GBP_UNIT_THREAD_SAFE_STATE,
     .n_params = P_MAX,
     .params = tv_params,
     .create = tv_create,
@@ -506,4 +574,5 @@ const gbp_descriptor_t gb_unit_timbrevae = {
     .get_param = hs_get_param,
     .save_state = tv_save_state,
     .load_state = tv_load_state,
+    .get_extension = tv_get_extension,
 };
