@@ -16,6 +16,9 @@ extern const gb_cmd_t gb_cli_live, gb_cli_eval, gb_cli_bench, gb_cli_model, gb_c
     gb_cli_midi, gb_cli_publish, gb_cli_plot, gb_cli_dump_osc_schema, gb_cli_plugins,
     gb_cli_transfer;
 
+/* `gbac model convert` (cmd_model_convert.c), a subcommand of gb_cli_model. */
+extern const gb_cmd_t gb_cli_model_convert;
+
 /* Define `int fn(int argc, char **argv)` running the table `cmd` under "gbac". */
 #define GB_CLI_ENTRY(fn, cmd)                                                                \
     int fn(int argc, char **argv)                                                            \
@@ -34,6 +37,7 @@ int gb_cmd_bench(int argc, char **argv);
 
 /** `gbac model info [--json] FILE` — model card and layer table of a model file. [main] */
 int gb_cmd_model(int argc, char **argv);
+
 
 /** `gbac preset check|list [--plugin-dir DIR]...` — validate presets, list units. [main] */
 int gb_cmd_preset(int argc, char **argv);

@@ -30,8 +30,10 @@ static const gb_cmd_t root = {
         "`--opt V` or `--opt=V`. Exit status: 0 success, 1 failure (bad file, failed check), "
         "2 usage error.",
     .epilogue =
-        "GBAC_SIMD=scalar|avx2|avx512|neon forces a kernel family (an error if this CPU lacks "
-        "it); by default the best one the CPU supports is chosen once at start-up. "
+        "GBAC_SIMD=scalar|avx2|avx512|avx512bf16|neon forces a kernel family (an error if this "
+        "CPU lacks it); by default the best one the CPU supports is chosen once at start-up. "
+        "GBAC_NN_KERNEL=v1 runs the neural runtime's single-frame products as before issue 14 "
+        "(for comparisons; v2, the default, otherwise). "
         "GBAC_PLUGIN_PATH lists folders of external plugins; GBAC_DATA_DIR where presets, "
         "models and the demo phrase are found.\n\n"
         "Under a session manager (NSM_URL set), `gbac` alone runs `gbac live --no-ui` "

@@ -94,6 +94,7 @@ typedef struct timbrevae {
     float z_s[TV_MAX_Z];          /* smoothed latent */
     float z_coef;
     float *in, *out;              /* decoder rows: TV_ROWS × TV_MAX_IN, × TV_DEC_OUT */
+    gb_fast_exp_array_fn exp;     /* the kernel family's array exp */
     int rows[TV_ROWS];            /* voice of each row (−1: the follow voice) */
     double row_f0[TV_ROWS];
     float row_level[TV_ROWS];
@@ -267,6 +268,9 @@ static int tv_activate(void *self, double sample_rate, uint32_t max_frames)
         tv_deactivate(t);
         return GB_ENOMEM;
     }
+    gb_simd_t simd;
+    if (gb_simd_default(&simd, NULL) != GB_OK || !(t->exp = gb_fast_exp_array_for(simd)))
+        t->exp = gb_fast_exp_array_for(GB_SIMD_SCALAR);
     t->model = t->loaded;
     t->loaded = NULL;
     t->z_coef = (float)(1.0 - exp(-HS_CONTROL / (0.030 * sample_rate)));
@@ -305,21 +309,32 @@ static void tv_voice_time(const harmsynth_t *s, const hs_voice_t *v, float *out)
     gb_vae_time_features(t_on, t_off, out);
 }
 
-/* Decoder output row → timbre frame. */
-static void tv_frame(const float *o, gb_timbre_frame_t *f) GB_RT
+/* Decoder output rows → timbre frames. One array exp over all rows (harmonic logits less
+ * their row's maximum, noise and amplitude logs) instead of 97 scalar calls per voice. */
+static void tv_exp_rows(const timbrevae_t *t, float *o, int n) GB_RT
 {
-    float m = o[0];
-    for (int k = 1; k < GB_TIMBRE_HARMONICS; k++)
-        m = o[k] > m ? o[k] : m;
+    for (int r = 0; r < n; r++) {
+        float *row = o + (size_t)r * TV_DEC_OUT, m = row[0];
+        for (int k = 1; k < GB_TIMBRE_HARMONICS; k++)
+            m = row[k] > m ? row[k] : m;
+        for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
+            row[k] -= m;
+    }
+    t->exp(o, o, n * TV_DEC_OUT);
+}
+
+/* One row of tv_exp_rows' output → a timbre frame. */
+static void tv_frame(const float *e, gb_timbre_frame_t *f) GB_RT
+{
     float sum = 0.0f;
     for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-        sum += (f->harm[k] = gb_fast_exp(o[k] - m));
+        sum += e[k];
     const float inv = 1.0f / sum;
     for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-        f->harm[k] *= inv;
+        f->harm[k] = e[k] * inv;
     for (int b = 0; b < GB_TIMBRE_BANDS; b++)
-        f->noise[b] = clampf(gb_fast_exp(o[GB_TIMBRE_HARMONICS + b]) - 1e-5f, 0.0f, 1.0f);
-    f->amp = clampf(gb_fast_exp(o[GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS]) - 1e-4f, 0.0f, 64.0f);
+        f->noise[b] = clampf(e[GB_TIMBRE_HARMONICS + b] - 1e-5f, 0.0f, 1.0f);
+    f->amp = clampf(e[GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS] - 1e-4f, 0.0f, 64.0f);
 }
 
 /* Advance the chosen voices one control step, decode them in one batch and set their
@@ -357,6 +372,7 @@ static void tv_control(timbrevae_t *t, int only_new, uint32_t period) GB_RT
     if (n == 0)
         return;
     gb_nn_forward(t->model->dec, t->in, t->out, n);
+    tv_exp_rows(t, t->out, n);
     for (int r = 0; r < n; r++) {
         gb_timbre_frame_t fr;
         tv_frame(t->out + (size_t)r * TV_DEC_OUT, &fr);
@@ -389,7 +405,7 @@ static void tv_process(void *self, const gbp_process_t *proc) GB_RT
     /* New notes sound from this frame: decode them now, until the next grid point. */
     tv_control(t, 1, t->grid_left ? t->grid_left : HS_CONTROL);
     memset(s->mono, 0, sizeof(float) * frames);
-    const float *nz = gb_noise_tables_data(s->noise);
+    const void *nz = gb_noise_tables_data(s->noise);
     uint32_t done = 0;
     while (done < frames) {
         if (t->grid_left == 0) {
