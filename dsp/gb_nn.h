@@ -169,6 +169,12 @@ int gb_nn_set_param(gb_nn_t *nn, int layer, const char *name, const float *data,
 int gb_nn_get_param(const gb_nn_t *nn, int layer, const char *name, float *out, size_t count,
                     gb_error_t *err);
 
+/** Read every weight once (one load per 64-byte line) so that a forward soon after runs from
+ *  the cache rather than from memory: a unit that runs its model now and then can spend this
+ *  in a quiet block before a busy one. No effect on outputs or state; cost A + B·weights.
+ *  [audio] */
+void gb_nn_touch(const gb_nn_t *nn) GB_RT;
+
 /** Zero the streaming state (conv history, GRU hidden) of every slot. [audio] */
 void gb_nn_reset(gb_nn_t *nn) GB_RT;
 

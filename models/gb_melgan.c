@@ -1,332 +1,122 @@
-/* gb_melgan.c — the melody GAN: features, per-step softmax loss, MLE training of the
- * generator, critic training, sampling, generation and model files.
+/* gb_melgan.c — the melody GAN trainer: configuration, the likelihood phase (a conditional VAE
+ * with an autoregressive decoder), the critic's training step, the phases in order, and
+ * checkpoints. The critic and adversarial phases are in gb_melgan_adv.c.
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include "gb_melgan.h"
-
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 
-#include "gb_modelfile.h"
-
-#define S GB_MDS_MAX_STEPS
-#define V GB_MDS_VOCAB
-#define VAL_CAP 4000 /* validation records evaluated per epoch (strided) */
-
-struct gb_melgan {
-    gb_melgan_config_t cfg;
-    gb_mlp_t *gen, *crit;
-    gb_adam_t *adam_g, *adam_c;
-    float *best;
-    uint64_t rng;
-    float *gin, *dout, *cin, *cdout;
-    uint8_t *fake;
-};
+#include "gb_melgan_priv.h"
+#include "gb_safetensors.h"
 
 gb_melgan_config_t gb_melgan_config_default(void)
 {
     gb_melgan_config_t c = {
-        .version = 1, .hidden = 256, .critic_hidden = 128, .epochs = 12, .critic_epochs = 3,
-        .batch = 64, .per_epoch = 60000, .patience = 3, .lr = 1e-3f, .seed = 1, .progress = 0,
+        .version = GB_MELGAN_CONFIG_VERSION, .embed = 128, .hidden = 128, .enc_hidden = 128,
+        .critic_hidden = 128, .batch = 64, .epochs = 8, .per_epoch = 60000, .patience = 2,
+        .lr = 2e-3f, .kl_z = 1.0f, .free_bits = 0.15f, .chord_p = 0.5f, .density_p = 0.5f, .critic_steps = 1500,
+        .critic_lr = 5e-4f, .adv_steps = 600, .adv_contexts = 16, .adv_k = 4, .adv_lr = 1e-4f,
+        .adv_kl = 0.05f, .adv_mle = 0.1f, .threads = 1, .seed = 1, .progress = 0,
+        .checkpoint = NULL,
     };
     return c;
 }
 
-uint64_t gb_melgan_rng_next(uint64_t *s)
+double mg_now(void)
 {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double rng_unit(uint64_t *s)
+static int bad_config(const gb_melgan_config_t *c)
 {
-    return ((double)(gb_melgan_rng_next(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return c->version != GB_MELGAN_CONFIG_VERSION || c->embed < 1 || c->embed > 1024 ||
+           c->hidden < 1 || c->hidden > 1024 || c->enc_hidden < 1 || c->enc_hidden > 1024 ||
+           c->critic_hidden < 1 || c->critic_hidden > 1024 || c->batch < 2 ||
+           c->batch > MG_MAX_ROWS || c->epochs < 0 || c->per_epoch < 0 || c->patience < 0 ||
+           !(c->lr > 0.0f) || !(c->kl_z >= 0.0f) || !(c->free_bits >= 0.0f) ||
+           !(c->chord_p >= 0.0f && c->chord_p <= 1.0f) ||
+           !(c->density_p >= 0.0f && c->density_p <= 1.0f) || c->critic_steps < 0 ||
+           !(c->critic_lr > 0.0f) || c->adv_steps < 0 || c->adv_k < 2 || c->adv_k > 16 ||
+           c->adv_contexts < 1 || 2 * c->adv_contexts * c->adv_k > MG_MAX_ROWS ||
+           !(c->adv_lr > 0.0f) || !(c->adv_kl >= 0.0f) || !(c->adv_mle >= 0.0f) ||
+           c->threads < 1 || c->threads > 2;
 }
-
-float gb_melgan_rng_normal(uint64_t *s)
-{
-    double u1 = rng_unit(s), u2 = rng_unit(s);
-    return (float)(sqrt(-2.0 * log(u1)) * cos(2.0 * GB_PI * u2));
-}
-
-/* ---- features -------------------------------------------------------------------------- */
-
-int gb_melgan_meter_class(int num, int den)
-{
-    if (num == 4 && den == 4)
-        return 0;
-    if (num == 3 && den == 4)
-        return 1;
-    if (num == 6 && den == 8)
-        return 2;
-    return 3;
-}
-
-void gb_melgan_bar_features(const uint8_t *bar, int steps, float *out)
-{
-    memset(out, 0, GB_MELGAN_BAR_FEAT * sizeof(float));
-    int pitch = -1; /* the pitch sounding, for holds */
-    for (int i = 0; i < S && i < steps; i++) {
-        float *f = out + 4 * i;
-        int t = bar[i];
-        if (t == GB_MDS_REST || t == GB_MDS_PAD) {
-            f[0] = 1.0f;
-            pitch = -1;
-        } else if (t == GB_MDS_HOLD) {
-            f[1] = 1.0f;
-            if (pitch >= 0)
-                f[3] = (float)(pitch - 72) / 12.0f;
-        } else {
-            pitch = GB_MDS_PITCH_LO + t - GB_MDS_PITCH_BASE;
-            f[2] = 1.0f;
-            f[3] = (float)(pitch - 72) / 12.0f;
-        }
-        if (pitch >= 0)
-            out[4 * S + pitch % 12] += 1.0f / (float)steps;
-    }
-}
-
-static void cond_features(const uint8_t *context, int steps, int num, int den, int mode,
-                          int key, float *out)
-{
-    gb_melgan_bar_features(context, steps, out);
-    float *m = out + GB_MELGAN_BAR_FEAT;
-    for (int k = 0; k < 4; k++)
-        m[k] = 0.0f;
-    m[gb_melgan_meter_class(num, den)] = 1.0f;
-    m[4] = (float)steps / 16.0f;
-    m[5] = mode ? 1.0f : 0.0f;
-    for (int k = 0; k < 12; k++)
-        m[6 + k] = 0.0f;
-    m[6 + ((key % 12) + 12) % 12] = 1.0f;
-}
-
-void gb_melgan_gen_input(const uint8_t *context, int steps, int num, int den, int mode,
-                         int key, int density, const float *z, float *out)
-{
-    cond_features(context, steps, num, den, mode, key, out);
-    out[GB_MELGAN_COND] = (float)density / 16.0f;
-    for (int k = 0; k < GB_MELGAN_Z; k++)
-        out[GB_MELGAN_COND + 1 + k] = z ? z[k] : 0.0f;
-}
-
-void gb_melgan_critic_input(const uint8_t *context, int steps, int num, int den, int mode,
-                            int key, const uint8_t *bar, float *out)
-{
-    cond_features(context, steps, num, den, mode, key, out);
-    gb_melgan_bar_features(bar, steps, out + GB_MELGAN_COND);
-}
-
-/* ---- loss ------------------------------------------------------------------------------ */
-
-double gb_melgan_bar_ce(const float *logits, const uint8_t *target, int steps, float scale,
-                        float *dlogits, int *correct)
-{
-    double ce = 0.0;
-    int hits = 0;
-    if (dlogits)
-        memset(dlogits, 0, GB_MELGAN_GEN_OUT * sizeof(float));
-    for (int i = 0; i < steps && i < S; i++) {
-        const float *y = logits + i * V;
-        int best = 0;
-        double mx = y[0];
-        for (int k = 1; k < V; k++)
-            if (y[k] > mx) {
-                mx = y[k];
-                best = k;
-            }
-        double s = 0.0;
-        for (int k = 0; k < V; k++)
-            s += exp(y[k] - mx);
-        double lse = mx + log(s);
-        int t = target[i] < V ? target[i] : GB_MDS_REST;
-        ce += lse - y[t];
-        hits += best == t;
-        if (dlogits) {
-            float *d = dlogits + i * V;
-            for (int k = 0; k < V; k++)
-                d[k] = scale * (float)exp(y[k] - lse);
-            d[t] -= scale;
-        }
-    }
-    if (correct)
-        *correct = hits;
-    return ce;
-}
-
-/* ---- sampling -------------------------------------------------------------------------- */
-
-void gb_melgan_sample(const float *logits, int steps, float temperature, int top_k, int prev,
-                      uint64_t *rng, uint8_t *bar)
-{
-    if (!(temperature > 0.0f))
-        temperature = 1.0f;
-    if (top_k <= 0 || top_k > V)
-        top_k = V;
-    for (int i = 0; i < S; i++) {
-        if (i >= steps) {
-            bar[i] = GB_MDS_PAD;
-            continue;
-        }
-        const float *y = logits + i * V;
-        double p[V];
-        int allowed[V];
-        for (int k = 0; k < V; k++)
-            allowed[k] = !(k == GB_MDS_HOLD && (prev == GB_MDS_REST || prev == GB_MDS_PAD));
-        if (top_k < V) { /* keep the top_k largest allowed logits */
-            int keep[V] = {0};
-            for (int n = 0; n < top_k; n++) {
-                int b = -1;
-                for (int k = 0; k < V; k++)
-                    if (allowed[k] && !keep[k] && (b < 0 || y[k] > y[b]))
-                        b = k;
-                if (b < 0)
-                    break;
-                keep[b] = 1;
-            }
-            for (int k = 0; k < V; k++)
-                allowed[k] = keep[k];
-        }
-        double mx = -INFINITY, sum = 0.0;
-        for (int k = 0; k < V; k++)
-            if (allowed[k] && y[k] > mx)
-                mx = y[k];
-        for (int k = 0; k < V; k++)
-            sum += p[k] = allowed[k] ? exp((y[k] - mx) / temperature) : 0.0;
-        double u = rng_unit(rng) * sum, c = 0.0;
-        int t = GB_MDS_REST;
-        for (int k = 0; k < V; k++) {
-            if (p[k] <= 0.0)
-                continue;
-            t = k;
-            c += p[k];
-            if (u < c)
-                break;
-        }
-        bar[i] = (uint8_t)t;
-        prev = t == GB_MDS_HOLD ? prev : t;
-    }
-}
-
-static int last_token(const uint8_t *bar, int steps)
-{
-    int prev = GB_MDS_REST;
-    for (int i = 0; i < steps && i < S; i++)
-        if (bar[i] != GB_MDS_HOLD)
-            prev = bar[i] == GB_MDS_PAD ? GB_MDS_REST : bar[i];
-    return prev;
-}
-
-static int onsets(const uint8_t *bar, int steps)
-{
-    int n = 0;
-    for (int i = 0; i < steps && i < S; i++)
-        n += bar[i] >= GB_MDS_PITCH_BASE && bar[i] != GB_MDS_PAD;
-    return n;
-}
-
-int gb_melgan_generate(gb_nn_t *gen, gb_nn_t *critic, const gb_melgan_gen_opts_t *o,
-                       const uint8_t *first_context, uint8_t *bars, float *scores,
-                       gb_error_t *err)
-{
-    int steps = o && o->den > 0 ? o->num * 16 / o->den : 0;
-    if (!gen || !o || !bars || o->bars < 1 || steps < 1 || steps > S ||
-        o->num * 16 % o->den != 0 || o->candidates < 1 || o->candidates > 64 ||
-        gb_nn_in_dim(gen) != GB_MELGAN_GEN_IN || gb_nn_out_dim(gen) != GB_MELGAN_GEN_OUT ||
-        (critic && (gb_nn_in_dim(critic) != GB_MELGAN_CRIT_IN || gb_nn_out_dim(critic) != 1)))
-        return gb_error_set(err, GB_EINVAL,
-                            "melody generation: bad arguments (model sizes, meter with at most "
-                            "%d 16th steps, 1..64 candidates)", S);
-    uint64_t rng = o->seed * 0x2545f4914f6cdd1dull + 0x1234567ull;
-    uint8_t ctx[S], cand[S];
-    float in[GB_MELGAN_GEN_IN], cin[GB_MELGAN_CRIT_IN], z[GB_MELGAN_Z];
-    float *lg = malloc(GB_MELGAN_GEN_OUT * sizeof(float));
-    if (!lg)
-        return gb_error_set(err, GB_ENOMEM, "melody generation: out of memory");
-    for (int i = 0; i < S; i++)
-        ctx[i] = first_context ? first_context[i] : (i < steps ? GB_MDS_REST : GB_MDS_PAD);
-    int default_density = steps / 2;
-    for (int b = 0; b < o->bars; b++) {
-        int dens = onsets(ctx, steps);
-        if (dens == 0)
-            dens = default_density;
-        float best_score = -INFINITY;
-        uint8_t *out = bars + (size_t)b * S;
-        for (int k = 0; k < o->candidates; k++) {
-            for (int d = 0; d < GB_MELGAN_Z; d++)
-                z[d] = gb_melgan_rng_normal(&rng);
-            gb_melgan_gen_input(ctx, steps, o->num, o->den, o->mode, 0, dens, z, in);
-            gb_nn_reset(gen);
-            gb_nn_forward(gen, in, lg, 1);
-            gb_melgan_sample(lg, steps, o->temperature, o->top_k, last_token(ctx, steps), &rng,
-                             cand);
-            float sc = 0.0f;
-            if (critic) {
-                gb_melgan_critic_input(ctx, steps, o->num, o->den, o->mode, 0, cand, cin);
-                gb_nn_reset(critic);
-                gb_nn_forward(critic, cin, &sc, 1);
-            }
-            if (k == 0 || sc > best_score) {
-                best_score = sc;
-                memcpy(out, cand, S);
-            }
-        }
-        if (scores)
-            scores[b] = critic ? best_score : 0.0f;
-        memcpy(ctx, out, S);
-    }
-    free(lg);
-    return 0;
-}
-
-/* ---- the trainer ----------------------------------------------------------------------- */
 
 gb_melgan_t *gb_melgan_new(const gb_melgan_config_t *cfg, gb_error_t *err)
 {
-    if (!cfg || cfg->hidden < 1 || cfg->hidden > GB_NN_MAX_DIM || cfg->critic_hidden < 1 ||
-        cfg->critic_hidden > GB_NN_MAX_DIM || cfg->batch < 1 || cfg->batch > 128 ||
-        cfg->epochs < 0 || cfg->critic_epochs < 0 || cfg->per_epoch < 0 ||
-        cfg->patience < 0 || !(cfg->lr > 0.0f)) {
-        gb_error_set(err, GB_EINVAL, "melody GAN: bad configuration (hidden 1..%d, batch "
-                                     "1..128, lr > 0, epochs >= 0)", GB_NN_MAX_DIM);
+    if (!cfg || bad_config(cfg)) {
+        gb_error_set(err, GB_EINVAL, "melody GAN: bad configuration (sizes 1..1024, batch "
+                     "2..%d, 2..16 samples per context, 2·contexts·samples <= %d, rates > 0, "
+                     "1..2 threads)", MG_MAX_ROWS, MG_MAX_ROWS);
         return NULL;
     }
     gb_melgan_t *g = calloc(1, sizeof *g);
     if (!g)
         goto nomem;
     g->cfg = *cfg;
-    int go[3] = {cfg->hidden, cfg->hidden, GB_MELGAN_GEN_OUT};
-    int co[3] = {cfg->critic_hidden, cfg->critic_hidden, 1};
-    gb_act_kind_t acts[3] = {GB_ACT_RELU, GB_ACT_RELU, GB_ACT_LINEAR};
-    g->gen = gb_mlp_new(GB_MELGAN_GEN_IN, 3, go, acts, cfg->batch, err);
-    g->crit = g->gen ? gb_mlp_new(GB_MELGAN_CRIT_IN, 3, co, acts, 2 * cfg->batch, err) : NULL;
-    if (!g->gen || !g->crit) {
+    if (cfg->checkpoint)
+        snprintf(g->checkpoint, sizeof g->checkpoint, "%s", cfg->checkpoint);
+    g->cfg.checkpoint = g->checkpoint[0] ? g->checkpoint : NULL;
+    g->net = gb_mgnet_new(cfg->embed, cfg->hidden, cfg->enc_hidden, MG_MAX_ROWS, MG_S,
+                          (uint64_t)cfg->seed * 16 + 1, err);
+    g->net2 = g->net ? gb_mgnet_new(cfg->embed, cfg->hidden, cfg->enc_hidden, MG_MAX_ROWS, MG_S,
+                                    0, err) : NULL;
+    g->ref = g->net2 ? gb_mgnet_new(cfg->embed, cfg->hidden, 0, MG_MAX_ROWS, MG_S, 0, err) : NULL;
+    g->ref2 = g->ref ? gb_mgnet_new(cfg->embed, cfg->hidden, 0, MG_MAX_ROWS, MG_S, 0, err) : NULL;
+    const int co[3] = {cfg->critic_hidden, cfg->critic_hidden, 1};
+    const gb_act_kind_t ca[3] = {GB_ACT_RELU, GB_ACT_RELU, GB_ACT_LINEAR};
+    g->crit = g->ref2 ? gb_mlp_new(GB_MELGEN_CRIT_IN, 3, co, ca, MG_CRIT_ROWS, err) : NULL;
+    g->job = g->crit ? gb_melgen_job_new(MG_MAX_ROWS, err) : NULL;
+    if (!g->job) {
         gb_melgan_free(g);
         return NULL;
     }
-    gb_mlp_init(g->gen, cfg->seed);
-    gb_mlp_init(g->crit, (uint64_t)cfg->seed + 0x51ed27ull);
-    g->rng = (uint64_t)cfg->seed ^ 0x6d656c6f647967ull;
-    size_t B = (size_t)cfg->batch;
-    g->adam_g = gb_adam_new(gb_mlp_n_params(g->gen), 0.9f, 0.999f, 1e-8f);
-    g->adam_c = gb_adam_new(gb_mlp_n_params(g->crit), 0.9f, 0.999f, 1e-8f);
-    g->best = malloc(gb_mlp_n_params(g->gen) * sizeof(float));
-    g->gin = malloc(B * GB_MELGAN_GEN_IN * sizeof(float));
-    g->dout = malloc(B * GB_MELGAN_GEN_OUT * sizeof(float));
-    g->cin = malloc(2 * B * GB_MELGAN_CRIT_IN * sizeof(float));
-    g->cdout = malloc(2 * B * sizeof(float));
-    g->fake = malloc(B * S);
-    if (!g->adam_g || !g->adam_c || !g->best || !g->gin || !g->dout || !g->cin || !g->cdout ||
-        !g->fake) {
-        gb_melgan_free(g);
-        goto nomem;
+    gb_mlp_init(g->crit, (uint64_t)cfg->seed * 16 + 7);
+    mg_sync(g);
+    for (int b = 0; b < GB_MGNET_BLOCKS; b++) {
+        const size_t n = gb_mgnet_block_size(g->net, b);
+        g->adam[b] = gb_adam_new(n, 0.9f, 0.999f, 1e-8f);
+        g->best[b] = malloc(n * sizeof(float));
+        if (!g->adam[b] || !g->best[b])
+            goto nomem_free;
     }
+    g->adam_c = gb_adam_new(gb_mlp_n_params(g->crit), 0.5f, 0.999f, 1e-8f);
+    g->pre_crit = malloc(gb_mlp_n_params(g->crit) * sizeof(float));
+    g->gen_nn = gb_mgnet_export(g->net, MG_MAX_ROWS, err);
+    g->cond = malloc((size_t)MG_MAX_ROWS * GB_MELGEN_COND * sizeof(float));
+    g->critin = malloc((size_t)MG_CRIT_ROWS * GB_MELGEN_CRIT_IN * sizeof(float));
+    g->critd = malloc((size_t)MG_CRIT_ROWS * sizeof(float));
+    g->wrow = malloc((size_t)MG_MAX_ROWS * sizeof(float));
+    g->eps = malloc((size_t)MG_MAX_ROWS * GB_MELGEN_Z * sizeof(float));
+    g->tok = malloc((size_t)MG_MAX_ROWS * MG_S);
+    g->tok2 = malloc((size_t)MG_MAX_ROWS * MG_S);
+    g->refs = malloc((size_t)MG_MAX_ROWS * GB_MELGEN_REFS * MG_S);
+    g->first = malloc((size_t)MG_MAX_ROWS * sizeof(int));
+    g->steps = malloc((size_t)MG_MAX_ROWS * sizeof(int));
+    g->conds = malloc((size_t)MG_MAX_ROWS * sizeof *g->conds);
+    g->conds2 = malloc((size_t)MG_MAX_ROWS * sizeof *g->conds2);
+    g->z1 = malloc((size_t)MG_MAX_ROWS * GB_MELGEN_Z * sizeof(float));
+    g->z2 = malloc((size_t)MG_MAX_ROWS * GB_MELGEN_Z * sizeof(float));
+    g->ref_logits = malloc((size_t)MG_MAX_ROWS * MG_S * MG_V * sizeof(float));
+    if (!g->conds2 || !g->z1 || !g->z2 || !g->ref_logits || !g->adam_c || !g->pre_crit || !g->gen_nn || !g->cond || !g->critin || !g->critd ||
+        !g->wrow || !g->eps || !g->tok || !g->tok2 || !g->refs || !g->first || !g->steps || !g->conds)
+        goto nomem_free;
+    memcpy(g->pre_crit, gb_mlp_params(g->crit), gb_mlp_n_params(g->crit) * sizeof(float));
+    g->phase = MG_PHASE_MLE;
+    g->best_val = INFINITY;
+    g->reward_sd = 1.0;
+    g->rep.val_ce = g->rep.val_acc = g->rep.val_kl_z = g->rep.train_ce = NAN;
+    g->rep.critic_acc = g->rep.critic_acc_mle = g->rep.val_ce_adv = NAN;
+    g->rep.adv_reward_first = g->rep.adv_reward_last = g->rep.adv_kl_last = NAN;
     return g;
+nomem_free:
+    gb_melgan_free(g);
 nomem:
     gb_error_set(err, GB_ENOMEM, "melody GAN: out of memory");
     return NULL;
@@ -336,397 +126,494 @@ void gb_melgan_free(gb_melgan_t *g)
 {
     if (!g)
         return;
-    gb_mlp_free(g->gen);
+    gb_mgnet_free(g->net);
+    gb_mgnet_free(g->net2);
+    gb_mgnet_free(g->ref);
+    gb_mgnet_free(g->ref2);
     gb_mlp_free(g->crit);
-    gb_adam_free(g->adam_g);
+    for (int b = 0; b < GB_MGNET_BLOCKS; b++) {
+        gb_adam_free(g->adam[b]);
+        free(g->best[b]);
+    }
     gb_adam_free(g->adam_c);
-    free(g->best);
-    free(g->gin);
-    free(g->dout);
-    free(g->cin);
-    free(g->cdout);
-    free(g->fake);
+    free(g->pre_crit);
+    gb_nn_free(g->gen_nn);
+    gb_melgen_job_free(g->job);
+    free(g->cond);
+    free(g->critin);
+    free(g->critd);
+    free(g->wrow);
+    free(g->eps);
+    free(g->tok);
+    free(g->tok2);
+    free(g->refs);
+    free(g->first);
+    free(g->steps);
+    free(g->conds);
+    free(g->conds2);
+    free(g->z1);
+    free(g->z2);
+    free(g->ref_logits);
     free(g);
 }
 
-gb_mlp_t *gb_melgan_generator(gb_melgan_t *g)
+void mg_progress(gb_melgan_t *g, const char *phase, double frac, double loss, double val)
 {
-    return g ? g->gen : NULL;
+    if (!g->cfg.progress)
+        return;
+    /* The share of the whole run done, by the phases' measured relative costs. */
+    const gb_melgan_config_t *c = &g->cfg;
+    const double w_mle = (double)c->epochs * (c->per_epoch ? c->per_epoch : 60000) / 64.0 * 1.0;
+    const double w_crit = (double)c->critic_steps * 0.35, w_adv = (double)c->adv_steps * 3.0;
+    const double w_crit2 = c->adv_steps ? w_crit : 0.0;
+    const double total = w_mle + w_crit + w_adv + w_crit2;
+    double done = g->phase == MG_PHASE_MLE      ? frac * w_mle
+                  : g->phase == MG_PHASE_CRITIC ? w_mle + frac * w_crit
+                  : g->phase == MG_PHASE_ADV    ? w_mle + w_crit + frac * w_adv
+                                                : w_mle + w_crit + w_adv + frac * w_crit2;
+    const double el = mg_now() - g->t0;
+    const long eta = done > 0.0 ? (long)(el / done * (total - done) + 0.5) : 0;
+    char vs[32] = "-";
+    if (isfinite(val))
+        snprintf(vs, sizeof vs, "%.4f", val);
+    fprintf(stderr, "\rtrain melody: %-11s %5.1f%%  loss %.4f  val %s  %lds  ETA %ldm%02lds   ",
+            phase, 100.0 * frac, loss, vs, (long)el, eta / 60, eta % 60);
 }
 
-gb_mlp_t *gb_melgan_critic(gb_melgan_t *g)
+/* ---- the likelihood phase ------------------------------------------------------------------ */
+
+/* Rows for records idx[0..n): conditioning, tokens, first tokens, steps, and (chords) the
+ * random draws of training: chord and density given or not, the latent's noise. Every draw is
+ * made here, in row order, so the shards (below) compute the same whatever the threads. */
+static void fill_rows(gb_melgan_t *g, const mg_index_t *x, const uint32_t *idx, int n,
+                      uint64_t *rng, int chords)
 {
-    return g ? g->crit : NULL;
+    for (int r = 0; r < n; r++) {
+        const gb_mds_record_t *rec = &x->ds->records[idx[r]];
+        int chord = 0;
+        if (chords && gb_melgen_rng_unit(rng) < g->cfg.chord_p)
+            chord = gb_melgen_bar_triad(rec->target, rec->steps_per_bar, rec->meter_num,
+                                        rec->meter_den);
+        const int dens = chords && gb_melgen_rng_unit(rng) < g->cfg.density_p;
+        mg_record_cond(x, idx[r], chord, dens, &g->conds[r]);
+        gb_melgen_refs(&g->conds[r], g->refs + (size_t)r * GB_MELGEN_REFS * MG_S);
+        memcpy(g->tok + (size_t)r * MG_S, rec->target, MG_S);
+        gb_melgen_last_token(rec->context, rec->steps_per_bar, &g->first[r]);
+        g->steps[r] = rec->steps_per_bar;
+        for (int d = 0; d < GB_MELGEN_Z; d++)
+            g->eps[r * GB_MELGEN_Z + d] = chords ? gb_melgen_rng_normal(rng) : 0.0f;
+    }
 }
 
-static void rec_gen_input(const gb_mds_record_t *r, const float *z, float *out)
+/* The latent of rows r0 .. r0+n from the shard's encoder: z = mu + exp(logvar/2)·eps; writes
+ * their conditioning vectors, the encoder's outputs in *enc_out and the per-dimension KL
+ * summed over the rows in kl_dims; returns the summed KL. */
+static double encode_rows(gb_melgan_t *g, gb_mgnet_t *net, int r0, int n,
+                          const float **enc_out, float *kl_dims)
 {
-    gb_melgan_gen_input(r->context, r->steps_per_bar, r->meter_num, r->meter_den, r->mode,
-                        r->transpose, r->density, z, out);
+    float *in = g->enc_in + (size_t)r0 * GB_MGNET_ENC_IN;
+    for (int r = 0; r < n; r++) {
+        const int k = r0 + r;
+        gb_melgen_bar_features(g->tok + (size_t)k * MG_S, g->steps[k], in + r * GB_MGNET_ENC_IN);
+        gb_melgen_bar_features(g->conds[k].prev1, g->steps[k],
+                               in + r * GB_MGNET_ENC_IN + GB_MELGEN_BAR_FEAT);
+    }
+    const float *o = gb_mlp_forward(net->enc, in, n);
+    double kl = 0.0;
+    memset(kl_dims, 0, GB_MELGEN_Z * sizeof(float));
+    for (int r = 0; r < n; r++) {
+        float z[GB_MELGEN_Z];
+        for (int d = 0; d < GB_MELGEN_Z; d++) {
+            const float mu = o[r * 2 * GB_MELGEN_Z + d];
+            const float lv = fminf(fmaxf(o[r * 2 * GB_MELGEN_Z + GB_MELGEN_Z + d], -8.f), 8.f);
+            z[d] = mu + expf(0.5f * lv) * g->eps[(r0 + r) * GB_MELGEN_Z + d];
+            const float k = 0.5f * (mu * mu + expf(lv) - 1.0f - lv);
+            kl_dims[d] += k;
+            kl += k;
+        }
+        gb_melgen_cond_vector(&g->conds[r0 + r], z, g->cond + (size_t)(r0 + r) * GB_MELGEN_COND);
+    }
+    *enc_out = o;
+    return kl;
+}
+
+/* Encoder gradient of rows r0 .. r0+n: the decoder's dz (the latent part of dcond, already per
+ * step) and the latent's KL, kl_scale · Σ_d [shard-mean KL_d > free_bits] KL_d (free bits). */
+static void encode_backward(gb_melgan_t *g, gb_mgnet_t *net, int r0, int n,
+                            const float *enc_out, const float *dcond, const float *kl_dims,
+                            float kl_scale)
+{
+    float *dout = g->enc_d + (size_t)r0 * 2 * GB_MELGEN_Z;
+    for (int r = 0; r < n; r++)
+        for (int d = 0; d < GB_MELGEN_Z; d++) {
+            const float mu = enc_out[r * 2 * GB_MELGEN_Z + d];
+            const float raw = enc_out[r * 2 * GB_MELGEN_Z + GB_MELGEN_Z + d];
+            const float lv = fminf(fmaxf(raw, -8.f), 8.f), sd = expf(0.5f * lv);
+            const float dz = dcond[(size_t)r * GB_MELGEN_COND + GB_MELGEN_C_Z + d];
+            const float act = kl_dims[d] / (float)n > g->cfg.free_bits ? kl_scale : 0.0f;
+            dout[r * 2 * GB_MELGEN_Z + d] = dz + act * mu;
+            dout[r * 2 * GB_MELGEN_Z + GB_MELGEN_Z + d] =
+                raw == lv ? dz * g->eps[(r0 + r) * GB_MELGEN_Z + d] * 0.5f * sd +
+                                act * 0.5f * (sd * sd - 1.0f)
+                          : 0.0f;
+        }
+    gb_mlp_backward(net->enc, dout, NULL, n);
+}
+
+/* ---- shards: a batch in two fixed halves, one per thread (or both on one) ------------------ */
+
+static void *shard_run(void *arg)
+{
+    mg_shard_t *w = arg;
+    gb_melgan_t *g = w->g;
+    w->ce = w->kl = w->kl_ref = 0.0;
+    if (w->n <= 0)
+        return NULL;
+    const size_t r0 = (size_t)w->r0;
+    float *cond = g->cond + r0 * GB_MELGEN_COND, *dcond = g->dcond + r0 * GB_MELGEN_COND;
+    const float *enc_out = NULL;
+    float kl_dims[GB_MELGEN_Z];
+    if (w->mle)
+        w->kl = encode_rows(g, w->net, w->r0, w->n, &enc_out, kl_dims);
+    if (w->ref) { /* the likelihood model's logits on the same rows */
+        gb_mgnet_forward(w->ref, w->n, cond, g->refs + r0 * GB_MELGEN_REFS * MG_S,
+                         g->first + r0, g->tok + r0 * MG_S, g->steps + r0);
+    }
+    gb_mgnet_forward(w->net, w->n, cond, g->refs + r0 * GB_MELGEN_REFS * MG_S, g->first + r0,
+                     g->tok + r0 * MG_S, g->steps + r0);
+    w->ce = gb_mgnet_ce(w->net, w->mle ? NULL : g->wrow + r0, w->scale, NULL);
+    if (w->ref)
+        w->kl_ref = gb_mgnet_kl(w->net, w->ref->logits, w->kl_scale);
+    gb_mgnet_backward(w->net, w->mle ? dcond : NULL);
+    if (w->mle)
+        encode_backward(g, w->net, w->r0, w->n, enc_out, dcond, kl_dims, w->enc_kl_scale);
+    return NULL;
+}
+
+void mg_shards(gb_melgan_t *g, mg_shard_t *w)
+{
+    pthread_t th;
+    const int par = g->cfg.threads > 1 && w[1].n > 0 &&
+                    pthread_create(&th, NULL, shard_run, &w[1]) == 0;
+    shard_run(&w[0]);
+    if (par)
+        pthread_join(th, NULL);
+    else
+        shard_run(&w[1]);
+}
+
+void mg_shards_split(gb_melgan_t *g, int n, mg_shard_t *w)
+{
+    memset(w, 0, 2 * sizeof *w);
+    w[0].g = w[1].g = g;
+    w[0].net = g->net;
+    w[1].net = g->net2;
+    w[0].n = (n + 1) / 2;
+    w[1].r0 = w[0].n;
+    w[1].n = n - w[0].n;
+}
+
+void mg_reduce_grads(gb_melgan_t *g)
+{
+    for (int b = 0; b < GB_MGNET_BLOCKS; b++) {
+        float *a = gb_mgnet_block_grads(g->net, b);
+        const float *c = gb_mgnet_block_grads(g->net2, b);
+        const size_t n = gb_mgnet_block_size(g->net, b);
+        for (size_t i = 0; i < n; i++)
+            a[i] += c[i];
+    }
+}
+
+void mg_sync(gb_melgan_t *g)
+{
+    for (int b = 0; b < GB_MGNET_BLOCKS; b++)
+        memcpy(gb_mgnet_block_params(g->net2, b), gb_mgnet_block_params(g->net, b),
+               gb_mgnet_block_size(g->net, b) * sizeof(float));
+}
+
+/* One likelihood step on records idx[0..n) with weight `weight` (the adversarial phase adds
+ * it to its own gradients); returns the cross-entropy sum, steps in *n_steps and the KL sum
+ * in *kl. Gradients are added to g->net (both shards'), not applied. */
+double mg_mle_grad(gb_melgan_t *g, const mg_index_t *x, const uint32_t *idx, int n,
+                   uint64_t *rng, float weight, long *n_steps, double *kl)
+{
+    fill_rows(g, x, idx, n, rng, 1);
+    long ns = 0;
+    for (int r = 0; r < n; r++)
+        ns += g->steps[r];
+    *n_steps = ns;
+    mg_shard_t w[2];
+    mg_shards_split(g, n, w);
+    gb_mgnet_zero_grad(g->net2);
+    for (int k = 0; k < 2; k++) {
+        w[k].mle = 1;
+        w[k].scale = weight / (float)ns;
+        w[k].enc_kl_scale = weight * g->cfg.kl_z / (float)ns;
+    }
+    mg_shards(g, w);
+    mg_reduce_grads(g);
+    *kl = w[0].kl + w[1].kl;
+    return w[0].ce + w[1].ce;
+}
+
+void mg_adam_all(gb_melgan_t *g, float lr)
+{
+    for (int b = 0; b < GB_MGNET_BLOCKS; b++)
+        if (gb_mgnet_block_size(g->net, b))
+            gb_adam_step(g->adam[b], gb_mgnet_block_params(g->net, b),
+                         gb_mgnet_block_grads(g->net, b), lr);
+    mg_sync(g);
 }
 
 double gb_melgan_eval(gb_melgan_t *g, const gb_melody_ds_t *ds, gb_mds_split_t split,
                       double *acc)
 {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < ds->n_records; i++)
-        n += ds->records[i].split == split;
-    if (!n)
+    mg_index_t x;
+    if (mg_index_build(&x, ds, NULL) < 0)
         return NAN;
-    uint32_t stride = n > VAL_CAP ? (n + VAL_CAP - 1) / VAL_CAP : 1, seen = 0;
-    const gb_mds_record_t *rows[128];
+    uint32_t *list = split == GB_MDS_TRAIN ? x.train : x.val, n = 0, m = 0;
+    if (split == GB_MDS_TEST) {
+        for (uint32_t i = 0; i < ds->n_records; i++)
+            if (ds->records[i].split == GB_MDS_TEST)
+                x.val[m++] = i;
+        n = m;
+    } else {
+        n = split == GB_MDS_TRAIN ? x.n_train : x.n_val;
+    }
+    const uint32_t stride = n > MG_VAL_CAP ? (n + MG_VAL_CAP - 1) / MG_VAL_CAP : 1;
+    uint32_t rows[MG_MAX_ROWS];
     double ce = 0.0;
     long steps = 0, hits = 0;
-    int nb = 0, B = g->cfg.batch;
-    for (uint32_t i = 0; i <= ds->n_records; i++) {
-        int flush = i == ds->n_records;
-        if (!flush && ds->records[i].split == split && seen++ % stride == 0)
-            rows[nb++] = &ds->records[i];
-        if (nb == B || (flush && nb)) {
-            for (int b = 0; b < nb; b++)
-                rec_gen_input(rows[b], NULL, g->gin + (size_t)b * GB_MELGAN_GEN_IN);
-            const float *y = gb_mlp_forward(g->gen, g->gin, nb);
-            for (int b = 0; b < nb; b++) {
-                int c;
-                ce += gb_melgan_bar_ce(y + (size_t)b * GB_MELGAN_GEN_OUT, rows[b]->target,
-                                       rows[b]->steps_per_bar, 0.0f, NULL, &c);
-                hits += c;
-                steps += rows[b]->steps_per_bar;
+    uint64_t rng = 1;
+    int nb = 0;
+    for (uint32_t k = 0; k <= n; k += (k < n ? stride : 1)) {
+        if (k < n)
+            rows[nb++] = list[k];
+        if (nb == g->cfg.batch || (k >= n && nb)) {
+            fill_rows(g, &x, rows, nb, &rng, 0);
+            for (int r = 0; r < nb; r++) {
+                gb_melgen_cond_vector(&g->conds[r], NULL, g->cond + (size_t)r * GB_MELGEN_COND);
+                steps += g->steps[r];
             }
+            gb_mgnet_forward(g->net, nb, g->cond, g->refs, g->first, g->tok, g->steps);
+            long h;
+            ce += gb_mgnet_ce(g->net, NULL, 0.0f, &h);
+            hits += h;
             nb = 0;
         }
+        if (k >= n)
+            break;
     }
+    mg_index_free(&x);
     if (acc)
         *acc = steps ? (double)hits / (double)steps : NAN;
     return steps ? ce / (double)steps : NAN;
 }
 
-static double now_s(void)
+/* Mean latent KL per bar on the validation split (the encoder's posterior). */
+static double val_kl(gb_melgan_t *g, const mg_index_t *x)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void progress(const char *phase, double elapsed, double done, double total, int epoch,
-                     int epochs, double loss, double val)
-{
-    double eta = done > 0.0 ? elapsed / done * (total - done) : 0.0;
-    long t = (long)(eta + 0.5);
-    char vs[32];
-    if (isfinite(val))
-        snprintf(vs, sizeof vs, "%.4f", val);
-    else
-        snprintf(vs, sizeof vs, "-");
-    fprintf(stderr, "\rtrain melody: %s epoch %d/%d  loss %.4f  val %s  ETA %ldm%02lds   ", phase,
-            epoch + 1, epochs, loss, vs, t / 60, t % 60);
-}
-
-/* Bars sampled from the generator for records rows[0..n) into g->fake. */
-static void sample_fakes(gb_melgan_t *g, const gb_mds_record_t *const *rows, int n)
-{
-    float z[GB_MELGAN_Z];
-    for (int b = 0; b < n; b++) {
-        for (int d = 0; d < GB_MELGAN_Z; d++)
-            z[d] = gb_melgan_rng_normal(&g->rng);
-        rec_gen_input(rows[b], z, g->gin + (size_t)b * GB_MELGAN_GEN_IN);
-    }
-    const float *y = gb_mlp_forward(g->gen, g->gin, n);
-    for (int b = 0; b < n; b++)
-        gb_melgan_sample(y + (size_t)b * GB_MELGAN_GEN_OUT, rows[b]->steps_per_bar, 1.0f, 0,
-                         last_token(rows[b]->context, rows[b]->steps_per_bar), &g->rng,
-                         g->fake + (size_t)b * S);
-}
-
-static void critic_rows(gb_melgan_t *g, const gb_mds_record_t *const *rows, int n)
-{
-    for (int b = 0; b < n; b++) {
-        const gb_mds_record_t *r = rows[b];
-        gb_melgan_critic_input(r->context, r->steps_per_bar, r->meter_num, r->meter_den,
-                               r->mode, r->transpose, r->target,
-                               g->cin + (size_t)b * GB_MELGAN_CRIT_IN);
-        gb_melgan_critic_input(r->context, r->steps_per_bar, r->meter_num, r->meter_den,
-                               r->mode, r->transpose, g->fake + (size_t)b * S,
-                               g->cin + (size_t)(n + b) * GB_MELGAN_CRIT_IN);
-    }
-}
-
-static double critic_accuracy(gb_melgan_t *g, const gb_melody_ds_t *ds, gb_mds_split_t split)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < ds->n_records; i++)
-        n += ds->records[i].split == split;
-    if (!n)
-        return NAN;
-    uint32_t stride = n > VAL_CAP / 2 ? (n + VAL_CAP / 2 - 1) / (VAL_CAP / 2) : 1, seen = 0;
-    const gb_mds_record_t *rows[128];
-    long right = 0, total = 0;
-    int nb = 0, B = g->cfg.batch;
-    uint64_t keep = g->rng;
-    g->rng = 0xc0ffeeull; /* the same fakes every time */
-    for (uint32_t i = 0; i <= ds->n_records; i++) {
-        int flush = i == ds->n_records;
-        if (!flush && ds->records[i].split == split && seen++ % stride == 0)
-            rows[nb++] = &ds->records[i];
-        if (nb == B || (flush && nb)) {
-            sample_fakes(g, rows, nb);
-            critic_rows(g, rows, nb);
-            const float *y = gb_mlp_forward(g->crit, g->cin, 2 * nb);
-            for (int b = 0; b < nb; b++)
-                right += (y[b] > 0.0f) + (y[nb + b] <= 0.0f);
-            total += 2 * nb;
+    const uint32_t n = x->n_val, stride = n > MG_VAL_CAP ? (n + MG_VAL_CAP - 1) / MG_VAL_CAP : 1;
+    uint32_t rows[MG_MAX_ROWS];
+    uint64_t rng = 2;
+    double kl = 0.0;
+    long bars = 0;
+    int nb = 0;
+    for (uint32_t k = 0; k < n; k += stride) {
+        rows[nb++] = x->val[k];
+        if (nb == g->cfg.batch || k + stride >= n) {
+            const float *o;
+            float d[GB_MELGEN_Z];
+            fill_rows(g, x, rows, nb, &rng, 0);
+            kl += encode_rows(g, g->net, 0, nb, &o, d);
+            bars += nb;
             nb = 0;
         }
     }
-    g->rng = keep;
-    return (double)right / (double)total;
+    return bars ? kl / (double)bars : NAN;
 }
+
+static void shuffle(uint32_t *v, uint32_t n, uint64_t *rng)
+{
+    for (uint32_t i = n; i > 1; i--) {
+        const uint32_t j = (uint32_t)(gb_melgen_rng_next(rng) % i), t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
+static int phase_mle(gb_melgan_t *g, const mg_index_t *x, gb_error_t *err)
+{
+    const gb_melgan_config_t *c = &g->cfg;
+    const uint32_t per = c->per_epoch && (uint32_t)c->per_epoch < x->n_train ? (uint32_t)c->per_epoch
+                                                                           : x->n_train;
+    uint32_t *order = malloc(((size_t)x->n_train + 1) * sizeof *order);
+    if (!order)
+        return gb_error_set(err, GB_ENOMEM, "melody GAN: out of memory");
+    const gb_mds_split_t vs = x->n_val ? GB_MDS_VALIDATION : GB_MDS_TRAIN;
+    const double t0 = mg_now();
+    int rc = 0;
+    for (; g->epoch < c->epochs; g->epoch++) {
+        uint64_t rng = mg_stream(c->seed, MG_PHASE_MLE, (uint64_t)g->epoch);
+        memcpy(order, x->train, (size_t)x->n_train * sizeof *order);
+        shuffle(order, x->n_train, &rng);
+        double sum = 0.0, klsum = 0.0;
+        long cnt = 0, bars = 0;
+        double last = 0.0;
+        for (uint32_t b0 = 0; b0 < per; b0 += (uint32_t)c->batch) {
+            const int n = per - b0 < (uint32_t)c->batch ? (int)(per - b0) : c->batch;
+            long ns;
+            double kl;
+            gb_mgnet_zero_grad(g->net);
+            const double ce = mg_mle_grad(g, x, order + b0, n, &rng, 1.0f, &ns, &kl);
+            if (!isfinite(ce) || !isfinite(kl)) {
+                rc = gb_error_set(err, GB_ERANGE, "melody GAN: the loss diverged (epoch %d)",
+                                  g->epoch + 1);
+                goto done;
+            }
+            mg_adam_all(g, c->lr);
+            sum += ce;
+            klsum += kl;
+            cnt += ns;
+            bars += n;
+            if (mg_now() - last > 0.5) {
+                last = mg_now();
+                mg_progress(g, "likelihood", (g->epoch + (double)(b0 + (uint32_t)n) / per) /
+                                                 (c->epochs ? c->epochs : 1),
+                            (sum + c->kl_z * klsum) / (double)cnt, g->rep.val_ce);
+            }
+        }
+        g->rep.train_ce = sum / (double)cnt;
+        double acc;
+        const double ce = gb_melgan_eval(g, x->ds, vs, &acc), kl = val_kl(g, x);
+        const double score = ce; /* z = 0: how well it generates from the prior's mean */
+        g->rep.epochs = g->epoch + 1;
+        if (c->progress) {
+            mg_progress(g, "likelihood", (g->epoch + 1.0) / (c->epochs ? c->epochs : 1),
+                        g->rep.train_ce, ce);
+            fprintf(stderr, "\n  epoch %d: train %.4f, validation %.4f nats/step (z = 0), "
+                            "accuracy %.3f, latent KL %.2f nats/bar\n",
+                    g->epoch + 1, g->rep.train_ce, ce, acc, kl);
+        }
+        if (score < g->best_val) {
+            g->best_val = score;
+            g->bad = 0;
+            g->rep.best_epoch = g->epoch + 1;
+            g->rep.val_ce = ce;
+            g->rep.val_acc = acc;
+            g->rep.val_kl_z = kl;
+            for (int b = 0; b < GB_MGNET_BLOCKS; b++)
+                memcpy(g->best[b], gb_mgnet_block_params(g->net, b),
+                       gb_mgnet_block_size(g->net, b) * sizeof(float));
+        } else if (c->patience && ++g->bad >= c->patience) {
+            g->rep.early_stopped = 1;
+            g->epoch++;
+            break;
+        }
+        if (g->cfg.checkpoint && g->epoch + 1 < c->epochs) {
+            g->epoch++;
+            rc = mg_checkpoint_save(g, err);
+            g->epoch--;
+            if (rc)
+                goto done;
+        }
+    }
+    if (g->rep.best_epoch > 0)
+        for (int b = 0; b < GB_MGNET_BLOCKS; b++)
+            memcpy(gb_mgnet_block_params(g->net, b), g->best[b],
+                   gb_mgnet_block_size(g->net, b) * sizeof(float));
+    gb_mgnet_copy_gen(g->ref, g->net);
+    gb_mgnet_copy_gen(g->ref2, g->net);
+    mg_sync(g);
+    rc = gb_mgnet_update(g->net, g->gen_nn, err);
+    g->rep.seconds_mle += mg_now() - t0;
+done:
+    free(order);
+    return rc;
+}
+
+/* ---- the critic's step -------------------------------------------------------------------- */
+
+double mg_critic_step(gb_melgan_t *g, int n, const float *lab, const float *w, float lr,
+                      float *logits)
+{
+    const float *y = gb_mlp_forward(g->crit, g->critin, n);
+    double loss = 0.0, wsum = 0.0;
+    for (int i = 0; i < n; i++)
+        wsum += w[i];
+    for (int i = 0; i < n; i++) {
+        const double l = y[i];
+        if (logits)
+            logits[i] = (float)l;
+        loss += w[i] * (lab[i] > 0.5f ? log1p(exp(-l)) : log1p(exp(l))) / wsum;
+        g->critd[i] = (float)(w[i] * (1.0 / (1.0 + exp(-l)) - lab[i]) / wsum);
+    }
+    if (lr > 0.0f) {
+        gb_mlp_zero_grad(g->crit);
+        gb_mlp_backward(g->crit, g->critd, NULL, n);
+        gb_adam_step(g->adam_c, gb_mlp_params(g->crit), gb_mlp_grads(g->crit), lr);
+    }
+    return loss;
+}
+
+/* ---- the phases in order ------------------------------------------------------------------- */
 
 int gb_melgan_train(gb_melgan_t *g, const gb_melody_ds_t *ds, gb_melgan_report_t *rep,
                     gb_error_t *err)
 {
-    if (!g || !ds || !rep)
+    if (!g || !ds)
         return gb_error_set(err, GB_EINVAL, "melody GAN: bad arguments");
-    memset(rep, 0, sizeof *rep);
-    const gb_melgan_config_t *c = &g->cfg;
-    uint32_t n_train = 0, n_val = 0;
-    for (uint32_t i = 0; i < ds->n_records; i++) {
-        const gb_mds_record_t *r = &ds->records[i];
-        if (r->steps_per_bar < 1 || r->steps_per_bar > S)
+    for (uint32_t i = 0; i < ds->n_records; i++)
+        if (ds->records[i].steps_per_bar < 1 || ds->records[i].steps_per_bar > MG_S)
             return gb_error_set(err, GB_EFORMAT, "melody GAN: record %u: %u steps per bar", i,
-                                r->steps_per_bar);
-        n_train += r->split == GB_MDS_TRAIN;
-        n_val += r->split == GB_MDS_VALIDATION;
-    }
-    if (!n_train)
+                                ds->records[i].steps_per_bar);
+    mg_index_t x;
+    int rc = mg_index_build(&x, ds, err);
+    if (rc)
+        return rc;
+    if (!x.n_train) {
+        mg_index_free(&x);
         return gb_error_set(err, GB_EFORMAT, "melody GAN: the dataset has no training bars");
-    gb_mds_split_t vsplit = n_val ? GB_MDS_VALIDATION : GB_MDS_TRAIN;
-    uint32_t *idx = malloc((size_t)n_train * sizeof(uint32_t));
-    if (!idx)
-        return gb_error_set(err, GB_ENOMEM, "melody GAN: out of memory");
-    for (uint32_t i = 0, k = 0; i < ds->n_records; i++)
-        if (ds->records[i].split == GB_MDS_TRAIN)
-            idx[k++] = i;
-    int prev_threads = gb_mlp_blas_single();
-    uint32_t per = c->per_epoch && (uint32_t)c->per_epoch < n_train ? (uint32_t)c->per_epoch
-                                                                    : n_train;
-    int B = c->batch;
-    const gb_mds_record_t *rows[128];
-    float z[GB_MELGAN_Z];
-    double t0 = now_s(), last_print = 0.0, best = INFINITY, val = NAN, total;
-    int bad = 0, rc = 0;
-    size_t np = gb_mlp_n_params(g->gen);
-    memcpy(g->best, gb_mlp_params(g->gen), np * sizeof(float));
-    total = (double)c->epochs + 0.3 * c->critic_epochs;
-    rep->n_train = (int)n_train;
-    rep->n_val = (int)n_val;
-    for (int e = 0; e < c->epochs; e++) {
-        /* a seeded partial Fisher-Yates shuffle: the first `per` are this epoch's draw */
-        for (uint32_t i = 0; i < per; i++) {
-            uint32_t j = i + (uint32_t)(gb_melgan_rng_next(&g->rng) % (n_train - i));
-            uint32_t t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-        }
-        double sum = 0.0;
-        long cnt = 0;
-        for (uint32_t b0 = 0; b0 < per; b0 += (uint32_t)B) {
-            int n = per - b0 < (uint32_t)B ? (int)(per - b0) : B, steps = 0;
-            for (int b = 0; b < n; b++) {
-                rows[b] = &ds->records[idx[b0 + (uint32_t)b]];
-                steps += rows[b]->steps_per_bar;
-                for (int d = 0; d < GB_MELGAN_Z; d++)
-                    z[d] = gb_melgan_rng_normal(&g->rng);
-                rec_gen_input(rows[b], z, g->gin + (size_t)b * GB_MELGAN_GEN_IN);
-            }
-            const float *y = gb_mlp_forward(g->gen, g->gin, n);
-            float scale = 1.0f / (float)steps;
-            double l = 0.0;
-            for (int b = 0; b < n; b++)
-                l += gb_melgan_bar_ce(y + (size_t)b * GB_MELGAN_GEN_OUT, rows[b]->target,
-                                      rows[b]->steps_per_bar, scale,
-                                      g->dout + (size_t)b * GB_MELGAN_GEN_OUT, NULL);
-            if (!isfinite(l)) {
-                rc = gb_error_set(err, GB_ERANGE, "melody GAN: the loss diverged (epoch %d)",
-                                  e + 1);
-                goto done;
-            }
-            sum += l;
-            cnt += steps;
-            gb_mlp_zero_grad(g->gen);
-            gb_mlp_backward(g->gen, g->dout, NULL, n);
-            gb_adam_step(g->adam_g, gb_mlp_params(g->gen), gb_mlp_grads(g->gen), c->lr);
-            double t = now_s() - t0;
-            if (c->progress && t - last_print > 0.25) {
-                last_print = t;
-                progress("generator", t, e + (double)(b0 + (uint32_t)n) / per, total, e,
-                         c->epochs, sum / (double)cnt, val);
-            }
-        }
-        rep->train_ce = sum / (double)cnt;
-        val = gb_melgan_eval(g, ds, vsplit, NULL);
-        rep->epochs = e + 1;
-        if (c->progress) {
-            progress("generator", now_s() - t0, e + 1.0, total, e, c->epochs, rep->train_ce, val);
-            fprintf(stderr, "\n");
-        }
-        if (val < best) {
-            best = val;
-            bad = 0;
-            rep->best_epoch = e + 1;
-            memcpy(g->best, gb_mlp_params(g->gen), np * sizeof(float));
-        } else if (c->patience && ++bad >= c->patience) {
-            rep->early_stopped = 1;
-            break;
-        }
     }
-    memcpy(gb_mlp_params(g->gen), g->best, np * sizeof(float));
-    rep->val_ce = gb_melgan_eval(g, ds, vsplit, &rep->val_acc);
-
-    /* the critic: real target bars against bars sampled from the (frozen) generator */
-    uint32_t cper = per < 20000 ? per : 20000;
-    for (int e = 0; e < c->critic_epochs; e++) {
-        for (uint32_t i = 0; i < cper; i++) {
-            uint32_t j = i + (uint32_t)(gb_melgan_rng_next(&g->rng) % (n_train - i));
-            uint32_t t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-        }
-        double sum = 0.0;
-        long cnt = 0;
-        for (uint32_t b0 = 0; b0 < cper; b0 += (uint32_t)B) {
-            int n = cper - b0 < (uint32_t)B ? (int)(cper - b0) : B;
-            for (int b = 0; b < n; b++)
-                rows[b] = &ds->records[idx[b0 + (uint32_t)b]];
-            sample_fakes(g, rows, n);
-            critic_rows(g, rows, n);
-            const float *y = gb_mlp_forward(g->crit, g->cin, 2 * n);
-            for (int b = 0; b < 2 * n; b++) {
-                float lab = b < n ? 1.0f : 0.0f, s = 1.0f / (1.0f + expf(-y[b]));
-                sum += lab > 0.5f ? log1p(exp(-(double)y[b])) : log1p(exp((double)y[b]));
-                g->cdout[b] = (s - lab) / (float)(2 * n);
-            }
-            cnt += 2 * n;
-            gb_mlp_zero_grad(g->crit);
-            gb_mlp_backward(g->crit, g->cdout, NULL, 2 * n);
-            gb_adam_step(g->adam_c, gb_mlp_params(g->crit), gb_mlp_grads(g->crit), c->lr);
-            double t = now_s() - t0;
-            if (c->progress && t - last_print > 0.25) {
-                last_print = t;
-                progress("critic", t, c->epochs + 0.3 * (e + (double)(b0 + (uint32_t)n) / cper),
-                         total, e, c->critic_epochs, sum / (double)cnt, NAN);
-            }
-        }
+    const int prev_threads = gb_mlp_blas_single();
+    g->t0 = mg_now() - g->rep.seconds;
+    g->rep.n_train = (int)x.n_train;
+    g->rep.n_val = (int)x.n_val;
+    if (g->phase == MG_PHASE_MLE && !(rc = phase_mle(g, &x, err))) {
+        g->phase = MG_PHASE_CRITIC;
+        g->iter = 0;
+        g->rep.seconds = mg_now() - g->t0;
+        rc = g->cfg.checkpoint ? mg_checkpoint_save(g, err) : 0;
     }
-    rep->critic_acc = c->critic_epochs ? critic_accuracy(g, ds, vsplit) : NAN;
-    if (c->progress && c->critic_epochs)
+    if (!rc && g->phase == MG_PHASE_CRITIC && !(rc = mg_phase_critic(g, &x, err))) {
+        g->phase = MG_PHASE_ADV;
+        g->iter = 0;
+        g->rep.seconds = mg_now() - g->t0;
+        rc = g->cfg.checkpoint ? mg_checkpoint_save(g, err) : 0;
+    }
+    if (!rc && g->phase == MG_PHASE_ADV && !(rc = mg_phase_adv(g, &x, err))) {
+        /* the checkpoint stays in the adversarial phase: a longer run can resume from it */
+        g->rep.seconds = mg_now() - g->t0;
+        rc = g->cfg.checkpoint ? mg_checkpoint_save(g, err) : 0;
+        if (!rc)
+            rc = mg_phase_final_critic(g, &x, err);
+    }
+    if (g->cfg.progress)
         fprintf(stderr, "\n");
-done:
-    rep->seconds = now_s() - t0;
+    g->rep.seconds = mg_now() - g->t0;
+    if (rep)
+        *rep = g->rep;
     gb_mlp_blas_threads(prev_threads);
-    free(idx);
+    mg_index_free(&x);
     return rc;
 }
 
-/* ---- model files ----------------------------------------------------------------------- */
-
-static json_t *jnum(double v)
+gb_nn_t *gb_melgan_export_generator(gb_melgan_t *g, int max_batch, gb_error_t *err)
 {
-    return isfinite(v) ? json_real(v) : json_null();
+    return gb_mgnet_export(g->net, max_batch, err);
 }
 
-static const char *base_name(const char *p)
+gb_nn_t *gb_melgan_export_critic(gb_melgan_t *g, int max_batch, gb_error_t *err)
 {
-    const char *s = strrchr(p, '/');
-    return s ? s + 1 : p;
-}
-
-static char *make_card(gb_melgan_t *g, const gb_melody_ds_t *ds, const gb_melgan_report_t *rep,
-                       const char *command, const char *kind, const char *other)
-{
-    const gb_melgan_config_t *c = &g->cfg;
-    long n[3] = {0, 0, 0}, orig = 0;
-    for (uint32_t i = 0; i < ds->n_records; i++) {
-        if (ds->records[i].split < 3)
-            n[ds->records[i].split]++;
-        orig += ds->records[i].transpose == 0;
-    }
-    long tunes[3] = {0, 0, 0};
-    for (int i = 0; i < ds->n_tunes; i++)
-        if ((int)ds->tunes[i].split < 3)
-            tunes[ds->tunes[i].split]++;
-    json_t *counts = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tunes", ds->n_tunes,
-                               "records", (json_int_t)ds->n_records, "bars", (json_int_t)orig,
-                               "train_records", (json_int_t)n[0], "validation_records",
-                               (json_int_t)n[1], "test_records", (json_int_t)n[2],
-                               "train_tunes", (json_int_t)tunes[0], "validation_tunes",
-                               (json_int_t)tunes[1]);
-    json_t *features = json_pack(
-        "{s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s}", "vocab", V, "max_steps", S, "z",
-        GB_MELGAN_Z, "generator_input", GB_MELGAN_GEN_IN, "critic_input", GB_MELGAN_CRIT_IN,
-        "tokens", "0 rest, 1 hold, 2 + (pitch - 48) for MIDI 48..96, normalised to C major / "
-        "A minor",
-        "bar_features", "per step (rest, hold, onset, (pitch-72)/12) x24, then the pitch-class "
-        "histogram x12 (share of steps sounding)",
-        "generator", "[context bar features x108, meter one-hot (4/4, 3/4, 6/8, other) x4, "
-        "steps_per_bar/16, mode, key one-hot x12 (augmentation transposition mod 12; 0 = C major "
-        "/ A minor), density/16, z x8] -> 24 x 51 logits (softmax per step)",
-        "critic", "[context bar features x108, meter x4, steps/16, mode, key x12, bar features "
-        "x108] -> "
-        "logit (> 0: real)");
-    json_t *metrics = json_object();
-    json_object_set_new(metrics, "train_cross_entropy", jnum(rep ? rep->train_ce : NAN));
-    json_object_set_new(metrics, "validation_cross_entropy", jnum(rep ? rep->val_ce : NAN));
-    json_object_set_new(metrics, "validation_token_accuracy", jnum(rep ? rep->val_acc : NAN));
-    json_object_set_new(metrics, "critic_accuracy_real_vs_generated",
-                        jnum(rep ? rep->critic_acc : NAN));
-    json_object_set_new(metrics, "epochs", json_integer(rep ? rep->epochs : 0));
-    json_object_set_new(metrics, "best_epoch", json_integer(rep ? rep->best_epoch : 0));
-    json_object_set_new(metrics, "early_stopped", json_boolean(rep && rep->early_stopped));
-    json_object_set_new(metrics, "seconds", jnum(rep ? rep->seconds : NAN));
-    json_t *training = json_pack(
-        "{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "objective",
-        "generator: maximum likelihood (cross-entropy of target tokens, z fed); critic: binary "
-        "cross-entropy, real vs sampled (temperature 1); no adversarial fine-tune",
-        "hidden", c->hidden, "critic_hidden", c->critic_hidden, "epochs", c->epochs,
-        "critic_epochs", c->critic_epochs, "batch", c->batch, "per_epoch", c->per_epoch,
-        "patience", c->patience, "lr", (double)c->lr);
-    json_t *card = json_pack("{s:s, s:o, s:{s:s, s:s, s:o, s:s}, s:I, s:s, s:o, s:o, s:s}",
-                             "kind", kind, "features", features, "data", "source", ds->source,
-                             "licence", ds->licence, "counts", counts, "split",
-                             "by tune, as in the dataset's manifest (train tunes augmented by "
-                             "transposition)",
-                             "seed", (json_int_t)c->seed, "command", command ? command : "",
-                             "training", training, "metrics", metrics, "pair", other);
-    char *s = card ? json_dumps(card, JSON_COMPACT | JSON_REAL_PRECISION(5)) : NULL;
-    json_decref(card);
-    return s;
-}
-
-int gb_melgan_save(gb_melgan_t *g, const gb_melody_ds_t *ds, const gb_melgan_report_t *rep,
-                   const char *command, const char *out, gb_error_t *err)
-{
-    size_t len = strlen(out);
-    char *disc = malloc(len + 6);
-    if (!disc)
-        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", out);
-    memcpy(disc, out, len);
-    memcpy(disc + len, ".disc", 6);
-    int rc = 0;
-    char *gcard = make_card(g, ds, rep, command, "melody-gan-generator", base_name(disc));
-    char *ccard = make_card(g, ds, rep, command, "melody-gan-critic", base_name(out));
-    gb_nn_t *gn = gb_mlp_export(g->gen, 8, err);
-    gb_nn_t *cn = gn ? gb_mlp_export(g->crit, 8, err) : NULL;
-    if (!gcard || !ccard)
-        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", out);
-    else if (!gn || !cn)
-        rc = err ? err->code : GB_EINVAL;
-    else if ((rc = gb_model_save(out, gn, gcard, err)) == 0)
-        rc = gb_model_save(disc, cn, ccard, err);
-    gb_nn_free(gn);
-    gb_nn_free(cn);
-    free(gcard);
-    free(ccard);
-    free(disc);
-    return rc;
+    return gb_mlp_export(g->crit, max_batch, err);
 }

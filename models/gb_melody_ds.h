@@ -89,7 +89,7 @@ typedef struct gb_mds_tune {
 } gb_mds_tune_t;
 
 typedef struct gb_melody_ds {
-    char source[256], licence[64];
+    char source[256], licence[256];
     uint32_t seed;
     int n_tunes;
     gb_mds_tune_t *tunes;

@@ -14,13 +14,14 @@
 
 #include "gb_melody_ds.h"
 #include "gb_midifile.h"
+#include "gb_share.h"
 
 void gb_melody_ds_build_config_init(gb_melody_ds_build_config_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->version = GB_MELODY_CONFIG_VERSION;
-    cfg->from_dir = GB_MELODY_DEFAULT_FROM;
-    cfg->licence = "GPL-3.0";
+    cfg->from_dir = NULL;
+    cfg->licence = NULL;
     cfg->seed = 1;
     cfg->split[0] = 0.8;
     cfg->split[1] = 0.1;
@@ -35,46 +36,6 @@ void gb_melody_tune_clear(gb_melody_tune_t *tune)
         return;
     free(tune->tokens);
     memset(tune, 0, sizeof *tune);
-}
-
-/* Krumhansl & Kessler (1982) probe-tone profiles, tonic first. */
-static const double ks_major[12] = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09,
-                                    2.52, 5.19, 2.39, 3.66, 2.29, 2.88};
-static const double ks_minor[12] = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53,
-                                    2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
-
-static double correlate(const double *x, const double *prof, int rot)
-{
-    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
-    for (int i = 0; i < 12; i++) {
-        mx += x[i];
-        my += prof[i];
-    }
-    mx /= 12;
-    my /= 12;
-    for (int i = 0; i < 12; i++) {
-        const double a = x[(i + rot) % 12] - mx, b = prof[i] - my;
-        sxy += a * b;
-        sxx += a * a;
-        syy += b * b;
-    }
-    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
-}
-
-void gb_melody_key(const double hist[12], int *tonic, int *mode)
-{
-    double best = -2;
-    *tonic = 0;
-    *mode = 0;
-    for (int m = 0; m < 2; m++)
-        for (int t = 0; t < 12; t++) {
-            const double r = correlate(hist, m ? ks_minor : ks_major, t);
-            if (r > best + 1e-12) {
-                best = r;
-                *tonic = t;
-                *mode = m;
-            }
-        }
 }
 
 static int fold(int p)
@@ -132,6 +93,7 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
         return gb_error_set(err, GB_EFORMAT, "%s: libsmf cannot parse the file", path);
     const double ppqn = smf->ppqn > 0 ? smf->ppqn : 480;
     int num = 0, den = 0;
+    double first_uspq = 0.0;
     long active[16][128];
     for (int c = 0; c < 16; c++)
         for (int k = 0; k < 128; k++)
@@ -147,15 +109,29 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
         if (pulses > last)
             last = pulses;
         if (smf_event_is_metadata(e)) {
-            if (e->midi_buffer_length >= 5 && b[1] == 0x58 && num == 0) {
-                num = b[3];
-                den = 1 << (b[4] & 7);
+            if (e->midi_buffer_length >= 5 && b[1] == 0x58) {
+                if (num == 0) {
+                    num = b[3];
+                    den = 1 << (b[4] & 7);
+                } else if (b[3] != num || 1 << (b[4] & 7) != den) {
+                    tune->meter_changes++;
+                }
+            } else if (e->midi_buffer_length >= 6 && b[1] == 0x51) {
+                const double uspq = (double)((b[3] << 16) | (b[4] << 8) | b[5]);
+                if (first_uspq == 0.0)
+                    first_uspq = uspq;
+                else if (uspq != first_uspq)
+                    tune->tempo_changes++;
             }
             continue;
         }
         if (e->midi_buffer_length < 3)
             continue;
         const int st = b[0] & 0xf0, ch = b[0] & 0x0f, key = b[1] & 0x7f;
+        if (ch == GB_MELODY_PERCUSSION_CHANNEL) { /* drums are not melody */
+            tune->percussion += st == 0x90 && b[2] > 0;
+            continue;
+        }
         if (st == 0x90 && b[2] > 0) {
             if (active[ch][key] >= 0 &&
                 push_note(&ns, active[ch][key], pulses, key) < 0)
@@ -178,8 +154,13 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
     }
     if (ns.n == 0) {
         free(ns.v);
+        if (tune->percussion)
+            return gb_error_set(err, GB_EFORMAT, "%s: no notes but %d on channel 10 "
+                                "(percussion, not a melody)", path, tune->percussion);
         return gb_error_set(err, GB_EFORMAT, "%s: no notes", path);
     }
+    tune->bpm = first_uspq > 0.0 ? 60e6 / first_uspq : 120.0;
+    tune->notes = (int)ns.n;
     if (num == 0) {
         num = 4;
         den = 4;
@@ -216,21 +197,30 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
     }
     for (long s = 0; s < n_steps; s++)
         who[s] = -1;
+    int *sounding = calloc((size_t)n_steps, sizeof *sounding);
+    if (!sounding) {
+        free(who);
+        free(ns.v);
+        gb_melody_tune_clear(tune);
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    }
     for (size_t i = 0; i < ns.n; i++)
         for (long s = ns.v[i].on; s < ns.v[i].off; s++) {
+            sounding[s]++;
             const int w = who[s];
             if (w < 0 || ns.v[i].pitch > ns.v[w].pitch ||
                 (ns.v[i].pitch == ns.v[w].pitch && ns.v[i].on > ns.v[w].on))
                 who[s] = (int)i;
         }
     double hist[12] = {0};
-    for (long s = 0; s < n_steps; s++)
+    for (long s = 0; s < n_steps; s++) {
         if (who[s] >= 0)
             hist[ns.v[who[s]].pitch % 12] += 1;
+        tune->polyphonic_steps += sounding[s] > 1;
+    }
+    free(sounding);
     gb_melody_key(hist, &tune->tonic, &tune->mode);
-    int shift = ((tune->mode ? 9 : 0) - tune->tonic + 24) % 12;
-    if (shift > 6)
-        shift -= 12;
+    const int shift = -gb_melody_key_offset(tune->tonic, tune->mode);
     tune->shift = shift;
     for (long s = 0; s < n_steps; s++) {
         const int w = who[s];
@@ -331,14 +321,15 @@ static const char *const split_names[3] = {"train", "validation", "test"};
 static const char *const key_names[12] = {"C", "C#", "D", "Eb", "E", "F",
                                           "F#", "G", "Ab", "A", "Bb", "B"};
 
-static json_t *manifest(const gb_melody_ds_build_config_t *cfg, const entry_t *en, int n,
+static json_t *manifest(const gb_melody_ds_build_config_t *cfg, const char *source,
+                        const char *licence, const entry_t *en, int n,
                         const gb_melody_ds_build_result_t *r)
 {
     json_t *root = json_object(), *counts = json_object(), *by = json_object();
     json_t *splits = json_object(), *tunes = json_array(), *lists[3];
     json_object_set_new(root, "format", json_string(GB_MDS_FORMAT));
-    json_object_set_new(root, "source", json_string(cfg->from_dir));
-    json_object_set_new(root, "licence", json_string(cfg->licence));
+    json_object_set_new(root, "source", json_string(source));
+    json_object_set_new(root, "licence", json_string(licence));
     json_object_set_new(root, "seed", json_integer(cfg->seed));
     json_object_set_new(root, "split_shares", json_pack("[f,f,f]", cfg->split[0],
                                                         cfg->split[1], cfg->split[2]));
@@ -364,6 +355,8 @@ static json_t *manifest(const gb_melody_ds_build_config_t *cfg, const entry_t *e
     json_object_set_new(counts, "test", json_integer(r->test));
     json_object_set_new(counts, "bars", json_integer(r->bars));
     json_object_set_new(counts, "records", json_integer(r->records));
+    json_object_set_new(counts, "percussion_dropped", json_integer(r->percussion_dropped));
+    json_object_set_new(counts, "polyphonic_steps", json_integer(r->polyphonic_steps));
     json_object_set_new(counts, "by_meter", by);
     json_object_set_new(root, "counts", counts);
     for (int s = 0; s < 3; s++) {
@@ -391,8 +384,8 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
 {
     gb_melody_ds_build_result_t r;
     memset(&r, 0, sizeof r);
-    if (!cfg || cfg->version != GB_MELODY_CONFIG_VERSION || !cfg->out_dir || !cfg->from_dir)
-        return gb_error_set(err, GB_EINVAL, "melody dataset: missing output or input folder");
+    if (!cfg || cfg->version != GB_MELODY_CONFIG_VERSION || !cfg->out_dir)
+        return gb_error_set(err, GB_EINVAL, "melody dataset: missing output folder");
     if (!(cfg->split[0] >= 0 && cfg->split[1] >= 0 && cfg->split[2] >= 0) ||
         fabs(cfg->split[0] + cfg->split[1] + cfg->split[2] - 1) > 1e-6)
         return gb_error_set(err, GB_EINVAL, "melody dataset: split shares must be ≥ 0 and sum "
@@ -402,9 +395,23 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
         return gb_error_set(err, GB_EINVAL, "melody dataset: transposition range %d..%d is "
                             "not within -11..11", cfg->transpose_lo, cfg->transpose_hi);
 
-    DIR *d = opendir(cfg->from_dir);
+    /* The source: a folder given, or the corpus shipped in the data folder. */
+    char corpus[4096], tried[4096];
+    const char *from = cfg->from_dir, *source = cfg->from_dir;
+    if (!from) {
+        if (gb_share_file(GB_MELODY_CORPUS, corpus, sizeof corpus, tried, sizeof tried) < 0)
+            return gb_error_set(err, GB_EIO, "the shipped corpus %s is not in any data folder "
+                                "(looked in %s); set GBAC_DATA_DIR or pass --from FOLDER",
+                                GB_MELODY_CORPUS, tried);
+        from = corpus;
+        source = GB_MELODY_CORPUS; /* relative: the manifest does not depend on the machine */
+    }
+    const char *licence = cfg->licence ? cfg->licence
+                          : cfg->from_dir ? GB_MELODY_UNKNOWN_LICENCE
+                                          : GB_MELODY_CORPUS_LICENCE;
+    DIR *d = opendir(from);
     if (!d)
-        return gb_error_set(err, GB_EIO, "%s: cannot open the folder: %s", cfg->from_dir,
+        return gb_error_set(err, GB_EIO, "%s: cannot open the folder: %s", from,
                             strerror(errno));
     char **names = NULL;
     size_t n_names = 0, cap = 0;
@@ -434,7 +441,7 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
     json_t *root = NULL;
     char bars_tmp[4096] = "", man_tmp[4096] = "", path[4096];
     if (rc < 0 || !en) {
-        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", cfg->from_dir);
+        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", from);
         goto done;
     }
     if (n_names > 1) /* qsort must not be given NULL, even for 0 elements */
@@ -443,7 +450,7 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
     int n = 0;
     for (size_t i = 0; i < n_names; i++) {
         gb_error_t e = {0};
-        snprintf(path, sizeof path, "%s/%s", cfg->from_dir, names[i]);
+        snprintf(path, sizeof path, "%.2000s/%.1000s", from, names[i]);
         r.files++;
         if (gb_melody_tune_read(path, &en[n].t, &e) < 0) {
             r.skipped++;
@@ -451,13 +458,15 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
                 fprintf(cfg->progress, "gbac dataset: skipped %s\n", e.msg);
             continue;
         }
+        r.percussion_dropped += en[n].t.percussion;
+        r.polyphonic_steps += en[n].t.polyphonic_steps;
         const char *dot = strrchr(names[i], '.');
         snprintf(en[n].name, sizeof en[n].name, "%.*s", (int)(dot - names[i]), names[i]);
         n++;
     }
     if (n == 0) {
         rc = gb_error_set(err, GB_ERANGE, "%s: no readable MIDI file with notes (%d files, %d "
-                          "skipped)", cfg->from_dir, r.files, r.skipped);
+                          "skipped)", from, r.files, r.skipped);
         goto done;
     }
 
@@ -548,7 +557,7 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
             r.meters[m].bars += (uint32_t)en[i].bars;
         }
     }
-    root = manifest(cfg, en, n, &r);
+    root = manifest(cfg, source, licence, en, n, &r);
     if (!root || json_dump_file(root, man_tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0) {
         rc = gb_error_set(err, GB_EIO, "%s: cannot write", man_tmp);
         goto done;

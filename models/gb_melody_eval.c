@@ -8,21 +8,26 @@
 #include <string.h>
 
 #include "gb_melgan.h"
+#include "gb_melody_c2st.h"
 #include "gb_melody_ds.h"
 #include "gb_melody_gen.h"
 
 #define S GB_MDS_MAX_STEPS
+#define C2ST_TRAIN 3000 /* training rows of each class of the two-sample test */
 
 void gb_melody_eval_config_init(gb_melody_eval_config_t *c)
 {
     memset(c, 0, sizeof *c);
     c->bars = 8;
     c->seed = 1;
+    c->top_k = 6;
+    c->candidates = 4;
 }
 
 /* One evaluated tune while it is generated. */
 typedef struct phrase {
     int tune, bars, steps, num, den, mode;
+    int pos0;         /* phrase position of generated bar 0 (after a pickup: 0) */
     uint8_t first[S]; /* the tune's first bar (context of generated bar 0) */
     uint32_t rec0;    /* index into the original-record list of real bar 1 */
     uint8_t *gen, *real;
@@ -124,11 +129,25 @@ static void count_copies(const hashes_t *h, const uint8_t *bars, int nb, int ste
     }
 }
 
-static double critic_score(gb_nn_t *critic, const phrase_t *p, const uint8_t *ctx,
-                           const uint8_t *bar)
+/* The critic's logit of `bar` after ctx2, ctx (NULL: silence) at phrase position pos. */
+static double critic_score(gb_nn_t *critic, const phrase_t *p, const uint8_t *ctx2,
+                           const uint8_t *ctx, const uint8_t *bar, int pos)
 {
-    float in[GB_MELGAN_CRIT_IN], sc = 0.0f;
-    gb_melgan_critic_input(ctx, p->steps, p->num, p->den, p->mode, 0, bar, in);
+    float in[GB_MELGEN_CRIT_IN], sc = 0.0f;
+    gb_melgen_cond_t c;
+    memset(&c, 0, sizeof c);
+    for (int i = 0; i < S; i++) {
+        const uint8_t rest = i < p->steps ? GB_MDS_REST : GB_MDS_PAD;
+        c.prev1[i] = ctx ? ctx[i] : rest;
+        c.prev2[i] = ctx2 ? ctx2[i] : rest;
+        c.prev4[i] = rest;
+    }
+    c.steps = p->steps;
+    c.num = p->num;
+    c.den = p->den;
+    c.mode = p->mode;
+    c.phrase_pos = pos;
+    gb_melgen_critic_input(&c, bar, in);
     gb_nn_reset(critic);
     gb_nn_forward(critic, in, &sc, 1);
     return sc;
@@ -149,7 +168,10 @@ static phrase_t *start_phrase(eval_t *e, int t, gb_error_t *err, int *rc)
         return NULL;
     p->bars = (int)e->count_of[t] - 1 < e->cfg->bars ? (int)e->count_of[t] - 1 : e->cfg->bars;
     p->rec0 = e->first_of[t] + 1;
-    memcpy(p->first, e->ds->records[e->orig[e->first_of[t]]].target, S);
+    const gb_mds_record_t *r0 = &e->ds->records[e->orig[e->first_of[t]]];
+    memcpy(p->first, r0->target, S);
+    /* a first bar starting with a rest is a pickup: the phrase starts with bar 1 */
+    p->pos0 = r0->bar > 0 || r0->target[0] == GB_MDS_REST ? 0 : 1;
     p->gen = malloc((size_t)p->bars * S);
     p->real = malloc((size_t)p->bars * S);
     e->n_ph++; /* counted now: freed with the others */
@@ -168,9 +190,13 @@ static void score_phrase(eval_t *e, const phrase_t *p)
     gb_nn_t *critic = gb_model_nn(e->m.critic);
     for (int b = 0; b < p->bars; b++) {
         const uint8_t *gc = b ? p->gen + (size_t)(b - 1) * S : p->first;
+        const uint8_t *gc2 = b > 1 ? p->gen + (size_t)(b - 2) * S : b == 1 ? p->first : NULL;
         const gb_mds_record_t *rr = &e->ds->records[e->orig[p->rec0 + (uint32_t)b]];
-        e->crit_g += critic_score(critic, p, gc, p->gen + (size_t)b * S);
-        e->crit_r += critic_score(critic, p, rr->context, rr->target);
+        const gb_mds_record_t *rp = &e->ds->records[e->orig[p->rec0 + (uint32_t)b - 1]];
+        const int pos = (p->pos0 + b) % GB_MELGEN_PHRASE;
+        e->crit_g += critic_score(critic, p, gc2, gc, p->gen + (size_t)b * S, pos);
+        e->crit_r += critic_score(critic, p, b ? rp->context : NULL, rr->context, rr->target,
+                                  pos);
         e->n_crit++;
     }
 }
@@ -184,13 +210,13 @@ static int generate(eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
             return rc;
         if (!p)
             continue;
-        gb_melgan_gen_opts_t o = {.version = 1, .bars = p->bars, .num = p->num, .den = p->den,
-                                  .mode = p->mode,
+        gb_melgan_gen_opts_t o = {.version = 2, .bars = p->bars, .num = p->num, .den = p->den,
+                                  .mode = p->mode, .phrase_pos = p->pos0, .density = -1,
                                   .seed = (uint64_t)e->cfg->seed + (uint64_t)t,
-                                  .temperature = 1.0f, .top_k = 6,
-                                  .candidates = e->m.critic ? 4 : 1};
+                                  .temperature = 1.0f, .top_k = e->cfg->top_k,
+                                  .candidates = e->m.critic ? e->cfg->candidates : 1};
         if (gb_melgan_generate(gb_model_nn(e->m.gen),
-                               e->m.critic ? gb_model_nn(e->m.critic) : NULL, &o, p->first,
+                               e->m.critic ? gb_model_nn(e->m.critic) : NULL, &o, p->first, 1,
                                p->gen, NULL, err) < 0) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
@@ -267,6 +293,55 @@ static double share(long k, long n)
     return n > 0 ? (double)k / (double)n : NAN;
 }
 
+/* Phrase form of the generated and real phrases. */
+static void phrase_form(const eval_t *e, gb_melody_eval_result_t *r)
+{
+    gb_mm_form_t g = {0}, h = {0};
+    for (int i = 0; i < e->n_ph; i++) {
+        const phrase_t *p = &e->ph[i];
+        gb_mm_phrase_form(p->gen, p->bars, p->steps, p->pos0, p->mode, &g);
+        gb_mm_phrase_form(p->real, p->bars, p->steps, p->pos0, p->mode, &h);
+    }
+    r->phrase_repeat = share(g.repeats, g.compared);
+    r->phrase_repeat_heldout = share(h.repeats, h.compared);
+    r->phrase_variation = share(g.variations, g.compared);
+    r->phrase_variation_heldout = share(h.variations, h.compared);
+    r->phrase_end_tonic_dominant = share(g.ends_td, g.ends);
+    r->phrase_end_tonic_dominant_heldout = share(h.ends_td, h.ends);
+}
+
+/* The classifier two-sample test: held-out rows are every phrase's bars after the bar
+ * before them, real and generated; training rows come from the train split. */
+static int two_sample(const eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
+{
+    const long n = r->generated_bars;
+    float *rows = malloc(sizeof(float) * 2 * (size_t)(n + 1) * GB_C2ST_IN);
+    if (!rows)
+        return gb_error_set(err, GB_ENOMEM, "out of memory");
+    float *rt = rows, *ft = rows + (size_t)(n + 1) * GB_C2ST_IN;
+    long k = 0;
+    for (int i = 0; i < e->n_ph; i++) {
+        const phrase_t *p = &e->ph[i];
+        for (int b = 0; b < p->bars; b++, k++) {
+            gb_c2st_features(b ? p->real + (size_t)(b - 1) * S : p->first,
+                             p->real + (size_t)b * S, p->steps, p->num, p->den,
+                             rt + (size_t)k * GB_C2ST_IN);
+            gb_c2st_features(b ? p->gen + (size_t)(b - 1) * S : p->first,
+                             p->gen + (size_t)b * S, p->steps, p->num, p->den,
+                             ft + (size_t)k * GB_C2ST_IN);
+        }
+    }
+    const gb_melgan_gen_opts_t o = {.version = 2, .temperature = 1.0f, .top_k = e->cfg->top_k,
+                                    .density = -1,
+                                    .candidates = e->m.critic ? e->cfg->candidates : 1,
+                                    .seed = (uint64_t)e->cfg->seed};
+    r->c2st_accuracy = gb_c2st_generator(gb_model_nn(e->m.gen),
+                                         e->m.critic ? gb_model_nn(e->m.critic) : NULL, e->ds,
+                                         C2ST_TRAIN, &o, rt, (int)k, ft, (int)k, err);
+    free(rows);
+    return isfinite(r->c2st_accuracy) ? 0 : (err && err->code ? err->code : GB_EINVAL);
+}
+
 /* Copy rates and critic means, and the phrases handed to the caller. */
 static int finish(eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
 {
@@ -320,7 +395,7 @@ int gb_melody_eval(const gb_melody_eval_config_t *c, gb_melody_eval_result_t *r,
 {
     eval_t e = {.cfg = c};
     memset(r, 0, sizeof *r);
-    int rc = gb_melody_models_load(c->model, 1, &e.m, err);
+    int rc = gb_melody_models_load(c->model, 1, c->candidates, &e.m, err);
     if (rc == 0) {
         snprintf(r->model, sizeof r->model, "%s", e.m.path);
         snprintf(r->critic, sizeof r->critic, "%s", e.m.critic_path);
@@ -333,6 +408,10 @@ int gb_melody_eval(const gb_melody_eval_config_t *c, gb_melody_eval_result_t *r,
         rc = generate(&e, r, err);
     if (rc == 0)
         rc = features(&e, r, err);
+    if (rc == 0) {
+        phrase_form(&e, r);
+        rc = two_sample(&e, r, err);
+    }
     if (rc == 0)
         rc = finish(&e, r, err);
     eval_free(&e);
@@ -375,6 +454,13 @@ static const struct {
     F(pitch_class_entropy_real),
     F(critic_generated),
     F(critic_real),
+    F(c2st_accuracy),
+    F(phrase_repeat),
+    F(phrase_repeat_heldout),
+    F(phrase_variation),
+    F(phrase_variation_heldout),
+    F(phrase_end_tonic_dominant),
+    F(phrase_end_tonic_dominant_heldout),
 };
 #undef F
 

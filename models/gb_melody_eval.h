@@ -2,17 +2,23 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * For each test-split tune with at least two bars (in a meter the generator takes), `bars`
- * bars (fewer if the tune is shorter) are generated as in live answer mode: the first
- * conditioned on the tune's first bar, each next one on the previous generated bar (top-k 6,
- * best of 4 by the critic when there is one, seed + tune index). The reference phrases are the
- * same tunes' real bars 2..bars+1.
+ * bars (fewer if the tune is shorter) are generated as live: the first conditioned on the
+ * tune's first bar, each next one on the bars generated before it, at the tune's phrase
+ * positions (a first bar starting with a rest is a pickup), the density the model's own
+ * (top-k 6, one of 4 chosen by the critic when there is one, seed + tune index). The reference
+ * phrases are the same tunes' real bars 2..bars+1.
  *
  * Measured: the Yang & Lerch features per phrase (gb_melody_metrics.h), for each the
  * overlapped area (OA, 1 = same) and KL divergence of the real intra-set distance density
  * against the generated-to-real inter-set one, and the mean distances; scale consistency and
  * pitch-class entropy; the share of 2-bar phrases and of bars that copy a training-split one
  * exactly or up to transposition, for the generated and the held-out real phrases; the
- * critic's mean logit on generated and real bars.
+ * critic's mean logit on generated and real bars; a classifier two-sample test
+ * (gb_melody_c2st.h: a fresh classifier of (bar before, bar) learns 3000 train-split bars
+ * against as many generated from their contexts and is scored on the held-out phrases
+ * against the generated ones; 0.5 = indistinguishable); phrase form (gb_mm_phrase_form):
+ * bars repeating or varying an earlier bar of their 8-bar phrase, phrase ends on the tonic or
+ * dominant, for the generated and the real phrases.
  *
  * To add a measure: a field in gb_melody_eval_result_t, computed in gb_melody_eval.c, and a
  * line in the JSON field table there (the JSON and the docs follow the table).
@@ -33,6 +39,8 @@ typedef struct gb_melody_eval_config {
     const char *data;  /* dataset folder (`gbac dataset melody`) */
     int bars;          /* bars generated per tune, 1..GB_MELODY_EVAL_MAX_BARS (8) */
     int seed;          /* (1) */
+    int top_k;         /* sample among the top_k likeliest tokens, 0 = all (6) */
+    int candidates;    /* bars sampled per bar, one chosen by the critic (4) */
 } gb_melody_eval_config_t;
 
 /** Defaults as documented above. [any] */
@@ -60,6 +68,10 @@ typedef struct gb_melody_eval_result {
     double scale_consistency, scale_consistency_real;
     double pitch_class_entropy, pitch_class_entropy_real; /* bits */
     double critic_generated, critic_real;                 /* mean logits; NAN without critic */
+    double c2st_accuracy;                                 /* 0.5: indistinguishable */
+    double phrase_repeat, phrase_repeat_heldout;         /* shares of bars (gb_mm_form_t) */
+    double phrase_variation, phrase_variation_heldout;
+    double phrase_end_tonic_dominant, phrase_end_tonic_dominant_heldout;
     gb_melody_eval_phrase_t *phrase;                     /* phrases of them */
 } gb_melody_eval_result_t;
 
@@ -76,7 +88,9 @@ void gb_melody_eval_result_free(gb_melody_eval_result_t *r);
  *  copy_rate_generated, copy_rate_heldout, copy_rate_generated_transposed,
  *  copy_rate_heldout_transposed, bar_copy_rate_* (the same four), scale_consistency,
  *  scale_consistency_real, pitch_class_entropy, pitch_class_entropy_real, critic_generated,
- *  critic_real (null without a critic), phrases, generated_bars. NULL when out of memory.
+ *  critic_real (null without a critic), c2st_accuracy, phrase_repeat, phrase_repeat_heldout,
+ *  phrase_variation, phrase_variation_heldout, phrase_end_tonic_dominant,
+ *  phrase_end_tonic_dominant_heldout, phrases, generated_bars. NULL when out of memory.
  *  [main] */
 json_t *gb_melody_eval_json(const gb_melody_eval_result_t *r);
 

@@ -9,13 +9,13 @@
 
 #include "gb_melgan.h"
 #include "gb_melody_ds.h"
+#include "gb_melody_ds_build.h"
+#include "gb_melody_key.h"
 #include "gb_midifile.h"
 #include "gb_share.h"
 
-#define CALL_SR 48000.0 /* the call is read on this clock */
-
-int gb_melody_models_load(const char *model, int use_critic, gb_melody_models_t *m,
-                          gb_error_t *err)
+int gb_melody_models_load(const char *model, int use_critic, int max_batch,
+                          gb_melody_models_t *m, gb_error_t *err)
 {
     char tried[8192];
     memset(m, 0, sizeof *m);
@@ -27,20 +27,21 @@ int gb_melody_models_load(const char *model, int use_critic, gb_melody_models_t 
         snprintf(m->path, sizeof m->path, "%s", model);
     }
     snprintf(m->critic_path, sizeof m->critic_path, "%s.disc", m->path);
-    if (!(m->gen = gb_model_load(m->path, 1, err)))
+    if (!(m->gen = gb_model_load(m->path, max_batch, err)))
         return err && err->code ? err->code : GB_EIO;
-    if (strcmp(gb_model_kind(m->gen), "melody-gan-generator") != 0) {
-        int rc = gb_error_set(err, GB_EFORMAT, "%s: a %s model, not a melody-gan-generator",
-                              m->path, gb_model_kind(m->gen));
+    int rc = 0;
+    if (strcmp(gb_model_kind(m->gen), "melody-gan-generator") != 0)
+        rc = gb_error_set(err, GB_EFORMAT, "%s: a %s model, not a melody-gan-generator",
+                          m->path, gb_model_kind(m->gen));
+    else
+        rc = gb_melgan_check_generator(gb_model_nn(m->gen), m->path, err);
+    if (rc == 0 && use_critic && access(m->critic_path, R_OK) == 0 &&
+        (!(m->critic = gb_model_load(m->critic_path, max_batch, err)) ||
+         gb_melgan_check_critic(gb_model_nn(m->critic), m->critic_path, err) < 0))
+        rc = err && err->code ? err->code : GB_EIO;
+    if (rc)
         gb_melody_models_free(m);
-        return rc;
-    }
-    if (use_critic && access(m->critic_path, R_OK) == 0 &&
-        !(m->critic = gb_model_load(m->critic_path, 1, err))) {
-        gb_melody_models_free(m);
-        return err && err->code ? err->code : GB_EIO;
-    }
-    return 0;
+    return rc;
 }
 
 void gb_melody_models_free(gb_melody_models_t *m)
@@ -66,8 +67,7 @@ int gb_melody_key_parse(const char *s, int *shift, int *mode)
     }
     if (s[i])
         return -1;
-    int t = ((pc - (m ? 9 : 0)) % 12 + 12) % 12;
-    *shift = t > 6 ? t - 12 : t;
+    *shift = gb_melody_key_offset((pc + 12) % 12, m);
     *mode = m;
     return 0;
 }
@@ -94,7 +94,7 @@ void gb_melody_gen_config_init(gb_melody_gen_config_t *c)
     c->bars = 8;
     c->seed = 1;
     c->num = c->den = 4;
-    c->bpm = 120.0;
+    c->bpm = 0.0;
     c->temperature = 1.0;
     c->top_k = 6;
     c->candidates = 4;
@@ -116,65 +116,69 @@ static int fold_pitch(int p)
     return p;
 }
 
-/* The step of a frame of the call. */
-static long step_of(const gb_timed_event_t *te, double step_s)
+/* What a call gives the answer: its last four bars in the key answered, the bar of the
+ * phrase the answer starts at, and how the call was heard. */
+typedef struct call {
+    uint8_t hist[4 * GB_MDS_MAX_STEPS]; /* its last four bars, the last first */
+    int phrase_pos;
+    gb_melody_call_info_t info;
+} call_t;
+
+/* The key, meter and tempo written: given, else the call's, else C major, 4/4, 120 BPM. */
+static void settle(const gb_melody_gen_config_t *c, const call_t *call, int has_call,
+                   gb_melody_gen_result_t *r)
 {
-    return lround((double)te->frame / CALL_SR / step_s);
+    r->shift = c->key_given || !has_call ? c->shift
+                                         : gb_melody_key_offset(call->info.tonic, call->info.mode);
+    r->mode = c->key_given || !has_call ? c->mode : call->info.mode;
+    r->num = c->meter_given || !has_call ? c->num : call->info.num;
+    r->den = c->meter_given || !has_call ? c->den : call->info.den;
+    const double bpm = c->bpm > 0.0 ? c->bpm : has_call ? call->info.bpm : 120.0;
+    r->bpm = bpm < 20.0 ? 20.0 : bpm > 300.0 ? 300.0 : bpm;
+    r->steps = r->num * 16 / r->den;
 }
 
-/* The number of steps the call lasts: up to its last event, at most its length. */
-static long call_steps(const gb_midifile_t *mf, double step_s)
+/* Read the call with the dataset's reader (gb_melody_tune_read: its top line in 16th steps by
+ * beats, so tempo changes do not move the steps; channel 10 left out; its key by the
+ * function the live unit uses), settle the key, meter and tempo, and cut its last four bars
+ * in that meter, moved to that key. */
+static int read_call(const gb_melody_gen_config_t *cfg, gb_melody_gen_result_t *r, call_t *c,
+                     gb_error_t *err)
 {
-    long n_steps = (long)ceil(mf->length_s / step_s - 1e-6), last_end = 0;
-    for (size_t i = 0; i < mf->n_events; i++) {
-        long st = step_of(&mf->events[i], step_s);
-        last_end = st > last_end ? st : last_end;
-    }
-    return last_end < n_steps ? last_end : n_steps;
-}
-
-/* The last bar of a call as tokens in the normalised key: the highest note starting in a
- * step, holds while it sounds, rests otherwise. */
-static void call_tokens(const gb_midifile_t *mf, int steps, int shift, double step_s,
-                        uint8_t *ctx)
-{
-    const long n_steps = call_steps(mf, step_s);
-    const long bar0 = n_steps > 0 ? (n_steps - 1) / steps * steps : 0;
-    for (int i = 0; i < GB_MDS_MAX_STEPS; i++)
-        ctx[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
-    int sounding = -1, prev_step_tok = GB_MDS_REST;
-    for (long s = 0, e = 0; s < bar0 + steps; s++) {
-        int onset = -1;
-        for (; e < (long)mf->n_events && step_of(&mf->events[e], step_s) <= s; e++) {
-            const gbp_event_t *ev = &mf->events[e].ev;
-            if (ev->type == GBP_EV_NOTE_ON) {
-                onset = ev->key > onset ? ev->key : onset;
-                sounding = ev->key;
-            } else if ((ev->type == GBP_EV_NOTE_OFF && ev->key == sounding) ||
-                       ev->type == GBP_EV_ALL_OFF) {
-                sounding = -1;
-            }
+    gb_melody_tune_t t;
+    const int rc = gb_melody_tune_read(cfg->after, &t, err);
+    if (rc < 0)
+        return rc;
+    c->info = (gb_melody_call_info_t){.tonic = t.tonic, .mode = t.mode, .num = t.meter_num,
+                                      .den = t.meter_den, .bpm = t.bpm,
+                                      .polyphonic_steps = t.polyphonic_steps,
+                                      .percussion = t.percussion,
+                                      .tempo_changes = t.tempo_changes,
+                                      .meter_changes = t.meter_changes};
+    settle(cfg, c, 1, r);
+    const int by = t.shift + r->shift; /* tune_read moved it by t.shift already */
+    int first = -1, last = -1;
+    for (int s = 0; s < t.n_steps; s++) {
+        int tok = t.tokens[s];
+        if (tok >= GB_MDS_PITCH_BASE && by)
+            tok = GB_MDS_PITCH_BASE + fold_pitch(GB_MDS_PITCH_LO + tok - GB_MDS_PITCH_BASE - by) -
+                  GB_MDS_PITCH_LO;
+        t.tokens[s] = (uint8_t)tok;
+        if (tok >= GB_MDS_PITCH_BASE) {
+            first = first < 0 ? s : first;
+            last = s;
         }
-        if (onset >= 0)
-            sounding = onset;
-        int tok = onset >= 0 ? GB_MDS_PITCH_BASE + fold_pitch(onset - shift) - GB_MDS_PITCH_LO
-                  : sounding >= 0 && prev_step_tok != GB_MDS_REST ? GB_MDS_HOLD
-                                                                  : GB_MDS_REST;
-        if (s >= bar0)
-            ctx[s - bar0] = (uint8_t)tok;
-        prev_step_tok = tok == GB_MDS_HOLD ? prev_step_tok : tok;
     }
-}
-
-static int call_context(const gb_melody_gen_config_t *c, int steps, uint8_t *ctx,
-                        gb_error_t *err)
-{
-    gb_midifile_t *mf = gb_midifile_load(c->after, CALL_SR, err);
-    if (!mf)
-        return err && err->code ? err->code : GB_EIO;
-    const double bpm = mf->n_tempos ? mf->tempos[0].bpm : c->bpm;
-    call_tokens(mf, steps, c->shift, 60.0 / bpm / 4.0, ctx);
-    gb_midifile_free(mf);
+    const int st = r->steps, bar = last / st;
+    for (int h = 0; h < 4; h++)
+        for (int i = 0; i < GB_MDS_MAX_STEPS; i++) {
+            const int k = (bar - h) * st + i;
+            c->hist[h * GB_MDS_MAX_STEPS + i] = i >= st                   ? GB_MDS_PAD
+                                                : k >= 0 && k < t.n_steps ? t.tokens[k]
+                                                                          : GB_MDS_REST;
+        }
+    c->phrase_pos = (bar - first / st + 1) % GB_MELGEN_PHRASE;
+    gb_melody_tune_clear(&t);
     return 0;
 }
 
@@ -201,18 +205,18 @@ static int add_step(gb_midifile_writer_t *w, int tr, double t, int tok, int shif
 static int write_midi(const gb_melody_gen_config_t *c, const gb_melody_gen_result_t *r,
                       gb_error_t *err)
 {
-    gb_midifile_writer_t *w = gb_midifile_writer_new(c->bpm, 960, err);
+    gb_midifile_writer_t *w = gb_midifile_writer_new(r->bpm, 960, err);
     int tr = w ? gb_midifile_writer_add_track(w, GB_MELODY_TRACK, err) : -1;
-    const double step_s = 60.0 / c->bpm / 4.0;
+    const double step_s = 60.0 / r->bpm / 4.0;
     int rc = tr < 0 ? -1 : 0, sounding = -1;
     for (int b = 0; b < r->bars && rc == 0; b++)
         for (int i = 0; i < r->steps && rc == 0; i++)
             rc = add_step(w, tr, ((double)b * r->steps + i) * step_s,
-                          r->tokens[(size_t)b * GB_MDS_MAX_STEPS + (size_t)i], c->shift,
+                          r->tokens[(size_t)b * GB_MDS_MAX_STEPS + (size_t)i], r->shift,
                           &sounding, err);
     const double end = (double)r->bars * r->steps * step_s;
     if (rc == 0) /* the last note ends with the last bar, which the end marks */
-        rc = add_step(w, tr, end, GB_MDS_REST, c->shift, &sounding, err);
+        rc = add_step(w, tr, end, GB_MDS_REST, r->shift, &sounding, err);
     if (rc == 0) {
         gbp_event_t off = {.type = GBP_EV_ALL_OFF};
         rc = gb_midifile_writer_add(w, tr, end, &off, err);
@@ -229,23 +233,31 @@ int gb_melody_gen_run(const gb_melody_gen_config_t *c, gb_melody_gen_result_t *r
                       gb_error_t *err)
 {
     gb_melody_models_t m;
-    uint8_t ctx[GB_MDS_MAX_STEPS];
+    call_t call;
     memset(r, 0, sizeof *r);
+    memset(&call, 0, sizeof call);
     r->bars = c->bars;
-    r->steps = c->num * 16 / c->den;
-    int rc = gb_melody_models_load(c->model, c->use_critic, &m, err);
-    if (rc == 0 && c->after)
-        rc = call_context(c, r->steps, ctx, err);
+    int rc = gb_melody_models_load(c->model, c->use_critic, c->candidates, &m, err);
+    if (rc == 0 && c->after) {
+        if ((rc = read_call(c, r, &call, err)) == 0) {
+            r->has_call = 1;
+            r->call = call.info;
+        }
+    } else {
+        settle(c, &call, 0, r);
+    }
     if (rc == 0 && !(r->tokens = malloc((size_t)c->bars * GB_MDS_MAX_STEPS)))
         rc = gb_error_set(err, GB_ENOMEM, "out of memory");
     if (rc == 0) {
         r->critic = m.critic != NULL;
-        gb_melgan_gen_opts_t o = {.version = 1, .bars = c->bars, .num = c->num, .den = c->den,
-                                  .mode = c->mode, .seed = (uint64_t)c->seed,
+        gb_melgan_gen_opts_t o = {.version = 2, .bars = c->bars, .num = r->num, .den = r->den,
+                                  .mode = r->mode, .phrase_pos = c->after ? call.phrase_pos : 0,
+                                  .density = c->after ? 0 : -1, .seed = (uint64_t)c->seed,
                                   .temperature = (float)c->temperature, .top_k = c->top_k,
                                   .candidates = m.critic ? c->candidates : 1};
         rc = gb_melgan_generate(gb_model_nn(m.gen), m.critic ? gb_model_nn(m.critic) : NULL, &o,
-                                c->after ? ctx : NULL, r->tokens, NULL, err);
+                                c->after ? call.hist : NULL, c->after ? 4 : 0, r->tokens, NULL,
+                                err);
         if (rc < 0 && err) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err->msg);

@@ -241,3 +241,50 @@ int gb_mm_hash_find(const uint64_t *set, int n, uint64_t h)
 {
     return set && n > 0 && bsearch(&h, set, (size_t)n, sizeof h, cmp_u64) != NULL;
 }
+
+/* ---- phrase form ------------------------------------------------------------------------ */
+
+static int same_rhythm(const uint8_t *a, const uint8_t *b, int steps)
+{
+    for (int i = 0; i < steps; i++) {
+        const int oa = a[i] >= GB_MDS_PITCH_BASE && a[i] < GB_MDS_VOCAB;
+        const int ob = b[i] >= GB_MDS_PITCH_BASE && b[i] < GB_MDS_VOCAB;
+        if (oa != ob || (a[i] == GB_MDS_REST) != (b[i] == GB_MDS_REST))
+            return 0;
+    }
+    return 1;
+}
+
+void gb_mm_phrase_form(const uint8_t *bars, int n_bars, int steps, int pos0, int mode,
+                       gb_mm_form_t *f)
+{
+    const int S = GB_MDS_MAX_STEPS;
+    int sounding = -1;
+    for (int i = 0; i < n_bars; i++) {
+        const uint8_t *b = bars + (size_t)i * S;
+        const int pos = ((pos0 + i) % 8 + 8) % 8;
+        int rep = 0, var = 0;
+        for (int j = i - pos < 0 ? 0 : i - pos; j < i; j++) { /* earlier bars of the phrase */
+            const uint8_t *e = bars + (size_t)j * S;
+            int same = 0;
+            for (int k = 0; k < steps; k++)
+                same += b[k] == e[k];
+            rep |= same == steps;
+            var |= same_rhythm(b, e, steps) || 4 * same >= 3 * steps;
+        }
+        if (pos > 0 && i > 0) {
+            f->compared++;
+            f->repeats += rep;
+            f->variations += !rep && var;
+        }
+        for (int k = 0; k < steps; k++) {
+            const int t = b[k];
+            if (t >= GB_MDS_PITCH_BASE && t < GB_MDS_VOCAB)
+                sounding = (GB_MDS_PITCH_LO + t - GB_MDS_PITCH_BASE) % 12;
+        }
+        if (pos == 7 && sounding >= 0) {
+            f->ends++;
+            f->ends_td += mode ? sounding == 9 || sounding == 4 : sounding == 0 || sounding == 7;
+        }
+    }
+}

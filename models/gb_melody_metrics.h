@@ -72,6 +72,22 @@ void gb_mm_hash_sort(uint64_t *h, int n);
 /** 1 if h is in the sorted array set[0 .. n), else 0. [any] */
 int gb_mm_hash_find(const uint64_t *set, int n, uint64_t h);
 
+/** Phrase form, accumulated over phrases by gb_mm_phrase_form(). */
+typedef struct gb_mm_form {
+    int compared;   /* bars with an earlier bar in their 8-bar phrase */
+    int repeats;    /* of those, equal to an earlier bar of the phrase (every token) */
+    int variations; /* not repeats, but with an earlier bar's rhythm (onset steps) or sharing
+                       at least 3/4 of its steps' tokens */
+    int ends;       /* phrase-final bars (position 7) with a note */
+    int ends_td;    /* of those, whose last note is the tonic or the dominant */
+} gb_mm_form_t;
+
+/** Add the form of n_bars consecutive bars of `steps` steps (bar i at phrase position
+ *  (pos0 + i) mod 8; phrases of 8 bars) to *f. Tokens are in the normalised key, mode 0
+ *  major (tonic C, dominant G) or 1 minor (A, E). [any] */
+void gb_mm_phrase_form(const uint8_t *bars, int n_bars, int steps, int pos0, int mode,
+                       gb_mm_form_t *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -91,18 +91,30 @@ int gb_train_timbre(const gb_train_job_t *job, gb_vae_config_t cfg, const char *
 }
 
 int gb_train_melody(const gb_train_job_t *job, const gb_melgan_config_t *cfg,
-                    gb_melgan_report_t *rep, gb_train_files_t *files, gb_error_t *err)
+                    const char *likelihood_out, const char *resume, gb_melgan_report_t *rep,
+                    gb_train_files_t *files, gb_error_t *err)
 {
-    int rc = outputs(job, ".disc", NULL, files, err);
+    int rc = outputs(job, ".disc", cfg->checkpoint, files, err);
+    char disc2[GB_TRAIN_PATH_MAX + 8];
+    if (rc == 0 && likelihood_out) {
+        snprintf(disc2, sizeof disc2, "%s.disc", likelihood_out);
+        rc = probe_writable(likelihood_out, err);
+        if (rc == 0)
+            rc = probe_writable(disc2, err);
+    }
     if (rc)
         return rc;
     gb_melody_ds_t *ds = gb_melody_ds_load(job->data, err);
     gb_melgan_t *g = ds ? gb_melgan_new(cfg, err) : NULL;
     rc = g ? 0 : (err && err->code ? err->code : GB_EIO);
+    if (rc == 0 && resume)
+        rc = gb_melgan_checkpoint_load(g, resume, err);
     if (rc == 0 && (rc = gb_melgan_train(g, ds, rep, err)) < 0)
         rc = train_failed(cfg->progress, rc);
     if (rc == 0)
-        rc = gb_melgan_save(g, ds, rep, job->command, job->out, err);
+        rc = gb_melgan_save(g, ds, rep, job->command, 0, job->out, err);
+    if (rc == 0 && likelihood_out)
+        rc = gb_melgan_save(g, ds, rep, job->command, 1, likelihood_out, err);
     gb_melgan_free(g);
     gb_melody_ds_free(ds);
     return rc;

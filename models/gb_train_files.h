@@ -32,9 +32,12 @@ typedef struct gb_train_files {
 int gb_train_timbre(const gb_train_job_t *job, gb_vae_config_t cfg, const char *resume,
                     gb_vae_report_t *rep, gb_train_files_t *files, gb_error_t *err);
 
-/** Train the melody GAN with cfg on job->data and write OUT and OUT.disc (gb_melgan_save).
- *  Returns 0 with the report, or a negative error naming the file. [main] */
+/** Train the melody GAN with cfg on job->data (resuming from the checkpoint `resume` when
+ *  non-NULL; cfg->checkpoint, when set, is written as it goes) and write OUT and OUT.disc
+ *  (gb_melgan_save), and the likelihood-only model to likelihood_out and its .disc when
+ *  non-NULL. Returns 0 with the report, or a negative error naming the file. [main] */
 int gb_train_melody(const gb_train_job_t *job, const gb_melgan_config_t *cfg,
-                    gb_melgan_report_t *rep, gb_train_files_t *files, gb_error_t *err);
+                    const char *likelihood_out, const char *resume, gb_melgan_report_t *rep,
+                    gb_train_files_t *files, gb_error_t *err);
 
 #endif

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # `gbac eval melody` on the shipped model and a dataset of 6 generated MIDI melodies: the JSON
-# has its keys with values in range, --roll writes a 1200x900 PNG, bad input exits 1 or 2.
+# has its keys with values in range (the two-sample test and phrase form too), --roll writes a
+# 1200x900 PNG, bad input exits 1 or 2; `gbac dataset melody` records --licence, warns about an
+# empty split even with -q, and names the corpus it read.
 # Usage: melody_eval_cli.sh GBAC SOURCE_DIR
 set -u
 gbac=$1
@@ -18,12 +20,18 @@ for s in 1 2 3 4 5 6; do
         2>"$tmp/gen.log" || fail "generate: $(cat "$tmp/gen.log")"
 done
 "$gbac" dataset melody -q -o "$tmp/ds" --from "$tmp/mid" --split 0.34,0,0.66 --seed 2 \
-    --transpose 0..0 2>"$tmp/ds.log" || fail "dataset: $(cat "$tmp/ds.log")"
+    --transpose 0..0 --licence "CC0 (generated)" 2>"$tmp/ds.log" ||
+    fail "dataset: $(cat "$tmp/ds.log")"
+grep -q "warning: the validation split is empty" "$tmp/ds.log" || fail "no empty-split warning"
+grep -q '"licence": "CC0 (generated)"' "$tmp/ds/manifest.json" || fail "--licence not recorded"
+"$gbac" dataset melody -q -o "$tmp/ds2" --from "$tmp/mid" --licence "" 2>"$tmp/e" ; [ $? -eq 2 ] ||
+    fail "empty --licence: not 2"
 out=$("$gbac" eval melody --model "$model" --data "$tmp/ds" --json --bars 4 \
     --roll "$tmp/roll.png") || fail "eval exited $?"
 echo "$out"
-for k in oa_pitch_class_hist oa_pitch_range oa_note_length_hist copy_rate_generated \
-         copy_rate_heldout scale_consistency pitch_class_entropy critic_generated; do
+for k in oa_pitch_class_hist oa_pitch_range oa_note_length_hist oa_avg_ioi copy_rate_generated \
+         copy_rate_heldout scale_consistency pitch_class_entropy critic_generated c2st_accuracy \
+         phrase_repeat phrase_repeat_heldout; do
     v=$(echo "$out" | sed -n "s/.*\"$k\": \([-0-9.e]*\).*/\1/p")
     [ -n "$v" ] || fail "key $k missing"
     case $k in

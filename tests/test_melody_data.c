@@ -1,6 +1,6 @@
 /* test_melody_data.c — `gbac dataset melody` (models/gb_melody_ds_build.c) and its reader
  * (models/gb_melody_ds.c), on MIDI files written here byte by byte; with --corpus, the
- * Nottingham folk tunes in $GBAC_SOURCE_DIR/../shared/data/nottingham.
+ * Nottingham folk tunes shipped in models/data/nottingham (found as gbac finds it).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <nettle/sha2.h>
 
 #include "gb_melody_ds_build.h"
 #include "gb_melody_ds.h"
@@ -22,6 +23,7 @@
 
 typedef struct tnote {
     int on, off, pitch; /* pulses */
+    int channel;        /* channel byte 0..15 (9 = percussion) */
 } tnote_t;
 
 typedef struct buf {
@@ -62,9 +64,9 @@ static void write_smf(const char *path, int num, int den_pow, const tnote_t *not
     }
     /* Events: offs before ons at one pulse. */
     int ev_t[512], ev_on[512], ev_p[512], m = 0;
-    for (int i = 0; i < n; i++) {
-        ev_t[m] = notes[i].on, ev_on[m] = 1, ev_p[m++] = notes[i].pitch;
-        ev_t[m] = notes[i].off, ev_on[m] = 0, ev_p[m++] = notes[i].pitch;
+    for (int i = 0; i < n; i++) { /* the channel rides in bits 8..11 of the pitch */
+        ev_t[m] = notes[i].on, ev_on[m] = 1, ev_p[m++] = notes[i].pitch | notes[i].channel << 8;
+        ev_t[m] = notes[i].off, ev_on[m] = 0, ev_p[m++] = notes[i].pitch | notes[i].channel << 8;
     }
     for (int i = 1; i < m; i++)
         for (int j = i; j > 0 && (ev_t[j] < ev_t[j - 1] ||
@@ -77,8 +79,8 @@ static void write_smf(const char *path, int num, int den_pow, const tnote_t *not
     for (int i = 0; i < m; i++) {
         put_vlq(&tr, (uint32_t)(ev_t[i] - now));
         now = ev_t[i];
-        put(&tr, ev_on[i] ? 0x90 : 0x80);
-        put(&tr, ev_p[i]);
+        put(&tr, (ev_on[i] ? 0x90 : 0x80) | ev_p[i] >> 8);
+        put(&tr, ev_p[i] & 0x7f);
         put(&tr, ev_on[i] ? 100 : 0);
     }
     put_vlq(&tr, 0);
@@ -117,7 +119,7 @@ static void scale(const char *path, int root, int num, int den_pow)
     static const int major[8] = {0, 2, 4, 5, 7, 9, 11, 12};
     tnote_t n[8];
     for (int i = 0; i < 8; i++)
-        n[i] = (tnote_t){i * PPQN / 2, (i + 1) * PPQN / 2, root + major[i]};
+        n[i] = (tnote_t){i * PPQN / 2, (i + 1) * PPQN / 2, root + major[i], 0};
     write_smf(path, num, den_pow, n, 8);
 }
 
@@ -152,7 +154,7 @@ static void jig_in_6_8_has_12_steps_per_bar(void **state)
     static const int line[12] = {67, 69, 71, 72, 71, 69, 67, 66, 64, 62, 64, 66};
     tnote_t n[12];
     for (int i = 0; i < 12; i++)
-        n[i] = (tnote_t){i * PPQN / 2, (i + 1) * PPQN / 2, line[i]};
+        n[i] = (tnote_t){i * PPQN / 2, (i + 1) * PPQN / 2, line[i], 0};
     write_smf(path, 6, 3, n, 12);
     gb_melody_tune_t t;
     gb_error_t err = {0};
@@ -202,7 +204,7 @@ static void overlapping_notes_keep_the_highest(void **state)
     char path[512];
     snprintf(path, sizeof path, "%s/overlap.mid", tmpdir);
     /* C4 for 8 steps; G4 over it on steps 2..3; then C4 sounds alone again from step 4. */
-    const tnote_t n[2] = {{0, 2 * PPQN, 60}, {PPQN / 2, PPQN, 67}};
+    const tnote_t n[2] = {{0, 2 * PPQN, 60, 0}, {PPQN / 2, PPQN, 67, 0}};
     write_smf(path, 4, 2, n, 2);
     gb_melody_tune_t t;
     gb_error_t err = {0};
@@ -218,6 +220,60 @@ static void overlapping_notes_keep_the_highest(void **state)
     for (int s = 8; s < 16; s++)
         assert_int_equal(t.tokens[s], GB_MDS_REST);
     gb_melody_tune_clear(&t);
+}
+
+/* Drums on channel 10 above the melody are not its top line: dropped and counted; a file of
+ * drums alone has no melody; --licence goes into the manifest. */
+static void percussion_is_dropped_and_counted(void **state)
+{
+    (void)state;
+    char in[512], out[512], path[600];
+    snprintf(in, sizeof in, "%s/drums", tmpdir);
+    snprintf(out, sizeof out, "%s/drums-out", tmpdir);
+    assert_int_equal(mkdir(in, 0777), 0);
+    static const int major[8] = {0, 2, 4, 5, 7, 9, 11, 12};
+    tnote_t n[12];
+    for (int i = 0; i < 8; i++)
+        n[i] = (tnote_t){i * PPQN / 2, (i + 1) * PPQN / 2, 60 + major[i], 0};
+    for (int i = 0; i < 4; i++) /* hi-hat-like hits, higher than every melody note */
+        n[8 + i] = (tnote_t){i * PPQN, i * PPQN + PPQN / 4, 81, 9};
+    snprintf(path, sizeof path, "%s/with-drums.mid", in);
+    write_smf(path, 4, 2, n, 12);
+    gb_melody_tune_t t;
+    gb_error_t err = {0};
+    assert_int_equal(gb_melody_tune_read(path, &t, &err), 0);
+    assert_int_equal(t.percussion, 4);
+    assert_int_equal(t.notes, 8);
+    assert_memory_equal(t.tokens, c_scale_tokens, 16);
+    gb_melody_tune_clear(&t);
+
+    snprintf(path, sizeof path, "%s/only-drums.mid", in);
+    write_smf(path, 4, 2, n + 8, 4);
+    assert_int_equal(gb_melody_tune_read(path, &t, &err), GB_EFORMAT);
+    assert_non_null(strstr(err.msg, "only-drums.mid: no notes but 4 on channel 10"));
+
+    gb_melody_ds_build_config_t cfg;
+    gb_melody_ds_build_config_init(&cfg);
+    cfg.from_dir = in;
+    cfg.out_dir = out;
+    cfg.licence = "CC-BY-4.0 (test tunes)";
+    cfg.split[0] = 1, cfg.split[1] = 0, cfg.split[2] = 0;
+    gb_melody_ds_build_result_t r;
+    assert_int_equal(gb_melody_ds_build(&cfg, &r, &err), 0);
+    assert_int_equal(r.files, 2);
+    assert_int_equal(r.skipped, 1);
+    assert_int_equal(r.percussion_dropped, 4);
+    assert_int_equal(r.validation + r.test, 0);
+    gb_melody_ds_t *ds = gb_melody_ds_load(out, &err);
+    assert_non_null(ds);
+    assert_string_equal(ds->licence, "CC-BY-4.0 (test tunes)");
+    gb_melody_ds_free(ds);
+    snprintf(path, sizeof path, "%s/manifest.json", out);
+    json_t *root = json_load_file(path, 0, NULL);
+    assert_non_null(root);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "counts"),
+                                                        "percussion_dropped")), 4);
+    json_decref(root);
 }
 
 static void corrupt_file_is_skipped_and_counted_and_dataset_reads_back(void **state)
@@ -262,7 +318,8 @@ static void corrupt_file_is_skipped_and_counted_and_dataset_reads_back(void **st
 
     gb_melody_ds_t *ds = gb_melody_ds_load(out, &err);
     assert_non_null(ds);
-    assert_string_equal(ds->licence, "GPL-3.0");
+    assert_string_equal(ds->licence, GB_MELODY_UNKNOWN_LICENCE); /* not the shipped corpus */
+    assert_string_equal(ds->source, in);
     assert_int_equal(ds->n_tunes, 10);
     assert_int_equal(ds->n_records, r.records);
     uint32_t orig = 0, train_bars = 0;
@@ -294,23 +351,71 @@ static void corrupt_file_is_skipped_and_counted_and_dataset_reads_back(void **st
     assert_int_equal(gb_melody_ds_build(&cfg, &r, &err), GB_ERANGE);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* SHA-256 over "HEX  PATH\n" lines of every file, paths sorted: the command of SOURCE.md
+ * (find MIDI ABC_cleaned LICENSE README.md -type f | LC_ALL=C sort | xargs sha256sum |
+ * sha256sum). */
+static void corpus_checksum(const char *base, char *hex)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cd '%s' && find MIDI ABC_cleaned LICENSE README.md -type f",
+             base);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char *names[1200], line[512];
+    int n = 0;
+    while (n < 1200 && fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = '\0';
+        names[n++] = strdup(line);
+    }
+    pclose(p);
+    qsort(names, (size_t)n, sizeof *names, str_cmp);
+    struct sha256_ctx all, one;
+    sha256_init(&all);
+    for (int i = 0; i < n; i++) {
+        char path[1600];
+        snprintf(path, sizeof path, "%s/%s", base, names[i]);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        uint8_t buf[65536], d[SHA256_DIGEST_SIZE];
+        size_t k;
+        sha256_init(&one);
+        while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+            sha256_update(&one, k, buf);
+        fclose(f);
+        sha256_digest(&one, sizeof d, d);
+        char l[1700];
+        int len = 0;
+        for (int j = 0; j < SHA256_DIGEST_SIZE; j++)
+            len += snprintf(l + len, sizeof l - (size_t)len, "%02x", d[j]);
+        len += snprintf(l + len, sizeof l - (size_t)len, "  %s\n", names[i]);
+        sha256_update(&all, (size_t)len, (const uint8_t *)l);
+        free(names[i]);
+    }
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_digest(&all, sizeof d, d);
+    for (int j = 0; j < SHA256_DIGEST_SIZE; j++)
+        snprintf(hex + 2 * j, 3, "%02x", d[j]);
+}
+
+/* The shipped corpus: unchanged (the checksum of SOURCE.md), found without --from, every
+ * file read, meters 6/8 and 3/4, no tune in two splits. */
 static void corpus_nottingham(void **state)
 {
     (void)state;
     const char *src = getenv("GBAC_SOURCE_DIR");
-    char base[1024], in[1100], out[512];
-    snprintf(base, sizeof base, "%s/../shared/data/nottingham", src ? src : ".");
-    snprintf(in, sizeof in, "%s/MIDI/melody", base);
-    struct stat st;
-    if (stat(in, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        printf("../shared/data/nottingham not found: corpus test skipped\n");
-        skip();
-    }
+    char base[1024], out[512], hex[2 * SHA256_DIGEST_SIZE + 1];
+    snprintf(base, sizeof base, "%s/models/data/nottingham", src ? src : ".");
+    corpus_checksum(base, hex);
+    assert_string_equal(hex, "1d7fe799df1e5ad4b763f61dd74e2d31e36ddb19a76dadf3105fd97cbac656a8");
     snprintf(out, sizeof out, "%s/corpus", tmpdir);
     gb_melody_ds_build_config_t cfg;
     gb_melody_ds_build_config_init(&cfg);
-    cfg.from_dir = in;
-    cfg.out_dir = out;
+    cfg.out_dir = out; /* no from_dir: the shipped corpus */
     gb_melody_ds_build_result_t r;
     gb_error_t err = {0};
     assert_int_equal(gb_melody_ds_build(&cfg, &r, &err), 0);
@@ -324,9 +429,10 @@ static void corpus_nottingham(void **state)
         has34 |= r.meters[m].num == 3 && r.meters[m].den == 4 && r.meters[m].bars > 0;
     }
     printf("\n");
-    assert_in_range(r.files, 1000, 1100);
-    assert_int_equal(r.tunes + r.skipped, r.files);
-    assert_true(r.skipped <= r.files / 20);
+    assert_int_equal(r.files, 1034);
+    assert_int_equal(r.skipped, 0);
+    assert_int_equal(r.tunes, 1034);
+    assert_int_equal(r.percussion_dropped, 0);
     assert_true(has68 && has34);
 
     /* By tune: no name in two split lists, every record in its tune's split. */
@@ -351,6 +457,8 @@ static void corpus_nottingham(void **state)
     json_decref(root);
     gb_melody_ds_t *ds = gb_melody_ds_load(out, &err);
     assert_non_null(ds);
+    assert_string_equal(ds->source, GB_MELODY_CORPUS);
+    assert_string_equal(ds->licence, "GPL-3.0");
     for (uint32_t i = 0; i < ds->n_records; i++)
         assert_int_equal(ds->records[i].split, ds->tunes[ds->records[i].tune].split);
     gb_melody_ds_free(ds);
@@ -367,6 +475,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(jig_in_6_8_has_12_steps_per_bar),
         cmocka_unit_test(d_major_scale_is_detected_and_moved_to_c),
         cmocka_unit_test(overlapping_notes_keep_the_highest),
+        cmocka_unit_test(percussion_is_dropped_and_counted),
         cmocka_unit_test(corrupt_file_is_skipped_and_counted_and_dataset_reads_back),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

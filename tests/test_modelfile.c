@@ -300,6 +300,47 @@ static void test_load_mem_and_take_nn(void **state)
     gb_nn_free(nn);
 }
 
+/* Auxiliary tensors (aux.<name>) of any dtype survive a round trip in host order, from a file
+ * and from memory; the runtime model ignores them; names are checked when saving. */
+static void test_aux_tensors(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("aux.safetensors");
+    gb_nn_t *nn = big_model(2, 9);
+    const uint64_t h[5] = {1, 2, 0x8000000000000001ull, 0xfedcba9876543210ull, UINT64_MAX};
+    const uint32_t t[5] = {7, 0, 3, 3, 4294967295u};
+    const gb_st_tensor_t aux[2] = {
+        {.name = "copy.exact", .dtype = GB_ST_U64, .ndim = 1, .shape = {5}, .data = h},
+        {.name = "copy.exact_tune", .dtype = GB_ST_U32, .ndim = 1, .shape = {5}, .data = t}};
+    gb_error_t err = {0};
+    assert_int_equal(gb_model_save_aux(path, nn, CARD, aux, 2, &err), 0);
+    size_t len;
+    unsigned char *buf = read_all(path, &len);
+    gb_model_t *files[2] = {gb_model_load(path, 0, &err),
+                            gb_model_load_mem(buf, len, "mem", 0, &err)};
+    free(buf);
+    for (int k = 0; k < 2; k++) {
+        gb_model_t *m = files[k];
+        assert_non_null(m);
+        gb_model_aux_t a;
+        assert_int_equal(gb_model_aux(m, "copy.exact", &a), 0);
+        assert_int_equal(a.dtype, GB_ST_U64);
+        assert_int_equal(a.count, 5);
+        assert_memory_equal(a.data, h, sizeof h);
+        assert_int_equal(gb_model_aux(m, "copy.exact_tune", &a), 0);
+        assert_int_equal(a.dtype, GB_ST_U32);
+        assert_memory_equal(a.data, t, sizeof t);
+        assert_int_equal(gb_model_aux(m, "copy.nothing", &a), GB_EINVAL);
+        assert_same_params(nn, gb_model_nn(m));
+        gb_model_free(m);
+    }
+    const gb_st_tensor_t bad = {.name = "", .dtype = GB_ST_U8, .ndim = 1, .shape = {1},
+                                .data = h};
+    assert_true(gb_model_save_aux(path, nn, CARD, &bad, 1, &err) < 0);
+    assert_non_null(strstr(err.msg, "auxiliary tensor 0"));
+    gb_nn_free(nn);
+}
+
 static void test_nn_from_arch(void **state)
 {
     (void)state;
@@ -1030,6 +1071,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_roundtrip_every_layer_kind),
         cmocka_unit_test(test_roundtrip_batch_override),
         cmocka_unit_test(test_load_mem_and_take_nn),
+        cmocka_unit_test(test_aux_tensors),
         cmocka_unit_test(test_nn_from_arch),
         cmocka_unit_test(test_safetensors_layout),
         cmocka_unit_test(test_writer_rejects_bad_input),

@@ -19,12 +19,29 @@
 
 #include "gb_safetensors.h"
 
+/* An auxiliary tensor held in memory (host byte order). */
+typedef struct aux_t {
+    char *name; /* without the "aux." prefix */
+    gb_st_dtype_t dtype;
+    int ndim;
+    int64_t shape[GB_ST_MAX_DIMS];
+    uint64_t count;
+    void *data;
+} aux_t;
+
 struct gb_model {
     char *name;
     gb_nn_t *nn;
     json_t *arch, *card;
     char *arch_json, *card_json;
+    aux_t *aux;
+    size_t n_aux;
 };
+
+static int is_aux(const char *tensor)
+{
+    return strncmp(tensor, GB_MODEL_AUX_PREFIX, sizeof GB_MODEL_AUX_PREFIX - 1) == 0;
+}
 
 typedef struct layer_spec {
     gb_layer_kind_t kind;
@@ -526,6 +543,11 @@ void gb_model_free(gb_model_t *m)
     free(m->arch_json);
     free(m->card_json);
     free(m->name);
+    for (size_t i = 0; i < m->n_aux; i++) {
+        free(m->aux[i].name);
+        free(m->aux[i].data);
+    }
+    free(m->aux);
     free(m);
 }
 
@@ -561,6 +583,12 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
         }
     }
     long extra = -1;
+    gb_st_info_t ai;
+    for (size_t t = 0; t < n; t++)
+        if (!used[t] && gb_st_info(st, t, &ai) == GB_OK && is_aux(ai.name)) {
+            used[t] = 1; /* auxiliary data, read by gb_model_aux() users */
+            matched++;
+        }
     for (size_t t = 0; t < n && extra < 0; t++)
         if (!used[t])
             extra = (long)t;
@@ -613,7 +641,7 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
     if (!rc && matched != n && extra >= 0 && gb_st_info(st, (size_t)extra, &ti) == GB_OK)
         rc = fail(err, name, NULL, GB_EFORMAT,
                   "unexpected tensor '%s': not a parameter of the architecture (%d layers; "
-                  "names are layers.<i>.<param>)",
+                  "names are layers.<i>.<param>, or aux.<name> for auxiliary data)",
                   gb_shown(ti.name, nb, sizeof nb), gb_nn_n_layers(nn));
     return rc;
 }
@@ -665,6 +693,69 @@ static int fill_weights(const gb_st_t *st, gb_nn_t *nn, long (*idx)[4], gb_error
     return rc;
 }
 
+/* Read every aux.* tensor into memory, in host byte order; their total is bounded by the
+ * file size (the safetensors layer checked every offset against it). */
+static int load_aux(const gb_st_t *st, gb_model_t *m, gb_error_t *err)
+{
+    const char *name = gb_st_name(st);
+    const size_t n = gb_st_count(st);
+    gb_st_info_t ti;
+    for (size_t t = 0; t < n; t++)
+        if (gb_st_info(st, t, &ti) == GB_OK && is_aux(ti.name))
+            m->n_aux++;
+    if (!m->n_aux)
+        return GB_OK;
+    m->aux = calloc(m->n_aux, sizeof *m->aux);
+    if (!m->aux)
+        return fail(err, name, NULL, GB_ENOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (gb_st_info(st, t, &ti) != GB_OK || !is_aux(ti.name))
+            continue;
+        aux_t *x = &m->aux[k++];
+        x->name = strdup(ti.name + sizeof GB_MODEL_AUX_PREFIX - 1);
+        x->data = malloc(ti.nbytes ? (size_t)ti.nbytes : 1);
+        if (!x->name || !x->data)
+            return fail(err, name, NULL, GB_ENOMEM, "out of memory for tensor '%s'", ti.name);
+        x->dtype = ti.dtype;
+        x->ndim = ti.ndim;
+        memcpy(x->shape, ti.shape, sizeof x->shape);
+        x->count = ti.count;
+        const int rc = gb_st_read(st, t, x->data, (size_t)ti.nbytes, err);
+        if (rc)
+            return rc;
+        const size_t es = gb_st_dtype_size(ti.dtype);
+        const uint16_t probe = 1;
+        if (es > 1 && *(const unsigned char *)&probe == 0) { /* big-endian host */
+            unsigned char *p = x->data;
+            for (uint64_t e = 0; e < ti.count; e++, p += es)
+                for (size_t b = 0; b < es / 2; b++) {
+                    const unsigned char c = p[b];
+                    p[b] = p[es - 1 - b];
+                    p[es - 1 - b] = c;
+                }
+        }
+    }
+    return GB_OK;
+}
+
+int gb_model_aux(const gb_model_t *m, const char *name, gb_model_aux_t *out)
+{
+    for (size_t i = 0; m && name && i < m->n_aux; i++)
+        if (strcmp(m->aux[i].name, name) == 0) {
+            if (out) {
+                out->name = m->aux[i].name;
+                out->dtype = m->aux[i].dtype;
+                out->ndim = m->aux[i].ndim;
+                memcpy(out->shape, m->aux[i].shape, sizeof out->shape);
+                out->count = m->aux[i].count;
+                out->data = m->aux[i].data;
+            }
+            return GB_OK;
+        }
+    return GB_EINVAL;
+}
+
 static gb_model_t *load_st(gb_st_t *st, int max_batch, gb_error_t *err)
 {
     const char *name = gb_st_name(st);
@@ -713,7 +804,7 @@ static gb_model_t *load_st(gb_st_t *st, int max_batch, gb_error_t *err)
         fail(err, name, NULL, e.code, "%s", e.msg);
         goto error;
     }
-    if (fill_weights(st, m->nn, idx, err))
+    if (fill_weights(st, m->nn, idx, err) || load_aux(st, m, err))
         goto error;
     free(idx);
     free(a);
@@ -773,6 +864,12 @@ const char *gb_model_arch_json(const gb_model_t *m) { return m ? m->arch_json : 
 
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err)
 {
+    return gb_model_save_aux(path, nn, card_json, NULL, 0, err);
+}
+
+int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json,
+                      const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err)
+{
     if (!path || !nn)
         return gb_error_set(err, GB_EINVAL, "gb_model_save: no %s", !path ? "path" : "model");
     int rc = gb_model_check_card(card_json, path, err);
@@ -780,8 +877,8 @@ int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb
         return rc;
     const int nl = gb_nn_n_layers(nn);
     size_t total = gb_nn_n_weights(nn);
-    gb_st_f32_t *t = calloc((size_t)nl * 4 + 1, sizeof *t);
-    char(*names)[64] = calloc((size_t)nl * 4 + 1, sizeof *names);
+    gb_st_tensor_t *t = calloc((size_t)nl * 4 + n_aux + 1, sizeof *t);
+    char(*names)[64] = calloc((size_t)nl * 4 + n_aux + 1, sizeof *names);
     float *w = malloc((total ? total : 1) * sizeof *w);
     json_t *arch = gb_model_arch_from_nn(nn);
     char *arch_s = arch ? json_dumps(arch, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
@@ -810,6 +907,7 @@ int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb
                 break;
             snprintf(names[nt], sizeof names[nt], "layers.%d.%s", i, pi.name);
             t[nt].name = names[nt];
+            t[nt].dtype = GB_ST_F32;
             t[nt].ndim = pi.ndim;
             for (int d = 0; d < pi.ndim; d++)
                 t[nt].shape[d] = pi.shape[d];
@@ -818,10 +916,21 @@ int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb
             nt++;
         }
     }
+    for (size_t i = 0; i < n_aux && !rc; i++) {
+        if (!aux[i].name || !aux[i].name[0] || strlen(aux[i].name) > 48) {
+            rc = fail(err, path, NULL, GB_EINVAL, "auxiliary tensor %zu: a name of 1..48 bytes "
+                      "is needed", i);
+            break;
+        }
+        t[nt] = aux[i];
+        snprintf(names[nt], sizeof names[nt], GB_MODEL_AUX_PREFIX "%s", aux[i].name);
+        t[nt].name = names[nt];
+        nt++;
+    }
     if (!rc) {
         const gb_st_meta_t meta[3] = {
             {"format", GB_MODEL_FORMAT}, {"gbac.arch", arch_s}, {"gbac.card", card_json}};
-        rc = gb_st_save_f32(path, t, nt, meta, 3, err);
+        rc = gb_st_save(path, t, nt, meta, 3, err);
     }
 done:
     free(t);

@@ -19,7 +19,9 @@
  *                key is free-form.
  * and one F32 tensor per parameter, named "layers.<i>.<param>" (param as gb_nn_param_info:
  * weight, bias, weight_ih, weight_hh, bias_ih, bias_hh) in the canonical PyTorch layouts of
- * gb_nn.h.
+ * gb_nn.h. A file may also carry auxiliary tensors named "aux.<name>", of any dtype, that the
+ * model's users read with gb_model_aux() (e.g. the melody GAN's hashes of its training
+ * phrases, gb_melody_copy.h); the runtime model ignores them.
  *
  * The loader is strict: every tensor must exist with exactly that name, dtype F32 and shape,
  * no other tensor may exist, every weight must be finite, and the architecture must be within
@@ -44,6 +46,7 @@
 
 #include "gb_common.h"
 #include "gb_nn.h"
+#include "gb_safetensors.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -109,6 +112,28 @@ const char *gb_model_arch_json(const gb_model_t *m);
  *  @return 0, or GB_EINVAL (bad card or model), GB_ERANGE (NaN/Inf weight), GB_EIO,
  *          GB_ENOMEM with err set.  [main] */
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err);
+
+/** The prefix of auxiliary tensor names in a file. */
+#define GB_MODEL_AUX_PREFIX "aux."
+
+/** An auxiliary tensor of a loaded model: data in host byte order, owned by the model. */
+typedef struct gb_model_aux {
+    const char *name;               /* without the prefix */
+    gb_st_dtype_t dtype;
+    int ndim;
+    int64_t shape[GB_ST_MAX_DIMS];
+    uint64_t count;                 /* elements */
+    const void *data;
+} gb_model_aux_t;
+
+/** Find auxiliary tensor `name` (without "aux."). Returns 0 and fills out, or GB_EINVAL when
+ *  the file has none of that name. [any] */
+int gb_model_aux(const gb_model_t *m, const char *name, gb_model_aux_t *out);
+
+/** As gb_model_save() with n_aux auxiliary tensors, each named without the prefix (1..48
+ *  bytes; the file gets "aux.<name>"). [main] */
+int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json,
+                      const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err);
 
 /** The architecture of a runtime model as JSON (the "gbac.arch" object of gb_model_save()).
  *  Caller owns the reference (json_decref()). NULL on no memory. [main] */

@@ -580,22 +580,21 @@ static int write_all(int fd, const void *buf, size_t n)
     return 0;
 }
 
-static int write_f32_le(int fd, const float *x, size_t count)
+/* count elements of `size` bytes in host order, written little-endian */
+static int write_le(int fd, const void *data, size_t count, size_t size)
 {
-    if (host_is_le())
-        return write_all(fd, x, count * sizeof(float));
+    if (host_is_le() || size == 1)
+        return write_all(fd, data, count * size);
+    const unsigned char *x = data;
     unsigned char buf[4096];
     while (count) {
-        size_t m = count < sizeof buf / 4 ? count : sizeof buf / 4;
-        for (size_t k = 0; k < m; k++) {
-            uint32_t u;
-            memcpy(&u, &x[k], 4);
-            for (int b = 0; b < 4; b++)
-                buf[4 * k + (size_t)b] = (unsigned char)(u >> (8 * b));
-        }
-        if (write_all(fd, buf, m * 4))
+        const size_t m = count < sizeof buf / size ? count : sizeof buf / size;
+        for (size_t k = 0; k < m; k++)
+            for (size_t b = 0; b < size; b++)
+                buf[k * size + b] = x[k * size + size - 1 - b];
+        if (write_all(fd, buf, m * size))
             return -1;
-        x += m;
+        x += m * size;
         count -= m;
     }
     return 0;
@@ -623,7 +622,7 @@ static int header_meta(json_t *root, const char *path, const gb_st_meta_t *meta,
 }
 
 /* The shape array of tensor t; its element count in *count. NULL with err set. */
-static json_t *header_shape(const char *path, const gb_st_f32_t *t, uint64_t *count,
+static json_t *header_shape(const char *path, const gb_st_tensor_t *t, uint64_t *count,
                             gb_error_t *err)
 {
     json_t *shape = json_array();
@@ -645,9 +644,11 @@ static json_t *header_shape(const char *path, const gb_st_f32_t *t, uint64_t *co
 }
 
 /* Tensor i's entry of the header, its data at *pos (advanced past it). */
-static int header_tensor(json_t *root, const char *path, const gb_st_f32_t *t, size_t i,
+static int header_tensor(json_t *root, const char *path, const gb_st_tensor_t *t, size_t i,
                          uint64_t *pos, gb_error_t *err)
 {
+    if ((unsigned)t->dtype >= GB_ST_DTYPE_COUNT)
+        return fail(err, path, GB_EINVAL, "tensor %zu has no valid dtype", i);
     if (!t->name || !t->name[0] || strcmp(t->name, "__metadata__") == 0)
         return fail(err, path, GB_EINVAL, "tensor %zu has an empty or reserved name", i);
     if (json_object_get(root, t->name))
@@ -671,16 +672,16 @@ static int header_tensor(json_t *root, const char *path, const gb_st_f32_t *t, s
         return fail(err, path, GB_EINVAL, "tensor '%s' has no data", t->name);
     }
     json_array_append_new(offs, json_integer((json_int_t)*pos));
-    *pos += count * 4;
+    *pos += count * gb_st_dtype_size(t->dtype);
     json_array_append_new(offs, json_integer((json_int_t)*pos));
-    if (json_object_set_new(e, "dtype", json_string("F32")) ||
+    if (json_object_set_new(e, "dtype", json_string(gb_st_dtype_name(t->dtype))) ||
         json_object_set_new(e, "shape", shape) || json_object_set_new(e, "data_offsets", offs))
         return fail(err, path, GB_ENOMEM, "out of memory building the header");
     return GB_OK;
 }
 
-/* Build the JSON header of a float32 file; returns the root or NULL with err set. */
-static json_t *build_header(const char *path, const gb_st_f32_t *tensors, size_t n,
+/* Build the JSON header; returns the root or NULL with err set. */
+static json_t *build_header(const char *path, const gb_st_tensor_t *tensors, size_t n,
                             const gb_st_meta_t *meta, size_t n_meta, uint64_t *data_size,
                             gb_error_t *err)
 {
@@ -717,6 +718,26 @@ static void sync_dir_of(const char *path)
 
 int gb_st_save_f32(const char *path, const gb_st_f32_t *tensors, size_t n,
                    const gb_st_meta_t *meta, size_t n_meta, gb_error_t *err)
+{
+    if (n && !tensors)
+        return gb_st_save(path, NULL, n, meta, n_meta, err);
+    gb_st_tensor_t *t = calloc(n ? n : 1, sizeof *t);
+    if (!t)
+        return fail(err, path ? path : "", GB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        t[i].name = tensors[i].name;
+        t[i].dtype = GB_ST_F32;
+        t[i].ndim = tensors[i].ndim;
+        memcpy(t[i].shape, tensors[i].shape, sizeof t[i].shape);
+        t[i].data = tensors[i].data;
+    }
+    const int rc = gb_st_save(path, t, n, meta, n_meta, err);
+    free(t);
+    return rc;
+}
+
+int gb_st_save(const char *path, const gb_st_tensor_t *tensors, size_t n,
+               const gb_st_meta_t *meta, size_t n_meta, gb_error_t *err)
 {
     if (!path || !path[0])
         return gb_error_set(err, GB_EINVAL, "no file name");
@@ -763,7 +784,8 @@ int gb_st_save_f32(const char *path, const gb_st_f32_t *tensors, size_t n,
         for (int d = 0; d < tensors[i].ndim; d++)
             count *= (uint64_t)tensors[i].shape[d];
         if (count)
-            bad = write_f32_le(fd, tensors[i].data, (size_t)count);
+            bad = write_le(fd, tensors[i].data, (size_t)count,
+                           gb_st_dtype_size(tensors[i].dtype));
     }
     if (bad || fsync(fd) != 0) {
         rc = fail(err, path, GB_EIO, "cannot write %s: %s", tmp, strerror(errno));

@@ -1,5 +1,5 @@
 /* gb_safetensors.h — read and write safetensors files (the format of Hugging Face's
- * `safetensors` library): a strict reader and an atomic float32 writer.
+ * `safetensors` library): a strict reader and an atomic writer (float32, or any dtype).
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * File layout
@@ -49,7 +49,8 @@ extern "C" {
 /** Largest tensor rank. */
 #define GB_ST_MAX_DIMS 8
 
-/** Element types of the safetensors format. Only F32 is written by this module. */
+/** Element types of the safetensors format. The writer takes those of a whole number of bytes
+ *  (all but none). */
 typedef enum gb_st_dtype {
     GB_ST_BOOL = 0,
     GB_ST_U8,
@@ -153,6 +154,20 @@ typedef struct gb_st_meta {
     const char *key;
     const char *value;
 } gb_st_meta_t;
+
+/** One tensor of any dtype to write (gb_st_save). */
+typedef struct gb_st_tensor {
+    const char *name;               /* unique, non-empty, not "__metadata__" */
+    gb_st_dtype_t dtype;
+    int ndim;                       /* 0 .. GB_ST_MAX_DIMS */
+    int64_t shape[GB_ST_MAX_DIMS];  /* each >= 0 */
+    const void *data;               /* product(shape) elements in host byte order (written
+                                       little-endian); may be NULL if that is 0 */
+} gb_st_tensor_t;
+
+/** As gb_st_save_f32() for tensors of any dtype. [main] */
+int gb_st_save(const char *path, const gb_st_tensor_t *tensors, size_t n,
+               const gb_st_meta_t *meta, size_t n_meta, gb_error_t *err);
 
 /** Write a safetensors file of float32 tensors and string metadata.
  *

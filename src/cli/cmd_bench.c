@@ -69,8 +69,14 @@ static const gb_cmd_t bench_engine = {
         "of 4-note and of 16-note chords through the full rack, 1024-frame blocks.\n\n"
         "Timbre VAE: the 16-voice load of the gbac.timbre-vae synth, and the decoder's time "
         "for 16 voices in one batched forward.\n\n"
+        "Melody GAN: the gbac.melody-gan unit's thread CPU time per 64-frame block (worst, "
+        "99.9th percentile, median; each block the least of 3 runs of 24 bars at 120 BPM, so "
+        "time taken by other processes does not count) in free mode, in accompany mode with a "
+        "new chord on every bar line (every bar computed late, as it plays) and answering "
+        "2-bar calls; the worst against the block's period (1.33 ms).\n\n"
         "With --json: {\"dsp_load_pct_16v\", \"dsp_load_pct_16v_synth\", \"rtf_4v\", "
-        "\"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\"}.",
+        "\"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\", "
+        "\"melody_worst_block_us\", \"melody_worst_block_pct\"}.",
     GB_CLI_LEAF(bench_opts, gb_bench_args_t, engine_init, engine_run),
 };
 

@@ -188,14 +188,21 @@ int gb_bench_engine(const gb_bench_args_t *a)
     double vae = live_load_pct(0, &gb_unit_timbrevae, samples);
     double dec_us = decode16_us(samples);
     double rtf4 = render_rtf(4), rtf16 = render_rtf(16);
+    gb_bench_melody_t mel;
+    if (gb_bench_melody(&mel) < 0) {
+        fprintf(stderr, "gbac bench engine: the gbac.melody-gan unit cannot start (model)\n");
+        return GB_EXIT_FAIL;
+    }
     if (synth < 0 || full < 0 || rtf4 < 0 || rtf16 < 0 || vae < 0 || dec_us < 0)
         return GB_EXIT_FAIL;
     const double block_us = LIVE_BLOCK / BENCH_SR * 1e6;
+    const double mel_pct = 100.0 * mel.worst_us_all / mel.period_us;
     if (json) {
         printf("{\"dsp_load_pct_16v\": %.3f, \"dsp_load_pct_16v_synth\": %.3f, "
                "\"rtf_4v\": %.1f, \"rtf_16v\": %.1f, \"dsp_load_pct_16v_vae\": %.3f, "
-               "\"vae_decode_16v_us\": %.3f}\n",
-               full, synth, rtf4, rtf16, vae, dec_us);
+               "\"vae_decode_16v_us\": %.3f, \"melody_worst_block_us\": %.2f, "
+               "\"melody_worst_block_pct\": %.3f}\n",
+               full, synth, rtf4, rtf16, vae, dec_us, mel.worst_us_all, mel_pct);
         return GB_EXIT_OK;
     }
     printf("gbac bench engine — 48 kHz\n\n");
@@ -206,6 +213,13 @@ int gb_bench_engine(const gb_bench_args_t *a)
     printf("  Timbre VAE decoder, 16 voices in one batched forward: %.2f us per control\n"
            "    frame; two control frames (every 32 samples) per 64-frame block = %.1f %% of\n"
            "    its budget\n", dec_us, 100.0 * 2.0 * dec_us / block_us);
+    printf("  Melody GAN unit (K = 4), thread CPU time per 64-frame block (each block the least\n"
+           "  of 3 runs):\n");
+    for (int i = 0; i < mel.n; i++)
+        printf("    %-42s worst %6.1f us, 99.9%% %6.1f us, median %5.1f us\n", mel.name[i],
+               mel.worst_us[i], mel.p999_us[i], mel.median_us[i]);
+    printf("    worst block %.1f us = %.2f %% of the block's period (%.0f us)\n",
+           mel.worst_us_all, mel_pct, mel.period_us);
     printf("  Offline render, full rack, 1024-frame blocks:\n");
     printf("    4-voice piece                 %6.0f × real time\n", rtf4);
     printf("    16-voice piece                %6.0f × real time\n", rtf16);

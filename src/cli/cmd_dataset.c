@@ -228,7 +228,14 @@ static const gb_opt_t melody_opts[] = {
      .off = A(cfg.out_dir), .flags = GB_OPT_REQUIRED | GB_OPT_NONEMPTY,
      .what = "a folder name", .help = "dataset folder (created if missing; files replaced)"},
     {.name = "from", .arg = "FOLDER", .kind = GB_OPT_STRING, .off = A(cfg.from_dir),
-     .help = "MIDI files (default {default})"},
+     .flags = GB_OPT_NONEMPTY, .what = "a folder",
+     .help = "MIDI files (default: the corpus shipped with gbac, " GB_MELODY_CORPUS
+             " in its data folder)"},
+    {.name = "licence", .arg = "TEXT", .kind = GB_OPT_STRING, .off = A(cfg.licence),
+     .flags = GB_OPT_NONEMPTY, .what = "a licence",
+     .help = "licence recorded in the manifest, at most 255 bytes (default: "
+             GB_MELODY_CORPUS_LICENCE " for the shipped corpus, else \""
+             GB_MELODY_UNKNOWN_LICENCE "\")"},
     {.name = "seed", .arg = "N", .kind = GB_OPT_U32, .off = A(cfg.seed), .lo = 0,
      .hi = 4294967295.0, .help = "seed of the split (default {default})"},
     {.name = "split", .arg = "T,V,E", .kind = GB_OPT_CUSTOM, .off = A(cfg.split),
@@ -249,19 +256,30 @@ static int melody_run(void *p, const gb_cli_call_t *call)
     cfg->transpose_lo = a->transpose[0];
     cfg->transpose_hi = a->transpose[1];
     cfg->progress = a->quiet ? NULL : stderr;
+    if (cfg->licence && strlen(cfg->licence) > 255)
+        return gb_cli_usage_error(call, "--licence: at most 255 bytes");
     gb_melody_ds_build_result_t res;
     gb_error_t err = {0};
     if (gb_melody_ds_build(cfg, &res, &err) < 0) {
         fprintf(stderr, "%s: %s\n", call->prog, err.msg);
         return GB_EXIT_FAIL;
     }
+    const int per_split[3] = {res.train, res.validation, res.test};
+    static const char *const split_names[3] = {"train", "validation", "test"};
+    for (int i = 0; i < 3; i++) /* even with -q: an empty split changes what can be measured */
+        if (per_split[i] == 0)
+            fprintf(stderr, "%s: warning: the %s split is empty (%d tunes, shares %g,%g,%g)\n",
+                    call->prog, split_names[i], res.tunes, cfg->split[0], cfg->split[1],
+                    cfg->split[2]);
     if (!cfg->progress)
         return GB_EXIT_OK;
     fprintf(stderr,
             "%s: wrote %s: %d files, %d skipped; %d tunes (%d train, %d validation, %d test); "
-            "%u bars, %u records with augmentation; bars by meter:",
+            "%u bars, %u records with augmentation; %ld percussion notes (channel 10) "
+            "dropped, %ld polyphonic steps reduced to the top note; bars by meter:",
             call->prog, cfg->out_dir, res.files, res.skipped, res.tunes, res.train,
-            res.validation, res.test, res.bars, res.records);
+            res.validation, res.test, res.bars, res.records, res.percussion_dropped,
+            res.polyphonic_steps);
     for (int m = 0; m < res.n_meters; m++)
         fprintf(stderr, " %d/%d %u", res.meters[m].num, res.meters[m].den, res.meters[m].bars);
     fprintf(stderr, "\n");
@@ -273,12 +291,15 @@ static const gb_cmd_t dataset_melody = {
     .summary = "quantise monophonic MIDI melodies into a melody dataset",
     .description =
         "Build the melody GAN's dataset in DIR (manifest.json + bars.bin, see docs/dataset.md "
-        "and models/gb_melody_ds.h): read every .mid/.midi in a folder, keep the highest "
+        "and models/gb_melody_ds.h): read every .mid/.midi in a folder (by default the "
+        "Nottingham folk tunes shipped with gbac, GPL-3.0), leave out notes on channel 10 "
+        "(percussion), keep the highest "
         "sounding note, quantise to 16th-note steps with the file's time signature, detect "
         "the key and move it to C major / A minor, cut bar records (previous bar as context), "
         "split by tune into train/validation/test and transpose the train tunes for "
         "augmentation. Unreadable files are skipped and counted.",
-    .epilogue = "Exit status: 0 on success; 1 if the folder cannot be read, DIR cannot be "
+    .epilogue = "A split left empty by the shares is warned about on stderr (also with -q).\n\n"
+                "Exit status: 0 on success; 1 if the folder cannot be read, DIR cannot be "
                 "written or no tune is left; 2 on a usage error.",
     GB_CLI_LEAF(melody_opts, melody_args_t, melody_init, melody_run),
 };

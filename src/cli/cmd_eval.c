@@ -9,6 +9,7 @@
 
 #include "gb_cli.h"
 #include "gb_latent_map.h"
+#include "gb_melody_ds.h"
 #include "gb_melody_eval.h"
 #include "gb_pianoroll.h"
 #include "gb_timbre_eval.h"
@@ -199,13 +200,21 @@ static const gb_opt_t melody_opts[] = {
      .help = "the generator (default: the shipped models/melody-gan.safetensors); its critic "
              "is M.disc"},
     {.name = "json", .kind = GB_OPT_FLAG, .off = A(json), .flags = GB_OPT_USAGE,
-     .help = "print one JSON object (oa_<feature>, kl_<feature>, copy_rate_generated, "
-             "copy_rate_heldout, scale_consistency, ...) instead of the table"},
+     .help = "print one JSON object (oa_<feature>, kl_<feature>, c2st_accuracy, "
+             "phrase_repeat, phrase_variation, phrase_end_tonic_dominant (each also _heldout), "
+             "copy_rate_generated, copy_rate_heldout, scale_consistency, ...) instead of the "
+             "table"},
     {.name = "bars", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.bars), .lo = 1,
      .hi = GB_MELODY_EVAL_MAX_BARS, .what = "a number of bars",
      .help = "bars generated per tune, {range} ({default})"},
     {.name = "seed", .arg = "S", .kind = GB_OPT_INT, .off = A(cfg.seed), .lo = 0,
      .hi = 2147483647.0, .help = "random seed ({default})"},
+    {.name = "top-k", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.top_k), .lo = 0,
+     .hi = GB_MDS_VOCAB, .what = "a number of tokens",
+     .help = "sample among the N likeliest tokens, 0 = all ({default})"},
+    {.name = "candidates", .arg = "K", .kind = GB_OPT_INT, .off = A(cfg.candidates), .lo = 1,
+     .hi = 64, .what = "a number of bars",
+     .help = "bars sampled per bar, one chosen by the critic, {range} ({default})"},
     {.name = "roll", .arg = "FILE", .kind = GB_OPT_STRING, .off = A(roll),
      .flags = GB_OPT_USAGE | GB_OPT_NONEMPTY,
      .help = "draw " GB_CLI_STR(ROLL_TUNES) " generated phrases under their real ones as a "
@@ -257,6 +266,13 @@ static void melody_table(const melody_args_t *a, const gb_melody_eval_result_t *
          r->bar_copy_rate_heldout_transposed},
     };
     printf("  %-36s %10s %10s\n", "", "generated", "real");
+    printf("  %-36s %10.3f\n", "two-sample test accuracy (0.5 best)", r->c2st_accuracy);
+    printf("  %-36s %10.3f %10.3f\n", "bars repeating one of their phrase", r->phrase_repeat,
+           r->phrase_repeat_heldout);
+    printf("  %-36s %10.3f %10.3f\n", "bars varying one of their phrase", r->phrase_variation,
+           r->phrase_variation_heldout);
+    printf("  %-36s %10.3f %10.3f\n", "phrase ends on tonic or dominant",
+           r->phrase_end_tonic_dominant, r->phrase_end_tonic_dominant_heldout);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         printf("  %-36s %10.3f %10.3f\n", rows[i].label, rows[i].gen, rows[i].real);
     if (r->has_critic)
@@ -296,13 +312,15 @@ static int melody_run(void *p, const gb_cli_call_t *call)
 static const gb_cmd_t eval_melody = {
     .name = "melody",
     .summary = "the melody model against the held-out tunes: Yang & Lerch features "
-               "(overlapped area, KL), scale consistency, copy rates, critic score",
+               "(overlapped area, KL), a two-sample test, phrase form, scale consistency, copy "
+               "rates, critic score",
     .description =
         "Evaluate the melody GAN M on the dataset DS. For each test-split tune with at least "
-        "two bars, N bars (fewer if the tune is shorter) are generated as in live answer "
-        "mode: the first conditioned on the tune's first bar, each next one on the previous "
-        "generated bar (top-k 6, best of 4 by the critic, seed S + tune index). The reference "
-        "phrases are the same tunes' real bars 2..N+1.\n\n"
+        "two bars, N bars (fewer if the tune is shorter) are generated as live: the first "
+        "conditioned on the tune's first bar, each next one on the bars generated before it, "
+        "at the tune's phrase positions (a first bar starting with a rest is a pickup), the "
+        "density the model's own (top-k 6, one of 4 chosen by the critic, seed S + tune "
+        "index). The reference phrases are the same tunes' real bars 2..N+1.\n\n"
         "Reported: the Yang & Lerch features per phrase (pitch count, pitch-class histogram, "
         "pitch-class transitions, pitch range, average interval, note count, average "
         "inter-onset interval, note-length histogram), for each the overlapped area (OA, 1 = "
@@ -310,7 +328,11 @@ static const gb_cmd_t eval_melody = {
         "generated-to-real inter-set one (Gaussian KDE); scale consistency and pitch-class "
         "entropy; the share of 2-bar phrases and of bars that copy a training-split one "
         "exactly or up to transposition, for the generated and the held-out real phrases; the "
-        "critic's mean logit on generated and real bars.",
+        "critic's mean logit on generated and real bars; a classifier two-sample test (a "
+        "fresh classifier of (bar before, bar) learns 3000 train-split bars against as many "
+        "generated from their contexts, and is scored on the held-out phrases against the "
+        "generated ones; 0.5 = indistinguishable); phrase form: bars that repeat or vary an "
+        "earlier bar of their 8-bar phrase, phrase ends on the tonic or dominant.",
     .epilogue = "Exit status: 0; 1 if a file cannot be read or written or DS has no usable "
                 "test tune; 2 on a usage error.",
     GB_CLI_LEAF(melody_opts, melody_args_t, melody_init, melody_run),

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "gb_cli.h"
 #include "gb_train_files.h"
@@ -138,6 +139,7 @@ static const gb_cmd_t train_timbre = {
 typedef struct melody_args {
     job_args_t job;
     gb_melgan_config_t cfg;
+    const char *likelihood_out, *resume;
 } melody_args_t;
 
 static void melody_init(void *p)
@@ -146,74 +148,146 @@ static void melody_init(void *p)
 }
 
 #define A(f) offsetof(melody_args_t, f)
+#define M_INT(name_, field, lo_, hi_, what_, help_)                                          \
+    {.name = name_, .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.field), .lo = lo_,           \
+     .hi = hi_, .what = what_, .help = help_}
+#define M_FLOAT(name_, field, lo_, hi_, help_)                                               \
+    {.name = name_, .arg = "X", .kind = GB_OPT_FLOAT, .off = A(cfg.field), .lo = lo_,         \
+     .hi = hi_, .what = "a number", .help = help_}
 static const gb_opt_t melody_opts[] = {
     JOB_OPTS(melody_args_t, "dataset folder (manifest.json + bars.bin)",
-             "generator model file to write (FILE.disc: the critic)"),
-    {.name = "epochs", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.epochs), .lo = 1,
-     .hi = 1000000, .what = EPOCHS_WHAT, .help = "generator epochs ({default})"},
-    {.name = "critic-epochs", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.critic_epochs),
-     .lo = 0, .hi = 1000000, .what = EPOCHS_WHAT, .help = "critic epochs ({default})"},
-    {.name = "per-epoch", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.per_epoch), .lo = 0,
-     .hi = 2147483647.0, .what = "a number of bars",
-     .help = "training bars drawn per epoch, 0 = all ({default})"},
-    {.name = "hidden", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.hidden), .lo = 1,
-     .hi = 4096, .what = "a number of units",
-     .help = "generator hidden units, {range} ({default})"},
-    {.name = "lr", .arg = "X", .kind = GB_OPT_FLOAT, .off = A(cfg.lr), .lo = 1e-7, .hi = 1,
-     .what = "a learning rate", .help = "Adam learning rate ({default})"},
-    {.name = "patience", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.patience), .lo = 0,
-     .hi = 1000000, .what = EPOCHS_WHAT,
-     .help = "early stop after N epochs without validation gain ({default})"},
+             "generator model file to write (FILE.disc: its critic)"),
+    {.name = "likelihood-out", .arg = "FILE2", .kind = GB_OPT_STRING, .off = A(likelihood_out),
+     .flags = GB_OPT_NONEMPTY, .what = "a file name",
+     .help = "also write the likelihood-only model (FILE2, FILE2.disc), for comparisons"},
+    M_INT("epochs", epochs, 0, 1000000, EPOCHS_WHAT, "likelihood epochs at most ({default})"),
+    M_INT("per-epoch", per_epoch, 0, 2147483647.0, "a number of bars",
+          "training bars drawn per epoch, 0 = all ({default})"),
+    M_INT("batch", batch, 2, 128, "a number of bars", "bars per likelihood minibatch, {range} "
+          "({default})"),
+    M_FLOAT("lr", lr, 1e-7, 1, "Adam learning rate of the likelihood phase ({default})"),
+    M_INT("patience", patience, 0, 1000000, EPOCHS_WHAT,
+          "stop after N epochs without validation gain ({default}; 0 = never)"),
+    M_INT("embed", embed, 1, 1024, "a number of units",
+          "units of the generator's input layer, {range} ({default})"),
+    M_INT("hidden", hidden, 1, 1024, "a number of units", "GRU units, {range} ({default})"),
+    M_INT("enc-hidden", enc_hidden, 1, 1024, "a number of units",
+          "units of the latent's posterior encoder, {range} ({default})"),
+    M_INT("critic-hidden", critic_hidden, 1, 1024, "a number of units",
+          "units of the critic's two hidden layers, {range} ({default})"),
+    M_FLOAT("kl-z", kl_z, 0, 100, "weight of the latent's KL ({default})"),
+    M_FLOAT("free-bits", free_bits, 0, 10, "nats per latent dimension not penalised "
+            "({default})"),
+    M_FLOAT("chord-p", chord_p, 0, 1, "share of training bars given their triad as the held "
+            "chord ({default})"),
+    M_FLOAT("density-p", density_p, 0, 1, "share of training bars given their onset count "
+            "({default})"),
+    M_INT("critic-steps", critic_steps, 0, 10000000, "a number of iterations",
+          "critic iterations, against the likelihood model and against the final one "
+          "({default})"),
+    M_FLOAT("critic-lr", critic_lr, 1e-7, 1, "Adam learning rate of the critic ({default})"),
+    M_INT("adv-steps", adv_steps, 0, 10000000, "a number of iterations",
+          "adversarial iterations, 0 = likelihood only ({default})"),
+    M_INT("adv-contexts", adv_contexts, 1, 64, "a number of contexts",
+          "real contexts per adversarial iteration, {range} ({default})"),
+    M_INT("adv-k", adv_k, 2, 16, "a number of samples",
+          "samples per context (the leave-one-out baseline), {range} ({default})"),
+    M_FLOAT("adv-lr", adv_lr, 1e-7, 1, "Adam learning rate of the fine-tune ({default})"),
+    M_FLOAT("adv-kl", adv_kl, 0, 100, "weight of the KL to the likelihood model ({default})"),
+    M_FLOAT("adv-mle", adv_mle, 0, 100, "weight of the likelihood of real bars in the "
+            "fine-tune ({default})"),
+    M_INT("threads", threads, 1, 2, "a number of threads",
+          "worker threads, {range} ({default}); the files do not depend on it"),
     {.name = "seed", .arg = "N", .kind = GB_OPT_U32, .off = A(cfg.seed), .lo = 0,
-     .hi = 2147483647.0, .help = "random seed ({default})"},
-    QUIET_OPTS(melody_args_t, "a quick run for checks: 2 epochs of 2000 bars, hidden 64"),
+     .hi = 2147483647.0, .help = "random seed: weights, batches, sampling ({default})"},
+    {.name = "checkpoint", .arg = "CKPT", .kind = GB_OPT_STRING, .off = A(cfg.checkpoint),
+     .flags = GB_OPT_NONEMPTY, .what = "a file name",
+     .help = "write the training state to CKPT after every epoch, phase and 100 adversarial "
+             "iterations"},
+    {.name = "resume", .arg = "CKPT", .kind = GB_OPT_STRING, .off = A(resume),
+     .flags = GB_OPT_NONEMPTY, .what = "a checkpoint file",
+     .help = "continue the run saved in CKPT (same layer sizes): the result is the "
+             "uninterrupted run's"},
+    QUIET_OPTS(melody_args_t, "a quick run for checks: 1 epoch of 2000 bars, sizes 32, 50 "
+               "critic and 20 adversarial iterations"),
 };
+#undef M_INT
+#undef M_FLOAT
 #undef A
+
+/* --smoke: small sizes and short phases, unless given. */
+static void melody_smoke(gb_melgan_config_t *c, const gb_cli_call_t *call)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+        int v;
+    } s[] = {{"epochs", offsetof(gb_melgan_config_t, epochs), 1},
+             {"per-epoch", offsetof(gb_melgan_config_t, per_epoch), 2000},
+             {"embed", offsetof(gb_melgan_config_t, embed), 32},
+             {"hidden", offsetof(gb_melgan_config_t, hidden), 32},
+             {"enc-hidden", offsetof(gb_melgan_config_t, enc_hidden), 32},
+             {"critic-hidden", offsetof(gb_melgan_config_t, critic_hidden), 32},
+             {"critic-steps", offsetof(gb_melgan_config_t, critic_steps), 50},
+             {"adv-steps", offsetof(gb_melgan_config_t, adv_steps), 20}};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        if (!gb_cli_given(call, s[i].name))
+            *(int *)((char *)c + s[i].off) = s[i].v;
+}
 
 static int melody_run(void *p, const gb_cli_call_t *call)
 {
     melody_args_t *a = p;
     gb_melgan_config_t *cfg = &a->cfg;
-    if (a->job.smoke) {
-        if (!gb_cli_given(call, "epochs"))
-            cfg->epochs = 2;
-        if (!gb_cli_given(call, "hidden"))
-            cfg->hidden = 64;
-        if (!gb_cli_given(call, "per-epoch"))
-            cfg->per_epoch = 2000;
-        cfg->critic_epochs = cfg->critic_epochs > 1 ? 1 : cfg->critic_epochs;
-    }
+    if (a->job.smoke)
+        melody_smoke(cfg, call);
     cfg->progress = !a->job.quiet;
     gb_train_job_t job = job_of(&a->job, call);
     gb_melgan_report_t rep;
     gb_train_files_t files;
     gb_error_t err = {0};
-    if (gb_train_melody(&job, cfg, &rep, &files, &err) < 0) {
+    const clock_t c0 = clock();
+    if (gb_train_melody(&job, cfg, a->likelihood_out, a->resume, &rep, &files, &err) < 0) {
         fprintf(stderr, "%s: %s\n", call->prog, err.msg);
         return GB_EXIT_FAIL;
     }
-    printf("trained melody GAN: %d epochs (best %d%s) in %.1f s; validation cross-entropy "
-           "%.4f nats/step, token accuracy %.3f, critic accuracy %.3f\nwrote %s (generator), "
-           "%s (critic)\n",
-           rep.epochs, rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
-           rep.val_ce, rep.val_acc, rep.critic_acc, a->job.out, files.second);
+    printf("trained melody GAN in %.1f s (%.1f s of CPU): likelihood %d epochs (best %d%s), "
+           "validation cross-entropy %.4f nats/step, accuracy %.3f, latent KL %.2f nats/bar; "
+           "critic accuracy %.3f; adversarial %d iterations, reward %.3f -> %.3f, KL to the "
+           "likelihood model %.4f nats/step, validation cross-entropy %.4f; final critic "
+           "accuracy %.3f\nwrote %s (generator), %s (critic)%s%s%s\n",
+           rep.seconds, (double)(clock() - c0) / CLOCKS_PER_SEC, rep.epochs, rep.best_epoch,
+           rep.early_stopped ? ", stopped early" : "", rep.val_ce, rep.val_acc, rep.val_kl_z,
+           rep.critic_acc_mle, rep.adv_steps, rep.adv_reward_first, rep.adv_reward_last,
+           rep.adv_kl_last, rep.val_ce_adv, rep.critic_acc, a->job.out, files.second,
+           a->likelihood_out ? ", " : "", a->likelihood_out ? a->likelihood_out : "",
+           a->likelihood_out ? " and .disc (likelihood only)" : "");
     return GB_EXIT_OK;
 }
 
 static const gb_cmd_t train_melody = {
     .name = "melody",
-    .summary = "train the melody generator (likelihood) and its critic on the CPU",
+    .summary = "train the melody GAN on the CPU: likelihood pre-training, a critic, an "
+               "adversarial fine-tune",
     .description =
-        "Train the melody GAN on the CPU on a dataset folder DS written by `gbac dataset "
-        "melody`, and write two model files:\n\n"
-        "  FILE       the generator (kind melody-gan-generator): previous bar, meter,\n"
-        "             mode, density and noise -> one bar of step tokens\n"
-        "  FILE.disc  the critic (kind melody-gan-critic): scores (previous bar, bar)\n\n"
-        "The generator is trained by maximum likelihood (likelihood pre-training), the critic "
-        "on real bars against bars sampled from the generator.",
-    .epilogue = "The same data, options and seed give bit-identical files.\n\n"
-                "Exit status: 0 on success; 1 if the dataset cannot be read or an output "
-                "cannot be written; 2 on a usage error.",
+        "Train the melody GAN on the CPU (OpenBLAS) on a dataset folder DS written by `gbac "
+        "dataset melody`: (1) likelihood pre-training of the autoregressive generator with a "
+        "latent (a conditional VAE), (2) a critic of 4-bar windows against its samples, (3) "
+        "an adversarial fine-tune of the generator by REINFORCE against the critic with a KL "
+        "anchor to the likelihood model, (4) a fresh critic for the final generator "
+        "(models/melody-gan.md argues the choices). Writes:\n\n"
+        "  FILE       the generator (kind melody-gan-generator, with the corpus' 2-bar\n"
+        "             phrase hashes for copy checks)\n"
+        "  FILE.disc  its critic (kind melody-gan-critic)\n\n"
+        "and with --likelihood-out the likelihood-only model and its critic too. The progress "
+        "line shows the phase, the share done, the loss, the validation cross-entropy "
+        "(likelihood) or the mean reward (adversarial), the seconds so far and the ETA.",
+    .epilogue = "The same data, options and seed give bit-identical files, with one thread or "
+                "two (OpenBLAS runs single-threaded; a batch is split in the same two halves "
+                "either way).\n\n"
+                "Exit status: 0 on success; 1 if the dataset cannot be read or has no training "
+                "bar, an output or the checkpoint cannot be written, or training diverges; 2 on "
+                "a usage error.",
     GB_CLI_LEAF(melody_opts, melody_args_t, melody_init, melody_run),
 };
 

@@ -21,6 +21,18 @@ int gb_bench_nn(const gb_bench_args_t *a);
 /** `gbac bench engine`: returns an exit status. [main] */
 int gb_bench_engine(const gb_bench_args_t *a);
 
+/** The gbac.melody-gan unit's cost per 64-frame block at 48 kHz (cmd_bench_melody.c): thread
+ *  CPU time per block over 24 bars at 120 BPM in each situation, the best of 3 runs. */
+typedef struct gb_bench_melody {
+    int n;
+    const char *name[3];
+    double worst_us[3], p999_us[3], median_us[3];
+    double worst_us_all, period_us;
+} gb_bench_melody_t;
+
+/** Measure it (the shipped model). Returns 0, or -1 when the unit cannot start. [main] */
+int gb_bench_melody(gb_bench_melody_t *r);
+
 /** Monotonic clock in nanoseconds. [any] */
 double gb_bench_now_ns(void);
 

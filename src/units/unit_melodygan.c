@@ -18,25 +18,28 @@
  *   2 free      it plays all the time;
  *   3 accompany at every bar start where the performer holds a chord (>= 2 keys) it plays a
  *               bar over it, in the chord's key (root + third: a major third above a held
- *               pitch class, lowest first, gives major, else a minor third gives minor), with
- *               a logit bonus of MG_CHORD_BONUS (×temperature) for the held pitch classes on
- *               the beats (steps 0, 4, 8, ...). Released: it stops at the next bar start.
+ *               pitch class, lowest first, gives major, else a minor third gives minor); the
+ *               held pitch classes are the generator's chord input.
  * A performer note-on during an answer ends it at the next bar start (not in accompany).
  *
- * Conditioning. The phrase's pitch classes, weighted by their length in steps, give its key by
- * Krumhansl–Schmuckler (24 profile correlations); its last bar (the bar of its last onset) is
- * turned into tokens in the normalised key (C major / A minor) as the generator's context, and
- * its onset count is the density. Each following bar is conditioned on the bar before it.
- * Generated tokens are transposed back to the phrase's key. Free mode without a phrase plays in
- * C major from silence; accompany starts from silence with density steps/2.
+ * Conditioning (gb_melgen.h). The phrase's key: gb_melody_key_of_notes() over its notes of the
+ * last 8 bars (the function `gbac generate melody --after` uses); its last bar (the bar of its
+ * last onset) and the bar before, as tokens in the normalised key (C major / A minor), are the
+ * first answer bar's context; its onset count the density; the bars it spans (mod 8) the
+ * answer's position in the phrase. Each following bar is conditioned on the two before it, one
+ * phrase position later. Generated tokens are transposed back to the phrase's key. Free mode
+ * without a phrase plays in C major from silence; accompany starts from silence with density
+ * steps/2.
  *
  * Candidates and taste. Candidate j of generated bar n draws from its own random stream
  * (seed, n, j), so it is the same whenever it is computed. Its latent is
  * z = taste·(mu_like − ½·mu_dislike) + (1 − ½·taste·[any like])·N(0, 1), where mu_* are the
- * means of the liked / disliked latents (a missing set counts 0); it is ranked by
- * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)). The best is
- * played; its critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event
- * (id MG_SCORE) at the bar's first step, which the engine reports (gb_engine_reports).
+ * means of the liked / disliked latents (a missing set counts 0); its rank is
+ * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)), and the bar
+ * played is drawn with probability ∝ exp(rank) (gb_melgan_pick: the critic's density-ratio
+ * resampling); its critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event
+ * (id MG_SCORE) when it is known — at the bar's first step, or (a late bar, below) at the tick
+ * that scores it — which the engine reports (gb_engine_reports).
  * Ratings: every `like` / `dislike` PARAM event of value >= 0.5 is one rating of the latest
  * phrase — the latents of the bars generated since the run started (answer start, free start,
  * chord) or since the last rating, at most MG_PHRASE_BARS; a rating without new bars is
@@ -44,15 +47,19 @@
  * (rings, phrase, count) is the `taste` member of the state JSON; process() publishes a copy
  * of it through a seqlock (atomics only, the writer never waits) for save_state on [main].
  *
- * Cost, spread over the bar. During the last K steps of a bar (K = `candidates`) the unit
- * works out, as the bar start would, whether the next bar is generated and on what
- * conditioning; if so it computes one candidate per step (one generator forward
- * 135 → 256 → 256 → 1224, sampling 24 steps × 51 tokens top-k 6, one critic forward
- * 234 → 128 → 128 → 1). At the bar start it checks the conditioning again: candidates made
- * for the same conditioning are used, the missing ones (all K when the performer played or a
- * parameter changed in between) are computed then. So a step costs at most A + B·K, and on an
- * undisturbed run A + B; the output is the same either way. The buffers live in the
- * instance; nothing is allocated, locked or read from a file in process().
+ * Cost, spread in time. The K candidates of a bar are sampled together by a gb_melgen_job:
+ * one batched forward of the generator per 16th step of the bar, then one batched forward of
+ * the critic. That work is done on "ticks" of the unit's own frame clock, one unit of work per
+ * tick (every MG_TICK_HZ⁻¹ s, 64 frames at 48 kHz), so a 16-step bar is ready about 22 ms
+ * after its conditioning is known. The conditioning of the next bar is worked out on every
+ * grid step, as the bar start would see it; when it changes, the job starts again. At the bar
+ * start the job of that very conditioning is used: complete, the critic and taste choose; not
+ * yet complete (the conditioning changed in the last ~22 ms, e.g. a chord changed on the bar
+ * line), the bar is "late": candidate 0 is played, its steps computed as they are needed (at
+ * most one batched forward on a step) and on the following ticks. So a block costs at most
+ * A + B·frames — one tick's forward per 64 frames, one step's forward, one critic forward, the
+ * key of the phrase — and the output does not depend on the block size. The buffers live in
+ * the instance; nothing is allocated, locked or read from a file in process().
  *
  * Generated notes are monophonic: a note sounds until the next step that is not a hold, so
  * every note-on gets a note-off (at the latest at the start of the first bar not generated, or
@@ -61,6 +68,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +77,8 @@
 #include "gb_share.h"
 #include "gb_json_util.h"
 #include "gb_melgan.h"
+#include "gb_melgen.h"
+#include "gb_melody_key.h"
 #include "gb_modelfile.h"
 #include "gb_smooth.h"
 #include "gb_builtin_units.h"
@@ -98,12 +108,14 @@ enum { MG_ANSWER, MG_CONTINUE, MG_FREE, MG_ACCOMPANY };
 #define MG_VELOCITY 0.8f
 #define MG_DEFAULT_MODEL "models/melody-gan.safetensors"
 #define MG_S GB_MDS_MAX_STEPS
-#define MG_Z GB_MELGAN_Z
+#define MG_Z GB_MELGEN_Z
 #define MG_K_MAX 8
 #define MG_TASTE_MAX 16     /* liked and disliked latents kept (each) */
 #define MG_PHRASE_BARS 8    /* latents of the latest phrase kept for a rating */
-#define MG_CHORD_BONUS 1.5f /* accompany: logit bonus of held pitch classes on beats */
 #define MG_TASTE_RANK 2.0f  /* weight of the taste similarity in the ranking */
+#define MG_CHORD_BONUS 1.5f /* accompany: logit bonus of held pitch classes on the beats */
+#define MG_TICK_HZ 750.0    /* work ticks per second: one batched forward each */
+#define MG_KEY_BARS 8       /* the phrase's key looks at its last 8 bars */
 #define MG_RO (GBP_PARAM_READONLY | GBP_PARAM_NO_SMOOTH)
 
 static const gbp_param_info_t mg_params[MG_N_PARAMS] = {
@@ -117,7 +129,7 @@ static const gbp_param_info_t mg_params[MG_N_PARAMS] = {
     {MG_TEMPERATURE, "temperature", "", 0.05f, 5.0f, 1.0f, 0.0f, GBP_PARAM_NO_SMOOTH,
      "sampling temperature of the generator"},
     {MG_CANDIDATES, "candidates", "", 1.0f, 8.0f, 4.0f, 0.0f, MG_FIXED,
-     "bars sampled per bar; the critic's favourite is played"},
+     "bars sampled per bar; the critic and the taste choose the one played"},
     {MG_SOURCE_ID, "source_id", "", 1.0f, 255.0f, 3.0f, 0.0f, MG_FIXED,
      "provenance id written into the `source` of every generated note"},
     {MG_SEED, "seed", "", 0.0f, 65535.0f, 1.0f, 0.0f, MG_FIXED,
@@ -133,8 +145,9 @@ static const gbp_param_info_t mg_params[MG_N_PARAMS] = {
     {MG_RATINGS, "ratings", "", 0.0f, 1e9f, 0.0f, 0.0f, MG_RO | GBP_PARAM_STEPPED,
      "ratings received (likes + dislikes, kept in the state)"},
     {MG_FORWARDS, "forwards", "", 0.0f, 1e9f, 0.0f, 0.0f, MG_RO | GBP_PARAM_STEPPED,
-     "candidate bars computed so far (one generator and one critic forward each): the "
-     "unit's work, for measuring how it is spread"},
+     "batched forwards run so far (one step of every candidate of a bar through the "
+     "generator, or the candidates through the critic): the unit's work, for measuring how "
+     "it is spread"},
 };
 
 typedef struct mg_note {
@@ -142,17 +155,22 @@ typedef struct mg_note {
     uint8_t key, channel;
 } mg_note_t;
 
-/* What a bar is generated from. Compared bytewise (memset before filling): candidates made
- * ahead for one conditioning are valid for the bar only if it is still the same. */
+/* What a bar is generated from. Compared bytewise (memset before filling): a job started for
+ * one conditioning serves the bar only if it is still the same. */
 typedef struct mg_cond {
-    uint8_t ctx[MG_S];
-    int32_t steps, shift, kmode, density;
+    uint8_t ctx[MG_S], ctx2[MG_S], ctx3[MG_S], ctx4[MG_S]; /* the bars before, normalised */
+    int32_t steps, shift, kmode;
+    int32_t density;       /* wanted onsets, −1: the generator chooses */
+    int32_t phrase;        /* position in the 8-bar phrase */
     int32_t chord;         /* accompany: bit mask of the held pitch classes, else 0 */
     int32_t k;             /* candidates */
     uint32_t gen_index;    /* which generated bar (random stream) */
     uint32_t seed, taste_version;
     float temperature, taste;
 } mg_cond_t;
+
+_Static_assert(offsetof(mg_cond_t, ctx4) == offsetof(mg_cond_t, ctx) + 3 * MG_S,
+               "the context bars are copied and moved as one block");
 
 /* The taste: every member is 4 bytes wide (the seqlock copies it as 32-bit words). Rings are
  * in order oldest → newest, [0, n). */
@@ -163,12 +181,6 @@ typedef struct mg_taste {
 #define MG_TASTE_WORDS (sizeof(mg_taste_t) / 4u)
 _Static_assert(sizeof(mg_taste_t) % 4u == 0, "mg_taste_t is copied in 32-bit words");
 
-typedef struct mg_cand {
-    uint8_t bar[MG_S];
-    float z[MG_Z];
-    float score;
-} mg_cand_t;
-
 typedef struct mg_unit {
     float pv[MG_N_PARAMS];
     float cur[MG_N_PARAMS]; /* latched at bar starts */
@@ -177,7 +189,9 @@ typedef struct mg_unit {
     /* model */
     gb_model_t *gen, *critic;
     char path[4096];
-    float in[GB_MELGAN_GEN_IN], cin[GB_MELGAN_CRIT_IN], logits[GB_MELGAN_GEN_OUT];
+    gb_melgen_job_t *job;
+    float cin[MG_K_MAX * GB_MELGEN_CRIT_IN], scores[MG_K_MAX];
+    float bias[MG_S * GB_MDS_VOCAB]; /* accompany: the chord's logit bonus per step */
     /* performer */
     mg_note_t phrase[MG_MAX_PHRASE];
     int n_phrase, n_held, phrase_closed;
@@ -190,14 +204,17 @@ typedef struct mg_unit {
     uint32_t gen_index; /* bars generated since the seed was set (or reset) */
     int playing_bar;  /* the current bar is generated */
     int bars_left;    /* answer bars still to play (-1: unlimited) */
-    mg_cond_t cond;   /* of the current bar */
+    mg_cond_t cond;   /* of the current bar; its ctx/ctx2 hold the next bar's context */
     uint8_t bar[MG_S];
+    int late;         /* the current bar is candidate 0 of a job still running */
     int sounding;     /* generated key sounding, -1 none */
     int off_pending;  /* a note-off that did not fit in the last block */
-    /* candidates computed ahead for the next bar */
-    mg_cond_t spec;
-    int spec_n;
-    mg_cand_t cand[MG_K_MAX];
+    /* the job: K candidates of one bar, sampled step by step on ticks */
+    mg_cond_t jcond;
+    int job_on, job_scored;
+    int64_t tick_frame; /* the unit's frame of the next tick */
+    uint32_t tick_period;
+    int64_t touched_k;  /* the bar start whose weights were last brought into the cache */
     /* taste ([audio] after activate; [main] in load_state) */
     mg_taste_t taste;
     float mu_like[MG_Z], mu_dislike[MG_Z];
@@ -214,7 +231,7 @@ typedef struct mg_unit {
     uint64_t now;
     /* measurement */
     uint32_t n_generated;
-    _Atomic uint32_t n_forwards; /* candidates computed (parameter `forwards`) */
+    _Atomic uint32_t n_forwards; /* batched forwards run (parameter `forwards`) */
 } mg_unit_t;
 
 typedef struct mg_out {
@@ -362,40 +379,6 @@ static float mg_cos(const float *a, const float *b)
 
 /* ---------------------------------------------------------------- phrase analysis */
 
-/* Krumhansl–Schmuckler: the key whose profile correlates best with the pitch-class weights.
- * Sets *tonic (0..11) and *minor. */
-static void mg_detect_key(const double *w, int *tonic, int *minor)
-{
-    static const double prof[2][12] = {
-        {6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88},
-        {6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17}};
-    double mw = 0.0, best = -2.0;
-    for (int i = 0; i < 12; i++)
-        mw += w[i] / 12.0;
-    *tonic = 0;
-    *minor = 0;
-    for (int mo = 0; mo < 2; mo++) {
-        double mp = 0.0;
-        for (int i = 0; i < 12; i++)
-            mp += prof[mo][i] / 12.0;
-        for (int t = 0; t < 12; t++) {
-            double sxy = 0.0, sxx = 0.0, syy = 0.0;
-            for (int i = 0; i < 12; i++) {
-                const double x = w[(i + t) % 12] - mw, y = prof[mo][i] - mp;
-                sxy += x * y;
-                sxx += x * x;
-                syy += y * y;
-            }
-            const double r = sxx > 0.0 ? sxy / sqrt(sxx * syy) : -1.0;
-            if (r > best + 1e-12) {
-                best = r;
-                *tonic = t;
-                *minor = mo;
-            }
-        }
-    }
-}
-
 static int mg_fold(int p)
 {
     while (p < GB_MDS_PITCH_LO)
@@ -405,38 +388,18 @@ static int mg_fold(int p)
     return p;
 }
 
-static int mg_onsets(const uint8_t *bar, int steps)
-{
-    int n = 0;
-    for (int i = 0; i < steps; i++)
-        n += bar[i] >= GB_MDS_PITCH_BASE && bar[i] != GB_MDS_PAD;
-    return n;
-}
-
-/* Key, context bar and density from the phrase (or C major from silence without one). */
-static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c)
+static void mg_rests(uint8_t *bar, int steps)
 {
     for (int i = 0; i < MG_S; i++)
-        c->ctx[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
-    c->shift = 0;
-    c->kmode = 0;
-    c->density = steps / 2;
-    if (m->n_phrase == 0)
-        return;
-    double w[12] = {0};
-    int64_t last_on = 0;
-    for (int i = 0; i < m->n_phrase; i++) {
-        const mg_note_t *n = &m->phrase[i];
-        const int64_t off = n->off >= 0 ? n->off : now_k;
-        w[n->key % 12] += (double)(off > n->on ? off - n->on : 1);
-        last_on = n->on > last_on ? n->on : last_on;
-    }
-    int tonic, minor;
-    mg_detect_key(w, &tonic, &minor);
-    const int t = ((tonic - (minor ? 9 : 0)) % 12 + 12) % 12;
-    c->shift = t > 6 ? t - 12 : t;
-    c->kmode = minor;
-    const int64_t b0 = (last_on / steps) * steps;
+        bar[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
+}
+
+/* Bar b0 .. b0 + steps of the phrase as tokens in the normalised key (shift = the key's
+ * offset): the highest note starting on a step, holds while a note sounds, else rests. */
+static void mg_phrase_bar(const mg_unit_t *m, int64_t b0, int steps, int shift, int64_t now_k,
+                          uint8_t *out)
+{
+    mg_rests(out, steps);
     int prev = GB_MDS_REST;
     for (int s = 0; s < steps; s++) {
         const int64_t k = b0 + s;
@@ -449,15 +412,54 @@ static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t
             else if (n->on < k && k < (off > n->on + 1 ? off : n->on + 1))
                 held = 1;
         }
-        const int tok = onset >= 0 ? GB_MDS_PITCH_BASE + mg_fold(onset - c->shift) -
-                                         GB_MDS_PITCH_LO
+        const int tok = onset >= 0 ? GB_MDS_PITCH_BASE + mg_fold(onset - shift) - GB_MDS_PITCH_LO
                         : held && prev != GB_MDS_REST ? GB_MDS_HOLD
                                                       : GB_MDS_REST;
-        c->ctx[s] = (uint8_t)tok;
+        out[s] = (uint8_t)tok;
         prev = tok == GB_MDS_HOLD ? prev : tok;
     }
-    const int d = mg_onsets(c->ctx, steps);
-    c->density = d > 0 ? d : steps / 2;
+}
+
+/* Key (gb_melody_key_of_notes over the last MG_KEY_BARS bars), the last two bars, density and
+ * phrase position from the phrase (or C major from silence without one). */
+static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c)
+{
+    mg_rests(c->ctx, steps);
+    mg_rests(c->ctx2, steps);
+    mg_rests(c->ctx3, steps);
+    mg_rests(c->ctx4, steps);
+    c->shift = 0;
+    c->kmode = 0;
+    c->density = -1;
+    c->phrase = 0;
+    if (m->n_phrase == 0)
+        return;
+    gb_melody_note_t notes[MG_MAX_PHRASE];
+    int64_t first_on = INT64_MAX, last_on = 0;
+    const int64_t from = now_k - (int64_t)MG_KEY_BARS * steps;
+    size_t n = 0;
+    for (int i = 0; i < m->n_phrase; i++) {
+        const mg_note_t *x = &m->phrase[i];
+        const int64_t off = x->off >= 0 ? x->off : now_k;
+        first_on = x->on < first_on ? x->on : first_on;
+        last_on = x->on > last_on ? x->on : last_on;
+        if (off <= from)
+            continue;
+        notes[n++] = (gb_melody_note_t){x->on > from ? x->on : from,
+                                         off > x->on ? off : x->on + 1, x->key};
+    }
+    int tonic, minor;
+    gb_melody_key_of_notes(notes, n, &tonic, &minor);
+    c->shift = gb_melody_key_offset(tonic, minor);
+    c->kmode = minor;
+    const int64_t b0 = (last_on / steps) * steps;
+    mg_phrase_bar(m, b0, steps, c->shift, now_k, c->ctx);
+    mg_phrase_bar(m, b0 - steps, steps, c->shift, now_k, c->ctx2);
+    mg_phrase_bar(m, b0 - 2 * steps, steps, c->shift, now_k, c->ctx3);
+    mg_phrase_bar(m, b0 - 3 * steps, steps, c->shift, now_k, c->ctx4);
+    const int d = gb_melgen_onsets(c->ctx, steps);
+    c->density = d > 0 ? d : -1; /* the answer's first bar follows the call's last */
+    c->phrase = (int32_t)(((b0 - (first_on / steps) * steps) / steps + 1) % GB_MELGEN_PHRASE);
 }
 
 /* Accompany: key from the held chord. The first held pitch class (lowest key first) with a
@@ -481,25 +483,16 @@ static void mg_chord(const mg_unit_t *m, mg_cond_t *c)
         root = lowest < 0 ? 0 : lowest;
         minor = 0;
     }
-    const int t = ((root - (minor ? 9 : 0)) % 12 + 12) % 12;
-    c->shift = t > 6 ? t - 12 : t;
+    c->shift = gb_melody_key_offset(root, minor);
     c->kmode = minor;
     c->chord = mask;
-}
-
-static int mg_last_token(const uint8_t *bar, int steps)
-{
-    int prev = GB_MDS_REST;
-    for (int i = 0; i < steps; i++)
-        if (bar[i] != GB_MDS_HOLD)
-            prev = bar[i] == GB_MDS_PAD ? GB_MDS_REST : bar[i];
-    return prev;
 }
 
 /* ---------------------------------------------------------------- generation */
 
 typedef struct mg_plan {
     int play;      /* the bar is generated */
+    int ready;     /* its conditioning is known (the bar before is complete) */
     int start;     /* a new run (answer, free start, chord) begins: a new phrase to rate */
     int close;     /* the performer's phrase is used up */
     int bars_left;
@@ -518,28 +511,35 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
     pl->bars_left = m->bars_left;
     if (mode == MG_ANSWER && pl->bars_left < 0)
         pl->bars_left = 0; /* switched to answer from an endless mode */
+    const int cont = m->playing_bar && m->cond.steps == steps; /* on from the bar played */
     if (mode == MG_ACCOMPANY) {
         pl->bars_left = -1;
         if (m->n_held >= 2) {
             pl->play = 1;
             pl->start = !m->playing_bar;
-            for (int i = 0; i < MG_S; i++)
-                c->ctx[i] = m->playing_bar ? m->cond.ctx[i]
-                            : i < steps    ? GB_MDS_REST
-                                           : GB_MDS_PAD;
-            c->density = m->playing_bar ? m->cond.density : steps / 2;
+            if (cont) {
+                memcpy(c->ctx, m->cond.ctx, 4 * MG_S);
+                c->phrase = m->cond.phrase;
+            } else {
+                mg_rests(c->ctx, steps);
+                mg_rests(c->ctx2, steps);
+                mg_rests(c->ctx3, steps);
+                mg_rests(c->ctx4, steps);
+            }
+            c->density = -1;
             mg_chord(m, c);
         }
     } else if (m->playing_bar && m->played_since_start && mode != MG_FREE) {
         pl->bars_left = 0; /* the performer took over */
-    } else if (m->playing_bar && (mode == MG_FREE || pl->bars_left != 0)) {
+    } else if (cont && (mode == MG_FREE || pl->bars_left != 0)) {
         pl->play = 1; /* keep going, on the bar just played */
         if (pl->bars_left > 0)
             pl->bars_left--;
-        memcpy(c->ctx, m->cond.ctx, MG_S);
+        memcpy(c->ctx, m->cond.ctx, 4 * MG_S);
         c->shift = m->cond.shift;
         c->kmode = m->cond.kmode;
-        c->density = m->cond.density;
+        c->density = -1;
+        c->phrase = m->cond.phrase;
     } else if (mode == MG_FREE) {
         mg_condition(m, steps, k, c);
         pl->play = pl->start = pl->close = 1;
@@ -556,6 +556,7 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
         memset(c, 0, sizeof *c);
         return;
     }
+    pl->ready = !(cont && m->late); /* a late bar is its own context only once complete */
     c->steps = steps;
     c->k = m->critic ? (int)v[MG_CANDIDATES] : 1;
     c->gen_index = m->gen_index;
@@ -565,84 +566,95 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
     c->taste = v[MG_TASTE];
 }
 
-/* Candidate j of the bar conditioned on c: latent, generator, sampling, critic. */
-static void mg_candidate(mg_unit_t *m, const mg_cond_t *c, int j, mg_cand_t *out)
+/* Start the job of the bar conditioned on c: K rows, each with its latent and random stream. */
+static void mg_job_start(mg_unit_t *m, const mg_cond_t *c)
 {
-    gb_nn_t *gen = gb_model_nn(m->gen), *cr = m->critic ? gb_model_nn(m->critic) : NULL;
-    const int steps = c->steps;
-    uint64_t rng = m->rng ^ ((uint64_t)c->gen_index * 0xd1b54a32d192ed03ull) ^
-                   ((uint64_t)(j + 1) * 0x8cb92ba72f3d8dd7ull);
-    (void)gb_melgan_rng_next(&rng);
-    const float spread = 1.0f - 0.5f * c->taste * (m->taste.n_like > 0 ? 1.0f : 0.0f);
-    for (int d = 0; d < MG_Z; d++)
-        out->z[d] = c->taste * (m->mu_like[d] - 0.5f * m->mu_dislike[d]) +
-                    spread * gb_melgan_rng_normal(&rng);
-    gb_melgan_gen_input(c->ctx, steps, steps / 4, 4, c->kmode, 0, c->density, out->z, m->in);
-    gb_nn_reset(gen);
-    gb_nn_forward(gen, m->in, m->logits, 1);
-    if (c->chord) /* accompany: the held pitch classes are favoured on the beats */
-        for (int s = 0; s < steps; s += 4)
-            for (int i = 0; i <= GB_MDS_PITCH_HI - GB_MDS_PITCH_LO; i++) {
-                const int pc = ((GB_MDS_PITCH_LO + i + c->shift) % 12 + 12) % 12;
-                if ((c->chord >> pc) & 1)
-                    m->logits[s * GB_MDS_VOCAB + GB_MDS_PITCH_BASE + i] +=
-                        MG_CHORD_BONUS * c->temperature;
-            }
-    gb_melgan_sample(m->logits, steps, c->temperature, MG_TOP_K, mg_last_token(c->ctx, steps),
-                     &rng, out->bar);
-    out->score = 0.0f;
-    if (cr) {
-        gb_melgan_critic_input(c->ctx, steps, steps / 4, 4, c->kmode, 0, out->bar, m->cin);
-        gb_nn_reset(cr);
-        gb_nn_forward(cr, m->cin, &out->score, 1);
+    gb_melgen_cond_t g;
+    memset(&g, 0, sizeof g);
+    memcpy(g.prev1, c->ctx, MG_S);
+    memcpy(g.prev2, c->ctx2, MG_S);
+    memcpy(g.prev4, c->ctx4, MG_S);
+    g.steps = c->steps;
+    g.num = c->steps / 4;
+    g.den = 4;
+    g.mode = c->kmode;
+    g.phrase_pos = c->phrase;
+    g.density = c->density;
+    for (int pc = 0; pc < 12; pc++) /* held pitch classes, in the normalised key */
+        if ((c->chord >> pc) & 1)
+            g.chord |= 1 << (((pc - c->shift) % 12 + 12) % 12);
+    gb_melgen_job_begin(m->job, c->k, c->temperature, MG_TOP_K);
+    if (g.chord) { /* the held pitch classes on the beats (added after the temperature) */
+        memset(m->bias, 0, sizeof m->bias);
+        for (int s = 0; s < c->steps; s += 4)
+            for (int i = 0; i <= GB_MDS_PITCH_HI - GB_MDS_PITCH_LO; i++)
+                if ((g.chord >> ((GB_MDS_PITCH_LO + i) % 12)) & 1)
+                    m->bias[s * GB_MDS_VOCAB + GB_MDS_PITCH_BASE + i] = MG_CHORD_BONUS;
+        gb_melgen_job_bias(m->job, m->bias);
     }
+    const float spread = 1.0f - 0.5f * c->taste * (m->taste.n_like > 0 ? 1.0f : 0.0f);
+    for (int j = 0; j < c->k; j++) {
+        uint64_t rng = m->rng ^ ((uint64_t)c->gen_index * 0xd1b54a32d192ed03ull) ^
+                       ((uint64_t)(j + 1) * 0x8cb92ba72f3d8dd7ull);
+        (void)gb_melgen_rng_next(&rng);
+        float z[MG_Z];
+        for (int d = 0; d < MG_Z; d++)
+            z[d] = c->taste * (m->mu_like[d] - 0.5f * m->mu_dislike[d]) +
+                   spread * gb_melgen_rng_normal(&rng);
+        gb_melgen_job_row(m->job, j, &g, z, gb_melgen_rng_next(&rng));
+    }
+    m->jcond = *c;
+    m->job_on = 1;
+    m->job_scored = 0;
+}
+
+static int mg_job_complete(const mg_unit_t *m)
+{
+    return m->job_on && gb_melgen_job_next_step(m->job) >= gb_melgen_job_steps(m->job);
+}
+
+/* The critic's logits of the K complete candidates, in one batched forward. */
+static void mg_job_score(mg_unit_t *m)
+{
+    const int k = gb_melgen_job_rows(m->job);
+    if (m->critic) {
+        gb_melgen_cond_t g;
+        memset(&g, 0, sizeof g);
+        memcpy(g.prev1, m->jcond.ctx, MG_S);
+        memcpy(g.prev2, m->jcond.ctx2, MG_S);
+        memcpy(g.prev4, m->jcond.ctx4, MG_S);
+        g.steps = m->jcond.steps;
+        g.num = g.steps / 4;
+        g.den = 4;
+        g.mode = m->jcond.kmode;
+        g.phrase_pos = m->jcond.phrase;
+        for (int pc = 0; pc < 12; pc++)
+            if ((m->jcond.chord >> pc) & 1)
+                g.chord |= 1 << (((pc - m->jcond.shift) % 12 + 12) % 12);
+        for (int j = 0; j < k; j++)
+            gb_melgen_critic_input(&g, gb_melgen_job_bar(m->job, j),
+                                   m->cin + (size_t)j * GB_MELGEN_CRIT_IN);
+        gb_nn_t *cr = gb_model_nn(m->critic);
+        gb_nn_reset(cr);
+        gb_nn_forward(cr, m->cin, m->scores, k);
+        atomic_fetch_add_explicit(&m->n_forwards, 1u, memory_order_relaxed);
+    } else {
+        for (int j = 0; j < k; j++)
+            m->scores[j] = 0.0f;
+    }
+    m->job_scored = 1;
+}
+
+/* One step of the job (one batched forward). */
+static void mg_job_step(mg_unit_t *m)
+{
+    gb_melgen_job_step(m->job, gb_model_nn(m->gen), 0);
     atomic_fetch_add_explicit(&m->n_forwards, 1u, memory_order_relaxed);
 }
 
-/* A bar starts at step k (frame t): latch the parameters, decide whether it is generated; if
- * so choose among the K candidates (those made ahead for this very conditioning are reused),
- * report the critic's score at t. */
-static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_t *o)
+static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o)
 {
-    memcpy(m->cur, m->pv, sizeof m->cur);
-    mg_plan_t pl;
-    mg_cond_t c;
-    mg_plan(m, m->cur, k, steps, &pl, &c);
-    m->bars_left = pl.bars_left;
-    if (pl.close)
-        m->phrase_closed = m->n_phrase > 0;
-    m->played_since_start = 0;
-    m->playing_bar = pl.play;
-    const int ahead = m->spec_n > 0 && memcmp(&m->spec, &c, sizeof c) == 0 ? m->spec_n : 0;
-    m->spec_n = 0;
-    if (!pl.play)
-        return;
-    int best = 0;
-    float best_rank = -INFINITY;
-    for (int j = 0; j < c.k; j++) {
-        if (j >= ahead)
-            mg_candidate(m, &c, j, &m->cand[j]);
-        const float r = m->cand[j].score +
-                        MG_TASTE_RANK * c.taste *
-                            (mg_cos(m->cand[j].z, m->mu_like) - mg_cos(m->cand[j].z, m->mu_dislike));
-        if (j == 0 || r > best_rank) {
-            best_rank = r;
-            best = j;
-        }
-    }
-    memcpy(m->bar, m->cand[best].bar, MG_S);
-    m->cond = c;
-    memcpy(m->cond.ctx, m->bar, MG_S); /* the context of the next bar */
-    m->gen_index++;
-    m->n_generated++;
-    if (pl.start || m->phrase_rated) { /* a new phrase for the ratings */
-        m->taste.n_phrase = 0;
-        m->phrase_rated = 0;
-    }
-    mg_ring_push(m->taste.phrase, &m->taste.n_phrase, MG_PHRASE_BARS, m->cand[best].z);
-    mg_publish(m);
-    const float sc = gb_clampf(m->cand[best].score, mg_params[MG_SCORE].min,
-                               mg_params[MG_SCORE].max);
+    const float sc = gb_clampf(score, mg_params[MG_SCORE].min, mg_params[MG_SCORE].max);
     atomic_store_explicit(&m->score_pub, sc, memory_order_relaxed);
     const gbp_event_t ev = {.time = t, .type = GBP_EV_PARAM, .channel = m->channel,
                             .source = (uint8_t)m->cur[MG_SOURCE_ID], .id = MG_SCORE,
@@ -650,27 +662,117 @@ static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_
     mg_emit(o, &ev);
 }
 
-/* In the last K steps of a bar: one candidate of the next bar, for the conditioning it would
- * have if the bar started now (restarted when that changes). */
+/* The bar conditioned on c is complete (on time or late): it becomes the context of the
+ * next bar. */
+static void mg_bar_complete(mg_unit_t *m, const uint8_t *bar)
+{
+    memcpy(m->bar, bar, MG_S);
+    memmove(m->cond.ctx2, m->cond.ctx, 3 * MG_S); /* ctx .. ctx3 move one bar back */
+    memcpy(m->cond.ctx, bar, MG_S);
+    m->cond.phrase = (m->cond.phrase + 1) % GB_MELGEN_PHRASE;
+    m->late = 0;
+}
+
+/* One unit of work, on a tick at frame t of the block: a step of the job, or its critic; a
+ * late bar that becomes complete is scored and reported. */
+static void mg_tick(mg_unit_t *m, uint32_t t, mg_out_t *o)
+{
+    if (!m->job_on || !m->gen)
+        return;
+    if (!mg_job_complete(m)) {
+        mg_job_step(m);
+        return;
+    }
+    if (m->job_scored)
+        return;
+    mg_job_score(m);
+    if (m->late && m->playing_bar) { /* the bar playing now is candidate 0 of this job */
+        mg_bar_complete(m, gb_melgen_job_bar(m->job, 0));
+        mg_report_score(m, m->scores[0], t, o);
+    }
+}
+
+/* A bar starts at step k (frame t): latch the parameters, decide whether it is generated; if
+ * so choose among the K candidates of its job (late: candidate 0 of a job still running). */
+static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_t *o)
+{
+    memcpy(m->cur, m->pv, sizeof m->cur);
+    mg_plan_t pl;
+    mg_cond_t c;
+    if (m->late && m->job_on) /* the bar before must be whole to be the context */
+        while (!mg_job_complete(m))
+            mg_job_step(m);
+    if (m->late && m->job_on && m->playing_bar) {
+        mg_bar_complete(m, gb_melgen_job_bar(m->job, 0));
+        m->job_scored = 1; /* its score is not reported: the next bar takes over */
+    }
+    mg_plan(m, m->cur, k, steps, &pl, &c);
+    m->bars_left = pl.bars_left;
+    if (pl.close)
+        m->phrase_closed = m->n_phrase > 0;
+    m->played_since_start = 0;
+    m->playing_bar = pl.play;
+    m->late = 0;
+    if (!pl.play)
+        return;
+    const int same = m->job_on && memcmp(&m->jcond, &c, sizeof c) == 0;
+    if (!same)
+        mg_job_start(m, &c);
+    int best = 0;
+    m->cond = c;
+    if (mg_job_complete(m)) {
+        if (!m->job_scored)
+            mg_job_score(m);
+        float rank[MG_K_MAX];
+        for (int j = 0; j < c.k; j++) {
+            const float *z = gb_melgen_job_z(m->job, j);
+            rank[j] = m->scores[j] + MG_TASTE_RANK * c.taste *
+                                         (mg_cos(z, m->mu_like) - mg_cos(z, m->mu_dislike));
+        }
+        uint64_t rng = m->rng ^ ((uint64_t)c.gen_index * 0xd1b54a32d192ed03ull) ^
+                       0x9e3779b97f4a7c15ull; /* the choice's own stream */
+        best = gb_melgan_pick(rank, c.k, &rng);
+        mg_bar_complete(m, gb_melgen_job_bar(m->job, best));
+        mg_report_score(m, m->scores[best], t, o);
+    } else {
+        m->late = 1; /* candidate 0, step by step; its context update waits for it */
+    }
+    m->gen_index++;
+    m->n_generated++;
+    if (pl.start || m->phrase_rated) { /* a new phrase for the ratings */
+        m->taste.n_phrase = 0;
+        m->phrase_rated = 0;
+    }
+    mg_ring_push(m->taste.phrase, &m->taste.n_phrase, MG_PHRASE_BARS, gb_melgen_job_z(m->job, best));
+    mg_publish(m);
+}
+
+/* After a step: the job of the next bar, for the conditioning it would have if the bar
+ * started now (restarted when that changes; not while a late bar is still running). */
 static void mg_ahead(mg_unit_t *m, int64_t k, int steps)
 {
     const int s = (int)(((k % steps) + steps) % steps);
-    const int K = m->critic ? (int)m->pv[MG_CANDIDATES] : 1;
-    if (s == 0 || s < steps - K)
+    if (m->late && m->job_on && !mg_job_complete(m))
         return;
     mg_plan_t pl;
     mg_cond_t c;
     mg_plan(m, m->pv, k - s + steps, steps, &pl, &c);
-    if (!pl.play)
+    if (!pl.play || !pl.ready)
         return;
-    if (m->spec_n > 0 && memcmp(&m->spec, &c, sizeof c) != 0)
-        m->spec_n = 0;
-    if (m->spec_n == 0)
-        m->spec = c;
-    if (m->spec_n < c.k) {
-        mg_candidate(m, &c, m->spec_n, &m->cand[m->spec_n]);
-        m->spec_n++;
-    }
+    if (!m->job_on || memcmp(&m->jcond, &c, sizeof c) != 0)
+        mg_job_start(m, &c);
+}
+
+/* The token of step s of the current bar (a late bar computes the steps it needs). */
+static int mg_token(mg_unit_t *m, int s)
+{
+    if (!m->playing_bar)
+        return GB_MDS_REST;
+    if (!m->late)
+        return m->bar[s];
+    while (gb_melgen_job_next_step(m->job) <= s)
+        mg_job_step(m);
+    return gb_melgen_job_bar(m->job, 0)[s];
 }
 
 /* Step k at offset t of the block. */
@@ -680,7 +782,7 @@ static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o)
     const int64_t s = ((k % steps) + steps) % steps;
     if (s == 0)
         mg_bar_start(m, k, steps, t, o);
-    const int tok = m->playing_bar ? m->bar[s] : GB_MDS_REST;
+    const int tok = mg_token(m, (int)s);
     if (tok != GB_MDS_HOLD)
         mg_end_note(m, o, t);
     if (tok >= GB_MDS_PITCH_BASE && tok < GB_MDS_VOCAB) {
@@ -688,8 +790,7 @@ static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o)
         if (key >= 0 && key <= 127)
             mg_note(m, o, GBP_EV_NOTE_ON, t, key);
     }
-    if (s != 0)
-        mg_ahead(m, k, steps);
+    mg_ahead(m, k, steps);
 }
 
 /* ---------------------------------------------------------------- performer input */
@@ -774,7 +875,10 @@ static void mg_reset(void *self)
     m->playing_bar = 0;
     m->bars_left = 0;
     memset(&m->cond, 0, sizeof m->cond);
-    m->spec_n = 0;
+    memset(&m->jcond, 0, sizeof m->jcond);
+    m->job_on = m->job_scored = m->late = 0;
+    m->tick_frame = 0;
+    m->touched_k = -1;
     m->sounding = -1;
     m->off_pending = 0;
     m->has_grid = 0;
@@ -784,32 +888,63 @@ static void mg_reset(void *self)
     mg_seed(m);
 }
 
+/* A whole bar of MG_K_MAX candidates and their critic, once, on [main]: every weight and
+ * buffer is touched before the audio thread needs it, so the first bar played does not pay for
+ * page faults (a 200 µs block otherwise). */
+static void mg_warm_up(mg_unit_t *m)
+{
+    gb_melgen_cond_t g;
+    memset(&g, 0, sizeof g);
+    g.steps = MG_S;
+    g.num = 6;
+    g.den = 4;
+    g.density = -1;
+    mg_rests(g.prev1, MG_S);
+    mg_rests(g.prev2, MG_S);
+    mg_rests(g.prev4, MG_S);
+    gb_melgen_job_begin(m->job, MG_K_MAX, 1.0f, MG_TOP_K);
+    for (int j = 0; j < MG_K_MAX; j++)
+        gb_melgen_job_row(m->job, j, &g, NULL, (uint64_t)j + 1);
+    while (gb_melgen_job_step(m->job, gb_model_nn(m->gen), 0) > 0) {
+    }
+    if (m->critic) {
+        for (int j = 0; j < MG_K_MAX; j++)
+            gb_melgen_critic_input(&g, gb_melgen_job_bar(m->job, j),
+                                   m->cin + (size_t)j * GB_MELGEN_CRIT_IN);
+        gb_nn_forward(gb_model_nn(m->critic), m->cin, m->scores, MG_K_MAX);
+        gb_nn_reset(gb_model_nn(m->critic));
+    }
+    gb_nn_reset(gb_model_nn(m->gen));
+}
+
 /* Load generator (and its critic FILE.disc when present) into m, replacing the old ones. */
 static int mg_load_model(mg_unit_t *m, const char *name, char *err, size_t errcap)
 {
     char path[4096], disc[4200];
     gb_share_resolve(name, MG_DEFAULT_MODEL, path, sizeof path);
     gb_error_t e = {0};
-    gb_model_t *g = gb_model_load(path, 1, &e), *c = NULL;
+    gb_model_t *g = gb_model_load(path, MG_K_MAX, &e), *c = NULL;
     if (!g) {
         snprintf(err, errcap, "model: %s", e.msg);
         return GB_EIO;
     }
     const char *kind = gb_model_kind(g);
-    if (!kind || strcmp(kind, "melody-gan-generator") != 0 ||
-        gb_nn_in_dim(gb_model_nn(g)) != GB_MELGAN_GEN_IN ||
-        gb_nn_out_dim(gb_model_nn(g)) != GB_MELGAN_GEN_OUT) {
+    if (!kind || strcmp(kind, "melody-gan-generator") != 0) {
         snprintf(err, errcap, "model: %s: a %s model, not a melody-gan-generator", path,
                  kind ? kind : "?");
         gb_model_free(g);
         return GB_EFORMAT;
     }
+    if (gb_melgan_check_generator(gb_model_nn(g), path, &e) < 0) {
+        snprintf(err, errcap, "model: %s", e.msg);
+        gb_model_free(g);
+        return GB_EFORMAT;
+    }
     snprintf(disc, sizeof disc, "%s.disc", path);
     if (access(disc, R_OK) == 0) {
-        c = gb_model_load(disc, 1, &e);
-        if (!c || gb_nn_in_dim(gb_model_nn(c)) != GB_MELGAN_CRIT_IN ||
-            gb_nn_out_dim(gb_model_nn(c)) != 1) {
-            snprintf(err, errcap, "model: %s: %s", disc, c ? "not a melody-gan critic" : e.msg);
+        c = gb_model_load(disc, MG_K_MAX, &e);
+        if (!c || gb_melgan_check_critic(gb_model_nn(c), disc, &e) < 0) {
+            snprintf(err, errcap, "model: %s", e.msg);
             gb_model_free(c);
             gb_model_free(g);
             return GB_EFORMAT;
@@ -820,6 +955,7 @@ static int mg_load_model(mg_unit_t *m, const char *name, char *err, size_t errca
     m->gen = g;
     m->critic = c;
     snprintf(m->path, sizeof m->path, "%s", path);
+    mg_warm_up(m);
     return GB_OK;
 }
 
@@ -831,7 +967,12 @@ static void *mg_create(const gbp_descriptor_t *desc, const gbp_host_t *host)
     mg_unit_t *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    if (!(m->job = gb_melgen_job_new(MG_K_MAX, NULL))) {
+        free(m);
+        return NULL;
+    }
     m->sr = 48000.0;
+    m->tick_period = 64;
     for (uint32_t i = 0; i < MG_N_PARAMS; i++)
         m->pv[i] = mg_params[i].def;
     mg_reset(m);
@@ -846,6 +987,7 @@ static void mg_destroy(void *self)
         return;
     gb_model_free(m->gen);
     gb_model_free(m->critic);
+    gb_melgen_job_free(m->job);
     free(m);
 }
 
@@ -865,6 +1007,8 @@ static int mg_activate(void *self, double sample_rate, uint32_t max_frames)
         }
     }
     m->sr = sample_rate;
+    m->tick_period = (uint32_t)lround(sample_rate / MG_TICK_HZ);
+    m->tick_period = m->tick_period < 1 ? 1 : m->tick_period;
     m->active = 1;
     mg_reset(m);
     return GB_OK;
@@ -1059,18 +1203,37 @@ static void mg_process(void *self, const gbp_process_t *p) GB_RT
     for (;;) {
         const double off = ceil(((double)m->next_k / 4.0 - beat0) * fpb - 1e-4);
         const uint32_t t_step = off < 0.0 ? 0u : off >= (double)frames ? frames : (uint32_t)off;
-        /* the performer's events at or before the step's frame come first */
+        const int64_t tk = m->tick_frame - (int64_t)m->now;
+        const uint32_t t_tick = tk < 0 ? 0u : tk >= (int64_t)frames ? frames : (uint32_t)tk;
+        const uint32_t t_next = t_step < t_tick ? t_step : t_tick;
+        /* the performer's events at or before the next step's or tick's frame come first */
         for (; p->events && ie < p->n_events; ie++) {
             uint32_t t = p->events[ie].time;
             t = frames ? (t < frames ? t : frames - 1u) : 0u;
-            if (t > t_step || t >= frames)
+            if (t > t_next || t >= frames)
                 break;
             mg_input(m, &p->events[ie], t, beat0 + (double)t / fpb, &o);
         }
-        if (t_step >= frames)
+        if (t_next >= frames)
             break;
-        mg_step(m, m->next_k, (int)bpb, t_step, &o);
-        m->next_k++;
+        if (t_step <= t_tick) { /* a step before a tick on the same frame */
+            mg_step(m, m->next_k, (int)bpb, t_step, &o);
+            m->next_k++;
+        } else {
+            mg_tick(m, t_tick, &o);
+            m->tick_frame += m->tick_period;
+        }
+    }
+    /* A bar start in the next block: read the weights now, so its forwards (a late bar's first
+     * step, the tick's) run from the cache however long the unit was quiet. */
+    const int steps_bar = (int)bpb * 4;
+    const double next_off = ((double)m->next_k / 4.0 - beat0) * fpb;
+    if (m->gen && m->next_k % steps_bar == 0 && m->touched_k != m->next_k &&
+        next_off < (double)frames + 2.0 * m->tick_period) {
+        m->touched_k = m->next_k;
+        gb_nn_touch(gb_model_nn(m->gen));
+        if (m->critic)
+            gb_nn_touch(gb_model_nn(m->critic));
     }
     m->now += frames;
     if (p->n_events_out)
