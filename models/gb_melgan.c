@@ -442,6 +442,39 @@ static void shuffle(uint32_t *v, uint32_t n, uint64_t *rng)
     }
 }
 
+/* After an epoch: validate, keep the best weights, report; 1 when patience ran out. */
+static int epoch_end(gb_melgan_t *g, const mg_index_t *x, gb_mds_split_t vs)
+{
+    const gb_melgan_config_t *c = &g->cfg;
+    double acc;
+    const double ce = gb_melgan_eval(g, x->ds, vs, &acc), kl = val_kl(g, x);
+    g->rep.epochs = g->epoch + 1;
+    if (c->progress) {
+        mg_progress(g, "likelihood", (g->epoch + 1.0) / (c->epochs ? c->epochs : 1),
+                    g->rep.train_ce, ce);
+        fprintf(stderr, "\n  epoch %d: train %.4f, validation %.4f nats/step (z = 0), "
+                        "accuracy %.3f, latent KL %.2f nats/bar\n",
+                g->epoch + 1, g->rep.train_ce, ce, acc, kl);
+    }
+    if (ce < g->best_val) { /* z = 0: how well it generates from the prior's mean */
+        g->best_val = ce;
+        g->bad = 0;
+        g->rep.best_epoch = g->epoch + 1;
+        g->rep.val_ce = ce;
+        g->rep.val_acc = acc;
+        g->rep.val_kl_z = kl;
+        for (int b = 0; b < GB_MGNET_BLOCKS; b++)
+            memcpy(g->best[b], gb_mgnet_block_params(g->net, b),
+                   gb_mgnet_block_size(g->net, b) * sizeof(float));
+        return 0;
+    }
+    if (c->patience && ++g->bad >= c->patience) {
+        g->rep.early_stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
 static int phase_mle(gb_melgan_t *g, const mg_index_t *x, gb_error_t *err)
 {
     const gb_melgan_config_t *c = &g->cfg;
@@ -458,7 +491,7 @@ static int phase_mle(gb_melgan_t *g, const mg_index_t *x, gb_error_t *err)
         memcpy(order, x->train, (size_t)x->n_train * sizeof *order);
         shuffle(order, x->n_train, &rng);
         double sum = 0.0, klsum = 0.0;
-        long cnt = 0, bars = 0;
+        long cnt = 0;
         double last = 0.0;
         for (uint32_t b0 = 0; b0 < per; b0 += (uint32_t)c->batch) {
             const int n = per - b0 < (uint32_t)c->batch ? (int)(per - b0) : c->batch;
@@ -475,7 +508,6 @@ static int phase_mle(gb_melgan_t *g, const mg_index_t *x, gb_error_t *err)
             sum += ce;
             klsum += kl;
             cnt += ns;
-            bars += n;
             if (mg_now() - last > 0.5) {
                 last = mg_now();
                 mg_progress(g, "likelihood", (g->epoch + (double)(b0 + (uint32_t)n) / per) /
@@ -484,29 +516,7 @@ static int phase_mle(gb_melgan_t *g, const mg_index_t *x, gb_error_t *err)
             }
         }
         g->rep.train_ce = sum / (double)cnt;
-        double acc;
-        const double ce = gb_melgan_eval(g, x->ds, vs, &acc), kl = val_kl(g, x);
-        const double score = ce; /* z = 0: how well it generates from the prior's mean */
-        g->rep.epochs = g->epoch + 1;
-        if (c->progress) {
-            mg_progress(g, "likelihood", (g->epoch + 1.0) / (c->epochs ? c->epochs : 1),
-                        g->rep.train_ce, ce);
-            fprintf(stderr, "\n  epoch %d: train %.4f, validation %.4f nats/step (z = 0), "
-                            "accuracy %.3f, latent KL %.2f nats/bar\n",
-                    g->epoch + 1, g->rep.train_ce, ce, acc, kl);
-        }
-        if (score < g->best_val) {
-            g->best_val = score;
-            g->bad = 0;
-            g->rep.best_epoch = g->epoch + 1;
-            g->rep.val_ce = ce;
-            g->rep.val_acc = acc;
-            g->rep.val_kl_z = kl;
-            for (int b = 0; b < GB_MGNET_BLOCKS; b++)
-                memcpy(g->best[b], gb_mgnet_block_params(g->net, b),
-                       gb_mgnet_block_size(g->net, b) * sizeof(float));
-        } else if (c->patience && ++g->bad >= c->patience) {
-            g->rep.early_stopped = 1;
+        if (epoch_end(g, x, vs)) {
             g->epoch++;
             break;
         }

@@ -59,6 +59,17 @@ static void rests(uint8_t *bar, int steps)
         bar[s] = s < steps ? GB_MDS_REST : GB_MDS_PAD;
 }
 
+/* The critic's logits of the job's K bars into sc, and the one it chooses. */
+static int choose(const gb_melgen_job_t *job, gb_nn_t *critic, const gb_melgen_cond_t *c, int K,
+                  float *cin, float *sc, uint64_t *rng)
+{
+    for (int k = 0; k < K; k++)
+        gb_melgen_critic_input(c, gb_melgen_job_bar(job, k), cin + (size_t)k * GB_MELGEN_CRIT_IN);
+    gb_nn_reset(critic);
+    gb_nn_forward(critic, cin, sc, K);
+    return gb_melgan_pick(sc, K, rng);
+}
+
 int gb_melgan_generate(gb_nn_t *gen, gb_nn_t *critic, const gb_melgan_gen_opts_t *o,
                        const uint8_t *history, int n_history, uint8_t *bars, float *scores,
                        gb_error_t *err)
@@ -121,15 +132,8 @@ int gb_melgan_generate(gb_nn_t *gen, gb_nn_t *critic, const gb_melgan_gen_opts_t
         }
         while (gb_melgen_job_step(job, gen, 0) > 0) {
         }
-        int best = 0;
-        if (critic) {
-            for (int k = 0; k < K; k++)
-                gb_melgen_critic_input(&c, gb_melgen_job_bar(job, k),
-                                       cin + (size_t)k * GB_MELGEN_CRIT_IN);
-            gb_nn_reset(critic);
-            gb_nn_forward(critic, cin, sc, K);
-            best = gb_melgan_pick(sc, K, o->pick_best ? NULL : &rng);
-        }
+        const int best = critic ? choose(job, critic, &c, K, cin, sc, o->pick_best ? NULL : &rng)
+                                : 0;
         uint8_t *out = bars + (size_t)b * S;
         memcpy(out, gb_melgen_job_bar(job, best), S);
         if (scores)

@@ -558,6 +558,19 @@ static const char *layer_desc(const gb_layer_info_t *li, int i, char *buf, size_
     return buf;
 }
 
+/* Mark the auxiliary tensors (aux.*, read by gb_model_aux() users) as used; their count. */
+static size_t mark_aux(const gb_st_t *st, unsigned char *used)
+{
+    size_t k = 0;
+    gb_st_info_t ai;
+    for (size_t t = 0; t < gb_st_count(st); t++)
+        if (!used[t] && gb_st_info(st, t, &ai) == GB_OK && is_aux(ai.name)) {
+            used[t] = 1;
+            k++;
+        }
+    return k;
+}
+
 /* Every expected tensor present with dtype F32 and the right shape, and no other. */
 static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], gb_error_t *err)
 {
@@ -583,17 +596,11 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
         }
     }
     long extra = -1;
-    gb_st_info_t ai;
-    for (size_t t = 0; t < n; t++)
-        if (!used[t] && gb_st_info(st, t, &ai) == GB_OK && is_aux(ai.name)) {
-            used[t] = 1; /* auxiliary data, read by gb_model_aux() users */
-            matched++;
-        }
+    matched += mark_aux(st, used);
     for (size_t t = 0; t < n && extra < 0; t++)
         if (!used[t])
             extra = (long)t;
     free(used);
-
     gb_st_info_t ti;
     gb_layer_info_t li;
     char ld[80], want[64], got[64], nb[96];
