@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gb_melgan.h"
+#include "gb_melody_answers.h"
 #include "gb_melody_c2st.h"
 #include "gb_melody_ds.h"
 #include "gb_melody_gen.h"
@@ -372,6 +373,27 @@ static int finish(eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
     return 0;
 }
 
+/* Answers to calls (gb_melody_answers.h). */
+static int answers(const eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
+{
+    gb_melody_answers_t a;
+    const int rc = gb_melody_answers(gb_model_nn(e->m.gen),
+                                     e->m.critic ? gb_model_nn(e->m.critic) : NULL, e->ds,
+                                     e->cfg->candidates, e->cfg->top_k, e->cfg->seed, &a, err);
+    r->key_from_call = a.key_from_call;
+    r->answer_in_key = a.answer_in_key;
+    r->answer_cadence = a.answer_cadence;
+    r->answer_cadence_heldout = a.answer_cadence_heldout;
+    r->answer_range_ratio = a.answer_range_ratio;
+    r->answer_empty_bars = a.answer_empty_bars;
+    r->answer_density_dense = a.answer_density_dense;
+    r->answer_density_sparse = a.answer_density_sparse;
+    r->answer_density_ratio = a.answer_density_ratio;
+    r->answer_calls = a.calls;
+    r->answers = a.answers;
+    return rc;
+}
+
 static void eval_free(eval_t *e)
 {
     for (int i = 0; e->ph && i < e->n_ph; i++) {
@@ -406,6 +428,8 @@ int gb_melody_eval(const gb_melody_eval_config_t *c, gb_melody_eval_result_t *r,
         rc = index_dataset(&e, err);
     if (rc == 0)
         rc = generate(&e, r, err);
+    if (rc == 0)
+        rc = answers(&e, r, err);
     if (rc == 0)
         rc = features(&e, r, err);
     if (rc == 0) {
@@ -461,6 +485,15 @@ static const struct {
     F(phrase_variation_heldout),
     F(phrase_end_tonic_dominant),
     F(phrase_end_tonic_dominant_heldout),
+    F(key_from_call),
+    F(answer_in_key),
+    F(answer_cadence),
+    F(answer_cadence_heldout),
+    F(answer_range_ratio),
+    F(answer_empty_bars),
+    F(answer_density_dense),
+    F(answer_density_sparse),
+    F(answer_density_ratio),
 };
 #undef F
 
@@ -488,6 +521,10 @@ json_t *gb_melody_eval_json(const gb_melody_eval_result_t *r)
         bad |= json_object_set_new(o, "phrases", json_integer(r->phrases));
     if (!bad)
         bad |= json_object_set_new(o, "generated_bars", json_integer(r->generated_bars));
+    if (!bad)
+        bad |= json_object_set_new(o, "answer_calls", json_integer(r->answer_calls));
+    if (!bad)
+        bad |= json_object_set_new(o, "answers", json_integer(r->answers));
     if (bad) {
         json_decref(o);
         return NULL;
