@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gb_call_key_table.h"
+#include "gb_melody_ds.h"
 
 const gb_call_key_table_t *gb_call_key_table(void)
 {
@@ -126,6 +127,37 @@ void gb_call_key(const gb_melody_note_t *call, size_t n, const gb_melody_note_t 
     gb_key_evidence_add(&ev, before + b0, b1 - b0, num, den, 1.0, 0);
     gb_key_evidence_add(&ev, call, n, num, den, 1.0, 1);
     gb_key_evidence_best(&ev, NULL, tonic, mode);
+}
+
+void gb_call_key_tokens(const uint8_t *tokens, int n_steps, int steps, int shift, int num,
+                        int den, int *tonic, int *mode)
+{
+    gb_melody_note_t before[GB_CALL_KEY_BEFORE_STEPS], call[2 * GB_MDS_MAX_STEPS];
+    int last = -1;
+    for (int s = 0; s < n_steps; s++)
+        if (tokens[s] >= GB_MDS_PITCH_BASE && tokens[s] < GB_MDS_VOCAB)
+            last = s;
+    *tonic = *mode = 0;
+    if (last < 0 || steps <= 0 || steps > GB_MDS_MAX_STEPS)
+        return;
+    const int c0 = (last / steps - 1 > 0 ? last / steps - 1 : 0) * steps;
+    const int b0 = c0 - GB_CALL_KEY_BEFORE_STEPS > 0 ? c0 - GB_CALL_KEY_BEFORE_STEPS : 0;
+    size_t nb = 0, nc = 0;
+    gb_melody_note_t *cur = NULL;
+    for (int s = b0; s <= last + steps && s < n_steps; s++) {
+        const int t = tokens[s];
+        if (t >= GB_MDS_PITCH_BASE && t < GB_MDS_VOCAB) {
+            cur = s < c0 ? &before[nb++] : &call[nc++];
+            *cur = (gb_melody_note_t){s, s + 1, GB_MDS_PITCH_LO + t - GB_MDS_PITCH_BASE - shift};
+        } else if (t == GB_MDS_HOLD && cur) {
+            cur->off = s + 1;
+        } else {
+            cur = NULL;
+        }
+        if (s == c0 - 1)
+            cur = NULL; /* a note held into the call is the call's only from its onset */
+    }
+    gb_call_key(call, nc, before, nb, num, den, tonic, mode);
 }
 
 int gb_key_scale(int tonic, int mode, int harmonic)

@@ -91,6 +91,12 @@ void gb_key_evidence_best(const gb_key_evidence_t *ev, const gb_call_key_table_t
 void gb_call_key(const gb_melody_note_t *call, size_t n, const gb_melody_note_t *before,
                  size_t n_before, int num, int den, int *tonic, int *mode) GB_RT;
 
+/** gb_call_key of a melody in step tokens (gb_melody_ds.h: n_steps tokens, bars of
+ *  `steps`, pitches moved up by `shift` semitones, which are taken back): the call is its last
+ *  two bars that hold a note, what came before it the bars before those. [any] */
+void gb_call_key_tokens(const uint8_t *tokens, int n_steps, int steps, int shift, int num,
+                        int den, int *tonic, int *mode) GB_RT;
+
 /** 12-bit pitch-class mask of a key's scale: major, or natural minor with its raised
  *  seventh (8 notes) when harmonic is 1. [any] */
 int gb_key_scale(int tonic, int mode, int harmonic) GB_RT;

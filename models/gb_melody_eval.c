@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gb_melgan.h"
+#include "gb_melody_accomp.h"
 #include "gb_melody_answers.h"
 #include "gb_melody_c2st.h"
 #include "gb_melody_ds.h"
@@ -391,7 +392,22 @@ static int answers(const eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
     r->answer_density_ratio = a.answer_density_ratio;
     r->answer_calls = a.calls;
     r->answers = a.answers;
-    return rc;
+    if (rc)
+        return rc;
+    gb_melody_accomp_t c;
+    const int rc2 = gb_melody_accomp(gb_model_nn(e->m.gen),
+                                     e->m.critic ? gb_model_nn(e->m.critic) : NULL, e->ds, NULL,
+                                     e->cfg->candidates, e->cfg->top_k, e->cfg->seed, &c, err);
+    r->acc_strong_chord_tones = c.strong_chord_tones;
+    r->acc_strong_chord_tones_heldout = c.strong_chord_tones_heldout;
+    r->acc_in_key = c.in_key;
+    r->acc_in_key_heldout = c.in_key_heldout;
+    r->acc_above_chord = c.above_chord;
+    r->acc_above_chord_heldout = c.above_chord_heldout;
+    r->acc_mean_interval = c.mean_interval;
+    r->acc_mean_interval_heldout = c.mean_interval_heldout;
+    r->acc_bars = c.bars;
+    return rc2;
 }
 
 static void eval_free(eval_t *e)
@@ -494,6 +510,14 @@ static const struct {
     F(answer_density_dense),
     F(answer_density_sparse),
     F(answer_density_ratio),
+    F(acc_strong_chord_tones),
+    F(acc_strong_chord_tones_heldout),
+    F(acc_in_key),
+    F(acc_in_key_heldout),
+    F(acc_above_chord),
+    F(acc_above_chord_heldout),
+    F(acc_mean_interval),
+    F(acc_mean_interval_heldout),
 };
 #undef F
 
@@ -525,6 +549,8 @@ json_t *gb_melody_eval_json(const gb_melody_eval_result_t *r)
         bad |= json_object_set_new(o, "answer_calls", json_integer(r->answer_calls));
     if (!bad)
         bad |= json_object_set_new(o, "answers", json_integer(r->answers));
+    if (!bad)
+        bad |= json_object_set_new(o, "acc_bars", json_integer(r->acc_bars));
     if (bad) {
         json_decref(o);
         return NULL;
