@@ -20,6 +20,8 @@
 #include "gb_melody_ds.h"
 #include "gb_melody_ds_build.h"
 #include "gb_melody_key.h"
+#include "gb_melody_accomp.h"
+#include "gb_melody_answer.h"
 
 static const char *abc_dir(char *buf, size_t n)
 {
@@ -342,6 +344,49 @@ static void chord_key_cases(void **state)
     assert_int_equal(scale, gb_key_scale(2, 0, 0));
 }
 
+/* An answer's notes outside the normalised key move to the nearest key note, down on a tie:
+ * in C major C# → C, Bb → A, F# → F; in A minor (with F# and G#) C# → C, Bb → A, F# and G#
+ * stay; rests and holds stay. */
+static void answer_snap(void **state)
+{
+    (void)state;
+    uint8_t bar[GB_MDS_MAX_STEPS] = {P(61), H, P(70), R, P(66), P(60)};
+    assert_int_equal(gb_answer_snap(bar, 1, 6, 0), 3);
+    const uint8_t maj[6] = {P(60), H, P(69), R, P(65), P(60)};
+    assert_memory_equal(bar, maj, 6);
+    uint8_t bar2[GB_MDS_MAX_STEPS] = {P(61), P(66), P(68), P(70)};
+    assert_int_equal(gb_answer_snap(bar2, 1, 4, 1), 2);
+    const uint8_t min[4] = {P(60), P(66), P(68), P(69)};
+    assert_memory_equal(bar2, min, 4);
+    assert_int_equal(gb_answer_key_notes(0), gb_key_scale(0, 0, 0));
+}
+
+/* Accompaniment over an open fifth A–E (scale from gb_chord_key: no C, no C#): C# → the
+ * safe scale, strong steps on chord tones, every note above the voicing's top (E3 = 52),
+ * near the note before. */
+static void accomp_shape(void **state)
+{
+    (void)state;
+    const int ae = 1 << 9 | 1 << 4;
+    int t, m, scale;
+    gb_chord_key(&ae, NULL, 1, &t, &m, &scale);
+    assert_int_equal(gb_accomp_voicing_top(ae, 9), 52 + 12);
+    uint8_t bar[GB_MDS_MAX_STEPS] = {P(61), H, H, H, P(50), H, H, H, P(62), H, H, H, P(73), H, H, H};
+    int last = 76;
+    gb_accomp_shape(bar, 16, 4, 4, ae, 9, scale, &last);
+    for (int s = 0; s < 16; s += 4) {
+        const int p = bar[s] - GB_MDS_PITCH_BASE + GB_MDS_PITCH_LO;
+        assert_true(p > 64);
+        assert_true((scale >> (p % 12)) & 1);
+        if (s == 0 || s == 8)
+            assert_true((ae >> (p % 12)) & 1);
+    }
+    assert_int_equal(bar[0], P(76)); /* C#4: a chord tone on beat 1, E, in the octave of the E5
+                                        before */
+    assert_int_equal(bar[1], H);
+    assert_int_equal(last, bar[12] - GB_MDS_PITCH_BASE + GB_MDS_PITCH_LO);
+}
+
 static void strong_steps(void **state)
 {
     (void)state;
@@ -365,6 +410,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(call_key_cases),
         cmocka_unit_test(chord_key_cases),
         cmocka_unit_test(call_key_heldout),
+        cmocka_unit_test(answer_snap),
+        cmocka_unit_test(accomp_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
