@@ -52,6 +52,37 @@ void gb_error_clear(gb_error_t *err);
 #define GB_RT
 #endif
 
+/* GB_RT_ESCAPE_BEGIN / _END: around a call in a GB_RT function that the effect analysis
+ * cannot prove safe but that is, by a test it cannot follow (a call made only off the audio
+ * thread) or by the callee's documented contract. Say why next to every use. */
+#if defined(__clang__)
+#define GB_RT_ESCAPE_BEGIN                                                                     \
+    _Pragma("clang diagnostic push") _Pragma("clang diagnostic ignored \"-Wunknown-warning-option\"") \
+        _Pragma("clang diagnostic ignored \"-Wfunction-effects\"")
+#define GB_RT_ESCAPE_END _Pragma("clang diagnostic pop")
+#else
+#define GB_RT_ESCAPE_BEGIN
+#define GB_RT_ESCAPE_END
+#endif
+
+/* GB_OFF_AUDIO_BEGIN / _END: around code in a GB_RT function that runs only when the caller
+ * is known (by a test at run time) not to be on the audio thread, e.g. a host callback that
+ * prints when it is called from the main thread. The effect analysis is told (an escape) and
+ * RealtimeSanitizer stops checking for its duration. */
+#if defined(__has_feature)
+#if __has_feature(realtime_sanitizer)
+#include <sanitizer/rtsan_interface.h>
+#define GB_RTSAN_OFF_ __rtsan_disable();
+#define GB_RTSAN_ON_ __rtsan_enable();
+#endif
+#endif
+#ifndef GB_RTSAN_OFF_
+#define GB_RTSAN_OFF_
+#define GB_RTSAN_ON_
+#endif
+#define GB_OFF_AUDIO_BEGIN GB_RT_ESCAPE_BEGIN GB_RTSAN_OFF_
+#define GB_OFF_AUDIO_END GB_RTSAN_ON_ GB_RT_ESCAPE_END
+
 #define GB_PI 3.14159265358979323846
 #define GB_ALIGN 64
 #define GB_ROUND_UP(n, m) ((((n) + (m)-1) / (m)) * (m))

@@ -42,14 +42,14 @@ void gb_delayline_free(gb_delayline_t *d);
 void gb_delayline_clear(gb_delayline_t *d) GB_RT;
 
 /** x[n − delay] for a whole delay (masked into the buffer: never reads out of bounds). [audio] */
-static inline float gb_delayline_tap(const gb_delayline_t *d, uint32_t delay)
+static inline float gb_delayline_tap(const gb_delayline_t *d, uint32_t delay) GB_RT
 {
     return d->buf[(d->w - delay) & d->mask];
 }
 
 /** x[n − delay] for a fractional delay, clamped to [1, max_delay] (NaN gives 1), linear
  *  interpolation. [audio] */
-static inline float gb_delayline_tap_frac(const gb_delayline_t *d, float delay)
+static inline float gb_delayline_tap_frac(const gb_delayline_t *d, float delay) GB_RT
 {
     const float dc = gb_minf(gb_maxf(delay, 1.0f), (float)d->max_delay); /* NaN → 1 */
     const uint32_t i = (uint32_t)(int32_t)dc; /* dc ≤ 2^28: one cvttss2si, no range branch */
@@ -60,7 +60,7 @@ static inline float gb_delayline_tap_frac(const gb_delayline_t *d, float delay)
 }
 
 /** Append sample n (after its taps were read). [audio] */
-static inline void gb_delayline_push(gb_delayline_t *d, float x)
+static inline void gb_delayline_push(gb_delayline_t *d, float x) GB_RT
 {
     d->buf[d->w & d->mask] = x;
     d->w++;

@@ -20,6 +20,8 @@
 #ifndef GB_FASTMATH_H
 #define GB_FASTMATH_H
 
+#include "gb_common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -31,15 +33,15 @@ extern "C" {
 #define GB_FASTMATH_SOFTPLUS_MAX_ERR 2e-6f
 
 /** Fast e^x. [any, RT-safe] */
-float gb_fast_exp(float x);
+float gb_fast_exp(float x) GB_RT;
 /** Fast tanh(x). [any, RT-safe] */
-float gb_fast_tanh(float x);
+float gb_fast_tanh(float x) GB_RT;
 /** Fast 1 / (1 + e^-x). [any, RT-safe] */
-float gb_fast_sigmoid(float x);
+float gb_fast_sigmoid(float x) GB_RT;
 /** Fast log(1 + u) for u in [0, 1]. [any, RT-safe] */
-float gb_fast_log1p(float u);
+float gb_fast_log1p(float u) GB_RT;
 /** Fast log(1 + e^x). [any, RT-safe] */
-float gb_fast_softplus(float x);
+float gb_fast_softplus(float x) GB_RT;
 
 #ifdef __cplusplus
 }

@@ -39,14 +39,14 @@ struct gb_fdn {
     float lp[GB_FDN_LINES];       /* low-pass states */
 };
 
-static float fdn_len(const gb_fdn_t *f, int k, float size)
+static float fdn_len(const gb_fdn_t *f, int k, float size) GB_RT
 {
     float len = roundf(gb_fdn_base_ms[k] * size * (float)(f->sr * 0.001));
     return len < 2.0f ? 2.0f : len;
 }
 
 /* New length and gain targets for every line from the current size and rt60. */
-static void fdn_retarget_loop(gb_fdn_t *f, uint32_t frames)
+static void fdn_retarget_loop(gb_fdn_t *f, uint32_t frames) GB_RT
 {
     for (int k = 0; k < GB_FDN_LINES; k++) {
         const float len = fdn_len(f, k, f->size);
@@ -148,7 +148,7 @@ void gb_fdn_set_predelay(gb_fdn_t *f, float ms, uint32_t ramp_frames)
 
 /* In-place normalised 8-point Walsh–Hadamard transform (orthogonal: preserves energy),
  * written out: 24 adds and 8 multiplies, straight-line code. */
-static inline void fdn_hadamard8(float *v)
+static inline void fdn_hadamard8(float *v) GB_RT
 {
     const float a0 = v[0] + v[1], a1 = v[0] - v[1], a2 = v[2] + v[3], a3 = v[2] - v[3];
     const float a4 = v[4] + v[5], a5 = v[4] - v[5], a6 = v[6] + v[7], a7 = v[6] - v[7];

@@ -15,7 +15,7 @@ float gb_fast_sigmoid(float x) { return s_sigmoid(x); }
 float gb_fast_log1p(float u) { return s_log1p(u); }
 float gb_fast_softplus(float x) { return s_softplus(x); }
 
-static inline float act1(float v, gb_act_t act)
+static inline float act1(float v, gb_act_t act) GB_RT
 {
     switch (act.kind) {
     case GB_ACT_RELU: return s_max(v, 0.0f);
@@ -29,7 +29,7 @@ static inline float act1(float v, gb_act_t act)
 }
 
 static void dense(const gb_dense_pack_t *d, const float *x, int xs, float *y, int ys, int batch,
-                  gb_act_t act)
+                  gb_act_t act) GB_RT
 {
     for (int f = 0; f < batch; f++) {
         const float *xf = x + (size_t)f * xs;
@@ -46,19 +46,19 @@ static void dense(const gb_dense_pack_t *d, const float *x, int xs, float *y, in
     }
 }
 
-static void act_inplace(float *x, int n, gb_act_t act)
+static void act_inplace(float *x, int n, gb_act_t act) GB_RT
 {
     for (int i = 0; i < n; i++)
         x[i] = act1(x[i], act);
 }
 
-static void exp_inplace(float *x, int n)
+static void exp_inplace(float *x, int n) GB_RT
 {
     for (int i = 0; i < n; i++)
         x[i] = s_exp(x[i]);
 }
 
-static void gru_gates(const float *gi, const float *gh, float *h, int hp)
+static void gru_gates(const float *gi, const float *gh, float *h, int hp) GB_RT
 {
     for (int j = 0; j < hp; j++) {
         float r = s_sigmoid(gi[j] + gh[j]);

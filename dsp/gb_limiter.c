@@ -25,7 +25,7 @@ struct gb_limiter {
 
 /* Set leaf `slot` to v and update its path to the root: `levels` compare-and-stores, the same
  * for every slot and value. */
-static inline void lim_tree_set(gb_limiter_t *l, uint32_t slot, float v)
+static inline void lim_tree_set(gb_limiter_t *l, uint32_t slot, float v) GB_RT
 {
     float *t = l->tree;
     uint32_t k = l->size + slot;
@@ -37,7 +37,7 @@ static inline void lim_tree_set(gb_limiter_t *l, uint32_t slot, float v)
 }
 
 /* Rebuild tree and boxcar sum for the current window from the stored history. */
-static void lim_rebuild(gb_limiter_t *l)
+static void lim_rebuild(gb_limiter_t *l) GB_RT
 {
     for (uint32_t j = 0; j < l->size; j++)
         l->tree[l->size + j] = 1.0f;

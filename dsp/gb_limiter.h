@@ -55,7 +55,7 @@ void gb_limiter_set_lookahead(gb_limiter_t *l, float ms) GB_RT;
 void gb_limiter_set_release(gb_limiter_t *l, float ms) GB_RT;
 
 /** Current latency (= lookahead) in frames. [any] */
-uint32_t gb_limiter_latency(const gb_limiter_t *l);
+uint32_t gb_limiter_latency(const gb_limiter_t *l) GB_RT;
 
 /** Limit n frames. gain and ceiling hold one linear value per frame (the caller ramps them);
  *  ceiling values must be > 0 and finite. Outputs may alias the inputs. Returns the smallest

@@ -572,7 +572,7 @@ void gb_nn_reset(gb_nn_t *nn) GB_RT
 }
 
 /* Branch-free max (see gb_vec_scalar.h for why `?:` is not used). */
-static inline float gb_maxf(float a, float b)
+static inline float gb_maxf(float a, float b) GB_RT
 {
 #if defined(__SSE__)
     return _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)));

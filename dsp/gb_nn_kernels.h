@@ -31,15 +31,15 @@ typedef struct gb_nn_kernels {
      *  floats; ys a multiple of 16 (y rows 64-byte aligned), xs anything (x is read one
      *  float at a time). act: any kind except softmax. [audio] */
     void (*dense)(const gb_dense_pack_t *d, const float *x, int xs, float *y, int ys,
-                  int batch, gb_act_t act);
+                  int batch, gb_act_t act) GB_RT;
     /** x[0 .. n) = act(x) in place, n a multiple of 16, x 64-byte aligned; softmax not
      *  allowed (the runtime composes it from exp). [audio] */
-    void (*act)(float *x, int n, gb_act_t act);
+    void (*act)(float *x, int n, gb_act_t act) GB_RT;
     /** x = exp(x) in place, as act. [audio] */
-    void (*exp)(float *x, int n);
+    void (*exp)(float *x, int n) GB_RT;
     /** GRU gate update for one slot: gi, gh hold [r | z | n] sections of hp floats each
      *  (W_i x + b_i and W_h h + b_h); h (hp floats) is updated in place. [audio] */
-    void (*gru_gates)(const float *gi, const float *gh, float *h, int hp);
+    void (*gru_gates)(const float *gi, const float *gh, float *h, int hp) GB_RT;
     /** Benchmark probe: `iters` rounds of independent register FMAs (no memory traffic), so
      *  the caller can time this family's peak multiply-add rate. Returns a value that
      *  depends on the work so it cannot be optimised away. Performs iters × fma_per_iter

@@ -121,7 +121,7 @@ void gb_oscbank_rotations(double th, float *base_c, float *base_s, float *blk_c,
 }
 
 void gb_oscbank_set_targets(gb_oscbank_t *b, const float *harm_amp, const float *noise_gain,
-                            double f0_hz, double sample_rate, int period) GB_RT
+                            double f0_hz, double sample_rate, int period)
 {
     static gb_oscbank_targets_fn fn;
     if (!fn) {
@@ -133,10 +133,11 @@ void gb_oscbank_set_targets(gb_oscbank_t *b, const float *harm_amp, const float 
 }
 
 #define GB_OSC_DECLARE(fam)                                                                   \
-    void gb_oscbank_render_##fam(gb_oscbank_t *b, const float *noise, float *out, int n);     \
+    void gb_oscbank_render_##fam(gb_oscbank_t *b, const float *noise, float *out, int n)      \
+        GB_RT;                                                                                \
     void gb_oscbank_targets_##fam(gb_oscbank_t *b, const float *harm_amp,                      \
                                   const float *noise_gain, double f0_hz, double sample_rate,   \
-                                  int period);
+                                  int period) GB_RT;
 GB_OSC_DECLARE(scalar)
 GB_OSC_DECLARE(avx2)
 GB_OSC_DECLARE(avx512)

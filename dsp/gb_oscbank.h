@@ -36,7 +36,7 @@ gb_noise_tables_t *gb_noise_tables_new(double sample_rate, uint32_t seed, gb_err
 void gb_noise_tables_free(gb_noise_tables_t *t);
 
 /** The interleaved table data (GB_NOISE_TABLE_LEN × GB_TIMBRE_BANDS floats). [any] */
-const float *gb_noise_tables_data(const gb_noise_tables_t *t);
+const float *gb_noise_tables_data(const gb_noise_tables_t *t) GB_RT;
 
 /** State of one voice's bank. Plain data: copy it to move a voice (e.g. into a fade-out slot). */
 typedef struct gb_oscbank {
@@ -59,19 +59,22 @@ void gb_oscbank_start(gb_oscbank_t *b, uint32_t noise_pos) GB_RT;
  *  family's kernel): harmonic amplitudes
  *  (GB_TIMBRE_HARMONICS peak amplitudes), noise band gains (GB_TIMBRE_BANDS RMS values) and
  *  the fundamental f0 in Hz. Harmonics at or above Nyquist get a zero target (a fade from
- *  0.45·sr), so nothing aliases. Also renormalises the phasors. [audio] */
+ *  0.45·sr), so nothing aliases. Also renormalises the phasors. [main] — it chooses the
+ *  kernel on its first call (offline rendering); on the audio thread call the kernel that
+ *  gb_oscbank_targets_for() gave at activation. */
 void gb_oscbank_set_targets(gb_oscbank_t *b, const float *harm_amp, const float *noise_gain,
-                            double f0_hz, double sample_rate, int period) GB_RT;
+                            double f0_hz, double sample_rate, int period);
 
 /** Render n samples (n no more than what is left of the current period), adding into out.
  *  Each sample: amplitudes step towards the targets, then out += Σ a·cos + Σ g·noise, then
  *  the phasors rotate. [audio] */
-typedef void (*gb_oscbank_render_fn)(gb_oscbank_t *b, const float *noise, float *out, int n);
+typedef void (*gb_oscbank_render_fn)(gb_oscbank_t *b, const float *noise, float *out, int n)
+    GB_RT;
 
 /** Kernel form of gb_oscbank_set_targets (same contract), per family. [audio] */
 typedef void (*gb_oscbank_targets_fn)(gb_oscbank_t *b, const float *harm_amp,
                                       const float *noise_gain, double f0_hz, double sample_rate,
-                                      int period);
+                                      int period) GB_RT;
 
 /** Targets kernel of a family (NULL if not available). [any] */
 gb_oscbank_targets_fn gb_oscbank_targets_for(gb_simd_t simd);

@@ -40,7 +40,7 @@ int gb_simd_default(gb_simd_t *out, gb_error_t *err);
 /** Flush denormals to zero (FTZ/DAZ on x86, FZ on arm64) for the calling thread, so the cost
  *  of arithmetic does not depend on the signal. Call once at the start of the audio thread
  *  and of benchmarks. [any, RT-safe] */
-void gb_denormals_off(void);
+void gb_denormals_off(void) GB_RT;
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "gb_common.h"
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
@@ -36,15 +38,15 @@ extern "C" {
 
 /** x clamped to [lo, hi]; NaN gives lo (fmaxf returns the non-NaN operand). For parameter
  *  values, not for inner loops (may be a libm call). [any] */
-static inline float gb_clampf(float x, float lo, float hi)
+static inline float gb_clampf(float x, float lo, float hi) GB_RT
 {
-    return fminf(fmaxf(x, lo), hi);
+    return __builtin_fminf(__builtin_fmaxf(x, lo), hi);
 }
 
 /** a < b ? a : b and a > b ? a : b (b when either is NaN), without a branch: on x86 the
  *  minss/maxss instructions themselves (gcc turns the plain ternary into a compare and jump
  *  in some loops, which would make the cost depend on the signal). [any] */
-static inline float gb_minf(float a, float b)
+static inline float gb_minf(float a, float b) GB_RT
 {
 #if defined(__SSE__)
     return _mm_cvtss_f32(_mm_min_ss(_mm_set_ss(a), _mm_set_ss(b)));
@@ -53,7 +55,7 @@ static inline float gb_minf(float a, float b)
 #endif
 }
 
-static inline float gb_maxf(float a, float b)
+static inline float gb_maxf(float a, float b) GB_RT
 {
 #if defined(__SSE__)
     return _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)));
@@ -64,14 +66,14 @@ static inline float gb_maxf(float a, float b)
 
 /** x, or +0 when x is NaN or ±Inf, by a bit mask (no data-dependent branch, same cost for
  *  every value). [any] */
-static inline float gb_zero_nonfinite(float x)
+static inline float gb_zero_nonfinite(float x) GB_RT
 {
     uint32_t u;
-    memcpy(&u, &x, sizeof u);
+    __builtin_memcpy(&u, &x, sizeof u);
     /* all exponent bits set ⇔ Inf or NaN; mask is 0 then, all ones otherwise */
     const uint32_t finite = (uint32_t)((u & 0x7f800000u) != 0x7f800000u);
     u &= (uint32_t)0u - finite;
-    memcpy(&x, &u, sizeof x);
+    __builtin_memcpy(&x, &u, sizeof x);
     return x;
 }
 
@@ -80,7 +82,7 @@ static inline float gb_zero_nonfinite(float x)
 
 /** An input sample made safe for a feedback loop: NaN/±Inf → 0, magnitude clipped to
  *  GB_SANE_SAMPLE_MAX (so no loop can overflow to Inf). Branch-free. [any] */
-static inline float gb_sane_sample(float x)
+static inline float gb_sane_sample(float x) GB_RT
 {
     return gb_minf(gb_maxf(gb_zero_nonfinite(x), -GB_SANE_SAMPLE_MAX), GB_SANE_SAMPLE_MAX);
 }
@@ -90,14 +92,14 @@ static inline float gb_sane_sample(float x)
  *  filter memories) out of the denormal range even without FTZ/DAZ, and is exact for every
  *  audio-sized value (|x| ≥ 2^-30 passes through unchanged). Needs IEEE arithmetic (no
  *  -ffast-math, which may fold it away). [any] */
-static inline float gb_flush_denormal(float x)
+static inline float gb_flush_denormal(float x) GB_RT
 {
     const float k = 1e-18f;
     return (x + k) - k;
 }
 
 /** Frames a smoothing time covers at a sample rate (rounded, ms ≤ 0 gives 0). [any] */
-static inline uint32_t gb_smooth_frames(float ms, double sample_rate)
+static inline uint32_t gb_smooth_frames(float ms, double sample_rate) GB_RT
 {
     const double f = (double)ms * sample_rate * 0.001;
     return f > 0.5 ? (uint32_t)(f + 0.5) : 0u;
@@ -113,7 +115,7 @@ typedef struct gb_ramp {
 } gb_ramp_t;
 
 /** Jump to v now (no ramp): set_param, activate, reset. [any] */
-static inline void gb_ramp_init(gb_ramp_t *r, float v)
+static inline void gb_ramp_init(gb_ramp_t *r, float v) GB_RT
 {
     r->cur = r->target = v;
     r->step = 0.0f;
@@ -122,7 +124,7 @@ static inline void gb_ramp_init(gb_ramp_t *r, float v)
 
 /** Ramp from the current value to target over `frames` samples (0: jump at the next sample).
  *  Called when a parameter event arrives. [audio] */
-static inline void gb_ramp_set(gb_ramp_t *r, float target, uint32_t frames)
+static inline void gb_ramp_set(gb_ramp_t *r, float target, uint32_t frames) GB_RT
 {
     r->target = target;
     r->left = frames;
@@ -131,7 +133,7 @@ static inline void gb_ramp_set(gb_ramp_t *r, float target, uint32_t frames)
 
 /** Advance one sample and return its value: cur + step while ramping; the last ramp sample
  *  and every sample after it are exactly the target. No data-dependent branch. [audio] */
-static inline float gb_ramp_next(gb_ramp_t *r)
+static inline float gb_ramp_next(gb_ramp_t *r) GB_RT
 {
     const uint32_t ramping = r->left != 0;
     r->left -= ramping;
@@ -149,14 +151,14 @@ typedef struct gb_onepole {
 } gb_onepole_t;
 
 /** Coefficient that covers 99 % of a step in ms milliseconds (ms ≤ 0: 1, i.e. a jump). [any] */
-static inline float gb_onepole_coef(float ms, double sample_rate)
+static inline float gb_onepole_coef(float ms, double sample_rate) GB_RT
 {
     const double n = (double)ms * sample_rate * 0.001;
-    return n > 1.0 ? (float)(1.0 - exp(log(0.01) / n)) : 1.0f;
+    return n > 1.0 ? (float)(1.0 - __builtin_exp(__builtin_log(0.01) / n)) : 1.0f;
 }
 
 /** Jump to v, with coefficient coef. [any] */
-static inline void gb_onepole_init(gb_onepole_t *s, float v, float coef)
+static inline void gb_onepole_init(gb_onepole_t *s, float v, float coef) GB_RT
 {
     s->target = v;
     s->dist = 0.0f;
@@ -164,7 +166,7 @@ static inline void gb_onepole_init(gb_onepole_t *s, float v, float coef)
 }
 
 /** Head for a new target from the current value. [audio] */
-static inline void gb_onepole_set(gb_onepole_t *s, float target)
+static inline void gb_onepole_set(gb_onepole_t *s, float target) GB_RT
 {
     s->dist = target - (s->target - s->dist);
     s->target = target;
@@ -172,7 +174,7 @@ static inline void gb_onepole_set(gb_onepole_t *s, float target)
 
 /** Advance one sample and return the value. The distance, not the value, is the state, so
  *  it shrinks to exactly 0 (flushed) and the value lands exactly on the target. [audio] */
-static inline float gb_onepole_next(gb_onepole_t *s)
+static inline float gb_onepole_next(gb_onepole_t *s) GB_RT
 {
     s->dist = gb_flush_denormal(s->dist * (1.0f - s->coef));
     return s->target - s->dist;

@@ -10,7 +10,7 @@ double gb_timbre_band_edge(int b)
            pow(GB_TIMBRE_BAND_HI_HZ / GB_TIMBRE_BAND_LO_HZ, (double)b / GB_TIMBRE_BANDS);
 }
 
-static float clamp01(float v)
+static float clamp01(float v) GB_RT
 {
     return isfinite(v) ? (v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v) : 0.0f;
 }

@@ -18,6 +18,8 @@
 #ifndef GB_TIMBRE_H
 #define GB_TIMBRE_H
 
+#include "gb_common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -50,7 +52,7 @@ double gb_timbre_band_edge(int b);
 
 /** Make harm[] non-negative and sum to 1 (all zero stays zero); clamp amp to [0, 64] and
  *  noise to [0, 1]; NaN/Inf become 0. [any, RT-safe] */
-void gb_timbre_normalize(gb_timbre_frame_t *f);
+void gb_timbre_normalize(gb_timbre_frame_t *f) GB_RT;
 
 #ifdef __cplusplus
 }

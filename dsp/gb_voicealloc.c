@@ -40,7 +40,7 @@ int gb_voicealloc_note_on(gb_voicealloc_t *va, uint8_t key, uint8_t channel, int
     return pick;
 }
 
-static void release_voice(gb_voicealloc_t *va, int i, void (*release)(void *, int), void *ctx)
+static void release_voice(gb_voicealloc_t *va, int i, gb_voice_release_fn release, void *ctx) GB_RT
 {
     va->v[i].state = GB_VOICE_RELEASED;
     va->v[i].released = ++va->clock;
@@ -49,7 +49,7 @@ static void release_voice(gb_voicealloc_t *va, int i, void (*release)(void *, in
 }
 
 int gb_voicealloc_note_off(gb_voicealloc_t *va, uint8_t key, uint8_t channel,
-                           void (*release)(void *ctx, int voice), void *ctx) GB_RT
+                           gb_voice_release_fn release, void *ctx) GB_RT
 {
     int count = 0;
     for (int i = 0; i < va->n; i++) {
@@ -65,7 +65,7 @@ int gb_voicealloc_note_off(gb_voicealloc_t *va, uint8_t key, uint8_t channel,
     return count;
 }
 
-void gb_voicealloc_sustain(gb_voicealloc_t *va, int down, void (*release)(void *ctx, int voice),
+void gb_voicealloc_sustain(gb_voicealloc_t *va, int down, gb_voice_release_fn release,
                            void *ctx) GB_RT
 {
     va->sustain = down != 0;
@@ -76,7 +76,7 @@ void gb_voicealloc_sustain(gb_voicealloc_t *va, int down, void (*release)(void *
             release_voice(va, i, release, ctx);
 }
 
-void gb_voicealloc_all_off(gb_voicealloc_t *va, void (*release)(void *ctx, int voice),
+void gb_voicealloc_all_off(gb_voicealloc_t *va, gb_voice_release_fn release,
                            void *ctx) GB_RT
 {
     va->sustain = 0;

@@ -38,6 +38,9 @@ typedef struct gb_voicealloc {
     gb_voice_slot_t v[GB_MAX_VOICES];
 } gb_voicealloc_t;
 
+/** Called when a voice enters its release (the instrument starts its release stage). [audio] */
+typedef void (*gb_voice_release_fn)(void *ctx, int voice) GB_RT;
+
 /** All voices idle, polyphony n (clamped to 1..GB_MAX_VOICES). [any] */
 void gb_voicealloc_init(gb_voicealloc_t *va, int n) GB_RT;
 
@@ -49,21 +52,21 @@ int gb_voicealloc_note_on(gb_voicealloc_t *va, uint8_t key, uint8_t channel, int
  *  pedal is down. Calls release(ctx, voice) for each voice that enters its release.
  *  Returns the number of voices affected. [audio] */
 int gb_voicealloc_note_off(gb_voicealloc_t *va, uint8_t key, uint8_t channel,
-                           void (*release)(void *ctx, int voice), void *ctx) GB_RT;
+                           gb_voice_release_fn release, void *ctx) GB_RT;
 
 /** Sustain pedal; on release, SUSTAINED voices are released (release() called). [audio] */
 void gb_voicealloc_sustain(gb_voicealloc_t *va, int down,
-                           void (*release)(void *ctx, int voice), void *ctx) GB_RT;
+                           gb_voice_release_fn release, void *ctx) GB_RT;
 
 /** Release every sounding voice (all notes off). [audio] */
-void gb_voicealloc_all_off(gb_voicealloc_t *va, void (*release)(void *ctx, int voice),
+void gb_voicealloc_all_off(gb_voicealloc_t *va, gb_voice_release_fn release,
                            void *ctx) GB_RT;
 
 /** The instrument reports a voice has finished its release. [audio] */
 void gb_voicealloc_free(gb_voicealloc_t *va, int voice) GB_RT;
 
 /** Voices not idle. [any] */
-int gb_voicealloc_active(const gb_voicealloc_t *va);
+int gb_voicealloc_active(const gb_voicealloc_t *va) GB_RT;
 
 #ifdef __cplusplus
 }

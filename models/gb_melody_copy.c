@@ -174,7 +174,7 @@ int gb_melody_copy_save_model(const char *path, const gb_nn_t *nn, const char *c
                                           .ndim = 1, .shape = {(int64_t)c->n[k]},
                                           .data = c->t[k]};
     }
-    const int rc = gb_model_save_aux(path, nn, s, aux, 4, err);
+    const int rc = gb_model_save_aux_typed(path, nn, s, aux, 4, err);
     free(s);
     return rc;
 }
@@ -213,7 +213,7 @@ gb_melody_copy_t *gb_melody_copy_from_model(const gb_model_t *m, gb_error_t *err
     }
     for (int k = 0; k < 2; k++) {
         gb_model_aux_t h, t;
-        if (gb_model_aux(m, aux_names[k][0], &h) || gb_model_aux(m, aux_names[k][1], &t) ||
+        if (gb_model_aux_get(m, aux_names[k][0], &h) || gb_model_aux_get(m, aux_names[k][1], &t) ||
             h.dtype != GB_ST_U64 || t.dtype != GB_ST_U32 || h.ndim != 1 || t.ndim != 1 ||
             h.count != t.count) {
             bad(c, err, m, "aux.copy.* tensors missing or of the wrong dtype or size");

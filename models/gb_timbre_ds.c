@@ -127,6 +127,24 @@ static int parse_note(const json_t *jn, const char *path, int i, gb_tds_note_t *
             return rc;
         n->gain_db = (float)d;
     }
+    n->onset_s = 0.0f;
+    if (json_object_get(jn, "onset_s")) {
+        if ((rc = get_num(jn, "onset_s", where, &d, err)) < 0)
+            return rc;
+        if (!(d >= 0.0 && d <= 60.0))
+            return gb_error_set(err, GB_ERANGE, "%s: \"onset_s\" = %g is out of range [0, 60]",
+                                where, d);
+        n->onset_s = (float)d;
+    }
+    n->off_s = -1.0f;
+    if (json_object_get(jn, "off_s")) {
+        if ((rc = get_num(jn, "off_s", where, &d, err)) < 0)
+            return rc;
+        if (!(d == -1.0 || (d >= 0.0 && d <= 600.0)))
+            return gb_error_set(err, GB_ERANGE,
+                                "%s: \"off_s\" = %g is out of range (-1 or 0..600)", where, d);
+        n->off_s = (float)d;
+    }
     return 0;
 }
 

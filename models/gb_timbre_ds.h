@@ -11,10 +11,13 @@
  *                   "notes": [{"id": "p000_k060_v100", "program": 0, "name": "Acoustic Grand
  *                              Piano", "key": 60, "velocity": 100, "f0_hz": 261.6,
  *                              "split": "train"|"validation"|"test", "first_frame": F,
- *                              "n_frames": N, "gain_db": G,
- *                              "hash": "sha256 hex of the PCM"}, ...]}
+ *                              "n_frames": N, "gain_db": G, "onset_s": T0,
+ *                              "off_s": T1, "hash": "sha256 hex of the PCM"}, ...]}
  *                 ("gain_db": the loudness normalisation applied before analysis; "hash": of the
- *                 trimmed, normalised float32 little-endian PCM that was analysed. Readers
+ *                 trimmed, normalised float32 little-endian PCM that was analysed; "onset_s":
+ *                 seconds from the note-on to the centre of frame 0, so frame i lies
+ *                 onset_s + i·hop_s after the note-on (0 when absent); "off_s": seconds from
+ *                 the note-on to the note-off, −1 when unknown (absent = −1). Readers
  *                 ignore keys they do not know; "counts.notes" and "counts.frames" must match.)
  *   frames.f32     little-endian float32 records of GB_TDS_FRAME_FLOATS each, notes' frames
  *                  back to back in manifest order: [f0_hz, loudness_db, amp, harm[64], noise[32]]
@@ -55,6 +58,8 @@ typedef struct gb_tds_note {
     gb_tds_split_t split;
     uint32_t first_frame, n_frames;
     float gain_db;    /* normalisation gain applied before analysis (0 if not recorded) */
+    float onset_s;    /* seconds from the note-on to frame 0's centre (0 if not recorded) */
+    float off_s;      /* seconds from the note-on to the note-off, or −1: unknown / never */
     char hash[65];    /* SHA-256 hex of the analysed PCM ("" if not recorded) */
 } gb_tds_note_t;
 

@@ -21,13 +21,13 @@
 
 #include "gb_analysis.h"
 #include "gb_timbre_ds.h"
+#include "gb_timbre_ds_build_int.h"
 
 #define BLOCK_S 0.010        /* level blocks for silence, trimming and the sustained part */
 #define SUSTAIN_DB 20.0      /* blocks within this of the loudest are the sustained part */
 #define PEAK_MAX 0.98855309  /* −0.1 dBFS */
 #define MAX_FILE_S 300.0     /* longer files are not one note */
 #define GATE_N 2048          /* noise gate STFT size; hop GATE_N/2, sine window */
-#define PATH_MAX_LEN 4096
 
 void gb_timbre_ds_build_config_init(gb_timbre_ds_build_config_t *cfg)
 {
@@ -54,30 +54,15 @@ void gb_timbre_ds_build_config_init(gb_timbre_ds_build_config_t *cfg)
     cfg->noise_gate_db = 0.0;
 }
 
-/* One run: the open outputs, the analyzer, the kept notes so far. */
-typedef struct run {
-    const gb_timbre_ds_build_config_t *cfg;
-    gb_timbre_ds_build_result_t res;
-    gb_analyzer_t *an;
-    FILE *frames;
-    char frames_tmp[PATH_MAX_LEN], manifest_tmp[PATH_MAX_LEN];
-    gb_tds_note_t *notes;
-    int n_notes, cap_notes;
-    uint32_t n_frames;
-    int total; /* notes expected from the sources, for progress */
-    float *gate_buf, *gate_out;
-    fftwf_complex *gate_spec;
-    fftwf_plan gate_fwd, gate_inv;
-} run_t;
 
-static double now_s(void)
+double gb_tdsb_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void progress(run_t *r, int force)
+void gb_tdsb_progress(run_t *r, int force)
 {
     const gb_timbre_ds_build_result_t *s = &r->res;
     if (!r->cfg->progress || (!force && s->rendered % 64 != 0))
@@ -156,8 +141,8 @@ done:
 
 /* Steps 2–7 for one note x[0 .. n) (modified in place). proto holds id, program, name, key
  * (−1: from f0), velocity. Returns 0 (kept or dropped) or a negative code for a write error. */
-static int process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *proto,
-                        gb_error_t *err)
+int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *proto,
+                         gb_error_t *err)
 {
     const gb_timbre_ds_build_config_t *cfg = r->cfg;
     const size_t blk = (size_t)lround(BLOCK_S * cfg->sample_rate);
@@ -240,6 +225,9 @@ static int process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *proto
     if (rc < 0)
         return gb_error_set(err, rc, "%s: %s", note.id, aerr.msg);
     note.f0_hz = (float)a.f0_hz;
+    /* proto->onset_s: where x[0] lies after the note-on; the trim and the analysis moved the
+     * first frame on from there. */
+    note.onset_s = (float)(proto->onset_s + (double)(b0 * blk) / cfg->sample_rate + a.start_s);
     if (note.key < 0) {
         const long k = lround(69.0 + 12.0 * log2(a.f0_hz / 440.0));
         note.key = k < 0 ? 0 : k > 127 ? 127 : (int)k;
@@ -271,7 +259,7 @@ static int process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *proto
 }
 
 /* JSON strings must be UTF-8: mask other bytes (names from SoundFonts and file names). */
-static void ascii_copy(char *dst, size_t size, const char *src)
+void gb_tdsb_ascii_copy(char *dst, size_t size, const char *src)
 {
     size_t i = 0;
     for (; src[i] && i + 1 < size; i++)
@@ -324,7 +312,7 @@ static int render_grid(run_t *r, gb_error_t *err)
         rc = gb_error_set(err, GB_ENOMEM, "FluidSynth: cannot create a synth");
         goto done;
     }
-    const double t0 = now_s();
+    const double t0 = gb_tdsb_now_s();
     const int sfid = fluid_synth_sfload(synth, sf2, 0);
     if (sfid == FLUID_FAILED) {
         rc = gb_error_set(err, GB_EFORMAT,
@@ -341,7 +329,7 @@ static int render_grid(run_t *r, gb_error_t *err)
         rc = gb_error_set(err, GB_ENOMEM, "out of memory for %zu samples", n);
         goto done;
     }
-    r->res.render_s += now_s() - t0;
+    r->res.render_s += gb_tdsb_now_s() - t0;
     for (int pi = 0; pi < cfg->n_programs; pi++) {
         const int prog = cfg->programs[pi];
         fluid_preset_t *preset = fluid_sfont_get_preset(sfont, 0, prog);
@@ -360,7 +348,7 @@ static int render_grid(run_t *r, gb_error_t *err)
         for (int ki = 0; ki < cfg->n_keys; ki++) {
             for (int vi = 0; vi < cfg->n_velocities; vi++) {
                 const int key = cfg->keys[ki], vel = cfg->velocities[vi];
-                const double t1 = now_s();
+                const double t1 = gb_tdsb_now_s();
                 fluid_synth_noteon(synth, 0, key, vel);
                 for (size_t i = 0; i < n;) {
                     if (i == n_on)
@@ -374,20 +362,22 @@ static int render_grid(run_t *r, gb_error_t *err)
                 fluid_synth_all_sounds_off(synth, 0);
                 for (size_t i = 0; i < n; i++)
                     mono[i] = 0.5f * (lbuf[i] + rbuf[i]);
-                const double t2 = now_s();
+                const double t2 = gb_tdsb_now_s();
                 r->res.render_s += t2 - t1;
                 gb_tds_note_t proto;
                 memset(&proto, 0, sizeof proto);
                 snprintf(proto.id, sizeof proto.id, "p%03d_k%03d_v%03d", prog, key, vel);
-                ascii_copy(proto.name, sizeof proto.name, pname ? pname : "");
+                gb_tdsb_ascii_copy(proto.name, sizeof proto.name, pname ? pname : "");
                 proto.program = prog;
                 proto.key = key;
                 proto.velocity = vel;
-                rc = process_note(r, mono, n, &proto, err);
-                r->res.analyse_s += now_s() - t2;
+                proto.onset_s = 0.0f;
+                proto.off_s = (float)cfg->note_s;
+                rc = gb_tdsb_process_note(r, mono, n, &proto, err);
+                r->res.analyse_s += gb_tdsb_now_s() - t2;
                 if (rc < 0)
                     goto done;
-                progress(r, 0);
+                gb_tdsb_progress(r, 0);
             }
         }
     }
@@ -415,66 +405,106 @@ static int cmp_str(const void *a, const void *b)
 /* Read path as mono at the dataset rate; NULL (with a warning) when it cannot be used. */
 static float *read_file(run_t *r, const char *path, size_t *n_out)
 {
-    FILE *pg = r->cfg->progress;
-    SF_INFO info;
-    memset(&info, 0, sizeof info);
-    SNDFILE *sf = sf_open(path, SFM_READ, &info);
-    if (!sf) {
-        if (pg)
-            fprintf(pg, "gbac dataset: %s: cannot read it as audio (libsndfile: %s): skipped\n",
-                    path, sf_strerror(NULL));
+    char msg[512];
+    float *x = gb_tdsb_read_audio(path, r->cfg->sample_rate, MAX_FILE_S, n_out, NULL, msg,
+                                  sizeof msg);
+    if (!x && r->cfg->progress)
+        fprintf(r->cfg->progress, "gbac dataset: %s: skipped\n", msg);
+    return x;
+}
+
+/* x[0 .. n) resampled by ratio (libsamplerate, SRC_SINC_MEDIUM_QUALITY); NULL with msg. */
+static float *resample(const char *path, const float *x, size_t n, double ratio, size_t *n_out,
+                       char *msg, size_t msgcap)
+{
+    const size_t cap = (size_t)ceil((double)n * ratio) + 16;
+    float *out = malloc(cap * sizeof *out);
+    if (!out) {
+        snprintf(msg, msgcap, "%s: out of memory for %zu frames", path, cap);
         return NULL;
     }
-    float *buf = NULL, *mono = NULL, *out = NULL;
-    if (info.channels < 1 || info.frames <= 0 || info.samplerate < 1000 ||
-        (double)info.frames > MAX_FILE_S * info.samplerate) {
-        if (pg)
-            fprintf(pg, "gbac dataset: %s: empty, too long (> %.0f s) or odd sample rate: "
-                        "skipped\n", path, MAX_FILE_S);
-        goto done;
-    }
-    const size_t frames = (size_t)info.frames, nch = (size_t)info.channels;
-    buf = malloc(frames * nch * sizeof *buf);
-    mono = malloc(frames * sizeof *mono);
-    if (!buf || !mono)
-        goto done;
-    const sf_count_t got = sf_readf_float(sf, buf, info.frames);
-    if (got <= 0)
-        goto done;
-    for (size_t i = 0; i < (size_t)got; i++) {
-        double s = 0.0;
-        for (size_t c = 0; c < nch; c++)
-            s += buf[i * nch + c];
-        mono[i] = (float)(s / (double)nch);
-    }
-    if (info.samplerate == (int)r->cfg->sample_rate) {
-        out = mono;
-        mono = NULL;
-        *n_out = (size_t)got;
-        goto done;
-    }
-    const double ratio = r->cfg->sample_rate / info.samplerate;
-    const size_t cap = (size_t)ceil((double)got * ratio) + 16;
-    out = malloc(cap * sizeof *out);
-    if (!out)
-        goto done;
     SRC_DATA d;
     memset(&d, 0, sizeof d);
-    d.data_in = mono;
-    d.input_frames = (long)got;
+    d.data_in = x;
+    d.input_frames = (long)n;
     d.data_out = out;
     d.output_frames = (long)cap;
     d.src_ratio = ratio;
     const int e = src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1);
     if (e != 0) {
-        if (pg)
-            fprintf(pg, "gbac dataset: %s: resampling failed (%s): skipped\n", path,
-                    src_strerror(e));
+        snprintf(msg, msgcap, "%s: resampling failed (%s)", path, src_strerror(e));
         free(out);
-        out = NULL;
-        goto done;
+        return NULL;
     }
     *n_out = (size_t)d.output_frames_gen;
+    return out;
+}
+
+float *gb_tdsb_read_audio(const char *path, double rate, double max_s, size_t *n_out,
+                          gb_tdsb_audio_info_t *ai, char *msg, size_t msgcap)
+{
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *sf = sf_open(path, SFM_READ, &info);
+    if (!sf) {
+        snprintf(msg, msgcap, "%s: cannot read it as audio (libsndfile: %s)", path,
+                 sf_strerror(NULL));
+        return NULL;
+    }
+    float *buf = NULL, *mono = NULL, *out = NULL;
+    if (ai) {
+        ai->channels = info.channels;
+        ai->sample_rate = info.samplerate;
+        ai->seconds = info.samplerate > 0 ? (double)info.frames / info.samplerate : 0.0;
+        ai->clipped = 0;
+    }
+    if (info.channels < 1 || info.frames <= 0) {
+        snprintf(msg, msgcap, "%s: holds no audio (%lld frames, %d channels)", path,
+                 (long long)info.frames, info.channels);
+        goto done;
+    }
+    if (info.samplerate < 8000 || info.samplerate > 384000) {
+        snprintf(msg, msgcap, "%s: sample rate %d Hz is outside 8000..384000 Hz", path,
+                 info.samplerate);
+        goto done;
+    }
+    if ((double)info.frames > max_s * info.samplerate) {
+        snprintf(msg, msgcap, "%s: %.0f s long, more than the %.0f s allowed", path,
+                 (double)info.frames / info.samplerate, max_s);
+        goto done;
+    }
+    const size_t frames = (size_t)info.frames, nch = (size_t)info.channels;
+    buf = malloc(frames * nch * sizeof *buf);
+    mono = malloc(frames * sizeof *mono);
+    if (!buf || !mono) {
+        snprintf(msg, msgcap, "%s: out of memory for %zu frames", path, frames);
+        goto done;
+    }
+    const sf_count_t got = sf_readf_float(sf, buf, info.frames);
+    if (got <= 0) {
+        snprintf(msg, msgcap, "%s: cannot read its samples (libsndfile: %s)", path,
+                 sf_strerror(sf));
+        goto done;
+    }
+    size_t clipped = 0;
+    for (size_t i = 0; i < (size_t)got; i++) {
+        double s = 0.0;
+        for (size_t c = 0; c < nch; c++) {
+            const float v = buf[i * nch + c];
+            s += isfinite(v) ? v : 0.0f;
+            clipped += !(fabsf(v) < 0.999f);
+        }
+        mono[i] = (float)(s / (double)nch);
+    }
+    if (ai)
+        ai->clipped = clipped;
+    if (info.samplerate == (int)rate) {
+        out = mono;
+        mono = NULL;
+        *n_out = (size_t)got;
+        goto done;
+    }
+    out = resample(path, mono, (size_t)got, rate / info.samplerate, n_out, msg, msgcap);
 done:
     free(buf);
     free(mono);
@@ -517,10 +547,10 @@ static int read_folder(run_t *r, gb_error_t *err)
         char path[PATH_MAX_LEN];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path)
             continue;
-        const double t1 = now_s();
+        const double t1 = gb_tdsb_now_s();
         size_t len = 0;
         float *x = read_file(r, path, &len);
-        const double t2 = now_s();
+        const double t2 = gb_tdsb_now_s();
         r->res.render_s += t2 - t1;
         if (!x) {
             r->res.unreadable_skipped++;
@@ -530,16 +560,18 @@ static int read_folder(run_t *r, gb_error_t *err)
         gb_tds_note_t proto;
         memset(&proto, 0, sizeof proto);
         snprintf(proto.id, sizeof proto.id, "f%05d", i);
-        ascii_copy(proto.name, sizeof proto.name, names[i]);
+        gb_tdsb_ascii_copy(proto.name, sizeof proto.name, names[i]);
         proto.program = -1;
         proto.key = -1;
         proto.velocity = 0;
-        rc = process_note(r, x, len, &proto, err);
-        r->res.analyse_s += now_s() - t2;
+        proto.onset_s = 0.0f; /* the file starts at its note-on; its note-off is unknown */
+        proto.off_s = -1.0f;
+        rc = gb_tdsb_process_note(r, x, len, &proto, err);
+        r->res.analyse_s += gb_tdsb_now_s() - t2;
         free(x);
         if (rc < 0)
             goto done;
-        progress(r, 0);
+        gb_tdsb_progress(r, 0);
     }
 done:
     for (int i = 0; i < n; i++)
@@ -602,20 +634,28 @@ static int write_manifest(run_t *r, gb_error_t *err)
     char source[512];
     const char *sfb = cfg->soundfont ? strrchr(cfg->soundfont, '/') : NULL;
     sfb = sfb ? sfb + 1 : cfg->soundfont;
-    if (cfg->soundfont && cfg->notes_dir)
-        snprintf(source, sizeof source, "SoundFont %s; notes from %s", sfb, cfg->notes_dir);
-    else if (cfg->soundfont)
-        snprintf(source, sizeof source, "SoundFont %s", sfb);
-    else
-        snprintf(source, sizeof source, "notes from %s", cfg->notes_dir);
+    size_t sl = 0;
+    source[0] = '\0';
+    if (cfg->soundfont)
+        sl += (size_t)snprintf(source + sl, sizeof source - sl, "SoundFont %s", sfb);
+    if (cfg->notes_dir && sl < sizeof source)
+        sl += (size_t)snprintf(source + sl, sizeof source - sl, "%snotes from %s",
+                               sl ? "; " : "", cfg->notes_dir);
+    for (int i = 0; i < cfg->n_recordings && sl < sizeof source; i++) {
+        const char *b = strrchr(cfg->recordings[i], '/');
+        sl += (size_t)snprintf(source + sl, sizeof source - sl, "%s%s",
+                               i ? ", " : sl ? "; recordings " : "recordings ",
+                               b ? b + 1 : cfg->recordings[i]);
+    }
     char src_ascii[256];
-    ascii_copy(src_ascii, sizeof src_ascii, source);
+    gb_tdsb_ascii_copy(src_ascii, sizeof src_ascii, source);
     const char *lic = cfg->licence ? cfg->licence
-                      : (sfb && strcmp(sfb, "FluidR3_GM.sf2") == 0 && !cfg->notes_dir)
+                      : (sfb && strcmp(sfb, "FluidR3_GM.sf2") == 0 && !cfg->notes_dir &&
+                         !cfg->n_recordings)
                           ? "MIT (FluidR3_GM)"
                           : "unknown (see the sources' licences)";
     char lic_ascii[128];
-    ascii_copy(lic_ascii, sizeof lic_ascii, lic);
+    gb_tdsb_ascii_copy(lic_ascii, sizeof lic_ascii, lic);
 
     json_t *root = json_object(), *counts = json_object();
     if (!root || !counts) {
@@ -634,6 +674,12 @@ static int write_manifest(run_t *r, gb_error_t *err)
     json_object_set_new(counts, "duplicates_dropped", json_integer(s->duplicates_dropped));
     json_object_set_new(counts, "no_pitch_dropped", json_integer(s->no_pitch_dropped));
     json_object_set_new(counts, "unreadable_skipped", json_integer(s->unreadable_skipped));
+    if (cfg->n_recordings > 0) {
+        json_object_set_new(counts, "recordings", json_integer(s->recordings));
+        json_object_set_new(counts, "onsets", json_integer(s->onsets));
+        json_object_set_new(counts, "unstable_dropped", json_integer(s->unstable_dropped));
+        json_object_set_new(counts, "clipped_dropped", json_integer(s->clipped_dropped));
+    }
     json_object_set_new(counts, "notes", json_integer(r->n_notes));
     json_object_set_new(counts, "frames", json_integer(r->n_frames));
     json_object_set_new(counts, "train", json_integer(s->train));
@@ -671,6 +717,8 @@ static int write_manifest(run_t *r, gb_error_t *err)
         json_object_set_new(jn, "first_frame", json_integer(n->first_frame));
         json_object_set_new(jn, "n_frames", json_integer(n->n_frames));
         json_object_set_new(jn, "gain_db", json_real(n->gain_db));
+        json_object_set_new(jn, "onset_s", json_real(round(n->onset_s * 1e6) / 1e6));
+        json_object_set_new(jn, "off_s", json_real(n->off_s < 0 ? -1.0 : round(n->off_s * 1e6) / 1e6));
         json_object_set_new(jn, "hash", json_string(n->hash));
         char *line = json_dumps(jn, JSON_COMPACT | JSON_REAL_PRECISION(9));
         json_decref(jn);
@@ -696,8 +744,13 @@ static int check_config(const gb_timbre_ds_build_config_t *c, gb_error_t *err)
         return gb_error_set(err, GB_EINVAL, "dataset config: no output folder");
     if (strlen(c->out_dir) > PATH_MAX_LEN - 32)
         return gb_error_set(err, GB_EINVAL, "dataset config: output folder name too long");
-    if (!c->soundfont && !c->notes_dir)
-        return gb_error_set(err, GB_EINVAL, "dataset config: no source (SoundFont or folder)");
+    if (!c->soundfont && !c->notes_dir && c->n_recordings < 1)
+        return gb_error_set(err, GB_EINVAL,
+                            "dataset config: no source (SoundFont, folder or recordings)");
+    if (c->n_recordings < 0 || c->n_recordings > GB_DATASET_MAX_RECORDINGS ||
+        (c->n_recordings > 0 && !c->recordings))
+        return gb_error_set(err, GB_EINVAL, "dataset config: at most %d recordings",
+                            GB_DATASET_MAX_RECORDINGS);
     if (c->soundfont && (c->n_programs < 1 || c->n_programs > 128 || c->n_keys < 1 ||
                          c->n_keys > 128 || c->n_velocities < 1 || c->n_velocities > 127))
         return gb_error_set(err, GB_EINVAL, "dataset config: empty programs, keys or velocities");
@@ -820,18 +873,23 @@ int gb_timbre_ds_build(const gb_timbre_ds_build_config_t *cfg, gb_timbre_ds_buil
     }
     if (cfg->notes_dir && (rc = read_folder(&r, err)) < 0)
         goto done;
+    if (cfg->n_recordings > 0 && (rc = gb_tdsb_read_recordings(&r, err)) < 0)
+        goto done;
     r.res.notes = r.n_notes;
     r.res.frames = r.n_frames;
-    progress(&r, 1);
+    gb_tdsb_progress(&r, 1);
     if (r.n_notes == 0) {
         rc = gb_error_set(err, GB_ERANGE,
                           "%s: no notes left to write (%d read: %d silent, %d duplicates, %d "
-                          "without pitch, %d unreadable files)",
+                          "without pitch, %d unreadable files%s)",
                           cfg->notes_dir && !cfg->soundfont ? cfg->notes_dir
                           : cfg->soundfont                  ? cfg->soundfont
+                          : cfg->n_recordings == 1          ? cfg->recordings[0]
                                                             : cfg->out_dir,
                           r.res.rendered, r.res.silent_dropped, r.res.duplicates_dropped,
-                          r.res.no_pitch_dropped, r.res.unreadable_skipped);
+                          r.res.no_pitch_dropped, r.res.unreadable_skipped,
+                          cfg->n_recordings ? "; the recordings held no stable pitched note"
+                                            : "");
         goto done;
     }
     assign_splits(&r);

@@ -10,6 +10,10 @@
  *              release_s seconds of tail, all-sounds-off; left and right mixed to mono.
  *              Folder: every *.wav / *.flac / *.ogg (any case) in name order, channels mixed
  *              to mono, resampled with libsamplerate (SRC_SINC_MEDIUM_QUALITY) to sample_rate.
+ *              Recordings: each file read as a folder's files are (up to 30 minutes), cut into
+ *              notes by onset, f0 and stability (gb_rec_segment.h); a note with a clipped
+ *              sample (|x| ≥ 0.999) is dropped and counted; each note then goes through
+ *              steps 2–7 like any other.
  *   2. silent  the loudest 10 ms block below silence_db dBFS RMS → dropped, counted
  *   3. trim    leading and trailing 10 ms blocks more than trim_db below the loudest block
  *   4. gain    to target_rms_db dBFS RMS over the sustained part (the blocks within 20 dB of
@@ -36,6 +40,8 @@ extern "C" {
 
 #define GB_DATASET_CONFIG_VERSION 1
 #define GB_DATASET_DEFAULT_SF2 "/usr/share/sounds/sf2/FluidR3_GM.sf2"
+#define GB_DATASET_MAX_RECORDINGS 256
+#define GB_DATASET_MAX_RECORDING_S 1800.0 /* 30 minutes per recording */
 
 /** Settings of gb_timbre_ds_build. Fill with gb_timbre_ds_build_config_init, then change fields. */
 typedef struct gb_timbre_ds_build_config {
@@ -43,6 +49,8 @@ typedef struct gb_timbre_ds_build_config {
     const char *out_dir;     /* created if missing (one level); files replaced */
     const char *soundfont;   /* SF2/SF3 to render, or NULL for none */
     const char *notes_dir;   /* folder of recorded notes, or NULL for none */
+    const char *const *recordings; /* solo recordings cut into notes (gb_rec_segment.h) */
+    int n_recordings;        /* 0..GB_DATASET_MAX_RECORDINGS */
     const char *licence;     /* written to the manifest; NULL = guessed ("MIT" for FluidR3_GM,
                                 else "unknown") */
     int programs[128], n_programs; /* GM programs 0..127 (default all 128) */
@@ -65,6 +73,10 @@ typedef struct gb_timbre_ds_build_config {
 typedef struct gb_timbre_ds_build_result {
     int rendered;           /* notes produced by the sources (grid cells + files read) */
     int silent_dropped, duplicates_dropped, no_pitch_dropped, unreadable_skipped;
+    int recordings;         /* recordings read */
+    int onsets;             /* onsets found in them */
+    int unstable_dropped;   /* recording segments without a stable pitch, or too short */
+    int clipped_dropped;    /* recording notes with clipped samples */
     int notes;              /* kept = train + validation + test */
     int train, validation, test;
     uint32_t frames;

@@ -12,13 +12,17 @@
 #include "gb_timbre_ds.h"
 #include "gb_timbre_render.h"
 #include "gb_vae.h"
+#include "gb_vae_eval.h"
+#include "gb_vae_time.h"
+
+#include <unistd.h>
 
 #define EVAL_SR 48000.0
 #define DEC_BATCH 64
 #define K GB_TIMBRE_EVAL_STEPS
 
 struct gb_timbre_eval {
-    gb_model_t *dec, *enc;
+    gb_vae_pair_t vp, sp; /* the model, and its static ablation (sp.dec NULL: none) */
     gb_nn_t *decn, *encn;
     gb_tds_t *ds;
     gb_noise_tables_t *tab;
@@ -32,34 +36,32 @@ void gb_timbre_eval_free(gb_timbre_eval_t *e)
         return;
     gb_noise_tables_free(e->tab);
     gb_tds_free(e->ds);
-    gb_model_free(e->enc);
-    gb_model_free(e->dec);
+    gb_vae_pair_free(&e->vp);
+    gb_vae_pair_free(&e->sp);
     free(e);
 }
 
-gb_timbre_eval_t *gb_timbre_eval_open(const char *model, const char *data, gb_error_t *err)
+gb_timbre_eval_t *gb_timbre_eval_open(const char *model, const char *static_model,
+                                      const char *data, gb_error_t *err)
 {
     gb_timbre_eval_t *e = calloc(1, sizeof *e);
-    char enc_path[4096];
-    snprintf(enc_path, sizeof enc_path, "%s.enc", model);
+    char st_path[4096];
     if (!e) {
         gb_error_set(err, GB_ENOMEM, "out of memory");
         return NULL;
     }
-    if (!(e->dec = gb_model_load(model, DEC_BATCH, err)) ||
-        !(e->enc = gb_model_load(enc_path, 1, err)) || !(e->ds = gb_tds_load(data, err)) ||
-        !(e->tab = gb_noise_tables_new(EVAL_SR, 7u, err)))
+    if (!static_model) { /* the ablation `gbac train timbre` writes beside the model */
+        snprintf(st_path, sizeof st_path, "%s.static", model);
+        static_model = access(st_path, R_OK) == 0 ? st_path : NULL;
+    }
+    if (gb_vae_pair_load(model, DEC_BATCH, &e->vp, err) < 0 ||
+        (static_model && gb_vae_pair_load(static_model, DEC_BATCH, &e->sp, err) < 0) ||
+        !(e->ds = gb_tds_load(data, err)) || !(e->tab = gb_noise_tables_new(EVAL_SR, 7u, err)))
         goto fail;
     snprintf(e->data, sizeof e->data, "%s", data);
-    e->encn = gb_model_nn(e->enc);
-    e->decn = gb_model_nn(e->dec);
-    e->zdim = gb_nn_out_dim(e->encn) / 2;
-    if (gb_nn_in_dim(e->encn) != GB_VAE_ENC_IN || gb_nn_in_dim(e->decn) != e->zdim + 2 ||
-        gb_nn_out_dim(e->decn) != GB_VAE_DEC_OUT || e->zdim > GB_VAE_MAX_LATENT) {
-        gb_error_set(err, GB_EFORMAT, "%s / %s: not a matching timbre-VAE encoder and decoder",
-                     enc_path, model);
-        goto fail;
-    }
+    e->encn = e->vp.enc;
+    e->decn = e->vp.dec;
+    e->zdim = e->vp.zdim;
     if (gb_tds_count(e->ds, GB_TDS_TEST) == 0 || gb_tds_count(e->ds, GB_TDS_TRAIN) == 0) {
         gb_error_set(err, GB_EFORMAT, "%s: the dataset needs training and test notes", data);
         goto fail;
@@ -77,43 +79,12 @@ int gb_timbre_eval_latent_dims(const gb_timbre_eval_t *e)
 
 /* ---------------------------------------------------------------- decoding */
 
-/* A decoder output row as a timbre frame: softmax harmonics, noise bands, amplitude. */
-static void frame_of(const float *o, gb_timbre_frame_t *t)
+/* Decode every frame of note ni of pair p from latent z into out[] (pitch, loudness and
+ * place in the note of each frame: gb_vae_eval.h). */
+static void decode_note(const gb_timbre_eval_t *e, const gb_vae_pair_t *p, int ni,
+                        const float *z, gb_timbre_frame_t *out)
 {
-    float m = o[0], s = 0.0f;
-    for (int k = 1; k < GB_TIMBRE_HARMONICS; k++)
-        m = o[k] > m ? o[k] : m;
-    for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-        s += (t->harm[k] = expf(o[k] - m));
-    for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-        t->harm[k] /= s;
-    for (int k = 0; k < GB_TIMBRE_BANDS; k++)
-        t->noise[k] = fmaxf(expf(o[GB_TIMBRE_HARMONICS + k]) - 1e-5f, 0.0f);
-    t->amp = fmaxf(expf(o[GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS]) - 1e-4f, 0.0f);
-    gb_timbre_normalize(t);
-}
-
-/* Decode every frame of note ni from latent z into out[]. */
-static void decode_note(const gb_timbre_eval_t *e, int ni, const float *z,
-                        gb_timbre_frame_t *out)
-{
-    const gb_tds_t *ds = e->ds;
-    const gb_tds_note_t *nt = &ds->notes[ni];
-    const int in = e->zdim + 2, zdim = e->zdim;
-    float x[DEC_BATCH * (GB_VAE_MAX_LATENT + 2)], y[DEC_BATCH * GB_VAE_DEC_OUT];
-    for (uint32_t f0 = 0; f0 < nt->n_frames; f0 += DEC_BATCH) {
-        int nb = (int)(nt->n_frames - f0 < DEC_BATCH ? nt->n_frames - f0 : DEC_BATCH);
-        for (int b = 0; b < nb; b++) {
-            const gb_tds_frame_t *fr = &ds->frames[nt->first_frame + f0 + (uint32_t)b];
-            float hz = fr->f0_hz > 0 ? fr->f0_hz : (nt->f0_hz > 0 ? nt->f0_hz : 440.0f);
-            memcpy(x + b * in, z, sizeof(float) * (size_t)zdim);
-            x[b * in + zdim] = log2f(hz / 440.0f);
-            x[b * in + zdim + 1] = fr->loudness_db / 60.0f;
-        }
-        gb_nn_forward(e->decn, x, y, nb);
-        for (int b = 0; b < nb; b++)
-            frame_of(y + b * GB_VAE_DEC_OUT, &out[f0 + (uint32_t)b]);
-    }
+    gb_vae_decode_note(p, e->ds, ni, z, (int)e->ds->notes[ni].n_frames, out);
 }
 
 /* A baseline: the timbre of `shape` frames (cycled by index, the last holding) with the
@@ -174,8 +145,9 @@ static double msd_of(const gb_timbre_eval_t *e, work_t *w, const gb_timbre_frame
 }
 
 /* The three distances of test note i; 0, or -1 if the note is too short or a distance is not
- * finite. */
-static int eval_note(const gb_timbre_eval_t *e, work_t *w, int i, double d[3])
+ * finite. d[3..5]: the first 100 ms for the model and the static ablation, and the ablation's
+ * whole note (NAN when the note is shorter or there is no ablation). */
+static int eval_note(const gb_timbre_eval_t *e, work_t *w, int i, double d[6])
 {
     const gb_tds_t *ds = e->ds;
     const gb_tds_note_t *nt = &ds->notes[i];
@@ -186,11 +158,23 @@ static int eval_note(const gb_timbre_eval_t *e, work_t *w, int i, double d[3])
     float feat[GB_VAE_ENC_IN], mulv[2 * GB_VAE_MAX_LATENT];
     gb_vae_note_features(ds, i, feat);
     gb_nn_forward(e->encn, feat, mulv, 1);
-    decode_note(e, i, mulv, w->rec);
+    decode_note(e, &e->vp, i, mulv, w->rec);
     for (int f = 0; f < n; f++)
         w->orig[f] = ds->frames[nt->first_frame + (uint32_t)f].t;
     const double f0 = nt->f0_hz > 0 ? nt->f0_hz : 440.0 * pow(2.0, (nt->key - 69) / 12.0);
     d[0] = msd_of(e, w, w->rec, n, f0, len);
+    d[3] = d[4] = d[5] = NAN;
+    if (n >= GB_VAE_ONSET_FRAMES) { /* the first 100 ms */
+        const size_t lon = (size_t)(GB_VAE_ONSET_FRAMES * GB_TIMBRE_HOP_S * EVAL_SR);
+        d[3] = msd_of(e, w, w->rec, GB_VAE_ONSET_FRAMES, f0, lon);
+        if (e->sp.dec) {
+            float smulv[2 * GB_VAE_MAX_LATENT];
+            gb_nn_forward(e->sp.enc, feat, smulv, 1);
+            decode_note(e, &e->sp, i, smulv, w->base);
+            d[4] = msd_of(e, w, w->base, GB_VAE_ONSET_FRAMES, f0, lon);
+            d[5] = msd_of(e, w, w->base, n, f0, len);
+        }
+    }
     baseline(ds, i, &w->mean, 1, w->base);
     d[1] = msd_of(e, w, w->base, n, f0, len);
     const gb_tds_note_t *ntr = &ds->notes[nearest_training_note(ds, i)];
@@ -236,8 +220,8 @@ static int reconstruction(gb_timbre_eval_t *e, int max_notes, gb_timbre_eval_res
         work_free(&w);
         return gb_error_set(err, GB_ENOMEM, "out of memory");
     }
-    double sum[3] = {0, 0, 0}, d[3];
-    int n = 0;
+    double sum[3] = {0, 0, 0}, d[6], on[4] = {0, 0, 0, 0};
+    int n = 0, n_on = 0;
     for (int i = 0; i < e->ds->n_notes && (max_notes < 0 || n < max_notes); i++) {
         const gb_tds_note_t *nt = &e->ds->notes[i];
         if (nt->split != GB_TDS_TEST || nt->n_frames == 0 || eval_note(e, &w, i, d) < 0)
@@ -245,6 +229,21 @@ static int reconstruction(gb_timbre_eval_t *e, int max_notes, gb_timbre_eval_res
         for (int k = 0; k < 3; k++)
             sum[k] += d[k];
         n++;
+        if (isfinite(d[3]) && (!e->sp.dec || (isfinite(d[4]) && isfinite(d[5])))) {
+            on[0] += d[3];
+            on[1] += e->sp.dec ? d[4] : 0.0;
+            on[2] += e->sp.dec ? d[5] : 0.0;
+            on[3] += d[0];
+            n_on++;
+        }
+    }
+    r->onset_notes = n_on;
+    r->has_static = e->sp.dec != NULL;
+    if (n_on) {
+        r->msd_onset_model = on[0] / n_on;
+        r->msd_onset_static = on[1] / n_on;
+        r->msd_static = on[2] / n_on;
+        r->msd_model_onset_notes = on[3] / n_on;
     }
     work_free(&w);
     if (n == 0)
@@ -271,8 +270,8 @@ static int same_instrument(const gb_tds_t *ds, int a, int b)
 static int measure_path(const gb_timbre_eval_t *e, int a, int b, double *ratio, int *mono)
 {
     const gb_tds_t *ds = e->ds;
-    const int zdim = e->zdim, in = zdim + 2;
-    float x[(K + 1) * (GB_VAE_MAX_LATENT + 2)], y[(K + 1) * GB_VAE_DEC_OUT];
+    const int zdim = e->zdim, tf = e->vp.time_features, in = zdim + 2 + tf;
+    float x[(K + 1) * (GB_VAE_MAX_LATENT + 2 + GB_VAE_TIME_FEATURES)], y[(K + 1) * GB_VAE_DEC_OUT];
     float feat[GB_VAE_ENC_IN], mu[2][2 * GB_VAE_MAX_LATENT], lp[K + 1][GB_TIMBRE_HARMONICS];
     double cen[K + 1];
     gb_vae_note_features(ds, a, feat);
@@ -286,6 +285,8 @@ static int measure_path(const gb_timbre_eval_t *e, int a, int b, double *ratio, 
             x[k * in + d] = mu[0][d] + t * (mu[1][d] - mu[0][d]);
         x[k * in + zdim] = (kmid - 69.0f) / 12.0f; /* log2(f0 / 440) */
         x[k * in + zdim + 1] = GB_TIMBRE_EVAL_DB / 60.0f;
+        if (tf) /* held for half a second */
+            gb_vae_time_features(0.5f, -1.0f, x + k * in + zdim + 2);
     }
     gb_nn_forward(e->decn, x, y, K + 1);
     for (int k = 0; k <= K; k++) {
@@ -362,8 +363,16 @@ int gb_timbre_eval_run(gb_timbre_eval_t *e, int max_notes, gb_timbre_eval_result
                        gb_error_t *err)
 {
     memset(r, 0, sizeof *r);
-    if (smoothness(e, r) < 0)
+    r->latent = e->zdim;
+    r->time_in_note = e->vp.time_features > 0;
+    r->has_basis = e->vp.basis != NULL;
+    if (smoothness(e, r) < 0 || gb_vae_knob_effect(&e->vp, e->tab, r->knob_change) < 0)
         return gb_error_set(err, GB_ENOMEM, "out of memory");
+    double mx = 0.0;
+    for (int k = 0; k < e->zdim; k++)
+        mx = r->knob_change[k] > mx ? r->knob_change[k] : mx;
+    for (int k = 0; k < e->zdim; k++)
+        r->knob_effect[k] = mx > 0 ? r->knob_change[k] / mx : 0.0;
     return reconstruction(e, max_notes, r, err);
 }
 
@@ -408,8 +417,26 @@ void gb_timbre_eval_write_json(const gb_timbre_eval_result_t *r, FILE *f)
             "\"test_notes\": %d, \"improvement_over_mean_frame\": %.4f, "
             "\"latent_smoothness_max_step_ratio\": %.4f, "
             "\"latent_smoothness_mean_step_ratio\": %.4f, "
-            "\"latent_centroid_monotonic_fraction\": %.4f, \"latent_paths\": %d}\n",
+            "\"latent_centroid_monotonic_fraction\": %.4f, \"latent_paths\": %d, "
+            "\"latent_dim_effect\": [",
             r->msd_model, r->msd_mean_frame, r->msd_nearest_note, r->test_notes,
             1.0 - r->msd_model / r->msd_mean_frame, r->smooth_max_ratio, r->smooth_mean_ratio,
             r->monotonic_fraction, r->paths);
+    for (int k = 0; k < r->latent; k++)
+        fprintf(f, "%s%.4f", k ? ", " : "", r->knob_effect[k]);
+    fprintf(f, "], \"latent_dim_change\": [");
+    for (int k = 0; k < r->latent; k++)
+        fprintf(f, "%s%.4f", k ? ", " : "", r->knob_change[k]);
+    fprintf(f, "], \"time_in_note\": %s, \"onset_notes\": %d", r->time_in_note ? "true" : "false",
+            r->onset_notes);
+    if (r->onset_notes)
+        fprintf(f, ", \"msd_onset_model\": %.4f", r->msd_onset_model);
+    else
+        fprintf(f, ", \"msd_onset_model\": null");
+    if (r->onset_notes && r->has_static)
+        fprintf(f, ", \"msd_onset_static\": %.4f, \"msd_static\": %.4f, "
+                   "\"msd_model_onset_notes\": %.4f}\n",
+                r->msd_onset_static, r->msd_static, r->msd_model_onset_notes);
+    else
+        fprintf(f, ", \"msd_onset_static\": null, \"msd_static\": null}\n");
 }

@@ -33,8 +33,10 @@
 typedef struct gb_timbre_eval gb_timbre_eval_t;
 
 /** Load the models and the dataset and check that they fit together (matching encoder and
- *  decoder, training and test notes). Errors name the file. [main] */
-gb_timbre_eval_t *gb_timbre_eval_open(const char *model, const char *data, gb_error_t *err);
+ *  decoder, training and test notes). static_model: the static ablation to compare onsets
+ *  with (NULL: model.static if it exists, else none). Errors name the file. [main] */
+gb_timbre_eval_t *gb_timbre_eval_open(const char *model, const char *static_model,
+                                      const char *data, gb_error_t *err);
 
 /** Free. NULL-safe. [main] */
 void gb_timbre_eval_free(gb_timbre_eval_t *e);
@@ -62,6 +64,14 @@ typedef struct gb_timbre_eval_result {
     double smooth_max_ratio, smooth_mean_ratio;         /* largest / mean step, over paths */
     double monotonic_fraction;                          /* paths with a monotonic centroid */
     int paths;                                          /* paths measured */
+    /* latent knobs (gb_vae_eval.h): each knob's change of a rendered A3, absolute and
+     * relative to the strongest */
+    int latent, has_basis, time_in_note;
+    double knob_change[64], knob_effect[64];
+    /* the first 100 ms of the test notes of at least 10 frames: this model, the static
+     * ablation, and on the same notes the whole-note distances of both */
+    int onset_notes, has_static;
+    double msd_onset_model, msd_onset_static, msd_static, msd_model_onset_notes;
 } gb_timbre_eval_result_t;
 
 /** Evaluate (see above) at most max_notes test notes (< 0: all; the smoothness paths use all
@@ -71,7 +81,9 @@ int gb_timbre_eval_run(gb_timbre_eval_t *e, int max_notes, gb_timbre_eval_result
 
 /** The result as one JSON object on a line: msd_model, msd_mean_frame, msd_nearest_note,
  *  test_notes, improvement_over_mean_frame, latent_smoothness_max_step_ratio,
- *  latent_smoothness_mean_step_ratio, latent_centroid_monotonic_fraction, latent_paths.
+ *  latent_smoothness_mean_step_ratio, latent_centroid_monotonic_fraction, latent_paths,
+ *  latent_dim_effect, latent_dim_change, time_in_note, onset_notes, msd_onset_model,
+ *  msd_onset_static, msd_static (null without an ablation), msd_model_onset_notes.
  *  [main] */
 void gb_timbre_eval_write_json(const gb_timbre_eval_result_t *r, FILE *f);
 

@@ -11,6 +11,8 @@
 
 #include "gb_modelfile.h"
 #include "gb_safetensors.h"
+#include "gb_vae_basis.h"
+#include "gb_vae_time.h"
 
 #define H GB_TIMBRE_HARMONICS
 #define NB GB_TIMBRE_BANDS
@@ -21,7 +23,7 @@
 struct gb_vae {
     gb_vae_config_t cfg;
     char *ckpt;
-    int Z;
+    int Z, T, din; /* latent, time inputs (0 or GB_VAE_TIME_FEATURES), decoder inputs */
     gb_mlp_t *enc, *dec;
     gb_adam_t *adam_e, *adam_d;
     float *best_e, *best_d;
@@ -43,9 +45,10 @@ struct gb_vae {
 gb_vae_config_t gb_vae_config_default(void)
 {
     gb_vae_config_t c = {
-        .version = 1, .latent = 8, .hidden = 128, .epochs = 200, .batch = 16,
-        .frames_per_note = 16, .lr = 1e-3f, .beta = 0.1f, .warmup = 10, .free_bits = 0.0f,
-        .patience = 20, .seed = 1, .checkpoint = NULL, .progress = 0,
+        .version = 1, .latent = 8, .hidden = 128, .epochs = 300, .batch = 16,
+        .frames_per_note = 16, .lr = 1e-3f, .beta = 0.05f, .warmup = 10, .free_bits = 2.0f,
+        .patience = 40, .seed = 1, .checkpoint = NULL, .progress = 0, .time_in_note = 1,
+        .onset_frames = 12,
     };
     return c;
 }
@@ -75,7 +78,8 @@ gb_vae_t *gb_vae_new(const gb_vae_config_t *cfg, gb_error_t *err)
         cfg->hidden > GB_NN_MAX_DIM || cfg->batch < 1 || cfg->batch > MAX_NOTES ||
         cfg->frames_per_note < 1 || cfg->batch * cfg->frames_per_note > MAX_ROWS ||
         cfg->epochs < 0 || !(cfg->lr > 0.0f) || !(cfg->beta >= 0.0f) || cfg->warmup < 0 ||
-        !(cfg->free_bits >= 0.0f) || cfg->patience < 0) {
+        !(cfg->free_bits >= 0.0f) || cfg->patience < 0 || cfg->onset_frames < 0 ||
+        cfg->onset_frames > cfg->frames_per_note) {
         gb_error_set(err, GB_EINVAL,
                      "timbre VAE: bad configuration (latent 1..%d, batch 1..%d, batch × "
                      "frames per note <= %d, lr > 0, beta >= 0, epochs/warmup >= 0)",
@@ -87,6 +91,8 @@ gb_vae_t *gb_vae_new(const gb_vae_config_t *cfg, gb_error_t *err)
         goto nomem;
     v->cfg = *cfg;
     v->Z = cfg->latent;
+    v->T = cfg->time_in_note ? GB_VAE_TIME_FEATURES : 0;
+    v->din = v->Z + 2 + v->T;
     if (cfg->checkpoint) {
         v->ckpt = strdup(cfg->checkpoint);
         if (!v->ckpt)
@@ -97,7 +103,7 @@ gb_vae_t *gb_vae_new(const gb_vae_config_t *cfg, gb_error_t *err)
     int eo[3] = {hd, hd, 2 * Z}, dout[3] = {hd, hd, GB_VAE_DEC_OUT};
     gb_act_kind_t acts[3] = {GB_ACT_RELU, GB_ACT_RELU, GB_ACT_LINEAR};
     v->enc = gb_mlp_new(GB_VAE_ENC_IN, 3, eo, acts, MAX_NOTES, err);
-    v->dec = v->enc ? gb_mlp_new(Z + 2, 3, dout, acts, MAX_ROWS, err) : NULL;
+    v->dec = v->enc ? gb_mlp_new(v->din, 3, dout, acts, MAX_ROWS, err) : NULL;
     if (!v->enc || !v->dec) {
         gb_vae_free(v);
         return NULL;
@@ -113,8 +119,8 @@ gb_vae_t *gb_vae_new(const gb_vae_config_t *cfg, gb_error_t *err)
     v->enc_dout = calloc((size_t)MAX_NOTES * 2 * (size_t)Z, sizeof(float));
     v->z = calloc((size_t)MAX_NOTES * (size_t)Z, sizeof(float));
     v->dz = calloc((size_t)MAX_NOTES * (size_t)Z, sizeof(float));
-    v->dec_in = calloc((size_t)MAX_ROWS * (size_t)(Z + 2), sizeof(float));
-    v->dec_din = calloc((size_t)MAX_ROWS * (size_t)(Z + 2), sizeof(float));
+    v->dec_in = calloc((size_t)MAX_ROWS * (size_t)v->din, sizeof(float));
+    v->dec_din = calloc((size_t)MAX_ROWS * (size_t)v->din, sizeof(float));
     v->dec_dout = calloc((size_t)MAX_ROWS * GB_VAE_DEC_OUT, sizeof(float));
     if (!v->adam_e || !v->adam_d || !v->best_e || !v->best_d || !v->enc_in || !v->enc_dout ||
         !v->z || !v->dz || !v->dec_in || !v->dec_din || !v->dec_dout) {
@@ -167,6 +173,15 @@ static float frame_f0(const gb_tds_t *ds, int note, const gb_tds_frame_t *f)
     return 440.0f;
 }
 
+void gb_vae_frame_time(const gb_tds_t *ds, int note, uint32_t frame, float *t_on, float *t_off)
+{
+    const gb_tds_note_t *nt = &ds->notes[note];
+    const double hop = ds->hop_s > 0 ? ds->hop_s : GB_TIMBRE_HOP_S;
+    const double on = (double)nt->onset_s + (double)frame * hop;
+    *t_on = (float)on;
+    *t_off = nt->off_s >= 0.0f && on >= nt->off_s ? (float)(on - nt->off_s) : -1.0f;
+}
+
 int gb_vae_check_data(const gb_tds_t *ds, gb_error_t *err)
 {
     if (!ds || ds->n_notes < 1 || !ds->notes || ds->n_frames < 1 || !ds->frames)
@@ -202,11 +217,12 @@ int gb_vae_check_data(const gb_tds_t *ds, gb_error_t *err)
     return n_val < 1 ? 1 : 0;
 }
 
-void gb_vae_note_features(const gb_tds_t *ds, int note, float *out)
+/* Mean of the pooled features over frames [0, n) of a note. */
+static void pool(const gb_tds_t *ds, int note, uint32_t n, float *out)
 {
     const gb_tds_note_t *nt = &ds->notes[note];
-    double acc[GB_VAE_ENC_IN] = {0};
-    for (uint32_t k = 0; k < nt->n_frames; k++) {
+    double acc[GB_VAE_POOL] = {0};
+    for (uint32_t k = 0; k < n; k++) {
         const gb_tds_frame_t *f = &ds->frames[nt->first_frame + k];
         for (int j = 0; j < H; j++)
             acc[j] += log((double)f->t.amp * f->t.harm[j] + 1e-4);
@@ -215,8 +231,15 @@ void gb_vae_note_features(const gb_tds_t *ds, int note, float *out)
         acc[H + NB] += f->loudness_db / 60.0;
         acc[H + NB + 1] += log2(frame_f0(ds, note, f) / 440.0);
     }
-    for (int j = 0; j < GB_VAE_ENC_IN; j++)
-        out[j] = (float)(acc[j] / (nt->n_frames ? nt->n_frames : 1));
+    for (int j = 0; j < GB_VAE_POOL; j++)
+        out[j] = (float)(acc[j] / (n ? n : 1));
+}
+
+void gb_vae_note_features(const gb_tds_t *ds, int note, float *out)
+{
+    const uint32_t n = ds->notes[note].n_frames;
+    pool(ds, note, n, out);
+    pool(ds, note, n < GB_VAE_ONSET_FRAMES ? n : GB_VAE_ONSET_FRAMES, out + GB_VAE_POOL);
 }
 
 static int ensure_features(gb_vae_t *v, const gb_tds_t *ds)
@@ -262,10 +285,15 @@ static void fill_rows(gb_vae_t *v, const gb_tds_t *ds, int note, const float *z,
     const gb_tds_note_t *nt = &ds->notes[note];
     for (int j = 0; j < nf; j++) {
         const gb_tds_frame_t *f = &ds->frames[nt->first_frame + (uint32_t)frames[j]];
-        float *r = v->dec_in + (size_t)(row0 + j) * (size_t)(Z + 2);
+        float *r = v->dec_in + (size_t)(row0 + j) * (size_t)v->din;
         memcpy(r, z, (size_t)Z * sizeof(float));
         r[Z] = (float)log2(frame_f0(ds, note, f) / 440.0);
         r[Z + 1] = f->loudness_db / 60.0f;
+        if (v->T) {
+            float t_on, t_off;
+            gb_vae_frame_time(ds, note, (uint32_t)frames[j], &t_on, &t_off);
+            gb_vae_time_features(t_on, t_off, r + Z + 2);
+        }
     }
 }
 
@@ -351,7 +379,7 @@ double gb_vae_batch_loss(gb_vae_t *v, const gb_tds_t *ds, const int *notes, int 
         for (int i = 0, r = 0; i < n; r += nf[i], i++)
             for (int j = 0; j < nf[i]; j++)
                 for (int d = 0; d < Z; d++)
-                    v->dz[i * Z + d] += v->dec_din[(size_t)(r + j) * (size_t)(Z + 2) + (size_t)d];
+                    v->dz[i * Z + d] += v->dec_din[(size_t)(r + j) * (size_t)v->din + (size_t)d];
         for (int i = 0; i < n; i++)
             for (int d = 0; d < Z; d++) {
                 float g = v->dz[i * Z + d];
@@ -564,10 +592,12 @@ int gb_vae_train(gb_vae_t *v, const gb_tds_t *ds, gb_vae_report_t *rep, gb_error
                     nf[i] = (int)nfr;
                     for (int j = 0; j < nf[i]; j++)
                         frames[rows + j] = j;
-                } else {
+                } else { /* onset_frames of them from the note's first 100 ms */
                     nf[i] = c->frames_per_note;
+                    const uint32_t on = nfr < GB_VAE_ONSET_FRAMES ? nfr : GB_VAE_ONSET_FRAMES;
                     for (int j = 0; j < nf[i]; j++)
-                        frames[rows + j] = (int)(rng_next(&v->rng) % nfr);
+                        frames[rows + j] =
+                            (int)(rng_next(&v->rng) % (j < c->onset_frames ? on : nfr));
                 }
                 rows += nf[i];
             }
@@ -656,11 +686,12 @@ out:
 static json_t *config_json(const gb_vae_t *v)
 {
     const gb_vae_config_t *c = &v->cfg;
-    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:i, s:f, s:i, s:I}", "latent",
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:i, s:f, s:i, s:I, s:b, s:i}", "latent",
                      c->latent, "hidden", c->hidden, "epochs", c->epochs, "batch", c->batch,
                      "frames_per_note", c->frames_per_note, "lr", (double)c->lr, "beta",
                      (double)c->beta, "warmup", c->warmup, "free_bits", (double)c->free_bits,
-                     "patience", c->patience, "seed", (json_int_t)c->seed);
+                     "patience", c->patience, "seed", (json_int_t)c->seed, "time_in_note",
+                     c->time_in_note != 0, "onset_frames", c->onset_frames);
 }
 
 int gb_vae_checkpoint_save(gb_vae_t *v, const char *path, gb_error_t *err)
@@ -730,22 +761,25 @@ int gb_vae_checkpoint_load(gb_vae_t *v, const char *path, gb_error_t *err)
     const char *cs = gb_st_meta_get(st, "config"), *ss = gb_st_meta_get(st, "state");
     cfg = cs ? json_loads(cs, 0, NULL) : NULL;
     sj = ss ? json_loads(ss, 0, NULL) : NULL;
-    int latent = -1, hidden = -1, epoch = 0, best_epoch = 0, bad = 0;
+    int latent = -1, hidden = -1, epoch = 0, best_epoch = 0, bad = 0, time_in = 0;
     json_int_t step = 0, astep = 0;
     const char *rng = NULL;
     double best_val = 0.0, last_train = 0.0;
-    if (!cfg || !sj || json_unpack(cfg, "{s:i, s:i}", "latent", &latent, "hidden", &hidden) ||
+    if (!cfg || !sj ||
+        json_unpack(cfg, "{s:i, s:i, s?b}", "latent", &latent, "hidden", &hidden,
+                    "time_in_note", &time_in) ||
         json_unpack(sj, "{s:i, s:I, s:I, s:s, s:F, s:i, s:i, s:F}", "epoch", &epoch, "step", &step,
                     "adam_step", &astep, "rng", &rng, "best_val", &best_val, "best_epoch",
                     &best_epoch, "bad_epochs", &bad, "last_train", &last_train)) {
         rc = gb_error_set(err, GB_EFORMAT, "%s: bad \"config\" or \"state\" metadata", path);
         goto out;
     }
-    if (latent != v->cfg.latent || hidden != v->cfg.hidden) {
+    if (latent != v->cfg.latent || hidden != v->cfg.hidden || !time_in != !v->cfg.time_in_note) {
         rc = gb_error_set(err, GB_EINVAL,
-                          "%s: checkpoint of a model with latent %d, hidden %d; this run has "
-                          "latent %d, hidden %d",
-                          path, latent, hidden, v->cfg.latent, v->cfg.hidden);
+                          "%s: checkpoint of a model with latent %d, hidden %d, time in the "
+                          "note %s; this run has latent %d, hidden %d, time in the note %s",
+                          path, latent, hidden, time_in ? "on" : "off", v->cfg.latent,
+                          v->cfg.hidden, v->cfg.time_in_note ? "on" : "off");
         goto out;
     }
     size_t ne = gb_mlp_n_params(v->enc), nd = gb_mlp_n_params(v->dec);
@@ -845,12 +879,20 @@ static char *make_card(gb_vae_t *v, const gb_tds_t *ds, const gb_vae_report_t *r
                                "validation", count_split(ds, GB_TDS_VALIDATION), "test",
                                count_split(ds, GB_TDS_TEST));
     json_t *features = json_pack(
-        "{s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:s, s:s}", "latent", c->latent, "harmonics", H,
+        "{s:i, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:s, s:s, s:s}", "latent", c->latent,
+        "time_features", v->T, "harmonics", H,
         "noise_bands", NB, "hop_s", ds->hop_s, "sample_rate", ds->sample_rate, "encoder_input",
         "mean over the note's frames of [log(amp*harm[k]+1e-4) x64, log(noise[b]+1e-5) x32, "
-        "loudness_db/60, log2(f0/440)]",
+        "loudness_db/60, log2(f0/440)], then the same over its first 10 frames (100 ms)",
         "encoder_output", "[mu x latent, logvar x latent]", "decoder_input",
-        "[z x latent, log2(f0/440), loudness_db/60] per frame", "decoder_output",
+        v->T ? "[z x latent, log2(f0/440), loudness_db/60, exp(-t_on/0.015), exp(-t_on/0.05), "
+               "exp(-t_on/0.15), exp(-t_on/0.5), "
+               "released, released*exp(-t_off/0.2)] per frame (t_on, t_off: seconds since "
+               "note-on and note-off; models/gb_vae_time.h)"
+             : "[z x latent, log2(f0/440), loudness_db/60] per frame",
+        "latent_basis", "z = aux.latent.mean + sum_k u_k aux.latent.basis[k]: knob k is the "
+        "k-th principal component of the training notes' mu, u_k = 1 one standard deviation",
+        "decoder_output",
         "[64 harmonic logits (softmax -> harmonic distribution), 32 log(noise+1e-5), "
         "1 log(amp+1e-4)]");
     json_t *metrics = json_object();
@@ -899,11 +941,17 @@ int gb_vae_save(gb_vae_t *v, const gb_tds_t *ds, const gb_vae_report_t *rep,
     char *ecard = make_card(v, ds, rep, command, "timbre-vae-encoder", base_name(out), 0);
     gb_nn_t *dec = gb_mlp_export(v->dec, 16, err);
     gb_nn_t *enc = dec ? gb_mlp_export(v->enc, 16, err) : NULL;
+    float mean[GB_VAE_MAX_LATENT], basis[GB_VAE_MAX_LATENT * GB_VAE_MAX_LATENT];
+    const gb_st_f32_t aux[2] = {
+        {"aux.latent.mean", 1, {v->Z}, mean},
+        {"aux.latent.basis", 2, {v->Z, v->Z}, basis},
+    };
     if (!dcard || !ecard) {
         rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", out);
     } else if (!dec || !enc) {
         rc = err ? err->code : GB_EINVAL;
-    } else if ((rc = gb_model_save(out, dec, dcard, err)) == 0) {
+    } else if ((rc = gb_vae_latent_basis(v, ds, mean, basis, NULL, err)) == 0 &&
+               (rc = gb_model_save_aux(out, dec, dcard, aux, 2, err)) == 0) {
         rc = gb_model_save(enc_path, enc, ecard, err);
     }
     gb_nn_free(dec);

@@ -2,19 +2,23 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Model
- *   Encoder input (GB_VAE_ENC_IN = 98), the mean over all frames of a note of
+ *   Encoder input (GB_VAE_ENC_IN = 196): the mean over all frames of a note of
  *     [log(amp·harm[k] + 1e-4) k<64, log(noise[b] + 1e-5) b<32, loudness_db/60, log2(f0/440)]
+ *   then the same mean over its first GB_VAE_ONSET_FRAMES frames (100 ms: the attack)
  *   → Dense(hidden, relu) → Dense(hidden, relu) → Dense(2·Z, linear) = [mu, logvar].
  *   z = mu + exp(logvar/2)·eps, eps ~ N(0,1) from the trainer's seeded RNG (z = mu when
  *   evaluating).
- *   Decoder, per frame: [z (Z), log2(f0/440), loudness_db/60]
+ *   Decoder, per frame: [z (Z), log2(f0/440), loudness_db/60, time (T)]
+ *   with T = GB_VAE_TIME_FEATURES inputs of where the frame lies in its note
+ *   (gb_vae_time.h, from the dataset's onset_s/off_s) when time_in_note, else T = 0
  *   → Dense(hidden, relu) → Dense(hidden, relu) → Dense(97, linear) =
  *     [64 harmonic logits (softmax → harmonic distribution), 32 log(noise + 1e-5),
  *      1 log(amp + 1e-4)].
  *   A frame whose f0 is not positive uses its note's f0 (440 Hz if that is not positive too).
  *
  * Loss of a minibatch of B notes (each note: up to frames_per_note frames drawn by the RNG,
- * all of them when it has fewer):
+ * onset_frames of them from its first 100 ms, the rest from the whole note; all of them when
+ * it has fewer):
  *   (1/B) Σ_notes [ mean over the note's drawn frames of
  *                     ( CE(harm, softmax(logits)) + mean_b (noise err)² + (log-amp err)² )
  *                   + β_t · Σ_d max(KL_d, free_bits) ]
@@ -29,7 +33,8 @@
  * continues exactly as the uninterrupted run.
  *
  * Files written by gb_vae_save():
- *   OUT       the decoder, a gbac model file (gb_modelfile.h) of kind "timbre-vae-decoder";
+ *   OUT       the decoder, a gbac model file (gb_modelfile.h) of kind "timbre-vae-decoder",
+ *             with the latent basis as auxiliary tensors (gb_vae_basis.h);
  *             its card holds the features, data, seed, command, metrics, the name of the
  *             encoder file, and "reference": the training set's mean frame and per-key mean
  *             frames (for `gbac eval timbre`).
@@ -58,7 +63,9 @@
 extern "C" {
 #endif
 
-#define GB_VAE_ENC_IN (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 2)
+#define GB_VAE_POOL (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 2)
+#define GB_VAE_ENC_IN (2 * GB_VAE_POOL) /* the whole note, then its first 100 ms */
+#define GB_VAE_ONSET_FRAMES 10          /* 100 ms of 10 ms frames */
 #define GB_VAE_DEC_OUT (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 1)
 #define GB_VAE_MAX_LATENT 64
 
@@ -66,17 +73,21 @@ typedef struct gb_vae_config {
     int version;         /* 1 */
     int latent;          /* Z, 1..64 (8) */
     int hidden;          /* units of the hidden layers (128) */
-    int epochs;          /* (200) */
+    int epochs;          /* (300) */
     int batch;           /* notes per minibatch (16) */
     int frames_per_note; /* frames drawn per note and step (16) */
     float lr;            /* Adam learning rate (1e-3) */
-    float beta;          /* final KL weight (0.1) */
+    float beta;          /* final KL weight (0.05) */
     int warmup;          /* epochs of linear KL warm-up (10; 0 = none) */
-    float free_bits;     /* per latent dimension, nats (0 = off) */
-    int patience;        /* early stopping: epochs without validation improvement (20; 0 off) */
+    float free_bits;     /* per latent dimension, nats (2; 0 = off) */
+    int patience;        /* early stopping: epochs without validation improvement (40; 0 off) */
     uint32_t seed;       /* (1) */
     const char *checkpoint; /* written after every epoch when non-NULL */
     int progress;        /* 1: a progress line with ETA on stderr */
+    int onset_frames;    /* of frames_per_note, this many are drawn from the note's first
+                            GB_VAE_ONSET_FRAMES frames (12) */
+    int time_in_note;    /* 1: the decoder also sees where the frame lies in its note
+                            (gb_vae_time.h); 0: the static ablation (1) */
 } gb_vae_config_t;
 
 /** The defaults above. [any] */
@@ -111,6 +122,10 @@ gb_mlp_t *gb_vae_decoder(gb_vae_t *v); /**< [main] */
  *  warning is not an error: returns 1), note frame ranges inside the frames array, finite
  *  values. Returns 0/1, or GB_EFORMAT / GB_EINVAL with err naming the note. [any] */
 int gb_vae_check_data(const gb_tds_t *ds, gb_error_t *err);
+
+/** Where frame `frame` of note `note` lies: seconds since its note-on and since its note-off
+ *  (−1 while held or when the dataset does not know the note-off). [any] */
+void gb_vae_frame_time(const gb_tds_t *ds, int note, uint32_t frame, float *t_on, float *t_off);
 
 /** The encoder's pooled input of note i (GB_VAE_ENC_IN floats). [any] */
 void gb_vae_note_features(const gb_tds_t *ds, int note, float *out);

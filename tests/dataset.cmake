@@ -19,3 +19,24 @@ set_tests_properties(dataset_cli PROPERTIES TIMEOUT 120)
 add_test(NAME dataset_cli_soundfont COMMAND test_dataset --cli-soundfont $<TARGET_FILE:gbac>)
 set_tests_properties(dataset_cli_soundfont PROPERTIES TIMEOUT 120
                      SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+
+# `gbac dataset timbre --from-recording` (models/gb_rec_segment.c, gb_timbre_ds_rec.c):
+#   from_recording_cut    a 48-note FluidR3 clarinet phrase rendered to WAV in the test: >= 90%
+#                         of its notes found (onset within 40 ms, f0 within 50 cents), at most
+#                         10% extra, note-offs known before rests; skipped without the SoundFont
+#   from_recording_train  a dataset from the phrase, a small model trained on it (hidden 64)
+#                         reconstructs the phrase's test notes better than the shipped model
+#   from_recording_bad    silence, noise, clipping, 4 kHz, mono/stereo/6 channels at 22.05,
+#                         44.1 and 96 kHz, a text file, a missing file: exit codes and messages
+add_executable(test_from_recording test_from_recording.c) # three ctests below, none alone
+target_link_libraries(test_from_recording PRIVATE PkgConfig::CMOCKA gbac_host)
+target_include_directories(test_from_recording PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+add_test(NAME from_recording_cut COMMAND test_from_recording --cut $<TARGET_FILE:gbac>)
+set_tests_properties(from_recording_cut PROPERTIES TIMEOUT 300
+                     SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+add_test(NAME from_recording_train COMMAND test_from_recording --train $<TARGET_FILE:gbac>
+         ${PROJECT_SOURCE_DIR}/models/timbre-vae.safetensors)
+set_tests_properties(from_recording_train PROPERTIES TIMEOUT 600
+                     SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+add_test(NAME from_recording_bad COMMAND test_from_recording --bad $<TARGET_FILE:gbac>)
+set_tests_properties(from_recording_bad PROPERTIES TIMEOUT 300)

@@ -42,6 +42,23 @@ awk -v x="$smax" -v m="$smean" -v f="$mono" \
     'BEGIN { exit !(m >= 1 && x >= m && x < 100 && f >= 0 && f <= 1) }' ||
     fail "smoothness out of range: max $smax mean $smean monotonic $mono"
 
+# Latent knobs (issue 14): eight numbers, the strongest 1.0, every one >= 0.25 (the knob's
+# sweep from -2 to +2 changes the rendered A3 by at least a quarter of the strongest's);
+# the shipped preset maps only knobs that change the sound.
+eff=$(echo "$out" | sed -n 's/.*"latent_dim_effect": \[\([^]]*\)\].*/\1/p')
+[ -n "$eff" ] || fail "latent_dim_effect missing"
+echo "$eff" | tr ',' '\n' | awk '
+    { n++; v = $1 + 0; if (v > max) max = v; if (n == 1 || v < min) min = v }
+    END { if (n != 8 || max != 1 || min < 0.25) exit 1 }' ||
+    fail "latent_dim_effect: every knob must reach 25% of the strongest ($eff)"
+for k in $(grep -o '"vae/z[0-7]"' "$src/presets/timbre-vae.json" | tr -dc '0-9\n'); do
+    e=$(echo "$eff" | tr ',' '\n' | sed -n "$((k + 1))p")
+    awk -v e="$e" 'BEGIN { exit !(e >= 0.25) }' ||
+        fail "presets/timbre-vae.json maps knob z$k, whose effect is only $e"
+done
+[ -n "$(num msd_onset_model)" ] && [ -n "$(num msd_onset_static)" ] ||
+    fail "msd_onset_model / msd_onset_static missing"
+
 # The map: PNG signature, IHDR width and height 1000 x 800 (big-endian at bytes 16..23), and
 # not blank: many distinct byte values in a compressed image of dots, text and axes.
 [ -s "$tmp/map.png" ] || fail "--map wrote no file"

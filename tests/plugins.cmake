@@ -11,7 +11,7 @@ set(GB_EXAMPLE_PLUGIN_DIR $<TARGET_FILE_DIR:example_tremolo>)
 # Test-only plugins, each broken in one way, in a folder of their own.
 set(GB_BAD_PLUGIN_DIR ${CMAKE_CURRENT_BINARY_DIR}/bad_plugins)
 set(GB_BAD_PLUGINS)
-foreach(name bad_abi no_entry no_process bad_default dup_id)
+foreach(name bad_abi no_entry no_process bad_default dup_id old_abi1)
   add_library(bad_plugin_${name} MODULE bad_plugins/${name}.c)
   target_link_libraries(bad_plugin_${name} PRIVATE gbac_abi)
   set_target_properties(bad_plugin_${name} PROPERTIES
@@ -39,3 +39,9 @@ add_test(NAME preset_cli
                  ${PROJECT_SOURCE_DIR} ${GB_EXAMPLE_PLUGIN_DIR} ${GB_BAD_PLUGIN_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/preset_cli)
 set_tests_properties(preset_cli PROPERTIES ENVIRONMENT "GBAC_PLUGIN_PATH=")
+
+# docs/units.md's parameter tables against `gbac preset list --json` (every built-in unit's
+# every parameter: id, name, unit, range, stepped, default, smoothing or read-only).
+add_test(NAME units_doc
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/units_doc.sh $<TARGET_FILE:gbac>
+                 ${PROJECT_SOURCE_DIR})

@@ -94,7 +94,7 @@ unset GBAC_DATA_DIR
 
 # Bad plugin folders are refused, naming the plugin.
 run 1 preset check --plugin-dir "$BAD" "$ORIG"
-has "$ERR" "gbac: $BAD/bad_abi.so: ABI version 7, this gbac speaks 1"
+has "$ERR" "gbac: $BAD/bad_abi.so: ABI version 7, this gbac speaks 2"
 export GBAC_PLUGIN_PATH="$BAD"
 run 1 preset list
 has "$ERR" "gbac: $BAD/bad_abi.so: ABI version 7"

@@ -485,6 +485,22 @@ static void test_errors_reader(void **state)
     replace_in_file(mp, "\"notes\": 1", "\"notes\": 2");
     assert_null(gb_tds_load(f->out, &err));
     assert_non_null(strstr(err.msg, "counts: \"notes\" is 2"));
+
+    /* where the notes lie after their note-on: folder notes start at it, off unknown */
+    make_dataset(f);
+    ds = gb_tds_load(f->out, &err);
+    assert_non_null(ds);
+    assert_true(ds->notes[0].onset_s >= 0.0f && ds->notes[0].onset_s < 0.1f);
+    assert_true(ds->notes[0].off_s == -1.0f);
+    gb_tds_free(ds);
+    replace_in_file(mp, "\"off_s\":-1", "\"off_s\":-2");
+    assert_null(gb_tds_load(f->out, &err));
+    assert_int_equal(err.code, GB_ERANGE);
+    assert_non_null(strstr(err.msg, "notes[0]: \"off_s\" = -2 is out of range"));
+    make_dataset(f);
+    replace_in_file(mp, "\"onset_s\":", "\"onset_s\":\"x\",\"y\":");
+    assert_null(gb_tds_load(f->out, &err));
+    assert_non_null(strstr(err.msg, "\"onset_s\""));
 }
 
 /* ------------------------------------------------------------------ SoundFont grid */

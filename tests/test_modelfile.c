@@ -300,9 +300,9 @@ static void test_load_mem_and_take_nn(void **state)
     gb_nn_free(nn);
 }
 
-/* Auxiliary tensors (aux.<name>) of any dtype survive a round trip in host order, from a file
+/* Auxiliary tensors (aux.<name>) of the integer dtypes survive a round trip in host order, from a file
  * and from memory; the runtime model ignores them; names are checked when saving. */
-static void test_aux_tensors(void **state)
+static void test_aux_tensors_typed(void **state)
 {
     (void)state;
     const char *path = tmp_path("aux.safetensors");
@@ -313,7 +313,7 @@ static void test_aux_tensors(void **state)
         {.name = "copy.exact", .dtype = GB_ST_U64, .ndim = 1, .shape = {5}, .data = h},
         {.name = "copy.exact_tune", .dtype = GB_ST_U32, .ndim = 1, .shape = {5}, .data = t}};
     gb_error_t err = {0};
-    assert_int_equal(gb_model_save_aux(path, nn, CARD, aux, 2, &err), 0);
+    assert_int_equal(gb_model_save_aux_typed(path, nn, CARD, aux, 2, &err), 0);
     size_t len;
     unsigned char *buf = read_all(path, &len);
     gb_model_t *files[2] = {gb_model_load(path, 0, &err),
@@ -323,20 +323,20 @@ static void test_aux_tensors(void **state)
         gb_model_t *m = files[k];
         assert_non_null(m);
         gb_model_aux_t a;
-        assert_int_equal(gb_model_aux(m, "copy.exact", &a), 0);
+        assert_int_equal(gb_model_aux_get(m, "copy.exact", &a), 0);
         assert_int_equal(a.dtype, GB_ST_U64);
         assert_int_equal(a.count, 5);
         assert_memory_equal(a.data, h, sizeof h);
-        assert_int_equal(gb_model_aux(m, "copy.exact_tune", &a), 0);
+        assert_int_equal(gb_model_aux_get(m, "copy.exact_tune", &a), 0);
         assert_int_equal(a.dtype, GB_ST_U32);
         assert_memory_equal(a.data, t, sizeof t);
-        assert_int_equal(gb_model_aux(m, "copy.nothing", &a), GB_EINVAL);
+        assert_int_equal(gb_model_aux_get(m, "copy.nothing", &a), GB_EINVAL);
         assert_same_params(nn, gb_model_nn(m));
         gb_model_free(m);
     }
     const gb_st_tensor_t bad = {.name = "", .dtype = GB_ST_U8, .ndim = 1, .shape = {1},
                                 .data = h};
-    assert_true(gb_model_save_aux(path, nn, CARD, &bad, 1, &err) < 0);
+    assert_true(gb_model_save_aux_typed(path, nn, CARD, &bad, 1, &err) < 0);
     assert_non_null(strstr(err.msg, "auxiliary tensor 0"));
     gb_nn_free(nn);
 }
@@ -483,6 +483,44 @@ static void test_save_replaces_atomically(void **state)
     assert_int_not_equal(system(cmd), 0);
     gb_nn_free(a);
     gb_nn_free(b);
+}
+
+/* Auxiliary tensors: written by gb_model_save_aux, handed out by name with their shape;
+ * non-finite values, a dtype other than F32 and other unknown names are refused. */
+static void test_aux_tensors(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("aux.safetensors");
+    gb_nn_t *nn = small_model();
+    float mean[3] = {0.5f, -1.0f, 2.0f}, basis[6] = {1, 2, 3, 4, 5, 6};
+    gb_st_f32_t aux[2] = {{"aux.latent.mean", 1, {3}, mean},
+                          {"aux.latent.basis", 2, {2, 3}, basis}};
+    gb_error_t err = {0};
+    assert_int_equal(gb_model_save_aux(path, nn, CARD, aux, 2, &err), 0);
+    gb_model_t *m = gb_model_load(path, 0, &err);
+    if (!m)
+        fail_msg("%s", err.msg);
+    int nd = 0;
+    int64_t sh[8] = {0};
+    const float *b = gb_model_aux(m, "latent.basis", &nd, sh);
+    assert_non_null(b);
+    assert_int_equal(nd, 2);
+    assert_int_equal(sh[0], 2);
+    assert_int_equal(sh[1], 3);
+    assert_memory_equal(b, basis, sizeof basis);
+    assert_memory_equal(gb_model_aux(m, "latent.mean", NULL, NULL), mean, sizeof mean);
+    assert_null(gb_model_aux(m, "latent.other", NULL, NULL));
+    gb_model_free(m);
+    /* a non-finite value is refused, naming the tensor */
+    mean[1] = NAN;
+    assert_int_equal(gb_model_save_aux(path, nn, CARD, aux, 2, &err), 0);
+    assert_null(gb_model_load(path, 0, &err));
+    assert_int_equal(err.code, GB_ERANGE);
+    assert_non_null(strstr(err.msg, "aux.latent.mean"));
+    /* names must be aux.<name> */
+    gb_st_f32_t bad = {"latent.mean", 1, {3}, basis};
+    assert_int_equal(gb_model_save_aux(path, nn, CARD, &bad, 1, &err), GB_EINVAL);
+    gb_nn_free(nn);
 }
 
 static void test_missing_file(void **state)
@@ -1071,12 +1109,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_roundtrip_every_layer_kind),
         cmocka_unit_test(test_roundtrip_batch_override),
         cmocka_unit_test(test_load_mem_and_take_nn),
-        cmocka_unit_test(test_aux_tensors),
+        cmocka_unit_test(test_aux_tensors_typed),
         cmocka_unit_test(test_nn_from_arch),
         cmocka_unit_test(test_safetensors_layout),
         cmocka_unit_test(test_writer_rejects_bad_input),
         cmocka_unit_test(test_save_replaces_atomically),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_aux_tensors),
         cmocka_unit_test(test_good_file_loads),
         cmocka_unit_test(test_corpus_verdicts),
     };

@@ -349,9 +349,9 @@ static void midi_map_params_must_exist(void **state)
         GB_EINVAL, "t.json: midi_map[1].param: no slot 'dly' in the rack (slots: synth, trem, master)");
     MAP("{\"cc\": 1, \"param\": \"depth\"}", GB_EFORMAT,
         "t.json: midi_map[0].param: 'depth' is not \"slot/name\" (e.g. \"synth/brightness\")");
-    MAP("{\"cc\": 1, \"param\": \"synth/voices\"}", GB_EINVAL,
-        "t.json: midi_map[0].param: 'voices' of gbac.harmonic-synth is read-only (a value the "
-        "unit reports)");
+    MAP("{\"cc\": 1, \"param\": \"trem/gain\"}", GB_EINVAL,
+        "t.json: midi_map[0].param: 'gain' of example.tremolo is read-only (a value the unit "
+        "reports)");
     MAP("{\"cc\": 128, \"param\": \"trem/depth\"}", GB_ERANGE,
         "t.json: midi_map[0].cc: 128 is out of range 0..127");
     MAP("{\"cc\": 1, \"channel\": 0, \"param\": \"trem/depth\"}", GB_ERANGE,

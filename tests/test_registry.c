@@ -99,7 +99,7 @@ static int t_activate(void *self, double sr, uint32_t n)
     (void)n;
     return 0;
 }
-static void t_process(void *self, const gbp_process_t *p)
+static void t_process(void *self, const gbp_process_t *p) GBP_RT
 {
     (void)self;
     (void)p;
@@ -110,7 +110,7 @@ static void t_set(void *self, uint32_t id, float v)
     (void)id;
     (void)v;
 }
-static float t_get(void *self, uint32_t id)
+static float t_get(void *self, uint32_t id) GBP_RT
 {
     (void)self;
     (void)id;
@@ -175,7 +175,7 @@ static void check_reads_the_version_first(void **state)
     t.d.struct_size = 0; /* would be an error too, but the version speaks first */
     t.d.id = NULL;
     check_fails(&t, GB_EUNSUPPORTED,
-                "somewhere.so: ABI version 7, this gbac speaks 1 (rebuild the plugin against "
+                "somewhere.so: ABI version 7, this gbac speaks 2 (rebuild the plugin against "
                 "this gbac's gbac_plugin.h)");
     good_desc(&t);
     t.d.struct_size = 16;
@@ -233,6 +233,32 @@ static void check_names_each_missing_callback(void **state)
     }
 }
 
+static int t_save(void *self, char *buf, size_t cap)
+{
+    (void)self;
+    (void)buf;
+    (void)cap;
+    return 0;
+}
+
+static void check_names_state_and_flag_problems(void **state)
+{
+    (void)state;
+    tdesc_t t;
+    good_desc(&t);
+    t.d.save_state = t_save;
+    check_fails(&t, GB_EFORMAT,
+                "somewhere.so: unit 'test.good': save_state and load_state come together (one "
+                "is NULL, the other not)");
+    good_desc(&t);
+    t.d.flags = GBP_UNIT_THREAD_SAFE_STATE | 0x10u;
+    check_fails(&t, GB_EFORMAT, "somewhere.so: unit 'test.good': unknown descriptor flags 0x10");
+    good_desc(&t);
+    t.p[1].id = GBP_PARAM_ID_MAX; /* the largest id is fine */
+    gb_error_t err = {0};
+    assert_int_equal(gb_unit_check_descriptor(&t.d, "x", &err), GB_OK);
+}
+
 static void check_names_each_bad_parameter(void **state)
 {
     (void)state;
@@ -265,6 +291,9 @@ static void check_names_each_bad_parameter(void **state)
          "param 'mode' (id 1) is stepped but its range 0..3.5 or default 1 is not whole "
          "numbers");
     CASE(t.p[2].id = 0, "params 'gain_db' and 'meter' share id 0");
+    CASE(t.p[2].id = 65536,
+         "param 'meter' has id 65536, above the limit 65535 (gbac packs parameter ids into 16 "
+         "bits: use ids 0..65535)");
     CASE(t.p[2].name = "mode", "two params are named 'mode' (ids 1 and 2)");
 #undef CASE
 }
@@ -296,11 +325,22 @@ static void refused(const char *path, int code, const char *tail)
     gb_unit_registry_free(reg);
 }
 
+/* A real ABI-1 plugin (tests/bad_plugins/old_abi1.c keeps that layout) is refused by its
+ * version, with both versions named and a pointer to what changed. */
+static void plugin_built_for_abi_1_is_refused(void **state)
+{
+    (void)state;
+    assert_int_equal(GBP_ABI_VERSION, 2u);
+    refused(BAD("old_abi1"), GB_EUNSUPPORTED,
+            ": ABI version 1, this gbac speaks 2 (rebuild the plugin against this gbac's "
+            "gbac_plugin.h; docs/units.md says what changed)");
+}
+
 static void plugin_with_wrong_abi_is_refused(void **state)
 {
     (void)state;
     refused(BAD("bad_abi"), GB_EUNSUPPORTED,
-            ": ABI version 7, this gbac speaks 1 (rebuild the plugin against this gbac's "
+            ": ABI version 7, this gbac speaks 2 (rebuild the plugin against this gbac's "
             "gbac_plugin.h)");
 }
 
@@ -395,7 +435,7 @@ static void a_folder_stops_at_its_first_bad_plugin(void **state)
     gb_error_t err = {0};
     /* Sorted by name, bad_abi.so comes first. */
     assert_int_equal(gb_unit_registry_load_dir(reg, GB_BAD_PLUGIN_DIR, &err), GB_EUNSUPPORTED);
-    assert_string_equal(err.msg, BAD("bad_abi") ": ABI version 7, this gbac speaks 1 (rebuild "
+    assert_string_equal(err.msg, BAD("bad_abi") ": ABI version 7, this gbac speaks 2 (rebuild "
                                  "the plugin against this gbac's gbac_plugin.h)");
     assert_int_equal(gb_unit_registry_count(reg), n);
 
@@ -447,7 +487,7 @@ static void plugin_path_lists_skip_missing_and_empty_entries(void **state)
 
 /* ---------------------------------------------------------------- the example plugin */
 
-enum { TREM_RATE, TREM_DEPTH, TREM_SPREAD, TREM_SHAPE };
+enum { TREM_RATE, TREM_DEPTH, TREM_SPREAD, TREM_SHAPE, TREM_GAIN };
 
 typedef struct trem_run {
     const gbp_descriptor_t *d;
@@ -506,6 +546,9 @@ static void example_tremolo_modulates_a_constant_input(void **state)
             min_l = fmin(min_l, r->out[0][i]);
             max_l = fmax(max_l, r->out[0][i]);
         }
+        /* The read-only meter, read as the host does right after process(): the gain on
+         * the block's last left sample. */
+        assert_float_equal(r->d->get_param(r->self, TREM_GAIN), r->out[0][99] / 0.5, 1e-6);
     }
     assert_true(max_err < 1e-6);
     assert_float_equal(max_l, 0.5, 1e-6);             /* gain 1 at the top */
@@ -551,7 +594,9 @@ int main(void)
         cmocka_unit_test(check_names_id_and_kind_problems),
         cmocka_unit_test(check_names_each_missing_callback),
         cmocka_unit_test(check_names_each_bad_parameter),
+        cmocka_unit_test(check_names_state_and_flag_problems),
         cmocka_unit_test(plugin_with_wrong_abi_is_refused),
+        cmocka_unit_test(plugin_built_for_abi_1_is_refused),
         cmocka_unit_test(plugin_without_entry_point_is_refused),
         cmocka_unit_test(plugin_without_process_is_refused),
         cmocka_unit_test(plugin_with_default_out_of_range_is_refused),

@@ -19,6 +19,7 @@
 #include "gb_mlp_train.h"
 #include "gb_modelfile.h"
 #include "gb_vae.h"
+#include "gb_vae_time.h"
 
 static uint64_t rs = 12345;
 static float urand(void) /* [-1, 1) */
@@ -270,6 +271,8 @@ static gb_vae_config_t small_cfg(void)
     c.warmup = 5;
     c.patience = 0;
     c.seed = 5;
+    c.free_bits = 0.0f;
+    c.onset_frames = 2;
     return c;
 }
 
@@ -296,14 +299,17 @@ static void test_vae_loss_gradient(void **st)
         size_t n = gb_mlp_n_params(nets[w]);
         float *g = malloc(n * sizeof(float)), *p = gb_mlp_params(nets[w]);
         memcpy(g, gb_mlp_grads(nets[w]), n * sizeof(float));
+        /* A step of 2e-3: the encoder sees 196 inputs of up to |log 1e-4| = 9.2, so larger
+         * steps make ReLUs (of both networks) cross their kinks. */
         for (size_t k = 0; k < n; k++) {
+            const float h = 2e-3f;
             float keep = p[k];
-            p[k] = keep + FD_STEP;
+            p[k] = keep + h;
             double lp = gb_vae_batch_loss(v, ds, notes, 3, nf, frames, eps, beta, 0, NULL, NULL);
-            p[k] = keep - FD_STEP;
+            p[k] = keep - h;
             double lm = gb_vae_batch_loss(v, ds, notes, 3, nf, frames, eps, beta, 0, NULL, NULL);
             p[k] = keep;
-            fd_check(g[k], (lp - lm) / (2.0 * FD_STEP), &s);
+            fd_check(g[k], (lp - lm) / (2.0 * h), &s);
         }
         free(g);
     }
@@ -475,9 +481,10 @@ static void test_vae_save_model_files(void **st)
                          "train")),
                      12);
     /* decoder outputs */
-    int Z = c.latent;
-    float in[4 * 6], out_nn[4 * GB_VAE_DEC_OUT];
-    for (int i = 0; i < 4 * (Z + 2); i++)
+    const int din = gb_mlp_in_dim(gb_vae_decoder(v));
+    assert_int_equal(din, c.latent + 2 + GB_VAE_TIME_FEATURES);
+    float in[4 * 16], out_nn[4 * GB_VAE_DEC_OUT];
+    for (int i = 0; i < 4 * din; i++)
         in[i] = urand();
     const float *y = gb_mlp_forward(gb_vae_decoder(v), in, 4);
     gb_nn_forward(gb_model_nn(md), in, out_nn, 4);

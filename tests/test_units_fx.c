@@ -559,8 +559,16 @@ static void test_limiter_silences_nan_and_inf(void **state)
     free(il), free(ir), free(ol), free(o_r);
 }
 
+/* The limiter's gbac.latency extension, after activation and after a block. */
+static uint32_t lim_latency(void *u)
+{
+    const gbp_latency_t *lat = gb_unit_limiter.get_extension(u, GBP_EXT_LATENCY);
+    assert_non_null(lat);
+    return lat->get(u);
+}
+
 /* Below the ceiling the limiter is a pure delay of `lookahead` frames, bit for bit, and
- * reports that latency and no gain reduction. */
+ * reports that latency (gbac.latency) and no gain reduction. */
 static void test_limiter_latency_is_lookahead_and_transparent_below(void **state)
 {
     (void)state;
@@ -570,7 +578,7 @@ static void test_limiter_latency_is_lookahead_and_transparent_below(void **state
         void *u = unit_new(d, SR);
         set(d, u, "lookahead_ms", la_ms[c]);
         const uint32_t la = (uint32_t)lroundf(la_ms[c] * 48.0f), N = 4800;
-        assert_int_equal((uint32_t)lim_get(u, "latency_frames"), la);
+        assert_int_equal(lim_latency(u), la);
         float *il = fbuf(N), *ir = fbuf(N), *ol = fbuf(N), *o_r = fbuf(N);
         gb_rng_t rng = gb_rng_seed(5);
         for (uint32_t i = 0; i < N; i++) {
@@ -585,6 +593,10 @@ static void test_limiter_latency_is_lookahead_and_transparent_below(void **state
         assert_true(lim_get(u, "gain_reduction_db") == 0.0f);
         printf("  lookahead %.1f ms: latency %u frames, output = input delayed, bit-exact\n",
                (double)la_ms[c], la);
+        /* A lookahead event changes the latency the host reads after the block. */
+        gbp_event_t ev = param_ev(d, 0, "lookahead_ms", 2.0f);
+        fx_run(d, u, il, ir, ol, o_r, 64, &ev, 1, BLOCK_MIXED, 8);
+        assert_int_equal(lim_latency(u), 96u);
         unit_free(d, u);
         free(il), free(ir), free(ol), free(o_r);
     }

@@ -8,15 +8,20 @@
  * where φ advances by 2π · rate_hz per second. The right channel runs `spread` degrees ahead,
  * so spread = 180 turns the tremolo into an auto-panner. Both channels start at g = 1.
  *
- * What to copy from it:
+ * What to copy from it (ABI 2):
  *   - one exported symbol (gbac_plugin_entry); everything else static, built with
  *     -fvisibility=hidden (see CMakeLists.txt);
  *   - ABI version and struct size first in the descriptor;
  *   - parameters clamped on the way in (set_param and GBP_EV_PARAM alike);
  *   - no allocation, lock or I/O in process(); cost A + B·frames; frames == 0 is fine;
+ *     process() and get_param() marked GBP_RT, so clang ≥ 20 (-Wfunction-effects) checks them;
  *   - a parameter that would click when it jumps (depth) is ramped after a GBP_EV_PARAM,
  *     while set_param() (preset load) applies at once, as the ABI asks;
- *   - optional callbacks (reset, save_state, load_state) left NULL when there is nothing to do.
+ *   - a read-only report (`gain`, a meter): process() writes a plain float, and the host
+ *     reads it with get_param() on the audio thread right after process() — no atomics;
+ *   - optional callbacks (reset, save_state/load_state, get_extension) left NULL when there
+ *     is nothing to do: a tremolo adds no latency, has no voices and keeps no state beyond
+ *     its parameters (see docs/units.md for the extensions a unit can offer).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,7 +31,7 @@
 #define TREM_PI 3.14159265358979323846
 #define TREM_RAMP_MS 10.0 /* depth changes from events glide over this time */
 
-enum { P_RATE_HZ, P_DEPTH, P_SPREAD, P_SHAPE, P_COUNT };
+enum { P_RATE_HZ, P_DEPTH, P_SPREAD, P_SHAPE, P_GAIN, P_COUNT };
 
 static const gbp_param_info_t trem_params[P_COUNT] = {
     {P_RATE_HZ, "rate_hz", "Hz", 0.05f, 20.0f, 4.0f, 0.0f, 0, "tremolo speed"},
@@ -36,6 +41,8 @@ static const gbp_param_info_t trem_params[P_COUNT] = {
      "right channel phase lead (180: auto-pan)"},
     {P_SHAPE, "shape", "", 0.0f, 1.0f, 0.0f, 0.0f, GBP_PARAM_STEPPED | GBP_PARAM_NO_SMOOTH,
      "0: sine, 1: triangle"},
+    {P_GAIN, "gain", "", 0.0f, 1.0f, 1.0f, 0.0f, GBP_PARAM_READONLY | GBP_PARAM_NO_SMOOTH,
+     "meter: the left channel's gain on the last sample of the last block"},
 };
 
 typedef struct tremolo {
@@ -47,12 +54,12 @@ typedef struct tremolo {
     uint32_t ramp_left; /* samples left in the ramp */
 } tremolo_t;
 
-static float clampf(float v, float lo, float hi)
+static float clampf(float v, float lo, float hi) GBP_RT
 {
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-static float param_clamp(uint32_t id, float v)
+static float param_clamp(uint32_t id, float v) GBP_RT
 {
     const gbp_param_info_t *pi = &trem_params[id];
     if (!(v == v)) /* NaN */
@@ -106,7 +113,7 @@ static void trem_deactivate(void *self)
 static void trem_set_param(void *self, uint32_t id, float value)
 {
     tremolo_t *t = self;
-    if (id >= P_COUNT)
+    if (id >= P_COUNT || (trem_params[id].flags & GBP_PARAM_READONLY))
         return;
     t->p[id] = param_clamp(id, value);
     if (id == P_DEPTH) { /* now, without smoothing */
@@ -115,15 +122,15 @@ static void trem_set_param(void *self, uint32_t id, float value)
     }
 }
 
-/* [main] */
-static float trem_get_param(void *self, uint32_t id)
+/* [main, not while processing]; the read-only `gain` also [audio], right after process() */
+static float trem_get_param(void *self, uint32_t id) GBP_RT
 {
     const tremolo_t *t = self;
     return id < P_COUNT ? t->p[id] : 0.0f;
 }
 
 /* Gain shape at phase φ: 0 at φ = 0, 1 at φ = π. */
-static double trem_shape(int triangle, double phi)
+static double trem_shape(int triangle, double phi) GBP_RT
 {
     if (triangle)
         return phi < TREM_PI ? phi / TREM_PI : 2.0 - phi / TREM_PI;
@@ -131,13 +138,14 @@ static double trem_shape(int triangle, double phi)
 }
 
 /* [audio & active] */
-static void trem_process(void *self, const gbp_process_t *proc)
+static void trem_process(void *self, const gbp_process_t *proc) GBP_RT
 {
     tremolo_t *t = self;
     /* Effects see their events at time 0 of the (sub-)block: apply them first. */
     for (uint32_t i = 0; i < proc->n_events; i++) {
         const gbp_event_t *ev = &proc->events[i];
-        if (ev->type != GBP_EV_PARAM || ev->id >= P_COUNT)
+        if (ev->type != GBP_EV_PARAM || ev->id >= P_COUNT ||
+            (trem_params[ev->id].flags & GBP_PARAM_READONLY))
             continue;
         t->p[ev->id] = param_clamp(ev->id, ev->value);
         if (ev->id == P_DEPTH) {
@@ -155,6 +163,7 @@ static void trem_process(void *self, const gbp_process_t *proc)
     const int triangle = t->p[P_SHAPE] >= 0.5f;
     const float *in_l = proc->audio_in[0], *in_r = proc->audio_in[1];
     float *out_l = proc->audio_out[0], *out_r = proc->audio_out[1];
+    double gain_l = 1.0;
     for (uint32_t n = 0; n < proc->frames; n++) {
         if (t->ramp_left > 0) {
             t->depth += t->depth_step;
@@ -164,12 +173,14 @@ static void trem_process(void *self, const gbp_process_t *proc)
         double phi_r = t->phase + lead;
         if (phi_r >= two_pi)
             phi_r -= two_pi;
-        out_l[n] = (float)(in_l[n] * (1.0 - t->depth * trem_shape(triangle, t->phase)));
+        gain_l = 1.0 - t->depth * trem_shape(triangle, t->phase);
+        out_l[n] = (float)(in_l[n] * gain_l);
         out_r[n] = (float)(in_r[n] * (1.0 - t->depth * trem_shape(triangle, phi_r)));
         t->phase += inc;
         if (t->phase >= two_pi)
             t->phase -= two_pi;
     }
+    t->p[P_GAIN] = (float)gain_l; /* the meter, read by the host after this call */
 }
 
 static const gbp_descriptor_t trem_descriptor = {
@@ -193,6 +204,7 @@ static const gbp_descriptor_t trem_descriptor = {
     .get_param = trem_get_param,
     .save_state = NULL,
     .load_state = NULL,
+    .get_extension = NULL, /* no latency, voices, model or latent to offer */
 };
 
 /* The one exported symbol. */

@@ -96,6 +96,8 @@ static int parse_transpose(const char *v, void *field)
 typedef struct timbre_args {
     gb_timbre_ds_build_config_t cfg;
     int_list_t programs, keys, velocities;
+    const char *recs[GB_DATASET_MAX_RECORDINGS];
+    int n_recs;
     int quiet;
 } timbre_args_t;
 
@@ -111,7 +113,7 @@ static const gb_opt_t timbre_opts[] = {
      .what = "a folder name", .help = "dataset folder (created if missing; files replaced)"},
     {.name = "soundfont", .arg = "SF2", .kind = GB_OPT_STRING, .off = A(cfg.soundfont),
      .help = "SoundFont to render (default " GB_DATASET_DEFAULT_SF2
-             ", unless --notes-from is given alone)"},
+             ", unless --notes-from or --from-recording is given)"},
     {.name = "programs", .arg = "LIST", .kind = GB_OPT_CUSTOM, .off = A(programs),
      .parse = parse_midi_list, .what = "a list of GM programs 0..127 such as 0-7,40,73",
      .help = "GM programs, e.g. 0-127 or 0,40,73 (default 0-127; bank 0 only: percussion is "
@@ -124,6 +126,13 @@ static const gb_opt_t timbre_opts[] = {
      .help = "velocities 1..127 (default 40,80,120)"},
     {.name = "notes-from", .arg = "FOLDER", .kind = GB_OPT_STRING, .off = A(cfg.notes_dir),
      .help = "also read every .wav/.flac/.ogg in FOLDER (one note each)"},
+    {.name = "from-recording", .arg = "FILE", .kind = GB_OPT_APPEND, .off = A(recs),
+     .count_off = A(n_recs), .max = GB_DATASET_MAX_RECORDINGS, .flags = GB_OPT_NONEMPTY,
+     .what = "an audio file",
+     .help = "cut a solo recording of one instrument (anything libsndfile reads, up to 30 "
+             "min, channels mixed) into notes by onset, f0 and stability (docs/dataset.md "
+             "§6); repeatable, and the FILEs after the options are recordings too (at most "
+             "{max} in all)"},
     {.name = "sample-rate", .arg = "HZ", .kind = GB_OPT_DOUBLE, .off = A(cfg.sample_rate),
      .lo = 8000, .hi = 192000, .what = "a sample rate in Hz",
      .help = "dataset sample rate, {range} (default {default})"},
@@ -170,7 +179,17 @@ static int timbre_run(void *p, const gb_cli_call_t *call)
             return gb_cli_usage_error(call, "at most 127 velocities");
         copy_list(&a->velocities, cfg->velocities, &cfg->n_velocities);
     }
-    if (!cfg->soundfont && !cfg->notes_dir)
+    for (int i = 0; i < call->n_pos; i++) { /* --from-recording a.wav b.wav ... */
+        if (a->n_recs == GB_DATASET_MAX_RECORDINGS)
+            return gb_cli_usage_error(call, "at most %d recordings", GB_DATASET_MAX_RECORDINGS);
+        a->recs[a->n_recs++] = call->pos[i];
+    }
+    if (call->n_pos > 0 && !gb_cli_given(call, "from-recording"))
+        return gb_cli_usage_error(call, "unexpected argument '%s' (recordings follow "
+                                  "--from-recording)", call->pos[0]);
+    cfg->recordings = a->recs;
+    cfg->n_recordings = a->n_recs;
+    if (!cfg->soundfont && !cfg->notes_dir && cfg->n_recordings == 0)
         cfg->soundfont = GB_DATASET_DEFAULT_SF2;
     cfg->progress = a->quiet ? NULL : stderr;
     gb_timbre_ds_build_result_t res;
@@ -187,20 +206,32 @@ static int timbre_run(void *p, const gb_cli_call_t *call)
                 call->prog, cfg->out_dir, res.notes, res.train, res.validation, res.test,
                 res.frames, res.silent_dropped, res.duplicates_dropped, res.no_pitch_dropped,
                 res.unreadable_skipped, res.render_s, res.analyse_s);
+    if (cfg->progress && cfg->n_recordings > 0)
+        fprintf(stderr,
+                "%s: %d recording%s: %d onsets; dropped %d segments without a stable pitch or "
+                "too short, %d clipped notes\n",
+                call->prog, res.recordings, res.recordings == 1 ? "" : "s", res.onsets,
+                res.unstable_dropped, res.clipped_dropped);
     return GB_EXIT_OK;
 }
 
 static const gb_cmd_t dataset_timbre = {
     .name = "timbre",
-    .summary = "render a SoundFont grid or read a folder of notes into a timbre dataset",
+    .summary = "render a SoundFont grid, read a folder of notes or cut solo recordings into a "
+               "timbre dataset",
+    .positional = "[FILE...]",
+    .min_pos = 0,
+    .max_pos = -1,
     .description =
         "Build the timbre VAE's dataset in DIR (manifest.json + frames.f32, see "
-        "docs/dataset.md): render a grid of notes from a SoundFont with FluidSynth and/or read "
-        "a folder of recorded notes; trim silence, normalise loudness, drop silent, duplicate "
+        "docs/dataset.md): render a grid of notes from a SoundFont with FluidSynth, read "
+        "a folder of recorded notes and/or cut solo recordings into notes "
+        "(--from-recording FILE...); trim silence, normalise loudness, drop silent, duplicate "
         "and pitchless notes, analyse every note into timbre frames (as `gbac analyze`), and "
         "split the notes into train/validation/test.",
     .epilogue =
-        "Exit status: 0 on success; 1 if the SoundFont or folder cannot be read, DIR cannot "
+        "Exit status: 0 on success; 1 if the SoundFont, the folder or a recording cannot be "
+        "read (not audio, no samples, a sample rate outside 8000..384000 Hz), DIR cannot "
         "be written, or no note is left (the reason is printed on stderr); 2 on a usage "
         "error.",
     GB_CLI_LEAF(timbre_opts, timbre_args_t, timbre_init, timbre_run),

@@ -20,7 +20,7 @@
 /* ---------------------------------------------------------------- gbac eval timbre */
 
 typedef struct timbre_args {
-    const char *model, *data, *map;
+    const char *model, *data, *map, *static_model;
     int map_dims[2];
     int json, max_notes;
 } timbre_args_t;
@@ -53,7 +53,13 @@ static const gb_opt_t timbre_opts[] = {
      .help = "print {\"msd_model\", \"msd_mean_frame\", \"msd_nearest_note\", \"test_notes\", "
              "\"improvement_over_mean_frame\", \"latent_smoothness_max_step_ratio\", "
              "\"latent_smoothness_mean_step_ratio\", \"latent_centroid_monotonic_fraction\", "
-             "\"latent_paths\"} instead of the table"},
+             "\"latent_paths\", \"latent_dim_effect\", \"latent_dim_change\", \"time_in_note\", "
+             "\"onset_notes\", \"msd_onset_model\", \"msd_onset_static\", \"msd_static\", "
+             "\"msd_model_onset_notes\"} instead of the table"},
+    {.name = "static", .arg = "S", .kind = GB_OPT_STRING, .off = A(static_model),
+     .flags = GB_OPT_NONEMPTY,
+     .help = "the static ablation to compare onsets with (default M.static, written by `gbac "
+             "train timbre`; none if it is missing)"},
     {.name = "max-notes", .arg = "N", .kind = GB_OPT_INT, .off = A(max_notes), .lo = 1,
      .hi = 2147483647.0, .what = "a number of notes",
      .help = "evaluate at most N test notes (default: all; the smoothness paths use all test "
@@ -121,6 +127,22 @@ static void timbre_table(const timbre_args_t *a, const gb_timbre_eval_result_t *
     printf("    largest step / mean step    %8.4f mean, %.4f max   (1.0 is even)\n",
            r->smooth_mean_ratio, r->smooth_max_ratio);
     printf("    centroid monotonic          %8.4f of the paths\n", r->monotonic_fraction);
+    printf("\n  latent knobs (%s): change of a rendered A3 when knob k goes to -2 and +2,\n"
+           "  relative to the strongest knob\n   ",
+           r->has_basis ? "principal components" : "no basis in the model: raw dimensions");
+    for (int k = 0; k < r->latent; k++)
+        printf(" %d: %.2f", k, r->knob_effect[k]);
+    printf("\n");
+    if (r->onset_notes) {
+        printf("\n  first 100 ms of %d test notes (time in the note: %s)\n", r->onset_notes,
+               r->time_in_note ? "yes" : "no");
+        printf("    this model                  %8.4f\n", r->msd_onset_model);
+        if (r->has_static)
+            printf("    static ablation             %8.4f   (model %.0f%% better; whole notes "
+                   "%.4f vs %.4f)\n", r->msd_onset_static,
+                   100.0 * (1.0 - r->msd_onset_model / r->msd_onset_static),
+                   r->msd_model_onset_notes, r->msd_static);
+    }
     if (a->map)
         printf("\n  latent map: %s\n", a->map);
 }
@@ -130,7 +152,7 @@ static int timbre_run(void *p, const gb_cli_call_t *call)
     const timbre_args_t *a = p;
     gb_error_t err = {0};
     gb_timbre_eval_result_t r;
-    gb_timbre_eval_t *e = gb_timbre_eval_open(a->model, a->data, &err);
+    gb_timbre_eval_t *e = gb_timbre_eval_open(a->model, a->static_model, a->data, &err);
     const char *what = "";
     int rc = e ? 0 : -1;
     if (rc == 0 && a->map) { /* first: a bad path fails before the long evaluation */
@@ -171,7 +193,14 @@ static const gb_cmd_t eval_timbre = {
         "mean over the 64 harmonics of |log(p + 1e-4)| differences of the harmonic "
         "distributions p. Reported: the largest step / mean step of a path (1.0 = perfectly "
         "even), its mean and max over paths, and the fraction of paths whose spectral "
-        "centroid (in harmonic numbers) changes monotonically.",
+        "centroid (in harmonic numbers) changes monotonically.\n\n"
+        "Latent knobs: a 1.5 s A3 (held 1 s at -20 dB, then released) decoded at the centre "
+        "of the knobs and with knob k at -2 and +2; knob k's change is the mean multi-scale "
+        "spectral distance of the two to the centre, relative to the strongest knob "
+        "(latent_dim_effect; latent_dim_change: absolute).\n\n"
+        "Onsets: the first 100 ms of every test note of at least 10 frames, for M and for the "
+        "static ablation S: msd_onset_model, msd_onset_static, and msd_static, the ablation's "
+        "whole-note distance on the same notes.",
     .epilogue = "Exit status: 0; 1 if a file cannot be read or written or DS has no usable "
                 "test note; 2 on a usage error.",
     GB_CLI_LEAF(timbre_opts, timbre_args_t, timbre_init, timbre_run),

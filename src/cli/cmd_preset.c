@@ -37,33 +37,13 @@ static void put_first_line(FILE *f, const char *s, size_t max)
     put_clean(f, buf, max);
 }
 
-static const char *kind_name(gbp_kind_t k)
-{
-    switch (k) {
-    case GBP_KIND_NOTE_SOURCE: return "note source";
-    case GBP_KIND_INSTRUMENT: return "instrument";
-    case GBP_KIND_EFFECT: return "effect";
-    default: return "?";
-    }
-}
-
-static void host_log(const gbp_host_t *host, int level, const char *msg)
-{
-    (void)host;
-    (void)level;
-    fputs("gbac: unit: ", stderr);
-    put_clean(stderr, msg, 400);
-    fputc('\n', stderr);
-}
-
-static const gbp_host_t gb_check_host = {GBP_ABI_VERSION, NULL, host_log, 1};
-
 /* ---------------------------------------------------------------- options */
 
 typedef struct opts {
     const char *plugin_dirs[GB_MAX_PLUGIN_DIRS];
     int n_plugin_dirs;
     const char *preset_dir;
+    int json;
 } opts_t;
 
 #define PLUGIN_DIR_OPT                                                                       \
@@ -80,6 +60,10 @@ static const gb_opt_t list_opts[] = {
      .off = offsetof(opts_t, preset_dir), .flags = GB_OPT_USAGE,
      .help = "folder `list` reads presets from (default: the shipped presets/ in gbac's data "
              "folder)"},
+    {.name = "json", .kind = GB_OPT_FLAG, .off = offsetof(opts_t, json), .flags = GB_OPT_USAGE,
+     .help = "print one JSON object: preset_dir, presets (file, name, description, or error) "
+             "and units (id, kind, state, thread_safe_state, extensions, params with id, name, "
+             "unit, min, max, default, smoothing_ms, stepped, no_smooth, read_only, doc)"},
 };
 
 /* Built-in units, then --plugin-dir folders, GBAC_PLUGIN_PATH, the installed folder. */
@@ -157,7 +141,7 @@ static int check_state(const char *file, const char *path, const gb_preset_unit_
 {
     if (!u->state_json)
         return 0;
-    void *self = u->desc->create(u->desc, &gb_check_host);
+    void *self = u->desc->create(u->desc, gb_unit_lone_host());
     if (!self) {
         fprintf(stderr, "gbac: %s: %s: %s could not create an instance to check the state\n",
                 file, path, u->desc->id);
@@ -232,31 +216,37 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The presets in dir (default: the shipped ones). Returns 0, or -1 if there is no such
- * folder (said on stderr, with the folders looked in). */
-static int list_presets(const char *dir, const gb_unit_registry_t *reg)
+/* The preset folder: dir, or the shipped presets/ (NULL, said on stderr with the folders
+ * looked in, when there are none). */
+static const char *preset_folder(const char *dir, char *buf, size_t cap)
 {
-    char data[4096], tried[8192], shipped[4200];
-    if (!dir) {
-        if (gb_share_dir("presets", data, sizeof data, tried, sizeof tried) < 0) {
-            fprintf(stderr, "gbac: preset list: no shipped presets/ found (looked in: %s); "
-                            "give a folder with --preset-dir DIR or set GBAC_DATA_DIR\n", tried);
-            return -1;
-        }
-        snprintf(shipped, sizeof shipped, "%s/presets", data);
-        dir = shipped;
+    char data[4096], tried[8192];
+    if (dir)
+        return dir;
+    if (gb_share_dir("presets", data, sizeof data, tried, sizeof tried) < 0) {
+        fprintf(stderr, "gbac: preset list: no shipped presets/ found (looked in: %s); "
+                        "give a folder with --preset-dir DIR or set GBAC_DATA_DIR\n", tried);
+        return NULL;
     }
+    snprintf(buf, cap, "%s/presets", data);
+    return buf;
+}
+
+/* The *.json files of dir, sorted (free_names() them); NULL, said on stderr, when dir cannot
+ * be read. */
+static char **preset_names(const char *dir, size_t *n_out)
+{
+    *n_out = 0;
     DIR *dp = opendir(dir);
     if (!dp) {
         fprintf(stderr, "gbac: preset list: %s: cannot open the folder: %s\n", dir,
                 strerror(errno));
-        return -1;
+        return NULL;
     }
-    printf("Presets in %s/:\n", dir);
-    char **names = NULL;
+    char **names = calloc(1, sizeof *names);
     size_t n = 0;
     struct dirent *e;
-    while ((e = readdir(dp)) != NULL) {
+    while (names && (e = readdir(dp)) != NULL) {
         size_t len = strlen(e->d_name);
         if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
             continue;
@@ -269,16 +259,36 @@ static int list_presets(const char *dir, const gb_unit_registry_t *reg)
         n++;
     }
     closedir(dp);
-    if (n)
+    if (names && n)
         qsort(names, n, sizeof *names, cmp_str);
+    *n_out = n;
+    return names;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The presets in dir (default: the shipped ones). Returns 0, or -1 if there is no such
+ * folder (said on stderr, with the folders looked in). */
+static int list_presets(const char *dir_opt, const gb_unit_registry_t *reg)
+{
+    char shipped[4200];
+    const char *dir = preset_folder(dir_opt, shipped, sizeof shipped);
+    size_t n = 0;
+    char **names = dir ? preset_names(dir, &n) : NULL;
+    if (!names)
+        return -1;
+    printf("Presets in %s/:\n", dir);
     if (n == 0)
         printf("  (none)\n");
     for (size_t i = 0; i < n; i++) {
         char path[8192];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path) {
-            free(names[i]);
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path)
             continue;
-        }
         gb_error_t err = {0};
         gb_preset_t *p = gb_preset_load(path, reg, &err);
         fputs("  ", stdout);
@@ -292,11 +302,46 @@ static int list_presets(const char *dir, const gb_unit_registry_t *reg)
         }
         putchar('\n');
         gb_preset_free(p);
-        free(names[i]);
     }
-    free(names);
+    free_names(names, n);
     putchar('\n');
     return 0;
+}
+
+/* `list --json`: the same as one JSON object (jansson escapes what the files hold); the
+ * units are listed even when the presets are not found ("presets": null). */
+static int list_json(const char *dir_opt, const gb_unit_registry_t *reg)
+{
+    char shipped[4200];
+    const char *dir = preset_folder(dir_opt, shipped, sizeof shipped);
+    size_t n = 0;
+    char **names = dir ? preset_names(dir, &n) : NULL;
+    json_t *presets = names ? json_array() : json_null();
+    for (size_t i = 0; names && presets && i < n; i++) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        gb_error_t err = {0};
+        gb_preset_t *p = gb_preset_load(path, reg, &err);
+        json_array_append_new(presets,
+                              p ? json_pack("{s:s, s:s, s:s}", "file", names[i], "name",
+                                            p->name, "description",
+                                            p->description ? p->description : "")
+                                : json_pack("{s:s, s:s}", "file", names[i], "error", err.msg));
+        gb_preset_free(p);
+    }
+    free_names(names, n);
+    json_t *root = json_pack("{s:s?, s:o, s:o}", "preset_dir", dir, "presets", presets,
+                             "units", gb_unit_registry_describe(reg));
+    /* 7 significant digits: what a float holds, so 0.7f prints as 0.7 */
+    char *txt = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(7)) : NULL;
+    json_decref(root);
+    if (!txt) {
+        fprintf(stderr, "gbac: preset list: out of memory\n");
+        return GB_EXIT_FAIL;
+    }
+    puts(txt);
+    free(txt);
+    return names ? GB_EXIT_OK : GB_EXIT_FAIL;
 }
 
 static void list_units(const gb_unit_registry_t *reg)
@@ -304,7 +349,7 @@ static void list_units(const gb_unit_registry_t *reg)
     printf("Units (%d):\n", gb_unit_registry_count(reg));
     for (int i = 0; i < gb_unit_registry_count(reg); i++) {
         const gbp_descriptor_t *d = gb_unit_registry_get(reg, i);
-        printf("\n  %s  (%s", d->id, kind_name(d->kind));
+        printf("\n  %s  (%s", d->id, gb_unit_kind_name(d->kind));
         if (d->name) {
             fputs(", ", stdout);
             put_clean(stdout, d->name, 60);
@@ -354,10 +399,15 @@ static int list_run(void *args, const gb_cli_call_t *call)
     if (!reg)
         return GB_EXIT_FAIL;
     /* The units are listed even when the presets are not found. */
-    const int found = list_presets(o->preset_dir, reg);
-    list_units(reg);
+    int rc;
+    if (o->json) {
+        rc = list_json(o->preset_dir, reg);
+    } else {
+        rc = list_presets(o->preset_dir, reg) < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
+        list_units(reg);
+    }
     gb_unit_registry_free(reg);
-    return found < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
+    return rc;
 }
 
 static const gb_cmd_t preset_check = {
@@ -384,10 +434,12 @@ static const gb_cmd_t preset_check = {
 static const gb_cmd_t preset_list = {
     .name = "list",
     .summary = "list the presets in the preset folder, then every unit with its parameters "
-               "(name, range, default, unit, description)",
+               "(name, range, default, unit, description); --json for scripts",
     .description = "List the presets in the preset folder (each with its description, or "
                    "INVALID and why), then every unit (built-in and plugins) with its "
-                   "parameters: name, range, default, unit and description.",
+                   "parameters: name, range, default, unit and description. With --json, one "
+                   "JSON object that also says which extensions (gbac_plugin.h) each unit "
+                   "offers; docs/units.md's tables are tested against it.",
     .epilogue = "The data folder is looked for in " GB_SHARE_WHERE ".\n\n"
                 "Environment: GBAC_PLUGIN_PATH=DIR:DIR... more plugin folders; then the installed "
                 "plugin folder (../lib/gbac/plugins next to the executable's folder) if it "

@@ -38,6 +38,7 @@ typedef struct timbre_args {
     job_args_t job;
     gb_vae_config_t cfg;
     const char *resume;
+    int no_ablation, static_only;
 } timbre_args_t;
 
 static void timbre_init(void *p)
@@ -57,6 +58,9 @@ static const gb_opt_t timbre_opts[] = {
      .hi = 4096, .what = "a number of frames",
      .help = "frames drawn per note and step, {range} ({default}); --batch × --frames is at "
              "most 4096"},
+    {.name = "onset-frames", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.onset_frames),
+     .lo = 0, .hi = 4096, .what = "a number of frames",
+     .help = "of them, drawn from the note's first 100 ms ({default}; at most --frames)"},
     {.name = "lr", .arg = "X", .kind = GB_OPT_FLOAT, .off = A(cfg.lr), .lo = 1e-7, .hi = 1,
      .what = "a learning rate", .help = "Adam learning rate ({default})"},
     {.name = "beta", .arg = "X", .kind = GB_OPT_FLOAT, .off = A(cfg.beta), .lo = 0, .hi = 1000,
@@ -83,9 +87,34 @@ static const gb_opt_t timbre_opts[] = {
     {.name = "resume", .arg = "CKPT", .kind = GB_OPT_STRING, .off = A(resume),
      .flags = GB_OPT_NONEMPTY, .what = "a checkpoint file",
      .help = "continue the run saved in CKPT (same --latent/--hidden)"},
+    {.name = "no-ablation", .kind = GB_OPT_FLAG, .off = A(no_ablation),
+     .help = "do not also train the static ablation (FILE.static)"},
+    {.name = "static", .kind = GB_OPT_FLAG, .off = A(static_only),
+     .help = "train the decoder without time in the note (the ablation) only"},
     QUIET_OPTS(timbre_args_t, "a quick run for checks: 3 epochs, hidden 32"),
 };
 #undef A
+
+/* Train one timbre VAE and say what was written. */
+static int timbre_one(const gb_train_job_t *job, const gb_vae_config_t *cfg, const char *resume,
+                      const gb_cli_call_t *call)
+{
+    gb_vae_report_t rep;
+    gb_train_files_t files;
+    gb_error_t err = {0};
+    if (gb_train_timbre(job, *cfg, resume, &rep, &files, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", call->prog, err.msg);
+        return GB_EXIT_FAIL;
+    }
+    printf("trained timbre VAE%s: %d epochs (best %d%s) in %.1f s; train loss %.4f, validation "
+           "loss %.4f (reconstruction %.4f, KL %.4f)\nwrote %s (decoder), %s (encoder), %s "
+           "(checkpoint)\n",
+           cfg->time_in_note ? "" : " (static: no time in the note)", rep.epochs,
+           rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
+           rep.train_loss, rep.val_loss, rep.val_recon, rep.val_kl, job->out, files.second,
+           files.checkpoint);
+    return GB_EXIT_OK;
+}
 
 static int timbre_run(void *p, const gb_cli_call_t *call)
 {
@@ -93,26 +122,29 @@ static int timbre_run(void *p, const gb_cli_call_t *call)
     gb_vae_config_t *cfg = &a->cfg;
     if (cfg->batch * cfg->frames_per_note > 4096)
         return gb_cli_usage_error(call, "--batch × --frames must be at most 4096");
+    if (cfg->onset_frames > cfg->frames_per_note)
+        return gb_cli_usage_error(call, "--onset-frames must be at most --frames");
     if (a->job.smoke && !gb_cli_given(call, "epochs"))
         cfg->epochs = 3;
     if (a->job.smoke && !gb_cli_given(call, "hidden"))
         cfg->hidden = 32;
     cfg->progress = !a->job.quiet;
+    cfg->time_in_note = !a->static_only;
     gb_train_job_t job = job_of(&a->job, call);
-    gb_vae_report_t rep;
-    gb_train_files_t files;
-    gb_error_t err = {0};
-    if (gb_train_timbre(&job, *cfg, a->resume, &rep, &files, &err) < 0) {
-        fprintf(stderr, "%s: %s\n", call->prog, err.msg);
-        return GB_EXIT_FAIL;
-    }
-    printf("trained timbre VAE: %d epochs (best %d%s) in %.1f s; train loss %.4f, validation "
-           "loss %.4f (reconstruction %.4f, KL %.4f)\nwrote %s (decoder), %s (encoder), %s "
-           "(checkpoint)\n",
-           rep.epochs, rep.best_epoch, rep.early_stopped ? ", stopped early" : "", rep.seconds,
-           rep.train_loss, rep.val_loss, rep.val_recon, rep.val_kl, a->job.out, files.second,
-           files.checkpoint);
-    return GB_EXIT_OK;
+    int rc = timbre_one(&job, cfg, a->resume, call);
+    if (rc != GB_EXIT_OK || a->static_only || a->no_ablation)
+        return rc;
+    /* The same architecture and training without time in the note: FILE.static. */
+    char out[4096];
+    if ((size_t)snprintf(out, sizeof out, "%s.static", a->job.out) >= sizeof out)
+        return gb_cli_usage_error(call, "--out: name too long");
+    gb_vae_config_t st = *cfg;
+    st.time_in_note = 0;
+    st.checkpoint = NULL; /* FILE.static.ckpt */
+    job.out = out;
+    if (!a->job.quiet)
+        fprintf(stderr, "%s: the static ablation (no time in the note)\n", call->prog);
+    return timbre_one(&job, &st, NULL, call);
 }
 
 static const gb_cmd_t train_timbre = {
@@ -124,6 +156,8 @@ static const gb_cmd_t train_timbre = {
         "timbre`, and write two model files:\n\n"
         "  FILE      the decoder (kind timbre-vae-decoder), which the timbre synth runs\n"
         "  FILE.enc  the encoder (kind timbre-vae-encoder), notes -> latent\n\n"
+        "Then the same architecture without the time-in-note inputs, the ablation that "
+        "`gbac eval timbre` compares onsets with: FILE.static and FILE.static.enc.\n\n"
         "Their model cards hold the data source, licence and counts, the seed, this command, "
         "the final losses and reference frames for `gbac eval timbre`.",
     .epilogue =

@@ -12,21 +12,23 @@
 
 #define LATENT_MAX 16
 
-/* The timbre VAE's latent in the running rack: the handles of its dimensions z0, z1, ...
- * and its slot. The one place that decides which unit is "the timbre VAE". Returns the
- * number of dimensions, 0 when the rack has none. */
-static int timbre_latent(const gb_osc_handlers_t *h, int32_t *handles, const char **slot)
+/* The timbre latent in the running rack — the unit with the gbac.timbre-latent extension
+ * (gb_engine_timbre): the handles of its dimensions z0, z1, ..., of its morph pad (x, y,
+ * amount; -1 where it has none) and its slot. The one place that decides which unit is "the
+ * timbre VAE". Returns the number of dimensions, 0 when the rack has none. */
+static int timbre_latent(const gb_osc_handlers_t *h, int32_t *handles, int32_t *morph,
+                         const char **slot)
 {
-    int n = 0;
-    for (; n < LATENT_MAX; n++) {
-        char name[8];
-        snprintf(name, sizeof name, "z%d", n);
-        if ((handles[n] = gb_osc_param_named(h, name)) < 0)
-            break;
-    }
-    if (n > 0 && slot &&
-        gb_engine_param_info(gb_osc_engine(h), handles[0], slot, NULL) != GB_OK)
+    gb_engine_timbre_t t;
+    const gb_engine_t *e = gb_osc_engine(h);
+    if (!e || gb_engine_timbre(e, &t) != GB_OK)
         return 0;
+    const int n = t.n_dims < LATENT_MAX ? t.n_dims : LATENT_MAX;
+    memcpy(handles, t.dim, sizeof *handles * (size_t)n);
+    if (morph)
+        memcpy(morph, t.morph, sizeof t.morph);
+    if (slot)
+        *slot = t.slot;
     return n;
 }
 
@@ -41,7 +43,7 @@ static int set_dim(gb_osc_handlers_t *h, const char *path, long d, double value,
                    gb_error_t *err)
 {
     int32_t handles[LATENT_MAX];
-    const int n = timbre_latent(h, handles, NULL);
+    const int n = timbre_latent(h, handles, NULL, NULL);
     if (n == 0)
         return no_latent(path, err);
     if (d < 0 || d >= n)
@@ -69,7 +71,7 @@ GB_OSC_HANDLER(gb_osc_h_timbre_z)
     }
     int32_t handles[LATENT_MAX];
     float values[LATENT_MAX];
-    const int n = timbre_latent(h, handles, NULL);
+    const int n = timbre_latent(h, handles, NULL, NULL);
     if (n == 0)
         return no_latent(path, err);
     if (msg->argc != n)
@@ -97,7 +99,7 @@ GB_OSC_HANDLER(gb_osc_h_timbre_z_dim)
         return set_dim(h, path, d, v, err);
     }
     int32_t handles[LATENT_MAX];
-    const int n = timbre_latent(h, handles, NULL);
+    const int n = timbre_latent(h, handles, NULL, NULL);
     if (!(h->flags & GB_OSC_HF_QUERIES))
         return gb_osc_fail(err, GB_EINVAL, "%s: expected one number (-4..4)", path);
     if (n == 0)
@@ -113,13 +115,14 @@ GB_OSC_HANDLER(gb_osc_h_timbre_morph)
 {
     (void)peer;
     static const char *const names[3] = {"morph_x", "morph_y", "morph"};
-    int32_t handles[3];
+    int32_t dims[LATENT_MAX], handles[3] = {-1, -1, -1};
     float values[3];
+    timbre_latent(h, dims, handles, NULL); /* GBP_MORPH_X, _Y, _AMOUNT */
     for (int i = 0; i < msg->argc; i++) {
         double v;
         gb_osc_arg_number(msg, i, &v);
         values[i] = (float)v;
-        if ((handles[i] = gb_osc_param_named(h, names[i])) < 0)
+        if (handles[i] < 0)
             return gb_osc_fail(err, GB_EINVAL, "%s: the instrument has no %s (it needs to be "
                                "gbac.timbre-vae)", msg->path, names[i]);
     }
@@ -136,7 +139,7 @@ GB_OSC_HANDLER(gb_osc_h_timbre_model)
                        sizeof why))
         return gb_osc_fail(err, GB_EINVAL, "%s: refused: %s", path, why);
     int32_t handles[LATENT_MAX];
-    if (timbre_latent(h, handles, &slot) == 0 || !h->host.unit_state)
+    if (timbre_latent(h, handles, NULL, &slot) == 0 || !h->host.unit_state)
         return gb_osc_fail(err, GB_EINVAL, "%s: no timbre-VAE instrument in the running rack",
                            path);
     json_t *j = json_pack("{s:s}", "model", full);

@@ -226,18 +226,6 @@ const gb_engine_t *gb_osc_engine(const gb_osc_handlers_t *h)
     return h->host.engine ? h->host.engine(h->host.ctx) : NULL;
 }
 
-int32_t gb_osc_param_named(const gb_osc_handlers_t *h, const char *name)
-{
-    const gb_engine_t *e = gb_osc_engine(h);
-    for (int i = 0; e && i < gb_engine_param_count(e); i++) {
-        int32_t handle = gb_engine_param_handle(e, i);
-        const gbp_param_info_t *pi;
-        if (gb_engine_param_info(e, handle, NULL, &pi) == GB_OK && strcmp(pi->name, name) == 0)
-            return handle;
-    }
-    return -1;
-}
-
 int gb_osc_send(gb_osc_handlers_t *h, const char *path, const gb_live_cmd_t *cmd,
                 gb_error_t *err)
 {

@@ -49,10 +49,6 @@ const char *gb_osc_arg_string(const gb_osc_msg_t *m, int i);
 const gb_engine_t *gb_osc_engine(const gb_osc_handlers_t *h);
 const gb_osc_param_t *gb_osc_param_find(const gb_osc_handlers_t *h, const char *path);
 
-/** Handle of the first parameter called `name` (z0.., morph_x, like) in the running rack, or
- *  -1. The timbre VAE is found by its latent parameters this way. */
-int32_t gb_osc_param_named(const gb_osc_handlers_t *h, const char *name);
-
 /** One command to the audio thread: GB_OK, GB_OSC_DROPPED (queue full) or an error when the
  *  host has no audio thread. */
 int gb_osc_send(gb_osc_handlers_t *h, const char *path, const gb_live_cmd_t *cmd,

@@ -1,4 +1,5 @@
-/* gb_engine.c — the rack and its block processing (see gb_engine.h for the order of work).
+/* gb_engine.c — the rack, its parameters and its block processing (see gb_engine.h for the
+ * order of work; a unit's own life cycle in the rack is in gb_engine_unit.c).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gb_engine.h"
 
@@ -7,59 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_engine_priv.h"
 #include "gb_master.h"
 #include "gb_simd.h"
 
-/* Unit indices: note sources 0..3, the instrument, effects, the master section. Parameter
- * handles are (unit index << 16) | parameter id. */
-#define U_SRC0 0
-#define U_INSTR GB_PRESET_MAX_SOURCES
-#define U_FX0 (U_INSTR + 1)
-#define U_MASTER (U_FX0 + GB_PRESET_MAX_EFFECTS)
-#define U_COUNT (U_MASTER + 1)
-#define HANDLE(u, id) ((int32_t)(((uint32_t)(u) << 16) | ((id)&0xffffu)))
-
-typedef struct eng_unit {
-    const gbp_descriptor_t *d;
-    void *self;
-    int active;
-    char slot[GB_SLOT_NAME_MAX];
-    float *pv; /* current parameter values, by index in d->params */
-} eng_unit_t;
-
-struct gb_engine {
-    gb_engine_config_t cfg;
-    eng_unit_t u[U_COUNT];
-    int n_sources, n_effects;
-    int n_ccmap;
-    gb_preset_ccmap_t ccmap[GB_PRESET_MAX_CCMAP];
-    int32_t cc_handle[GB_PRESET_MAX_CCMAP];
-    float *buf[4];             /* two stereo buffers for the effect chain */
-    gbp_event_t *ev_a, *ev_b;  /* event lists, GB_ENGINE_MAX_EVENTS each */
-    gbp_event_t *scratch;      /* events handed to one process() call */
-    gbp_event_t *gen;          /* generated events of the last block */
-    uint32_t n_gen;
-    gbp_transport_t tr;
-    double anchor_beat;
-    uint64_t anchor_frame;
-    float master_pv[1];
-    float master_g, master_coef;
-    int32_t *handles;
-    int n_handles;
-    gbp_host_t host;
-    int32_t learn_handle; /* armed MIDI learn, or -1 */
-    int learned;
-    uint8_t learned_cc, learned_ch;
-    int32_t learned_to;
-    int n_changes;
-    int32_t change_handle[GB_ENGINE_MAX_CHANGES];
-    float change_value[GB_ENGINE_MAX_CHANGES];
-    int n_reports;
-    int32_t report_handle[GB_ENGINE_MAX_REPORTS];
-    float report_value[GB_ENGINE_MAX_REPORTS];
-    uint32_t report_offset[GB_ENGINE_MAX_REPORTS];
-    int external_tr;      /* the transport is set from outside for this block */
-};
+pthread_t pthread_self(void) GB_RT; /* see gb_engine_unit.c */
 
 gb_engine_config_t gb_engine_config_default(void)
 {
@@ -67,53 +20,12 @@ gb_engine_config_t gb_engine_config_default(void)
     return c;
 }
 
-static int param_index(const gbp_descriptor_t *d, uint32_t id)
+int gb_engine_param_index(const gbp_descriptor_t *d, uint32_t id) GB_RT
 {
     for (uint32_t i = 0; i < d->n_params; i++)
         if (d->params[i].id == id)
             return (int)i;
     return -1;
-}
-
-static void host_log(const gbp_host_t *host, int level, const char *msg)
-{
-    (void)host;
-    (void)level;
-    fprintf(stderr, "gbac: %s\n", msg);
-}
-
-static int unit_open(gb_engine_t *e, int ui, const gb_preset_unit_t *pu, int polyphony,
-                     gb_error_t *err)
-{
-    eng_unit_t *u = &e->u[ui];
-    u->d = pu->desc;
-    snprintf(u->slot, sizeof u->slot, "%s", pu->slot);
-    u->self = u->d->create(u->d, &e->host);
-    u->pv = calloc(u->d->n_params ? u->d->n_params : 1, sizeof(float));
-    if (!u->self || !u->pv)
-        return gb_error_set(err, GB_ENOMEM, "%s (%s): could not create the unit", u->slot,
-                            u->d->id);
-    for (uint32_t i = 0; i < u->d->n_params; i++)
-        if (strcmp(u->d->params[i].name, "polyphony") == 0 && polyphony > 0)
-            u->d->set_param(u->self, u->d->params[i].id, (float)polyphony);
-    for (int i = 0; i < pu->n_params; i++)
-        u->d->set_param(u->self, pu->params[i].id, pu->params[i].value);
-    if (pu->state_json) {
-        char msg[256] = "";
-        if (!u->d->load_state)
-            return gb_error_set(err, GB_EINVAL, "%s (%s): this unit keeps no state", u->slot,
-                                u->d->id);
-        if (u->d->load_state(u->self, pu->state_json, msg, sizeof msg) != 0)
-            return gb_error_set(err, GB_EFORMAT, "%s (%s): %s", u->slot, u->d->id, msg);
-    }
-    for (uint32_t i = 0; i < u->d->n_params; i++)
-        u->pv[i] = u->d->get_param(u->self, u->d->params[i].id);
-    int rc = u->d->activate(u->self, e->cfg.sample_rate, e->cfg.max_block);
-    if (rc != 0)
-        return gb_error_set(err, rc < 0 ? rc : GB_EINVAL, "%s (%s): activation failed (%d)",
-                            u->slot, u->d->id, rc);
-    u->active = 1;
-    return GB_OK;
 }
 
 static float *falloc(size_t n)
@@ -124,53 +36,46 @@ static float *falloc(size_t n)
     return p;
 }
 
-gb_engine_t *gb_engine_new(const gb_preset_t *preset, const gb_engine_config_t *cfg,
-                           gb_error_t *err)
+static int check_config(const gb_engine_config_t *c, const gb_preset_t *preset, gb_error_t *err)
 {
-    gb_engine_config_t c = cfg ? *cfg : gb_engine_config_default();
-    if (!(c.sample_rate >= 8000.0 && c.sample_rate <= 384000.0)) {
-        gb_error_set(err, GB_ERANGE, "sample rate %g Hz is outside 8000..384000",
-                     c.sample_rate);
-        return NULL;
-    }
-    if (c.max_block < 1 || c.max_block > GB_ENGINE_MAX_BLOCK) {
-        gb_error_set(err, GB_ERANGE, "block size %u is outside 1..%d", c.max_block,
-                     GB_ENGINE_MAX_BLOCK);
-        return NULL;
-    }
-    if (!preset || !preset->instrument.desc) {
-        gb_error_set(err, GB_EINVAL, "the preset has no instrument");
-        return NULL;
-    }
-    gb_engine_t *e = calloc(1, sizeof *e);
-    if (!e) {
-        gb_error_set(err, GB_ENOMEM, "out of memory for the engine");
-        return NULL;
-    }
-    e->cfg = c;
-    e->host = (gbp_host_t){.abi_version = GBP_ABI_VERSION, .log = host_log, .seed = c.seed};
+    if (!(c->sample_rate >= 8000.0 && c->sample_rate <= 384000.0))
+        return gb_error_set(err, GB_ERANGE, "sample rate %g Hz is outside 8000..384000",
+                            c->sample_rate);
+    if (c->max_block < 1 || c->max_block > GB_ENGINE_MAX_BLOCK)
+        return gb_error_set(err, GB_ERANGE, "block size %u is outside 1..%d", c->max_block,
+                            GB_ENGINE_MAX_BLOCK);
+    if (!preset || !preset->instrument.desc)
+        return gb_error_set(err, GB_EINVAL, "the preset has no instrument");
+    return GB_OK;
+}
+
+static int alloc_buffers(gb_engine_t *e, gb_error_t *err)
+{
     for (int i = 0; i < 4; i++)
-        e->buf[i] = falloc(c.max_block);
+        e->buf[i] = falloc(e->cfg.max_block);
     e->ev_a = calloc(GB_ENGINE_MAX_EVENTS, sizeof(gbp_event_t));
     e->ev_b = calloc(GB_ENGINE_MAX_EVENTS, sizeof(gbp_event_t));
     e->scratch = calloc(GB_ENGINE_MAX_EVENTS, sizeof(gbp_event_t));
     e->gen = calloc(GB_ENGINE_MAX_EVENTS, sizeof(gbp_event_t));
     if (!e->buf[0] || !e->buf[1] || !e->buf[2] || !e->buf[3] || !e->ev_a || !e->ev_b ||
-        !e->scratch || !e->gen) {
-        gb_error_set(err, GB_ENOMEM, "out of memory for the engine's buffers");
-        goto fail;
-    }
+        !e->scratch || !e->gen)
+        return gb_error_set(err, GB_ENOMEM, "out of memory for the engine's buffers");
+    return gb_engine_log_init(e, err);
+}
+
+/* Note sources, the instrument (which takes the preset's polyphony), effects, master. */
+static int open_units(gb_engine_t *e, const gb_preset_t *preset, gb_error_t *err)
+{
     e->n_sources = preset->n_sources;
     e->n_effects = preset->n_effects;
     for (int i = 0; i < preset->n_sources; i++)
-        if (unit_open(e, U_SRC0 + i, &preset->sources[i], 0, err))
-            goto fail;
-    if (unit_open(e, U_INSTR, &preset->instrument, preset->polyphony, err))
-        goto fail;
+        if (gb_engine_unit_open(e, U_SRC0 + i, &preset->sources[i], 0, err))
+            return err->code;
+    if (gb_engine_unit_open(e, U_INSTR, &preset->instrument, preset->polyphony, err))
+        return err->code;
     for (int i = 0; i < preset->n_effects; i++)
-        if (unit_open(e, U_FX0 + i, &preset->effects[i], 0, err))
-            goto fail;
-
+        if (gb_engine_unit_open(e, U_FX0 + i, &preset->effects[i], 0, err))
+            return err->code;
     /* The master section is a pseudo unit so its parameter has a handle like the rest; the
      * preset's values apply from the first frame. */
     e->u[U_MASTER].d = &gb_master_desc;
@@ -181,65 +86,85 @@ gb_engine_t *gb_engine_new(const gb_preset_t *preset, const gb_engine_config_t *
         if (preset->master.params[i].id == GB_MASTER_GAIN_DB)
             e->master_pv[GB_MASTER_GAIN_DB] = preset->master.params[i].value;
     e->master_g = (float)pow(10.0, e->master_pv[GB_MASTER_GAIN_DB] / 20.0);
-    e->master_coef = (float)(1.0 - exp(-1.0 / (0.020 * c.sample_rate)));
+    e->master_coef = (float)(1.0 - exp(-1.0 / (0.020 * e->cfg.sample_rate)));
+    gb_engine_find_timbre(e);
+    return GB_OK;
+}
 
-    /* CC map: resolve "slot" + parameter id to handles. */
+/* CC map: resolve "slot" + parameter id to handles. */
+static int map_ccs(gb_engine_t *e, const gb_preset_t *preset, gb_error_t *err)
+{
     for (int i = 0; i < preset->n_ccmap; i++) {
         const gb_preset_ccmap_t *m = &preset->ccmap[i];
-        char path[2 * GB_SLOT_NAME_MAX + 8];
         int32_t h = -1;
         for (int ui = 0; ui < U_COUNT && h < 0; ui++)
             if (e->u[ui].d && strcmp(e->u[ui].slot, m->slot) == 0 &&
-                param_index(e->u[ui].d, m->param) >= 0)
+                gb_engine_param_index(e->u[ui].d, m->param) >= 0)
                 h = HANDLE(ui, m->param);
-        if (h < 0) {
-            snprintf(path, sizeof path, "%s", m->slot);
-            gb_error_set(err, GB_EINVAL, "midi_map: CC %d targets an unknown parameter of '%s'",
-                         m->cc, path);
-            goto fail;
-        }
+        if (h < 0)
+            return gb_error_set(err, GB_EINVAL,
+                                "midi_map: CC %d targets an unknown parameter of '%.*s'", m->cc,
+                                GB_SLOT_NAME_MAX, m->slot);
         e->ccmap[e->n_ccmap] = *m;
         e->cc_handle[e->n_ccmap++] = h;
     }
+    return GB_OK;
+}
 
-    /* Every handle, for enumeration (OSC schema, docs). */
+/* Every handle, for enumeration (OSC schema, docs). */
+static int list_handles(gb_engine_t *e, gb_error_t *err)
+{
     int n = 0;
     for (int ui = 0; ui < U_COUNT; ui++)
         n += e->u[ui].d ? (int)e->u[ui].d->n_params : 0;
     e->handles = calloc(n ? n : 1, sizeof *e->handles);
-    if (!e->handles) {
-        gb_error_set(err, GB_ENOMEM, "out of memory");
-        goto fail;
-    }
+    if (!e->handles)
+        return gb_error_set(err, GB_ENOMEM, "out of memory");
     for (int ui = 0; ui < U_COUNT; ui++)
         for (uint32_t p = 0; e->u[ui].d && p < e->u[ui].d->n_params; p++)
             e->handles[e->n_handles++] = HANDLE(ui, e->u[ui].d->params[p].id);
+    return GB_OK;
+}
 
+gb_engine_t *gb_engine_new(const gb_preset_t *preset, const gb_engine_config_t *cfg,
+                           gb_error_t *err)
+{
+    gb_error_t local = {0};
+    if (!err)
+        err = &local;
+    gb_engine_config_t c = cfg ? *cfg : gb_engine_config_default();
+    if (check_config(&c, preset, err) < 0)
+        return NULL;
+    gb_engine_t *e = calloc(1, sizeof *e);
+    if (!e) {
+        gb_error_set(err, GB_ENOMEM, "out of memory for the engine");
+        return NULL;
+    }
+    e->cfg = c;
+    e->voices_now = -1;
+    if (alloc_buffers(e, err) < 0 || open_units(e, preset, err) < 0 ||
+        map_ccs(e, preset, err) < 0 || list_handles(e, err) < 0) {
+        gb_engine_free(e);
+        return NULL;
+    }
     e->tr.sample_rate = c.sample_rate;
     e->tr.tempo_bpm = preset->tempo_bpm > 0 ? preset->tempo_bpm : 120.0;
     e->tr.beats_per_bar = preset->beats_per_bar > 0 ? (uint32_t)preset->beats_per_bar : 4;
     e->tr.beat_unit = preset->beat_unit > 0 ? (uint32_t)preset->beat_unit : 4;
     e->tr.playing = 1;
     e->learn_handle = -1;
+    gb_engine_latency_changed(e); /* the activated latencies are the starting point */
     return e;
-fail:
-    gb_engine_free(e);
-    return NULL;
 }
 
 void gb_engine_free(gb_engine_t *e)
 {
     if (!e)
         return;
-    for (int ui = 0; ui < U_MASTER; ui++) {
-        eng_unit_t *u = &e->u[ui];
-        if (u->self) {
-            if (u->active)
-                u->d->deactivate(u->self);
-            u->d->destroy(u->self);
-        }
-        free(u->pv);
-    }
+    for (int ui = 0; ui < U_MASTER; ui++)
+        gb_engine_unit_close(e, ui);
+    gb_engine_log_flush(e);
+    gb_ring_free(e->log_ring);
     for (int i = 0; i < 4; i++)
         free(e->buf[i]);
     free(e->ev_a);
@@ -269,14 +194,14 @@ int32_t gb_engine_param_find(const gb_engine_t *e, const char *path)
     return GB_EINVAL;
 }
 
-static const eng_unit_t *handle_unit(const gb_engine_t *e, int32_t h, int *pi)
+static const eng_unit_t *handle_unit(const gb_engine_t *e, int32_t h, int *pi) GB_RT
 {
     if (h < 0 || (h >> 16) >= U_COUNT)
         return NULL;
     const eng_unit_t *u = &e->u[h >> 16];
     if (!u->d)
         return NULL;
-    *pi = param_index(u->d, (uint32_t)h & 0xffffu);
+    *pi = gb_engine_param_index(u->d, (uint32_t)h & 0xffffu);
     return *pi >= 0 ? u : NULL;
 }
 
@@ -301,30 +226,18 @@ int32_t gb_engine_param_handle(const gb_engine_t *e, int i)
     return i >= 0 && i < e->n_handles ? e->handles[i] : GB_EINVAL;
 }
 
-float gb_engine_param_get(const gb_engine_t *e, int32_t handle)
+float gb_engine_param_get(const gb_engine_t *e, int32_t handle) GB_RT
 {
     int pi;
     const eng_unit_t *u = handle_unit(e, handle, &pi);
     if (!u)
         return 0.0f;
-    if ((u->d->params[pi].flags & GBP_PARAM_READONLY) && u->self)
-        return u->d->get_param(u->self, u->d->params[pi].id);
     float v;
     __atomic_load(&u->pv[pi], &v, __ATOMIC_RELAXED);
     return v;
 }
 
-int gb_engine_active_voices(const gb_engine_t *e)
-{
-    const eng_unit_t *u = &e->u[U_INSTR];
-    for (uint32_t p = 0; p < u->d->n_params; p++)
-        if ((u->d->params[p].flags & GBP_PARAM_READONLY) &&
-            strcmp(u->d->params[p].name, "voices") == 0)
-            return (int)u->d->get_param(u->self, u->d->params[p].id);
-    return -1;
-}
-
-const gbp_transport_t *gb_engine_transport(const gb_engine_t *e) { return &e->tr; }
+const gbp_transport_t *gb_engine_transport(const gb_engine_t *e) GB_RT { return &e->tr; }
 
 static void transport_at(const gb_engine_t *e, uint64_t frame, gbp_transport_t *t) GB_RT
 {
@@ -359,7 +272,7 @@ static int relevant(const gbp_event_t *ev, int ui) GB_RT
 static void note_param(gb_engine_t *e, int ui, const gbp_event_t *ev) GB_RT
 {
     eng_unit_t *u = &e->u[ui];
-    int pi = param_index(u->d, ev->id & 0xffffu);
+    int pi = gb_engine_param_index(u->d, ev->id & 0xffffu);
     if (pi < 0)
         return;
     const gbp_param_info_t *p = &u->d->params[pi];
@@ -373,7 +286,7 @@ static void note_param(gb_engine_t *e, int ui, const gbp_event_t *ev) GB_RT
 static void report(gb_engine_t *e, int ui, const gbp_event_t *ev) GB_RT
 {
     eng_unit_t *u = &e->u[ui];
-    int pi = param_index(u->d, ev->id);
+    int pi = gb_engine_param_index(u->d, ev->id);
     if (pi < 0 || !(u->d->params[pi].flags & GBP_PARAM_READONLY) || !isfinite(ev->value))
         return;
     float v = ev->value;
@@ -447,6 +360,7 @@ static void run_unit(gb_engine_t *e, int ui, const gbp_event_t *ev, uint32_t n, 
         }
         t0 = t1;
     } while (t0 < frames);
+    gb_engine_unit_after_process(e, ui);
 }
 
 /* Sorted merge of a note source's output (note path) with the events of the list that it
@@ -521,9 +435,22 @@ static uint32_t prepare_events(gb_engine_t *e, const gbp_event_t *events, uint32
     return m;
 }
 
+/* While units run on this thread, their host->log calls from it are queued (gb_engine_unit.c). */
+static void enter_audio(gb_engine_t *e) GB_RT
+{
+    __atomic_store_n(&e->audio_thread, pthread_self(), __ATOMIC_RELAXED);
+    __atomic_store_n(&e->in_process, 1, __ATOMIC_RELEASE);
+}
+
+static void leave_audio(gb_engine_t *e) GB_RT
+{
+    __atomic_store_n(&e->in_process, 0, __ATOMIC_RELEASE);
+}
+
 void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_events,
                        float *out_l, float *out_r, uint32_t frames) GB_RT
 {
+    enter_audio(e);
     gb_denormals_off();
     frames = frames < e->cfg.max_block ? frames : e->cfg.max_block;
     e->n_changes = 0;
@@ -579,6 +506,7 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
         e->anchor_frame = e->tr.frame;
         e->anchor_beat = e->tr.beat + frames * e->tr.tempo_bpm / (60.0 * e->tr.sample_rate);
     }
+    leave_audio(e);
 }
 
 const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT
@@ -589,9 +517,11 @@ const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT
 
 void gb_engine_reset(gb_engine_t *e) GB_RT
 {
+    enter_audio(e);
     for (int ui = 0; ui < U_MASTER; ui++)
         if (e->u[ui].active && e->u[ui].d->reset)
             e->u[ui].d->reset(e->u[ui].self);
+    leave_audio(e);
     e->tr.frame = 0;
     e->anchor_beat = 0.0;
     e->anchor_frame = 0;
@@ -676,19 +606,6 @@ void gb_engine_follow_transport(gb_engine_t *e, const gbp_transport_t *tr) GB_RT
     e->tr.playing = tr->playing;
 }
 
-uint32_t gb_engine_latency(const gb_engine_t *e)
-{
-    uint32_t total = 0;
-    for (int ui = 0; ui < U_MASTER; ui++) {
-        const eng_unit_t *u = &e->u[ui];
-        for (uint32_t p = 0; u->d && u->self && p < u->d->n_params; p++)
-            if ((u->d->params[p].flags & GBP_PARAM_READONLY) &&
-                strcmp(u->d->params[p].name, "latency_frames") == 0)
-                total += (uint32_t)u->d->get_param(u->self, u->d->params[p].id);
-    }
-    return total;
-}
-
 int gb_engine_unit_save_state(const gb_engine_t *e, const char *slot, char *buf, size_t cap)
 {
     for (int ui = 0; ui < U_MASTER; ui++) {
@@ -731,6 +648,11 @@ int gb_engine_unit_load_state(gb_engine_t *e, const char *slot, const char *json
             continue;
         if (!u->d->load_state) {
             snprintf(err, errcap, "%s (%s) keeps no state", slot, u->d->id);
+            return GB_EINVAL;
+        }
+        if (!(u->d->flags & GBP_UNIT_THREAD_SAFE_STATE)) {
+            snprintf(err, errcap, "%s (%s) cannot take new state while it plays (load it "
+                     "with the preset)", slot, u->d->id);
             return GB_EINVAL;
         }
         return u->d->load_state(u->self, json, err, errcap);

@@ -8,6 +8,9 @@
  *   3. merges the performer's and the generated events and runs the instrument, the block
  *      split at every event offset so each event takes effect on its exact frame;
  *   4. runs the effects in order (parameter events split them too), then the master gain.
+ * After each unit's process() the engine reads, on the same thread, what the unit reports
+ * (gbac_plugin.h): its READONLY parameters (get_param), its latency (gbac.latency) and, for
+ * the instrument, its sounding voices (gbac.voices), and publishes them to other threads.
  * Nothing here allocates, locks or does I/O after gb_engine_new().
  */
 #ifndef GB_ENGINE_H
@@ -67,22 +70,24 @@ int gb_engine_param_info(const gb_engine_t *e, int32_t handle, const char **slot
 int gb_engine_param_count(const gb_engine_t *e);
 int32_t gb_engine_param_handle(const gb_engine_t *e, int i);
 
-/** Current value of a parameter (as last applied on the audio thread). [any] */
-float gb_engine_param_get(const gb_engine_t *e, int32_t handle);
+/** Current value of a parameter: as last applied on the audio thread, or, for a READONLY
+ *  one, as the unit last reported it (read right after its process(), see gbac_plugin.h).
+ *  Never calls into the unit. [any] */
+float gb_engine_param_get(const gb_engine_t *e, int32_t handle) GB_RT;
 
 /** Set the internal tempo (used when no transport rolls). [audio] */
 void gb_engine_set_tempo(gb_engine_t *e, double bpm) GB_RT;
 
 /** The transport the units see (tempo, beat, frame). [any] */
-const gbp_transport_t *gb_engine_transport(const gb_engine_t *e);
+const gbp_transport_t *gb_engine_transport(const gb_engine_t *e) GB_RT;
 
 /** Silence every unit (notes, tails) and rewind the transport to frame 0. [audio] */
 void gb_engine_reset(gb_engine_t *e) GB_RT;
 
-/** Number of voices of the instrument that are sounding now (for meters and tests);
- *  instruments report it through their "voices" read-only parameter if they have one,
- *  else -1. [any] */
-int gb_engine_active_voices(const gb_engine_t *e);
+/** Number of voices of the instrument that are sounding now (for meters and tests), as its
+ *  gbac.voices extension reported it after the last block; -1 for an instrument without
+ *  that extension. [any] */
+int gb_engine_active_voices(const gb_engine_t *e) GB_RT;
 
 /* ---- live control (all [audio]: the host calls them from its process callback with
  * commands that arrived through its rings) ---------------------------------------------- */
@@ -122,9 +127,10 @@ int gb_engine_reports(const gb_engine_t *e, const int32_t **handles, const float
 void gb_engine_follow_transport(gb_engine_t *e, const gbp_transport_t *tr) GB_RT;
 
 /** Give the unit in `slot` new state (e.g. another model for the timbre VAE) while the
- *  engine runs. Only for units that document their load_state as safe during processing
+ *  engine runs. Only for units whose descriptor has GBP_UNIT_THREAD_SAFE_STATE
  *  (gbac.timbre-vae hands models over to its audio thread); returns the unit's result, or
- *  GB_EINVAL for an unknown slot or a unit without state. err receives its message. [main] */
+ *  GB_EINVAL for an unknown slot, a unit without state or one that cannot take state while
+ *  it plays. err receives its message. [main] */
 int gb_engine_unit_load_state(gb_engine_t *e, const char *slot, const char *json, char *err,
                               size_t errcap);
 
@@ -138,8 +144,45 @@ int gb_engine_unit_save_state(const gb_engine_t *e, const char *slot, char *buf,
  *  records taste while it plays): the size is asked again until the text fits. [main] */
 char *gb_engine_unit_state_dup(const gb_engine_t *e, const char *slot);
 
-/** Latency the rack adds (sum of the units' read-only "latency_frames"), in frames. [main] */
+/** Latency the rack adds: the sum of what the units' gbac.latency extensions reported after
+ *  activation and after their last process(), in frames. [any] */
 uint32_t gb_engine_latency(const gb_engine_t *e);
+
+/** Whether the rack's latency changed since the last call (a unit's latency moved during a
+ *  block); the live host then has JACK recompute latencies. [main] */
+int gb_engine_latency_changed(gb_engine_t *e);
+
+/* ---- capabilities by extension (gbac_plugin.h) ------------------------------------------ */
+
+#define GB_ENGINE_MAX_LATENT 64
+/** The rack's timbre latent: the first unit (instrument, then note sources, then effects)
+ *  with the gbac.timbre-latent extension, its dimensions and morph pad as parameter
+ *  handles (set them with GBP_EV_PARAM events, read them with gb_engine_param_get). */
+typedef struct gb_engine_timbre {
+    const char *slot;                    /* NULL when no unit has a timbre latent */
+    int n_dims;                          /* 0 .. GB_ENGINE_MAX_LATENT */
+    int32_t dim[GB_ENGINE_MAX_LATENT];   /* handle of dimension i */
+    int32_t morph[3];                    /* handles of GBP_MORPH_X, _Y, _AMOUNT, or -1 */
+} gb_engine_timbre_t;
+
+/** The rack's timbre latent (found once when the engine was built). Returns GB_OK, or
+ *  GB_EINVAL when no unit has one (t->slot NULL, n_dims 0). [any] */
+int gb_engine_timbre(const gb_engine_t *e, gb_engine_timbre_t *t);
+
+/** The model file the unit in `slot` plays (its gbac.model extension) into buf. Returns the
+ *  length, or GB_EINVAL for an unknown slot or a unit without a model. [main] */
+int gb_engine_unit_model(const gb_engine_t *e, const char *slot, char *buf, size_t cap);
+
+/** Load another model file into the unit in `slot` while the engine runs (its gbac.model
+ *  extension's load: handed to the audio thread at its next block). Returns GB_OK, the
+ *  unit's error with its message in err, or GB_EINVAL for an unknown slot or a unit that
+ *  cannot swap models while it plays. [main] */
+int gb_engine_unit_model_load(gb_engine_t *e, const char *slot, const char *path, char *err,
+                              size_t errcap);
+
+/** Show the messages units logged from the audio thread (gbp_host_t.log) since the last call,
+ *  and how many were dropped; also done by gb_engine_free(). [main] */
+void gb_engine_log_flush(gb_engine_t *e);
 
 /** gb_engine_new() with a preset, a rate, a maximum block and a seed; errors name the preset. [main] */
 gb_engine_t *gb_engine_build(const gb_preset_t *preset, double sample_rate, uint32_t block,

@@ -113,6 +113,11 @@ static int check_params(const gbp_descriptor_t *d, const char *origin, const cha
             return gb_error_set(err, GB_EFORMAT, "%s: unit '%s': param %u (id %u) has no name",
                                 origin, id, i, p->id);
         clean(p->name, nb, sizeof nb);
+        if (p->id > GBP_PARAM_ID_MAX)
+            return gb_error_set(err, GB_EFORMAT,
+                                "%s: unit '%s': param '%s' has id %u, above the limit %u "
+                                "(gbac packs parameter ids into 16 bits: use ids 0..%u)",
+                                origin, id, nb, p->id, GBP_PARAM_ID_MAX, GBP_PARAM_ID_MAX);
         if (strlen(p->name) >= GB_UNITS_MAX_NAME || !param_name_ok(p->name))
             return gb_error_set(err, GB_EFORMAT,
                                 "%s: unit '%s': param name '%s' (id %u) must be a lower-case "
@@ -176,8 +181,9 @@ int gb_unit_check_descriptor(const gbp_descriptor_t *d, const char *origin, gb_e
     if (abi != GBP_ABI_VERSION)
         return gb_error_set(err, GB_EUNSUPPORTED,
                             "%s: ABI version %u, this gbac speaks %u (rebuild the plugin "
-                            "against this gbac's gbac_plugin.h)",
-                            origin, abi, GBP_ABI_VERSION);
+                            "against this gbac's gbac_plugin.h%s)",
+                            origin, abi, GBP_ABI_VERSION,
+                            abi < GBP_ABI_VERSION ? "; docs/units.md says what changed" : "");
     if (d->struct_size < sizeof(gbp_descriptor_t))
         return gb_error_set(err, GB_EUNSUPPORTED,
                             "%s: descriptor struct_size %u, this gbac needs at least %zu",
@@ -208,13 +214,21 @@ int gb_unit_check_descriptor(const gbp_descriptor_t *d, const char *origin, gb_e
     } cbs[] = {
         {d->create != NULL, "create"},         {d->destroy != NULL, "destroy"},
         {d->activate != NULL, "activate"},     {d->deactivate != NULL, "deactivate"},
-        {d->process != NULL, "process"},       {d->set_param != NULL, "set_param"},
-        {d->get_param != NULL, "get_param"},
+        {d->process ? 1 : 0, "process"},       {d->set_param != NULL, "set_param"},
+        {d->get_param ? 1 : 0, "get_param"},
     };
     for (size_t i = 0; i < sizeof cbs / sizeof cbs[0]; i++)
         if (!cbs[i].present)
             return gb_error_set(err, GB_EFORMAT, "%s: unit '%s': %s callback missing", origin,
                                 id, cbs[i].name);
+    if ((d->save_state == NULL) != (d->load_state == NULL))
+        return gb_error_set(err, GB_EFORMAT,
+                            "%s: unit '%s': save_state and load_state come together (one is "
+                            "NULL, the other not)",
+                            origin, id);
+    if (d->flags & ~GBP_UNIT_THREAD_SAFE_STATE)
+        return gb_error_set(err, GB_EFORMAT, "%s: unit '%s': unknown descriptor flags 0x%x",
+                            origin, id, d->flags & ~GBP_UNIT_THREAD_SAFE_STATE);
     return check_params(d, origin, id, err);
 }
 

@@ -5,6 +5,8 @@
 #ifndef GB_UNIT_REGISTRY_H
 #define GB_UNIT_REGISTRY_H
 
+#include <jansson.h>
+
 #include "gb_common.h"
 #include "gb_builtin_units.h"
 #include "gbac_plugin.h"
@@ -22,9 +24,11 @@ gb_unit_registry_t *gb_unit_registry_new(gb_error_t *err);
  *  them is destroyed). NULL-safe. [main] */
 void gb_unit_registry_free(gb_unit_registry_t *reg);
 
-/** Check a descriptor against the host's ABI: version, size, id, kind, required callbacks,
- *  parameter table (names, ranges, defaults inside them, unique ids). origin names where it
- *  came from (a file path or "built-in") for the message. [main] */
+/** Check a descriptor against the host's ABI: version (an ABI-1 plugin is refused naming
+ *  both versions), size, id, kind, flags, required callbacks (save_state and load_state
+ *  both or neither), parameter table (names, ranges, defaults inside them, unique ids of at
+ *  most GBP_PARAM_ID_MAX: the engine packs them into 16 bits). origin names where it came
+ *  from (a file path or "built-in") for the message. [main] */
 int gb_unit_check_descriptor(const gbp_descriptor_t *d, const char *origin, gb_error_t *err);
 
 /** dlopen() one plugin file and register every descriptor it exports; a refused plugin
@@ -51,6 +55,25 @@ const gbp_param_info_t *gb_unit_param_by_name(const gbp_descriptor_t *d, const c
 
 /** Parameter of a descriptor by id, or NULL. [any] */
 const gbp_param_info_t *gb_unit_param_by_id(const gbp_descriptor_t *d, uint32_t id);
+
+/** "note source", "instrument", "effect" (or "?"). [any] */
+const char *gb_unit_kind_name(gbp_kind_t k);
+
+/** A host for a unit created outside an engine — to check a preset's state, or to ask an
+ *  instance which extensions it offers — that never processes: log prints "gbac: unit: MSG"
+ *  on stderr at once; seed 1. [any] */
+const gbp_host_t *gb_unit_lone_host(void);
+
+/** A unit described as JSON for `gbac preset list --json` and the docs: id, name, vendor,
+ *  version, description, kind ("note source", "instrument", "effect"), state (whether it
+ *  keeps state beyond its parameters), thread_safe_state, extensions (the GBP_EXT_* ids an
+ *  instance offers: one is created and destroyed, not activated) and params (id, name, unit,
+ *  min, max, default, smoothing_ms, stepped, no_smooth, read_only, doc). NULL when out of
+ *  memory. [main] */
+json_t *gb_unit_describe(const gbp_descriptor_t *d);
+
+/** Every registered unit, described, as a JSON array in registry order. [main] */
+json_t *gb_unit_registry_describe(const gb_unit_registry_t *reg);
 
 /** A unit registry with the built-in units and the plugins of dirs[0 .. n_dirs) (the
  *  --plugin-dir folders), of $GBAC_PLUGIN_PATH and of the plugin folder of the installed

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gb_jack_rt.h"
 #include "gb_midi.h"
 #include "gb_osc_server.h"
 #include "gb_pmidi.h"
@@ -863,6 +864,20 @@ static void drain_retired(gb_live_t *lv)
         gb_engine_free(old);
 }
 
+/* What the engine's units reported from the audio thread: their log messages, and a latency
+ * change (a limiter's lookahead moved), which JACK then recomputes through the graph. */
+static void engine_reports(gb_live_t *lv)
+{
+    if (!lv->eng_main)
+        return;
+    gb_engine_log_flush(lv->eng_main);
+    if (gb_engine_latency_changed(lv->eng_main) && lv->client) {
+        jack_recompute_total_latencies(lv->client);
+        gb_status_set_info(lv->status, lv->name, lv->cfg.preset, lv->sample_rate, lv->period,
+                           gb_engine_latency(lv->eng_main));
+    }
+}
+
 /* Main's view of learned mappings: keep them in the preset copy so a save keeps them. */
 static void note_learned(gb_live_t *lv, const gb_live_fb_t *fb)
 {
@@ -947,6 +962,7 @@ int gb_live_run(gb_live_t *lv)
                 gb_osc_server_feedback(lv->osc, &fb);
         }
         drain_retired(lv);
+        engine_reports(lv);
         if (lv->cfg.idle)
             lv->cfg.idle(lv, lv->cfg.idle_ud);
         check_recording(lv);

@@ -105,7 +105,7 @@ void gb_recorder_capture_block(gb_recorder_t *r, const gb_engine_t *e, const gbp
 
 /** Frames pushed so far (the frames played while recording, dropped ones included): the
  *  current recording frame. [any] */
-uint64_t gb_recorder_frames(const gb_recorder_t *r);
+uint64_t gb_recorder_frames(const gb_recorder_t *r) GB_RT;
 
 /** Offline producers: sleep until both rings have room for a block of max_frames frames
  *  (at most the ring's size) and 4096 events (at most half the event ring). [main] */

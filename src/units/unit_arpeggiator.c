@@ -110,25 +110,25 @@ typedef struct arp_out {
     uint32_t n, cap;
 } arp_out_t;
 
-static float arp_clamp(uint32_t id, float v)
+static float arp_clamp(uint32_t id, float v) GB_RT
 {
     const gbp_param_info_t *p = &gb_arp_params[id];
     v = isfinite(v) ? gb_clampf(v, p->min, p->max) : p->def; /* as the engine does */
     return (p->flags & GBP_PARAM_STEPPED) ? roundf(v) : v;
 }
 
-static int arp_ip(const gb_arp_unit_t *a, uint32_t id)
+static int arp_ip(const gb_arp_unit_t *a, uint32_t id) GB_RT
 {
     return (int)a->pv[id];
 }
 
-static void arp_seed(gb_arp_unit_t *a)
+static void arp_seed(gb_arp_unit_t *a) GB_RT
 {
     a->rng = (uint32_t)arp_ip(a, ARP_SEED) * 0x9e3779b9u + 0x7f4a7c15u;
 }
 
 /* splitmix32-style generator: deterministic on every platform. */
-static uint32_t arp_random(gb_arp_unit_t *a)
+static uint32_t arp_random(gb_arp_unit_t *a) GB_RT
 {
     uint32_t z = (a->rng += 0x9e3779b9u);
     z = (z ^ (z >> 16)) * 0x85ebca6bu;
@@ -136,14 +136,14 @@ static uint32_t arp_random(gb_arp_unit_t *a)
     return z ^ (z >> 16);
 }
 
-static void arp_store(gb_arp_unit_t *a, uint32_t id, float v)
+static void arp_store(gb_arp_unit_t *a, uint32_t id, float v) GB_RT
 {
     __atomic_store(&a->pv[id], &v, __ATOMIC_RELAXED);
     if (id == ARP_SEED)
         arp_seed(a);
 }
 
-static int arp_emit(arp_out_t *o, const gbp_event_t *ev)
+static int arp_emit(arp_out_t *o, const gbp_event_t *ev) GB_RT
 {
     if (o->n >= o->cap)
         return 0;
@@ -152,7 +152,7 @@ static int arp_emit(arp_out_t *o, const gbp_event_t *ev)
 }
 
 static gbp_event_t arp_note_event(const gb_arp_unit_t *a, uint8_t type, uint32_t time,
-                                  uint8_t channel, uint8_t key, float value)
+                                  uint8_t channel, uint8_t key, float value) GB_RT
 {
     gbp_event_t ev = {.time = time, .type = type, .channel = channel, .key = key,
                       .source = (uint8_t)arp_ip(a, ARP_SOURCE_ID), .id = 0, .value = value};
@@ -161,7 +161,7 @@ static gbp_event_t arp_note_event(const gb_arp_unit_t *a, uint8_t type, uint32_t
 
 /* Send pending note-off i at time t and forget it; if the output is full, retry it at the
  * start of the next block (block_end on the internal clock). */
-static void arp_send_off(gb_arp_unit_t *a, int i, uint32_t t, uint64_t block_end, arp_out_t *o)
+static void arp_send_off(gb_arp_unit_t *a, int i, uint32_t t, uint64_t block_end, arp_out_t *o) GB_RT
 {
     const gbp_event_t ev =
         arp_note_event(a, GBP_EV_NOTE_OFF, t, a->pend[i].channel, a->pend[i].key, 0.0f);
@@ -175,14 +175,14 @@ static void arp_send_off(gb_arp_unit_t *a, int i, uint32_t t, uint64_t block_end
 /* ---------------------------------------------------------------- grid */
 
 /* Beat of grid step k. */
-static double arp_step_beat(int64_t k, int den, double swing)
+static double arp_step_beat(int64_t k, int den, double swing) GB_RT
 {
     return ((double)k + ((k & 1) ? swing : 0.0)) / (double)den;
 }
 
 /* The first grid step after the last one taken whose onset is at or after frame `from` of a
  * block starting at beat0. */
-static arp_step_t arp_next_step(const gb_arp_unit_t *a, double beat0, double fpb, uint64_t from)
+static arp_step_t arp_next_step(const gb_arp_unit_t *a, double beat0, double fpb, uint64_t from) GB_RT
 {
     arp_step_t s = {0, 0, 0.0};
     const int den = gb_arp_rate_den[arp_ip(a, ARP_RATE)];
@@ -212,7 +212,7 @@ static arp_step_t arp_next_step(const gb_arp_unit_t *a, double beat0, double fpb
 
 /* ---------------------------------------------------------------- held notes */
 
-static int arp_find(const gb_arp_unit_t *a, uint8_t channel, uint8_t key)
+static int arp_find(const gb_arp_unit_t *a, uint8_t channel, uint8_t key) GB_RT
 {
     for (int i = 0; i < a->n_held; i++)
         if (a->held[i].key == key && a->held[i].channel == channel)
@@ -220,7 +220,7 @@ static int arp_find(const gb_arp_unit_t *a, uint8_t channel, uint8_t key)
     return -1;
 }
 
-static void arp_hold(gb_arp_unit_t *a, uint8_t channel, uint8_t key, float velocity)
+static void arp_hold(gb_arp_unit_t *a, uint8_t channel, uint8_t key, float velocity) GB_RT
 {
     const int i = arp_find(a, channel, key);
     if (i >= 0) {
@@ -234,7 +234,7 @@ static void arp_hold(gb_arp_unit_t *a, uint8_t channel, uint8_t key, float veloc
     a->held[a->n_held++] = (arp_note_t){key, channel, velocity};
 }
 
-static void arp_release(gb_arp_unit_t *a, uint8_t channel, uint8_t key)
+static void arp_release(gb_arp_unit_t *a, uint8_t channel, uint8_t key) GB_RT
 {
     const int i = arp_find(a, channel, key);
     if (i < 0)
@@ -245,7 +245,7 @@ static void arp_release(gb_arp_unit_t *a, uint8_t channel, uint8_t key)
 }
 
 /* The note step `pos` plays, or 0 if nothing is held. */
-static int arp_pick(gb_arp_unit_t *a, arp_note_t *note)
+static int arp_pick(gb_arp_unit_t *a, arp_note_t *note) GB_RT
 {
     arp_note_t src[ARP_MAX_HELD], pat[ARP_MAX_HELD * ARP_MAX_OCTAVES];
     const int n = a->n_held, mode = arp_ip(a, ARP_MODE), octaves = arp_ip(a, ARP_OCTAVES);
@@ -287,7 +287,7 @@ static int arp_pick(gb_arp_unit_t *a, arp_note_t *note)
 
 /* Play grid step at offset t of the block: pick the note, end a still-sounding copy of the
  * same key, send the note-on, schedule its note-off. */
-static void arp_play(gb_arp_unit_t *a, uint32_t t, double fpb, uint64_t block_end, arp_out_t *o)
+static void arp_play(gb_arp_unit_t *a, uint32_t t, double fpb, uint64_t block_end, arp_out_t *o) GB_RT
 {
     arp_note_t note;
     if (!arp_pick(a, &note))
@@ -319,7 +319,7 @@ static void arp_play(gb_arp_unit_t *a, uint32_t t, double fpb, uint64_t block_en
 /* ---------------------------------------------------------------- callbacks */
 
 /** [audio & active] (also used by create/activate on [main]) */
-static void arp_reset(void *self)
+static void arp_reset(void *self) GB_RT
 {
     gb_arp_unit_t *a = self;
     a->n_held = 0;
@@ -380,8 +380,8 @@ static void arp_set_param(void *self, uint32_t id, float value)
         arp_store(self, id, arp_clamp(id, value));
 }
 
-/** [main] */
-static float arp_get_param(void *self, uint32_t id)
+/** [main, not while processing] */
+static float arp_get_param(void *self, uint32_t id) GB_RT
 {
     gb_arp_unit_t *a = self;
     float v = 0.0f;
@@ -392,7 +392,7 @@ static float arp_get_param(void *self, uint32_t id)
 
 /* Apply one input event at offset t. */
 static void arp_input(gb_arp_unit_t *a, const gbp_event_t *ev, uint32_t t, uint64_t block_end,
-                      arp_out_t *o)
+                      arp_out_t *o) GB_RT
 {
     gbp_event_t x = *ev;
     x.time = t;

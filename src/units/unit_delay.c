@@ -60,14 +60,14 @@ typedef struct gb_delay_unit {
 
 /* Clamp a value into parameter id's range (stepped ones rounded); NaN and ±Inf give the
  * default, as in the engine's own bookkeeping (gb_engine.c). */
-static float dly_clamp(uint32_t id, float v)
+static float dly_clamp(uint32_t id, float v) GB_RT
 {
     const gbp_param_info_t *p = &gb_delay_params[id];
     v = isfinite(v) ? gb_clampf(v, p->min, p->max) : p->def;
     return (p->flags & GBP_PARAM_STEPPED) ? roundf(v) : v;
 }
 
-static float dly_coef(double sr, float hz)
+static float dly_coef(double sr, float hz) GB_RT
 {
     const double fc = gb_clampf(hz, 20.0f, (float)(0.45 * sr));
     return (float)(1.0 - exp(-2.0 * GB_PI * fc / sr));
@@ -75,7 +75,7 @@ static float dly_coef(double sr, float hz)
 
 /* Start the ramp of parameter id towards its stored value: over its smoothing time, or at
  * once (ramp == 0: set_param, activate, reset). [audio] or [main] */
-static void dly_apply(gb_delay_unit_t *d, uint32_t id, int ramp)
+static void dly_apply(gb_delay_unit_t *d, uint32_t id, int ramp) GB_RT
 {
     const float v = d->pv[id];
     const uint32_t n = ramp ? gb_smooth_frames(gb_delay_params[id].smoothing_ms, d->sr) : 0;
@@ -128,7 +128,7 @@ static void dly_destroy(void *self)
 }
 
 /** [audio & active] */
-static void dly_reset(void *self)
+static void dly_reset(void *self) GB_RT
 {
     gb_delay_unit_t *d = self;
     if (!d->active)
@@ -172,8 +172,8 @@ static void dly_set_param(void *self, uint32_t id, float value)
     dly_apply(d, id, 0);
 }
 
-/** [main] */
-static float dly_get_param(void *self, uint32_t id)
+/** [main, not while processing] */
+static float dly_get_param(void *self, uint32_t id) GB_RT
 {
     gb_delay_unit_t *d = self;
     float v = 0.0f;
@@ -208,6 +208,8 @@ static void dly_run(gb_delay_unit_t *d, const float *in_l, const float *in_r, fl
     d->lp[1] = lpr;
 }
 
+static const float dly_zeros[DLY_CHUNK]; /* the input when there is none */
+
 /** [audio & active] */
 static void dly_process(void *self, const gbp_process_t *p) GB_RT
 {
@@ -220,14 +222,13 @@ static void dly_process(void *self, const gbp_process_t *p) GB_RT
             dly_apply(d, ev->id, 1);
         }
     }
-    static const float zeros[DLY_CHUNK];
     float scratch[2][DLY_CHUNK];
     for (uint32_t t = 0; t < p->frames; t += DLY_CHUNK) {
         const uint32_t n = p->frames - t < DLY_CHUNK ? p->frames - t : DLY_CHUNK;
         const int has_in = p->audio_in && p->audio_in[0] && p->audio_in[1];
         const int has_out = p->audio_out && p->audio_out[0] && p->audio_out[1];
-        const float *il = has_in ? p->audio_in[0] + t : zeros;
-        const float *ir = has_in ? p->audio_in[1] + t : zeros;
+        const float *il = has_in ? p->audio_in[0] + t : dly_zeros;
+        const float *ir = has_in ? p->audio_in[1] + t : dly_zeros;
         float *ol = has_out ? p->audio_out[0] + t : scratch[0];
         float *o_r = has_out ? p->audio_out[1] + t : scratch[1];
         if (d->active)

@@ -7,10 +7,18 @@
  * HS_CONTROL samples of the voice's own clock and ramped linearly per sample in between, so
  * output does not depend on how blocks are split. A stolen voice moves to one of HS_FADES
  * fade slots and ramps to silence over HS_FADE_MS while the new note starts at once.
+ * Extensions: gbac.voices (voices sounding), gbac.polyphony (the preset's "polyphony").
  */
 #include "hs_core.inc"
 
 static const gbp_param_info_t hs_params[P_COUNT] = {HS_PARAM_LIST};
+
+/** gbac.voices, gbac.polyphony. [main] */
+static const void *hs_get_extension(void *self, const char *id)
+{
+    (void)self;
+    return hs_extension(id);
+}
 
 const gbp_descriptor_t gb_unit_harmsynth = {
     .abi_version = GBP_ABI_VERSION,
@@ -33,4 +41,5 @@ const gbp_descriptor_t gb_unit_harmsynth = {
     .get_param = hs_get_param,
     .save_state = hs_save_state,
     .load_state = hs_load_state,
+    .get_extension = hs_get_extension,
 };

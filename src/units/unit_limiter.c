@@ -5,8 +5,9 @@
  * ceiling_db (the clamp after the gain computer makes it unconditional), NaN and ±Inf input
  * samples become 0 through a bit mask (same cost for every value), and below the ceiling the
  * output is the input delayed by the lookahead, bit for bit. Latency = lookahead frames,
- * reported in the read-only parameter latency_frames; the largest gain reduction of the last
- * process() call is reported in gain_reduction_db (both read with get_param).
+ * reported through the gbac.latency extension (a lookahead event changes it: the host reads
+ * it after every block); the largest gain reduction of the last process() call is reported
+ * in the read-only gain_reduction_db (read by the host with get_param after each block).
  * gain_db and ceiling_db ramp linearly per sample (split-invariant); release and lookahead
  * switch at once (a lookahead change moves the audio delay: set it before playing).
  */
@@ -26,7 +27,6 @@ enum {
     LIM_LOOKAHEAD_MS = 2,
     LIM_GAIN_DB = 3,
     LIM_GAIN_REDUCTION_DB = 4,
-    LIM_LATENCY_FRAMES = 5,
     LIM_N_PARAMS
 };
 
@@ -47,33 +47,31 @@ static const gbp_param_info_t gb_limiter_params[LIM_N_PARAMS] = {
     {LIM_GAIN_REDUCTION_DB, "gain_reduction_db", "dB", 0.0f, LIM_MAX_GR_DB, 0.0f, 0.0f,
      GBP_PARAM_READONLY | GBP_PARAM_NO_SMOOTH,
      "meter: largest gain reduction during the last processed block (0 = none)"},
-    {LIM_LATENCY_FRAMES, "latency_frames", "frames", 0.0f, 8192.0f, 0.0f, 0.0f,
-     GBP_PARAM_READONLY | GBP_PARAM_NO_SMOOTH | GBP_PARAM_STEPPED,
-     "latency of the limiter in frames (= lookahead at the current sample rate)"},
 };
 
 typedef struct gb_limiter_unit {
-    float pv[LIM_N_PARAMS]; /* settable values, and the two meters (written by [audio]) */
+    float pv[LIM_N_PARAMS]; /* settable values, and the meter (written by [audio]) */
+    uint32_t latency;       /* frames, = the lookahead (gbac.latency) */
     double sr;
     int active;
     gb_limiter_t *lim;
     gb_ramp_t gain, ceiling; /* linear */
 } gb_limiter_unit_t;
 
-static float lim_clamp(uint32_t id, float v)
+static float lim_clamp(uint32_t id, float v) GB_RT
 {
     const gbp_param_info_t *p = &gb_limiter_params[id];
     return isfinite(v) ? gb_clampf(v, p->min, p->max) : p->def; /* as the engine does */
 }
 
-static float lim_db_to_lin(float db)
+static float lim_db_to_lin(float db) GB_RT
 {
     return (float)pow(10.0, (double)db / 20.0);
 }
 
 /* The linear ceiling, rounded down to the float below: the clamp then also holds against the
  * exact value of 10^(ceiling_db / 20). */
-static float lim_ceiling_lin(float db)
+static float lim_ceiling_lin(float db) GB_RT
 {
     return nextafterf(lim_db_to_lin(db), 0.0f);
 }
@@ -81,7 +79,7 @@ static float lim_ceiling_lin(float db)
 /* Gain reduction in dB (≥ 0) of a gain g in [1e-10, 1], without libm's log10 (whose cost
  * depends on its argument): g = m·2^e from the bits, ln g = e·ln 2 + log1p(m − 1) with the
  * branch-free gb_fast_log1p (error ≤ 1e-6, i.e. ≤ 1e-5 dB). */
-static float lim_reduction_db(float g)
+static float lim_reduction_db(float g) GB_RT
 {
     uint32_t b;
     memcpy(&b, &g, sizeof b);
@@ -93,13 +91,13 @@ static float lim_reduction_db(float g)
     return gb_maxf(-8.6858896f * ln, 0.0f); /* −20/ln 10 */
 }
 
-static void lim_store(gb_limiter_unit_t *u, uint32_t id, float v)
+static void lim_store(gb_limiter_unit_t *u, uint32_t id, float v) GB_RT
 {
     __atomic_store(&u->pv[id], &v, __ATOMIC_RELAXED);
 }
 
 /* Apply parameter id's stored value, ramped over its smoothing time or at once. */
-static void lim_apply(gb_limiter_unit_t *u, uint32_t id, int ramp)
+static void lim_apply(gb_limiter_unit_t *u, uint32_t id, int ramp) GB_RT
 {
     const float v = u->pv[id];
     const uint32_t n = ramp ? gb_smooth_frames(gb_limiter_params[id].smoothing_ms, u->sr) : 0;
@@ -121,7 +119,7 @@ static void lim_apply(gb_limiter_unit_t *u, uint32_t id, int ramp)
     case LIM_LOOKAHEAD_MS:
         if (u->lim) {
             gb_limiter_set_lookahead(u->lim, v);
-            lim_store(u, LIM_LATENCY_FRAMES, (float)gb_limiter_latency(u->lim));
+            u->latency = gb_limiter_latency(u->lim);
         }
         break;
     default: break;
@@ -163,7 +161,7 @@ static void lim_destroy(void *self)
 }
 
 /** [audio & active] */
-static void lim_reset(void *self)
+static void lim_reset(void *self) GB_RT
 {
     gb_limiter_unit_t *u = self;
     if (!u->active)
@@ -200,8 +198,8 @@ static void lim_set_param(void *self, uint32_t id, float value)
     lim_apply(u, id, 0);
 }
 
-/** [main] (the meters are written by the audio thread; reads are atomic) */
-static float lim_get_param(void *self, uint32_t id)
+/** [main, not while processing]; gain_reduction_db also [audio] after process() */
+static float lim_get_param(void *self, uint32_t id) GB_RT
 {
     gb_limiter_unit_t *u = self;
     float v = 0.0f;
@@ -209,6 +207,8 @@ static float lim_get_param(void *self, uint32_t id)
         __atomic_load(&u->pv[id], &v, __ATOMIC_RELAXED);
     return v;
 }
+
+static const float lim_zeros[LIM_CHUNK]; /* the input when there is none */
 
 /** [audio & active] */
 static void lim_process(void *self, const gbp_process_t *p) GB_RT
@@ -222,15 +222,14 @@ static void lim_process(void *self, const gbp_process_t *p) GB_RT
             lim_apply(u, ev->id, 1);
         }
     }
-    static const float zeros[LIM_CHUNK];
     const int has_in = p->audio_in && p->audio_in[0] && p->audio_in[1];
     const int has_out = p->audio_out && p->audio_out[0] && p->audio_out[1];
     float g[LIM_CHUNK], c[LIM_CHUNK], scratch[2][LIM_CHUNK];
     float min_s = 1.0f;
     for (uint32_t t = 0; t < p->frames; t += LIM_CHUNK) {
         const uint32_t n = p->frames - t < LIM_CHUNK ? p->frames - t : LIM_CHUNK;
-        const float *il = has_in ? p->audio_in[0] + t : zeros;
-        const float *ir = has_in ? p->audio_in[1] + t : zeros;
+        const float *il = has_in ? p->audio_in[0] + t : lim_zeros;
+        const float *ir = has_in ? p->audio_in[1] + t : lim_zeros;
         float *ol = has_out ? p->audio_out[0] + t : scratch[0];
         float *o_r = has_out ? p->audio_out[1] + t : scratch[1];
         for (uint32_t i = 0; i < n; i++) {
@@ -250,6 +249,21 @@ static void lim_process(void *self, const gbp_process_t *p) GB_RT
         const float gr = lim_reduction_db(gb_maxf(min_s, 1e-10f));
         lim_store(u, LIM_GAIN_REDUCTION_DB, gb_minf(gr, LIM_MAX_GR_DB));
     }
+}
+
+/** [main & active] and [audio & active] after process(): the lookahead in frames. */
+static uint32_t lim_latency(void *self) GB_RT
+{
+    return ((const gb_limiter_unit_t *)self)->latency;
+}
+
+static const gbp_latency_t lim_latency_ext = {.get = lim_latency};
+
+/** gbac.latency. [main] */
+static const void *lim_get_extension(void *self, const char *id)
+{
+    (void)self;
+    return strcmp(id, GBP_EXT_LATENCY) == 0 ? &lim_latency_ext : NULL;
 }
 
 const gbp_descriptor_t gb_unit_limiter = {
@@ -274,4 +288,5 @@ const gbp_descriptor_t gb_unit_limiter = {
     .get_param = lim_get_param,
     .save_state = NULL,
     .load_state = NULL,
+    .get_extension = lim_get_extension,
 };

@@ -184,6 +184,7 @@ typedef struct mg_taste {
 _Static_assert(sizeof(mg_taste_t) % 4u == 0, "mg_taste_t is copied in 32-bit words");
 
 typedef struct mg_unit {
+    const gbp_host_t *host;
     float pv[MG_N_PARAMS];
     float cur[MG_N_PARAMS]; /* latched at bar starts */
     double sr;
@@ -241,20 +242,20 @@ typedef struct mg_out {
     uint32_t n, cap;
 } mg_out_t;
 
-static float mg_clamp(uint32_t id, float v)
+static float mg_clamp(uint32_t id, float v) GB_RT
 {
     const gbp_param_info_t *p = &mg_params[id];
     v = isfinite(v) ? gb_clampf(v, p->min, p->max) : p->def;
     return (p->flags & GBP_PARAM_STEPPED) ? roundf(v) : v;
 }
 
-static void mg_seed(mg_unit_t *m)
+static void mg_seed(mg_unit_t *m) GB_RT
 {
     m->rng = (uint64_t)m->pv[MG_SEED] * 0x9e3779b97f4a7c15ull + 0x5bd1e995ull;
     m->gen_index = 0;
 }
 
-static int mg_emit(mg_out_t *o, const gbp_event_t *ev)
+static int mg_emit(mg_out_t *o, const gbp_event_t *ev) GB_RT
 {
     if (o->n >= o->cap)
         return 0;
@@ -262,7 +263,7 @@ static int mg_emit(mg_out_t *o, const gbp_event_t *ev)
     return 1;
 }
 
-static void mg_note(mg_unit_t *m, mg_out_t *o, uint8_t type, uint32_t t, int key)
+static void mg_note(mg_unit_t *m, mg_out_t *o, uint8_t type, uint32_t t, int key) GB_RT
 {
     gbp_event_t ev = {.time = t, .type = type, .channel = m->channel, .key = (uint8_t)key,
                       .source = (uint8_t)m->cur[MG_SOURCE_ID], .id = 0,
@@ -280,7 +281,7 @@ static void mg_note(mg_unit_t *m, mg_out_t *o, uint8_t type, uint32_t t, int key
         m->sounding = -1;
 }
 
-static void mg_end_note(mg_unit_t *m, mg_out_t *o, uint32_t t)
+static void mg_end_note(mg_unit_t *m, mg_out_t *o, uint32_t t) GB_RT
 {
     if (m->sounding >= 0)
         mg_note(m, o, GBP_EV_NOTE_OFF, t, m->sounding);
@@ -290,7 +291,7 @@ static void mg_end_note(mg_unit_t *m, mg_out_t *o, uint32_t t)
 
 /* Copy the taste into the snapshot (writer side of the seqlock; [audio], or [main] when not
  * processing). The reader retries while the sequence is odd or changed. */
-static void mg_publish(mg_unit_t *m)
+static void mg_publish(mg_unit_t *m) GB_RT
 {
     const uint32_t s = atomic_load_explicit(&m->snap_seq, memory_order_relaxed);
     atomic_store_explicit(&m->snap_seq, s + 1u, memory_order_relaxed);
@@ -306,7 +307,7 @@ static void mg_publish(mg_unit_t *m)
 }
 
 /* A consistent copy of the published taste. [main] */
-static void mg_snapshot(mg_unit_t *m, mg_taste_t *t)
+static void mg_snapshot(mg_unit_t *m, mg_taste_t *t) GB_RT
 {
     uint32_t w[MG_TASTE_WORDS];
     for (;;) {
@@ -322,7 +323,7 @@ static void mg_snapshot(mg_unit_t *m, mg_taste_t *t)
     memcpy(t, w, sizeof *t);
 }
 
-static void mg_mean(float (*v)[MG_Z], int n, float *mu)
+static void mg_mean(float (*v)[MG_Z], int n, float *mu) GB_RT
 {
     for (int d = 0; d < MG_Z; d++) {
         float s = 0.0f;
@@ -333,7 +334,7 @@ static void mg_mean(float (*v)[MG_Z], int n, float *mu)
 }
 
 /* After the rings changed: means, a new version (candidates made ahead become stale). */
-static void mg_taste_changed(mg_unit_t *m)
+static void mg_taste_changed(mg_unit_t *m) GB_RT
 {
     mg_mean(m->taste.like, m->taste.n_like, m->mu_like);
     mg_mean(m->taste.dislike, m->taste.n_dislike, m->mu_dislike);
@@ -341,7 +342,7 @@ static void mg_taste_changed(mg_unit_t *m)
     mg_publish(m);
 }
 
-static void mg_ring_push(float (*ring)[MG_Z], int32_t *n, int cap, const float *z)
+static void mg_ring_push(float (*ring)[MG_Z], int32_t *n, int cap, const float *z) GB_RT
 {
     if (*n == cap) {
         memmove(ring[0], ring[1], (size_t)(cap - 1) * sizeof ring[0]);
@@ -352,7 +353,7 @@ static void mg_ring_push(float (*ring)[MG_Z], int32_t *n, int cap, const float *
 }
 
 /* One rating (+1 like, −1 dislike) of the latest phrase. */
-static void mg_rate(mg_unit_t *m, int sign)
+static void mg_rate(mg_unit_t *m, int sign) GB_RT
 {
     if (m->taste.n_phrase == 0 || m->phrase_rated)
         return;
@@ -368,7 +369,7 @@ static void mg_rate(mg_unit_t *m, int sign)
     mg_taste_changed(m);
 }
 
-static float mg_cos(const float *a, const float *b)
+static float mg_cos(const float *a, const float *b) GB_RT
 {
     float ab = 0.0f, aa = 0.0f, bb = 0.0f;
     for (int d = 0; d < MG_Z; d++) {
@@ -381,7 +382,7 @@ static float mg_cos(const float *a, const float *b)
 
 /* ---------------------------------------------------------------- phrase analysis */
 
-static int mg_fold(int p)
+static int mg_fold(int p) GB_RT
 {
     while (p < GB_MDS_PITCH_LO)
         p += 12;
@@ -390,7 +391,7 @@ static int mg_fold(int p)
     return p;
 }
 
-static void mg_rests(uint8_t *bar, int steps)
+static void mg_rests(uint8_t *bar, int steps) GB_RT
 {
     for (int i = 0; i < MG_S; i++)
         bar[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
@@ -399,7 +400,7 @@ static void mg_rests(uint8_t *bar, int steps)
 /* Bar b0 .. b0 + steps of the phrase as tokens in the normalised key (shift = the key's
  * offset): the highest note starting on a step, holds while a note sounds, else rests. */
 static void mg_phrase_bar(const mg_unit_t *m, int64_t b0, int steps, int shift, int64_t now_k,
-                          uint8_t *out)
+                          uint8_t *out) GB_RT
 {
     mg_rests(out, steps);
     int prev = GB_MDS_REST;
@@ -424,7 +425,7 @@ static void mg_phrase_bar(const mg_unit_t *m, int64_t b0, int steps, int shift, 
 
 /* Key (gb_call_key over the last MG_KEY_BARS bars), the last two bars, density and
  * phrase position from the phrase (or C major from silence without one). */
-static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c)
+static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c) GB_RT
 {
     mg_rests(c->ctx, steps);
     mg_rests(c->ctx2, steps);
@@ -472,7 +473,7 @@ static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t
 /* Accompany: key from the held chord. The first held pitch class (lowest key first) with a
  * major third above it held gives a major key on it, else one with a minor third a minor key;
  * without a third, the lowest key's major. Sets chord, shift, kmode. */
-static void mg_chord(const mg_unit_t *m, mg_cond_t *c)
+static void mg_chord(const mg_unit_t *m, mg_cond_t *c) GB_RT
 {
     int mask = 0, root = -1, minor = 0, lowest = -1;
     for (int k = 0; k < 128; k++)
@@ -509,14 +510,14 @@ typedef struct mg_plan {
  * and the state as it is now, without changing anything; c gets the conditioning when the
  * bar is generated (all zero otherwise). */
 static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg_plan_t *pl,
-                    mg_cond_t *c)
+                    mg_cond_t *c) GB_RT
 {
     const int mode = (int)v[MG_MODE];
     const double beat = (double)k / 4.0;
     memset(pl, 0, sizeof *pl);
     memset(c, 0, sizeof *c);
     pl->bars_left = m->bars_left;
-    if (mode == MG_ANSWER && pl->bars_left < 0)
+    if (mode == MG_ANSWER && pl->bars_left < 0) GB_RT
         pl->bars_left = 0; /* switched to answer from an endless mode */
     const int cont = m->playing_bar && m->cond.steps == steps; /* on from the bar played */
     if (mode == MG_ACCOMPANY) {
@@ -574,7 +575,7 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
 }
 
 /* Start the job of the bar conditioned on c: K rows, each with its latent and random stream. */
-static void mg_job_start(mg_unit_t *m, const mg_cond_t *c)
+static void mg_job_start(mg_unit_t *m, const mg_cond_t *c) GB_RT
 {
     gb_melgen_cond_t g;
     memset(&g, 0, sizeof g);
@@ -615,13 +616,13 @@ static void mg_job_start(mg_unit_t *m, const mg_cond_t *c)
     m->job_scored = 0;
 }
 
-static int mg_job_complete(const mg_unit_t *m)
+static int mg_job_complete(const mg_unit_t *m) GB_RT
 {
     return m->job_on && gb_melgen_job_next_step(m->job) >= gb_melgen_job_steps(m->job);
 }
 
 /* The critic's logits of the K complete candidates, in one batched forward. */
-static void mg_job_score(mg_unit_t *m)
+static void mg_job_score(mg_unit_t *m) GB_RT
 {
     const int k = gb_melgen_job_rows(m->job);
     if (m->critic) {
@@ -653,13 +654,13 @@ static void mg_job_score(mg_unit_t *m)
 }
 
 /* One step of the job (one batched forward). */
-static void mg_job_step(mg_unit_t *m)
+static void mg_job_step(mg_unit_t *m) GB_RT
 {
     gb_melgen_job_step(m->job, gb_model_nn(m->gen), 0);
     atomic_fetch_add_explicit(&m->n_forwards, 1u, memory_order_relaxed);
 }
 
-static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o)
+static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o) GB_RT
 {
     const float sc = gb_clampf(score, mg_params[MG_SCORE].min, mg_params[MG_SCORE].max);
     atomic_store_explicit(&m->score_pub, sc, memory_order_relaxed);
@@ -671,7 +672,7 @@ static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o)
 
 /* The bar conditioned on c is complete (on time or late): it becomes the context of the
  * next bar. */
-static void mg_bar_complete(mg_unit_t *m, const uint8_t *bar)
+static void mg_bar_complete(mg_unit_t *m, const uint8_t *bar) GB_RT
 {
     memcpy(m->bar, bar, MG_S);
     memmove(m->cond.ctx2, m->cond.ctx, 3 * MG_S); /* ctx .. ctx3 move one bar back */
@@ -682,7 +683,7 @@ static void mg_bar_complete(mg_unit_t *m, const uint8_t *bar)
 
 /* One unit of work, on a tick at frame t of the block: a step of the job, or its critic; a
  * late bar that becomes complete is scored and reported. */
-static void mg_tick(mg_unit_t *m, uint32_t t, mg_out_t *o)
+static void mg_tick(mg_unit_t *m, uint32_t t, mg_out_t *o) GB_RT
 {
     if (!m->job_on || !m->gen)
         return;
@@ -701,7 +702,7 @@ static void mg_tick(mg_unit_t *m, uint32_t t, mg_out_t *o)
 
 /* A bar starts at step k (frame t): latch the parameters, decide whether it is generated; if
  * so choose among the K candidates of its job (late: candidate 0 of a job still running). */
-static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_t *o)
+static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_t *o) GB_RT
 {
     memcpy(m->cur, m->pv, sizeof m->cur);
     mg_plan_t pl;
@@ -756,7 +757,7 @@ static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_
 
 /* After a step: the job of the next bar, for the conditioning it would have if the bar
  * started now (restarted when that changes; not while a late bar is still running). */
-static void mg_ahead(mg_unit_t *m, int64_t k, int steps)
+static void mg_ahead(mg_unit_t *m, int64_t k, int steps) GB_RT
 {
     const int s = (int)(((k % steps) + steps) % steps);
     if (m->late && m->job_on && !mg_job_complete(m))
@@ -771,7 +772,7 @@ static void mg_ahead(mg_unit_t *m, int64_t k, int steps)
 }
 
 /* The token of step s of the current bar (a late bar computes the steps it needs). */
-static int mg_token(mg_unit_t *m, int s)
+static int mg_token(mg_unit_t *m, int s) GB_RT
 {
     if (!m->playing_bar)
         return GB_MDS_REST;
@@ -783,7 +784,7 @@ static int mg_token(mg_unit_t *m, int s)
 }
 
 /* Step k at offset t of the block. */
-static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o)
+static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o) GB_RT
 {
     const int steps = bpb * 4;
     const int64_t s = ((k % steps) + steps) % steps;
@@ -802,7 +803,7 @@ static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o)
 
 /* ---------------------------------------------------------------- performer input */
 
-static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double beat, mg_out_t *o)
+static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double beat, mg_out_t *o) GB_RT
 {
     gbp_event_t x = *ev;
     x.time = t;
@@ -872,7 +873,7 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
 /* ---------------------------------------------------------------- callbacks */
 
 /** [audio & active] (also from activate on [main]). The taste is kept (it is session state). */
-static void mg_reset(void *self)
+static void mg_reset(void *self) GB_RT
 {
     mg_unit_t *m = self;
     m->n_phrase = m->n_held = m->phrase_closed = 0;
@@ -970,10 +971,10 @@ static int mg_load_model(mg_unit_t *m, const char *name, char *err, size_t errca
 static void *mg_create(const gbp_descriptor_t *desc, const gbp_host_t *host)
 {
     (void)desc;
-    (void)host;
     mg_unit_t *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    m->host = host;
     if (!(m->job = gb_melgen_job_new(MG_K_MAX, NULL))) {
         free(m);
         return NULL;
@@ -1009,7 +1010,8 @@ static int mg_activate(void *self, double sample_rate, uint32_t max_frames)
         char err[600];
         int rc = mg_load_model(m, MG_DEFAULT_MODEL, err, sizeof err);
         if (rc < 0) {
-            fprintf(stderr, "gbac: gbac.melody-gan: %s\n", err);
+            if (m->host && m->host->log)
+                m->host->log(m->host, GBP_LOG_ERROR, err);
             return rc;
         }
     }
@@ -1040,8 +1042,9 @@ static void mg_set_param(void *self, uint32_t id, float value)
         mg_seed(m);
 }
 
-/** [main]; the READONLY ones (score, ratings) [any]. */
-static float mg_get_param(void *self, uint32_t id)
+/** [main, not while processing]; the READONLY ones (score, ratings, forwards) also
+ *  [audio] after process(). */
+static float mg_get_param(void *self, uint32_t id) GB_RT
 {
     mg_unit_t *m = self;
     if (id == MG_SCORE)
@@ -1247,6 +1250,24 @@ static void mg_process(void *self, const gbp_process_t *p) GB_RT
         *p->n_events_out = o.n;
 }
 
+/** [main] The generator file in use (gbac.model; the model changes only through load_state,
+ *  while the unit is not processing). */
+static int mg_model_path(void *self, char *buf, size_t cap)
+{
+    const mg_unit_t *m = self;
+    const int n = snprintf(buf, cap, "%s", m->gen ? m->path : "");
+    return n < 0 ? 0 : n;
+}
+
+static const gbp_model_t mg_model_ext = {.path = mg_model_path, .load = NULL};
+
+/** gbac.model. [main] */
+static const void *mg_get_extension(void *self, const char *id)
+{
+    (void)self;
+    return strcmp(id, GBP_EXT_MODEL) == 0 ? &mg_model_ext : NULL;
+}
+
 const gbp_descriptor_t gb_unit_melodygan = {
     .abi_version = GBP_ABI_VERSION,
     .struct_size = sizeof(gbp_descriptor_t),
@@ -1269,4 +1290,5 @@ const gbp_descriptor_t gb_unit_melodygan = {
     .get_param = mg_get_param,
     .save_state = mg_save_state,
     .load_state = mg_load_state,
+    .get_extension = mg_get_extension,
 };

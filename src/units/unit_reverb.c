@@ -50,7 +50,7 @@ typedef struct gb_reverb_unit {
     gb_ramp_t mix;
 } gb_reverb_unit_t;
 
-static float rev_clamp(uint32_t id, float v)
+static float rev_clamp(uint32_t id, float v) GB_RT
 {
     const gbp_param_info_t *p = &gb_reverb_params[id];
     return isfinite(v) ? gb_clampf(v, p->min, p->max) : p->def; /* as the engine does */
@@ -58,7 +58,7 @@ static float rev_clamp(uint32_t id, float v)
 
 /* Push parameter id's stored value into the FDN / mix ramp, over its smoothing time (ramp)
  * or at once. [audio] or [main] */
-static void rev_apply(gb_reverb_unit_t *r, uint32_t id, int ramp)
+static void rev_apply(gb_reverb_unit_t *r, uint32_t id, int ramp) GB_RT
 {
     const float v = r->pv[id];
     const uint32_t n = ramp ? gb_smooth_frames(gb_reverb_params[id].smoothing_ms, r->sr) : 0;
@@ -114,7 +114,7 @@ static void rev_destroy(void *self)
 }
 
 /** [audio & active] */
-static void rev_reset(void *self)
+static void rev_reset(void *self) GB_RT
 {
     gb_reverb_unit_t *r = self;
     if (!r->active)
@@ -151,8 +151,8 @@ static void rev_set_param(void *self, uint32_t id, float value)
     rev_apply(r, id, 0); /* a 0-frame ramp: the new value holds from the next sample on */
 }
 
-/** [main] */
-static float rev_get_param(void *self, uint32_t id)
+/** [main, not while processing] */
+static float rev_get_param(void *self, uint32_t id) GB_RT
 {
     gb_reverb_unit_t *r = self;
     float v = 0.0f;

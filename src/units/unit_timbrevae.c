@@ -10,14 +10,26 @@
  * exact frame, then joins the grid. The grid counts the unit's samples, not blocks, so block
  * size does not change the output.
  *
- * The latent: parameters z0..z7, smoothed per grid step; morphing towards the bilinear mix
- * of four stored latents a, b, c, d (state "latents") by morph_x/morph_y (an XY pad) with
- * amount `morph`; velocity adds vel_latent·(2·velocity − 1) to dimension vel_dim.
+ * The latent: knobs z0..z7, smoothed per grid step; morphing towards the bilinear mix of four
+ * stored knob settings a, b, c, d (state "latents") by morph_x/morph_y (an XY pad) with
+ * amount `morph`; velocity adds vel_latent·(2·velocity − 1) to knob vel_dim. Knob k is the
+ * model's k-th principal component (models/gb_vae_basis.h): the latent decoded is
+ * z = mean + Σ_k u_k·basis[k] from the model file's aux.latent.mean and aux.latent.basis
+ * (a model without them takes the knobs as the latent itself).
  *
- * Replacing the model (load_state with another "model") while playing is an RCU hand-over:
- * the new model is built on the calling thread and published through an atomic pointer; the
- * audio thread takes it at its next block and returns the old one through a ring, freed on
- * the next call from the main thread. Nothing is allocated on the audio thread.
+ * Time in the note: a time-aware decoder (6 more inputs, models/gb_vae_time.h) gets each
+ * voice's seconds since its note-on and since its note-off, so attacks, sustains and
+ * releases decode differently. Cost per voice and grid step: a few exps and Z² multiply-adds
+ * besides the batched forward; nothing depends on the input values.
+ *
+ * Replacing the model (the gbac.model extension's load, or load_state with another "model")
+ * while playing is an RCU hand-over: the new model is built on the calling thread and
+ * published through an atomic pointer; the audio thread takes it at its next block and
+ * returns the old one through a ring, freed on the next call from the main thread. Nothing is
+ * allocated on the audio thread (hence GBP_UNIT_THREAD_SAFE_STATE).
+ *
+ * Extensions: gbac.timbre-latent (z0..z7, the morph pad), gbac.model, and the harmonic
+ * synth's gbac.voices and gbac.polyphony.
  */
 #include <stdatomic.h>
 
@@ -28,27 +40,30 @@
 #include "gb_json_util.h"
 #include "gb_modelfile.h"
 #include "gb_ring.h"
+#include "gb_vae_basis.h"
+#include "gb_vae_time.h"
 
 #define TV_MAX_Z 64
 #define TV_LATENTS 8 /* latent parameters z0..z7 */
 #define TV_DEC_OUT (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 1)
+#define TV_MAX_IN (TV_MAX_Z + 2 + GB_VAE_TIME_FEATURES)
 #define TV_VOICES (GB_MAX_VOICES + HS_FADES)
 #define TV_DEFAULT_MODEL "models/timbre-vae.safetensors"
 
 static const gbp_param_info_t tv_params[P_MAX] = {
     HS_PARAM_LIST
-    {P_Z0 + 0, "z0", "", -4, 4, 0, 30, 0, "latent dimension 0"},
-    {P_Z0 + 1, "z1", "", -4, 4, 0, 30, 0, "latent dimension 1"},
-    {P_Z0 + 2, "z2", "", -4, 4, 0, 30, 0, "latent dimension 2"},
-    {P_Z0 + 3, "z3", "", -4, 4, 0, 30, 0, "latent dimension 3"},
-    {P_Z0 + 4, "z4", "", -4, 4, 0, 30, 0, "latent dimension 4"},
-    {P_Z0 + 5, "z5", "", -4, 4, 0, 30, 0, "latent dimension 5"},
-    {P_Z0 + 6, "z6", "", -4, 4, 0, 30, 0, "latent dimension 6"},
-    {P_Z0 + 7, "z7", "", -4, 4, 0, 30, 0, "latent dimension 7"},
+    {P_Z0 + 0, "z0", "", -4, 4, 0, 30, 0, "latent knob 0 (principal component 0)"},
+    {P_Z0 + 1, "z1", "", -4, 4, 0, 30, 0, "latent knob 1 (principal component 1)"},
+    {P_Z0 + 2, "z2", "", -4, 4, 0, 30, 0, "latent knob 2 (principal component 2)"},
+    {P_Z0 + 3, "z3", "", -4, 4, 0, 30, 0, "latent knob 3 (principal component 3)"},
+    {P_Z0 + 4, "z4", "", -4, 4, 0, 30, 0, "latent knob 4 (principal component 4)"},
+    {P_Z0 + 5, "z5", "", -4, 4, 0, 30, 0, "latent knob 5 (principal component 5)"},
+    {P_Z0 + 6, "z6", "", -4, 4, 0, 30, 0, "latent knob 6 (principal component 6)"},
+    {P_Z0 + 7, "z7", "", -4, 4, 0, 30, 0, "latent knob 7 (principal component 7)"},
     {P_VEL_LATENT, "vel_latent", "", -4, 4, 0, 0, 0,
-     "added to dimension vel_dim at full velocity (subtracted at zero)"},
+     "added to knob vel_dim at full velocity (subtracted at zero)"},
     {P_VEL_DIM, "vel_dim", "", 0, TV_LATENTS - 1, 0, 0, GBP_PARAM_STEPPED | GBP_PARAM_NO_SMOOTH,
-     "latent dimension velocity moves"},
+     "latent knob velocity moves"},
     {P_MORPH, "morph", "", 0, 1, 0, 30, 0,
      "0: the latent is z0..z7; 1: the XY pad's mix of the stored latents a, b, c, d"},
     {P_MORPH_X, "morph_x", "", 0, 1, 0, 30, 0, "XY pad x: a → b (bottom), c → d (top)"},
@@ -58,7 +73,10 @@ static const gbp_param_info_t tv_params[P_MAX] = {
 typedef struct tv_model {
     gb_model_t *file;
     gb_nn_t *dec;
-    int zdim;
+    int zdim, tdim;                   /* latent, time inputs (0 or GB_VAE_TIME_FEATURES) */
+    int has_basis;
+    float mean[TV_MAX_Z];             /* knobs → latent (identity without a basis) */
+    float basis[TV_MAX_Z * TV_MAX_Z];
     char path[4096];
 } tv_model_t;
 
@@ -68,6 +86,7 @@ typedef struct timbrevae {
     _Atomic(tv_model_t *) pending; /* [main → audio] published replacement */
     gb_ring_t *retired;           /* [audio → main] replaced models to free */
     tv_model_t *loaded;           /* [main] model loaded before activation */
+    char path[4096];              /* [main] the newest model given (in use or on its way) */
     float latents[4][TV_MAX_Z];   /* a, b, c, d */
     float z_s[TV_MAX_Z];          /* smoothed latent */
     float z_coef;
@@ -105,14 +124,35 @@ static tv_model_t *tv_model_load(const char *name, char *err, size_t errcap)
     }
     const char *kind = gb_model_kind(m->file);
     m->dec = gb_model_nn(m->file);
-    m->zdim = gb_nn_in_dim(m->dec) - 2;
+    const json_t *tf = json_object_get(json_object_get(gb_model_card(m->file), "features"),
+                                       "time_features");
+    m->tdim = json_is_integer(tf) ? (int)json_integer_value(tf) : 0;
+    m->zdim = gb_nn_in_dim(m->dec) - 2 - m->tdim;
     if (!kind || strcmp(kind, "timbre-vae-decoder") != 0 || m->zdim < 1 || m->zdim > TV_MAX_Z ||
-        gb_nn_out_dim(m->dec) != TV_DEC_OUT) {
+        (m->tdim != 0 && m->tdim != GB_VAE_TIME_FEATURES) || gb_nn_out_dim(m->dec) != TV_DEC_OUT) {
         snprintf(err, errcap, "model: %s: not a timbre-VAE decoder (kind %s, %d inputs, %d "
-                 "outputs)", m->path, kind ? kind : "?", gb_nn_in_dim(m->dec),
-                 gb_nn_out_dim(m->dec));
+                 "outputs, %d time inputs)", m->path, kind ? kind : "?", gb_nn_in_dim(m->dec),
+                 gb_nn_out_dim(m->dec), m->tdim);
         tv_model_free(m);
         return NULL;
+    }
+    int nm = 0, nb = 0;
+    int64_t sm[8] = {0}, sb[8] = {0};
+    const float *mean = gb_model_aux(m->file, "latent.mean", &nm, sm);
+    const float *basis = gb_model_aux(m->file, "latent.basis", &nb, sb);
+    const int Z = m->zdim;
+    if ((mean || basis) && (!mean || !basis || nm != 1 || sm[0] != Z || nb != 2 ||
+                            sb[0] != Z || sb[1] != Z)) {
+        snprintf(err, errcap, "model: %s: aux.latent.mean and aux.latent.basis must both be "
+                 "there, shaped [%d] and [%d, %d]", m->path, Z, Z, Z);
+        tv_model_free(m);
+        return NULL;
+    }
+    m->has_basis = mean != NULL;
+    for (int k = 0; k < Z; k++) {
+        m->mean[k] = mean ? mean[k] : 0.0f;
+        for (int d = 0; d < Z; d++)
+            m->basis[k * Z + d] = basis ? basis[k * Z + d] : (float)(k == d);
     }
     return m;
 }
@@ -197,14 +237,16 @@ static int tv_activate(void *self, double sample_rate, uint32_t max_frames)
         char err[512];
         t->loaded = tv_model_load(TV_DEFAULT_MODEL, err, sizeof err);
         if (!t->loaded) {
-            fprintf(stderr, "gbac: gbac.timbre-vae: %s\n", err);
+            if (t->hs.host && t->hs.host->log)
+                t->hs.host->log(t->hs.host, GBP_LOG_ERROR, err);
             return GB_EIO;
         }
+        snprintf(t->path, sizeof t->path, "%s", t->loaded->path);
     }
     int rc = hs_activate(&t->hs, sample_rate, max_frames);
     if (rc)
         return rc;
-    t->in = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_VOICES * (TV_MAX_Z + 2),
+    t->in = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_VOICES * TV_MAX_IN,
                                                 GB_ALIGN));
     t->out = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_VOICES * TV_DEC_OUT,
                                                  GB_ALIGN));
@@ -221,21 +263,33 @@ static int tv_activate(void *self, double sample_rate, uint32_t max_frames)
 
 /* ---- decoding --------------------------------------------------------------------------- */
 
-/* The latent a voice plays: the smoothed parameters, morphed towards the XY pad's mix of
- * the stored latents, with the velocity offset. */
-static void tv_voice_latent(const timbrevae_t *t, const hs_voice_t *v, float *z, int zdim)
-    GB_RT
+/* The latent a voice plays: the smoothed knobs, morphed towards the XY pad's mix of the
+ * stored knob settings, with the velocity offset, through the model's basis. */
+static void tv_voice_latent(const timbrevae_t *t, const tv_model_t *m, const hs_voice_t *v,
+                            float *z) GB_RT
 {
     const float *p = t->hs.p;
     const float x = p[P_MORPH_X], y = p[P_MORPH_Y], amt = p[P_MORPH];
+    const int zdim = m->zdim;
+    float u[TV_MAX_Z];
     for (int d = 0; d < zdim; d++) {
         const float pad = (1 - x) * (1 - y) * t->latents[0][d] + x * (1 - y) * t->latents[1][d] +
                           (1 - x) * y * t->latents[2][d] + x * y * t->latents[3][d];
-        z[d] = t->z_s[d] + amt * (pad - t->z_s[d]);
+        u[d] = t->z_s[d] + amt * (pad - t->z_s[d]);
     }
     const int vd = (int)p[P_VEL_DIM];
     if (vd < zdim)
-        z[vd] += p[P_VEL_LATENT] * (2.0f * v->vel - 1.0f);
+        u[vd] += p[P_VEL_LATENT] * (2.0f * v->vel - 1.0f);
+    gb_vae_basis_apply(m->mean, m->basis, zdim, u, z);
+}
+
+/* The decoder's time inputs for a voice: seconds since its note-on and note-off. */
+static void tv_voice_time(const harmsynth_t *s, const hs_voice_t *v, float *out) GB_RT
+{
+    const float inv = (float)(1.0 / s->sr);
+    const float t_on = (float)v->age * inv;
+    const float t_off = v->off_age == UINT64_MAX ? -1.0f : (float)(v->age - v->off_age) * inv;
+    gb_vae_time_features(t_on, t_off, out);
 }
 
 /* Decoder output row → timbre frame. */
@@ -260,7 +314,8 @@ static void tv_frame(const float *o, gb_timbre_frame_t *f) GB_RT
 static void tv_control(timbrevae_t *t, int only_new, uint32_t period) GB_RT
 {
     harmsynth_t *s = &t->hs;
-    const int zdim = t->model->zdim, in = zdim + 2;
+    const tv_model_t *m = t->model;
+    const int zdim = m->zdim, in = zdim + 2 + m->tdim;
     int n = 0;
     for (int i = 0; i < TV_VOICES; i++) {
         hs_voice_t *v = &s->voices[i];
@@ -271,10 +326,12 @@ static void tv_control(timbrevae_t *t, int only_new, uint32_t period) GB_RT
         if (!hs_advance(s, v, &f0, &level))
             continue;
         float *row = t->in + (size_t)n * in;
-        tv_voice_latent(t, v, row, zdim);
+        tv_voice_latent(t, m, v, row);
         const float loud = v->env * v->vel_gain;
         row[zdim] = log2f((float)f0 / 440.0f);
         row[zdim + 1] = (-20.0f + 20.0f * log10f(loud > 1e-3f ? loud : 1e-3f)) / 60.0f;
+        if (m->tdim)
+            tv_voice_time(s, v, row + zdim + 2);
         t->rows[n] = i;
         t->row_f0[n] = f0;
         t->row_level[n] = level;
@@ -330,10 +387,10 @@ static void tv_process(void *self, const gbp_process_t *proc) GB_RT
         t->grid_left -= n;
         done += n;
     }
-    int sounding = 0;
+    uint32_t sounding = 0;
     for (int i = 0; i < GB_MAX_VOICES; i++)
-        sounding += s->voices[i].active;
-    __atomic_store_n(&s->voices_now, sounding, __ATOMIC_RELAXED);
+        sounding += s->voices[i].active != 0;
+    s->voices_now = sounding;
     memcpy(proc->audio_out[0], s->mono, sizeof(float) * frames);
     memcpy(proc->audio_out[1], s->mono, sizeof(float) * frames);
 }
@@ -343,17 +400,35 @@ static void tv_process(void *self, const gbp_process_t *proc) GB_RT
 static int tv_save_state(void *self, char *buf, size_t cap)
 {
     timbrevae_t *t = self;
-    const tv_model_t *m = t->model ? t->model : t->loaded;
+    const int zdim = t->model ? t->model->zdim : t->loaded ? t->loaded->zdim : TV_LATENTS;
     json_t *lat = json_object();
     const char *names[4] = {"a", "b", "c", "d"};
     for (int c = 0; c < 4; c++) {
         json_t *arr = json_array();
-        for (int d = 0; d < (m ? m->zdim : TV_LATENTS); d++)
+        for (int d = 0; d < zdim; d++)
             json_array_append_new(arr, json_real(t->latents[c][d]));
         json_object_set_new(lat, names[c], arr);
     }
-    json_t *root = json_pack("{s:s,s:o}", "model", m ? m->path : TV_DEFAULT_MODEL, "latents", lat);
+    json_t *root = json_pack("{s:s,s:o}", "model", t->path[0] ? t->path : TV_DEFAULT_MODEL,
+                             "latents", lat);
     return gb_json_state_save(root, buf, cap);
+}
+
+/* Load a model and hand it over (active) or keep it for activation. [main] */
+static int tv_model_swap(timbrevae_t *t, const char *name, char *err, size_t errcap)
+{
+    tv_drain_retired(t);
+    tv_model_t *m = tv_model_load(name, err, errcap);
+    if (!m)
+        return GB_EFORMAT;
+    snprintf(t->path, sizeof t->path, "%s", m->path);
+    if (t->in) { /* active: hand over; an unclaimed earlier replacement is dropped */
+        tv_model_free(atomic_exchange(&t->pending, m));
+    } else {
+        tv_model_free(t->loaded);
+        t->loaded = m;
+    }
+    return GB_OK;
 }
 
 /* {"model": "path", "latents": {"a": [..], "b": [..], "c": [..], "d": [..]}} — both optional.
@@ -402,21 +477,63 @@ static int tv_load_state(void *self, const char *json, char *err, size_t errcap)
             snprintf(err, errcap, "state.model: expected a file name");
             goto done;
         }
-        tv_model_t *m = tv_model_load(json_string_value(jm), err, errcap);
-        if (!m)
+        if (tv_model_swap(t, json_string_value(jm), err, errcap) < 0)
             goto done;
-        if (t->in) { /* active: hand over; an unclaimed earlier replacement is dropped */
-            tv_model_free(atomic_exchange(&t->pending, m));
-        } else {
-            tv_model_free(t->loaded);
-            t->loaded = m;
-        }
     }
     memcpy(t->latents, lat, sizeof lat);
     rc = GB_OK;
 done:
     json_decref(root);
     return rc;
+}
+
+/* ---- extensions ----------------------------------------------------------------------- */
+
+static uint32_t tv_dims(void *self)
+{
+    (void)self;
+    return TV_LATENTS;
+}
+
+static uint32_t tv_dim_param(void *self, uint32_t dim)
+{
+    (void)self;
+    return dim < TV_LATENTS ? P_Z0 + dim : GBP_NO_PARAM;
+}
+
+static uint32_t tv_morph_param(void *self, uint32_t which)
+{
+    (void)self;
+    static const uint32_t ids[] = {[GBP_MORPH_X] = P_MORPH_X, [GBP_MORPH_Y] = P_MORPH_Y,
+                                   [GBP_MORPH_AMOUNT] = P_MORPH};
+    return which < 3 ? ids[which] : GBP_NO_PARAM;
+}
+
+static int tv_model_path(void *self, char *buf, size_t cap)
+{
+    timbrevae_t *t = self;
+    const int n = snprintf(buf, cap, "%s", t->path);
+    return n < 0 ? 0 : n;
+}
+
+static int tv_model_load_ext(void *self, const char *path, char *err, size_t errcap)
+{
+    return tv_model_swap(self, path, err, errcap);
+}
+
+static const gbp_timbre_latent_t tv_latent_ext = {
+    .dims = tv_dims, .dim_param = tv_dim_param, .morph_param = tv_morph_param};
+static const gbp_model_t tv_model_ext = {.path = tv_model_path, .load = tv_model_load_ext};
+
+/** [main] */
+static const void *tv_get_extension(void *self, const char *id)
+{
+    (void)self;
+    if (strcmp(id, GBP_EXT_TIMBRE_LATENT) == 0)
+        return &tv_latent_ext;
+    if (strcmp(id, GBP_EXT_MODEL) == 0)
+        return &tv_model_ext;
+    return hs_extension(id);
 }
 
 const gbp_descriptor_t gb_unit_timbrevae = {
@@ -428,6 +545,7 @@ const gbp_descriptor_t gb_unit_timbrevae = {
     .version = "1.0",
     .description = "harmonic + noise synth whose timbre is decoded from a latent space",
     .kind = GBP_KIND_INSTRUMENT,
+    .flags = GBP_UNIT_THREAD_SAFE_STATE,
     .n_params = P_MAX,
     .params = tv_params,
     .create = tv_create,
@@ -440,4 +558,5 @@ const gbp_descriptor_t gb_unit_timbrevae = {
     .get_param = hs_get_param,
     .save_state = tv_save_state,
     .load_state = tv_load_state,
+    .get_extension = tv_get_extension,
 };

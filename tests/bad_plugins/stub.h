@@ -31,7 +31,7 @@ STUB_FN int stub_activate(void *self, double sr, uint32_t max_frames)
     return 0;
 }
 STUB_FN void stub_deactivate(void *self) { (void)self; }
-STUB_FN void stub_process(void *self, const gbp_process_t *proc)
+STUB_FN void stub_process(void *self, const gbp_process_t *proc) GBP_RT
 {
     (void)self;
     (void)proc;
@@ -42,7 +42,7 @@ STUB_FN void stub_set_param(void *self, uint32_t id, float v)
     (void)id;
     (void)v;
 }
-STUB_FN float stub_get_param(void *self, uint32_t id)
+STUB_FN float stub_get_param(void *self, uint32_t id) GBP_RT
 {
     (void)self;
     (void)id;
