@@ -160,12 +160,13 @@ void gb_call_key_tokens(const uint8_t *tokens, int n_steps, int steps, int shift
     gb_call_key(call, nc, before, nb, num, den, tonic, mode);
 }
 
+static const int scale_deg[2][7] = {{0, 2, 4, 5, 7, 9, 11}, {0, 2, 3, 5, 7, 8, 10}};
+
 int gb_key_scale(int tonic, int mode, int harmonic)
 {
-    static const int deg[2][7] = {{0, 2, 4, 5, 7, 9, 11}, {0, 2, 3, 5, 7, 8, 10}};
     int m = 0;
     for (int i = 0; i < 7; i++)
-        m |= 1 << (tonic + deg[mode][i]) % 12;
+        m |= 1 << (tonic + scale_deg[mode ? 1 : 0][i]) % 12;
     if (mode && harmonic)
         m |= 1 << (tonic + 11) % 12;
     return m;

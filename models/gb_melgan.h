@@ -165,7 +165,7 @@ int gb_melgan_generate(gb_nn_t *gen, gb_nn_t *critic, const gb_melgan_gen_opts_t
  *  with probability ∝ exp(logit) from rng — a critic trained to tell the corpus from the
  *  generator estimates log(p_corpus/p_model) in its logit, so this resampling moves the
  *  model's distribution towards the corpus where the argmax would narrow it. [any] */
-int gb_melgan_pick(const float *logits, int k, uint64_t *rng);
+int gb_melgan_pick(const float *logits, int k, uint64_t *rng) GB_RT;
 
 /** Check that a loaded generator / critic has the sizes of this version's melody GAN;
  *  a clear message otherwise (e.g. a model file from before version 2). [any] */

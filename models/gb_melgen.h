@@ -192,13 +192,13 @@ void gb_melgen_job_bias(gb_melgen_job_t *j, const float *bias) GB_RT;
  *  whose bar is shorter pad. Returns the steps still to go (0: done). [audio] */
 int gb_melgen_job_step(gb_melgen_job_t *j, gb_nn_t *nn, int shared) GB_RT;
 
-int gb_melgen_job_rows(const gb_melgen_job_t *j);      /**< [any] */
-int gb_melgen_job_next_step(const gb_melgen_job_t *j); /**< steps done so far [any] */
-int gb_melgen_job_steps(const gb_melgen_job_t *j);     /**< the longest row's steps [any] */
+int gb_melgen_job_rows(const gb_melgen_job_t *j) GB_RT;      /**< [any] */
+int gb_melgen_job_next_step(const gb_melgen_job_t *j) GB_RT; /**< steps done so far [any] */
+int gb_melgen_job_steps(const gb_melgen_job_t *j) GB_RT;     /**< the longest row's steps [any] */
 /** Row r's bar (GB_MDS_MAX_STEPS tokens, pads past its steps; valid steps < next_step). */
-const uint8_t *gb_melgen_job_bar(const gb_melgen_job_t *j, int r); /**< [any] */
+const uint8_t *gb_melgen_job_bar(const gb_melgen_job_t *j, int r) GB_RT; /**< [any] */
 /** Row r's latent. */
-const float *gb_melgen_job_z(const gb_melgen_job_t *j, int r); /**< [any] */
+const float *gb_melgen_job_z(const gb_melgen_job_t *j, int r) GB_RT; /**< [any] */
 
 #ifdef __cplusplus
 }

@@ -517,7 +517,7 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
     memset(pl, 0, sizeof *pl);
     memset(c, 0, sizeof *c);
     pl->bars_left = m->bars_left;
-    if (mode == MG_ANSWER && pl->bars_left < 0) GB_RT
+    if (mode == MG_ANSWER && pl->bars_left < 0)
         pl->bars_left = 0; /* switched to answer from an endless mode */
     const int cont = m->playing_bar && m->cond.steps == steps; /* on from the bar played */
     if (mode == MG_ACCOMPANY) {
