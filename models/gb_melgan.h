@@ -1,18 +1,19 @@
 /* gb_melgan.h — the melody GAN's trainer: an autoregressive generator of one bar (gb_melgen.h)
- * pre-trained by likelihood as a conditional VAE, a critic over three-bar windows, and an
+ * pre-trained by likelihood as a conditional VAE, a critic of windows (the bar and
+ * the bars one, two and four before it, GB_MELGEN_CRIT_IN), and an
  * adversarial fine-tune of the generator against the critic by REINFORCE; model files; and
  * bar-by-bar generation with K candidates ranked by the critic.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Training (gb_melgan_train), on the train split of a melody dataset (gb_melody_ds.h), in
- * three phases (models/melody-gan.md argues the choices):
+ * four phases (models/melody-gan.md argues the choices):
  *   1. likelihood   the generator (Dense relu → GRU → Dense, teacher forcing) and a posterior
  *                   encoder q(z | bar, previous bar): cross-entropy of the bar's tokens plus
  *                   kl_z · Σ_d max(KL_d, free_bits) of q against N(0, 1) (a conditional VAE:
  *                   the latent learns what the conditioning does not say, so the taste can
  *                   move something). Early stopping on the validation split (cross-entropy
  *                   with z = 0 plus the latent's KL per step); the best epoch is kept.
- *   2. critic       the critic learns real three-bar windows against windows whose last one
+ *   2. critic       the critic learns real windows against windows whose last one
  *                   or two bars the generator sampled (binary cross-entropy).
  *   3. adversarial  adv_steps iterations: adv_contexts real contexts × adv_k samples of two
  *                   bars each (temperature 1, the whole vocabulary); the critic takes one
@@ -23,6 +24,9 @@
  *                   is −advantage · log p(bar) + adv_kl · KL(p ‖ p_likelihood) per step,
  *                   exact over the vocabulary on the sampled steps, + adv_mle · cross-entropy
  *                   of a real batch. adv_steps = 0 keeps the likelihood model.
+ *   4. critic 2     after a fine-tune, a fresh critic (phase 2 again, critic_steps) learns
+ *                   the final generator's windows: the critic shipped with it, which picks
+ *                   among the K candidates live.
  * Conditioning of a training bar (gb_melgen_cond_t): the record's previous bar, the one
  * before and the one four bars back, meter, mode, augmentation transposition, phrase position
  * (bar − pickup) mod 8 where the tune's first bar is a pickup when it starts with a rest, with

@@ -174,7 +174,7 @@ int gb_melody_copy_save_model(const char *path, const gb_nn_t *nn, const char *c
                                           .ndim = 1, .shape = {(int64_t)c->n[k]},
                                           .data = c->t[k]};
     }
-    const int rc = gb_model_save_aux_typed(path, nn, s, aux, 4, err);
+    const int rc = gb_model_save_aux_any(path, nn, s, aux, 4, err);
     free(s);
     return rc;
 }

@@ -19,24 +19,29 @@
 
 #include "gb_safetensors.h"
 
-/* An auxiliary tensor ("aux.<name>", see gb_model_aux()). */
-typedef struct aux_tensor {
-    char name[GB_MODEL_AUX_NAME];
-    gb_st_dtype_t dtype; /* F32, U32 or U64 */
+/* An auxiliary tensor held in memory (host byte order). */
+typedef struct aux_t {
+    char *name; /* without the "aux." prefix */
+    gb_st_dtype_t dtype;
     int ndim;
     int64_t shape[GB_ST_MAX_DIMS];
-    size_t count;
-    void *data; /* host byte order */
-} aux_tensor_t;
+    uint64_t count;
+    void *data;
+} aux_t;
 
 struct gb_model {
     char *name;
     gb_nn_t *nn;
     json_t *arch, *card;
     char *arch_json, *card_json;
-    aux_tensor_t aux[GB_MODEL_MAX_AUX];
-    int n_aux;
+    aux_t *aux;
+    size_t n_aux;
 };
+
+static int is_aux(const char *tensor)
+{
+    return strncmp(tensor, GB_MODEL_AUX_PREFIX, sizeof GB_MODEL_AUX_PREFIX - 1) == 0;
+}
 
 typedef struct layer_spec {
     gb_layer_kind_t kind;
@@ -533,13 +538,16 @@ void gb_model_free(gb_model_t *m)
     if (!m)
         return;
     gb_nn_free(m->nn);
-    for (int i = 0; i < m->n_aux; i++)
-        free(m->aux[i].data);
     json_decref(m->arch);
     json_decref(m->card);
     free(m->arch_json);
     free(m->card_json);
     free(m->name);
+    for (size_t i = 0; i < m->n_aux; i++) {
+        free(m->aux[i].name);
+        free(m->aux[i].data);
+    }
+    free(m->aux);
     free(m);
 }
 
@@ -550,18 +558,17 @@ static const char *layer_desc(const gb_layer_info_t *li, int i, char *buf, size_
     return buf;
 }
 
-/* Mark the auxiliary tensors "aux.*" as used (load_aux() checks them); returns how many. */
+/* Mark the auxiliary tensors (aux.*, read by gb_model_aux() users) as used; their count. */
 static size_t mark_aux(const gb_st_t *st, unsigned char *used)
 {
-    size_t m = 0;
-    for (size_t t = 0; t < gb_st_count(st); t++) {
-        gb_st_info_t ai;
-        if (!used[t] && gb_st_info(st, t, &ai) == GB_OK && strncmp(ai.name, "aux.", 4) == 0) {
+    size_t k = 0;
+    gb_st_info_t ai;
+    for (size_t t = 0; t < gb_st_count(st); t++)
+        if (!used[t] && gb_st_info(st, t, &ai) == GB_OK && is_aux(ai.name)) {
             used[t] = 1;
-            m++;
+            k++;
         }
-    }
-    return m;
+    return k;
 }
 
 /* Every expected tensor present with dtype F32 and the right shape, and no other. */
@@ -641,7 +648,7 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
     if (!rc && matched != n && extra >= 0 && gb_st_info(st, (size_t)extra, &ti) == GB_OK)
         rc = fail(err, name, NULL, GB_EFORMAT,
                   "unexpected tensor '%s': not a parameter of the architecture (%d layers; "
-                  "names are layers.<i>.<param>, or aux.<name> for auxiliary tensors)",
+                  "names are layers.<i>.<param>, or aux.<name> for auxiliary data)",
                   gb_shown(ti.name, nb, sizeof nb), gb_nn_n_layers(nn));
     return rc;
 }
@@ -693,14 +700,15 @@ static int fill_weights(const gb_st_t *st, gb_nn_t *nn, long (*idx)[4], gb_error
     return rc;
 }
 
-/* Swap the bytes of count elements of es bytes on a big-endian host (files are little-endian). */
-static void to_host(void *data, size_t count, size_t es)
+/* Swap an auxiliary tensor's elements to host order (files are little-endian). */
+static void aux_to_host(aux_t *x)
 {
+    const size_t es = gb_st_dtype_size(x->dtype);
     const uint16_t probe = 1;
-    if (es < 2 || *(const unsigned char *)&probe == 1)
+    if (es < 2 || *(const unsigned char *)&probe == 1) /* little-endian host */
         return;
-    unsigned char *p = data;
-    for (size_t e = 0; e < count; e++, p += es)
+    unsigned char *p = x->data;
+    for (uint64_t e = 0; e < x->count; e++, p += es)
         for (size_t b = 0; b < es / 2; b++) {
             const unsigned char c = p[b];
             p[b] = p[es - 1 - b];
@@ -708,69 +716,90 @@ static void to_host(void *data, size_t count, size_t es)
         }
 }
 
-/* One auxiliary tensor t into a (named and counted by the caller). */
-static int load_aux_one(const gb_st_t *st, size_t t, const gb_st_info_t *ti, aux_tensor_t *a,
-                        gb_error_t *err)
+/* The first element of an F32 or F64 tensor that is not finite; count when all are (or the
+ * dtype is an integer one). */
+static uint64_t aux_first_nonfinite(const aux_t *x)
 {
-    const char *name = gb_st_name(st);
-    char nb[96];
-    const size_t es = gb_st_dtype_size(ti->dtype);
-    if (!(a->data = malloc(a->count ? a->count * es : 1)))
-        return fail(err, name, NULL, GB_ENOMEM, "out of memory");
-    if (ti->dtype != GB_ST_F32) {
-        const int rc = gb_st_read(st, t, a->data, a->count * es, err);
-        to_host(a->data, a->count, es);
-        return rc;
-    }
-    int rc = gb_st_read_f32(st, t, a->data, a->count, err);
-    for (size_t k = 0; rc == 0 && k < a->count; k++)
-        if (!isfinite(((const float *)a->data)[k]))
-            rc = fail(err, name, NULL, GB_ERANGE,
-                      "tensor '%s': element %zu is not finite; values must be finite",
-                      gb_shown(ti->name, nb, sizeof nb), k);
-    return rc;
+    for (uint64_t e = 0; x->dtype == GB_ST_F32 && e < x->count; e++)
+        if (!isfinite(((const float *)x->data)[e]))
+            return e;
+    for (uint64_t e = 0; x->dtype == GB_ST_F64 && e < x->count; e++)
+        if (!isfinite(((const double *)x->data)[e]))
+            return e;
+    return x->count;
 }
 
-/* The auxiliary tensors "aux.<name>": F32 (finite), U32 or U64, at most GB_MODEL_MAX_AUX of
- * them with GB_MODEL_AUX_MAX_FLOATS F32 values and GB_MODEL_AUX_MAX_BYTES bytes in all, names
- * of 1..GB_MODEL_AUX_NAME-1 bytes. */
+/* Read every aux.* tensor into memory, in host byte order (see gb_modelfile.h for the
+ * limits): at most GB_MODEL_MAX_AUX of them, GB_MODEL_AUX_MAX_BYTES in all, names of
+ * 1..GB_MODEL_AUX_NAME − 1 bytes after "aux.", F32 and F64 values finite. */
 static int load_aux(const gb_st_t *st, gb_model_t *m, gb_error_t *err)
 {
     const char *name = gb_st_name(st);
-    size_t floats = 0, bytes = 0;
+    const size_t n = gb_st_count(st);
+    gb_st_info_t ti;
     char nb[96];
-    for (size_t t = 0; t < gb_st_count(st); t++) {
-        gb_st_info_t ti;
-        if (gb_st_info(st, t, &ti) != GB_OK || strncmp(ti.name, "aux.", 4) != 0)
+    for (size_t t = 0; t < n; t++)
+        if (gb_st_info(st, t, &ti) == GB_OK && is_aux(ti.name))
+            m->n_aux++;
+    if (!m->n_aux)
+        return GB_OK;
+    if (m->n_aux > GB_MODEL_MAX_AUX)
+        return fail(err, name, NULL, GB_EFORMAT, "%zu auxiliary tensors: at most %d", m->n_aux,
+                    GB_MODEL_MAX_AUX);
+    m->aux = calloc(m->n_aux, sizeof *m->aux);
+    if (!m->aux)
+        return fail(err, name, NULL, GB_ENOMEM, "out of memory");
+    size_t k = 0;
+    uint64_t total = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (gb_st_info(st, t, &ti) != GB_OK || !is_aux(ti.name))
             continue;
-        const char *an = ti.name + 4;
-        if (m->n_aux == GB_MODEL_MAX_AUX || !an[0] || strlen(an) >= GB_MODEL_AUX_NAME)
+        const char *an = ti.name + sizeof GB_MODEL_AUX_PREFIX - 1;
+        if (!an[0] || strlen(an) >= GB_MODEL_AUX_NAME)
             return fail(err, name, NULL, GB_EFORMAT,
-                        "auxiliary tensor '%s': at most %d of them, names of 1..%d bytes after "
-                        "'aux.'", gb_shown(ti.name, nb, sizeof nb), GB_MODEL_MAX_AUX,
-                        GB_MODEL_AUX_NAME - 1);
-        if (ti.dtype != GB_ST_F32 && ti.dtype != GB_ST_U32 && ti.dtype != GB_ST_U64)
-            return fail(err, name, NULL, GB_EUNSUPPORTED,
-                        "tensor '%s' has dtype %s; only F32, U32 and U64 are supported",
-                        gb_shown(ti.name, nb, sizeof nb), gb_st_dtype_name(ti.dtype));
-        floats += ti.dtype == GB_ST_F32 ? (size_t)ti.count : 0;
-        bytes += (size_t)ti.count * gb_st_dtype_size(ti.dtype);
-        if (floats > GB_MODEL_AUX_MAX_FLOATS || bytes > GB_MODEL_AUX_MAX_BYTES)
-            return fail(err, name, NULL, GB_ERANGE,
-                        "auxiliary tensors hold more than %d F32 values or %u bytes in all",
-                        GB_MODEL_AUX_MAX_FLOATS, (unsigned)GB_MODEL_AUX_MAX_BYTES);
-        aux_tensor_t *a = &m->aux[m->n_aux++];
-        snprintf(a->name, sizeof a->name, "%s", an);
-        a->dtype = ti.dtype;
-        a->ndim = ti.ndim;
-        for (int d = 0; d < ti.ndim; d++)
-            a->shape[d] = (int64_t)ti.shape[d];
-        a->count = (size_t)ti.count;
-        const int rc = load_aux_one(st, t, &ti, a, err);
+                        "auxiliary tensor '%s': names of 1..%d bytes after 'aux.'",
+                        gb_shown(ti.name, nb, sizeof nb), GB_MODEL_AUX_NAME - 1);
+        total += ti.nbytes;
+        if (total > GB_MODEL_AUX_MAX_BYTES)
+            return fail(err, name, NULL, GB_ERANGE, "auxiliary tensors hold more than %u bytes "
+                        "in all", (unsigned)GB_MODEL_AUX_MAX_BYTES);
+        aux_t *x = &m->aux[k++];
+        x->name = strdup(an);
+        x->data = malloc(ti.nbytes ? (size_t)ti.nbytes : 1);
+        if (!x->name || !x->data)
+            return fail(err, name, NULL, GB_ENOMEM, "out of memory for tensor '%s'", ti.name);
+        x->dtype = ti.dtype;
+        x->ndim = ti.ndim;
+        memcpy(x->shape, ti.shape, sizeof x->shape);
+        x->count = ti.count;
+        const int rc = gb_st_read(st, t, x->data, (size_t)ti.nbytes, err);
         if (rc)
             return rc;
+        aux_to_host(x);
+        const uint64_t bad = aux_first_nonfinite(x);
+        if (bad < x->count)
+            return fail(err, name, NULL, GB_ERANGE,
+                        "tensor '%s': element %llu is not finite; values must be finite",
+                        gb_shown(ti.name, nb, sizeof nb), (unsigned long long)bad);
     }
     return GB_OK;
+}
+
+int gb_model_aux_get(const gb_model_t *m, const char *name, gb_model_aux_t *out)
+{
+    for (size_t i = 0; m && name && i < m->n_aux; i++)
+        if (strcmp(m->aux[i].name, name) == 0) {
+            if (out) {
+                out->name = m->aux[i].name;
+                out->dtype = m->aux[i].dtype;
+                out->ndim = m->aux[i].ndim;
+                memcpy(out->shape, m->aux[i].shape, sizeof out->shape);
+                out->count = m->aux[i].count;
+                out->data = m->aux[i].data;
+            }
+            return GB_OK;
+        }
+    return GB_EINVAL;
 }
 
 static gb_model_t *load_st(gb_st_t *st, int max_batch, gb_error_t *err)
@@ -869,8 +898,8 @@ const char *gb_model_name(const gb_model_t *m) { return m ? m->name : ""; }
 
 const float *gb_model_aux(const gb_model_t *m, const char *name, int *ndim, int64_t *shape)
 {
-    for (int i = 0; m && name && i < m->n_aux; i++) {
-        const aux_tensor_t *a = &m->aux[i];
+    for (size_t i = 0; m && name && i < m->n_aux; i++) {
+        const aux_t *a = &m->aux[i];
         if (strcmp(a->name, name) != 0 || a->dtype != GB_ST_F32)
             continue;
         if (ndim)
@@ -880,24 +909,6 @@ const float *gb_model_aux(const gb_model_t *m, const char *name, int *ndim, int6
         return a->data;
     }
     return NULL;
-}
-
-int gb_model_aux_get(const gb_model_t *m, const char *name, gb_model_aux_t *out)
-{
-    for (int i = 0; m && name && i < m->n_aux; i++)
-        if (strcmp(m->aux[i].name, name) == 0) {
-            if (out) {
-                out->name = m->aux[i].name;
-                out->dtype = m->aux[i].dtype;
-                out->ndim = m->aux[i].ndim;
-                memset(out->shape, 0, sizeof out->shape);
-                memcpy(out->shape, m->aux[i].shape, sizeof(int64_t) * (size_t)m->aux[i].ndim);
-                out->count = m->aux[i].count;
-                out->data = m->aux[i].data;
-            }
-            return GB_OK;
-        }
-    return GB_EINVAL;
 }
 
 const char *gb_model_kind(const gb_model_t *m)
@@ -912,63 +923,44 @@ const char *gb_model_arch_json(const gb_model_t *m) { return m ? m->arch_json : 
 
 /* ---- saving --------------------------------------------------------------------------- */
 
-static int save_impl(const char *path, const gb_nn_t *nn, const char *card_json,
-                     const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err);
-
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err)
 {
-    return gb_model_save_aux(path, nn, card_json, NULL, 0, err);
+    return gb_model_save_aux_any(path, nn, card_json, NULL, 0, err);
 }
 
 int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json,
                       const gb_st_f32_t *aux, size_t n_aux, gb_error_t *err)
 {
-    if (!path || !nn || (n_aux && !aux) || n_aux > GB_MODEL_MAX_AUX)
-        return gb_error_set(err, GB_EINVAL, "gb_model_save: no %s",
-                            !path ? "path" : !nn ? "model" : "valid auxiliary tensors");
+    if (n_aux > GB_MODEL_MAX_AUX || (n_aux && !aux))
+        return gb_error_set(err, GB_EINVAL, "%s: at most %d auxiliary tensors", path ? path : "",
+                            GB_MODEL_MAX_AUX);
     gb_st_tensor_t t[GB_MODEL_MAX_AUX];
     for (size_t i = 0; i < n_aux; i++) {
-        if (!aux[i].name || strncmp(aux[i].name, "aux.", 4) != 0 || !aux[i].name[4] ||
-            strlen(aux[i].name + 4) >= GB_MODEL_AUX_NAME)
+        if (!aux[i].name || strncmp(aux[i].name, GB_MODEL_AUX_PREFIX,
+                                    sizeof GB_MODEL_AUX_PREFIX - 1) != 0)
             return gb_error_set(err, GB_EINVAL, "%s: auxiliary tensor names are aux.<name>",
-                                path);
-        t[i] = (gb_st_tensor_t){.name = aux[i].name, .dtype = GB_ST_F32, .ndim = aux[i].ndim,
-                                .data = aux[i].data};
-        memcpy(t[i].shape, aux[i].shape, sizeof t[i].shape);
+                                path ? path : "");
+        t[i] = (gb_st_tensor_t){.name = aux[i].name + sizeof GB_MODEL_AUX_PREFIX - 1,
+                                .dtype = GB_ST_F32, .ndim = aux[i].ndim, .data = aux[i].data};
+        for (int d = 0; d < aux[i].ndim && d < GB_ST_MAX_DIMS; d++)
+            t[i].shape[d] = aux[i].shape[d];
     }
-    return save_impl(path, nn, card_json, t, n_aux, err);
+    return gb_model_save_aux_any(path, nn, card_json, t, n_aux, err);
 }
 
-int gb_model_save_aux_typed(const char *path, const gb_nn_t *nn, const char *card_json,
-                            const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err)
+int gb_model_save_aux_any(const char *path, const gb_nn_t *nn, const char *card_json,
+                          const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err)
 {
     if (!path || !nn || (n_aux && !aux) || n_aux > GB_MODEL_MAX_AUX)
         return gb_error_set(err, GB_EINVAL, "gb_model_save: no %s",
                             !path ? "path" : !nn ? "model" : "valid auxiliary tensors");
-    gb_st_tensor_t t[GB_MODEL_MAX_AUX];
-    char names[GB_MODEL_MAX_AUX][GB_MODEL_AUX_NAME + 4];
-    for (size_t i = 0; i < n_aux; i++) {
-        if (!aux[i].name || !aux[i].name[0] || strlen(aux[i].name) >= GB_MODEL_AUX_NAME)
-            return fail(err, path, NULL, GB_EINVAL,
-                        "auxiliary tensor %zu: a name of 1..%d bytes is needed", i,
-                        GB_MODEL_AUX_NAME - 1);
-        t[i] = aux[i];
-        snprintf(names[i], sizeof names[i], GB_MODEL_AUX_PREFIX "%s", aux[i].name);
-        t[i].name = names[i];
-    }
-    return save_impl(path, nn, card_json, t, n_aux, err);
-}
-
-static int save_impl(const char *path, const gb_nn_t *nn, const char *card_json,
-                     const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err)
-{
     int rc = gb_model_check_card(card_json, path, err);
     if (rc)
         return rc;
     const int nl = gb_nn_n_layers(nn);
     size_t total = gb_nn_n_weights(nn);
-    gb_st_tensor_t *t = calloc((size_t)nl * 4 + 1 + n_aux, sizeof *t);
-    char(*names)[64] = calloc((size_t)nl * 4 + 1, sizeof *names);
+    gb_st_tensor_t *t = calloc((size_t)nl * 4 + n_aux + 1, sizeof *t);
+    char(*names)[64] = calloc((size_t)nl * 4 + n_aux + 1, sizeof *names);
     float *w = malloc((total ? total : 1) * sizeof *w);
     json_t *arch = gb_model_arch_from_nn(nn);
     char *arch_s = arch ? json_dumps(arch, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
@@ -1006,8 +998,17 @@ static int save_impl(const char *path, const gb_nn_t *nn, const char *card_json,
             nt++;
         }
     }
-    for (size_t i = 0; i < n_aux && !rc; i++)
-        t[nt++] = aux[i];
+    for (size_t i = 0; i < n_aux && !rc; i++) {
+        if (!aux[i].name || !aux[i].name[0] || strlen(aux[i].name) >= GB_MODEL_AUX_NAME) {
+            rc = fail(err, path, NULL, GB_EINVAL, "auxiliary tensor %zu: a name of 1..%d bytes "
+                      "is needed", i, GB_MODEL_AUX_NAME - 1);
+            break;
+        }
+        t[nt] = aux[i];
+        snprintf(names[nt], sizeof names[nt], GB_MODEL_AUX_PREFIX "%s", aux[i].name);
+        t[nt].name = names[nt];
+        nt++;
+    }
     if (!rc) {
         const gb_st_meta_t meta[3] = {
             {"format", GB_MODEL_FORMAT}, {"gbac.arch", arch_s}, {"gbac.card", card_json}};

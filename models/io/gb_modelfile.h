@@ -20,8 +20,8 @@
  * and one F32 tensor per parameter, named "layers.<i>.<param>" (param as gb_nn_param_info:
  * weight, bias, weight_ih, weight_hh, bias_ih, bias_hh) in the canonical PyTorch layouts of
  * gb_nn.h. A file may also carry auxiliary tensors named "aux.<name>", of any dtype, that the
- * model's users read with gb_model_aux() (e.g. the melody GAN's hashes of its training
- * phrases, gb_melody_copy.h); the runtime model ignores them.
+ * model's users read with gb_model_aux() (F32) or gb_model_aux_get() (e.g. the melody GAN's
+ * hashes of its training phrases, gb_melody_copy.h); the runtime model ignores them.
  *
  * The loader is strict: every tensor must exist with exactly that name, dtype F32 and shape,
  * no other tensor may exist, every weight must be finite, and the architecture must be within
@@ -59,16 +59,17 @@ extern "C" {
  *  accepts, in bytes. A guard against files that describe absurd models. */
 #define GB_MODEL_MAX_BYTES (512u * 1024u * 1024u)
 
-/** Auxiliary tensors: besides the parameters, a file may hold F32, U32 or U64 tensors named
- *  "aux.<name>" that the runtime model does not use but the model's host does (e.g. the
- *  timbre VAE's latent basis, the melody GAN's corpus phrase hashes). At most
- *  GB_MODEL_MAX_AUX of them, GB_MODEL_AUX_MAX_FLOATS F32 values and GB_MODEL_AUX_MAX_BYTES
- *  bytes in all, names up to GB_MODEL_AUX_NAME − 1 bytes after "aux."; F32 values finite.
- *  gb_model_aux() hands out F32 ones, gb_model_aux_get() any. */
+/** Auxiliary tensors: besides the parameters, a file may hold tensors named "aux.<name>"
+ *  that the runtime model does not use but the model's host does (the timbre VAE's latent
+ *  basis, F32; the melody GAN's corpus phrase hashes, U64 and U32). At most GB_MODEL_MAX_AUX
+ *  of them, GB_MODEL_AUX_MAX_BYTES in all, names of 1..GB_MODEL_AUX_NAME − 1 bytes after
+ *  "aux."; any dtype of gb_safetensors.h; F32 and F64 values finite. gb_model_aux() hands out
+ *  F32 ones as floats, gb_model_aux_get() any of them. */
 #define GB_MODEL_MAX_AUX 8
 #define GB_MODEL_AUX_NAME 48
-#define GB_MODEL_AUX_MAX_FLOATS 65536
 #define GB_MODEL_AUX_MAX_BYTES (16u * 1024u * 1024u)
+/** The prefix of auxiliary tensor names in a file. */
+#define GB_MODEL_AUX_PREFIX "aux."
 
 /** A loaded model file (opaque): the runtime model plus its description. */
 typedef struct gb_model gb_model_t;
@@ -98,9 +99,9 @@ gb_nn_t *gb_model_nn(const gb_model_t *m) GB_RT;
  *  NULL from now on. The description stays available. [main] */
 gb_nn_t *gb_model_take_nn(gb_model_t *m);
 
-/** The auxiliary tensor "aux.<name>" (name without "aux."): its values (owned by m, row-major)
- *  and, when the pointers are non-NULL, its rank and shape (up to GB_ST_MAX_DIMS). NULL when
- *  the file has no such tensor. [any] */
+/** The F32 auxiliary tensor "aux.<name>" (name without "aux."): its values (owned by m,
+ *  row-major) and, when the pointers are non-NULL, its rank and shape (up to GB_ST_MAX_DIMS).
+ *  NULL when the file has no such tensor or it is not F32 (gb_model_aux_get: any dtype). [any] */
 const float *gb_model_aux(const gb_model_t *m, const char *name, int *ndim, int64_t *shape);
 
 /** The file name (or the name given to gb_model_load_mem()). [any] */
@@ -129,33 +130,29 @@ const char *gb_model_arch_json(const gb_model_t *m);
  *          GB_ENOMEM with err set.  [main] */
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err);
 
-/** As gb_model_save(), also writing n_aux auxiliary tensors (names "aux.<name>", see above).
- *  [main] */
-int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json,
-                      const gb_st_f32_t *aux, size_t n_aux, gb_error_t *err);
-
-/** The prefix of auxiliary tensor names in a file. */
-#define GB_MODEL_AUX_PREFIX "aux."
-
-/** An auxiliary tensor of a loaded model, of any accepted dtype: data in host byte order,
- *  owned by the model. */
+/** An auxiliary tensor of a loaded model: data in host byte order, owned by the model. */
 typedef struct gb_model_aux {
     const char *name;               /* without the prefix */
-    gb_st_dtype_t dtype;            /* F32, U32 or U64 */
+    gb_st_dtype_t dtype;
     int ndim;
     int64_t shape[GB_ST_MAX_DIMS];
     uint64_t count;                 /* elements */
     const void *data;
 } gb_model_aux_t;
 
-/** Find auxiliary tensor `name` (without "aux.") of any dtype. Returns 0 and fills out (may
- *  be NULL), or GB_EINVAL when the file has none of that name. [any] */
+/** Find auxiliary tensor `name` (without "aux."), of any dtype. Returns 0 and fills out, or
+ *  GB_EINVAL when the file has none of that name. [any] */
 int gb_model_aux_get(const gb_model_t *m, const char *name, gb_model_aux_t *out);
 
-/** As gb_model_save_aux() with tensors of any accepted dtype, each named without the prefix
- *  (1..GB_MODEL_AUX_NAME−1 bytes; the file gets "aux.<name>"). [main] */
-int gb_model_save_aux_typed(const char *path, const gb_nn_t *nn, const char *card_json,
-                            const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err);
+/** As gb_model_save(), also writing n_aux F32 auxiliary tensors (names "aux.<name>", see
+ *  above). [main] */
+int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json,
+                      const gb_st_f32_t *aux, size_t n_aux, gb_error_t *err);
+
+/** As gb_model_save() with n_aux auxiliary tensors of any dtype, each named WITHOUT the prefix
+ *  (1..GB_MODEL_AUX_NAME − 1 bytes; the file gets "aux.<name>"). [main] */
+int gb_model_save_aux_any(const char *path, const gb_nn_t *nn, const char *card_json,
+                          const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err);
 
 /** The architecture of a runtime model as JSON (the "gbac.arch" object of gb_model_save()).
  *  Caller owns the reference (json_decref()). NULL on no memory. [main] */

@@ -307,7 +307,7 @@ static void mg_publish(mg_unit_t *m) GB_RT
 }
 
 /* A consistent copy of the published taste. [main] */
-static void mg_snapshot(mg_unit_t *m, mg_taste_t *t) GB_RT
+static void mg_snapshot(mg_unit_t *m, mg_taste_t *t)
 {
     uint32_t w[MG_TASTE_WORDS];
     for (;;) {
@@ -382,7 +382,7 @@ static float mg_cos(const float *a, const float *b) GB_RT
 
 /* ---------------------------------------------------------------- phrase analysis */
 
-static int mg_fold(int p) GB_RT
+static int mg_fold(int p)
 {
     while (p < GB_MDS_PITCH_LO)
         p += 12;
@@ -391,7 +391,7 @@ static int mg_fold(int p) GB_RT
     return p;
 }
 
-static void mg_rests(uint8_t *bar, int steps) GB_RT
+static void mg_rests(uint8_t *bar, int steps)
 {
     for (int i = 0; i < MG_S; i++)
         bar[i] = i < steps ? GB_MDS_REST : GB_MDS_PAD;
@@ -400,7 +400,7 @@ static void mg_rests(uint8_t *bar, int steps) GB_RT
 /* Bar b0 .. b0 + steps of the phrase as tokens in the normalised key (shift = the key's
  * offset): the highest note starting on a step, holds while a note sounds, else rests. */
 static void mg_phrase_bar(const mg_unit_t *m, int64_t b0, int steps, int shift, int64_t now_k,
-                          uint8_t *out) GB_RT
+                          uint8_t *out)
 {
     mg_rests(out, steps);
     int prev = GB_MDS_REST;
@@ -425,7 +425,7 @@ static void mg_phrase_bar(const mg_unit_t *m, int64_t b0, int steps, int shift, 
 
 /* Key (gb_call_key over the last MG_KEY_BARS bars), the last two bars, density and
  * phrase position from the phrase (or C major from silence without one). */
-static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c) GB_RT
+static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c)
 {
     mg_rests(c->ctx, steps);
     mg_rests(c->ctx2, steps);
@@ -575,7 +575,7 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
 }
 
 /* Start the job of the bar conditioned on c: K rows, each with its latent and random stream. */
-static void mg_job_start(mg_unit_t *m, const mg_cond_t *c) GB_RT
+static void mg_job_start(mg_unit_t *m, const mg_cond_t *c)
 {
     gb_melgen_cond_t g;
     memset(&g, 0, sizeof g);
@@ -654,13 +654,13 @@ static void mg_job_score(mg_unit_t *m) GB_RT
 }
 
 /* One step of the job (one batched forward). */
-static void mg_job_step(mg_unit_t *m) GB_RT
+static void mg_job_step(mg_unit_t *m)
 {
     gb_melgen_job_step(m->job, gb_model_nn(m->gen), 0);
     atomic_fetch_add_explicit(&m->n_forwards, 1u, memory_order_relaxed);
 }
 
-static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o) GB_RT
+static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o)
 {
     const float sc = gb_clampf(score, mg_params[MG_SCORE].min, mg_params[MG_SCORE].max);
     atomic_store_explicit(&m->score_pub, sc, memory_order_relaxed);
@@ -672,7 +672,7 @@ static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o) 
 
 /* The bar conditioned on c is complete (on time or late): it becomes the context of the
  * next bar. */
-static void mg_bar_complete(mg_unit_t *m, const uint8_t *bar) GB_RT
+static void mg_bar_complete(mg_unit_t *m, const uint8_t *bar)
 {
     memcpy(m->bar, bar, MG_S);
     memmove(m->cond.ctx2, m->cond.ctx, 3 * MG_S); /* ctx .. ctx3 move one bar back */
@@ -974,11 +974,11 @@ static void *mg_create(const gbp_descriptor_t *desc, const gbp_host_t *host)
     mg_unit_t *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    m->host = host;
     if (!(m->job = gb_melgen_job_new(MG_K_MAX, NULL))) {
         free(m);
         return NULL;
     }
+    m->host = host;
     m->sr = 48000.0;
     m->tick_period = 64;
     for (uint32_t i = 0; i < MG_N_PARAMS; i++)
