@@ -69,6 +69,10 @@ int gb_answer_generate(gb_nn_t *gen, gb_nn_t *critic, const gb_melgan_gen_opts_t
     for (int k = 0; rc == 0 && k < GB_ANSWER_TRIES && best < 2; k++) {
         gb_melgan_gen_opts_t ok = *o;
         ok.seed = o->seed + (uint64_t)k * 0x9e3779b97f4a7c15ull;
+        if (k >= GB_ANSWER_TRIES / 2 && best < 1) { /* still thin: hotter, all tokens */
+            ok.temperature = o->temperature * 1.5f;
+            ok.top_k = 0;
+        }
         if ((rc = gb_melgan_generate(gen, critic, &ok, history, n_history, bars, NULL, err)))
             break;
         const int sh = shape(bars, o->bars, steps, o->mode, call_on);

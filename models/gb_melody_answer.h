@@ -1,6 +1,7 @@
 /* gb_melody_answer.h — how an answer to a call is made, the same for `gbac generate melody
  * --after` and `gbac eval melody` (gb_melody_answers.h measures it): the generator's bars are
- * sampled again (another seed, at most GB_ANSWER_TRIES times) until the answer has a shape —
+ * sampled again (another seed, at most GB_ANSWER_TRIES times; the second half at 1.5 times
+ * the temperature over every token while no try was without a thin bar) until the answer has a shape —
  * no bar of fewer than two onsets after a call whose last bar has two or more (a silent bar
  * is not a reply), and a last note on the key's tonic or dominant (a reply closes) — the
  * first try with both is kept, else the first without a thin bar, else the first; then every
@@ -20,7 +21,7 @@
 extern "C" {
 #endif
 
-#define GB_ANSWER_TRIES 8
+#define GB_ANSWER_TRIES 16
 
 /** 12-bit pitch-class mask of the normalised key's notes for mode (0 major, 1 minor). [any] */
 int gb_answer_key_notes(int mode) GB_RT;
