@@ -209,10 +209,12 @@ static void check_track(check_t *c, const gb_session_data_t *s, const gb_session
     const int at = (int)json_array_size(c->lines);
     const int found = scan(c, cs, slot, code, n, g);
     char head[512];
+    const long bars = n / g->spb;
     snprintf(head, sizeof head, "%s (%s): %zu notes in %ld bar%s checked against %zu exact and "
              "%zu transposed 2-bar phrases of %d tunes: %s", slot, jstr(entry, "file"),
-             t->n_notes, n / g->spb, n / g->spb == 1 ? "" : "s", gb_melody_copy_count(cs, 0), gb_melody_copy_count(cs, 1),
-             gb_melody_copy_n_tunes(cs), found ? "copies found" : "no copy");
+             t->n_notes, bars, bars == 1 ? "" : "s", gb_melody_copy_count(cs, 0),
+             gb_melody_copy_count(cs, 1), gb_melody_copy_n_tunes(cs),
+             found ? "copies found" : "no copy");
     json_array_insert_new(c->lines, (size_t)at, json_string(head));
     c->checked++;
     (void)s;
