@@ -336,11 +336,14 @@ static void analyse(gb_pitch_track_t *t) GB_RT
     autocorrelate(t);
     gb_yin_cmndf(t->r, t->cs, t->w, t->tmax, t->d);
     const double vmax = voiced_before ? t->cfg.voiced_stay : t->cfg.voiced_enter;
-    tau = gb_yin_period(t->d, t->tmin, t->tmax, t->cfg.yin_threshold, vmax, &dv);
+    /* the best period whatever its CMNDF (the candidate), voiced when that is low enough */
+    double cand = gb_yin_period(t->d, t->tmin, t->tmax, t->cfg.yin_threshold, 2.0, &dv);
+    tau = dv < vmax ? cand : 0.0;
     if (!(e > 1e-10 * t->w) || t->est.level_db <= t->cfg.gate_db) {
-        tau = 0.0; /* gated */
+        tau = cand = 0.0; /* gated */
         dv = 1.0;
     }
+    t->est.cand_hz = cand > 0.0 ? (float)(t->cfg.sample_rate / cand) : 0.0f;
     tau = octave_guard(t, tau, &dv);
     t->est.confidence = (float)(dv < 0.0 ? 1.0 : dv > 1.0 ? 0.0 : 1.0 - dv);
     t->est.voiced = tau > 0.0;

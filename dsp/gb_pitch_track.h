@@ -65,6 +65,8 @@ typedef struct gb_pitch_est {
     int voiced;
     uint64_t hops;    /* hops analysed so far */
     float bands[GB_TIMBRE_BANDS]; /* RMS per noise band (linear) */
+    float cand_hz;    /* this hop's best period as f0, voiced or not (0: gated); with
+                       * confidence, what a note's onset looks like before it is voiced */
 } gb_pitch_est_t;
 
 typedef struct gb_pitch_track gb_pitch_track_t;

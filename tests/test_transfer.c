@@ -374,6 +374,66 @@ static void cli_transfer(void **state)
     free(x);
 }
 
+/* Forward-looking periodicity of y at frame t for period p: the normalised correlation of
+ * y[t, t + 256) with y[t + p, t + p + 256). */
+static double periodic_at(const float *y, size_t t, double p)
+{
+    const size_t lag = (size_t)lround(p);
+    double xy = 0.0, xx = 0.0, yy = 0.0;
+    for (size_t i = t; i < t + 256; i++) {
+        xy += (double)y[i] * y[i + lag];
+        xx += (double)y[i] * y[i];
+        yy += (double)y[i + lag] * y[i + lag];
+    }
+    return xx > 0.0 && yy > 0.0 ? xy / sqrt(xx * yy) : 0.0;
+}
+
+/* The pitched onset through `gbac transfer`: a saw after silence at A4, A3, A2. The output's
+ * onset is its first 64 frames above 10% of the note's RMS; its pitched onset the first frame
+ * from which it is loud that way AND periodic at the note's period (correlation >= 0.9 with
+ * itself one period on). Measured (48 kHz): before the onset hold (main at 8544198) pitched
+ * 736, 960, 1264 frames after the input's onset; with it 608, 576, 1152. The bounds are those
+ * figures plus one 64-frame hop, each below the old path's, so the old path fails them. What
+ * plays before the pitched onset (the noise bands, 6-13 dB above the note's RMS) is printed:
+ * it is not gone (see docs/live.md). */
+static const long onset_bound[3] = {672, 640, 1216};
+
+static void cli_pitched_onset(void **state)
+{
+    (void)state;
+    static const double f0[3] = {440.0, 220.0, 110.0};
+    const size_t on = 9600 + 17, n = 48000;
+    for (int k = 0; k < 3; k++) {
+        float *x = calloc(n, sizeof *x);
+        saw(x + on, n - on, f0[k], 0.3);
+        char in[600], out[600], msg[2048];
+        path_in(in, sizeof in, "onset.wav");
+        path_in(out, sizeof out, "onset-out.wav");
+        write_wav(in, x, n, 1, 48000);
+        assert_int_equal(transfer(in, out, NULL, msg, sizeof msg), 0);
+        size_t m;
+        int rate;
+        float *y = read_left(out, &m, &rate);
+        const double level = rms(y + on + 12000, 9600), p = SR / f0[k];
+        long loud = -1, pitched = -1;
+        for (size_t t = on - 4800; t + 64 + 2 * (size_t)p + 256 < m && pitched < 0; t += 16) {
+            const int l = rms(y + t, 64) > level * 0.1;
+            loud = l && loud < 0 ? (long)t : loud;
+            pitched = l && periodic_at(y, t, p) >= 0.9 ? (long)t : -1;
+        }
+        const double burst = loud >= 0 && pitched > loud ? rms(y + loud, (size_t)(pitched - loud))
+                                                         : 0.0;
+        printf("  %.0f Hz: output loud %ld frames after the input's onset, pitched %ld frames "
+               "after it (bound %ld); before that %.1f dB re the note\n", f0[k],
+               loud - (long)on, pitched - (long)on, onset_bound[k],
+               20 * log10(burst / level + 1e-12));
+        assert_true(loud >= (long)on && pitched >= loud);
+        assert_true(pitched - (long)on <= onset_bound[k]);
+        free(x);
+        free(y);
+    }
+}
+
 static void expect_fail(const char *in, const char *preset, const char *text)
 {
     char out[600], msg[2048];
@@ -416,6 +476,7 @@ int main(int argc, char **argv)
         if (gbt_tmpdir(g_dir, sizeof g_dir, "transfer") != 0)
             return 1;
         const struct CMUnitTest cli[] = {cmocka_unit_test(cli_transfer),
+                                         cmocka_unit_test(cli_pitched_onset),
                                          cmocka_unit_test(cli_bad_input)};
         const int rc = cmocka_run_group_tests(cli, NULL, NULL);
         gbt_rm_rf(g_dir);
