@@ -15,6 +15,7 @@ typedef struct gb_demo_config {
                                NULL: the melody through breathy-lead, the chords through
                                warm-pad, mixed */
     const char *record_dir; /* also record a session folder (docs/session.md), or NULL */
+    int no_latency_comp;    /* 1: the raw output, late by each rack's latency (gb_render_opts) */
 } gb_demo_config_t;
 
 typedef struct gb_demo_result {
