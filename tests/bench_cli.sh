@@ -17,7 +17,7 @@ cat "$tmp/engine.json"
 # key: a number > 0 (and finite: printf of inf/nan does not match the pattern).
 for key in dsp_load_pct_16v dsp_load_pct_16v_synth rtf_4v rtf_16v dsp_load_pct_16v_vae \
            vae_decode_16v_us vae_load_pct_16v vae_load_pct_16v_bf16 vae_decode_16v_us_bf16 \
-           vae_decode_pct_peak vae_decode_pct_peak_bf16 peak_macs_per_ns; do
+           vae_decode_pct_peak vae_decode_pct_peak_bf16 peak_macs_per_ns lv2_chain_load_pct_16v; do
     v=$(sed -n "s/.*\"$key\": \([0-9.]*\)[,}].*/\1/p" "$tmp/engine.json")
     [ -n "$v" ] || { fail "bench engine: \"$key\" missing or not a number"; continue; }
     awk -v v="$v" 'BEGIN { exit !(v > 0) }' || fail "bench engine: \"$key\" is $v"

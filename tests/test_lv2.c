@@ -1,6 +1,7 @@
 /* test_lv2.c — LV2 plugins from Debian hosted as gbac units: pitch through atom MIDI, a
  * reverb's tail, state through a saved preset, latency compensation (render and session),
- * a MIDI plugin as note source, ZynAddSubFX, and the refusals with file, line and key.
+ * a MIDI plugin as note source, ZynAddSubFX, gbac's own bundle gbac.lv2 hosted by gbac,
+ * NaN output muted and counted, and the refusals with file, line and key.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <setjmp.h>
@@ -275,6 +276,109 @@ static void melody_answer_drives_an_lv2_instrument(void **state)
     free(a.l);
 }
 
+/* ---------------------------------------------------------------- gbac.lv2 hosted by gbac */
+
+#define GBAC_TV "lv2:urn:gbac:timbre-vae"
+#define GBAC_MG "lv2:urn:gbac:melody-gan"
+
+/* The bundle gbac builds (build/lv2/gbac.lv2, on LV2_PATH) as an instrument of gbac itself:
+ * its units live twice in the process (gbac's and the bundle's), its model is found from the
+ * bundle. */
+static void gbac_bundle_timbre_vae_plays_a4_at_440_hz(void **state)
+{
+    (void)state;
+    audio_t a = render(preset("selftv", "", "{\"unit\": \"" GBAC_TV "\", \"name\": \"vae\"}", ""),
+                       one_note("at1000.mid", 1000, 1.0, 69), 1, NULL);
+    const double f = peak_hz(&a, 12000, 24000, 430.0, 450.0);
+    fprintf(stderr, "gbac.lv2 timbre-vae hosted by gbac: onset %zu, A4 %.2f Hz, rms %.4f\n",
+            onset(&a), f, rms(&a, 12000, 24000));
+    assert_int_equal(onset(&a), 1000);
+    assert_true(rms(&a, 12000, 24000) > 1e-3);
+    assert_true(fabs(f - 440.0) <= 1.0);
+    free(a.l);
+}
+
+/* The bundle's melody generator as a note source (free mode: it plays all the time) before
+ * the built-in harmonic synth: its notes land in notes.mid on the 16th grid of 120 BPM. */
+static void gbac_bundle_melody_gan_is_a_note_source(void **state)
+{
+    (void)state;
+    gb_error_t err = {0};
+    gb_midifile_writer_t *w = gb_midifile_writer_new(120.0, 960, &err);
+    int t = gb_midifile_writer_add_track(w, "performer", &err);
+    gbp_event_t cc = {.type = GBP_EV_CC, .id = 64, .value = 0.0f}; /* 6 s of content */
+    assert_int_equal(gb_midifile_writer_add(w, t, 6.0, &cc, &err), 0);
+    assert_int_equal(gb_midifile_writer_save(w, tmp_path("6s.mid"), &err), 0);
+    gb_midifile_writer_free(w);
+    audio_t a = render(preset("selfmg",
+                              "{\"unit\": \"" GBAC_MG "\", \"name\": \"mg\", \"params\": "
+                              "{\"mode\": 2}}",
+                              "{\"unit\": \"gbac.harmonic-synth\"}", ""),
+                       tmp_path("6s.mid"), 1, tmp_path("selfmg"));
+    char p[600];
+    snprintf(p, sizeof p, "%s/notes.mid", tmp_path("selfmg"));
+    gb_midifile_t *mf = gb_midifile_load(p, SR, &err);
+    assert_non_null(mf);
+    const double step = 60.0 * SR / 120.0 / 4.0; /* a 16th note: 6000 frames */
+    size_t n_on = 0;
+    for (size_t i = 0; i < mf->n_events; i++) {
+        if (mf->events[i].ev.type != GBP_EV_NOTE_ON)
+            continue;
+        const double q = (double)mf->events[i].frame / step;
+        if (fabs(q - round(q)) * step >= 1.0)
+            fprintf(stderr, "note-on off the grid at frame %llu\n",
+                    (unsigned long long)mf->events[i].frame);
+        assert_true(fabs(q - round(q)) * step < 1.0);
+        n_on++;
+    }
+    fprintf(stderr, "gbac.lv2 melody-gan hosted by gbac: %zu note-ons in 6 s, rms %.4f\n", n_on,
+            rms(&a, 0, a.n));
+    assert_true(n_on >= 4);
+    assert_true(rms(&a, 0, a.n) > 1e-3);
+    gb_midifile_free(mf);
+    free(a.l);
+}
+
+/* tests/lv2_nan: an effect whose output turns NaN after `after` frames. gbac mutes each such
+ * block and counts it in the read-only parameter nonfinite_blocks (OSC, status, as every
+ * parameter). */
+static void nonfinite_output_is_muted_and_counted(void **state)
+{
+    (void)state;
+    enum { BLOCK = 256, BLOCKS = 40, AFTER = 4800 };
+    gb_error_t err = {0};
+    gb_unit_registry_t *reg = gb_unit_registry_open(NULL, 0, &err);
+    gb_preset_t *p = gb_preset_load(
+        preset("nan", "", "{\"unit\": \"" PIANO "\"}",
+               "{\"unit\": \"lv2:urn:gbac:test:nan-after\", \"name\": \"nan\", "
+               "\"params\": {\"after\": 4800}}"),
+        reg, &err);
+    if (!p)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(p);
+    gb_engine_t *e = gb_engine_build(p, SR, BLOCK, 1, &err);
+    assert_non_null(e);
+    const int32_t h = gb_engine_param_find(e, "nan/" GB_LV2_PARAM_NONFINITE_NAME);
+    assert_true(h >= 0);
+    audio_t a = {calloc(BLOCK * BLOCKS, sizeof(float)), BLOCK * BLOCKS};
+    float r[BLOCK];
+    gbp_event_t on = {.type = GBP_EV_NOTE_ON, .key = 69, .value = 0.8f};
+    for (int k = 0; k < BLOCKS; k++)
+        gb_engine_process(e, &on, k == 0, a.l + k * BLOCK, r, BLOCK);
+    const float count = gb_engine_param_get(e, h);
+    const size_t first_bad = AFTER / BLOCK * BLOCK; /* the block holding frame AFTER */
+    fprintf(stderr, "NaN after %d frames: %g blocks muted, rms before %.4f, after %.2e\n", AFTER,
+            (double)count, rms(&a, 0, first_bad), rms(&a, first_bad, a.n - first_bad));
+    assert_true(rms(&a, 0, first_bad) > 1e-3);
+    for (size_t i = first_bad; i < a.n; i++)
+        assert_true(a.l[i] == 0.0f);
+    assert_true(count == (float)(BLOCKS - AFTER / BLOCK));
+    free(a.l);
+    gb_engine_free(e);
+    gb_preset_free(p);
+    gb_unit_registry_free(reg);
+}
+
 /* ---------------------------------------------------------------- effects */
 
 #ifndef GBAC_RTSAN /* see main() */
@@ -510,6 +614,9 @@ int main(void)
         cmocka_unit_test(zynaddsubfx_plays_as_an_instrument),
 #endif
         cmocka_unit_test(melody_answer_drives_an_lv2_instrument),
+        cmocka_unit_test(gbac_bundle_timbre_vae_plays_a4_at_440_hz),
+        cmocka_unit_test(gbac_bundle_melody_gan_is_a_note_source),
+        cmocka_unit_test(nonfinite_output_is_muted_and_counted),
 #ifndef GBAC_RTSAN
         cmocka_unit_test(dragonfly_impulse_gives_a_decaying_tail),
 #endif

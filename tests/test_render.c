@@ -547,6 +547,20 @@ static void cli_bad_inputs_fail_naming_the_file(void **state)
     expect_text(out_stdout, "Usage: gbac render");
 }
 
+/* The first frame of a sound file whose left sample is not 0. */
+static sf_count_t first_sound(const char *path)
+{
+    SF_INFO info = {0};
+    SNDFILE *sf = sf_open(path, SFM_READ, &info);
+    assert_non_null(sf);
+    float fr[2];
+    sf_count_t i = 0;
+    while (sf_readf_float(sf, fr, 1) == 1 && fr[0] == 0.0f)
+        i++;
+    sf_close(sf);
+    return i;
+}
+
 static void demo_renders_a_short_piece(void **state)
 {
     (void)state;
@@ -581,6 +595,16 @@ static void demo_renders_a_short_piece(void **state)
     assert_int_equal(run_cmd(gb_cmd_demo, out_text, sizeof out_text, 6, "demo", "-o",
                              (char *)tmp_path("demo-c.wav"), "--preset", "default", "--quiet"),
                      0);
+    /* --no-latency-comp: the raw output, late by the built-in limiter's 5 ms lookahead */
+    assert_int_equal(run_cmd(gb_cmd_demo, out_text, sizeof out_text, 7, "demo", "-o",
+                             (char *)tmp_path("demo-e.wav"), "--preset", "default",
+                             "--no-latency-comp", "--quiet"),
+                     0);
+    const sf_count_t on_c = first_sound(tmp_path("demo-c.wav")),
+                     on_e = first_sound(tmp_path("demo-e.wav"));
+    fprintf(stderr, "demo onset: compensated %lld, --no-latency-comp %lld\n", (long long)on_c,
+            (long long)on_e);
+    assert_int_equal(on_e - on_c, 240);
     /* Data not found: a clear message, exit status 1. */
     setenv("GBAC_DATA_DIR", tmpdir, 1);
     assert_int_equal(run_cmd(gb_cmd_demo, out_text, sizeof out_text, 3, "demo", "-o",

@@ -12,6 +12,7 @@
 #include "gb_cli.h"
 #include "gb_share.h"
 #include "gb_engine.h"
+#include "gb_lv2.h"
 #include "gb_modelfile.h"
 #include "gb_nn_kernels.h"
 #include "gb_unit_registry.h"
@@ -91,11 +92,10 @@ static void run_block(void *p)
     gb_engine_process(c->e, NULL, 0, c->l, c->r, LIVE_BLOCK);
 }
 
-/* Median DSP time of a 64-frame block with 16 voices held, as % of the block's duration. */
-static double live_load_pct(int fx, const gbp_descriptor_t *instrument, const char *state,
-                            int samples)
+/* Median DSP time of a 64-frame block of rack p with 16 voices held, as % of the block's
+ * duration; p is freed. */
+static double rack_load_pct(gb_preset_t *p, int samples)
 {
-    gb_preset_t *p = bench_rack_with(fx, instrument, state);
     gb_engine_t *e = p ? bench_engine(p, LIVE_BLOCK) : NULL;
     if (!e) {
         bench_rack_free(p);
@@ -121,6 +121,32 @@ static double live_load_pct(int fx, const gbp_descriptor_t *instrument, const ch
     gb_engine_free(e);
     bench_rack_free(p);
     return ns / (LIVE_BLOCK / BENCH_SR * 1e9) * 100.0;
+}
+
+static double live_load_pct(int fx, const gbp_descriptor_t *instrument, const char *state,
+                            int samples)
+{
+    return rack_load_pct(bench_rack_with(fx, instrument, state), samples);
+}
+
+/* Issue 12's chain: 16 timbre-VAE voices → Dragonfly Room Reverb → x42 dpl limiter (LV2
+ * plugins from Debian), % of one core; -1 (said on stderr) when a plugin is missing. */
+static double lv2_chain_load_pct(int samples)
+{
+    static const char *const uris[] = {"lv2:urn:dragonfly:room",
+                                       "lv2:http://gareus.org/oss/lv2/dpl#stereo"};
+    gb_preset_t *p = bench_rack_with(0, &gb_unit_timbrevae, NULL);
+    for (int i = 0; p && i < 2; i++) {
+        gb_error_t err = {0};
+        if (!(p->effects[i].desc = gb_lv2_descriptor(uris[i], &err))) {
+            fprintf(stderr, "gbac bench engine: %s\n", err.msg);
+            bench_rack_free(p);
+            return -1;
+        }
+        snprintf(p->effects[i].slot, sizeof p->effects[i].slot, "lv2fx%d", i);
+        p->n_effects = i + 1;
+    }
+    return rack_load_pct(p, samples);
 }
 
 /* Seconds of audio per second of wall time for a 20 s piece with `voices`-note chords changing
@@ -271,6 +297,7 @@ typedef struct engine_results {
     double macs, peak, peak_bf16; /* decoder multiply-adds per forward; probe peaks */
     double transfer;              /* the timbre-transfer path, % of one core */
     double lv2_hosted, lv2_raw;   /* x42 dpl: ns per 64-frame block as a unit / its run() */
+    double lv2_chain;             /* 16 timbre-VAE voices → Dragonfly → x42 dpl, % of a core */
     gb_bench_melody_t mel;
 } engine_results_t;
 
@@ -296,7 +323,8 @@ static int measure(engine_results_t *r, int samples)
         fprintf(stderr, "gbac bench engine: the gbac.melody-gan unit cannot start (model)\n");
         return -1;
     }
-    if (r->transfer < 0 || gb_bench_lv2_overhead(samples, &r->lv2_hosted, &r->lv2_raw) < 0)
+    if (r->transfer < 0 || gb_bench_lv2_overhead(samples, &r->lv2_hosted, &r->lv2_raw) < 0 ||
+        (r->lv2_chain = lv2_chain_load_pct(samples)) < 0)
         return -1;
     return r->synth < 0 || r->full < 0 || r->vae < 0 || r->vae_bf16 < 0 || r->dec_us < 0 ||
                    r->dec_us_bf16 < 0 || r->rtf4 < 0 || r->rtf16 < 0
@@ -321,12 +349,12 @@ static void print_json(const engine_results_t *r)
            "\"peak_macs_per_ns\": %.1f, \"peak_macs_per_ns_bf16\": %.1f, "
            "\"melody_worst_block_us\": %.2f, \"melody_worst_block_pct\": %.3f, "
            "\"lv2_run_ns_64\": %.1f, \"lv2_hosting_overhead_ns_64\": %.1f, "
-           "\"transfer_load_pct\": %.3f}\n",
+           "\"transfer_load_pct\": %.3f, \"lv2_chain_load_pct_16v\": %.3f}\n",
            r->full, r->synth, r->rtf4, r->rtf16, r->vae, r->dec_us, r->vae, r->vae_bf16,
            r->dec_us_bf16, pct_peak(r->macs, r->dec_us, r->peak),
            pct_peak(r->macs, r->dec_us_bf16, peak16), r->peak, r->peak_bf16,
            r->mel.worst_us_all, 100.0 * r->mel.worst_us_all / r->mel.period_us, r->lv2_raw,
-           r->lv2_hosted - r->lv2_raw, r->transfer);
+           r->lv2_hosted - r->lv2_raw, r->transfer, r->lv2_chain);
 }
 
 static void print_melody(const gb_bench_melody_t *mel)
@@ -370,6 +398,9 @@ static void print_table(const engine_results_t *r, int samples)
     printf("    as a gbac unit (process())    %6.0f ns per block: %.0f ns of hosting "
            "overhead (%.3f %% of the block)\n", r->lv2_hosted, r->lv2_hosted - r->lv2_raw,
            100.0 * (r->lv2_hosted - r->lv2_raw) * 1e-3 / block_us);
+    printf("  16 timbre-VAE voices → Dragonfly Room → x42 dpl (LV2), 64-frame blocks:\n"
+           "    %6.2f %% of one core (target ≤ 10 %%: %s)\n", r->lv2_chain,
+           r->lv2_chain <= 10.0 ? "reached" : "not reached");
 }
 
 int gb_bench_engine(const gb_bench_args_t *a)

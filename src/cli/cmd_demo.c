@@ -34,6 +34,9 @@ static const gb_opt_t demo_opts[] = {
      .help = "also record a session folder (docs/session.md): the mix, notes.mid (the phrase "
              "as the performer's notes, note sources' notes on their own tracks), "
              "control.jsonl, provenance.json"},
+    {.name = "no-latency-comp", .kind = GB_OPT_FLAG, .off = A(cfg.no_latency_comp),
+     .help = "write the raw output, late by the rack's latency (the limiter's lookahead); by "
+             "default it is compensated: each note sounds on its frame of the piece"},
     {.name = "quiet", .short_name = 'q', .kind = GB_OPT_FLAG, .off = A(quiet),
      .flags = GB_OPT_USAGE, .help = "print only the output file's name (and errors)"},
 };

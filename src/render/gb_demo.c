@@ -74,6 +74,7 @@ static int render_layer(demo_t *d, const char *path, const gb_osc_score_t *score
     gb_render_opts_t o = gb_render_opts_default();
     o.block = DEMO_BLOCK;
     o.tail_s = 3.0; /* the last release and the reverb ring on */
+    o.no_latency_comp = d->cfg->no_latency_comp;
     if (rc == 0 && d->session) {
         rc = gb_session_add_engine(d->session, e, preset, 0, err);
         o.observe = gb_render_recorder;

@@ -20,6 +20,7 @@ typedef struct gb_demo_config {
     const char *preset;     /* the calls through this preset instead (a file or a shipped
                                name), without the latent score, or NULL: the piece */
     const char *record_dir; /* also record a session folder (docs/session.md), or NULL */
+    int no_latency_comp;    /* 1: the raw output, late by each rack's latency (gb_render_opts) */
 } gb_demo_config_t;
 
 typedef struct gb_demo_result {

@@ -122,7 +122,7 @@ static void control_param(gb_lv2_world_t *w, const LilvPlugin *p, const LilvPort
 static int read_ports(gb_lv2_world_t *w, const LilvPlugin *p, gb_lv2_desc_t *D)
 {
     D->audio_in[0] = D->audio_in[1] = D->audio_out[0] = D->audio_out[1] = -1;
-    D->atom_in = D->atom_out = D->latency_port = -1;
+    D->atom_in = D->atom_out = D->latency_port = D->source_id_port = -1;
     for (uint32_t i = 0; i < D->n_ports; i++) {
         const LilvPort *port = lilv_plugin_get_port_by_index(p, i);
         gb_lv2_port_t *pt = &D->ports[i];
@@ -163,6 +163,8 @@ static int read_ports(gb_lv2_world_t *w, const LilvPlugin *p, gb_lv2_desc_t *D)
             if (!(pi->name = param_name(lilv_node_as_string(lilv_port_get_symbol(p, port)), D,
                                         D->d.n_params)) || !pi->doc)
                 return GB_ENOMEM;
+            if (in && strcmp(pi->name, "source_id") == 0)
+                D->source_id_port = (int)i;
             D->d.n_params++;
         } else
             pt->kind = GB_LV2_PORT_OTHER;

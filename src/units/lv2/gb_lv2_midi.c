@@ -156,6 +156,23 @@ static int from_midi(const uint8_t *m, uint32_t n, gbp_event_t *ev) GBP_RT
     return 0;
 }
 
+/* The source of an output event: the performer's when it repeats an input event (passed
+ * through), else the plugin's source_id when it has one. */
+static uint8_t source_of(const gb_lv2_inst_t *I, const gbp_process_t *proc,
+                         const gbp_event_t *o) GBP_RT
+{
+    if (I->D->source_id_port < 0)
+        return GBP_SOURCE_HUMAN;
+    for (uint32_t i = 0; i < proc->n_events; i++) {
+        const gbp_event_t *e = &proc->events[i];
+        if (e->type == o->type && e->channel == o->channel && e->key == o->key &&
+            e->time == o->time)
+            return e->source;
+    }
+    const float v = I->controls[I->D->source_id_port];
+    return v >= 1.0f && v <= 255.0f ? (uint8_t)v : GBP_SOURCE_HUMAN;
+}
+
 void gb_lv2_atoms_to_events(gb_lv2_inst_t *I, const gbp_process_t *proc) GBP_RT
 {
     const gb_lv2_desc_t *D = I->D;
@@ -176,7 +193,7 @@ void gb_lv2_atoms_to_events(gb_lv2_inst_t *I, const gbp_process_t *proc) GBP_RT
             o->time = ev->time.frames >= 0 && ev->time.frames < (int64_t)proc->frames
                           ? (uint32_t)ev->time.frames
                           : proc->frames - 1;
-            o->source = 0;
+            o->source = source_of(I, proc, o);
             n++;
         }
     }

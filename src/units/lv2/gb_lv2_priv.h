@@ -67,6 +67,9 @@ typedef struct gb_lv2_desc {
     int audio_in[2], audio_out[2];  /* port indices (-1: none; a mono port fills both) */
     int atom_in, atom_out;          /* port indices or -1 */
     int latency_port;               /* control output reporting latency, or -1 */
+    int source_id_port;             /* control input "source_id" (gbac.lv2's melody-gan): the
+                                       source of the notes it makes, or -1 (they count as
+                                       the performer's) */
     int has_state, has_worker;
 } gb_lv2_desc_t;
 
