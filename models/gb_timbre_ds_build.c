@@ -139,25 +139,27 @@ done:
     free(y);
 }
 
-/* Steps 2–7 for one note x[0 .. n) (modified in place). proto holds id, program, name, key
- * (−1: from f0), velocity. Returns 0 (kept or dropped) or a negative code for a write error. */
-int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *proto,
-                         gb_error_t *err)
+/* Loudest 10 ms block of x[0 .. n) in dB (−400 for silence). */
+static double loudest_block_db(const float *x, size_t n, size_t blk, size_t nb)
 {
-    const gb_timbre_ds_build_config_t *cfg = r->cfg;
-    const size_t blk = (size_t)lround(BLOCK_S * cfg->sample_rate);
-    const size_t nb = (n + blk - 1) / blk;
-    r->res.rendered++;
     double loud = -400.0;
     for (size_t b = 0; b < nb; b++) {
         const double db = block_db(x, n, blk, b);
         if (db > loud)
             loud = db;
     }
-    if (n == 0 || loud < cfg->silence_db) {
-        r->res.silent_dropped++;
-        return 0;
-    }
+    return loud;
+}
+
+/* Trim blocks more than trim_db below the loudest from both ends and scale what is left so
+ * its sustained part (blocks within SUSTAIN_DB of the loudest) has the target RMS, the peak
+ * at most PEAK_MAX; then the noise gate if asked. *b0: first kept block, *m: samples kept.
+ * Returns the gain. */
+static double trim_and_normalise(run_t *r, float *x, size_t n, size_t blk, double loud,
+                                 size_t *b0_out, size_t *m_out)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    const size_t nb = (n + blk - 1) / blk;
     size_t b0 = 0, b1 = nb;
     while (b0 < nb && block_db(x, n, blk, b0) < loud - cfg->trim_db)
         b0++;
@@ -184,9 +186,14 @@ int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *prot
         y[i] = (float)(y[i] * gain);
     if (cfg->noise_gate_db < 0.0)
         noise_gate(r, y, m);
+    *b0_out = b0;
+    *m_out = m;
+    return gain;
+}
 
-    gb_tds_note_t note = *proto;
-    note.gain_db = (float)(20.0 * log10(gain));
+/* SHA-256 of y[0 .. m) as little-endian float32, in hex. */
+static void hash_samples(const float *y, size_t m, char hex[2 * SHA256_DIGEST_SIZE + 1])
+{
     struct sha256_ctx h;
     uint8_t d[SHA256_DIGEST_SIZE];
     sha256_init(&h);
@@ -200,16 +207,77 @@ int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *prot
     }
     sha256_digest(&h, sizeof d, d);
     for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-        snprintf(note.hash + 2 * i, 3, "%02x", d[i]);
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* 1 (counted and reported) if a kept note has the same samples as note. */
+static int is_duplicate(run_t *r, const gb_tds_note_t *note)
+{
     for (int i = 0; i < r->n_notes; i++) {
-        if (strcmp(r->notes[i].hash, note.hash) == 0) {
+        if (strcmp(r->notes[i].hash, note->hash) == 0) {
             r->res.duplicates_dropped++;
-            if (cfg->progress)
-                fprintf(cfg->progress, "gbac dataset: %s (%s) repeats %s (%s): dropped\n",
-                        note.id, note.name, r->notes[i].id, r->notes[i].name);
-            return 0;
+            if (r->cfg->progress)
+                fprintf(r->cfg->progress, "gbac dataset: %s (%s) repeats %s (%s): dropped\n",
+                        note->id, note->name, r->notes[i].id, r->notes[i].name);
+            return 1;
         }
     }
+    return 0;
+}
+
+/* Append the analysis frames to frames.f32; 0 or -1 on a write error. */
+static int write_frames(run_t *r, const gb_note_analysis_t *a)
+{
+    int ok = 1;
+    for (int i = 0; i < a->n_frames; i++) {
+        gb_tds_frame_t fr;
+        fr.f0_hz = a->info[i].f0_hz;
+        fr.loudness_db = a->info[i].loudness_db;
+        fr.t = a->frames[i];
+        write_le_floats(r->frames, (const float *)&fr, GB_TDS_FRAME_FLOATS, &ok);
+    }
+    return ok ? 0 : -1;
+}
+
+/* Add note to the kept notes (growing the array). */
+static int keep_note(run_t *r, const gb_tds_note_t *note, gb_error_t *err)
+{
+    if (r->n_notes == r->cap_notes) {
+        const int cap = r->cap_notes ? 2 * r->cap_notes : 256;
+        gb_tds_note_t *nn = realloc(r->notes, (size_t)cap * sizeof *nn);
+        if (!nn)
+            return gb_error_set(err, GB_ENOMEM, "out of memory for %d notes", cap);
+        r->notes = nn;
+        r->cap_notes = cap;
+    }
+    r->notes[r->n_notes++] = *note;
+    r->n_frames += note->n_frames;
+    return 0;
+}
+
+/* Steps 2–7 for one note x[0 .. n) (modified in place). proto holds id, program, name, key
+ * (−1: from f0), velocity. Returns 0 (kept or dropped) or a negative code for a write error. */
+int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *proto,
+                         gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    const size_t blk = (size_t)lround(BLOCK_S * cfg->sample_rate);
+    const size_t nb = (n + blk - 1) / blk;
+    r->res.rendered++;
+    const double loud = loudest_block_db(x, n, blk, nb);
+    if (n == 0 || loud < cfg->silence_db) {
+        r->res.silent_dropped++;
+        return 0;
+    }
+    size_t b0, m;
+    const double gain = trim_and_normalise(r, x, n, blk, loud, &b0, &m);
+    const float *y = x + b0 * blk;
+
+    gb_tds_note_t note = *proto;
+    note.gain_db = (float)(20.0 * log10(gain));
+    hash_samples(y, m, note.hash);
+    if (is_duplicate(r, &note))
+        return 0;
 
     gb_note_analysis_t a = {0};
     gb_error_t aerr = {0};
@@ -234,28 +302,11 @@ int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *prot
     }
     note.first_frame = r->n_frames;
     note.n_frames = (uint32_t)a.n_frames;
-    int ok = 1;
-    for (int i = 0; i < a.n_frames; i++) {
-        gb_tds_frame_t fr;
-        fr.f0_hz = a.info[i].f0_hz;
-        fr.loudness_db = a.info[i].loudness_db;
-        fr.t = a.frames[i];
-        write_le_floats(r->frames, (const float *)&fr, GB_TDS_FRAME_FLOATS, &ok);
-    }
+    const int wrc = write_frames(r, &a);
     gb_note_analysis_free(&a);
-    if (!ok)
+    if (wrc < 0)
         return gb_error_set(err, GB_EIO, "%s: write failed: %s", r->frames_tmp, strerror(errno));
-    if (r->n_notes == r->cap_notes) {
-        const int cap = r->cap_notes ? 2 * r->cap_notes : 256;
-        gb_tds_note_t *nn = realloc(r->notes, (size_t)cap * sizeof *nn);
-        if (!nn)
-            return gb_error_set(err, GB_ENOMEM, "out of memory for %d notes", cap);
-        r->notes = nn;
-        r->cap_notes = cap;
-    }
-    r->notes[r->n_notes++] = note;
-    r->n_frames += note.n_frames;
-    return 0;
+    return keep_note(r, &note, err);
 }
 
 /* JSON strings must be UTF-8: mask other bytes (names from SoundFonts and file names). */
@@ -267,10 +318,9 @@ void gb_tdsb_ascii_copy(char *dst, size_t size, const char *src)
     dst[i] = '\0';
 }
 
-static int render_grid(run_t *r, gb_error_t *err)
+/* The SoundFont is a readable regular file with an SF2/SF3 header; errors name it. */
+static int check_soundfont(const char *sf2, gb_error_t *err)
 {
-    const gb_timbre_ds_build_config_t *cfg = r->cfg;
-    const char *sf2 = cfg->soundfont;
     struct stat st;
     if (stat(sf2, &st) != 0)
         return gb_error_set(err, GB_EIO, "%s: cannot open the SoundFont: %s", sf2,
@@ -290,28 +340,96 @@ static int render_grid(run_t *r, gb_error_t *err)
         return gb_error_set(err, GB_EFORMAT,
                             "%s: FluidSynth cannot load it as a SoundFont (no SF2/SF3 header)",
                             sf2);
+    return 0;
+}
 
-    int rc = 0;
-    float *lbuf = NULL, *rbuf = NULL, *mono = NULL;
+/* A synth at the dataset's rate, unity gain, no reverb or chorus, in *synth. */
+static int open_synth(const gb_timbre_ds_build_config_t *cfg, fluid_settings_t *set,
+                      fluid_synth_t **synth, gb_error_t *err)
+{
+    if (fluid_settings_setnum(set, "synth.sample-rate", cfg->sample_rate) != FLUID_OK)
+        return gb_error_set(err, GB_EINVAL,
+                            "FluidSynth does not render at %g Hz (use --sample-rate in its "
+                            "range, e.g. 44100 or 48000)",
+                            cfg->sample_rate);
+    fluid_settings_setnum(set, "synth.gain", 1.0);
+    fluid_settings_setint(set, "synth.reverb.active", 0);
+    fluid_settings_setint(set, "synth.chorus.active", 0);
+    *synth = new_fluid_synth(set);
+    if (!*synth)
+        return gb_error_set(err, GB_ENOMEM, "FluidSynth: cannot create a synth");
+    return 0;
+}
+
+/* Render buffers of one note: held n_on frames, n in all with the release. */
+typedef struct grid_bufs {
+    float *l, *r, *mono;
+    size_t n_on, n;
+} grid_bufs_t;
+
+/* One key at one velocity on channel 0 into b->mono (mean of both channels). */
+static void render_key(fluid_synth_t *synth, int key, int vel, grid_bufs_t *b)
+{
+    fluid_synth_noteon(synth, 0, key, vel);
+    for (size_t i = 0; i < b->n;) {
+        if (i == b->n_on)
+            fluid_synth_noteoff(synth, 0, key);
+        size_t len = (i < b->n_on ? b->n_on : b->n) - i;
+        if (len > 4096)
+            len = 4096;
+        fluid_synth_write_float(synth, (int)len, b->l, (int)i, 1, b->r, (int)i, 1);
+        i += len;
+    }
+    fluid_synth_all_sounds_off(synth, 0);
+    for (size_t i = 0; i < b->n; i++)
+        b->mono[i] = 0.5f * (b->l[i] + b->r[i]);
+}
+
+/* Every key and velocity of the selected program through the pipeline. */
+static int render_program(run_t *r, fluid_synth_t *synth, int prog, const char *pname,
+                          grid_bufs_t *b, gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    for (int ki = 0; ki < cfg->n_keys; ki++) {
+        for (int vi = 0; vi < cfg->n_velocities; vi++) {
+            const int key = cfg->keys[ki], vel = cfg->velocities[vi];
+            const double t1 = gb_tdsb_now_s();
+            render_key(synth, key, vel, b);
+            const double t2 = gb_tdsb_now_s();
+            r->res.render_s += t2 - t1;
+            gb_tds_note_t proto;
+            memset(&proto, 0, sizeof proto);
+            snprintf(proto.id, sizeof proto.id, "p%03d_k%03d_v%03d", prog, key, vel);
+            gb_tdsb_ascii_copy(proto.name, sizeof proto.name, pname ? pname : "");
+            proto.program = prog;
+            proto.key = key;
+            proto.velocity = vel;
+            proto.onset_s = 0.0f;
+            proto.off_s = (float)cfg->note_s;
+            const int rc = gb_tdsb_process_note(r, b->mono, b->n, &proto, err);
+            r->res.analyse_s += gb_tdsb_now_s() - t2;
+            if (rc < 0)
+                return rc;
+            gb_tdsb_progress(r, 0);
+        }
+    }
+    return 0;
+}
+
+static int render_grid(run_t *r, gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    const char *sf2 = cfg->soundfont;
+    int rc = check_soundfont(sf2, err);
+    if (rc < 0)
+        return rc;
+    grid_bufs_t b = {0};
     fluid_synth_t *synth = NULL;
     fluid_settings_t *set = new_fluid_settings();
     if (!set)
         return gb_error_set(err, GB_ENOMEM, "FluidSynth: cannot create settings");
-    if (fluid_settings_setnum(set, "synth.sample-rate", cfg->sample_rate) != FLUID_OK) {
-        rc = gb_error_set(err, GB_EINVAL,
-                          "FluidSynth does not render at %g Hz (use --sample-rate in its range, "
-                          "e.g. 44100 or 48000)",
-                          cfg->sample_rate);
+    if ((rc = open_synth(cfg, set, &synth, err)) < 0)
         goto done;
-    }
-    fluid_settings_setnum(set, "synth.gain", 1.0);
-    fluid_settings_setint(set, "synth.reverb.active", 0);
-    fluid_settings_setint(set, "synth.chorus.active", 0);
-    synth = new_fluid_synth(set);
-    if (!synth) {
-        rc = gb_error_set(err, GB_ENOMEM, "FluidSynth: cannot create a synth");
-        goto done;
-    }
     const double t0 = gb_tdsb_now_s();
     const int sfid = fluid_synth_sfload(synth, sf2, 0);
     if (sfid == FLUID_FAILED) {
@@ -320,13 +438,13 @@ static int render_grid(run_t *r, gb_error_t *err)
         goto done;
     }
     fluid_sfont_t *sfont = fluid_synth_get_sfont_by_id(synth, sfid);
-    const size_t n_on = (size_t)lround(cfg->note_s * cfg->sample_rate);
-    const size_t n = n_on + (size_t)lround(cfg->release_s * cfg->sample_rate);
-    lbuf = malloc(n * sizeof *lbuf);
-    rbuf = malloc(n * sizeof *rbuf);
-    mono = malloc(n * sizeof *mono);
-    if (!lbuf || !rbuf || !mono) {
-        rc = gb_error_set(err, GB_ENOMEM, "out of memory for %zu samples", n);
+    b.n_on = (size_t)lround(cfg->note_s * cfg->sample_rate);
+    b.n = b.n_on + (size_t)lround(cfg->release_s * cfg->sample_rate);
+    b.l = malloc(b.n * sizeof *b.l);
+    b.r = malloc(b.n * sizeof *b.r);
+    b.mono = malloc(b.n * sizeof *b.mono);
+    if (!b.l || !b.r || !b.mono) {
+        rc = gb_error_set(err, GB_ENOMEM, "out of memory for %zu samples", b.n);
         goto done;
     }
     r->res.render_s += gb_tdsb_now_s() - t0;
@@ -340,51 +458,17 @@ static int render_grid(run_t *r, gb_error_t *err)
             r->total -= cfg->n_keys * cfg->n_velocities;
             continue;
         }
-        const char *pname = fluid_preset_get_name(preset);
         if (fluid_synth_program_select(synth, 0, sfid, 0, prog) != FLUID_OK) {
             rc = gb_error_set(err, GB_EFORMAT, "%s: cannot select program %d", sf2, prog);
             goto done;
         }
-        for (int ki = 0; ki < cfg->n_keys; ki++) {
-            for (int vi = 0; vi < cfg->n_velocities; vi++) {
-                const int key = cfg->keys[ki], vel = cfg->velocities[vi];
-                const double t1 = gb_tdsb_now_s();
-                fluid_synth_noteon(synth, 0, key, vel);
-                for (size_t i = 0; i < n;) {
-                    if (i == n_on)
-                        fluid_synth_noteoff(synth, 0, key);
-                    size_t len = (i < n_on ? n_on : n) - i;
-                    if (len > 4096)
-                        len = 4096;
-                    fluid_synth_write_float(synth, (int)len, lbuf, (int)i, 1, rbuf, (int)i, 1);
-                    i += len;
-                }
-                fluid_synth_all_sounds_off(synth, 0);
-                for (size_t i = 0; i < n; i++)
-                    mono[i] = 0.5f * (lbuf[i] + rbuf[i]);
-                const double t2 = gb_tdsb_now_s();
-                r->res.render_s += t2 - t1;
-                gb_tds_note_t proto;
-                memset(&proto, 0, sizeof proto);
-                snprintf(proto.id, sizeof proto.id, "p%03d_k%03d_v%03d", prog, key, vel);
-                gb_tdsb_ascii_copy(proto.name, sizeof proto.name, pname ? pname : "");
-                proto.program = prog;
-                proto.key = key;
-                proto.velocity = vel;
-                proto.onset_s = 0.0f;
-                proto.off_s = (float)cfg->note_s;
-                rc = gb_tdsb_process_note(r, mono, n, &proto, err);
-                r->res.analyse_s += gb_tdsb_now_s() - t2;
-                if (rc < 0)
-                    goto done;
-                gb_tdsb_progress(r, 0);
-            }
-        }
+        if ((rc = render_program(r, synth, prog, fluid_preset_get_name(preset), &b, err)) < 0)
+            goto done;
     }
 done:
-    free(lbuf);
-    free(rbuf);
-    free(mono);
+    free(b.l);
+    free(b.r);
+    free(b.mono);
     delete_fluid_synth(synth);
     delete_fluid_settings(set);
     return rc;
