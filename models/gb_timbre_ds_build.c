@@ -710,11 +710,12 @@ static const char *split_name(gb_tds_split_t s)
     return s == GB_TDS_TRAIN ? "train" : s == GB_TDS_VALIDATION ? "validation" : "test";
 }
 
-/* manifest.json: the header keys indented, then one note per line. */
-static int write_manifest(run_t *r, gb_error_t *err)
+/* The manifest's "source" and "licence", masked to ASCII: the SoundFont's file name, the notes
+ * folder, the recordings' file names; the licence given, MIT for FluidR3_GM alone, else
+ * unknown. */
+static void manifest_source(const gb_timbre_ds_build_config_t *cfg, char *src_ascii,
+                            size_t src_size, char *lic_ascii, size_t lic_size)
 {
-    const gb_timbre_ds_build_config_t *cfg = r->cfg;
-    const gb_timbre_ds_build_result_t *s = &r->res;
     char source[512];
     const char *sfb = cfg->soundfont ? strrchr(cfg->soundfont, '/') : NULL;
     sfb = sfb ? sfb + 1 : cfg->soundfont;
@@ -731,34 +732,25 @@ static int write_manifest(run_t *r, gb_error_t *err)
                                i ? ", " : sl ? "; recordings " : "recordings ",
                                b ? b + 1 : cfg->recordings[i]);
     }
-    char src_ascii[256];
-    gb_tdsb_ascii_copy(src_ascii, sizeof src_ascii, source);
+    gb_tdsb_ascii_copy(src_ascii, src_size, source);
     const char *lic = cfg->licence ? cfg->licence
                       : (sfb && strcmp(sfb, "FluidR3_GM.sf2") == 0 && !cfg->notes_dir &&
                          !cfg->n_recordings)
                           ? "MIT (FluidR3_GM)"
                           : "unknown (see the sources' licences)";
-    char lic_ascii[128];
-    gb_tdsb_ascii_copy(lic_ascii, sizeof lic_ascii, lic);
+    gb_tdsb_ascii_copy(lic_ascii, lic_size, lic);
+}
 
-    json_t *root = json_object(), *counts = json_object();
-    if (!root || !counts) {
-        json_decref(root);
-        json_decref(counts);
-        return gb_error_set(err, GB_ENOMEM, "out of memory for the manifest");
-    }
-    json_object_set_new(root, "format", json_string(GB_TDS_FORMAT));
-    json_object_set_new(root, "source", json_string(src_ascii));
-    json_object_set_new(root, "licence", json_string(lic_ascii));
-    json_object_set_new(root, "sample_rate", json_real(cfg->sample_rate));
-    json_object_set_new(root, "hop_s", json_real(gb_analyzer_config(r->an)->hop_s));
-    json_object_set_new(root, "seed", json_integer(cfg->seed));
+/* The "counts" object: what was read, dropped, kept and split. */
+static void manifest_counts(const run_t *r, json_t *counts)
+{
+    const gb_timbre_ds_build_result_t *s = &r->res;
     json_object_set_new(counts, "rendered", json_integer(s->rendered));
     json_object_set_new(counts, "silent_dropped", json_integer(s->silent_dropped));
     json_object_set_new(counts, "duplicates_dropped", json_integer(s->duplicates_dropped));
     json_object_set_new(counts, "no_pitch_dropped", json_integer(s->no_pitch_dropped));
     json_object_set_new(counts, "unreadable_skipped", json_integer(s->unreadable_skipped));
-    if (cfg->n_recordings > 0) {
+    if (r->cfg->n_recordings > 0) {
         json_object_set_new(counts, "recordings", json_integer(s->recordings));
         json_object_set_new(counts, "onsets", json_integer(s->onsets));
         json_object_set_new(counts, "unstable_dropped", json_integer(s->unstable_dropped));
@@ -769,9 +761,59 @@ static int write_manifest(run_t *r, gb_error_t *err)
     json_object_set_new(counts, "train", json_integer(s->train));
     json_object_set_new(counts, "validation", json_integer(s->validation));
     json_object_set_new(counts, "test", json_integer(s->test));
+}
+
+/* The manifest's header keys as indented JSON (malloc'd; NULL: out of memory). */
+static char *manifest_head(const run_t *r)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    char src_ascii[256], lic_ascii[128];
+    manifest_source(cfg, src_ascii, sizeof src_ascii, lic_ascii, sizeof lic_ascii);
+    json_t *root = json_object(), *counts = json_object();
+    if (!root || !counts) {
+        json_decref(root);
+        json_decref(counts);
+        return NULL;
+    }
+    json_object_set_new(root, "format", json_string(GB_TDS_FORMAT));
+    json_object_set_new(root, "source", json_string(src_ascii));
+    json_object_set_new(root, "licence", json_string(lic_ascii));
+    json_object_set_new(root, "sample_rate", json_real(cfg->sample_rate));
+    json_object_set_new(root, "hop_s", json_real(gb_analyzer_config(r->an)->hop_s));
+    json_object_set_new(root, "seed", json_integer(cfg->seed));
+    manifest_counts(r, counts);
     json_object_set_new(root, "counts", counts);
     char *head = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
     json_decref(root);
+    return head;
+}
+
+/* One note as a compact JSON line (malloc'd; NULL: out of memory). */
+static char *manifest_note_line(const gb_tds_note_t *n)
+{
+    json_t *jn = json_object();
+    json_object_set_new(jn, "id", json_string(n->id));
+    json_object_set_new(jn, "program", json_integer(n->program));
+    json_object_set_new(jn, "name", json_string(n->name));
+    json_object_set_new(jn, "key", json_integer(n->key));
+    json_object_set_new(jn, "velocity", json_integer(n->velocity));
+    json_object_set_new(jn, "f0_hz", json_real(n->f0_hz));
+    json_object_set_new(jn, "split", json_string(split_name(n->split)));
+    json_object_set_new(jn, "first_frame", json_integer(n->first_frame));
+    json_object_set_new(jn, "n_frames", json_integer(n->n_frames));
+    json_object_set_new(jn, "gain_db", json_real(n->gain_db));
+    json_object_set_new(jn, "onset_s", json_real(round(n->onset_s * 1e6) / 1e6));
+    json_object_set_new(jn, "off_s", json_real(n->off_s < 0 ? -1.0 : round(n->off_s * 1e6) / 1e6));
+    json_object_set_new(jn, "hash", json_string(n->hash));
+    char *line = json_dumps(jn, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    json_decref(jn);
+    return line;
+}
+
+/* manifest.json: the header keys indented, then one note per line. */
+static int write_manifest(run_t *r, gb_error_t *err)
+{
+    char *head = manifest_head(r);
     if (!head)
         return gb_error_set(err, GB_ENOMEM, "out of memory for the manifest");
     int ok = 1;
@@ -789,23 +831,7 @@ static int write_manifest(run_t *r, gb_error_t *err)
         ok = 0;
     free(head);
     for (int i = 0; ok && i < r->n_notes; i++) {
-        const gb_tds_note_t *n = &r->notes[i];
-        json_t *jn = json_object();
-        json_object_set_new(jn, "id", json_string(n->id));
-        json_object_set_new(jn, "program", json_integer(n->program));
-        json_object_set_new(jn, "name", json_string(n->name));
-        json_object_set_new(jn, "key", json_integer(n->key));
-        json_object_set_new(jn, "velocity", json_integer(n->velocity));
-        json_object_set_new(jn, "f0_hz", json_real(n->f0_hz));
-        json_object_set_new(jn, "split", json_string(split_name(n->split)));
-        json_object_set_new(jn, "first_frame", json_integer(n->first_frame));
-        json_object_set_new(jn, "n_frames", json_integer(n->n_frames));
-        json_object_set_new(jn, "gain_db", json_real(n->gain_db));
-        json_object_set_new(jn, "onset_s", json_real(round(n->onset_s * 1e6) / 1e6));
-        json_object_set_new(jn, "off_s", json_real(n->off_s < 0 ? -1.0 : round(n->off_s * 1e6) / 1e6));
-        json_object_set_new(jn, "hash", json_string(n->hash));
-        char *line = json_dumps(jn, JSON_COMPACT | JSON_REAL_PRECISION(9));
-        json_decref(jn);
+        char *line = manifest_note_line(&r->notes[i]);
         if (!line || fprintf(f, "    %s%s\n", line, i + 1 < r->n_notes ? "," : "") < 0)
             ok = 0;
         free(line);
@@ -908,24 +934,103 @@ static int finish(run_t *r, gb_error_t *err)
     return 0;
 }
 
+/* The notes folder, if any, exists and is a folder. */
+static int check_notes_dir(const gb_timbre_ds_build_config_t *cfg, gb_error_t *err)
+{
+    struct stat st;
+    if (!cfg->notes_dir)
+        return 0;
+    if (stat(cfg->notes_dir, &st) != 0)
+        return gb_error_set(err, GB_EIO, "%s: cannot open the notes folder: %s", cfg->notes_dir,
+                            errno == ENOENT ? "no such folder" : strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return gb_error_set(err, GB_EIO, "%s: is not a folder (--notes-from needs one)",
+                            cfg->notes_dir);
+    return 0;
+}
+
+/* The noise gate's FFTW buffers and plans (only when the gate is on). */
+static int open_noise_gate(run_t *r, gb_error_t *err)
+{
+    if (r->cfg->noise_gate_db >= 0.0)
+        return 0;
+    r->gate_buf = fftwf_alloc_real(GATE_N);
+    r->gate_out = fftwf_alloc_real(GATE_N);
+    r->gate_spec = fftwf_alloc_complex(GATE_N / 2 + 1);
+    if (!r->gate_buf || !r->gate_out || !r->gate_spec)
+        return gb_error_set(err, GB_ENOMEM, "out of memory for the noise gate");
+    r->gate_fwd = fftwf_plan_dft_r2c_1d(GATE_N, r->gate_buf, r->gate_spec, FFTW_ESTIMATE);
+    r->gate_inv = fftwf_plan_dft_c2r_1d(GATE_N, r->gate_spec, r->gate_out, FFTW_ESTIMATE);
+    return 0;
+}
+
+/* Every source in turn through the pipeline: the SoundFont grid, the folder, the recordings. */
+static int read_sources(run_t *r, gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    int rc;
+    if (cfg->soundfont) {
+        r->total += cfg->n_programs * cfg->n_keys * cfg->n_velocities;
+        /* FluidSynth logs its own errors and warnings to stderr; ours name the file. */
+        fluid_set_log_function(FLUID_ERR, NULL, NULL);
+        fluid_set_log_function(FLUID_WARN, NULL, NULL);
+        fluid_set_log_function(FLUID_INFO, NULL, NULL);
+        if ((rc = render_grid(r, err)) < 0)
+            return rc;
+    }
+    if (cfg->notes_dir && (rc = read_folder(r, err)) < 0)
+        return rc;
+    if (cfg->n_recordings > 0 && (rc = gb_tdsb_read_recordings(r, err)) < 0)
+        return rc;
+    return 0;
+}
+
+/* The error when every note was dropped: the source and what became of its notes. */
+static int no_notes_error(const run_t *r, gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    return gb_error_set(err, GB_ERANGE,
+                        "%s: no notes left to write (%d read: %d silent, %d duplicates, %d "
+                        "without pitch, %d unreadable files%s)",
+                        cfg->notes_dir && !cfg->soundfont ? cfg->notes_dir
+                        : cfg->soundfont                  ? cfg->soundfont
+                        : cfg->n_recordings == 1          ? cfg->recordings[0]
+                                                          : cfg->out_dir,
+                        r->res.rendered, r->res.silent_dropped, r->res.duplicates_dropped,
+                        r->res.no_pitch_dropped, r->res.unreadable_skipped,
+                        cfg->n_recordings ? "; the recordings held no stable pitched note" : "");
+}
+
+/* Close the run: temporary files removed on failure, buffers freed. */
+static void close_run(run_t *r, int failed)
+{
+    if (r->frames)
+        fclose(r->frames);
+    if (failed) {
+        if (r->frames_tmp[0])
+            unlink(r->frames_tmp);
+        if (r->manifest_tmp[0])
+            unlink(r->manifest_tmp);
+    }
+    if (r->gate_fwd)
+        fftwf_destroy_plan(r->gate_fwd);
+    if (r->gate_inv)
+        fftwf_destroy_plan(r->gate_inv);
+    fftwf_free(r->gate_buf);
+    fftwf_free(r->gate_out);
+    fftwf_free(r->gate_spec);
+    free(r->notes);
+    gb_analyzer_free(r->an);
+}
+
 int gb_timbre_ds_build(const gb_timbre_ds_build_config_t *cfg, gb_timbre_ds_build_result_t *res, gb_error_t *err)
 {
     gb_error_clear(err);
     if (res)
         memset(res, 0, sizeof *res);
     int rc = check_config(cfg, err);
-    if (rc < 0)
+    if (rc < 0 || (rc = check_notes_dir(cfg, err)) < 0)
         return rc;
-    if (cfg->notes_dir) {
-        struct stat st;
-        if (stat(cfg->notes_dir, &st) != 0)
-            return gb_error_set(err, GB_EIO, "%s: cannot open the notes folder: %s",
-                                cfg->notes_dir,
-                                errno == ENOENT ? "no such folder" : strerror(errno));
-        if (!S_ISDIR(st.st_mode))
-            return gb_error_set(err, GB_EIO, "%s: is not a folder (--notes-from needs one)",
-                                cfg->notes_dir);
-    }
     run_t r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
@@ -933,70 +1038,21 @@ int gb_timbre_ds_build(const gb_timbre_ds_build_config_t *cfg, gb_timbre_ds_buil
     gb_analysis_config_init(&acfg, cfg->sample_rate);
     if (!(r.an = gb_analyzer_new(&acfg, err)))
         return err ? err->code : GB_EINVAL;
-    if (cfg->noise_gate_db < 0.0) {
-        r.gate_buf = fftwf_alloc_real(GATE_N);
-        r.gate_out = fftwf_alloc_real(GATE_N);
-        r.gate_spec = fftwf_alloc_complex(GATE_N / 2 + 1);
-        if (!r.gate_buf || !r.gate_out || !r.gate_spec) {
-            rc = gb_error_set(err, GB_ENOMEM, "out of memory for the noise gate");
-            goto done;
-        }
-        r.gate_fwd = fftwf_plan_dft_r2c_1d(GATE_N, r.gate_buf, r.gate_spec, FFTW_ESTIMATE);
-        r.gate_inv = fftwf_plan_dft_c2r_1d(GATE_N, r.gate_spec, r.gate_out, FFTW_ESTIMATE);
-    }
-    if ((rc = open_outputs(&r, err)) < 0)
-        goto done;
-    if (cfg->soundfont) {
-        r.total += cfg->n_programs * cfg->n_keys * cfg->n_velocities;
-        /* FluidSynth logs its own errors and warnings to stderr; ours name the file. */
-        fluid_set_log_function(FLUID_ERR, NULL, NULL);
-        fluid_set_log_function(FLUID_WARN, NULL, NULL);
-        fluid_set_log_function(FLUID_INFO, NULL, NULL);
-        if ((rc = render_grid(&r, err)) < 0)
-            goto done;
-    }
-    if (cfg->notes_dir && (rc = read_folder(&r, err)) < 0)
-        goto done;
-    if (cfg->n_recordings > 0 && (rc = gb_tdsb_read_recordings(&r, err)) < 0)
+    if ((rc = open_noise_gate(&r, err)) < 0 || (rc = open_outputs(&r, err)) < 0 ||
+        (rc = read_sources(&r, err)) < 0)
         goto done;
     r.res.notes = r.n_notes;
     r.res.frames = r.n_frames;
     gb_tdsb_progress(&r, 1);
     if (r.n_notes == 0) {
-        rc = gb_error_set(err, GB_ERANGE,
-                          "%s: no notes left to write (%d read: %d silent, %d duplicates, %d "
-                          "without pitch, %d unreadable files%s)",
-                          cfg->notes_dir && !cfg->soundfont ? cfg->notes_dir
-                          : cfg->soundfont                  ? cfg->soundfont
-                          : cfg->n_recordings == 1          ? cfg->recordings[0]
-                                                            : cfg->out_dir,
-                          r.res.rendered, r.res.silent_dropped, r.res.duplicates_dropped,
-                          r.res.no_pitch_dropped, r.res.unreadable_skipped,
-                          cfg->n_recordings ? "; the recordings held no stable pitched note"
-                                            : "");
+        rc = no_notes_error(&r, err);
         goto done;
     }
     assign_splits(&r);
     rc = finish(&r, err);
 done:
-    if (r.frames)
-        fclose(r.frames);
-    if (rc < 0) {
-        if (r.frames_tmp[0])
-            unlink(r.frames_tmp);
-        if (r.manifest_tmp[0])
-            unlink(r.manifest_tmp);
-    }
     if (res)
         *res = r.res;
-    if (r.gate_fwd)
-        fftwf_destroy_plan(r.gate_fwd);
-    if (r.gate_inv)
-        fftwf_destroy_plan(r.gate_inv);
-    fftwf_free(r.gate_buf);
-    fftwf_free(r.gate_out);
-    fftwf_free(r.gate_spec);
-    free(r.notes);
-    gb_analyzer_free(r.an);
+    close_run(&r, rc < 0);
     return rc;
 }
