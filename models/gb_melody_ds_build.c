@@ -78,6 +78,173 @@ static void quiet_log(const gchar *d, GLogLevelFlags l, const gchar *m, gpointer
     (void)d, (void)l, (void)m, (void)u;
 }
 
+/* The first time signature and tempo of the file; later different ones are counted. */
+typedef struct tune_meta {
+    int num, den;
+    double first_uspq;
+} tune_meta_t;
+
+static void read_meta(const smf_event_t *e, gb_melody_tune_t *tune, tune_meta_t *m)
+{
+    const unsigned char *b = e->midi_buffer;
+    if (e->midi_buffer_length >= 5 && b[1] == 0x58) {
+        if (m->num == 0) {
+            m->num = b[3];
+            m->den = 1 << (b[4] & 7);
+        } else if (b[3] != m->num || 1 << (b[4] & 7) != m->den) {
+            tune->meter_changes++;
+        }
+    } else if (e->midi_buffer_length >= 6 && b[1] == 0x51) {
+        const double uspq = (double)((b[3] << 16) | (b[4] << 8) | b[5]);
+        if (m->first_uspq == 0.0)
+            m->first_uspq = uspq;
+        else if (uspq != m->first_uspq)
+            tune->tempo_changes++;
+    }
+}
+
+/* Every note of every channel but percussion into ns (times in pulses; a note still on at
+ * the end lasts to the last event). Returns 0 or -1 when out of memory. */
+static int collect_notes(smf_t *smf, gb_melody_tune_t *tune, tune_meta_t *m, notes_t *ns)
+{
+    long active[16][128];
+    for (int c = 0; c < 16; c++)
+        for (int k = 0; k < 128; k++)
+            active[c][k] = -1;
+    int rc = 0;
+    long last = 0;
+    smf_event_t *e;
+    smf_rewind(smf);
+    while ((e = smf_get_next_event(smf)) != NULL) {
+        const unsigned char *b = e->midi_buffer;
+        const long pulses = (long)e->time_pulses;
+        if (pulses > last)
+            last = pulses;
+        if (smf_event_is_metadata(e)) {
+            read_meta(e, tune, m);
+            continue;
+        }
+        if (e->midi_buffer_length < 3)
+            continue;
+        const int st = b[0] & 0xf0, ch = b[0] & 0x0f, key = b[1] & 0x7f;
+        if (ch == GB_MELODY_PERCUSSION_CHANNEL) { /* drums are not melody */
+            tune->percussion += st == 0x90 && b[2] > 0;
+            continue;
+        }
+        if (st == 0x90 && b[2] > 0) {
+            if (active[ch][key] >= 0 &&
+                push_note(ns, active[ch][key], pulses, key) < 0)
+                rc = -1;
+            active[ch][key] = pulses;
+        } else if (st == 0x80 || st == 0x90) {
+            if (active[ch][key] >= 0 && push_note(ns, active[ch][key], pulses, key) < 0)
+                rc = -1;
+            active[ch][key] = -1;
+        }
+    }
+    for (int c = 0; c < 16; c++)
+        for (int k = 0; k < 128; k++)
+            if (active[c][k] >= 0 && push_note(ns, active[c][k], last, k) < 0)
+                rc = -1;
+    return rc;
+}
+
+/* Quantise (pulses → 16th-note steps, at least one step long); returns the end step. */
+static long quantise(notes_t *ns, double ppqn)
+{
+    long end = 0;
+    for (size_t i = 0; i < ns->n; i++) {
+        note_t *n = &ns->v[i];
+        n->on = lround((double)n->on * 4.0 / ppqn);
+        n->off = lround((double)n->off * 4.0 / ppqn);
+        if (n->off <= n->on)
+            n->off = n->on + 1;
+        if (n->off > end)
+            end = n->off;
+    }
+    return end;
+}
+
+/* who[s]: the note heard at step s (the highest sounding, the later of equal ones; −1: rest);
+ * counts the polyphonic steps and detects the key from the heard pitches. -1: out of memory. */
+static int top_voice(const notes_t *ns, long n_steps, int *who, gb_melody_tune_t *tune)
+{
+    for (long s = 0; s < n_steps; s++)
+        who[s] = -1;
+    int *sounding = calloc((size_t)n_steps, sizeof *sounding);
+    if (!sounding)
+        return -1;
+    for (size_t i = 0; i < ns->n; i++)
+        for (long s = ns->v[i].on; s < ns->v[i].off; s++) {
+            sounding[s]++;
+            const int w = who[s];
+            if (w < 0 || ns->v[i].pitch > ns->v[w].pitch ||
+                (ns->v[i].pitch == ns->v[w].pitch && ns->v[i].on > ns->v[w].on))
+                who[s] = (int)i;
+        }
+    double hist[12] = {0};
+    for (long s = 0; s < n_steps; s++) {
+        if (who[s] >= 0)
+            hist[ns->v[who[s]].pitch % 12] += 1;
+        tune->polyphonic_steps += sounding[s] > 1;
+    }
+    free(sounding);
+    gb_melody_key(hist, &tune->tonic, &tune->mode);
+    return 0;
+}
+
+/* Tokens from who[]: rest, hold, or the pitch moved by shift and folded into range. */
+static void write_tokens(gb_melody_tune_t *tune, const notes_t *ns, const int *who,
+                         long n_steps, int shift)
+{
+    for (long s = 0; s < n_steps; s++) {
+        const int w = who[s];
+        if (w < 0)
+            tune->tokens[s] = GB_MDS_REST;
+        else if (s > 0 && who[s - 1] == w && ns->v[w].on != s)
+            tune->tokens[s] = GB_MDS_HOLD;
+        else
+            tune->tokens[s] =
+                (uint8_t)(GB_MDS_PITCH_BASE + fold(ns->v[w].pitch + shift) - GB_MDS_PITCH_LO);
+    }
+}
+
+/* Steps of the tune: tokens, key and shift, meter. Frees ns. */
+static int tokenise(const char *path, notes_t *ns, int num, int den, double ppqn,
+                    gb_melody_tune_t *tune, gb_error_t *err)
+{
+    const int spb = num * 16 / den;
+    if (num * 16 % den != 0 || spb < 2 || spb > GB_MDS_MAX_STEPS) {
+        free(ns->v);
+        return gb_error_set(err, GB_EFORMAT, "%s: meter %d/%d does not fit %d 16th-note steps "
+                            "per bar", path, num, den, GB_MDS_MAX_STEPS);
+    }
+    const long end = quantise(ns, ppqn);
+    if (end > 1L << 20) {
+        free(ns->v);
+        return gb_error_set(err, GB_EFORMAT, "%s: too long (%ld steps)", path, end);
+    }
+    const long n_steps = (end + spb - 1) / spb * spb;
+    int *who = malloc((size_t)n_steps * sizeof *who);
+    tune->tokens = malloc((size_t)n_steps);
+    if (!who || !tune->tokens || top_voice(ns, n_steps, who, tune) < 0) {
+        free(who);
+        free(ns->v);
+        gb_melody_tune_clear(tune);
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    }
+    const int shift = -gb_melody_key_offset(tune->tonic, tune->mode);
+    tune->shift = shift;
+    write_tokens(tune, ns, who, n_steps, shift);
+    free(who);
+    free(ns->v);
+    tune->meter_num = num;
+    tune->meter_den = den;
+    tune->steps_per_bar = spb;
+    tune->n_steps = (int)n_steps;
+    return 0;
+}
+
 int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *err)
 {
     memset(tune, 0, sizeof *tune);
@@ -92,61 +259,9 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
     if (!smf)
         return gb_error_set(err, GB_EFORMAT, "%s: libsmf cannot parse the file", path);
     const double ppqn = smf->ppqn > 0 ? smf->ppqn : 480;
-    int num = 0, den = 0;
-    double first_uspq = 0.0;
-    long active[16][128];
-    for (int c = 0; c < 16; c++)
-        for (int k = 0; k < 128; k++)
-            active[c][k] = -1;
+    tune_meta_t m = {0};
     notes_t ns = {0};
-    int rc = 0;
-    long last = 0;
-    smf_event_t *e;
-    smf_rewind(smf);
-    while ((e = smf_get_next_event(smf)) != NULL) {
-        const unsigned char *b = e->midi_buffer;
-        const long pulses = (long)e->time_pulses;
-        if (pulses > last)
-            last = pulses;
-        if (smf_event_is_metadata(e)) {
-            if (e->midi_buffer_length >= 5 && b[1] == 0x58) {
-                if (num == 0) {
-                    num = b[3];
-                    den = 1 << (b[4] & 7);
-                } else if (b[3] != num || 1 << (b[4] & 7) != den) {
-                    tune->meter_changes++;
-                }
-            } else if (e->midi_buffer_length >= 6 && b[1] == 0x51) {
-                const double uspq = (double)((b[3] << 16) | (b[4] << 8) | b[5]);
-                if (first_uspq == 0.0)
-                    first_uspq = uspq;
-                else if (uspq != first_uspq)
-                    tune->tempo_changes++;
-            }
-            continue;
-        }
-        if (e->midi_buffer_length < 3)
-            continue;
-        const int st = b[0] & 0xf0, ch = b[0] & 0x0f, key = b[1] & 0x7f;
-        if (ch == GB_MELODY_PERCUSSION_CHANNEL) { /* drums are not melody */
-            tune->percussion += st == 0x90 && b[2] > 0;
-            continue;
-        }
-        if (st == 0x90 && b[2] > 0) {
-            if (active[ch][key] >= 0 &&
-                push_note(&ns, active[ch][key], pulses, key) < 0)
-                rc = -1;
-            active[ch][key] = pulses;
-        } else if (st == 0x80 || st == 0x90) {
-            if (active[ch][key] >= 0 && push_note(&ns, active[ch][key], pulses, key) < 0)
-                rc = -1;
-            active[ch][key] = -1;
-        }
-    }
-    for (int c = 0; c < 16; c++)
-        for (int k = 0; k < 128; k++)
-            if (active[c][k] >= 0 && push_note(&ns, active[c][k], last, k) < 0)
-                rc = -1;
+    const int rc = collect_notes(smf, tune, &m, &ns);
     smf_delete(smf);
     if (rc < 0) {
         free(ns.v);
@@ -159,86 +274,13 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
                                 "(percussion, not a melody)", path, tune->percussion);
         return gb_error_set(err, GB_EFORMAT, "%s: no notes", path);
     }
-    tune->bpm = first_uspq > 0.0 ? 60e6 / first_uspq : 120.0;
+    tune->bpm = m.first_uspq > 0.0 ? 60e6 / m.first_uspq : 120.0;
     tune->notes = (int)ns.n;
-    if (num == 0) {
-        num = 4;
-        den = 4;
+    if (m.num == 0) {
+        m.num = 4;
+        m.den = 4;
     }
-    const int spb = num * 16 / den;
-    if (num * 16 % den != 0 || spb < 2 || spb > GB_MDS_MAX_STEPS) {
-        free(ns.v);
-        return gb_error_set(err, GB_EFORMAT, "%s: meter %d/%d does not fit %d 16th-note steps "
-                            "per bar", path, num, den, GB_MDS_MAX_STEPS);
-    }
-    /* Quantise (pulses → steps) and find the length. */
-    long end = 0;
-    for (size_t i = 0; i < ns.n; i++) {
-        note_t *n = &ns.v[i];
-        n->on = lround((double)n->on * 4.0 / ppqn);
-        n->off = lround((double)n->off * 4.0 / ppqn);
-        if (n->off <= n->on)
-            n->off = n->on + 1;
-        if (n->off > end)
-            end = n->off;
-    }
-    if (end > 1L << 20) {
-        free(ns.v);
-        return gb_error_set(err, GB_EFORMAT, "%s: too long (%ld steps)", path, end);
-    }
-    const long n_steps = (end + spb - 1) / spb * spb;
-    int *who = malloc((size_t)n_steps * sizeof *who);
-    tune->tokens = malloc((size_t)n_steps);
-    if (!who || !tune->tokens) {
-        free(who);
-        free(ns.v);
-        gb_melody_tune_clear(tune);
-        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-    }
-    for (long s = 0; s < n_steps; s++)
-        who[s] = -1;
-    int *sounding = calloc((size_t)n_steps, sizeof *sounding);
-    if (!sounding) {
-        free(who);
-        free(ns.v);
-        gb_melody_tune_clear(tune);
-        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-    }
-    for (size_t i = 0; i < ns.n; i++)
-        for (long s = ns.v[i].on; s < ns.v[i].off; s++) {
-            sounding[s]++;
-            const int w = who[s];
-            if (w < 0 || ns.v[i].pitch > ns.v[w].pitch ||
-                (ns.v[i].pitch == ns.v[w].pitch && ns.v[i].on > ns.v[w].on))
-                who[s] = (int)i;
-        }
-    double hist[12] = {0};
-    for (long s = 0; s < n_steps; s++) {
-        if (who[s] >= 0)
-            hist[ns.v[who[s]].pitch % 12] += 1;
-        tune->polyphonic_steps += sounding[s] > 1;
-    }
-    free(sounding);
-    gb_melody_key(hist, &tune->tonic, &tune->mode);
-    const int shift = -gb_melody_key_offset(tune->tonic, tune->mode);
-    tune->shift = shift;
-    for (long s = 0; s < n_steps; s++) {
-        const int w = who[s];
-        if (w < 0)
-            tune->tokens[s] = GB_MDS_REST;
-        else if (s > 0 && who[s - 1] == w && ns.v[w].on != s)
-            tune->tokens[s] = GB_MDS_HOLD;
-        else
-            tune->tokens[s] =
-                (uint8_t)(GB_MDS_PITCH_BASE + fold(ns.v[w].pitch + shift) - GB_MDS_PITCH_LO);
-    }
-    free(who);
-    free(ns.v);
-    tune->meter_num = num;
-    tune->meter_den = den;
-    tune->steps_per_bar = spb;
-    tune->n_steps = (int)n_steps;
-    return 0;
+    return tokenise(path, &ns, m.num, m.den, ppqn, tune, err);
 }
 
 /* ---------------------------------------------------------------- the dataset */
