@@ -422,10 +422,8 @@ static json_t *manifest(const gb_melody_ds_build_config_t *cfg, const char *sour
     return root;
 }
 
-int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_build_result_t *res, gb_error_t *err)
+static int check_melody_config(const gb_melody_ds_build_config_t *cfg, gb_error_t *err)
 {
-    gb_melody_ds_build_result_t r;
-    memset(&r, 0, sizeof r);
     if (!cfg || cfg->version != GB_MELODY_CONFIG_VERSION || !cfg->out_dir)
         return gb_error_set(err, GB_EINVAL, "melody dataset: missing output folder");
     if (!(cfg->split[0] >= 0 && cfg->split[1] >= 0 && cfg->split[2] >= 0) ||
@@ -436,25 +434,13 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
         cfg->transpose_lo > cfg->transpose_hi)
         return gb_error_set(err, GB_EINVAL, "melody dataset: transposition range %d..%d is "
                             "not within -11..11", cfg->transpose_lo, cfg->transpose_hi);
+    return 0;
+}
 
-    /* The source: a folder given, or the corpus shipped in the data folder. */
-    char corpus[4096], tried[4096];
-    const char *from = cfg->from_dir, *source = cfg->from_dir;
-    if (!from) {
-        if (gb_share_file(GB_MELODY_CORPUS, corpus, sizeof corpus, tried, sizeof tried) < 0)
-            return gb_error_set(err, GB_EIO, "the shipped corpus %s is not in any data folder "
-                                "(looked in %s); set GBAC_DATA_DIR or pass --from FOLDER",
-                                GB_MELODY_CORPUS, tried);
-        from = corpus;
-        source = GB_MELODY_CORPUS; /* relative: the manifest does not depend on the machine */
-    }
-    const char *licence = cfg->licence ? cfg->licence
-                          : cfg->from_dir ? GB_MELODY_UNKNOWN_LICENCE
-                                          : GB_MELODY_CORPUS_LICENCE;
-    DIR *d = opendir(from);
-    if (!d)
-        return gb_error_set(err, GB_EIO, "%s: cannot open the folder: %s", from,
-                            strerror(errno));
+/* The .mid/.midi names in folder from (malloc'd, unsorted) in *names; -1: out of memory
+ * (what was listed is still in *names). */
+static int list_midi(DIR *d, char ***names_out, size_t *n_out)
+{
     char **names = NULL;
     size_t n_names = 0, cap = 0;
     struct dirent *de;
@@ -477,47 +463,43 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
         }
         n_names++;
     }
-    closedir(d);
-    entry_t *en = calloc(n_names ? n_names : 1, sizeof *en);
-    FILE *f = NULL;
-    json_t *root = NULL;
-    char bars_tmp[4096] = "", man_tmp[4096] = "", path[4096];
-    if (rc < 0 || !en) {
-        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", from);
-        goto done;
-    }
-    if (n_names > 1) /* qsort must not be given NULL, even for 0 elements */
-        qsort(names, n_names, sizeof *names, name_cmp);
+    *names_out = names;
+    *n_out = n_names;
+    return rc;
+}
 
+/* Read every file into en[] (skipped ones counted and reported); returns the tunes read. */
+static int read_tunes(const gb_melody_ds_build_config_t *cfg, const char *from, char **names,
+                      size_t n_names, entry_t *en, gb_melody_ds_build_result_t *r)
+{
+    char path[4096];
     int n = 0;
     for (size_t i = 0; i < n_names; i++) {
         gb_error_t e = {0};
         snprintf(path, sizeof path, "%.2000s/%.1000s", from, names[i]);
-        r.files++;
+        r->files++;
         if (gb_melody_tune_read(path, &en[n].t, &e) < 0) {
-            r.skipped++;
+            r->skipped++;
             if (cfg->progress)
                 fprintf(cfg->progress, "gbac dataset: skipped %s\n", e.msg);
             continue;
         }
-        r.percussion_dropped += en[n].t.percussion;
-        r.polyphonic_steps += en[n].t.polyphonic_steps;
+        r->percussion_dropped += en[n].t.percussion;
+        r->polyphonic_steps += en[n].t.polyphonic_steps;
         const char *dot = strrchr(names[i], '.');
         snprintf(en[n].name, sizeof en[n].name, "%.*s", (int)(dot - names[i]), names[i]);
         n++;
     }
-    if (n == 0) {
-        rc = gb_error_set(err, GB_ERANGE, "%s: no readable MIDI file with notes (%d files, %d "
-                          "skipped)", from, r.files, r.skipped);
-        goto done;
-    }
+    return n;
+}
 
-    /* Split by tune: a seeded Fisher–Yates shuffle of the tune indices. */
+/* Split by tune: a seeded Fisher–Yates shuffle of the tune indices. */
+static int split_tunes(const gb_melody_ds_build_config_t *cfg, entry_t *en, int n,
+                       gb_error_t *err)
+{
     int *perm = malloc((size_t)n * sizeof *perm);
-    if (!perm) {
-        rc = gb_error_set(err, GB_ENOMEM, "out of memory");
-        goto done;
-    }
+    if (!perm)
+        return gb_error_set(err, GB_ENOMEM, "out of memory");
     uint64_t s = cfg->seed;
     for (int i = 0; i < n; i++)
         perm[i] = i;
@@ -535,18 +517,14 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
                             : i < n_train + n_val ? GB_MDS_VALIDATION
                                                   : GB_MDS_TEST;
     free(perm);
+    return 0;
+}
 
-    if (mkdir(cfg->out_dir, 0777) != 0 && errno != EEXIST) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot create the folder: %s", cfg->out_dir,
-                          strerror(errno));
-        goto done;
-    }
-    snprintf(bars_tmp, sizeof bars_tmp, "%s/%s.tmp", cfg->out_dir, GB_MDS_BARS);
-    snprintf(man_tmp, sizeof man_tmp, "%s/%s.tmp", cfg->out_dir, GB_MDS_MANIFEST);
-    if (!(f = fopen(bars_tmp, "wb"))) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot write: %s", bars_tmp, strerror(errno));
-        goto done;
-    }
+/* bars.bin: every tune as it is, then the train tunes at each other transposition.
+ * Returns 0 or -1 on a write error. */
+static int write_bars(const gb_melody_ds_build_config_t *cfg, FILE *f, entry_t *en, int n,
+                      gb_melody_ds_build_result_t *r)
+{
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < n; i++) {
             int lo = 0, hi = 0;
@@ -560,62 +538,152 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
                 if (pass == 1 && by == 0)
                     continue;
                 const long w = write_tune(f, &en[i], (uint32_t)i, by);
-                if (w < 0) {
-                    rc = gb_error_set(err, GB_EIO, "%s: write failed: %s", bars_tmp,
-                                      strerror(errno));
-                    goto done;
-                }
-                r.records += (uint32_t)w;
+                if (w < 0)
+                    return -1;
+                r->records += (uint32_t)w;
                 if (pass == 0)
                     en[i].bars = (int)w;
             }
         }
-    if (fclose(f) != 0) {
-        f = NULL;
+    return 0;
+}
+
+/* The result's tunes per split, bars and meters. */
+static void tally(const entry_t *en, int n, gb_melody_ds_build_result_t *r)
+{
+    r->tunes = n;
+    for (int i = 0; i < n; i++) {
+        const gb_melody_tune_t *t = &en[i].t;
+        int *c = en[i].split == GB_MDS_TRAIN ? &r->train
+                 : en[i].split == GB_MDS_VALIDATION ? &r->validation
+                                                    : &r->test;
+        (*c)++;
+        r->bars += (uint32_t)en[i].bars;
+        int m = 0;
+        while (m < r->n_meters &&
+               (r->meters[m].num != t->meter_num || r->meters[m].den != t->meter_den))
+            m++;
+        if (m == r->n_meters && m < GB_MELODY_MAX_METERS) {
+            r->meters[m].num = t->meter_num;
+            r->meters[m].den = t->meter_den;
+            r->n_meters++;
+        }
+        if (m < r->n_meters) {
+            r->meters[m].tunes++;
+            r->meters[m].bars += (uint32_t)en[i].bars;
+        }
+    }
+}
+
+/* Move the finished temporary files to their names. */
+static int rename_outputs(const char *out_dir, const char *bars_tmp, const char *man_tmp,
+                          gb_error_t *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", out_dir, GB_MDS_BARS);
+    if (rename(bars_tmp, path) != 0)
+        return gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", bars_tmp, path,
+                            strerror(errno));
+    snprintf(path, sizeof path, "%s/%s", out_dir, GB_MDS_MANIFEST);
+    if (rename(man_tmp, path) != 0)
+        return gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", man_tmp, path,
+                            strerror(errno));
+    return 0;
+}
+
+/* The source: the folder given, or the corpus shipped in the data folder (then the manifest
+ * names it relatively, so it does not depend on the machine). */
+static int find_source(const gb_melody_ds_build_config_t *cfg, char *corpus, size_t size,
+                       const char **from, const char **source, gb_error_t *err)
+{
+    char tried[4096];
+    *from = *source = cfg->from_dir;
+    if (cfg->from_dir)
+        return 0;
+    if (gb_share_file(GB_MELODY_CORPUS, corpus, size, tried, sizeof tried) < 0)
+        return gb_error_set(err, GB_EIO, "the shipped corpus %s is not in any data folder "
+                            "(looked in %s); set GBAC_DATA_DIR or pass --from FOLDER",
+                            GB_MELODY_CORPUS, tried);
+    *from = corpus;
+    *source = GB_MELODY_CORPUS;
+    return 0;
+}
+
+/* The output folder (created if missing), the temporary file names (4096 bytes each) and
+ * bars.bin.tmp open for writing in *f. */
+static int open_bars(const char *out_dir, char *bars_tmp, char *man_tmp, FILE **f,
+                     gb_error_t *err)
+{
+    if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
+        return gb_error_set(err, GB_EIO, "%s: cannot create the folder: %s", out_dir,
+                            strerror(errno));
+    snprintf(bars_tmp, 4096, "%s/%s.tmp", out_dir, GB_MDS_BARS);
+    snprintf(man_tmp, 4096, "%s/%s.tmp", out_dir, GB_MDS_MANIFEST);
+    if (!(*f = fopen(bars_tmp, "wb")))
+        return gb_error_set(err, GB_EIO, "%s: cannot write: %s", bars_tmp, strerror(errno));
+    return 0;
+}
+
+int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_build_result_t *res, gb_error_t *err)
+{
+    gb_melody_ds_build_result_t r;
+    memset(&r, 0, sizeof r);
+    int rc = check_melody_config(cfg, err);
+    if (rc < 0)
+        return rc;
+    char corpus[4096];
+    const char *from, *source;
+    if ((rc = find_source(cfg, corpus, sizeof corpus, &from, &source, err)) < 0)
+        return rc;
+    const char *licence = cfg->licence ? cfg->licence
+                          : cfg->from_dir ? GB_MELODY_UNKNOWN_LICENCE
+                                          : GB_MELODY_CORPUS_LICENCE;
+    DIR *d = opendir(from);
+    if (!d)
+        return gb_error_set(err, GB_EIO, "%s: cannot open the folder: %s", from,
+                            strerror(errno));
+    char **names;
+    size_t n_names;
+    rc = list_midi(d, &names, &n_names);
+    closedir(d);
+    entry_t *en = calloc(n_names ? n_names : 1, sizeof *en);
+    FILE *f = NULL;
+    json_t *root = NULL;
+    char bars_tmp[4096] = "", man_tmp[4096] = "";
+    if (rc < 0 || !en) {
+        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", from);
+        goto done;
+    }
+    if (n_names > 1) /* qsort must not be given NULL, even for 0 elements */
+        qsort(names, n_names, sizeof *names, name_cmp);
+    const int n = read_tunes(cfg, from, names, n_names, en, &r);
+    if (n == 0) {
+        rc = gb_error_set(err, GB_ERANGE, "%s: no readable MIDI file with notes (%d files, %d "
+                          "skipped)", from, r.files, r.skipped);
+        goto done;
+    }
+    if ((rc = split_tunes(cfg, en, n, err)) < 0)
+        goto done;
+    if ((rc = open_bars(cfg->out_dir, bars_tmp, man_tmp, &f, err)) < 0)
+        goto done;
+    if (write_bars(cfg, f, en, n, &r) < 0) {
         rc = gb_error_set(err, GB_EIO, "%s: write failed: %s", bars_tmp, strerror(errno));
         goto done;
     }
+    const int closed = fclose(f);
     f = NULL;
-
-    r.tunes = n;
-    for (int i = 0; i < n; i++) {
-        const gb_melody_tune_t *t = &en[i].t;
-        int *c = en[i].split == GB_MDS_TRAIN ? &r.train
-                 : en[i].split == GB_MDS_VALIDATION ? &r.validation
-                                                    : &r.test;
-        (*c)++;
-        r.bars += (uint32_t)en[i].bars;
-        int m = 0;
-        while (m < r.n_meters &&
-               (r.meters[m].num != t->meter_num || r.meters[m].den != t->meter_den))
-            m++;
-        if (m == r.n_meters && m < GB_MELODY_MAX_METERS) {
-            r.meters[m].num = t->meter_num;
-            r.meters[m].den = t->meter_den;
-            r.n_meters++;
-        }
-        if (m < r.n_meters) {
-            r.meters[m].tunes++;
-            r.meters[m].bars += (uint32_t)en[i].bars;
-        }
+    if (closed != 0) {
+        rc = gb_error_set(err, GB_EIO, "%s: write failed: %s", bars_tmp, strerror(errno));
+        goto done;
     }
+    tally(en, n, &r);
     root = manifest(cfg, source, licence, en, n, &r);
     if (!root || json_dump_file(root, man_tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0) {
         rc = gb_error_set(err, GB_EIO, "%s: cannot write", man_tmp);
         goto done;
     }
-    snprintf(path, sizeof path, "%s/%s", cfg->out_dir, GB_MDS_BARS);
-    if (rename(bars_tmp, path) != 0) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", bars_tmp, path,
-                          strerror(errno));
+    if ((rc = rename_outputs(cfg->out_dir, bars_tmp, man_tmp, err)) < 0)
         goto done;
-    }
-    snprintf(path, sizeof path, "%s/%s", cfg->out_dir, GB_MDS_MANIFEST);
-    if (rename(man_tmp, path) != 0) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", man_tmp, path,
-                          strerror(errno));
-        goto done;
-    }
     if (res)
         *res = r;
 done:
