@@ -117,13 +117,73 @@ static int read_tunes(gb_melody_ds_t *ds, json_t *tunes, const char *path, gb_er
     return 0;
 }
 
+/* What is wrong with record r (NULL: nothing): indices, split, meter, key, tokens. */
+static const char *record_problem(const gb_melody_ds_t *ds, const gb_mds_record_t *r)
+{
+    if (r->tune >= (uint32_t)ds->n_tunes)
+        return "tune index past the manifest's tunes";
+    if (r->split > GB_MDS_TEST || r->split != ds->tunes[r->tune].split)
+        return "split differs from its tune's";
+    if (r->steps_per_bar < 1 || r->steps_per_bar > GB_MDS_MAX_STEPS ||
+        r->steps_per_bar != ds->tunes[r->tune].steps_per_bar)
+        return "steps per bar out of range or differs from its tune's";
+    if (r->tonic > 11 || r->mode > 1)
+        return "key out of range";
+    if (bad_tokens(r->context, r->steps_per_bar) || bad_tokens(r->target, r->steps_per_bar))
+        return "a token out of range (or a missing pad)";
+    return NULL;
+}
+
+/* bars.bin: exactly the manifest's records, each decoded and checked. */
+static int read_records(gb_melody_ds_t *ds, const char *bpath, gb_error_t *err)
+{
+    int rc = 0;
+    uint8_t *buf = NULL;
+    FILE *f = fopen(bpath, "rb");
+    if (!f)
+        return gb_error_set(err, GB_EIO, "%s: cannot read: %s", bpath, strerror(errno));
+    const size_t want = (size_t)ds->n_records * GB_MDS_RECORD_BYTES;
+    fseek(f, 0, SEEK_END);
+    const long have = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (have < 0 || (size_t)have != want) {
+        rc = gb_error_set(err, GB_EFORMAT, "%s: %ld bytes, but the manifest's %u records of "
+                          "%d bytes need %zu", bpath, have, ds->n_records, GB_MDS_RECORD_BYTES,
+                          want);
+        goto done;
+    }
+    buf = malloc(want);
+    ds->records = calloc(ds->n_records, sizeof *ds->records);
+    if (!buf || !ds->records) {
+        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory for %u records", bpath,
+                          ds->n_records);
+        goto done;
+    }
+    if (fread(buf, 1, want, f) != want) {
+        rc = gb_error_set(err, GB_EIO, "%s: short read", bpath);
+        goto done;
+    }
+    for (uint32_t i = 0; i < ds->n_records; i++) {
+        gb_mds_record_t *r = &ds->records[i];
+        gb_mds_record_decode(buf + (size_t)i * GB_MDS_RECORD_BYTES, r);
+        const char *why = record_problem(ds, r);
+        if (why) {
+            rc = gb_error_set(err, GB_EFORMAT, "%s: record %u (byte %zu): %s", bpath, i,
+                              (size_t)i * GB_MDS_RECORD_BYTES, why);
+            goto done;
+        }
+    }
+done:
+    free(buf);
+    fclose(f);
+    return rc < 0 ? rc : 0;
+}
+
 gb_melody_ds_t *gb_melody_ds_load(const char *dir, gb_error_t *err)
 {
     char path[4096], bpath[4096];
     gb_melody_ds_t *ds = NULL;
     json_t *root = NULL;
-    FILE *f = NULL;
-    uint8_t *buf = NULL;
     json_error_t je;
     int rc;
 
@@ -181,60 +241,11 @@ gb_melody_ds_t *gb_melody_ds_load(const char *dir, gb_error_t *err)
         goto fail;
     }
 
-    f = fopen(bpath, "rb");
-    if (!f) {
-        gb_error_set(err, GB_EIO, "%s: cannot read: %s", bpath, strerror(errno));
+    if (read_records(ds, bpath, err) < 0)
         goto fail;
-    }
-    const size_t want = (size_t)ds->n_records * GB_MDS_RECORD_BYTES;
-    fseek(f, 0, SEEK_END);
-    const long have = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (have < 0 || (size_t)have != want) {
-        gb_error_set(err, GB_EFORMAT, "%s: %ld bytes, but the manifest's %u records of %d "
-                     "bytes need %zu", bpath, have, ds->n_records, GB_MDS_RECORD_BYTES, want);
-        goto fail;
-    }
-    buf = malloc(want);
-    ds->records = calloc(ds->n_records, sizeof *ds->records);
-    if (!buf || !ds->records) {
-        gb_error_set(err, GB_ENOMEM, "%s: out of memory for %u records", bpath, ds->n_records);
-        goto fail;
-    }
-    if (fread(buf, 1, want, f) != want) {
-        gb_error_set(err, GB_EIO, "%s: short read", bpath);
-        goto fail;
-    }
-    for (uint32_t i = 0; i < ds->n_records; i++) {
-        gb_mds_record_t *r = &ds->records[i];
-        gb_mds_record_decode(buf + (size_t)i * GB_MDS_RECORD_BYTES, r);
-        const char *why = NULL;
-        if (r->tune >= (uint32_t)ds->n_tunes)
-            why = "tune index past the manifest's tunes";
-        else if (r->split > GB_MDS_TEST || r->split != ds->tunes[r->tune].split)
-            why = "split differs from its tune's";
-        else if (r->steps_per_bar < 1 || r->steps_per_bar > GB_MDS_MAX_STEPS ||
-                 r->steps_per_bar != ds->tunes[r->tune].steps_per_bar)
-            why = "steps per bar out of range or differs from its tune's";
-        else if (r->tonic > 11 || r->mode > 1)
-            why = "key out of range";
-        else if (bad_tokens(r->context, r->steps_per_bar) ||
-                 bad_tokens(r->target, r->steps_per_bar))
-            why = "a token out of range (or a missing pad)";
-        if (why) {
-            gb_error_set(err, GB_EFORMAT, "%s: record %u (byte %zu): %s", bpath, i,
-                         (size_t)i * GB_MDS_RECORD_BYTES, why);
-            goto fail;
-        }
-    }
-    free(buf);
-    fclose(f);
     json_decref(root);
     return ds;
 fail:
-    free(buf);
-    if (f)
-        fclose(f);
     json_decref(root);
     gb_melody_ds_free(ds);
     return NULL;

@@ -78,6 +78,173 @@ static void quiet_log(const gchar *d, GLogLevelFlags l, const gchar *m, gpointer
     (void)d, (void)l, (void)m, (void)u;
 }
 
+/* The first time signature and tempo of the file; later different ones are counted. */
+typedef struct tune_meta {
+    int num, den;
+    double first_uspq;
+} tune_meta_t;
+
+static void read_meta(const smf_event_t *e, gb_melody_tune_t *tune, tune_meta_t *m)
+{
+    const unsigned char *b = e->midi_buffer;
+    if (e->midi_buffer_length >= 5 && b[1] == 0x58) {
+        if (m->num == 0) {
+            m->num = b[3];
+            m->den = 1 << (b[4] & 7);
+        } else if (b[3] != m->num || 1 << (b[4] & 7) != m->den) {
+            tune->meter_changes++;
+        }
+    } else if (e->midi_buffer_length >= 6 && b[1] == 0x51) {
+        const double uspq = (double)((b[3] << 16) | (b[4] << 8) | b[5]);
+        if (m->first_uspq == 0.0)
+            m->first_uspq = uspq;
+        else if (uspq != m->first_uspq)
+            tune->tempo_changes++;
+    }
+}
+
+/* Every note of every channel but percussion into ns (times in pulses; a note still on at
+ * the end lasts to the last event). Returns 0 or -1 when out of memory. */
+static int collect_notes(smf_t *smf, gb_melody_tune_t *tune, tune_meta_t *m, notes_t *ns)
+{
+    long active[16][128];
+    for (int c = 0; c < 16; c++)
+        for (int k = 0; k < 128; k++)
+            active[c][k] = -1;
+    int rc = 0;
+    long last = 0;
+    smf_event_t *e;
+    smf_rewind(smf);
+    while ((e = smf_get_next_event(smf)) != NULL) {
+        const unsigned char *b = e->midi_buffer;
+        const long pulses = (long)e->time_pulses;
+        if (pulses > last)
+            last = pulses;
+        if (smf_event_is_metadata(e)) {
+            read_meta(e, tune, m);
+            continue;
+        }
+        if (e->midi_buffer_length < 3)
+            continue;
+        const int st = b[0] & 0xf0, ch = b[0] & 0x0f, key = b[1] & 0x7f;
+        if (ch == GB_MELODY_PERCUSSION_CHANNEL) { /* drums are not melody */
+            tune->percussion += st == 0x90 && b[2] > 0;
+            continue;
+        }
+        if (st == 0x90 && b[2] > 0) {
+            if (active[ch][key] >= 0 &&
+                push_note(ns, active[ch][key], pulses, key) < 0)
+                rc = -1;
+            active[ch][key] = pulses;
+        } else if (st == 0x80 || st == 0x90) {
+            if (active[ch][key] >= 0 && push_note(ns, active[ch][key], pulses, key) < 0)
+                rc = -1;
+            active[ch][key] = -1;
+        }
+    }
+    for (int c = 0; c < 16; c++)
+        for (int k = 0; k < 128; k++)
+            if (active[c][k] >= 0 && push_note(ns, active[c][k], last, k) < 0)
+                rc = -1;
+    return rc;
+}
+
+/* Quantise (pulses → 16th-note steps, at least one step long); returns the end step. */
+static long quantise(notes_t *ns, double ppqn)
+{
+    long end = 0;
+    for (size_t i = 0; i < ns->n; i++) {
+        note_t *n = &ns->v[i];
+        n->on = lround((double)n->on * 4.0 / ppqn);
+        n->off = lround((double)n->off * 4.0 / ppqn);
+        if (n->off <= n->on)
+            n->off = n->on + 1;
+        if (n->off > end)
+            end = n->off;
+    }
+    return end;
+}
+
+/* who[s]: the note heard at step s (the highest sounding, the later of equal ones; −1: rest);
+ * counts the polyphonic steps and detects the key from the heard pitches. -1: out of memory. */
+static int top_voice(const notes_t *ns, long n_steps, int *who, gb_melody_tune_t *tune)
+{
+    for (long s = 0; s < n_steps; s++)
+        who[s] = -1;
+    int *sounding = calloc((size_t)n_steps, sizeof *sounding);
+    if (!sounding)
+        return -1;
+    for (size_t i = 0; i < ns->n; i++)
+        for (long s = ns->v[i].on; s < ns->v[i].off; s++) {
+            sounding[s]++;
+            const int w = who[s];
+            if (w < 0 || ns->v[i].pitch > ns->v[w].pitch ||
+                (ns->v[i].pitch == ns->v[w].pitch && ns->v[i].on > ns->v[w].on))
+                who[s] = (int)i;
+        }
+    double hist[12] = {0};
+    for (long s = 0; s < n_steps; s++) {
+        if (who[s] >= 0)
+            hist[ns->v[who[s]].pitch % 12] += 1;
+        tune->polyphonic_steps += sounding[s] > 1;
+    }
+    free(sounding);
+    gb_melody_key(hist, &tune->tonic, &tune->mode);
+    return 0;
+}
+
+/* Tokens from who[]: rest, hold, or the pitch moved by shift and folded into range. */
+static void write_tokens(gb_melody_tune_t *tune, const notes_t *ns, const int *who,
+                         long n_steps, int shift)
+{
+    for (long s = 0; s < n_steps; s++) {
+        const int w = who[s];
+        if (w < 0)
+            tune->tokens[s] = GB_MDS_REST;
+        else if (s > 0 && who[s - 1] == w && ns->v[w].on != s)
+            tune->tokens[s] = GB_MDS_HOLD;
+        else
+            tune->tokens[s] =
+                (uint8_t)(GB_MDS_PITCH_BASE + fold(ns->v[w].pitch + shift) - GB_MDS_PITCH_LO);
+    }
+}
+
+/* Steps of the tune: tokens, key and shift, meter. Frees ns. */
+static int tokenise(const char *path, notes_t *ns, int num, int den, double ppqn,
+                    gb_melody_tune_t *tune, gb_error_t *err)
+{
+    const int spb = num * 16 / den;
+    if (num * 16 % den != 0 || spb < 2 || spb > GB_MDS_MAX_STEPS) {
+        free(ns->v);
+        return gb_error_set(err, GB_EFORMAT, "%s: meter %d/%d does not fit %d 16th-note steps "
+                            "per bar", path, num, den, GB_MDS_MAX_STEPS);
+    }
+    const long end = quantise(ns, ppqn);
+    if (end > 1L << 20) {
+        free(ns->v);
+        return gb_error_set(err, GB_EFORMAT, "%s: too long (%ld steps)", path, end);
+    }
+    const long n_steps = (end + spb - 1) / spb * spb;
+    int *who = malloc((size_t)n_steps * sizeof *who);
+    tune->tokens = malloc((size_t)n_steps);
+    if (!who || !tune->tokens || top_voice(ns, n_steps, who, tune) < 0) {
+        free(who);
+        free(ns->v);
+        gb_melody_tune_clear(tune);
+        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
+    }
+    const int shift = -gb_melody_key_offset(tune->tonic, tune->mode);
+    tune->shift = shift;
+    write_tokens(tune, ns, who, n_steps, shift);
+    free(who);
+    free(ns->v);
+    tune->meter_num = num;
+    tune->meter_den = den;
+    tune->steps_per_bar = spb;
+    tune->n_steps = (int)n_steps;
+    return 0;
+}
+
 int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *err)
 {
     memset(tune, 0, sizeof *tune);
@@ -92,61 +259,9 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
     if (!smf)
         return gb_error_set(err, GB_EFORMAT, "%s: libsmf cannot parse the file", path);
     const double ppqn = smf->ppqn > 0 ? smf->ppqn : 480;
-    int num = 0, den = 0;
-    double first_uspq = 0.0;
-    long active[16][128];
-    for (int c = 0; c < 16; c++)
-        for (int k = 0; k < 128; k++)
-            active[c][k] = -1;
+    tune_meta_t m = {0};
     notes_t ns = {0};
-    int rc = 0;
-    long last = 0;
-    smf_event_t *e;
-    smf_rewind(smf);
-    while ((e = smf_get_next_event(smf)) != NULL) {
-        const unsigned char *b = e->midi_buffer;
-        const long pulses = (long)e->time_pulses;
-        if (pulses > last)
-            last = pulses;
-        if (smf_event_is_metadata(e)) {
-            if (e->midi_buffer_length >= 5 && b[1] == 0x58) {
-                if (num == 0) {
-                    num = b[3];
-                    den = 1 << (b[4] & 7);
-                } else if (b[3] != num || 1 << (b[4] & 7) != den) {
-                    tune->meter_changes++;
-                }
-            } else if (e->midi_buffer_length >= 6 && b[1] == 0x51) {
-                const double uspq = (double)((b[3] << 16) | (b[4] << 8) | b[5]);
-                if (first_uspq == 0.0)
-                    first_uspq = uspq;
-                else if (uspq != first_uspq)
-                    tune->tempo_changes++;
-            }
-            continue;
-        }
-        if (e->midi_buffer_length < 3)
-            continue;
-        const int st = b[0] & 0xf0, ch = b[0] & 0x0f, key = b[1] & 0x7f;
-        if (ch == GB_MELODY_PERCUSSION_CHANNEL) { /* drums are not melody */
-            tune->percussion += st == 0x90 && b[2] > 0;
-            continue;
-        }
-        if (st == 0x90 && b[2] > 0) {
-            if (active[ch][key] >= 0 &&
-                push_note(&ns, active[ch][key], pulses, key) < 0)
-                rc = -1;
-            active[ch][key] = pulses;
-        } else if (st == 0x80 || st == 0x90) {
-            if (active[ch][key] >= 0 && push_note(&ns, active[ch][key], pulses, key) < 0)
-                rc = -1;
-            active[ch][key] = -1;
-        }
-    }
-    for (int c = 0; c < 16; c++)
-        for (int k = 0; k < 128; k++)
-            if (active[c][k] >= 0 && push_note(&ns, active[c][k], last, k) < 0)
-                rc = -1;
+    const int rc = collect_notes(smf, tune, &m, &ns);
     smf_delete(smf);
     if (rc < 0) {
         free(ns.v);
@@ -159,86 +274,13 @@ int gb_melody_tune_read(const char *path, gb_melody_tune_t *tune, gb_error_t *er
                                 "(percussion, not a melody)", path, tune->percussion);
         return gb_error_set(err, GB_EFORMAT, "%s: no notes", path);
     }
-    tune->bpm = first_uspq > 0.0 ? 60e6 / first_uspq : 120.0;
+    tune->bpm = m.first_uspq > 0.0 ? 60e6 / m.first_uspq : 120.0;
     tune->notes = (int)ns.n;
-    if (num == 0) {
-        num = 4;
-        den = 4;
+    if (m.num == 0) {
+        m.num = 4;
+        m.den = 4;
     }
-    const int spb = num * 16 / den;
-    if (num * 16 % den != 0 || spb < 2 || spb > GB_MDS_MAX_STEPS) {
-        free(ns.v);
-        return gb_error_set(err, GB_EFORMAT, "%s: meter %d/%d does not fit %d 16th-note steps "
-                            "per bar", path, num, den, GB_MDS_MAX_STEPS);
-    }
-    /* Quantise (pulses → steps) and find the length. */
-    long end = 0;
-    for (size_t i = 0; i < ns.n; i++) {
-        note_t *n = &ns.v[i];
-        n->on = lround((double)n->on * 4.0 / ppqn);
-        n->off = lround((double)n->off * 4.0 / ppqn);
-        if (n->off <= n->on)
-            n->off = n->on + 1;
-        if (n->off > end)
-            end = n->off;
-    }
-    if (end > 1L << 20) {
-        free(ns.v);
-        return gb_error_set(err, GB_EFORMAT, "%s: too long (%ld steps)", path, end);
-    }
-    const long n_steps = (end + spb - 1) / spb * spb;
-    int *who = malloc((size_t)n_steps * sizeof *who);
-    tune->tokens = malloc((size_t)n_steps);
-    if (!who || !tune->tokens) {
-        free(who);
-        free(ns.v);
-        gb_melody_tune_clear(tune);
-        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-    }
-    for (long s = 0; s < n_steps; s++)
-        who[s] = -1;
-    int *sounding = calloc((size_t)n_steps, sizeof *sounding);
-    if (!sounding) {
-        free(who);
-        free(ns.v);
-        gb_melody_tune_clear(tune);
-        return gb_error_set(err, GB_ENOMEM, "%s: out of memory", path);
-    }
-    for (size_t i = 0; i < ns.n; i++)
-        for (long s = ns.v[i].on; s < ns.v[i].off; s++) {
-            sounding[s]++;
-            const int w = who[s];
-            if (w < 0 || ns.v[i].pitch > ns.v[w].pitch ||
-                (ns.v[i].pitch == ns.v[w].pitch && ns.v[i].on > ns.v[w].on))
-                who[s] = (int)i;
-        }
-    double hist[12] = {0};
-    for (long s = 0; s < n_steps; s++) {
-        if (who[s] >= 0)
-            hist[ns.v[who[s]].pitch % 12] += 1;
-        tune->polyphonic_steps += sounding[s] > 1;
-    }
-    free(sounding);
-    gb_melody_key(hist, &tune->tonic, &tune->mode);
-    const int shift = -gb_melody_key_offset(tune->tonic, tune->mode);
-    tune->shift = shift;
-    for (long s = 0; s < n_steps; s++) {
-        const int w = who[s];
-        if (w < 0)
-            tune->tokens[s] = GB_MDS_REST;
-        else if (s > 0 && who[s - 1] == w && ns.v[w].on != s)
-            tune->tokens[s] = GB_MDS_HOLD;
-        else
-            tune->tokens[s] =
-                (uint8_t)(GB_MDS_PITCH_BASE + fold(ns.v[w].pitch + shift) - GB_MDS_PITCH_LO);
-    }
-    free(who);
-    free(ns.v);
-    tune->meter_num = num;
-    tune->meter_den = den;
-    tune->steps_per_bar = spb;
-    tune->n_steps = (int)n_steps;
-    return 0;
+    return tokenise(path, &ns, m.num, m.den, ppqn, tune, err);
 }
 
 /* ---------------------------------------------------------------- the dataset */
@@ -380,10 +422,8 @@ static json_t *manifest(const gb_melody_ds_build_config_t *cfg, const char *sour
     return root;
 }
 
-int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_build_result_t *res, gb_error_t *err)
+static int check_melody_config(const gb_melody_ds_build_config_t *cfg, gb_error_t *err)
 {
-    gb_melody_ds_build_result_t r;
-    memset(&r, 0, sizeof r);
     if (!cfg || cfg->version != GB_MELODY_CONFIG_VERSION || !cfg->out_dir)
         return gb_error_set(err, GB_EINVAL, "melody dataset: missing output folder");
     if (!(cfg->split[0] >= 0 && cfg->split[1] >= 0 && cfg->split[2] >= 0) ||
@@ -394,25 +434,13 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
         cfg->transpose_lo > cfg->transpose_hi)
         return gb_error_set(err, GB_EINVAL, "melody dataset: transposition range %d..%d is "
                             "not within -11..11", cfg->transpose_lo, cfg->transpose_hi);
+    return 0;
+}
 
-    /* The source: a folder given, or the corpus shipped in the data folder. */
-    char corpus[4096], tried[4096];
-    const char *from = cfg->from_dir, *source = cfg->from_dir;
-    if (!from) {
-        if (gb_share_file(GB_MELODY_CORPUS, corpus, sizeof corpus, tried, sizeof tried) < 0)
-            return gb_error_set(err, GB_EIO, "the shipped corpus %s is not in any data folder "
-                                "(looked in %s); set GBAC_DATA_DIR or pass --from FOLDER",
-                                GB_MELODY_CORPUS, tried);
-        from = corpus;
-        source = GB_MELODY_CORPUS; /* relative: the manifest does not depend on the machine */
-    }
-    const char *licence = cfg->licence ? cfg->licence
-                          : cfg->from_dir ? GB_MELODY_UNKNOWN_LICENCE
-                                          : GB_MELODY_CORPUS_LICENCE;
-    DIR *d = opendir(from);
-    if (!d)
-        return gb_error_set(err, GB_EIO, "%s: cannot open the folder: %s", from,
-                            strerror(errno));
+/* The .mid/.midi names in folder from (malloc'd, unsorted) in *names; -1: out of memory
+ * (what was listed is still in *names). */
+static int list_midi(DIR *d, char ***names_out, size_t *n_out)
+{
     char **names = NULL;
     size_t n_names = 0, cap = 0;
     struct dirent *de;
@@ -435,47 +463,43 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
         }
         n_names++;
     }
-    closedir(d);
-    entry_t *en = calloc(n_names ? n_names : 1, sizeof *en);
-    FILE *f = NULL;
-    json_t *root = NULL;
-    char bars_tmp[4096] = "", man_tmp[4096] = "", path[4096];
-    if (rc < 0 || !en) {
-        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", from);
-        goto done;
-    }
-    if (n_names > 1) /* qsort must not be given NULL, even for 0 elements */
-        qsort(names, n_names, sizeof *names, name_cmp);
+    *names_out = names;
+    *n_out = n_names;
+    return rc;
+}
 
+/* Read every file into en[] (skipped ones counted and reported); returns the tunes read. */
+static int read_tunes(const gb_melody_ds_build_config_t *cfg, const char *from, char **names,
+                      size_t n_names, entry_t *en, gb_melody_ds_build_result_t *r)
+{
+    char path[4096];
     int n = 0;
     for (size_t i = 0; i < n_names; i++) {
         gb_error_t e = {0};
         snprintf(path, sizeof path, "%.2000s/%.1000s", from, names[i]);
-        r.files++;
+        r->files++;
         if (gb_melody_tune_read(path, &en[n].t, &e) < 0) {
-            r.skipped++;
+            r->skipped++;
             if (cfg->progress)
                 fprintf(cfg->progress, "gbac dataset: skipped %s\n", e.msg);
             continue;
         }
-        r.percussion_dropped += en[n].t.percussion;
-        r.polyphonic_steps += en[n].t.polyphonic_steps;
+        r->percussion_dropped += en[n].t.percussion;
+        r->polyphonic_steps += en[n].t.polyphonic_steps;
         const char *dot = strrchr(names[i], '.');
         snprintf(en[n].name, sizeof en[n].name, "%.*s", (int)(dot - names[i]), names[i]);
         n++;
     }
-    if (n == 0) {
-        rc = gb_error_set(err, GB_ERANGE, "%s: no readable MIDI file with notes (%d files, %d "
-                          "skipped)", from, r.files, r.skipped);
-        goto done;
-    }
+    return n;
+}
 
-    /* Split by tune: a seeded Fisher–Yates shuffle of the tune indices. */
+/* Split by tune: a seeded Fisher–Yates shuffle of the tune indices. */
+static int split_tunes(const gb_melody_ds_build_config_t *cfg, entry_t *en, int n,
+                       gb_error_t *err)
+{
     int *perm = malloc((size_t)n * sizeof *perm);
-    if (!perm) {
-        rc = gb_error_set(err, GB_ENOMEM, "out of memory");
-        goto done;
-    }
+    if (!perm)
+        return gb_error_set(err, GB_ENOMEM, "out of memory");
     uint64_t s = cfg->seed;
     for (int i = 0; i < n; i++)
         perm[i] = i;
@@ -493,18 +517,14 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
                             : i < n_train + n_val ? GB_MDS_VALIDATION
                                                   : GB_MDS_TEST;
     free(perm);
+    return 0;
+}
 
-    if (mkdir(cfg->out_dir, 0777) != 0 && errno != EEXIST) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot create the folder: %s", cfg->out_dir,
-                          strerror(errno));
-        goto done;
-    }
-    snprintf(bars_tmp, sizeof bars_tmp, "%s/%s.tmp", cfg->out_dir, GB_MDS_BARS);
-    snprintf(man_tmp, sizeof man_tmp, "%s/%s.tmp", cfg->out_dir, GB_MDS_MANIFEST);
-    if (!(f = fopen(bars_tmp, "wb"))) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot write: %s", bars_tmp, strerror(errno));
-        goto done;
-    }
+/* bars.bin: every tune as it is, then the train tunes at each other transposition.
+ * Returns 0 or -1 on a write error. */
+static int write_bars(const gb_melody_ds_build_config_t *cfg, FILE *f, entry_t *en, int n,
+                      gb_melody_ds_build_result_t *r)
+{
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < n; i++) {
             int lo = 0, hi = 0;
@@ -518,62 +538,152 @@ int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_buil
                 if (pass == 1 && by == 0)
                     continue;
                 const long w = write_tune(f, &en[i], (uint32_t)i, by);
-                if (w < 0) {
-                    rc = gb_error_set(err, GB_EIO, "%s: write failed: %s", bars_tmp,
-                                      strerror(errno));
-                    goto done;
-                }
-                r.records += (uint32_t)w;
+                if (w < 0)
+                    return -1;
+                r->records += (uint32_t)w;
                 if (pass == 0)
                     en[i].bars = (int)w;
             }
         }
-    if (fclose(f) != 0) {
-        f = NULL;
+    return 0;
+}
+
+/* The result's tunes per split, bars and meters. */
+static void tally(const entry_t *en, int n, gb_melody_ds_build_result_t *r)
+{
+    r->tunes = n;
+    for (int i = 0; i < n; i++) {
+        const gb_melody_tune_t *t = &en[i].t;
+        int *c = en[i].split == GB_MDS_TRAIN ? &r->train
+                 : en[i].split == GB_MDS_VALIDATION ? &r->validation
+                                                    : &r->test;
+        (*c)++;
+        r->bars += (uint32_t)en[i].bars;
+        int m = 0;
+        while (m < r->n_meters &&
+               (r->meters[m].num != t->meter_num || r->meters[m].den != t->meter_den))
+            m++;
+        if (m == r->n_meters && m < GB_MELODY_MAX_METERS) {
+            r->meters[m].num = t->meter_num;
+            r->meters[m].den = t->meter_den;
+            r->n_meters++;
+        }
+        if (m < r->n_meters) {
+            r->meters[m].tunes++;
+            r->meters[m].bars += (uint32_t)en[i].bars;
+        }
+    }
+}
+
+/* Move the finished temporary files to their names. */
+static int rename_outputs(const char *out_dir, const char *bars_tmp, const char *man_tmp,
+                          gb_error_t *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", out_dir, GB_MDS_BARS);
+    if (rename(bars_tmp, path) != 0)
+        return gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", bars_tmp, path,
+                            strerror(errno));
+    snprintf(path, sizeof path, "%s/%s", out_dir, GB_MDS_MANIFEST);
+    if (rename(man_tmp, path) != 0)
+        return gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", man_tmp, path,
+                            strerror(errno));
+    return 0;
+}
+
+/* The source: the folder given, or the corpus shipped in the data folder (then the manifest
+ * names it relatively, so it does not depend on the machine). */
+static int find_source(const gb_melody_ds_build_config_t *cfg, char *corpus, size_t size,
+                       const char **from, const char **source, gb_error_t *err)
+{
+    char tried[4096];
+    *from = *source = cfg->from_dir;
+    if (cfg->from_dir)
+        return 0;
+    if (gb_share_file(GB_MELODY_CORPUS, corpus, size, tried, sizeof tried) < 0)
+        return gb_error_set(err, GB_EIO, "the shipped corpus %s is not in any data folder "
+                            "(looked in %s); set GBAC_DATA_DIR or pass --from FOLDER",
+                            GB_MELODY_CORPUS, tried);
+    *from = corpus;
+    *source = GB_MELODY_CORPUS;
+    return 0;
+}
+
+/* The output folder (created if missing), the temporary file names (4096 bytes each) and
+ * bars.bin.tmp open for writing in *f. */
+static int open_bars(const char *out_dir, char *bars_tmp, char *man_tmp, FILE **f,
+                     gb_error_t *err)
+{
+    if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
+        return gb_error_set(err, GB_EIO, "%s: cannot create the folder: %s", out_dir,
+                            strerror(errno));
+    snprintf(bars_tmp, 4096, "%s/%s.tmp", out_dir, GB_MDS_BARS);
+    snprintf(man_tmp, 4096, "%s/%s.tmp", out_dir, GB_MDS_MANIFEST);
+    if (!(*f = fopen(bars_tmp, "wb")))
+        return gb_error_set(err, GB_EIO, "%s: cannot write: %s", bars_tmp, strerror(errno));
+    return 0;
+}
+
+int gb_melody_ds_build(const gb_melody_ds_build_config_t *cfg, gb_melody_ds_build_result_t *res, gb_error_t *err)
+{
+    gb_melody_ds_build_result_t r;
+    memset(&r, 0, sizeof r);
+    int rc = check_melody_config(cfg, err);
+    if (rc < 0)
+        return rc;
+    char corpus[4096];
+    const char *from, *source;
+    if ((rc = find_source(cfg, corpus, sizeof corpus, &from, &source, err)) < 0)
+        return rc;
+    const char *licence = cfg->licence ? cfg->licence
+                          : cfg->from_dir ? GB_MELODY_UNKNOWN_LICENCE
+                                          : GB_MELODY_CORPUS_LICENCE;
+    DIR *d = opendir(from);
+    if (!d)
+        return gb_error_set(err, GB_EIO, "%s: cannot open the folder: %s", from,
+                            strerror(errno));
+    char **names;
+    size_t n_names;
+    rc = list_midi(d, &names, &n_names);
+    closedir(d);
+    entry_t *en = calloc(n_names ? n_names : 1, sizeof *en);
+    FILE *f = NULL;
+    json_t *root = NULL;
+    char bars_tmp[4096] = "", man_tmp[4096] = "";
+    if (rc < 0 || !en) {
+        rc = gb_error_set(err, GB_ENOMEM, "%s: out of memory", from);
+        goto done;
+    }
+    if (n_names > 1) /* qsort must not be given NULL, even for 0 elements */
+        qsort(names, n_names, sizeof *names, name_cmp);
+    const int n = read_tunes(cfg, from, names, n_names, en, &r);
+    if (n == 0) {
+        rc = gb_error_set(err, GB_ERANGE, "%s: no readable MIDI file with notes (%d files, %d "
+                          "skipped)", from, r.files, r.skipped);
+        goto done;
+    }
+    if ((rc = split_tunes(cfg, en, n, err)) < 0)
+        goto done;
+    if ((rc = open_bars(cfg->out_dir, bars_tmp, man_tmp, &f, err)) < 0)
+        goto done;
+    if (write_bars(cfg, f, en, n, &r) < 0) {
         rc = gb_error_set(err, GB_EIO, "%s: write failed: %s", bars_tmp, strerror(errno));
         goto done;
     }
+    const int closed = fclose(f);
     f = NULL;
-
-    r.tunes = n;
-    for (int i = 0; i < n; i++) {
-        const gb_melody_tune_t *t = &en[i].t;
-        int *c = en[i].split == GB_MDS_TRAIN ? &r.train
-                 : en[i].split == GB_MDS_VALIDATION ? &r.validation
-                                                    : &r.test;
-        (*c)++;
-        r.bars += (uint32_t)en[i].bars;
-        int m = 0;
-        while (m < r.n_meters &&
-               (r.meters[m].num != t->meter_num || r.meters[m].den != t->meter_den))
-            m++;
-        if (m == r.n_meters && m < GB_MELODY_MAX_METERS) {
-            r.meters[m].num = t->meter_num;
-            r.meters[m].den = t->meter_den;
-            r.n_meters++;
-        }
-        if (m < r.n_meters) {
-            r.meters[m].tunes++;
-            r.meters[m].bars += (uint32_t)en[i].bars;
-        }
+    if (closed != 0) {
+        rc = gb_error_set(err, GB_EIO, "%s: write failed: %s", bars_tmp, strerror(errno));
+        goto done;
     }
+    tally(en, n, &r);
     root = manifest(cfg, source, licence, en, n, &r);
     if (!root || json_dump_file(root, man_tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0) {
         rc = gb_error_set(err, GB_EIO, "%s: cannot write", man_tmp);
         goto done;
     }
-    snprintf(path, sizeof path, "%s/%s", cfg->out_dir, GB_MDS_BARS);
-    if (rename(bars_tmp, path) != 0) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", bars_tmp, path,
-                          strerror(errno));
+    if ((rc = rename_outputs(cfg->out_dir, bars_tmp, man_tmp, err)) < 0)
         goto done;
-    }
-    snprintf(path, sizeof path, "%s/%s", cfg->out_dir, GB_MDS_MANIFEST);
-    if (rename(man_tmp, path) != 0) {
-        rc = gb_error_set(err, GB_EIO, "%s: cannot rename to %s: %s", man_tmp, path,
-                          strerror(errno));
-        goto done;
-    }
     if (res)
         *res = r;
 done:

@@ -148,7 +148,8 @@ static int parse_note(const json_t *jn, const char *path, int i, gb_tds_note_t *
     return 0;
 }
 
-static int parse_manifest(const json_t *root, const char *path, gb_tds_t *ds, gb_error_t *err)
+/* The header keys: format (this reader's), source, licence, sample_rate, hop_s, seed. */
+static int parse_header(const json_t *root, const char *path, gb_tds_t *ds, gb_error_t *err)
 {
     if (!json_is_object(root))
         return gb_error_set(err, GB_EFORMAT, "%s: must hold a JSON object, not %s", path,
@@ -179,7 +180,13 @@ static int parse_manifest(const json_t *root, const char *path, gb_tds_t *ds, gb
     if ((rc = get_int(root, "seed", path, 0, UINT32_MAX, &v, err)) < 0)
         return rc;
     ds->seed = (uint32_t)v;
+    return 0;
+}
 
+/* "notes": 1..MAX_NOTES notes whose frames lie back to back; sets n_notes and n_frames. */
+static int parse_notes(const json_t *root, const char *path, gb_tds_t *ds, gb_error_t *err)
+{
+    int rc;
     const json_t *notes = json_object_get(root, "notes");
     if (!notes)
         return gb_error_set(err, GB_EFORMAT, "%s: missing key \"notes\"", path);
@@ -211,7 +218,17 @@ static int parse_manifest(const json_t *root, const char *path, gb_tds_t *ds, gb
             return gb_error_set(err, GB_ERANGE, "%s: more than 2^32 frames", path);
     }
     ds->n_frames = (uint32_t)next;
+    return 0;
+}
 
+/* "counts" (optional): its notes and frames must match what the notes hold. */
+static int check_counts(const json_t *root, const char *path, const gb_tds_t *ds,
+                        gb_error_t *err)
+{
+    const size_t nn = (size_t)ds->n_notes;
+    const uint64_t next = ds->n_frames;
+    long long v;
+    int rc;
     const json_t *counts = json_object_get(root, "counts");
     if (counts) {
         char where[1100];
@@ -232,6 +249,15 @@ static int parse_manifest(const json_t *root, const char *path, gb_tds_t *ds, gb
                                 (unsigned long long)next);
     }
     return 0;
+}
+
+static int parse_manifest(const json_t *root, const char *path, gb_tds_t *ds, gb_error_t *err)
+{
+    int rc;
+    if ((rc = parse_header(root, path, ds, err)) < 0 ||
+        (rc = parse_notes(root, path, ds, err)) < 0)
+        return rc;
+    return check_counts(root, path, ds, err);
 }
 
 static int load_frames(const char *path, gb_tds_t *ds, gb_error_t *err)

@@ -139,25 +139,27 @@ done:
     free(y);
 }
 
-/* Steps 2–7 for one note x[0 .. n) (modified in place). proto holds id, program, name, key
- * (−1: from f0), velocity. Returns 0 (kept or dropped) or a negative code for a write error. */
-int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *proto,
-                         gb_error_t *err)
+/* Loudest 10 ms block of x[0 .. n) in dB (−400 for silence). */
+static double loudest_block_db(const float *x, size_t n, size_t blk, size_t nb)
 {
-    const gb_timbre_ds_build_config_t *cfg = r->cfg;
-    const size_t blk = (size_t)lround(BLOCK_S * cfg->sample_rate);
-    const size_t nb = (n + blk - 1) / blk;
-    r->res.rendered++;
     double loud = -400.0;
     for (size_t b = 0; b < nb; b++) {
         const double db = block_db(x, n, blk, b);
         if (db > loud)
             loud = db;
     }
-    if (n == 0 || loud < cfg->silence_db) {
-        r->res.silent_dropped++;
-        return 0;
-    }
+    return loud;
+}
+
+/* Trim blocks more than trim_db below the loudest from both ends and scale what is left so
+ * its sustained part (blocks within SUSTAIN_DB of the loudest) has the target RMS, the peak
+ * at most PEAK_MAX; then the noise gate if asked. *b0: first kept block, *m: samples kept.
+ * Returns the gain. */
+static double trim_and_normalise(run_t *r, float *x, size_t n, size_t blk, double loud,
+                                 size_t *b0_out, size_t *m_out)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    const size_t nb = (n + blk - 1) / blk;
     size_t b0 = 0, b1 = nb;
     while (b0 < nb && block_db(x, n, blk, b0) < loud - cfg->trim_db)
         b0++;
@@ -184,9 +186,14 @@ int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *prot
         y[i] = (float)(y[i] * gain);
     if (cfg->noise_gate_db < 0.0)
         noise_gate(r, y, m);
+    *b0_out = b0;
+    *m_out = m;
+    return gain;
+}
 
-    gb_tds_note_t note = *proto;
-    note.gain_db = (float)(20.0 * log10(gain));
+/* SHA-256 of y[0 .. m) as little-endian float32, in hex. */
+static void hash_samples(const float *y, size_t m, char hex[2 * SHA256_DIGEST_SIZE + 1])
+{
     struct sha256_ctx h;
     uint8_t d[SHA256_DIGEST_SIZE];
     sha256_init(&h);
@@ -200,16 +207,77 @@ int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *prot
     }
     sha256_digest(&h, sizeof d, d);
     for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-        snprintf(note.hash + 2 * i, 3, "%02x", d[i]);
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* 1 (counted and reported) if a kept note has the same samples as note. */
+static int is_duplicate(run_t *r, const gb_tds_note_t *note)
+{
     for (int i = 0; i < r->n_notes; i++) {
-        if (strcmp(r->notes[i].hash, note.hash) == 0) {
+        if (strcmp(r->notes[i].hash, note->hash) == 0) {
             r->res.duplicates_dropped++;
-            if (cfg->progress)
-                fprintf(cfg->progress, "gbac dataset: %s (%s) repeats %s (%s): dropped\n",
-                        note.id, note.name, r->notes[i].id, r->notes[i].name);
-            return 0;
+            if (r->cfg->progress)
+                fprintf(r->cfg->progress, "gbac dataset: %s (%s) repeats %s (%s): dropped\n",
+                        note->id, note->name, r->notes[i].id, r->notes[i].name);
+            return 1;
         }
     }
+    return 0;
+}
+
+/* Append the analysis frames to frames.f32; 0 or -1 on a write error. */
+static int write_frames(run_t *r, const gb_note_analysis_t *a)
+{
+    int ok = 1;
+    for (int i = 0; i < a->n_frames; i++) {
+        gb_tds_frame_t fr;
+        fr.f0_hz = a->info[i].f0_hz;
+        fr.loudness_db = a->info[i].loudness_db;
+        fr.t = a->frames[i];
+        write_le_floats(r->frames, (const float *)&fr, GB_TDS_FRAME_FLOATS, &ok);
+    }
+    return ok ? 0 : -1;
+}
+
+/* Add note to the kept notes (growing the array). */
+static int keep_note(run_t *r, const gb_tds_note_t *note, gb_error_t *err)
+{
+    if (r->n_notes == r->cap_notes) {
+        const int cap = r->cap_notes ? 2 * r->cap_notes : 256;
+        gb_tds_note_t *nn = realloc(r->notes, (size_t)cap * sizeof *nn);
+        if (!nn)
+            return gb_error_set(err, GB_ENOMEM, "out of memory for %d notes", cap);
+        r->notes = nn;
+        r->cap_notes = cap;
+    }
+    r->notes[r->n_notes++] = *note;
+    r->n_frames += note->n_frames;
+    return 0;
+}
+
+/* Steps 2–7 for one note x[0 .. n) (modified in place). proto holds id, program, name, key
+ * (−1: from f0), velocity. Returns 0 (kept or dropped) or a negative code for a write error. */
+int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *proto,
+                         gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    const size_t blk = (size_t)lround(BLOCK_S * cfg->sample_rate);
+    const size_t nb = (n + blk - 1) / blk;
+    r->res.rendered++;
+    const double loud = loudest_block_db(x, n, blk, nb);
+    if (n == 0 || loud < cfg->silence_db) {
+        r->res.silent_dropped++;
+        return 0;
+    }
+    size_t b0, m;
+    const double gain = trim_and_normalise(r, x, n, blk, loud, &b0, &m);
+    const float *y = x + b0 * blk;
+
+    gb_tds_note_t note = *proto;
+    note.gain_db = (float)(20.0 * log10(gain));
+    hash_samples(y, m, note.hash);
+    if (is_duplicate(r, &note))
+        return 0;
 
     gb_note_analysis_t a = {0};
     gb_error_t aerr = {0};
@@ -234,28 +302,11 @@ int gb_tdsb_process_note(run_t *r, float *x, size_t n, const gb_tds_note_t *prot
     }
     note.first_frame = r->n_frames;
     note.n_frames = (uint32_t)a.n_frames;
-    int ok = 1;
-    for (int i = 0; i < a.n_frames; i++) {
-        gb_tds_frame_t fr;
-        fr.f0_hz = a.info[i].f0_hz;
-        fr.loudness_db = a.info[i].loudness_db;
-        fr.t = a.frames[i];
-        write_le_floats(r->frames, (const float *)&fr, GB_TDS_FRAME_FLOATS, &ok);
-    }
+    const int wrc = write_frames(r, &a);
     gb_note_analysis_free(&a);
-    if (!ok)
+    if (wrc < 0)
         return gb_error_set(err, GB_EIO, "%s: write failed: %s", r->frames_tmp, strerror(errno));
-    if (r->n_notes == r->cap_notes) {
-        const int cap = r->cap_notes ? 2 * r->cap_notes : 256;
-        gb_tds_note_t *nn = realloc(r->notes, (size_t)cap * sizeof *nn);
-        if (!nn)
-            return gb_error_set(err, GB_ENOMEM, "out of memory for %d notes", cap);
-        r->notes = nn;
-        r->cap_notes = cap;
-    }
-    r->notes[r->n_notes++] = note;
-    r->n_frames += note.n_frames;
-    return 0;
+    return keep_note(r, &note, err);
 }
 
 /* JSON strings must be UTF-8: mask other bytes (names from SoundFonts and file names). */
@@ -267,10 +318,9 @@ void gb_tdsb_ascii_copy(char *dst, size_t size, const char *src)
     dst[i] = '\0';
 }
 
-static int render_grid(run_t *r, gb_error_t *err)
+/* The SoundFont is a readable regular file with an SF2/SF3 header; errors name it. */
+static int check_soundfont(const char *sf2, gb_error_t *err)
 {
-    const gb_timbre_ds_build_config_t *cfg = r->cfg;
-    const char *sf2 = cfg->soundfont;
     struct stat st;
     if (stat(sf2, &st) != 0)
         return gb_error_set(err, GB_EIO, "%s: cannot open the SoundFont: %s", sf2,
@@ -290,28 +340,96 @@ static int render_grid(run_t *r, gb_error_t *err)
         return gb_error_set(err, GB_EFORMAT,
                             "%s: FluidSynth cannot load it as a SoundFont (no SF2/SF3 header)",
                             sf2);
+    return 0;
+}
 
-    int rc = 0;
-    float *lbuf = NULL, *rbuf = NULL, *mono = NULL;
+/* A synth at the dataset's rate, unity gain, no reverb or chorus, in *synth. */
+static int open_synth(const gb_timbre_ds_build_config_t *cfg, fluid_settings_t *set,
+                      fluid_synth_t **synth, gb_error_t *err)
+{
+    if (fluid_settings_setnum(set, "synth.sample-rate", cfg->sample_rate) != FLUID_OK)
+        return gb_error_set(err, GB_EINVAL,
+                            "FluidSynth does not render at %g Hz (use --sample-rate in its "
+                            "range, e.g. 44100 or 48000)",
+                            cfg->sample_rate);
+    fluid_settings_setnum(set, "synth.gain", 1.0);
+    fluid_settings_setint(set, "synth.reverb.active", 0);
+    fluid_settings_setint(set, "synth.chorus.active", 0);
+    *synth = new_fluid_synth(set);
+    if (!*synth)
+        return gb_error_set(err, GB_ENOMEM, "FluidSynth: cannot create a synth");
+    return 0;
+}
+
+/* Render buffers of one note: held n_on frames, n in all with the release. */
+typedef struct grid_bufs {
+    float *l, *r, *mono;
+    size_t n_on, n;
+} grid_bufs_t;
+
+/* One key at one velocity on channel 0 into b->mono (mean of both channels). */
+static void render_key(fluid_synth_t *synth, int key, int vel, grid_bufs_t *b)
+{
+    fluid_synth_noteon(synth, 0, key, vel);
+    for (size_t i = 0; i < b->n;) {
+        if (i == b->n_on)
+            fluid_synth_noteoff(synth, 0, key);
+        size_t len = (i < b->n_on ? b->n_on : b->n) - i;
+        if (len > 4096)
+            len = 4096;
+        fluid_synth_write_float(synth, (int)len, b->l, (int)i, 1, b->r, (int)i, 1);
+        i += len;
+    }
+    fluid_synth_all_sounds_off(synth, 0);
+    for (size_t i = 0; i < b->n; i++)
+        b->mono[i] = 0.5f * (b->l[i] + b->r[i]);
+}
+
+/* Every key and velocity of the selected program through the pipeline. */
+static int render_program(run_t *r, fluid_synth_t *synth, int prog, const char *pname,
+                          grid_bufs_t *b, gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    for (int ki = 0; ki < cfg->n_keys; ki++) {
+        for (int vi = 0; vi < cfg->n_velocities; vi++) {
+            const int key = cfg->keys[ki], vel = cfg->velocities[vi];
+            const double t1 = gb_tdsb_now_s();
+            render_key(synth, key, vel, b);
+            const double t2 = gb_tdsb_now_s();
+            r->res.render_s += t2 - t1;
+            gb_tds_note_t proto;
+            memset(&proto, 0, sizeof proto);
+            snprintf(proto.id, sizeof proto.id, "p%03d_k%03d_v%03d", prog, key, vel);
+            gb_tdsb_ascii_copy(proto.name, sizeof proto.name, pname ? pname : "");
+            proto.program = prog;
+            proto.key = key;
+            proto.velocity = vel;
+            proto.onset_s = 0.0f;
+            proto.off_s = (float)cfg->note_s;
+            const int rc = gb_tdsb_process_note(r, b->mono, b->n, &proto, err);
+            r->res.analyse_s += gb_tdsb_now_s() - t2;
+            if (rc < 0)
+                return rc;
+            gb_tdsb_progress(r, 0);
+        }
+    }
+    return 0;
+}
+
+static int render_grid(run_t *r, gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    const char *sf2 = cfg->soundfont;
+    int rc = check_soundfont(sf2, err);
+    if (rc < 0)
+        return rc;
+    grid_bufs_t b = {0};
     fluid_synth_t *synth = NULL;
     fluid_settings_t *set = new_fluid_settings();
     if (!set)
         return gb_error_set(err, GB_ENOMEM, "FluidSynth: cannot create settings");
-    if (fluid_settings_setnum(set, "synth.sample-rate", cfg->sample_rate) != FLUID_OK) {
-        rc = gb_error_set(err, GB_EINVAL,
-                          "FluidSynth does not render at %g Hz (use --sample-rate in its range, "
-                          "e.g. 44100 or 48000)",
-                          cfg->sample_rate);
+    if ((rc = open_synth(cfg, set, &synth, err)) < 0)
         goto done;
-    }
-    fluid_settings_setnum(set, "synth.gain", 1.0);
-    fluid_settings_setint(set, "synth.reverb.active", 0);
-    fluid_settings_setint(set, "synth.chorus.active", 0);
-    synth = new_fluid_synth(set);
-    if (!synth) {
-        rc = gb_error_set(err, GB_ENOMEM, "FluidSynth: cannot create a synth");
-        goto done;
-    }
     const double t0 = gb_tdsb_now_s();
     const int sfid = fluid_synth_sfload(synth, sf2, 0);
     if (sfid == FLUID_FAILED) {
@@ -320,13 +438,13 @@ static int render_grid(run_t *r, gb_error_t *err)
         goto done;
     }
     fluid_sfont_t *sfont = fluid_synth_get_sfont_by_id(synth, sfid);
-    const size_t n_on = (size_t)lround(cfg->note_s * cfg->sample_rate);
-    const size_t n = n_on + (size_t)lround(cfg->release_s * cfg->sample_rate);
-    lbuf = malloc(n * sizeof *lbuf);
-    rbuf = malloc(n * sizeof *rbuf);
-    mono = malloc(n * sizeof *mono);
-    if (!lbuf || !rbuf || !mono) {
-        rc = gb_error_set(err, GB_ENOMEM, "out of memory for %zu samples", n);
+    b.n_on = (size_t)lround(cfg->note_s * cfg->sample_rate);
+    b.n = b.n_on + (size_t)lround(cfg->release_s * cfg->sample_rate);
+    b.l = malloc(b.n * sizeof *b.l);
+    b.r = malloc(b.n * sizeof *b.r);
+    b.mono = malloc(b.n * sizeof *b.mono);
+    if (!b.l || !b.r || !b.mono) {
+        rc = gb_error_set(err, GB_ENOMEM, "out of memory for %zu samples", b.n);
         goto done;
     }
     r->res.render_s += gb_tdsb_now_s() - t0;
@@ -340,51 +458,17 @@ static int render_grid(run_t *r, gb_error_t *err)
             r->total -= cfg->n_keys * cfg->n_velocities;
             continue;
         }
-        const char *pname = fluid_preset_get_name(preset);
         if (fluid_synth_program_select(synth, 0, sfid, 0, prog) != FLUID_OK) {
             rc = gb_error_set(err, GB_EFORMAT, "%s: cannot select program %d", sf2, prog);
             goto done;
         }
-        for (int ki = 0; ki < cfg->n_keys; ki++) {
-            for (int vi = 0; vi < cfg->n_velocities; vi++) {
-                const int key = cfg->keys[ki], vel = cfg->velocities[vi];
-                const double t1 = gb_tdsb_now_s();
-                fluid_synth_noteon(synth, 0, key, vel);
-                for (size_t i = 0; i < n;) {
-                    if (i == n_on)
-                        fluid_synth_noteoff(synth, 0, key);
-                    size_t len = (i < n_on ? n_on : n) - i;
-                    if (len > 4096)
-                        len = 4096;
-                    fluid_synth_write_float(synth, (int)len, lbuf, (int)i, 1, rbuf, (int)i, 1);
-                    i += len;
-                }
-                fluid_synth_all_sounds_off(synth, 0);
-                for (size_t i = 0; i < n; i++)
-                    mono[i] = 0.5f * (lbuf[i] + rbuf[i]);
-                const double t2 = gb_tdsb_now_s();
-                r->res.render_s += t2 - t1;
-                gb_tds_note_t proto;
-                memset(&proto, 0, sizeof proto);
-                snprintf(proto.id, sizeof proto.id, "p%03d_k%03d_v%03d", prog, key, vel);
-                gb_tdsb_ascii_copy(proto.name, sizeof proto.name, pname ? pname : "");
-                proto.program = prog;
-                proto.key = key;
-                proto.velocity = vel;
-                proto.onset_s = 0.0f;
-                proto.off_s = (float)cfg->note_s;
-                rc = gb_tdsb_process_note(r, mono, n, &proto, err);
-                r->res.analyse_s += gb_tdsb_now_s() - t2;
-                if (rc < 0)
-                    goto done;
-                gb_tdsb_progress(r, 0);
-            }
-        }
+        if ((rc = render_program(r, synth, prog, fluid_preset_get_name(preset), &b, err)) < 0)
+            goto done;
     }
 done:
-    free(lbuf);
-    free(rbuf);
-    free(mono);
+    free(b.l);
+    free(b.r);
+    free(b.mono);
     delete_fluid_synth(synth);
     delete_fluid_settings(set);
     return rc;
@@ -626,11 +710,12 @@ static const char *split_name(gb_tds_split_t s)
     return s == GB_TDS_TRAIN ? "train" : s == GB_TDS_VALIDATION ? "validation" : "test";
 }
 
-/* manifest.json: the header keys indented, then one note per line. */
-static int write_manifest(run_t *r, gb_error_t *err)
+/* The manifest's "source" and "licence", masked to ASCII: the SoundFont's file name, the notes
+ * folder, the recordings' file names; the licence given, MIT for FluidR3_GM alone, else
+ * unknown. */
+static void manifest_source(const gb_timbre_ds_build_config_t *cfg, char *src_ascii,
+                            size_t src_size, char *lic_ascii, size_t lic_size)
 {
-    const gb_timbre_ds_build_config_t *cfg = r->cfg;
-    const gb_timbre_ds_build_result_t *s = &r->res;
     char source[512];
     const char *sfb = cfg->soundfont ? strrchr(cfg->soundfont, '/') : NULL;
     sfb = sfb ? sfb + 1 : cfg->soundfont;
@@ -647,34 +732,25 @@ static int write_manifest(run_t *r, gb_error_t *err)
                                i ? ", " : sl ? "; recordings " : "recordings ",
                                b ? b + 1 : cfg->recordings[i]);
     }
-    char src_ascii[256];
-    gb_tdsb_ascii_copy(src_ascii, sizeof src_ascii, source);
+    gb_tdsb_ascii_copy(src_ascii, src_size, source);
     const char *lic = cfg->licence ? cfg->licence
                       : (sfb && strcmp(sfb, "FluidR3_GM.sf2") == 0 && !cfg->notes_dir &&
                          !cfg->n_recordings)
                           ? "MIT (FluidR3_GM)"
                           : "unknown (see the sources' licences)";
-    char lic_ascii[128];
-    gb_tdsb_ascii_copy(lic_ascii, sizeof lic_ascii, lic);
+    gb_tdsb_ascii_copy(lic_ascii, lic_size, lic);
+}
 
-    json_t *root = json_object(), *counts = json_object();
-    if (!root || !counts) {
-        json_decref(root);
-        json_decref(counts);
-        return gb_error_set(err, GB_ENOMEM, "out of memory for the manifest");
-    }
-    json_object_set_new(root, "format", json_string(GB_TDS_FORMAT));
-    json_object_set_new(root, "source", json_string(src_ascii));
-    json_object_set_new(root, "licence", json_string(lic_ascii));
-    json_object_set_new(root, "sample_rate", json_real(cfg->sample_rate));
-    json_object_set_new(root, "hop_s", json_real(gb_analyzer_config(r->an)->hop_s));
-    json_object_set_new(root, "seed", json_integer(cfg->seed));
+/* The "counts" object: what was read, dropped, kept and split. */
+static void manifest_counts(const run_t *r, json_t *counts)
+{
+    const gb_timbre_ds_build_result_t *s = &r->res;
     json_object_set_new(counts, "rendered", json_integer(s->rendered));
     json_object_set_new(counts, "silent_dropped", json_integer(s->silent_dropped));
     json_object_set_new(counts, "duplicates_dropped", json_integer(s->duplicates_dropped));
     json_object_set_new(counts, "no_pitch_dropped", json_integer(s->no_pitch_dropped));
     json_object_set_new(counts, "unreadable_skipped", json_integer(s->unreadable_skipped));
-    if (cfg->n_recordings > 0) {
+    if (r->cfg->n_recordings > 0) {
         json_object_set_new(counts, "recordings", json_integer(s->recordings));
         json_object_set_new(counts, "onsets", json_integer(s->onsets));
         json_object_set_new(counts, "unstable_dropped", json_integer(s->unstable_dropped));
@@ -685,9 +761,59 @@ static int write_manifest(run_t *r, gb_error_t *err)
     json_object_set_new(counts, "train", json_integer(s->train));
     json_object_set_new(counts, "validation", json_integer(s->validation));
     json_object_set_new(counts, "test", json_integer(s->test));
+}
+
+/* The manifest's header keys as indented JSON (malloc'd; NULL: out of memory). */
+static char *manifest_head(const run_t *r)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    char src_ascii[256], lic_ascii[128];
+    manifest_source(cfg, src_ascii, sizeof src_ascii, lic_ascii, sizeof lic_ascii);
+    json_t *root = json_object(), *counts = json_object();
+    if (!root || !counts) {
+        json_decref(root);
+        json_decref(counts);
+        return NULL;
+    }
+    json_object_set_new(root, "format", json_string(GB_TDS_FORMAT));
+    json_object_set_new(root, "source", json_string(src_ascii));
+    json_object_set_new(root, "licence", json_string(lic_ascii));
+    json_object_set_new(root, "sample_rate", json_real(cfg->sample_rate));
+    json_object_set_new(root, "hop_s", json_real(gb_analyzer_config(r->an)->hop_s));
+    json_object_set_new(root, "seed", json_integer(cfg->seed));
+    manifest_counts(r, counts);
     json_object_set_new(root, "counts", counts);
     char *head = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
     json_decref(root);
+    return head;
+}
+
+/* One note as a compact JSON line (malloc'd; NULL: out of memory). */
+static char *manifest_note_line(const gb_tds_note_t *n)
+{
+    json_t *jn = json_object();
+    json_object_set_new(jn, "id", json_string(n->id));
+    json_object_set_new(jn, "program", json_integer(n->program));
+    json_object_set_new(jn, "name", json_string(n->name));
+    json_object_set_new(jn, "key", json_integer(n->key));
+    json_object_set_new(jn, "velocity", json_integer(n->velocity));
+    json_object_set_new(jn, "f0_hz", json_real(n->f0_hz));
+    json_object_set_new(jn, "split", json_string(split_name(n->split)));
+    json_object_set_new(jn, "first_frame", json_integer(n->first_frame));
+    json_object_set_new(jn, "n_frames", json_integer(n->n_frames));
+    json_object_set_new(jn, "gain_db", json_real(n->gain_db));
+    json_object_set_new(jn, "onset_s", json_real(round(n->onset_s * 1e6) / 1e6));
+    json_object_set_new(jn, "off_s", json_real(n->off_s < 0 ? -1.0 : round(n->off_s * 1e6) / 1e6));
+    json_object_set_new(jn, "hash", json_string(n->hash));
+    char *line = json_dumps(jn, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    json_decref(jn);
+    return line;
+}
+
+/* manifest.json: the header keys indented, then one note per line. */
+static int write_manifest(run_t *r, gb_error_t *err)
+{
+    char *head = manifest_head(r);
     if (!head)
         return gb_error_set(err, GB_ENOMEM, "out of memory for the manifest");
     int ok = 1;
@@ -705,23 +831,7 @@ static int write_manifest(run_t *r, gb_error_t *err)
         ok = 0;
     free(head);
     for (int i = 0; ok && i < r->n_notes; i++) {
-        const gb_tds_note_t *n = &r->notes[i];
-        json_t *jn = json_object();
-        json_object_set_new(jn, "id", json_string(n->id));
-        json_object_set_new(jn, "program", json_integer(n->program));
-        json_object_set_new(jn, "name", json_string(n->name));
-        json_object_set_new(jn, "key", json_integer(n->key));
-        json_object_set_new(jn, "velocity", json_integer(n->velocity));
-        json_object_set_new(jn, "f0_hz", json_real(n->f0_hz));
-        json_object_set_new(jn, "split", json_string(split_name(n->split)));
-        json_object_set_new(jn, "first_frame", json_integer(n->first_frame));
-        json_object_set_new(jn, "n_frames", json_integer(n->n_frames));
-        json_object_set_new(jn, "gain_db", json_real(n->gain_db));
-        json_object_set_new(jn, "onset_s", json_real(round(n->onset_s * 1e6) / 1e6));
-        json_object_set_new(jn, "off_s", json_real(n->off_s < 0 ? -1.0 : round(n->off_s * 1e6) / 1e6));
-        json_object_set_new(jn, "hash", json_string(n->hash));
-        char *line = json_dumps(jn, JSON_COMPACT | JSON_REAL_PRECISION(9));
-        json_decref(jn);
+        char *line = manifest_note_line(&r->notes[i]);
         if (!line || fprintf(f, "    %s%s\n", line, i + 1 < r->n_notes ? "," : "") < 0)
             ok = 0;
         free(line);
@@ -824,24 +934,103 @@ static int finish(run_t *r, gb_error_t *err)
     return 0;
 }
 
+/* The notes folder, if any, exists and is a folder. */
+static int check_notes_dir(const gb_timbre_ds_build_config_t *cfg, gb_error_t *err)
+{
+    struct stat st;
+    if (!cfg->notes_dir)
+        return 0;
+    if (stat(cfg->notes_dir, &st) != 0)
+        return gb_error_set(err, GB_EIO, "%s: cannot open the notes folder: %s", cfg->notes_dir,
+                            errno == ENOENT ? "no such folder" : strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return gb_error_set(err, GB_EIO, "%s: is not a folder (--notes-from needs one)",
+                            cfg->notes_dir);
+    return 0;
+}
+
+/* The noise gate's FFTW buffers and plans (only when the gate is on). */
+static int open_noise_gate(run_t *r, gb_error_t *err)
+{
+    if (r->cfg->noise_gate_db >= 0.0)
+        return 0;
+    r->gate_buf = fftwf_alloc_real(GATE_N);
+    r->gate_out = fftwf_alloc_real(GATE_N);
+    r->gate_spec = fftwf_alloc_complex(GATE_N / 2 + 1);
+    if (!r->gate_buf || !r->gate_out || !r->gate_spec)
+        return gb_error_set(err, GB_ENOMEM, "out of memory for the noise gate");
+    r->gate_fwd = fftwf_plan_dft_r2c_1d(GATE_N, r->gate_buf, r->gate_spec, FFTW_ESTIMATE);
+    r->gate_inv = fftwf_plan_dft_c2r_1d(GATE_N, r->gate_spec, r->gate_out, FFTW_ESTIMATE);
+    return 0;
+}
+
+/* Every source in turn through the pipeline: the SoundFont grid, the folder, the recordings. */
+static int read_sources(run_t *r, gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    int rc;
+    if (cfg->soundfont) {
+        r->total += cfg->n_programs * cfg->n_keys * cfg->n_velocities;
+        /* FluidSynth logs its own errors and warnings to stderr; ours name the file. */
+        fluid_set_log_function(FLUID_ERR, NULL, NULL);
+        fluid_set_log_function(FLUID_WARN, NULL, NULL);
+        fluid_set_log_function(FLUID_INFO, NULL, NULL);
+        if ((rc = render_grid(r, err)) < 0)
+            return rc;
+    }
+    if (cfg->notes_dir && (rc = read_folder(r, err)) < 0)
+        return rc;
+    if (cfg->n_recordings > 0 && (rc = gb_tdsb_read_recordings(r, err)) < 0)
+        return rc;
+    return 0;
+}
+
+/* The error when every note was dropped: the source and what became of its notes. */
+static int no_notes_error(const run_t *r, gb_error_t *err)
+{
+    const gb_timbre_ds_build_config_t *cfg = r->cfg;
+    return gb_error_set(err, GB_ERANGE,
+                        "%s: no notes left to write (%d read: %d silent, %d duplicates, %d "
+                        "without pitch, %d unreadable files%s)",
+                        cfg->notes_dir && !cfg->soundfont ? cfg->notes_dir
+                        : cfg->soundfont                  ? cfg->soundfont
+                        : cfg->n_recordings == 1          ? cfg->recordings[0]
+                                                          : cfg->out_dir,
+                        r->res.rendered, r->res.silent_dropped, r->res.duplicates_dropped,
+                        r->res.no_pitch_dropped, r->res.unreadable_skipped,
+                        cfg->n_recordings ? "; the recordings held no stable pitched note" : "");
+}
+
+/* Close the run: temporary files removed on failure, buffers freed. */
+static void close_run(run_t *r, int failed)
+{
+    if (r->frames)
+        fclose(r->frames);
+    if (failed) {
+        if (r->frames_tmp[0])
+            unlink(r->frames_tmp);
+        if (r->manifest_tmp[0])
+            unlink(r->manifest_tmp);
+    }
+    if (r->gate_fwd)
+        fftwf_destroy_plan(r->gate_fwd);
+    if (r->gate_inv)
+        fftwf_destroy_plan(r->gate_inv);
+    fftwf_free(r->gate_buf);
+    fftwf_free(r->gate_out);
+    fftwf_free(r->gate_spec);
+    free(r->notes);
+    gb_analyzer_free(r->an);
+}
+
 int gb_timbre_ds_build(const gb_timbre_ds_build_config_t *cfg, gb_timbre_ds_build_result_t *res, gb_error_t *err)
 {
     gb_error_clear(err);
     if (res)
         memset(res, 0, sizeof *res);
     int rc = check_config(cfg, err);
-    if (rc < 0)
+    if (rc < 0 || (rc = check_notes_dir(cfg, err)) < 0)
         return rc;
-    if (cfg->notes_dir) {
-        struct stat st;
-        if (stat(cfg->notes_dir, &st) != 0)
-            return gb_error_set(err, GB_EIO, "%s: cannot open the notes folder: %s",
-                                cfg->notes_dir,
-                                errno == ENOENT ? "no such folder" : strerror(errno));
-        if (!S_ISDIR(st.st_mode))
-            return gb_error_set(err, GB_EIO, "%s: is not a folder (--notes-from needs one)",
-                                cfg->notes_dir);
-    }
     run_t r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
@@ -849,70 +1038,21 @@ int gb_timbre_ds_build(const gb_timbre_ds_build_config_t *cfg, gb_timbre_ds_buil
     gb_analysis_config_init(&acfg, cfg->sample_rate);
     if (!(r.an = gb_analyzer_new(&acfg, err)))
         return err ? err->code : GB_EINVAL;
-    if (cfg->noise_gate_db < 0.0) {
-        r.gate_buf = fftwf_alloc_real(GATE_N);
-        r.gate_out = fftwf_alloc_real(GATE_N);
-        r.gate_spec = fftwf_alloc_complex(GATE_N / 2 + 1);
-        if (!r.gate_buf || !r.gate_out || !r.gate_spec) {
-            rc = gb_error_set(err, GB_ENOMEM, "out of memory for the noise gate");
-            goto done;
-        }
-        r.gate_fwd = fftwf_plan_dft_r2c_1d(GATE_N, r.gate_buf, r.gate_spec, FFTW_ESTIMATE);
-        r.gate_inv = fftwf_plan_dft_c2r_1d(GATE_N, r.gate_spec, r.gate_out, FFTW_ESTIMATE);
-    }
-    if ((rc = open_outputs(&r, err)) < 0)
-        goto done;
-    if (cfg->soundfont) {
-        r.total += cfg->n_programs * cfg->n_keys * cfg->n_velocities;
-        /* FluidSynth logs its own errors and warnings to stderr; ours name the file. */
-        fluid_set_log_function(FLUID_ERR, NULL, NULL);
-        fluid_set_log_function(FLUID_WARN, NULL, NULL);
-        fluid_set_log_function(FLUID_INFO, NULL, NULL);
-        if ((rc = render_grid(&r, err)) < 0)
-            goto done;
-    }
-    if (cfg->notes_dir && (rc = read_folder(&r, err)) < 0)
-        goto done;
-    if (cfg->n_recordings > 0 && (rc = gb_tdsb_read_recordings(&r, err)) < 0)
+    if ((rc = open_noise_gate(&r, err)) < 0 || (rc = open_outputs(&r, err)) < 0 ||
+        (rc = read_sources(&r, err)) < 0)
         goto done;
     r.res.notes = r.n_notes;
     r.res.frames = r.n_frames;
     gb_tdsb_progress(&r, 1);
     if (r.n_notes == 0) {
-        rc = gb_error_set(err, GB_ERANGE,
-                          "%s: no notes left to write (%d read: %d silent, %d duplicates, %d "
-                          "without pitch, %d unreadable files%s)",
-                          cfg->notes_dir && !cfg->soundfont ? cfg->notes_dir
-                          : cfg->soundfont                  ? cfg->soundfont
-                          : cfg->n_recordings == 1          ? cfg->recordings[0]
-                                                            : cfg->out_dir,
-                          r.res.rendered, r.res.silent_dropped, r.res.duplicates_dropped,
-                          r.res.no_pitch_dropped, r.res.unreadable_skipped,
-                          cfg->n_recordings ? "; the recordings held no stable pitched note"
-                                            : "");
+        rc = no_notes_error(&r, err);
         goto done;
     }
     assign_splits(&r);
     rc = finish(&r, err);
 done:
-    if (r.frames)
-        fclose(r.frames);
-    if (rc < 0) {
-        if (r.frames_tmp[0])
-            unlink(r.frames_tmp);
-        if (r.manifest_tmp[0])
-            unlink(r.manifest_tmp);
-    }
     if (res)
         *res = r.res;
-    if (r.gate_fwd)
-        fftwf_destroy_plan(r.gate_fwd);
-    if (r.gate_inv)
-        fftwf_destroy_plan(r.gate_inv);
-    fftwf_free(r.gate_buf);
-    fftwf_free(r.gate_out);
-    fftwf_free(r.gate_spec);
-    free(r.notes);
-    gb_analyzer_free(r.an);
+    close_run(&r, rc < 0);
     return rc;
 }
