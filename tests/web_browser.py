@@ -382,10 +382,12 @@ def roll_and_rating(b, env, osc):
     wait_for(lambda: osc.query('/gbac/param/melody/ratings') == r0 + 1, 5,
              'like from the page to reach the melody unit')
     check(True, 'like from the page: the melody unit\'s ratings %g -> %g' % (r0, r0 + 1))
-    # One rating per phrase: the next is rateable after the model generated another bar (its
-    # critic score appears in the roll), not merely after more notes of the rated one sound.
-    n = b.js(count, '#roll-notes .score')
-    wait_for(lambda: b.js(count, '#roll-notes .score') > n, 60, 'the next generated bar')
+    # The unit takes one rating per phrase, and a phrase starts with the first bar generated
+    # after a rating: wait for a bar scored after the like (its critic score mark in the roll),
+    # not just for more notes (they may be the rated phrase's, planned ahead).
+    marks = '#roll-notes .note[data-source=score]'
+    n = b.js(count, marks)
+    wait_for(lambda: b.js(count, marks) > n, 60, 'a bar generated after the like')
     b.s('POST', '/element/%s/click' % b.element('button[data-rate=dislike]'), {})
     wait_for(lambda: osc.query('/gbac/param/melody/ratings') == r0 + 2, 5,
              'dislike from the page to reach the melody unit')
