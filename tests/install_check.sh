@@ -130,7 +130,7 @@ want=$(sha256sum "$P/share/gbac/models/timbre-vae.safetensors" | cut -d' ' -f1)
 mkdir -p "$T/lone/bin"
 cp "$GBAC" "$T/lone/bin/gbac"
 run 1 "$T/lone/bin/gbac" demo -o lone.wav
-has "$ERR" "cannot find the demo data (examples/demo/waltz.mid); looked in: $T/lone/share/gbac, $T/lone/bin/share/gbac."
+has "$ERR" "cannot find the demo data (examples/demo/calls.mid); looked in: $T/lone/share/gbac, $T/lone/bin/share/gbac."
 [ -e "$T/work/lone.wav" ] && fail "lone.wav written without data"
 run 1 "$T/lone/bin/gbac" preset list
 has "$ERR" "no shipped presets/ found (looked in: $T/lone/share/gbac, $T/lone/bin/share/gbac)"

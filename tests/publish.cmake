@@ -9,3 +9,5 @@ gb_add_test(test_publish SOURCES test_publish.c LIBS gbac_host PkgConfig::GB_TES
 add_test(NAME session_e2e COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/session_e2e.sh)
 set_tests_properties(session_e2e PROPERTIES TIMEOUT 120
   ENVIRONMENT "GBAC_BIN=$<TARGET_FILE:gbac>;GBAC_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+# The copy check: a model track holding two bars of a corpus tune (exact, transposed) is named.
+gb_add_test(test_publish_copy SOURCES test_publish_copy.c LIBS gbac_host m)

@@ -95,8 +95,8 @@ P=$WORK/d1/provenance.json
 eq "demo: command" "$(jq -r .command "$P")" demo
 eq "demo: WAV frames" "$(soxi -s "$WORK/d1/audio.wav")" "$(jq .frames "$P")"
 eq "demo: same length as its output" "$(soxi -s "$WORK/demo.wav")" "$(jq .frames "$P")"
-eq "demo: performer notes" "$(jq .contributions.performer.notes "$P")" 108
-eq "demo: presets" "$(jq -c '[.presets[].name]' "$P")" '["breathy-lead","warm-pad"]'
+eq "demo: performer notes" "$(jq .contributions.performer.notes "$P")" 32
+eq "demo: preset" "$(jq -r .preset.name "$P")" demo-piece
 
 # ---- bad --record values ---------------------------------------------------------------------
 run 2 render --preset "$SRC/presets/pluck-arp.json" --midi "$MIDI" --record ""

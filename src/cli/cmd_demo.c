@@ -1,5 +1,6 @@
-/* cmd_demo.c — `gbac demo`: render the bundled waltz through the shipped presets to a WAV
- * file (gb_demo.h), with no audio hardware and no JACK server.
+/* cmd_demo.c — `gbac demo`: render the demo piece (the performer's calls, the melody GAN's
+ * answers, the timbre VAE with a moving latent) to a WAV file (gb_demo.h), with no audio
+ * hardware and no JACK server.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stddef.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static const gb_opt_t demo_opts[] = {
      .help = "output file, .wav or .flac (default: {default} in the current folder)"},
     {.name = "preset", .arg = "P", .kind = GB_OPT_STRING, .off = A(cfg.preset),
      .flags = GB_OPT_USAGE,
-     .help = "play every track through one preset instead: a file, or the name of a shipped "
+     .help = "play the performer's calls through one preset instead: a file, or the name of a shipped "
              "preset (warm-pad, pluck-arp, breathy-lead, default)"},
     {.name = "record", .arg = "DIR", .kind = GB_OPT_STRING, .off = A(cfg.record_dir),
      .flags = GB_OPT_USAGE | GB_OPT_NONEMPTY, .what = "a folder name",
@@ -50,13 +51,8 @@ static void report(const demo_args_t *a, const gb_demo_result_t *r, const char *
                         "notes)\n", prog, a->cfg.record_dir,
                 (unsigned long long)r->session.performer_notes,
                 (unsigned long long)r->session.model_notes);
-    if (a->cfg.preset)
-        fprintf(stderr, "%s: %.1f s through %s, rendered %.0fx faster than real time\n", prog,
-                r->seconds, r->presets[0], speed);
-    else
-        fprintf(stderr, "%s: %.1f s, melody through %s, chords through %s, rendered %.0fx "
-                        "faster than real time\n", prog, r->seconds, r->presets[0],
-                r->presets[1], speed);
+    fprintf(stderr, "%s: %.1f s through %s, rendered %.0fx faster than real time\n", prog,
+            r->seconds, r->presets[0], speed);
 }
 
 static int demo_run(void *p, const gb_cli_call_t *call)
@@ -82,11 +78,14 @@ const gb_cmd_t gb_cli_demo = {
     .name = "demo",
     .summary = "render the bundled demo piece to gbac-demo.wav",
     .description =
-        "Render a short piece (a waltz in G, about 28 s) from the bundled MIDI phrase "
-        "examples/demo/waltz.mid, offline, and print the file's name on stdout. No audio "
-        "hardware or JACK server is needed.\n\n"
-        "By default the melody plays through presets/breathy-lead.json and the chords through "
-        "presets/warm-pad.json, mixed.",
+        "Render a short co-creation piece (about 35 s), offline, and print the file's name "
+        "on stdout. No audio hardware or JACK server is needed.\n\n"
+        "The performer's four calls (examples/demo/calls.mid) are answered by the shipped "
+        "melody GAN in answer mode, as live, in each call's key; the timbre VAE plays both, "
+        "its latent moving along a path across the piece (the OSC score "
+        "examples/demo/piece.osc); the rack is examples/demo/piece.json. The same file on "
+        "every run. With --record DIR, `gbac plot DIR -o piece.png` draws both parts and the "
+        "latent path.",
     .epilogue =
         "The data (presets/, examples/demo/) is looked for in " GB_SHARE_WHERE ".\n\n"
         "Exit status: 0 on success, 1 if the data is missing or the file cannot be written, 2 "

@@ -1,5 +1,6 @@
-/* gb_demo.c — the demo piece (gb_demo.h): each track of the phrase through its own preset,
- * rendered into memory, mixed, scaled to a fixed peak and written.
+/* gb_demo.c — the demo piece (gb_demo.h): the performer's calls through the piece's preset (the
+ * melody GAN answering, the timbre VAE playing both) with its latent score, rendered into
+ * memory, scaled to a fixed peak and written.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gb_demo.h"
 
@@ -17,17 +18,6 @@
 #define DEMO_BLOCK 256u
 #define DEMO_PEAK 0.708f /* -3 dBFS: the mix is scaled to peak there */
 #define DEMO_CHUNK 65536u
-
-/* By default each track of the phrase gets its own preset, and the layers are mixed. */
-static const struct layer {
-    uint32_t track; /* track number in the MIDI file (0 is the conductor track) */
-    const char *preset;
-    float gain; /* in the mix: the melody sits 3 dB above the pad */
-} layers[] = {
-    {1, "breathy-lead", 1.0f},
-    {2, "warm-pad", 0.708f},
-};
-#define N_LAYERS (sizeof layers / sizeof layers[0])
 
 typedef struct membuf {
     float *l, *r;
@@ -65,92 +55,49 @@ typedef struct demo {
     char data[4096];
     gb_unit_registry_t *reg;
     gb_midifile_t *mf;
+    gb_osc_score_t *score; /* the latent path (default piece only) */
     gb_session_t *session;
-    membuf_t mix, layer;
+    membuf_t mix;
 } demo_t;
 
-/* A view of the file with one track's events (all when track < 0); *ev is to be freed. */
-static int track_view(const gb_midifile_t *mf, int track, gb_midifile_t *sub,
-                      gb_timed_event_t **ev, gb_error_t *err)
-{
-    *sub = *mf; /* shares the file's arrays, never freed */
-    *ev = NULL;
-    if (track < 0)
-        return 0;
-    if (!(*ev = malloc((mf->n_events + 1) * sizeof **ev)))
-        return gb_error_set(err, GB_ENOMEM, "demo: out of memory");
-    sub->n_events = 0;
-    for (size_t i = 0; i < mf->n_events; i++)
-        if (mf->events[i].track == (uint32_t)track)
-            (*ev)[sub->n_events++] = mf->events[i];
-    sub->events = *ev;
-    return 0;
-}
-
-/* Render the events of one track (or all tracks when track < 0) through a preset into mb. */
-static int render_layer(demo_t *d, const char *path, int track, membuf_t *mb, gb_error_t *err)
+/* Render the calls through a preset, with the score when there is one, into mb. */
+static int render_layer(demo_t *d, const char *path, const gb_osc_score_t *score, membuf_t *mb,
+                        gb_error_t *err)
 {
     gb_preset_t *preset = gb_preset_load(path, d->reg, err);
     if (!preset)
         return err && err->code ? err->code : GB_EFORMAT;
-    gb_midifile_t sub;
-    gb_timed_event_t *ev = NULL;
     gb_engine_t *e = NULL;
-    int rc = track_view(d->mf, track, &sub, &ev, err);
-    if (rc == 0 && !(e = gb_engine_build(preset, DEMO_SR, DEMO_BLOCK, 1, err)))
+    int rc = 0;
+    if (!(e = gb_engine_build(preset, DEMO_SR, DEMO_BLOCK, 1, err)))
         rc = err && err->code ? err->code : GB_EINVAL;
     gb_render_opts_t o = gb_render_opts_default();
     o.block = DEMO_BLOCK;
-    o.tail_s = 6.0; /* the pad's release and reverb ring on */
+    o.tail_s = 3.0; /* the last release and the reverb ring on */
     if (rc == 0 && d->session) {
         rc = gb_session_add_engine(d->session, e, preset, 0, err);
         o.observe = gb_render_recorder;
         o.observe_ud = gb_session_recorder(d->session);
     }
     gb_render_stats_t st;
-    if (rc == 0 && (rc = gb_render_run(e, &sub, NULL, &o, mem_sink, mb, &st, err)) == 0)
+    if (rc == 0 && (rc = gb_render_run(e, d->mf, score, &o, mem_sink, mb, &st, err)) == 0)
         d->res->wall_s += st.wall_s;
     gb_engine_free(e);
-    free(ev);
     gb_preset_free(preset);
     return rc;
 }
 
-/* Add gain × layer into the mix (the longer of the two sets the length). */
-static int mix_in(membuf_t *mix, const membuf_t *layer, float gain, gb_error_t *err)
+static int render_piece(demo_t *d, gb_error_t *err)
 {
-    static const float zeros[4096];
-    while (mix->n < layer->n) {
-        uint32_t step = (uint32_t)(layer->n - mix->n < 4096 ? layer->n - mix->n : 4096);
-        int rc = mem_sink(mix, zeros, zeros, step, err);
-        if (rc < 0)
-            return rc;
-    }
-    for (size_t i = 0; i < layer->n; i++) {
-        mix->l[i] += gain * layer->l[i];
-        mix->r[i] += gain * layer->r[i];
-    }
-    return 0;
-}
-
-static int render_layers(demo_t *d, gb_error_t *err)
-{
-    int rc;
     if (d->cfg->preset) {
         gb_share_preset_path(d->data, d->cfg->preset, d->res->presets[0],
                              sizeof d->res->presets[0]);
-        return render_layer(d, d->res->presets[0], -1, &d->mix, err);
+        return render_layer(d, d->res->presets[0], NULL, &d->mix, err);
     }
-    for (size_t k = 0; k < N_LAYERS; k++) {
-        char path[4200];
-        snprintf(d->res->presets[k], sizeof d->res->presets[k], "%s", layers[k].preset);
-        gb_share_preset_path(d->data, layers[k].preset, path, sizeof path);
-        d->layer.n = 0;
-        if ((rc = render_layer(d, path, (int)layers[k].track, &d->layer, err)) < 0 ||
-            (rc = mix_in(&d->mix, &d->layer, layers[k].gain, err)) < 0)
-            return rc;
-    }
-    return 0;
+    char path[4200];
+    snprintf(d->res->presets[0], sizeof d->res->presets[0], "%s", GB_DEMO_PRESET);
+    snprintf(path, sizeof path, "%s/%s", d->data, GB_DEMO_PRESET);
+    return render_layer(d, path, d->score, &d->mix, err);
 }
 
 /* A fixed peak level, whatever the presets' levels. */
@@ -171,7 +118,7 @@ static void normalise(membuf_t *m)
 static int write_mix(const membuf_t *m, const char *path, gb_error_t *err)
 {
     gb_render_out_t *out = gb_render_out_open(path, DEMO_SR, GB_RENDER_PCM24,
-                                              "gbac demo: a waltz in G", err);
+                                              "gbac demo: four calls and their answers", err);
     int rc = out ? 0 : -1;
     for (size_t i = 0; i < m->n && rc == 0; i += DEMO_CHUNK) {
         uint32_t n = (uint32_t)(m->n - i < DEMO_CHUNK ? m->n - i : DEMO_CHUNK);
@@ -195,16 +142,19 @@ static int finish_session(demo_t *d, int rc, gb_error_t *err)
 
 static int start(demo_t *d, gb_error_t *err)
 {
-    char tried[8192], midi_path[4200];
+    char tried[8192], path[4200];
     if (gb_share_dir(GB_DEMO_MIDI, d->data, sizeof d->data, tried, sizeof tried) < 0)
         return gb_error_set(err, GB_EIO,
                             "cannot find the demo data (%s); looked in: %s.\nInstall gbac "
                             "(cmake --install), or set GBAC_DATA_DIR to a folder that holds "
                             "presets/ and examples/ (PREFIX/share/gbac, or a gbac source tree).",
                             GB_DEMO_MIDI, tried);
-    snprintf(midi_path, sizeof midi_path, "%s/%s", d->data, GB_DEMO_MIDI);
+    snprintf(path, sizeof path, "%s/%s", d->data, GB_DEMO_MIDI);
     if (!(d->reg = gb_unit_registry_open(NULL, 0, err)) ||
-        !(d->mf = gb_midifile_load(midi_path, DEMO_SR, err)))
+        !(d->mf = gb_midifile_load(path, DEMO_SR, err)))
+        return -1;
+    snprintf(path, sizeof path, "%s/%s", d->data, GB_DEMO_SCORE);
+    if (!d->cfg->preset && !(d->score = gb_osc_score_load(path, err)))
         return -1;
     if (!d->cfg->record_dir)
         return 0;
@@ -221,7 +171,7 @@ int gb_demo_render(const gb_demo_config_t *cfg, gb_demo_result_t *res, gb_error_
     demo_t d = {.cfg = cfg, .res = res};
     memset(res, 0, sizeof *res);
     int rc = start(&d, err);
-    if (rc == 0 && (rc = render_layers(&d, err)) == 0) {
+    if (rc == 0 && (rc = render_piece(&d, err)) == 0) {
         normalise(&d.mix);
         rc = write_mix(&d.mix, cfg->out_path, err);
     }
@@ -231,8 +181,7 @@ int gb_demo_render(const gb_demo_config_t *cfg, gb_demo_result_t *res, gb_error_
     gb_session_free(d.session);
     free(d.mix.l);
     free(d.mix.r);
-    free(d.layer.l);
-    free(d.layer.r);
+    gb_osc_score_free(d.score);
     gb_midifile_free(d.mf);
     gb_unit_registry_free(d.reg);
     return rc < 0 ? rc : 0;

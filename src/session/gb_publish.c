@@ -18,6 +18,7 @@
 
 #include "gb_file.h"
 #include "gb_plot.h"
+#include "gb_publish_copy.h"
 #include "gb_version.h"
 
 #define MAX_COPY_BYTES (1u << 30)
@@ -143,9 +144,30 @@ static int write_cover(const gb_session_data_t *s, const char *path, const tags_
     return 0;
 }
 
+/* The session's provenance with the copy check added as "copy_check". */
+static int write_provenance(const gb_session_data_t *s, const char *path, json_t *copy,
+                            gb_error_t *err)
+{
+    json_t *p = json_deep_copy(s->prov);
+    char *text = p && json_object_set(p, "copy_check", copy) == 0
+                     ? json_dumps(p, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+                     : NULL;
+    json_decref(p);
+    size_t n = text ? strlen(text) : 0;
+    char *nl = text ? realloc(text, n + 2) : NULL;
+    if (!nl) {
+        free(text);
+        return gb_error_set(err, GB_ENOMEM, "out of memory");
+    }
+    memcpy(nl + n, "\n", 2);
+    int rc = write_text(path, nl, err);
+    free(nl);
+    return rc;
+}
+
 /* Write every member into folder dir. */
 static int write_members(const gb_session_data_t *s, const char *dir, const tags_t *t,
-                         gb_error_t *err)
+                         json_t *copy, gb_error_t *err)
 {
     char path[4200], src[4200];
     int rc;
@@ -158,11 +180,10 @@ static int write_members(const gb_session_data_t *s, const char *dir, const tags
     snprintf(path, sizeof path, "%s/notes.mid", dir);
     if ((rc = copy_file(src, path, err)))
         return rc;
-    snprintf(src, sizeof src, "%s/provenance.json", s->dir);
     snprintf(path, sizeof path, "%s/provenance.json", dir);
-    if ((rc = copy_file(src, path, err)))
+    if ((rc = write_provenance(s, path, copy, err)))
         return rc;
-    char *credits = gb_publish_credits(s, t->title, t->artist, t->license);
+    char *credits = gb_publish_credits(s, t->title, t->artist, t->license, copy);
     if (!credits)
         return gb_error_set(err, GB_ENOMEM, "out of memory");
     snprintf(path, sizeof path, "%s/credits.txt", dir);
@@ -387,7 +408,16 @@ static int publish_session(const gb_publish_config_t *cfg, const gb_session_data
     tags_t tags = {res->title, res->artist, res->comment,
                    json_string_value(json_object_get(s->prov, "created")), software,
                    cfg->license};
-    rc = write_members(s, dir, &tags, err);
+    json_t *copy = gb_publish_copy_check(s);
+    if (!copy)
+        rc = gb_error_set(err, GB_ENOMEM, "out of memory");
+    else if (cfg->log &&
+             strcmp(json_string_value(json_object_get(copy, "result")), "not checked") == 0)
+        fprintf(cfg->log, "gbac publish: warning: %s\n",
+                json_string_value(json_object_get(copy, "summary")));
+    if (rc == 0)
+        rc = write_members(s, dir, &tags, copy, err);
+    json_decref(copy);
     if (rc == 0 && archive)
         rc = write_archive(dir, cfg->out, top, gz, err);
     if (archive)

@@ -48,9 +48,11 @@ void gb_publish_default_artist(const gb_session_data_t *s, char *out, size_t cap
  *  1a2b3c4d5e6f; gbac 0.1.0". [main] */
 void gb_publish_provenance_line(const gb_session_data_t *s, char *out, size_t cap);
 
-/** credits.txt: who made what, the models with their training data and licences, ratings,
- *  licences. Returns a malloc()ed text, or NULL when out of memory. [main] */
+/** credits.txt: who made what, the models with their training data and licences, whether
+ *  the models' notes copy their training data (copy: gb_publish_copy_check()'s object, NULL:
+ *  section left out), ratings, licences. Returns a malloc()ed text, or NULL when out of
+ *  memory. [main] */
 char *gb_publish_credits(const gb_session_data_t *s, const char *title, const char *artist,
-                         const char *license);
+                         const char *license, const json_t *copy);
 
 #endif

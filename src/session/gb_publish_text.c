@@ -233,6 +233,19 @@ static void credits_models(strbuf_t *b, const gb_session_data_t *s)
               "  settled; it is listed here so that you can decide.\n\n");
 }
 
+/* COPIES OF THE TRAINING DATA: the copy check's summary and its lines. */
+static void credits_copies(strbuf_t *b, const json_t *copy)
+{
+    json_t *it;
+    size_t i;
+    sb_add(b, "COPIES OF THE TRAINING DATA\n  %s\n", jstr_or(copy, "summary", "?"));
+    json_array_foreach(json_object_get(copy, "lines"), i, it)
+        sb_add(b, "  %s\n", json_string_value(it));
+    sb_add(b, "  Checked: every 2 bars of each model's notes (on the 16th-note grid of the\n"
+              "  session's tempo), exactly and transposed, against the 2-bar phrases of the\n"
+              "  corpus its model file names (hashes stored in the file).\n\n");
+}
+
 /* One line of ratings and critic scores for track t (-1: scores of no track); 1 if any. */
 static int credits_rating_line(strbuf_t *b, const gb_session_data_t *s, int t)
 {
@@ -261,12 +274,14 @@ static int credits_rating_line(strbuf_t *b, const gb_session_data_t *s, int t)
 }
 
 char *gb_publish_credits(const gb_session_data_t *s, const char *title, const char *artist,
-                         const char *license)
+                         const char *license, const json_t *copy)
 {
     strbuf_t b = {0};
     credits_header(&b, s, title, artist);
     credits_contributions(&b, s);
     credits_models(&b, s);
+    if (copy)
+        credits_copies(&b, copy);
     sb_add(&b, "RATINGS AND CRITIC SCORES\n");
     int any = 0;
     for (int t = -1; t < s->n_tracks; t++)
