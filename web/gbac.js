@@ -235,6 +235,12 @@ function control(parent, info, label) {
 function learned(a) {
   document.querySelectorAll('[data-armed="1"]').forEach((b) => { b.dataset.armed = '0'; });
   armed = null;
+  // The mapping shows on the control's learn button: "CC 30" (every button of that path).
+  document.querySelectorAll('[data-learn]').forEach((b) => {
+    if (b.dataset.learn !== a[0]) return;
+    b.dataset.cc = a[1];
+    b.textContent = 'CC ' + a[1];
+  });
   log('learned: CC ' + a[1] + ' → ' + a[0]);
 }
 

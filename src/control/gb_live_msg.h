@@ -86,6 +86,9 @@ typedef struct gb_live_fb {
                    "the handlers, or dropped because a queue was full)")                       \
     X(http_refused, "HTTP connections and requests refused: an address outside --http-allow, " \
                     "no or a wrong token, a foreign Origin or Host")                           \
+    X(http_feed_max_us, "most time a change waited in gbac before a page's WebSocket frame "   \
+                        "carried it, since start, microseconds (from its OSC, page or MIDI "   \
+                        "handling on the main thread to the frame written)")                   \
     X(late_periods, "periods gbac itself finished after their deadline")                       \
     X(max_cycle_pct, "most of a period used by the time gbac finished, %")
 

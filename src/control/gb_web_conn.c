@@ -277,6 +277,21 @@ static void page_close(gb_web_server_t *s, gb_web_conn_t *c)
 }
 
 /* One write per call: a queued reply first, else a feed frame when the rate allows. */
+/* A feed frame went out to c: how long its oldest change waited in gbac, from the owner's
+ * post (an OSC or page message handled, a MIDI change taken from the audio thread) to the
+ * frame written to the socket; the most since start is http_feed_max_us. */
+static void feed_waited(gb_web_server_t *s, gb_web_conn_t *c)
+{
+    if (!c->waiting_since)
+        return;
+    const lws_usec_t d = lws_now_usecs() - c->waiting_since;
+    c->waiting_since = 0;
+    uint_fast64_t old = atomic_load_explicit(&s->stats->http_feed_max_us, memory_order_relaxed);
+    while (d > 0 && (uint_fast64_t)d > old &&
+           !atomic_compare_exchange_weak(&s->stats->http_feed_max_us, &old, (uint_fast64_t)d)) {
+    }
+}
+
 static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
 {
     if (c->head) {
@@ -306,6 +321,8 @@ static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
     c->last_frame = now;
     const int w = lws_write(c->wsi, (unsigned char *)buf + LWS_PRE, len, LWS_WRITE_TEXT);
     free(buf);
+    if (w >= 0)
+        feed_waited(s, c);
     return w < 0 ? -1 : 0;
 }
 
@@ -377,6 +394,9 @@ void gb_web_take_out(gb_web_server_t *s)
         } else if (o.kind == GB_WEB_OUT_POST) {
             if (gb_web_feed_post(s->feed, o.key, o.text) != 0)
                 gb_web_count(&s->stats->fb_dropped);
+            for (int i = 0; i < GB_WEB_MAX_CLIENTS; i++)
+                if (s->pages[i] && !s->pages[i]->waiting_since)
+                    s->pages[i]->waiting_since = o.at;
         } else {
             gb_web_feed_forget(s->feed, o.key);
             free(o.text);

@@ -27,6 +27,7 @@ typedef struct gb_web_out {
     uint32_t client;
     char *key;       /* OUT_POST: NULL (event) or the key; OUT_FORGET: the prefix */
     char *text;
+    lws_usec_t at;   /* OUT_POST: when the owner posted it (lws_now_usecs, monotonic) */
 } gb_web_out_t;
 
 enum { GB_WEB_OUT_SEND = 1, GB_WEB_OUT_POST, GB_WEB_OUT_FORGET };
@@ -45,6 +46,7 @@ typedef struct gb_web_conn {
     int slot;                /* index in the server's page table */
     gb_web_cursor_t cursor;  /* what of the feed it has seen */
     lws_usec_t last_frame;   /* when its last feed frame went out */
+    lws_usec_t waiting_since; /* when the oldest post it has not yet been sent was made; 0 */
     gb_web_chunk_t *head, *tail; /* replies waiting */
     size_t queued;
     char *rx;                /* the message being received */

@@ -230,7 +230,7 @@ static int push_out(gb_web_server_t *s, gb_web_out_t *o)
 
 int gb_web_server_send(gb_web_server_t *s, uint32_t client, char *text)
 {
-    gb_web_out_t o = {GB_WEB_OUT_SEND, client, NULL, text};
+    gb_web_out_t o = {GB_WEB_OUT_SEND, client, NULL, text, 0};
     if (!text)
         return GB_ENOMEM;
     return push_out(s, &o);
@@ -238,7 +238,7 @@ int gb_web_server_send(gb_web_server_t *s, uint32_t client, char *text)
 
 int gb_web_server_post(gb_web_server_t *s, const char *key, char *text)
 {
-    gb_web_out_t o = {GB_WEB_OUT_POST, 0, key ? strdup(key) : NULL, text};
+    gb_web_out_t o = {GB_WEB_OUT_POST, 0, key ? strdup(key) : NULL, text, lws_now_usecs()};
     if (!text || (key && !o.key)) {
         free(o.key);
         free(text);
@@ -249,7 +249,7 @@ int gb_web_server_post(gb_web_server_t *s, const char *key, char *text)
 
 int gb_web_server_forget(gb_web_server_t *s, const char *prefix)
 {
-    gb_web_out_t o = {GB_WEB_OUT_FORGET, 0, prefix ? strdup(prefix) : NULL, NULL};
+    gb_web_out_t o = {GB_WEB_OUT_FORGET, 0, prefix ? strdup(prefix) : NULL, NULL, 0};
     if (!o.key)
         return GB_ENOMEM;
     return push_out(s, &o);
