@@ -49,8 +49,17 @@ int gb_live_stats_write(const gb_live_stats_t *s, const char *path, gb_error_t *
 {
     json_t *root = json_object();
     int rc = root ? gb_live_stats_to_json(s, root) : GB_ENOMEM;
-    char *text = rc == GB_OK ? json_dumps(root, JSON_PRESERVE_ORDER) : NULL;
+    if (rc == GB_OK)
+        rc = gb_live_stats_write_json(root, path, err);
+    else
+        gb_error_set(err, GB_ENOMEM, "--stats-json %s: out of memory", path);
     json_decref(root);
+    return rc;
+}
+
+int gb_live_stats_write_json(const json_t *root, const char *path, gb_error_t *err)
+{
+    char *text = json_dumps(root, JSON_PRESERVE_ORDER);
     if (!text)
         return gb_error_set(err, GB_ENOMEM, "--stats-json %s: out of memory", path);
     FILE *f = fopen(path, "w");
