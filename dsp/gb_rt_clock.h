@@ -11,9 +11,9 @@
  * a call against 29 ns for CLOCK_MONOTONIC; two a period = 0.25 % of a 64-frame period at
  * 48 kHz, 0.06 % at 256). It is accepted in the process callback as the one exception to
  * "no system calls", twice per period (start and end): it neither blocks nor allocates,
- * takes no lock another thread could hold for long, and it is the only clock that measures what gbac itself used of the period
- * (time other processes took on the core does not count), which is the figure gbac answers
- * for on a machine whose JACK server makes xruns by itself. RTSan intercepts neither call.
+ * takes no lock another thread could hold for long, and it is the only clock that measures
+ * what gbac itself used of the period (time other processes took on the core does not
+ * count), the figure gbac answers for on a machine whose JACK server makes xruns by itself. RTSan intercepts neither call.
  *
  * Both are declared GB_RT here (their libc declarations carry no effect attributes).
  * SPDX-License-Identifier: GPL-3.0-or-later */
