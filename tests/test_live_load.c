@@ -2,9 +2,10 @@
  * "cost" out of the sanitizer passes, and this one should run under RTSan). `gbac live` on
  * a real, named jackd (dummy backend, -S) reports process_max_pct, process_p99_pct,
  * cost_periods and units (name, mean_pct, max_pct) in /gbac/status and --stats-json; the
- * names follow a preset swap; a unit made expensive (the harmonic synth with 16 held notes against the same synth idle) takes
- * a larger share. Only ratios of gbac's own figures are asserted (each against the reverb in
- * the same run), never wall-clock bounds, so a loaded machine passes the same.
+ * names follow a preset swap; a unit made expensive (the harmonic synth with 16 held notes
+ * against the same synth idle) takes a larger share. Only ratios of gbac's own figures are
+ * asserted (each against the reverb in the same run), never wall-clock bounds, so a loaded
+ * machine passes the same.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
 #include <stdarg.h>
