@@ -5,6 +5,7 @@
 #   P/bin/gbac                       the program
 #   P/share/gbac/                    what it reads at run time (GB_SHARE_* below)
 #   P/lib/gbac/plugins/              the plugin folder gbac looks in by default
+#   P/lib/lv2/gbac.lv2/              gbac's units as LV2 plugins (finds P/share/gbac)
 #   P/include/gbac/gbac_plugin.h     the unit ABI, for plugin authors
 #   P/lib/pkgconfig/gbac-plugin.pc   its pkg-config file (Cflags, variable plugindir)
 #   P/share/doc/gbac/                README, LICENSE, docs/, examples/plugin
@@ -13,12 +14,15 @@
 # The program finds share/gbac and lib/gbac/plugins relative to its own path (/proc/self/exe),
 # never through a path compiled in. A build tree mirrors the layout without installing:
 # build/gbac reads build/share/gbac, made here of links to the source files, so the program
-# and every test run from the build tree, from any working folder.
+# and every test run from the build tree, from any working folder; build/lv2/gbac.lv2 is the
+# LV2 bundle (LV2_PATH=build/lv2), which finds build/share/gbac the same way.
 include(GNUInstallDirs)
 
 set(GB_INSTALL_DATADIR ${CMAKE_INSTALL_DATADIR}/gbac)
 set(GB_INSTALL_PLUGINDIR ${CMAKE_INSTALL_LIBDIR}/gbac/plugins)
 set(GB_INSTALL_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/gbac)
+# Not multiarch: LV2 hosts look in PREFIX/lib/lv2 (and LV2_PATH).
+set(GB_INSTALL_LV2DIR lib/lv2)
 set(GB_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # The same folders relative to the installed binary's folder: compiled into gb_share.c
@@ -32,7 +36,7 @@ file(RELATIVE_PATH GB_REL_PLUGINDIR ${CMAKE_INSTALL_FULL_BINDIR}
 # same relative paths under share/gbac (gb_share_file("models/x.safetensors") etc.).
 # Folders are shipped whole; one that does not exist yet is skipped (models/data/: the
 # training corpora, once they are shipped). A new kind of run-time file goes here.
-set(GB_SHARE_FOLDERS presets examples/demo models/data)
+set(GB_SHARE_FOLDERS presets examples/demo models/data web)
 # The shipped models with their companions (.enc, .disc) and their cards.
 file(GLOB GB_SHARE_FILES CONFIGURE_DEPENDS RELATIVE ${PROJECT_SOURCE_DIR}
      ${PROJECT_SOURCE_DIR}/models/*.safetensors ${PROJECT_SOURCE_DIR}/models/*.safetensors.*

@@ -21,6 +21,7 @@
 #define GB_FASTMATH_H
 
 #include "gb_common.h"
+#include "gb_simd.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,13 @@ float gb_fast_sigmoid(float x) GB_RT;
 float gb_fast_log1p(float u) GB_RT;
 /** Fast log(1 + e^x). [any, RT-safe] */
 float gb_fast_softplus(float x) GB_RT;
+
+/** y[i] = gb_fast_exp(x[i]) for 0 ≤ i < n, any n and alignment (x == y allowed), with a
+ *  kernel family's vector registers: the same formula, so the same bound. */
+typedef void (*gb_fast_exp_array_fn)(const float *x, float *y, int n) GB_RT;
+
+/** The array exp of a family, or NULL if it is not available on this CPU. [any] */
+gb_fast_exp_array_fn gb_fast_exp_array_for(gb_simd_t simd);
 
 #ifdef __cplusplus
 }

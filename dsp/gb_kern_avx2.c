@@ -11,6 +11,7 @@
 #define DN_NB 2
 #define DN_F 2
 #define DN_KS 2
+#define DN_KS1 4
 #define KERNELS_NAME gb_nn_kernels_avx2
 #define KERNELS_SIMD GB_SIMD_AVX2
 #include "gb_nn_simd.inc"

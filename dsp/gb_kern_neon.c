@@ -9,6 +9,7 @@
 #define DN_NB 2
 #define DN_F 2
 #define DN_KS 2
+#define DN_KS1 4
 #define KERNELS_NAME gb_nn_kernels_neon
 #define KERNELS_SIMD GB_SIMD_NEON
 #include "gb_nn_simd.inc"

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_bf16.h"
+#include "gb_fastmath.h"
 #include "gb_nn_kernels.h"
 
 #if defined(__SSE__)
@@ -18,24 +20,32 @@ typedef struct layer {
     gb_layer_kind_t kind;
     int in, out, kernel, dilation;
     gb_act_t act;
+    gb_nn_wtype_t wtype;  /* how W is stored (biases are always f32) */
     int ys;               /* output row stride (floats) */
     gb_dense_pack_t pk;   /* dense: W; conv1d: W over the K·in im2col row; gru: W_ih */
     gb_dense_pack_t pk2;  /* gru: W_hh */
     float *w, *b, *w2, *b2;
-    /* conv1d streaming: per slot a ring of the last (K-1)·d input frames */
-    int field;            /* (K-1)·d frames kept */
-    float *hist;          /* max_batch × field × in */
+    uint32_t *wb, *wb2;   /* bf16 layers: the packed pairs of W (and W_hh) */
+    /* conv1d streaming: per slot the last span = (K-1)·d + 1 input frames (the current one
+     * included) in a mirrored ring of 2·span frames: frame t is written at pos and at
+     * pos + span, so the frames t-span+1 .. t always lie contiguously at pos+1 .. pos+span
+     * and tap k reads frame pos + 1 + k·d (gb_nn.h's formula, no wrap-around). */
+    int span;
+    float *hist;          /* max_batch × 2·span × in */
     int *hist_pos;        /* max_batch write positions */
     float *col;           /* max_batch × cs im2col rows */
     int cs;
     /* gru: hidden state (also the layer's output) and the two gate pre-activations */
     float *gi, *gh;       /* max_batch × 3·hp */
+    float *pre;           /* a single frame's step: 4·hp pre-activations, then h' (hp) */
     float *y;             /* output rows: max_batch × ys (gru: the hidden state) */
 } layer_t;
 
 struct gb_nn {
     int in_dim, max_batch, n_layers, finalized;
+    gb_nn_path_t path;
     const gb_nn_kernels_t *k;
+    float *xq;            /* scratch rows of the bf16 kernels (max_batch × the widest) */
     layer_t layers[GB_NN_MAX_LAYERS];
 };
 
@@ -44,6 +54,28 @@ struct gb_nn {
 static const char *const act_names[GB_ACT_COUNT] = {
     "linear", "relu", "leaky_relu", "tanh", "sigmoid", "softplus", "elu", "softmax"};
 static const char *const layer_names[GB_LAYER_COUNT] = {"dense", "conv1d", "gru", "activation"};
+static const char *const wtype_names[GB_NN_WTYPE_COUNT] = {"f32", "bf16"};
+static const char *const path_names[GB_NN_PATH_COUNT] = {"v2", "v1"};
+
+const char *gb_nn_wtype_name(gb_nn_wtype_t t)
+{
+    return (unsigned)t < GB_NN_WTYPE_COUNT ? wtype_names[t] : "?";
+}
+
+int gb_nn_wtype_parse(const char *name, gb_nn_wtype_t *out)
+{
+    for (int i = 0; i < GB_NN_WTYPE_COUNT; i++)
+        if (name && strcmp(name, wtype_names[i]) == 0) {
+            *out = (gb_nn_wtype_t)i;
+            return GB_OK;
+        }
+    return GB_EINVAL;
+}
+
+const char *gb_nn_path_name(gb_nn_path_t p)
+{
+    return (unsigned)p < GB_NN_PATH_COUNT ? path_names[p] : "?";
+}
 
 const char *gb_act_name(gb_act_kind_t kind)
 {
@@ -83,14 +115,23 @@ const gb_nn_kernels_t *gb_nn_kernels_for(gb_simd_t simd)
     case GB_SIMD_SCALAR: return gb_nn_kernels_scalar();
     case GB_SIMD_AVX2: return gb_nn_kernels_avx2();
     case GB_SIMD_AVX512: return gb_nn_kernels_avx512();
+    case GB_SIMD_AVX512BF16: return gb_nn_kernels_avx512bf16();
     case GB_SIMD_NEON: return gb_nn_kernels_neon();
     default: return NULL;
     }
 }
 
+/* Declared in gb_fastmath.h: the kernels' array exp, for code outside the runtime. */
+gb_fast_exp_array_fn gb_fast_exp_array_for(gb_simd_t simd)
+{
+    const gb_nn_kernels_t *k = gb_nn_kernels_for(simd);
+    return k ? k->exp_any : NULL;
+}
+
 #if !defined(GB_HAVE_X86_KERNELS)
 const gb_nn_kernels_t *gb_nn_kernels_avx2(void) { return NULL; }
 const gb_nn_kernels_t *gb_nn_kernels_avx512(void) { return NULL; }
+const gb_nn_kernels_t *gb_nn_kernels_avx512bf16(void) { return NULL; }
 #endif
 #if !defined(GB_HAVE_NEON_KERNELS)
 const gb_nn_kernels_t *gb_nn_kernels_neon(void) { return NULL; }
@@ -140,13 +181,17 @@ void gb_nn_free(gb_nn_t *nn)
         free(l->b);
         free(l->w2);
         free(l->b2);
+        free(l->wb);
+        free(l->wb2);
         free(l->hist);
         free(l->hist_pos);
         free(l->col);
         free(l->gi);
         free(l->gh);
+        free(l->pre);
         free(l->y);
     }
+    free(nn->xq);
     free(nn);
 }
 
@@ -254,17 +299,80 @@ int gb_nn_add_act(gb_nn_t *nn, gb_act_t act, gb_error_t *err)
 }
 
 /* Allocate the packed weights of a dense-like product with `sec` sections of `rows` outputs
- * each (GRU: 3 gates), every section padded to a multiple of 16 rows. */
-static int alloc_pack(gb_dense_pack_t *pk, float **w, float **b, int in, int sec, int rows)
+ * each (GRU: 3 gates), every section padded to a multiple of 16 rows, stored as t. */
+static int alloc_pack(gb_dense_pack_t *pk, float **w, uint32_t **wb, float **b, int in, int sec,
+                      int rows, gb_nn_wtype_t t)
 {
     int hp = stride16(rows);
     pk->in = in;
     pk->nblk = sec * hp / GB_NN_BLK;
-    *w = falloc((size_t)sec * hp * in);
+    if (t == GB_NN_WTYPE_BF16) /* words of two bf16; falloc's floats have the same size */
+        pk->wb = *wb = (uint32_t *)falloc((size_t)sec * hp * (size_t)((in + 1) / 2));
+    else
+        pk->w = *w = falloc((size_t)sec * hp * in);
     *b = falloc((size_t)sec * hp);
-    pk->w = *w;
     pk->b = *b;
-    return (*w && *b) ? GB_OK : GB_ENOMEM;
+    return (pk->w || pk->wb) && *b ? GB_OK : GB_ENOMEM;
+}
+
+static int alloc_layer(gb_nn_t *nn, layer_t *l, size_t *xq_row)
+{
+    const size_t mb = (size_t)nn->max_batch;
+    const int bf = l->wtype == GB_NN_WTYPE_BF16;
+    switch (l->kind) {
+    case GB_LAYER_DENSE:
+        if (alloc_pack(&l->pk, &l->w, &l->wb, &l->b, l->in, 1, l->out, l->wtype))
+            return GB_ENOMEM;
+        break;
+    case GB_LAYER_CONV1D:
+        if (alloc_pack(&l->pk, &l->w, &l->wb, &l->b, l->kernel * l->in, 1, l->out, l->wtype))
+            return GB_ENOMEM;
+        l->span = (l->kernel - 1) * l->dilation + 1;
+        l->cs = stride16(l->kernel * l->in);
+        l->col = falloc(mb * l->cs);
+        l->hist = falloc(mb * 2 * (size_t)l->span * l->in);
+        l->hist_pos = calloc(mb, sizeof *l->hist_pos);
+        if (!l->col || !l->hist || !l->hist_pos)
+            return GB_ENOMEM;
+        break;
+    case GB_LAYER_GRU:
+        if (alloc_pack(&l->pk, &l->w, &l->wb, &l->b, l->in, 3, l->out, l->wtype) ||
+            alloc_pack(&l->pk2, &l->w2, &l->wb2, &l->b2, l->out, 3, l->out, l->wtype))
+            return GB_ENOMEM;
+        l->gi = falloc(mb * 3 * stride16(l->out));
+        l->gh = falloc(mb * 3 * stride16(l->out));
+        l->pre = falloc(5 * (size_t)stride16(l->out));
+        if (!l->gi || !l->gh || !l->pre)
+            return GB_ENOMEM;
+        break;
+    default: break;
+    }
+    if (bf) { /* the widest input any of its products rounds into the scratch rows (a
+               * single-frame GRU step rounds x and h side by side) */
+        size_t w = GB_NN_XQ_STRIDE(l->pk.in);
+        if (l->kind == GB_LAYER_GRU)
+            w += GB_NN_XQ_STRIDE(l->out);
+        *xq_row = w > *xq_row ? w : *xq_row;
+    }
+    l->ys = stride16(l->out);
+    l->y = falloc(mb * l->ys);
+    return l->y ? GB_OK : GB_ENOMEM;
+}
+
+/* GBAC_NN_KERNEL: v2 (default) or v1, read at every finalize. */
+static int path_from_env(gb_nn_path_t *out, gb_error_t *err)
+{
+    const char *env = getenv("GBAC_NN_KERNEL");
+    *out = GB_NN_PATH_V2;
+    if (!env || !*env)
+        return GB_OK;
+    for (int i = 0; i < GB_NN_PATH_COUNT; i++)
+        if (strcmp(env, path_names[i]) == 0) {
+            *out = (gb_nn_path_t)i;
+            return GB_OK;
+        }
+    return gb_error_set(err, GB_EINVAL, "GBAC_NN_KERNEL=%s: unknown kernel path (use v2 or v1)",
+                        env);
 }
 
 int gb_nn_finalize(gb_nn_t *nn, gb_error_t *err)
@@ -277,52 +385,48 @@ int gb_nn_finalize(gb_nn_t *nn, gb_error_t *err)
         return gb_error_set(err, GB_EINVAL, "a model needs at least one layer");
     gb_simd_t simd;
     int rc = gb_simd_default(&simd, err);
-    if (rc)
+    if (rc || (rc = path_from_env(&nn->path, err)))
         return rc;
     nn->k = gb_nn_kernels_for(simd);
     if (!nn->k)
         return gb_error_set(err, GB_EUNSUPPORTED, "%s kernels are not available",
                             gb_simd_name(simd));
-    const size_t mb = (size_t)nn->max_batch;
-    for (int i = 0; i < nn->n_layers; i++) {
-        layer_t *l = &nn->layers[i];
-        switch (l->kind) {
-        case GB_LAYER_DENSE:
-            if (alloc_pack(&l->pk, &l->w, &l->b, l->in, 1, l->out))
-                goto nomem;
-            break;
-        case GB_LAYER_CONV1D:
-            if (alloc_pack(&l->pk, &l->w, &l->b, l->kernel * l->in, 1, l->out))
-                goto nomem;
-            l->field = (l->kernel - 1) * l->dilation;
-            l->cs = stride16(l->kernel * l->in);
-            l->col = falloc(mb * l->cs);
-            l->hist = falloc(mb * (size_t)(l->field ? l->field : 1) * l->in);
-            l->hist_pos = calloc(mb, sizeof *l->hist_pos);
-            if (!l->col || !l->hist || !l->hist_pos)
-                goto nomem;
-            break;
-        case GB_LAYER_GRU:
-            if (alloc_pack(&l->pk, &l->w, &l->b, l->in, 3, l->out) ||
-                alloc_pack(&l->pk2, &l->w2, &l->b2, l->out, 3, l->out))
-                goto nomem;
-            l->gi = falloc(mb * 3 * stride16(l->out));
-            l->gh = falloc(mb * 3 * stride16(l->out));
-            if (!l->gi || !l->gh)
-                goto nomem;
-            break;
-        default: break;
-        }
-        l->ys = stride16(l->out);
-        l->y = falloc(mb * l->ys);
-        if (!l->y)
-            goto nomem;
-    }
+    size_t xq_row = 0;
+    for (int i = 0; i < nn->n_layers; i++)
+        if (alloc_layer(nn, &nn->layers[i], &xq_row))
+            return gb_error_set(err, GB_ENOMEM, "out of memory allocating the model's tensors");
+    if (xq_row && !(nn->xq = falloc((size_t)nn->max_batch * xq_row)))
+        return gb_error_set(err, GB_ENOMEM, "out of memory allocating the model's tensors");
     nn->finalized = 1;
     return GB_OK;
-nomem:
-    return gb_error_set(err, GB_ENOMEM, "out of memory allocating the model's tensors");
 }
+
+int gb_nn_set_wtype(gb_nn_t *nn, int layer, gb_nn_wtype_t t, gb_error_t *err)
+{
+    if (!nn)
+        return gb_error_set(err, GB_EINVAL, "no model");
+    if (nn->finalized)
+        return gb_error_set(err, GB_EINVAL, "the weight type is chosen before finalize");
+    if ((unsigned)t >= GB_NN_WTYPE_COUNT)
+        return gb_error_set(err, GB_EINVAL, "unknown weight type %d", (int)t);
+    if (layer < -1 || layer >= nn->n_layers)
+        return gb_error_set(err, GB_EINVAL, "layer %d does not exist (the model has %d)", layer,
+                            nn->n_layers);
+    for (int i = layer < 0 ? 0 : layer; i < (layer < 0 ? nn->n_layers : layer + 1); i++)
+        if (nn->layers[i].kind != GB_LAYER_ACT)
+            nn->layers[i].wtype = t;
+    return GB_OK;
+}
+
+int gb_nn_set_path(gb_nn_t *nn, gb_nn_path_t p, gb_error_t *err)
+{
+    if (!nn || (unsigned)p >= GB_NN_PATH_COUNT)
+        return gb_error_set(err, GB_EINVAL, "no model or unknown kernel path %d", (int)p);
+    nn->path = p;
+    return GB_OK;
+}
+
+gb_nn_path_t gb_nn_path(const gb_nn_t *nn) { return nn ? nn->path : GB_NN_PATH_V2; }
 
 int gb_nn_set_simd(gb_nn_t *nn, gb_simd_t simd, gb_error_t *err)
 {
@@ -407,6 +511,7 @@ int gb_nn_layer_info(const gb_nn_t *nn, int layer, gb_layer_info_t *info)
     info->kernel = l->kernel;
     info->dilation = l->dilation;
     info->act = l->act;
+    info->wtype = l->wtype;
     info->n_params = n_params(l);
     gb_param_info_t pi;
     for (int p = 0; p < info->n_params; p++)
@@ -426,11 +531,17 @@ size_t gb_nn_n_weights(const gb_nn_t *nn)
 }
 
 /* Where canonical element (row, col) of a weight matrix with `sec` sections of `rows` rows
- * lives in the packed layout. For conv1d, col is k·in + c (im2col order). */
-static size_t pack_index(int in, int rows, int row, int col)
+ * lives in the packed layout (gb_nn_kernels.h). For conv1d, col is k·in + c (im2col order).
+ * bf16: the index of the 32-bit word, and in *half which half of it (0 low, 1 high). */
+static size_t pack_index(int in, int rows, int row, int col, int bf16, int *half)
 {
     int hp = stride16(rows);
     int p = (row / rows) * hp + row % rows; /* packed row */
+    if (bf16) {
+        *half = col & 1;
+        return ((size_t)(p / GB_NN_BLK) * (size_t)((in + 1) / 2) + (size_t)(col / 2)) *
+                   GB_NN_BLK + p % GB_NN_BLK;
+    }
     return ((size_t)(p / GB_NN_BLK) * in + col) * GB_NN_BLK + p % GB_NN_BLK;
 }
 
@@ -439,20 +550,42 @@ static size_t bias_index(int rows, int row)
     return (size_t)(row / rows) * stride16(rows) + row % rows;
 }
 
+/* One weight in or out of its packed place (f32 floats, or a half of a bf16 word). */
+static void move_weight(float *w, uint32_t *wb, size_t q, int half, float *v, int to_pack)
+{
+    if (!wb) {
+        if (to_pack)
+            w[q] = *v;
+        else
+            *v = w[q];
+        return;
+    }
+    const int sh = 16 * half;
+    if (to_pack)
+        wb[q] = (wb[q] & ~(0xffffu << sh)) | (uint32_t)gb_bf16_from_f32(*v) << sh;
+    else
+        *v = gb_bf16_to_f32((uint16_t)(wb[q] >> sh));
+}
+
 /* Copy between canonical `data` and the packed tensors; to_pack selects the direction. */
 static void move_param(layer_t *l, int p, float *data, int to_pack)
 {
-    float *dst;
+    float *dst, *w;
+    uint32_t *wb;
     int in, rows, n_rows, n_cols;
     if (l->kind == GB_LAYER_GRU) {
         rows = l->out;
         n_rows = 3 * l->out;
         in = p == 0 ? l->in : l->out;
-        dst = p == 0 ? l->w : p == 1 ? l->w2 : p == 2 ? l->b : l->b2;
+        dst = p == 2 ? l->b : l->b2;
+        w = p == 0 ? l->w : l->w2;
+        wb = p == 0 ? l->wb : l->wb2;
     } else {
         rows = n_rows = l->out;
         in = l->kind == GB_LAYER_CONV1D ? l->kernel * l->in : l->in;
-        dst = p == 0 ? l->w : l->b;
+        dst = l->b;
+        w = l->w;
+        wb = l->wb;
     }
     n_cols = in;
     if (p >= (l->kind == GB_LAYER_GRU ? 2 : 1)) { /* bias */
@@ -474,11 +607,9 @@ static void move_param(layer_t *l, int p, float *data, int to_pack)
             } else {
                 canon = (size_t)r * n_cols + c;
             }
-            size_t q = pack_index(in, rows, r, c);
-            if (to_pack)
-                dst[q] = data[canon];
-            else
-                data[canon] = dst[q];
+            int half = 0;
+            size_t q = pack_index(in, rows, r, c, wb != NULL, &half);
+            move_weight(w, wb, q, half, data + canon, to_pack);
         }
     }
 }
@@ -531,9 +662,9 @@ void gb_nn_reset_slot(gb_nn_t *nn, int slot) GB_RT
         return;
     for (int i = 0; i < nn->n_layers; i++) {
         layer_t *l = &nn->layers[i];
-        if (l->kind == GB_LAYER_CONV1D && l->field) {
-            memset(l->hist + (size_t)slot * l->field * l->in, 0,
-                   sizeof(float) * (size_t)l->field * l->in);
+        if (l->kind == GB_LAYER_CONV1D) {
+            const size_t n = 2 * (size_t)l->span * l->in;
+            memset(l->hist + (size_t)slot * n, 0, sizeof(float) * n);
             l->hist_pos[slot] = 0;
         } else if (l->kind == GB_LAYER_GRU) {
             memset(l->y + (size_t)slot * l->ys, 0, sizeof(float) * (size_t)l->ys);
@@ -600,45 +731,74 @@ static void softmax_rows(const gb_nn_kernels_t *k, float *y, int ys, int n, int 
     }
 }
 
-/* Build the im2col rows of a causal conv for each frame, then push the frame into the ring. */
-static void conv_step(const gb_nn_kernels_t *k, layer_t *l, const float *x, int xs, int batch,
-                      gb_act_t act) GB_RT
+/* n floats from s to d: for the short rows of a streaming step, inline vector moves instead
+ * of a call into the C library. */
+static inline void copy_floats(float *d, const float *s, int n) GB_RT
 {
-    const size_t fb = sizeof(float) * (size_t)l->in;
-    for (int f = 0; f < batch; f++) {
-        const float *xf = x + (size_t)f * xs;
-        float *col = l->col + (size_t)f * l->cs;
-        float *ring = l->hist + (size_t)f * l->field * l->in;
-        int pos = l->hist_pos[f];
-        for (int kk = 0; kk < l->kernel; kk++) {
-            int lag = (l->kernel - 1 - kk) * l->dilation;
-            const float *src = xf;
-            if (lag) {
-                int at = pos - lag;
-                at += at < 0 ? l->field : 0;
-                src = ring + (size_t)at * l->in;
-            }
-            memcpy(col + (size_t)kk * l->in, src, fb);
-        }
-        if (l->field) {
-            memcpy(ring + (size_t)pos * l->in, xf, fb);
-            pos++;
-            l->hist_pos[f] = pos == l->field ? 0 : pos;
-        }
-    }
-    k->dense(&l->pk, l->col, l->cs, l->y, l->ys, batch, act);
+    int i = 0;
+#if defined(__SSE__)
+    for (; i + 4 <= n; i += 4)
+        _mm_storeu_ps(d + i, _mm_loadu_ps(s + i));
+#endif
+    for (; i < n; i++)
+        d[i] = s[i];
 }
 
-static void gru_step(const gb_nn_kernels_t *k, layer_t *l, const float *x, int xs, int batch)
-    GB_RT
+/* The dense product of a layer's weights with the kernels its weight type and path take. */
+static void run_dense(const gb_nn_t *nn, const gb_dense_pack_t *pk, const float *x, int xs,
+                      float *y, int ys, int batch, gb_act_t act) GB_RT
+{
+    if (pk->wb)
+        nn->k->dense_bf16(pk, x, xs, y, ys, batch, act, nn->xq);
+    else if (nn->path == GB_NN_PATH_V1)
+        nn->k->dense_v1(pk, x, xs, y, ys, batch, act);
+    else
+        nn->k->dense(pk, x, xs, y, ys, batch, act);
+}
+
+/* Push each frame into its slot's mirrored ring, then run the product over the window: in
+ * place when it is one contiguous im2col row (a single frame, dilation 1, path v2), else
+ * over im2col rows gathered from the ring. */
+static void conv_step(const gb_nn_t *nn, layer_t *l, const float *x, int xs, int batch,
+                      gb_act_t act) GB_RT
+{
+    const size_t fb = sizeof(float) * (size_t)l->in, rs = 2 * (size_t)l->span * l->in;
+    const int direct = batch == 1 && l->dilation == 1 && nn->path == GB_NN_PATH_V2;
+    const float *win = NULL;
+    for (int f = 0; f < batch; f++) {
+        const float *xf = x + (size_t)f * xs;
+        float *ring = l->hist + (size_t)f * rs;
+        const int pos = l->hist_pos[f];
+        copy_floats(ring + (size_t)pos * l->in, xf, l->in);
+        copy_floats(ring + (size_t)(pos + l->span) * l->in, xf, l->in);
+        win = ring + (size_t)(pos + 1) * l->in; /* tap k at win + k·d·in */
+        if (!direct)
+            for (int kk = 0; kk < l->kernel; kk++)
+                memcpy(l->col + (size_t)f * l->cs + (size_t)kk * l->in,
+                       win + (size_t)kk * l->dilation * l->in, fb);
+        /* wrap without a branch, so every step executes the same instructions */
+        const int next = pos + 1;
+        l->hist_pos[f] = next - (l->span & -(next == l->span));
+    }
+    run_dense(nn, &l->pk, direct ? win : l->col, l->cs, l->y, l->ys, batch, act);
+}
+
+/* A single frame (path v2) in one fused pass; a batch as two products and the gates. */
+static void gru_step(const gb_nn_t *nn, layer_t *l, const float *x, int xs, int batch) GB_RT
 {
     const int hp = stride16(l->out), gs = 3 * hp;
+    if (batch == 1 && nn->path == GB_NN_PATH_V2) {
+        float *hn = l->pre + 4 * (size_t)hp;
+        nn->k->gru_step1(&l->pk, &l->pk2, x, l->y, hn, l->pre, nn->xq);
+        memcpy(l->y, hn, sizeof(float) * (size_t)hp);
+        return;
+    }
     const gb_act_t lin = {GB_ACT_LINEAR, 0.0f};
-    k->dense(&l->pk, x, xs, l->gi, gs, batch, lin);
-    k->dense(&l->pk2, l->y, l->ys, l->gh, gs, batch, lin);
+    run_dense(nn, &l->pk, x, xs, l->gi, gs, batch, lin);
+    run_dense(nn, &l->pk2, l->y, l->ys, l->gh, gs, batch, lin);
     for (int f = 0; f < batch; f++)
-        k->gru_gates(l->gi + (size_t)f * gs, l->gh + (size_t)f * gs, l->y + (size_t)f * l->ys,
-                     hp);
+        nn->k->gru_gates(l->gi + (size_t)f * gs, l->gh + (size_t)f * gs,
+                         l->y + (size_t)f * l->ys, hp);
 }
 
 void gb_nn_forward(gb_nn_t *nn, const float *in, float *out, int batch) GB_RT
@@ -655,9 +815,9 @@ void gb_nn_forward(gb_nn_t *nn, const float *in, float *out, int batch) GB_RT
         const int softmax = l->act.kind == GB_ACT_SOFTMAX;
         const gb_act_t fused = softmax ? gb_act_make(GB_ACT_LINEAR) : l->act;
         switch (l->kind) {
-        case GB_LAYER_DENSE: k->dense(&l->pk, x, xs, l->y, l->ys, batch, fused); break;
-        case GB_LAYER_CONV1D: conv_step(k, l, x, xs, batch, fused); break;
-        case GB_LAYER_GRU: gru_step(k, l, x, xs, batch); break;
+        case GB_LAYER_DENSE: run_dense(nn, &l->pk, x, xs, l->y, l->ys, batch, fused); break;
+        case GB_LAYER_CONV1D: conv_step(nn, l, x, xs, batch, fused); break;
+        case GB_LAYER_GRU: gru_step(nn, l, x, xs, batch); break;
         case GB_LAYER_ACT:
             for (int f = 0; f < batch; f++)
                 memcpy(l->y + (size_t)f * l->ys, x + (size_t)f * xs,
@@ -674,5 +834,5 @@ void gb_nn_forward(gb_nn_t *nn, const float *in, float *out, int batch) GB_RT
     }
     const int od = last_out(nn);
     for (int f = 0; f < batch; f++)
-        memcpy(out + (size_t)f * od, x + (size_t)f * xs, sizeof(float) * (size_t)od);
+        copy_floats(out + (size_t)f * od, x + (size_t)f * xs, od);
 }

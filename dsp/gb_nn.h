@@ -33,6 +33,24 @@
  *
  * Accuracy: tanh, sigmoid, exp (in softmax, softplus, ELU) use fast approximations whose
  * maximum errors are documented in gb_fastmath.h and tested.
+ *
+ * Weight types (gb_nn_set_wtype, per layer, before finalize): f32 (default) or bf16. A bf16
+ * layer stores its weight matrices (not its biases) as bfloat16 — half the bytes to stream,
+ * which is what bounds a single frame once the weights no longer fit in L1 — and computes,
+ * in every kernel family, y = act(b + Σ bf16(W)·bf16(x)) with exact products and f32 sums:
+ * the arithmetic of AVX512_BF16's vdpbf16ps, which the avx512bf16 family uses; the others
+ * widen the weights to f32 exactly. gb_nn_set_param() rounds each weight to the nearest
+ * bf16 (gb_bf16.h) and gb_nn_get_param() returns the rounded values. Error of one dense
+ * product against the same product with the f32 weights and inputs, in exact arithmetic:
+ *     |y − Σ W·x| ≤ GB_NN_BF16_REL_BOUND · Σ |W·x|  (+ the f32 summation error)
+ * (weights and inputs each within 2^-8 relative of their bf16; tests/test_nn_bf16.c checks
+ * it and that every family computes exactly the arithmetic above).
+ *
+ * Kernel paths (gb_nn_set_path, or GBAC_NN_KERNEL=v1|v2 read by gb_nn_finalize): v2, the
+ * default; v1, the single-frame steps as they were before issue 14 (f32 products with fewer
+ * accumulator sets for narrow layers, every Conv1D window copied, a GRU step as two products
+ * and a gate pass), kept so that `gbac bench` can measure both side by side. Both give the
+ * same results within rounding.
  */
 #ifndef GB_NN_H
 #define GB_NN_H
@@ -92,6 +110,32 @@ typedef enum gb_layer_kind {
 /** "dense", "conv1d", "gru", "activation". [any] */
 const char *gb_layer_kind_name(gb_layer_kind_t kind);
 
+/** How a layer stores its weight matrices. */
+typedef enum gb_nn_wtype {
+    GB_NN_WTYPE_F32 = 0,
+    GB_NN_WTYPE_BF16,
+    GB_NN_WTYPE_COUNT
+} gb_nn_wtype_t;
+
+/** Bound on the relative error of a bf16 layer's product (see above): 2·2^-8 + 2^-16. */
+#define GB_NN_BF16_REL_BOUND (2.0 * 0.00390625 + 0.00390625 * 0.00390625)
+
+/** "f32", "bf16". [any] */
+const char *gb_nn_wtype_name(gb_nn_wtype_t t);
+
+/** Parse a name as above. Returns 0 or GB_EINVAL. [any] */
+int gb_nn_wtype_parse(const char *name, gb_nn_wtype_t *out);
+
+/** Kernel paths (see above). */
+typedef enum gb_nn_path {
+    GB_NN_PATH_V2 = 0,
+    GB_NN_PATH_V1,
+    GB_NN_PATH_COUNT
+} gb_nn_path_t;
+
+/** "v2", "v1". [any] */
+const char *gb_nn_path_name(gb_nn_path_t p);
+
 /** What a layer is (read-only description). */
 typedef struct gb_layer_info {
     gb_layer_kind_t kind;
@@ -100,6 +144,7 @@ typedef struct gb_layer_info {
     int kernel;   /* conv1d only, else 0 */
     int dilation; /* conv1d only, else 0 */
     gb_act_t act; /* fused activation of dense/conv1d, the activation of an act layer */
+    gb_nn_wtype_t wtype; /* how the weight matrices are stored (f32 for act layers) */
     int n_params; /* number of parameter tensors */
     size_t n_weights; /* number of scalar parameters */
 } gb_layer_info_t;
@@ -134,9 +179,20 @@ int gb_nn_add_gru(gb_nn_t *nn, int hidden, gb_error_t *err);
 /** Append an activation layer. [main] */
 int gb_nn_add_act(gb_nn_t *nn, gb_act_t act, gb_error_t *err);
 
+/** Store the weight matrices of layer i as t (layer -1: every layer with weights). Only
+ *  before gb_nn_finalize(). [main] */
+int gb_nn_set_wtype(gb_nn_t *nn, int layer, gb_nn_wtype_t t, gb_error_t *err);
+
 /** Allocate weights (zeroed), streaming state and scratch buffers; select the kernel family
- *  gb_simd_default() gives. No layer can be added afterwards. [main] */
+ *  gb_simd_default() gives and the kernel path GBAC_NN_KERNEL names (v2 if unset; an error
+ *  naming the variable if unknown). No layer can be added afterwards. [main] */
 int gb_nn_finalize(gb_nn_t *nn, gb_error_t *err);
+
+/** Use another kernel path (benchmarks). [main, not while another thread runs forward] */
+int gb_nn_set_path(gb_nn_t *nn, gb_nn_path_t p, gb_error_t *err);
+
+/** The kernel path in use. [any] */
+gb_nn_path_t gb_nn_path(const gb_nn_t *nn);
 
 /** Use another kernel family (for tests and benchmarks); an error if not available. Weights
  *  need no repacking. [main, not while another thread runs forward] */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 struct gb_noise_tables {
-    float *data; /* GB_NOISE_TABLE_LEN × GB_TIMBRE_BANDS, interleaved */
+    int16_t *data; /* GB_NOISE_TABLE_LEN × GB_TIMBRE_BANDS, interleaved */
 };
 
 /* splitmix32-style generator: deterministic across platforms. */
@@ -31,7 +31,7 @@ gb_noise_tables_t *gb_noise_tables_new(double sample_rate, uint32_t seed, gb_err
     float *band = fftwf_alloc_real((size_t)n);
     fftwf_complex *spec = fftwf_alloc_complex((size_t)nb);
     if (t)
-        t->data = aligned_alloc(GB_ALIGN, sizeof(float) * (size_t)n * GB_TIMBRE_BANDS);
+        t->data = aligned_alloc(GB_ALIGN, sizeof(int16_t) * (size_t)n * GB_TIMBRE_BANDS);
     if (!t || !t->data || !band || !spec) {
         fftwf_free(band);
         fftwf_free(spec);
@@ -61,9 +61,14 @@ gb_noise_tables_t *gb_noise_tables_new(double sample_rate, uint32_t seed, gb_err
         double ss = 0.0;
         for (int i = 0; i < n; i++)
             ss += (double)band[i] * band[i];
-        const float scale = ss > 0.0 ? (float)(1.0 / sqrt(ss / n)) : 0.0f;
-        for (int i = 0; i < n; i++)
-            t->data[(size_t)i * GB_TIMBRE_BANDS + b] = band[i] * scale;
+        /* unit RMS, in steps of GB_NOISE_STEP (a peak beyond ±8 RMS — improbable for these
+         * near-Gaussian signals — would saturate) */
+        const double scale = ss > 0.0 ? 1.0 / sqrt(ss / n) / GB_NOISE_STEP : 0.0;
+        for (int i = 0; i < n; i++) {
+            const double v = round((double)band[i] * scale);
+            t->data[(size_t)i * GB_TIMBRE_BANDS + b] =
+                (int16_t)(v > 32767.0 ? 32767.0 : v < -32767.0 ? -32767.0 : v);
+        }
     }
     fftwf_destroy_plan(plan);
     fftwf_free(band);
@@ -79,7 +84,12 @@ void gb_noise_tables_free(gb_noise_tables_t *t)
     free(t);
 }
 
-const float *gb_noise_tables_data(const gb_noise_tables_t *t) { return t->data; }
+const void *gb_noise_tables_data(const gb_noise_tables_t *t) { return t->data; }
+
+float gb_noise_tables_at(const gb_noise_tables_t *t, int i, int b)
+{
+    return GB_NOISE_STEP * t->data[(size_t)(i & (GB_NOISE_TABLE_LEN - 1)) * GB_TIMBRE_BANDS + b];
+}
 
 void gb_oscbank_start(gb_oscbank_t *b, uint32_t noise_pos) GB_RT
 {
@@ -133,7 +143,7 @@ void gb_oscbank_set_targets(gb_oscbank_t *b, const float *harm_amp, const float 
 }
 
 #define GB_OSC_DECLARE(fam)                                                                   \
-    void gb_oscbank_render_##fam(gb_oscbank_t *b, const float *noise, float *out, int n)      \
+    void gb_oscbank_render_##fam(gb_oscbank_t *b, const void *noise, float *out, int n)        \
         GB_RT;                                                                                \
     void gb_oscbank_targets_##fam(gb_oscbank_t *b, const float *harm_amp,                      \
                                   const float *noise_gain, double f0_hz, double sample_rate,   \
@@ -151,7 +161,8 @@ gb_oscbank_targets_fn gb_oscbank_targets_for(gb_simd_t simd)
     case GB_SIMD_SCALAR: return gb_oscbank_targets_scalar;
 #if defined(GB_HAVE_X86_KERNELS)
     case GB_SIMD_AVX2: return gb_oscbank_targets_avx2;
-    case GB_SIMD_AVX512: return gb_oscbank_targets_avx512;
+    case GB_SIMD_AVX512:
+    case GB_SIMD_AVX512BF16: return gb_oscbank_targets_avx512;
 #endif
 #if defined(GB_HAVE_NEON_KERNELS)
     case GB_SIMD_NEON: return gb_oscbank_targets_neon;
@@ -169,7 +180,8 @@ gb_oscbank_render_fn gb_oscbank_render_for(gb_simd_t simd)
     case GB_SIMD_SCALAR: return gb_oscbank_render_scalar;
 #if defined(GB_HAVE_X86_KERNELS)
     case GB_SIMD_AVX2: return gb_oscbank_render_avx2;
-    case GB_SIMD_AVX512: return gb_oscbank_render_avx512;
+    case GB_SIMD_AVX512:
+    case GB_SIMD_AVX512BF16: return gb_oscbank_render_avx512;
 #endif
 #if defined(GB_HAVE_NEON_KERNELS)
     case GB_SIMD_NEON: return gb_oscbank_render_neon;

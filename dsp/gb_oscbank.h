@@ -24,9 +24,14 @@ extern "C" {
 #endif
 
 #define GB_NOISE_TABLE_LEN 65536 /* samples per noise table (power of two) */
+/** Value of one step of the tables' int16 samples: 2^-12, so ±8 (in units of a band's RMS)
+ *  fit and the quantisation noise lies 83 dB below each band's level. */
+#define GB_NOISE_STEP (1.0f / 4096.0f)
 
 /** Band-limited noise tables for one sample rate: GB_NOISE_TABLE_LEN frames of
- *  GB_TIMBRE_BANDS interleaved floats, each band unit RMS (bands above Nyquist silent). */
+ *  GB_TIMBRE_BANDS interleaved int16 samples (value × GB_NOISE_STEP), each band unit RMS
+ *  (bands above Nyquist silent). 16-bit samples halve the bytes every voice streams from
+ *  memory per sample (a 64-byte row): the tables (4 MB) are far larger than the caches. */
 typedef struct gb_noise_tables gb_noise_tables_t;
 
 /** Build the tables (FFTW, seeded, deterministic). [main] */
@@ -35,8 +40,12 @@ gb_noise_tables_t *gb_noise_tables_new(double sample_rate, uint32_t seed, gb_err
 /** Free the tables. NULL-safe. [main] */
 void gb_noise_tables_free(gb_noise_tables_t *t);
 
-/** The interleaved table data (GB_NOISE_TABLE_LEN × GB_TIMBRE_BANDS floats). [any] */
-const float *gb_noise_tables_data(const gb_noise_tables_t *t) GB_RT;
+/** The interleaved table data (GB_NOISE_TABLE_LEN × GB_TIMBRE_BANDS int16, 64-byte
+ *  aligned), as the render kernels take it. [any] */
+const void *gb_noise_tables_data(const gb_noise_tables_t *t) GB_RT;
+
+/** Sample i of band b as a float (unit RMS per band). [any] */
+float gb_noise_tables_at(const gb_noise_tables_t *t, int i, int b) GB_RT;
 
 /** State of one voice's bank. Plain data: copy it to move a voice (e.g. into a fade-out slot). */
 typedef struct gb_oscbank {
@@ -46,7 +55,8 @@ typedef struct gb_oscbank {
     float ws[GB_TIMBRE_HARMONICS] __attribute__((aligned(64)));
     float a[GB_TIMBRE_HARMONICS] __attribute__((aligned(64)));  /* harmonic amplitudes */
     float da[GB_TIMBRE_HARMONICS] __attribute__((aligned(64))); /* per-sample increments */
-    float g[GB_TIMBRE_BANDS] __attribute__((aligned(64)));      /* noise band gains */
+    float g[GB_TIMBRE_BANDS] __attribute__((aligned(64)));      /* noise band gains ×
+                                                                 * GB_NOISE_STEP */
     float dg[GB_TIMBRE_BANDS] __attribute__((aligned(64)));
     uint32_t noise_pos; /* read position in the noise tables */
 } gb_oscbank_t;
@@ -68,7 +78,7 @@ void gb_oscbank_set_targets(gb_oscbank_t *b, const float *harm_amp, const float 
 /** Render n samples (n no more than what is left of the current period), adding into out.
  *  Each sample: amplitudes step towards the targets, then out += Σ a·cos + Σ g·noise, then
  *  the phasors rotate. [audio] */
-typedef void (*gb_oscbank_render_fn)(gb_oscbank_t *b, const float *noise, float *out, int n)
+typedef void (*gb_oscbank_render_fn)(gb_oscbank_t *b, const void *noise, float *out, int n)
     GB_RT;
 
 /** Kernel form of gb_oscbank_set_targets (same contract), per family. [audio] */

@@ -9,7 +9,8 @@
 #include <immintrin.h>
 #endif
 
-static const char *const simd_names[GB_SIMD_COUNT] = {"scalar", "avx2", "avx512", "neon"};
+static const char *const simd_names[GB_SIMD_COUNT] = {"scalar", "avx2", "avx512",
+                                                          "avx512bf16", "neon"};
 
 const char *gb_simd_name(gb_simd_t s)
 {
@@ -42,6 +43,8 @@ bool gb_simd_available(gb_simd_t s)
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("fma");
+    case GB_SIMD_AVX512BF16:
+        return gb_simd_available(GB_SIMD_AVX512) && __builtin_cpu_supports("avx512bf16");
 #endif
 #if defined(__aarch64__)
     case GB_SIMD_NEON: return true;
@@ -62,14 +65,15 @@ int gb_simd_default(gb_simd_t *out, gb_error_t *err)
     if (env && *env) {
         if (gb_simd_parse(env, &s) != GB_OK)
             return gb_error_set(err, GB_EINVAL,
-                                "GBAC_SIMD=%s: unknown kernel family (use scalar, avx2, avx512 "
-                                "or neon)", env);
+                                "GBAC_SIMD=%s: unknown kernel family (use scalar, avx2, avx512, "
+                                "avx512bf16 or neon)", env);
         if (!gb_simd_available(s))
             return gb_error_set(err, GB_EUNSUPPORTED,
                                 "GBAC_SIMD=%s: this CPU or build does not support %s kernels",
                                 env, env);
     } else {
-        const gb_simd_t pref[] = {GB_SIMD_AVX512, GB_SIMD_AVX2, GB_SIMD_NEON};
+        const gb_simd_t pref[] = {GB_SIMD_AVX512BF16, GB_SIMD_AVX512, GB_SIMD_AVX2,
+                                 GB_SIMD_NEON};
         for (size_t i = 0; i < sizeof pref / sizeof pref[0]; i++) {
             if (gb_simd_available(pref[i])) {
                 s = pref[i];

@@ -23,7 +23,7 @@ int gb_timbre_render(const gb_timbre_frame_t *frames, int n, double f0_hz, doubl
     }
     gb_oscbank_start(b, 0);
     memset(out, 0, sizeof(float) * n_out);
-    const float *nz = gb_noise_tables_data(tables);
+    const void *nz = gb_noise_tables_data(tables);
     float harm[GB_TIMBRE_HARMONICS] __attribute__((aligned(64)));
     float noise[GB_TIMBRE_BANDS] __attribute__((aligned(64)));
     for (size_t t = 0; t < n_out; t += TR_CONTROL) {

@@ -70,6 +70,8 @@ static inline float s_select_neg(float x, float a, float b)
 #define VL 1
 #define V_ZERO() 0.0f
 #define V_LOAD(p) (*(p))
+/* 16-bit integers (the noise tables) as floats, VL of them, aligned to VL·2 bytes. */
+#define V_LOAD_I16(p) ((float)*(p))
 #define V_STORE(p, v) (*(p) = (v))
 #define V_HSUM(v) (v)
 

@@ -1,7 +1,7 @@
 /* gb_melody_copy.h — does a melody copy its training corpus? Hashes of every 2-bar phrase of a
  * corpus, exact (at the tune's own pitches) and up to transposition, kept in the melody GAN's
  * generator file so that a clone can check generated notes without the corpus (`gbac
- * publish`, `gbac eval melody`). docs/model-format.md §9 documents the tensors.
+ * publish`, `gbac eval melody`). docs/model-format.md §10 documents the tensors.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A phrase is 2·steps_per_bar step codes: GB_MCOPY_REST, GB_MCOPY_HOLD (the note before

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "gb_melgan.h"
+#include "gb_melody_accomp.h"
+#include "gb_melody_answers.h"
 #include "gb_melody_c2st.h"
 #include "gb_melody_ds.h"
 #include "gb_melody_gen.h"
@@ -372,6 +374,42 @@ static int finish(eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
     return 0;
 }
 
+/* Answers to calls (gb_melody_answers.h). */
+static int answers(const eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
+{
+    gb_melody_answers_t a;
+    const int rc = gb_melody_answers(gb_model_nn(e->m.gen),
+                                     e->m.critic ? gb_model_nn(e->m.critic) : NULL, e->ds,
+                                     e->cfg->candidates, e->cfg->top_k, e->cfg->seed, &a, err);
+    r->key_from_call = a.key_from_call;
+    r->answer_in_key = a.answer_in_key;
+    r->answer_cadence = a.answer_cadence;
+    r->answer_cadence_heldout = a.answer_cadence_heldout;
+    r->answer_range_ratio = a.answer_range_ratio;
+    r->answer_empty_bars = a.answer_empty_bars;
+    r->answer_density_dense = a.answer_density_dense;
+    r->answer_density_sparse = a.answer_density_sparse;
+    r->answer_density_ratio = a.answer_density_ratio;
+    r->answer_calls = a.calls;
+    r->answers = a.answers;
+    if (rc)
+        return rc;
+    gb_melody_accomp_t c;
+    const int rc2 = gb_melody_accomp(gb_model_nn(e->m.gen),
+                                     e->m.critic ? gb_model_nn(e->m.critic) : NULL, e->ds, NULL,
+                                     e->cfg->candidates, e->cfg->top_k, e->cfg->seed, &c, err);
+    r->acc_strong_chord_tones = c.strong_chord_tones;
+    r->acc_strong_chord_tones_heldout = c.strong_chord_tones_heldout;
+    r->acc_in_key = c.in_key;
+    r->acc_in_key_heldout = c.in_key_heldout;
+    r->acc_above_chord = c.above_chord;
+    r->acc_above_chord_heldout = c.above_chord_heldout;
+    r->acc_mean_interval = c.mean_interval;
+    r->acc_mean_interval_heldout = c.mean_interval_heldout;
+    r->acc_bars = c.bars;
+    return rc2;
+}
+
 static void eval_free(eval_t *e)
 {
     for (int i = 0; e->ph && i < e->n_ph; i++) {
@@ -406,6 +444,8 @@ int gb_melody_eval(const gb_melody_eval_config_t *c, gb_melody_eval_result_t *r,
         rc = index_dataset(&e, err);
     if (rc == 0)
         rc = generate(&e, r, err);
+    if (rc == 0)
+        rc = answers(&e, r, err);
     if (rc == 0)
         rc = features(&e, r, err);
     if (rc == 0) {
@@ -461,6 +501,23 @@ static const struct {
     F(phrase_variation_heldout),
     F(phrase_end_tonic_dominant),
     F(phrase_end_tonic_dominant_heldout),
+    F(key_from_call),
+    F(answer_in_key),
+    F(answer_cadence),
+    F(answer_cadence_heldout),
+    F(answer_range_ratio),
+    F(answer_empty_bars),
+    F(answer_density_dense),
+    F(answer_density_sparse),
+    F(answer_density_ratio),
+    F(acc_strong_chord_tones),
+    F(acc_strong_chord_tones_heldout),
+    F(acc_in_key),
+    F(acc_in_key_heldout),
+    F(acc_above_chord),
+    F(acc_above_chord_heldout),
+    F(acc_mean_interval),
+    F(acc_mean_interval_heldout),
 };
 #undef F
 
@@ -488,6 +545,12 @@ json_t *gb_melody_eval_json(const gb_melody_eval_result_t *r)
         bad |= json_object_set_new(o, "phrases", json_integer(r->phrases));
     if (!bad)
         bad |= json_object_set_new(o, "generated_bars", json_integer(r->generated_bars));
+    if (!bad)
+        bad |= json_object_set_new(o, "answer_calls", json_integer(r->answer_calls));
+    if (!bad)
+        bad |= json_object_set_new(o, "answers", json_integer(r->answers));
+    if (!bad)
+        bad |= json_object_set_new(o, "acc_bars", json_integer(r->acc_bars));
     if (bad) {
         json_decref(o);
         return NULL;

@@ -20,6 +20,9 @@
  * bars repeating or varying an earlier bar of their 8-bar phrase, phrase ends on the tonic or
  * dominant, for the generated and the real phrases.
  *
+ * Answers to calls cut from the same held-out tunes, in every key: gb_melody_answers.h; the
+ * accompaniment of their chord progressions: gb_melody_accomp.h.
+ *
  * To add a measure: a field in gb_melody_eval_result_t, computed in gb_melody_eval.c, and a
  * line in the JSON field table there (the JSON and the docs follow the table).
  */
@@ -72,6 +75,15 @@ typedef struct gb_melody_eval_result {
     double phrase_repeat, phrase_repeat_heldout;         /* shares of bars (gb_mm_form_t) */
     double phrase_variation, phrase_variation_heldout;
     double phrase_end_tonic_dominant, phrase_end_tonic_dominant_heldout;
+    /* answers to calls (gb_melody_answers.h) */
+    double key_from_call, answer_in_key, answer_cadence, answer_cadence_heldout;
+    double answer_range_ratio, answer_empty_bars;
+    double answer_density_dense, answer_density_sparse, answer_density_ratio;
+    long answer_calls, answers;
+    /* accompaniment of the tunes' chord progressions (gb_melody_accomp.h) */
+    double acc_strong_chord_tones, acc_strong_chord_tones_heldout, acc_in_key, acc_in_key_heldout;
+    double acc_above_chord, acc_above_chord_heldout, acc_mean_interval, acc_mean_interval_heldout;
+    long acc_bars;
     gb_melody_eval_phrase_t *phrase;                     /* phrases of them */
 } gb_melody_eval_result_t;
 
@@ -90,7 +102,11 @@ void gb_melody_eval_result_free(gb_melody_eval_result_t *r);
  *  scale_consistency_real, pitch_class_entropy, pitch_class_entropy_real, critic_generated,
  *  critic_real (null without a critic), c2st_accuracy, phrase_repeat, phrase_repeat_heldout,
  *  phrase_variation, phrase_variation_heldout, phrase_end_tonic_dominant,
- *  phrase_end_tonic_dominant_heldout, phrases, generated_bars. NULL when out of memory.
+ *  phrase_end_tonic_dominant_heldout, key_from_call, answer_in_key, answer_cadence,
+ *  answer_cadence_heldout, answer_range_ratio, answer_empty_bars, answer_density_dense,
+ *  answer_density_sparse, answer_density_ratio, phrases, generated_bars, answer_calls,
+ *  answers, acc_strong_chord_tones(+_heldout), acc_in_key(+_heldout), acc_above_chord(+_heldout),
+ *  acc_mean_interval(+_heldout), acc_bars. NULL when out of memory.
  *  [main] */
 json_t *gb_melody_eval_json(const gb_melody_eval_result_t *r);
 

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gb_call_key.h"
 #include "gb_melgan.h"
+#include "gb_melody_answer.h"
 #include "gb_melody_ds.h"
 #include "gb_melody_ds_build.h"
 #include "gb_melody_key.h"
@@ -149,7 +151,10 @@ static int read_call(const gb_melody_gen_config_t *cfg, gb_melody_gen_result_t *
     const int rc = gb_melody_tune_read(cfg->after, &t, err);
     if (rc < 0)
         return rc;
-    c->info = (gb_melody_call_info_t){.tonic = t.tonic, .mode = t.mode, .num = t.meter_num,
+    int tonic, mode; /* the live unit's way: its last two bars, after what came before */
+    gb_call_key_tokens(t.tokens, t.n_steps, t.steps_per_bar, t.shift, t.meter_num, t.meter_den,
+                       &tonic, &mode);
+    c->info = (gb_melody_call_info_t){.tonic = tonic, .mode = mode, .num = t.meter_num,
                                       .den = t.meter_den, .bpm = t.bpm,
                                       .polyphonic_steps = t.polyphonic_steps,
                                       .percussion = t.percussion,
@@ -255,9 +260,9 @@ int gb_melody_gen_run(const gb_melody_gen_config_t *c, gb_melody_gen_result_t *r
                                   .density = c->after ? 0 : -1, .seed = (uint64_t)c->seed,
                                   .temperature = (float)c->temperature, .top_k = c->top_k,
                                   .candidates = m.critic ? c->candidates : 1};
-        rc = gb_melgan_generate(gb_model_nn(m.gen), m.critic ? gb_model_nn(m.critic) : NULL, &o,
-                                c->after ? call.hist : NULL, c->after ? 4 : 0, r->tokens, NULL,
-                                err);
+        gb_nn_t *gen = gb_model_nn(m.gen), *crit = m.critic ? gb_model_nn(m.critic) : NULL;
+        rc = c->after ? gb_answer_generate(gen, crit, &o, call.hist, 4, r->tokens, err)
+                      : gb_melgan_generate(gen, crit, &o, NULL, 0, r->tokens, NULL, err);
         if (rc < 0 && err) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err->msg);

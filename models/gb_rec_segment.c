@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gb_rec_segment.h"
 
+#include "gb_pitch_track.h"
+
 #include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
@@ -35,36 +37,6 @@ static int cmp_float(const void *a, const void *b)
 {
     const float x = *(const float *)a, y = *(const float *)b;
     return x < y ? -1 : x > y;
-}
-
-/* YIN's period from the CMNDF d[0 .. tmax + 1]: the first dip below the threshold (or the
- * lowest point), parabolically interpolated; 0 when the frame is not voiced. */
-static double yin_period(const double *d, int tmin, int tmax)
-{
-    double best = 1e9;
-    int bt = -1;
-    for (int t = tmin; t <= tmax; t++) {
-        if (d[t] < YIN_THRESHOLD) {
-            while (t + 1 <= tmax && d[t + 1] < d[t])
-                t++;
-            bt = t;
-            best = d[t];
-            break;
-        }
-        if (d[t] < best) {
-            best = d[t];
-            bt = t;
-        }
-    }
-    if (bt < 0 || best >= VOICED_MAX)
-        return 0.0;
-    double tt = bt;
-    if (bt > 1 && bt < tmax + 1) {
-        const double a = d[bt - 1], b = d[bt], c = d[bt + 1], den = a - 2 * b + c;
-        if (den > 0)
-            tt = bt + 0.5 * (a - c) / den;
-    }
-    return tt;
 }
 
 /* YIN over every frame. */
@@ -124,7 +96,7 @@ static int analyse(const float *x, size_t n, double sr, double f0_min, double f0
             run += dd;
             d[t] = run > 0 ? dd * t / run : 1.0;
         }
-        const double tt = yin_period(d, tmin, tmax);
+        const double tt = gb_yin_period(d, tmin, tmax, YIN_THRESHOLD, VOICED_MAX, NULL);
         if (tt > 0) {
             fr[f].f0 = (float)(sr / tt);
             fr[f].voiced = 1;

@@ -11,7 +11,7 @@
  * makes the decoded A3 (220 Hz, −20 dB, held) brighter (spectral centroid in harmonic
  * numbers), so every knob turns the same way.
  *
- * Stored in the decoder file as auxiliary tensors (docs/model-format.md §8):
+ * Stored in the decoder file as auxiliary tensors (docs/model-format.md §9):
  *   aux.latent.mean   [Z]      m
  *   aux.latent.basis  [Z, Z]   row k = b_k
  */

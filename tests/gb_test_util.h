@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_bf16.h"
 #include "gb_nn.h"
 #include "gb_simd.h"
 
@@ -111,6 +112,7 @@ typedef struct gb_tlayer {
 typedef struct gb_tmodel {
     gb_nn_t *nn;
     int in_dim, out_dim, max_batch, n;
+    gb_nn_wtype_t wtype; /* of every layer with weights */
     gb_tlayer_t l[GB_TEST_MAX_LAYERS];
 } gb_tmodel_t;
 
@@ -183,16 +185,19 @@ static inline void gb_tmodel_free(gb_tmodel_t *tm)
 }
 
 /** Build, finalize and fill with random weights (uniform ±wscale/sqrt(fan_in), biases
- *  ±bscale) a model of n layers. On error prints the runtime's message and returns it. */
-static inline int gb_tmodel_build(gb_tmodel_t *tm, int in_dim, int max_batch,
-                                  const gb_tlayer_t *layers, int n, gb_rng_t *rng, double wscale,
-                                  double bscale)
+ *  ±bscale) a model of n layers whose weight matrices are stored as wtype (the canonical
+ *  copies keep the f32 values given to gb_nn_set_param). On error prints the runtime's
+ *  message and returns it. */
+static inline int gb_tmodel_build_wt(gb_tmodel_t *tm, int in_dim, int max_batch,
+                                     const gb_tlayer_t *layers, int n, gb_rng_t *rng,
+                                     double wscale, double bscale, gb_nn_wtype_t wtype)
 {
     gb_error_t err = {0};
     memset(tm, 0, sizeof *tm);
     tm->in_dim = in_dim;
     tm->max_batch = max_batch;
     tm->n = n;
+    tm->wtype = wtype;
     tm->nn = gb_nn_new(in_dim, max_batch, &err);
     if (!tm->nn) {
         fprintf(stderr, "gb_nn_new(%d, %d): %s\n", in_dim, max_batch, err.msg);
@@ -221,7 +226,8 @@ static inline int gb_tmodel_build(gb_tmodel_t *tm, int in_dim, int max_batch,
         dim = l->out;
     }
     tm->out_dim = dim;
-    if ((rc = gb_nn_finalize(tm->nn, &err)) < 0) {
+    if ((rc = gb_nn_set_wtype(tm->nn, -1, wtype, &err)) < 0 ||
+        (rc = gb_nn_finalize(tm->nn, &err)) < 0) {
         fprintf(stderr, "gb_nn_finalize: %s\n", err.msg);
         return rc;
     }
@@ -256,6 +262,15 @@ static inline int gb_tmodel_build(gb_tmodel_t *tm, int in_dim, int max_batch,
         }
     }
     return 0;
+}
+
+/** gb_tmodel_build_wt with f32 weights. */
+static inline int gb_tmodel_build(gb_tmodel_t *tm, int in_dim, int max_batch,
+                                  const gb_tlayer_t *layers, int n, gb_rng_t *rng, double wscale,
+                                  double bscale)
+{
+    return gb_tmodel_build_wt(tm, in_dim, max_batch, layers, n, rng, wscale, bscale,
+                              GB_NN_WTYPE_F32);
 }
 
 /** Largest fan-in of the model's weight layers (for tolerances that grow with sqrt(fan)). */
@@ -311,11 +326,21 @@ static inline void gb_ref_act(gb_act_t act, double *v, int n)
     }
 }
 
+/** How the reference multiplies: q(w)·q(x) with q the identity (f32 layers) or rounding to
+ *  the nearest bf16 (bf16 layers: gb_nn.h's arithmetic, products exact). */
+static inline double gb_ref_q(double v, int bf16)
+{
+    return bf16 ? (double)gb_bf16_round((float)v) : v;
+}
+
 /** One layer over a whole sequence x[T][l->in] → y[T][l->out], from the formulas of gb_nn.h:
- *  dense per step; causal dilated conv with zeros before t = 0; GRU from h = 0. */
-static inline void gb_ref_layer_seq(const gb_tlayer_t *l, const double *x, double *y, int T)
+ *  dense per step; causal dilated conv with zeros before t = 0; GRU from h = 0. bf16: the
+ *  weights and the inputs of every product rounded to bf16 first. */
+static inline void gb_ref_layer_seq_wt(const gb_tlayer_t *l, const double *x, double *y, int T,
+                                       int bf16)
 {
     const int in = l->in, out = l->out;
+#define Q(v) gb_ref_q((v), bf16)
     switch (l->kind) {
     case GB_LAYER_DENSE: {
         const float *W = gb_tl_param(l, "weight"), *b = gb_tl_param(l, "bias");
@@ -323,7 +348,7 @@ static inline void gb_ref_layer_seq(const gb_tlayer_t *l, const double *x, doubl
             for (int o = 0; o < out; o++) {
                 double acc = b[o];
                 for (int i = 0; i < in; i++)
-                    acc += (double)W[(size_t)o * in + i] * x[(size_t)t * in + i];
+                    acc += Q(W[(size_t)o * in + i]) * Q(x[(size_t)t * in + i]);
                 y[(size_t)t * out + o] = acc;
             }
             gb_ref_act(l->act, y + (size_t)t * out, out);
@@ -342,7 +367,7 @@ static inline void gb_ref_layer_seq(const gb_tlayer_t *l, const double *x, doubl
                     if (ts < 0)
                         continue;
                     for (int i = 0; i < in; i++)
-                        acc += (double)W[((size_t)o * in + i) * K + k] * x[(size_t)ts * in + i];
+                        acc += Q(W[((size_t)o * in + i) * K + k]) * Q(x[(size_t)ts * in + i]);
                 }
                 y[(size_t)t * out + o] = acc;
             }
@@ -362,9 +387,9 @@ static inline void gb_ref_layer_seq(const gb_tlayer_t *l, const double *x, doubl
             for (int g = 0; g < 3 * H; g++) {
                 double a = bi[g], c = bh[g];
                 for (int i = 0; i < in; i++)
-                    a += (double)Wi[(size_t)g * in + i] * x[(size_t)t * in + i];
+                    a += Q(Wi[(size_t)g * in + i]) * Q(x[(size_t)t * in + i]);
                 for (int j = 0; j < H; j++)
-                    c += (double)Wh[(size_t)g * H + j] * h[j];
+                    c += Q(Wh[(size_t)g * H + j]) * Q(h[j]);
                 gi[g] = a;
                 gh[g] = c;
             }
@@ -387,9 +412,17 @@ static inline void gb_ref_layer_seq(const gb_tlayer_t *l, const double *x, doubl
             gb_ref_act(l->act, y + (size_t)t * in, in);
         break;
     }
+#undef Q
 }
 
-/** The whole model over one sequence: x[T][in_dim] → y[T][out_dim]. */
+/** gb_ref_layer_seq_wt with f32 arithmetic. */
+static inline void gb_ref_layer_seq(const gb_tlayer_t *l, const double *x, double *y, int T)
+{
+    gb_ref_layer_seq_wt(l, x, y, T, 0);
+}
+
+/** The whole model over one sequence: x[T][in_dim] → y[T][out_dim], in the arithmetic of
+ *  its weight type. */
 static inline void gb_ref_model_seq(const gb_tmodel_t *tm, const double *x, double *y, int T)
 {
     int widest = tm->in_dim;
@@ -400,7 +433,7 @@ static inline void gb_ref_model_seq(const gb_tmodel_t *tm, const double *x, doub
         abort();
     memcpy(a, x, (size_t)T * tm->in_dim * sizeof *a);
     for (int i = 0; i < tm->n; i++) {
-        gb_ref_layer_seq(&tm->l[i], a, b, T);
+        gb_ref_layer_seq_wt(&tm->l[i], a, b, T, tm->wtype == GB_NN_WTYPE_BF16);
         double *tmp = a;
         a = b;
         b = tmp;

@@ -7,7 +7,8 @@
 # binary with no data beside it fails naming the folders it looked in (so no source path is
 # compiled in) and GBAC_DATA_DIR still overrides; the example plugin, installed as
 # documentation, builds against the installed header through pkg-config and loads through
-# --plugin-dir and from the installed plugin folder; installed man pages render.
+# --plugin-dir and from the installed plugin folder; the LV2 bundle gbac.lv2 is installed and
+# plays with its model from the moved prefix; installed man pages render.
 # Usage: install_check.sh CMAKE BUILD_DIR SOURCE_DIR [MAN_PAGE...]  (MAN_PAGE: man1/gbac.1)
 # Uses jq, soxi, csvmidi, sha256sum, strip, strings, pkg-config, man.
 set -u
@@ -167,6 +168,20 @@ run 0 "$GBAC" preset list
 has "$OUT" "example.tremolo  (effect, Tremolo"
 # The same plugin named twice (--plugin-dir and the installed folder) loads once.
 run 0 "$GBAC" preset check --plugin-dir "$P/lib/gbac/plugins" "$EX/tremolo-keys.json"
+
+# ---- the LV2 bundle at lib/lv2/gbac.lv2: the build's files, and (with GB_LV2P_TEST, the
+# lilv-hosted test_lv2_plugin) A4 through both instruments with the timbre-VAE's model found
+# by the plugin itself in the moved prefix's share/gbac
+B=$P/lib/lv2/gbac.lv2
+for f in "$BUILD"/lv2/gbac.lv2/*; do
+    cmp -s "$f" "$B/$(basename "$f")" || fail "lib/lv2/gbac.lv2/$(basename "$f") missing or different"
+done
+[ -f "$B/manifest.ttl" ] && [ -f "$B/gbac.so" ] || fail "no manifest.ttl or gbac.so in $B"
+if [ -n "${GB_LV2P_TEST:-}" ]; then
+    run 0 GB_LV2P_BUNDLE="$B" GBT_LV2_ONLY=a4 "$GB_LV2P_TEST"
+    has "$OUT" "urn:gbac:timbre-vae: A4 at 4"
+    has "$OUT" "urn:gbac:harmonic-synth: A4 at 4"
+fi
 
 # ---- man pages registered with gb_install_man()
 if [ "${#MANS[@]}" -eq 0 ]; then

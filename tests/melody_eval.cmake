@@ -8,3 +8,8 @@ add_test(NAME melody_eval_cli
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/melody_eval_cli.sh $<TARGET_FILE:gbac>
                  ${PROJECT_SOURCE_DIR})
 set_tests_properties(melody_eval_cli PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+# Answers and accompaniment on the shipped corpus against issue 13's targets (~15 s).
+add_test(NAME melody_answers
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/melody_answers.sh $<TARGET_FILE:gbac>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(melody_answers PROPERTIES TIMEOUT 120)

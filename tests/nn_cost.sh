@@ -6,6 +6,11 @@
 #
 # Usage: nn_cost.sh PATH/TO/test_nn_cost [N]
 #
+# Both weight types are counted: f32, and bf16 (GB_TEST_WEIGHTS=bf16: the same model with
+# bf16 weight matrices, whose kernels round every input to bf16 — arithmetic, not branches).
+# bf16 is counted for avx2 only: its scalar tails (this model's odd sizes) run the same
+# gb_bf16_round as the scalar family, which is the slow one under valgrind.
+#
 # This machine has no hardware performance counters, so instructions are counted with
 # valgrind's callgrind, collecting only inside gb_nn_forward (--toggle-collect), over N
 # forwards of a model with every layer kind (tests/test_nn_cost.c). valgrind 3.19 cannot run
@@ -39,17 +44,21 @@ command -v valgrind >/dev/null 2>&1 ||
 tmp=$(mktemp -d) || fail "mktemp"
 trap 'rm -rf "$tmp"' EXIT
 
-# count SIMD CLASS N FUNCTION MODE → prints the instructions executed inside FUNCTION;
-# leaves the callgrind profile in $tmp/SIMD.CLASS.N.MODE.cg
+# count SIMD CLASS N FUNCTION MODE → prints the instructions executed inside FUNCTION, for
+# the weight type in $weights; leaves the callgrind profile in $tmp/SIMD.CLASS.N.MODE.cg
+weights=f32
 count() {
     out="$tmp/$1.$2.$3.$5"
-    if ! LD_BIND_NOW=1 GBAC_SIMD=$1 valgrind --tool=callgrind --toggle-collect="$4" \
+    if ! LD_BIND_NOW=1 GBAC_SIMD=$1 GB_TEST_WEIGHTS=$weights valgrind --tool=callgrind \
+        --toggle-collect="$4" \
         --callgrind-out-file="$out.cg" "$probe" "$2" "$3" "$5" >"$out.stdout" 2>"$out.log"; then
         cat "$out.log" >&2
         fail "GBAC_SIMD=$1 $probe $2 $3 $5 failed under valgrind"
     fi
     grep -q "^simd=$1 " "$out.stdout" ||
         fail "GBAC_SIMD=$1: the probe ran '$(cat "$out.stdout")' instead of the $1 kernels"
+    [ "$5" = control ] || grep -q " weights=$weights " "$out.stdout" ||
+        fail "the probe ran '$(cat "$out.stdout")' instead of $weights weights"
     c=$(awk '/^summary:/ { print $2; found = 1; exit } /^totals:/ && !t { t = $2 }
              END { if (!found) print t }' "$out.cg")
     [ -n "$c" ] || fail "no instruction count in callgrind output for $1 $2"
@@ -67,9 +76,11 @@ explain() {
 }
 
 failed=0
+for weights in f32 bf16; do
+[ "$weights" = bf16 ] && families=avx2
 for simd in $families; do
     ref="" refcls="" bad="" baddiff=0
-    line="GBAC_SIMD=$simd, $n forwards, instructions in gb_nn_forward:"
+    line="GBAC_SIMD=$simd, $weights weights, $n forwards, instructions in gb_nn_forward:"
     for cls in $classes; do
         c=$(count "$simd" "$cls" "$n" gb_nn_forward forward) || exit 1
         line="$line $cls=$c"
@@ -95,6 +106,8 @@ for simd in $families; do
         failed=1
     fi
 done
+done
+weights=f32
 
 # Control: the method does see value-dependent code.
 cz=$(count scalar zeros "$n" gb_cost_control control) || exit 1
@@ -103,4 +116,4 @@ echo "control (libm tanhf): zeros=$cz huge=$ch"
 [ "$cz" != "$ch" ] ||
     fail "control: callgrind saw the same count for tanhf on different inputs; the method is blind"
 [ "$failed" = 0 ] || exit 1
-echo "PASS: gb_nn_forward costs the same for every input class (scalar, avx2)"
+echo "PASS: gb_nn_forward costs the same for every input class (scalar, avx2; bf16 on avx2)"

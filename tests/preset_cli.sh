@@ -53,10 +53,10 @@ ORIG=$SRC/presets/warm-pad.json
 COPY=$WORK/broken.json
 sed '1s/{/{"bogus": 1, /' "$ORIG" >"$COPY"
 run 1 preset check "$COPY"
-has "$ERR" "gbac: $COPY: bogus: unknown key (allowed here: format, name, description"
+has "$ERR" "gbac: $COPY:1: bogus: unknown key (allowed here: format, name, description"
 sed 's/"polyphony": [0-9]*/"polyphony": 99/' "$ORIG" >"$COPY"
 run 1 preset check "$COPY"
-has "$ERR" "gbac: $COPY: polyphony: 99 is out of range 1..64"
+has "$ERR" "gbac: $COPY:7: polyphony: 99 is out of range 1..64"
 head -c 200 "$ORIG" >"$COPY"
 run 1 preset check "$COPY"
 grep -Eq "^gbac: $COPY:[0-9]+:[0-9]+: " "$ERR" || fail "no FILE:LINE:COL for a truncated file"

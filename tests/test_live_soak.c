@@ -5,7 +5,7 @@
  * seen in /gbac/status's units; each model swap answered), every take keeps every frame
  * (frames == written, no overruns, performer notes > 0), and the resident memory
  * (/proc/PID/status VmRSS) stays flat after the warm-up (the first third).
- * Preset swaps with LV2 plugins: add the presets to `racks` below when LV2 hosting lands.
+ * The racks include one with an LV2 plugin (Dragonfly Room Reverb), so swaps add and remove it.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,7 +45,7 @@ static const struct rack {
     {"timbre-vae", "vae", 1},
     {"warm-pad", NULL, 0},
     {"pluck-arp", NULL, 0},
-    /* LV2: {"lv2-room", "room", 0}, once presets with "unit": "lv2:URI" exist (lv2-host) */
+    {"lv2-room", "synth", 0}, /* written by setup: an LV2 effect (Dragonfly Room) added */
 };
 #define N_RACKS ((int)(sizeof racks / sizeof racks[0]))
 
@@ -121,7 +121,21 @@ static int setup(void **state)
     snprintf(log, sizeof log, "%s/jackd.log", tmpdir);
     if (gbt_start_jackd(server, 256, log, &jackd_pid) != 0)
         return -1;
-    snprintf(presets, sizeof presets, "%s/presets", getenv("GBAC_SOURCE_DIR"));
+    /* The preset folder: the shipped presets the soak uses, and one with an LV2 effect. */
+    snprintf(presets, sizeof presets, "%s/presets", tmpdir);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s/presets/'*.json '%s/'", presets,
+             getenv("GBAC_SOURCE_DIR"), presets);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(preset, sizeof preset, "%s/lv2-room.json", presets);
+    FILE *f = fopen(preset, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "{\"format\": \"gbac-preset/1\", \"name\": \"lv2-room\", \"rack\": {"
+               "\"instrument\": {\"unit\": \"gbac.harmonic-synth\", \"name\": \"synth\"}, "
+               "\"effects\": [{\"unit\": \"lv2:urn:dragonfly:room\", \"name\": \"room\"}]}}\n");
+    fclose(f);
     snprintf(preset, sizeof preset, "%s/default.json", presets);
     snprintf(log, sizeof log, "%s/gbac.log", tmpdir);
     snprintf(osc_port_s, sizeof osc_port_s, "%d", 20000 + (int)((getpid() + 7919) % 20000));

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "gb_bf16.h"
 #include "gb_modelfile.h"
 #include "gb_safetensors.h"
 
@@ -76,7 +77,15 @@ static const char CARD[] =
     "\"notes\":\"free-form keys are kept\"}";
 
 /* Every layer kind and every activation; conv with kernel 3, dilation 2 and kernel 1. */
+static gb_nn_t *big_model_wt(int max_batch, uint64_t seed, gb_nn_wtype_t wt);
+
 static gb_nn_t *big_model(int max_batch, uint64_t seed)
+{
+    return big_model_wt(max_batch, seed, GB_NN_WTYPE_F32);
+}
+
+/* big_model with its weight matrices stored as wt (bf16: the same random values, rounded). */
+static gb_nn_t *big_model_wt(int max_batch, uint64_t seed, gb_nn_wtype_t wt)
 {
     gb_nn_t *nn = gb_nn_new(5, max_batch, NULL);
     assert_non_null(nn);
@@ -90,6 +99,7 @@ static gb_nn_t *big_model(int max_batch, uint64_t seed)
     assert_int_equal(gb_nn_add_dense(nn, 7, gb_act_make(GB_ACT_SOFTPLUS), NULL), 0);
     assert_int_equal(gb_nn_add_act(nn, gb_act_make(GB_ACT_SOFTMAX), NULL), 0);
     assert_int_equal(gb_nn_add_dense(nn, 3, gb_act_make(GB_ACT_LINEAR), NULL), 0);
+    assert_int_equal(gb_nn_set_wtype(nn, -1, wt, NULL), 0);
     assert_int_equal(gb_nn_finalize(nn, NULL), 0);
     fill_random(nn, seed);
     return nn;
@@ -251,6 +261,80 @@ static void test_roundtrip_every_layer_kind(void **state)
     assert_string_equal(gb_model_name(m), path);
     gb_model_free(m);
     gb_nn_free(nn);
+}
+
+/* The dtype of each tensor of a file, by name. */
+static gb_st_dtype_t file_dtype(const char *path, const char *tensor)
+{
+    gb_st_t *st = gb_st_open(path, NULL);
+    assert_non_null(st);
+    long i = gb_st_find(st, tensor);
+    assert_true(i >= 0);
+    gb_st_info_t ti;
+    assert_int_equal(gb_st_info(st, (size_t)i, &ti), 0);
+    gb_st_free(st);
+    return ti.dtype;
+}
+
+/* gb_model_convert to BF16: weight matrices BF16 in the file and bf16 in the loaded layers,
+ * holding each weight rounded to the nearest bfloat16, biases F32 and exact; the loaded model
+ * computes bit for bit what the same bf16 model built in memory does; the card says so; and
+ * converting back to F32 widens exactly. */
+static void test_bf16_convert_round_trip(void **state)
+{
+    (void)state;
+    const char *f32 = tmp_path("conv-f32.safetensors"), *b16 = tmp_path("conv-bf16.safetensors");
+    const char *back = tmp_path("conv-back.safetensors");
+    gb_nn_t *nn = big_model(4, 7), *mem16 = big_model_wt(4, 7, GB_NN_WTYPE_BF16);
+    gb_error_t err = {0};
+    assert_int_equal(gb_model_save(f32, nn, CARD, &err), 0);
+    if (gb_model_convert(f32, b16, GB_NN_WTYPE_BF16, &err))
+        fail_msg("%s", err.msg);
+    gb_model_t *m = gb_model_load(b16, 0, &err);
+    if (!m)
+        fail_msg("%s", err.msg);
+    gb_nn_t *ln = gb_model_nn(m);
+    assert_int_equal(file_dtype(b16, "layers.1.weight_hh"), GB_ST_BF16);
+    assert_int_equal(file_dtype(b16, "layers.2.weight"), GB_ST_BF16);
+    assert_int_equal(file_dtype(b16, "layers.1.bias_hh"), GB_ST_F32);
+    for (int i = 0; i < gb_nn_n_layers(ln); i++) {
+        gb_layer_info_t li;
+        gb_param_info_t pi;
+        gb_nn_layer_info(ln, i, &li);
+        assert_int_equal(li.wtype, li.n_params ? GB_NN_WTYPE_BF16 : GB_NN_WTYPE_F32);
+        for (int p = 0; gb_nn_param_info(ln, i, p, &pi) == GB_OK; p++) {
+            float *a = malloc(pi.count * sizeof *a), *b = malloc(pi.count * sizeof *b);
+            gb_nn_get_param(nn, i, pi.name, a, pi.count, NULL);
+            gb_nn_get_param(ln, i, pi.name, b, pi.count, NULL);
+            for (size_t k = 0; k < pi.count; k++) {
+                const float want = pi.ndim > 1 ? gb_bf16_round(a[k]) : a[k];
+                assert_memory_equal(&b[k], &want, sizeof(float));
+            }
+            free(a);
+            free(b);
+        }
+    }
+    assert_same_params(mem16, ln);
+    for (int s = 0; s < GB_SIMD_COUNT; s++) {
+        if (!gb_simd_available((gb_simd_t)s))
+            continue;
+        assert_int_equal(gb_nn_set_simd(mem16, (gb_simd_t)s, NULL), 0);
+        assert_int_equal(gb_nn_set_simd(ln, (gb_simd_t)s, NULL), 0);
+        assert_same_outputs(mem16, ln, 4, 6);
+        assert_same_outputs(mem16, ln, 1, 4);
+    }
+    json_t *w = json_object_get(gb_model_card(m), "weights");
+    assert_true(json_is_string(w) && strcmp(json_string_value(w), "bf16") == 0);
+    if (gb_model_convert(b16, back, GB_NN_WTYPE_F32, &err))
+        fail_msg("%s", err.msg);
+    gb_model_t *mb = gb_model_load(back, 0, &err);
+    assert_non_null(mb);
+    assert_int_equal(file_dtype(back, "layers.1.weight_hh"), GB_ST_F32);
+    assert_same_params(ln, gb_model_nn(mb));
+    gb_model_free(mb);
+    gb_model_free(m);
+    gb_nn_free(nn);
+    gb_nn_free(mem16);
 }
 
 static void test_roundtrip_batch_override(void **state)
@@ -694,7 +778,8 @@ static void m_not_object(rf_t *rf)
     rf->n = 0;
 }
 static void m_dtype_f16(rf_t *rf) { retype(rf_find(rf, "layers.1.weight_hh"), "F16", 2); }
-static void m_dtype_bf16(rf_t *rf) { retype(rf_find(rf, "layers.0.bias"), "BF16", 2); }
+/* BF16 is a supported weight type, but a layer's weight matrices must share it. */
+static void m_dtype_bf16_mixed(rf_t *rf) { retype(rf_find(rf, "layers.1.weight_ih"), "BF16", 2); }
 static void m_dtype_f64(rf_t *rf) { retype(rf_find(rf, "layers.2.weight"), "F64", 8); }
 static void m_dtype_unknown(rf_t *rf) { rf_find(rf, "layers.0.bias")->dtype = "Q4_K"; }
 static void m_missing_tensor(rf_t *rf) { rf_remove(rf, "layers.1.weight_hh"); }
@@ -894,9 +979,9 @@ static const bad_case_t bad_cases[] = {
     {"duplicate_key", m_duplicate_key, GB_EFORMAT, {"not valid JSON", "duplicate object key"}, 0},
     {"header_not_object", m_not_object, GB_EFORMAT, {"header is an array, not a JSON object"}, 0},
     {"header_leading_space", m_header_padding_first, GB_EFORMAT, {"must start with '{'"}, 0},
-    {"dtype_f16", m_dtype_f16, GB_EUNSUPPORTED, {"'layers.1.weight_hh'", "dtype F16", "only F32"}, 1},
-    {"dtype_bf16", m_dtype_bf16, GB_EUNSUPPORTED, {"'layers.0.bias'", "dtype BF16", "only F32"}, 0},
-    {"dtype_f64", m_dtype_f64, GB_EUNSUPPORTED, {"'layers.2.weight'", "dtype F64", "only F32"}, 0},
+    {"dtype_f16", m_dtype_f16, GB_EUNSUPPORTED, {"'layers.1.weight_hh'", "dtype F16", "only F32 and BF16"}, 1},
+    {"dtype_bf16_mixed", m_dtype_bf16_mixed, GB_EFORMAT, {"'layers.1.weight_hh' is F32", "other weight matrix is BF16", "share one dtype"}, 0},
+    {"dtype_f64", m_dtype_f64, GB_EUNSUPPORTED, {"'layers.2.weight'", "dtype F64", "only F32 and BF16"}, 0},
     {"dtype_unknown", m_dtype_unknown, GB_EFORMAT, {"'layers.0.bias'", "unknown dtype 'Q4_K'"}, 0},
     {"missing_tensor", m_missing_tensor, GB_EFORMAT, {"missing tensor 'layers.1.weight_hh'", "gru layer 1", "[6, 2]"}, 1},
     {"extra_tensor", m_extra_tensor, GB_EFORMAT, {"unexpected tensor 'layers.9.weight'"}, 1},
@@ -1058,6 +1143,11 @@ static int write_samples(const char *dir)
         return 1;
     }
     gb_nn_free(nn);
+    if (gb_model_convert(tmp_path("good.safetensors"), tmp_path("good-bf16.safetensors"),
+                         GB_NN_WTYPE_BF16, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
     nn = tiny_every_layer_model();
     if (gb_model_save(tmp_path("good-every-layer.safetensors"), nn,
                       "{\"kind\":\"k\",\"data\":{\"source\":\"s\",\"licence\":\"l\"},"
@@ -1110,6 +1200,7 @@ int main(int argc, char **argv)
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_roundtrip_every_layer_kind),
         cmocka_unit_test(test_roundtrip_batch_override),
+        cmocka_unit_test(test_bf16_convert_round_trip),
         cmocka_unit_test(test_load_mem_and_take_nn),
         cmocka_unit_test(test_aux_tensors_any_dtype),
         cmocka_unit_test(test_nn_from_arch),

@@ -19,6 +19,8 @@
  *     alike. Single-stepping costs ~20 µs per instruction, so this mode is for the SIMD
  *     families (~20k instructions per forward of the test model), not scalar (~400k).
  *     Exits 1 if the counts of one family differ between classes, or the control does not.
+ *
+ *   GB_TEST_WEIGHTS=bf16 in the environment gives the model bf16 weight matrices (both modes).
  */
 #include <float.h>
 #include <signal.h>
@@ -80,7 +82,10 @@ static int gb_cost_model(gb_tmodel_t *tm)
     gb_rng_t rng = gb_rng_seed(42); /* the same weights for every class */
     gb_tlayer_t layers[GB_TEST_MAX_LAYERS];
     const int nl = gb_tl_every_kind(layers);
-    return gb_tmodel_build(tm, GB_COST_IN, GB_COST_BATCH, layers, nl, &rng, 1.0, 0.5);
+    /* GB_TEST_WEIGHTS=bf16: the same model with bf16 weight matrices */
+    const char *wt = getenv("GB_TEST_WEIGHTS");
+    const gb_nn_wtype_t t = wt && strcmp(wt, "bf16") == 0 ? GB_NN_WTYPE_BF16 : GB_NN_WTYPE_F32;
+    return gb_tmodel_build_wt(tm, GB_COST_IN, GB_COST_BATCH, layers, nl, &rng, 1.0, 0.5, t);
 }
 
 /* ------------------------------------------------------------------ callgrind probe */
@@ -110,8 +115,9 @@ static int gb_run_probe(const char *cls_name, const char *n_str, const char *mod
                 check += y[k];
         }
     }
-    printf("simd=%s class=%s n=%d mode=%s checksum=%g\n", gb_simd_name(gb_nn_simd(tm.nn)),
-           cls_name, n, control ? "control" : "forward", check);
+    printf("simd=%s class=%s n=%d mode=%s weights=%s checksum=%g\n",
+           gb_simd_name(gb_nn_simd(tm.nn)), cls_name, n, control ? "control" : "forward",
+           gb_nn_wtype_name(tm.wtype), check);
     gb_tmodel_free(&tm);
     return 0;
 }

@@ -529,8 +529,8 @@ static gb_child_result_t gb_in_child(const char *env, const char *env2)
 
 static gb_simd_t gb_best_available(void)
 {
-    const gb_simd_t pref[] = {GB_SIMD_AVX512, GB_SIMD_AVX2, GB_SIMD_NEON};
-    for (int i = 0; i < 3; i++)
+    const gb_simd_t pref[] = {GB_SIMD_AVX512BF16, GB_SIMD_AVX512, GB_SIMD_AVX2, GB_SIMD_NEON};
+    for (int i = 0; i < 4; i++)
         if (gb_simd_available(pref[i]))
             return pref[i];
     return GB_SIMD_SCALAR;

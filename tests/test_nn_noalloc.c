@@ -57,16 +57,15 @@ static void test_counter_sees_new_finalize_and_free(void **state)
     assert_true(freed > 0);
 }
 
-static void test_forward_and_reset_never_allocate_every_family(void **state)
+/* Every family, CALLS forwards of varying batch with resets in between, weights as wt. */
+static void gb_check_never_allocates(gb_nn_wtype_t wt)
 {
-    (void)state;
-    gb_skip_if_not_interposed();
     gb_tlayer_t layers[GB_TEST_MAX_LAYERS];
     const int n = gb_tl_every_kind(layers);
     gb_rng_t rng = gb_rng_seed(2);
     gb_tmodel_t tm;
     enum { IN = 7, B = 6, CALLS = 2000 };
-    assert_int_equal(gb_tmodel_build(&tm, IN, B, layers, n, &rng, 1.0, 0.5), 0);
+    assert_int_equal(gb_tmodel_build_wt(&tm, IN, B, layers, n, &rng, 1.0, 0.5, wt), 0);
     float x[B * IN], y[B * 5];
     gb_fill_normal(&rng, x, B * IN, 3.0);
     x[0] = 1e30f;
@@ -84,14 +83,23 @@ static void test_forward_and_reset_never_allocate_every_family(void **state)
                 gb_nn_reset(tm.nn);
         }
         gb_disarm();
-        printf("  [%s] %d forwards: %ld allocations (last %zu bytes), %ld frees\n",
-               gb_simd_name(fam[f]), CALLS, gb_n_alloc, gb_last_size, gb_n_free);
+        printf("  [%s, %s weights] %d forwards: %ld allocations (last %zu bytes), %ld frees\n",
+               gb_simd_name(fam[f]), gb_nn_wtype_name(wt), CALLS, gb_n_alloc, gb_last_size,
+               gb_n_free);
         assert_int_equal(gb_n_alloc, 0);
         assert_int_equal(gb_n_free, 0);
         for (int k = 0; k < B * 5; k++)
             assert_true(isfinite(y[k]));
     }
     gb_tmodel_free(&tm);
+}
+
+static void test_forward_and_reset_never_allocate_every_family(void **state)
+{
+    (void)state;
+    gb_skip_if_not_interposed();
+    gb_check_never_allocates(GB_NN_WTYPE_F32);
+    gb_check_never_allocates(GB_NN_WTYPE_BF16);
 }
 
 int main(void)

@@ -204,20 +204,20 @@ static void unknown_keys_are_errors_with_their_path(void **state)
 {
     (void)state;
     refused("{\"tempi\": 120, \"rack\": {}}", GB_EFORMAT,
-            "t.json: tempi: unknown key (allowed here: format, name, description, tempo, meter, "
+            "t.json:1: tempi: unknown key (allowed here: format, name, description, tempo, meter, "
             "polyphony, rack, master, midi_map)");
     refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\"}}, "
             "\"master\": {\"gain_db\": 0}}", GB_EFORMAT,
-            "t.json: master.gain_db: unknown key (allowed here: params)");
+            "t.json:1: master.gain_db: unknown key (allowed here: params)");
     refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\"}}, "
             "\"master\": {\"params\": {\"gain_db\": 20}}}", GB_ERANGE,
-            "t.json: master.params.gain_db: 20 is out of range -60..12 dB");
+            "t.json:1: master.params.gain_db: 20 is out of range -60..12 dB");
     refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\"}}, "
             "\"master\": {\"params\": {\"volume\": 0}}}", GB_EINVAL,
-            "t.json: master.params.volume: gbac.master has no parameter 'volume'; its "
+            "t.json:1: master.params.volume: gbac.master has no parameter 'volume'; its "
             "parameters: gain_db");
     refused("{\"rack\": {\"instruments\": {}}}", GB_EFORMAT,
-            "t.json: rack.instruments: unknown key (allowed here: note_sources, instrument, "
+            "t.json:1: rack.instruments: unknown key (allowed here: note_sources, instrument, "
             "effects)");
     refused_fx("{\"unit\": \"example.tremolo\", \"parms\": {}}", GB_EFORMAT,
                "t.json: rack.effects[1].parms: unknown key (allowed here: unit, name, params, "
@@ -225,9 +225,9 @@ static void unknown_keys_are_errors_with_their_path(void **state)
     refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\"}},"
             " \"midi_map\": [{\"cc\": 1, \"param\": \"harmonic-synth/brightness\", \"chan\": 1}]}",
             GB_EFORMAT,
-            "t.json: midi_map[0].chan: unknown key (allowed here: cc, channel, param, min, max)");
+            "t.json:1: midi_map[0].chan: unknown key (allowed here: cc, channel, param, min, max)");
     refused("{\"rack\": {}}", GB_EFORMAT,
-            "t.json: rack: missing key \"instrument\" (e.g. {\"unit\": \"gbac.harmonic-synth\"})");
+            "t.json:1: rack: missing key \"instrument\" (e.g. {\"unit\": \"gbac.harmonic-synth\"})");
     refused("{\"name\": \"x\"}", GB_EFORMAT,
             "t.json: missing key \"rack\" (note_sources → instrument → effects)");
 }
@@ -247,22 +247,22 @@ static void values_out_of_range_name_the_range_and_the_value(void **state)
                "t.json: rack.effects[1].params.shape: 0.5 is not a whole number (the parameter "
                "is stepped)");
     refused("{\"tempo\": 10, \"rack\": {}}", GB_ERANGE,
-            "t.json: tempo: 10 is out of range 20..300 bpm");
+            "t.json:1: tempo: 10 is out of range 20..300 bpm");
     refused("{\"polyphony\": 65, \"rack\": {}}", GB_ERANGE,
-            "t.json: polyphony: 65 is out of range 1..64");
+            "t.json:1: polyphony: 65 is out of range 1..64");
     refused("{\"polyphony\": 2.5, \"rack\": {}}", GB_EINVAL,
-            "t.json: polyphony: 2.5 is not a whole number");
+            "t.json:1: polyphony: 2.5 is not a whole number");
     refused("{\"meter\": \"4/3\", \"rack\": {}}", GB_ERANGE,
-            "t.json: meter: beat unit 3 is not one of 1, 2, 4, 8, 16");
+            "t.json:1: meter: beat unit 3 is not one of 1, 2, 4, 8, 16");
     refused("{\"meter\": \"four\", \"rack\": {}}", GB_EFORMAT,
-            "t.json: meter: 'four' is not a meter like \"4/4\" or \"6/8\"");
+            "t.json:1: meter: 'four' is not a meter like \"4/4\" or \"6/8\"");
     refused("{\"meter\": \"0/4\", \"rack\": {}}", GB_ERANGE,
-            "t.json: meter: 0 beats per bar is out of range 1..32");
+            "t.json:1: meter: 0 beats per bar is out of range 1..32");
     refused("{\"format\": \"gbac-preset/2\", \"rack\": {}}", GB_EUNSUPPORTED,
-            "t.json: format: 'gbac-preset/2' is not a format this gbac reads (it reads "
+            "t.json:1: format: 'gbac-preset/2' is not a format this gbac reads (it reads "
             "\"gbac-preset/1\")");
     refused("{\"name\": \"\", \"rack\": {}}", GB_ERANGE,
-            "t.json: name: must be 1..63 bytes long, not 0");
+            "t.json:1: name: must be 1..63 bytes long, not 0");
 }
 
 static void unknown_units_list_the_known_ones(void **state)
@@ -275,7 +275,7 @@ static void unknown_units_list_the_known_ones(void **state)
                "t.json: rack.effects[1].unit: gbac.harmonic-synth is an instrument, not an "
                "effect");
     refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.reverb\"}}}", GB_EINVAL,
-            "t.json: rack.instrument.unit: gbac.reverb is an effect, not an instrument");
+            "t.json:1: rack.instrument.unit: gbac.reverb is an effect, not an instrument");
     refused_fx("{\"name\": \"x\"}", GB_EFORMAT,
                "t.json: rack.effects[1]: missing key \"unit\" (the unit's id)");
 }
@@ -304,7 +304,7 @@ static void state_must_be_an_object_for_a_unit_that_keeps_state(void **state)
                "t.json: rack.effects[1].state: example.tremolo keeps no state (it has no "
                "load_state)");
     refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\", \"state\": [1]}}}",
-            GB_EFORMAT, "t.json: rack.instrument.state: expected an object, got an array");
+            GB_EFORMAT, "t.json:1: rack.instrument.state: expected an object, got an array");
 }
 
 static void slot_names_are_unique_and_well_formed(void **state)
@@ -326,7 +326,7 @@ static void slot_names_are_unique_and_well_formed(void **state)
     refused("{\"rack\": {\"instrument\": {\"unit\": \"gbac.harmonic-synth\"}, \"effects\": ["
             DLY("a") "," DLY("b") "," DLY("c") "," DLY("d") "," DLY("e") "," DLY("f") ","
             DLY("g") "," DLY("h") "," DLY("i") "]}}",
-            GB_ERANGE, "t.json: rack.effects: 9 effects; at most 8");
+            GB_ERANGE, "t.json:1: rack.effects: 9 effects; at most 8");
 #undef DLY
 }
 
@@ -343,23 +343,23 @@ static void midi_map_params_must_exist(void **state)
         refused(text, code, msg);                                                              \
     } while (0)
     MAP("{\"cc\": 1, \"param\": \"trem/speed\"}", GB_EINVAL,
-        "t.json: midi_map[0].param: example.tremolo (slot 'trem') has no parameter 'speed'; "
+        "t.json:1: midi_map[0].param: example.tremolo (slot 'trem') has no parameter 'speed'; "
         "its parameters: rate_hz, depth, spread, shape");
     MAP("{\"cc\": 1, \"param\": \"trem/depth\"}, {\"cc\": 2, \"param\": \"dly/feedback\"}",
         GB_EINVAL, "t.json: midi_map[1].param: no slot 'dly' in the rack (slots: synth, trem, master)");
     MAP("{\"cc\": 1, \"param\": \"depth\"}", GB_EFORMAT,
-        "t.json: midi_map[0].param: 'depth' is not \"slot/name\" (e.g. \"synth/brightness\")");
+        "t.json:1: midi_map[0].param: 'depth' is not \"slot/name\" (e.g. \"synth/brightness\")");
     MAP("{\"cc\": 1, \"param\": \"trem/gain\"}", GB_EINVAL,
-        "t.json: midi_map[0].param: 'gain' of example.tremolo is read-only (a value the unit "
+        "t.json:1: midi_map[0].param: 'gain' of example.tremolo is read-only (a value the unit "
         "reports)");
     MAP("{\"cc\": 128, \"param\": \"trem/depth\"}", GB_ERANGE,
-        "t.json: midi_map[0].cc: 128 is out of range 0..127");
+        "t.json:1: midi_map[0].cc: 128 is out of range 0..127");
     MAP("{\"cc\": 1, \"channel\": 0, \"param\": \"trem/depth\"}", GB_ERANGE,
-        "t.json: midi_map[0].channel: 0 is out of range 1..16");
+        "t.json:1: midi_map[0].channel: 0 is out of range 1..16");
     MAP("{\"cc\": 1, \"param\": \"trem/depth\", \"max\": 2}", GB_ERANGE,
-        "t.json: midi_map[0].max: 2 is out of range 0..1");
+        "t.json:1: midi_map[0].max: 2 is out of range 0..1");
     MAP("{\"param\": \"trem/depth\"}", GB_EFORMAT,
-        "t.json: midi_map[0]: missing key \"cc\" (controller number 0..127)");
+        "t.json:1: midi_map[0]: missing key \"cc\" (controller number 0..127)");
 #undef MAP
 }
 

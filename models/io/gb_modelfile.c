@@ -8,6 +8,7 @@
  * against it (so the weights are no larger than the file); only then is the runtime model
  * finalized (allocated) and filled. */
 #include "gb_modelfile.h"
+#include "gb_bf16.h"
 #include "gb_json_util.h"
 
 #include <math.h>
@@ -302,14 +303,16 @@ static uint64_t footprint(const arch_spec_t *a, int max_batch)
         uint64_t k = (uint64_t)l->kernel, field = (uint64_t)(l->kernel - 1) * (uint64_t)l->dilation;
         switch (l->kind) {
         case GB_LAYER_DENSE: floats += s16(out) * (in + 1); break;
-        case GB_LAYER_CONV1D:
-            floats += s16(out) * (k * in + 1) + mb * s16(k * in) + mb * (field ? field : 1) * in +
+        case GB_LAYER_CONV1D: /* weights, im2col rows, a mirrored ring of field+1 frames */
+            floats += s16(out) * (k * in + 1) + mb * s16(k * in) + mb * 2 * (field + 1) * in +
                       mb;
             break;
-        case GB_LAYER_GRU: floats += 3 * s16(out) * (in + out + 2) + 6 * mb * s16(out); break;
+        case GB_LAYER_GRU: floats += 3 * s16(out) * (in + out + 2) + 6 * mb * s16(out) +
+                                     5 * s16(out); break;
         default: break;
         }
-        floats += mb * s16(out) + 16 * 10; /* outputs, and alignment slack */
+        /* outputs, the scratch rows a bf16 layer may round its inputs into, alignment slack */
+        floats += mb * s16(out) + mb * (s16(k ? k * in : in) + s16(out) + 32) + 16 * 10;
         in = out;
     }
     return floats * sizeof(float);
@@ -571,9 +574,53 @@ static size_t mark_aux(const gb_st_t *st, unsigned char *used)
     return k;
 }
 
-/* Every expected tensor present with dtype F32 and the right shape, and no other. */
-static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], gb_error_t *err)
+/* Layer i's parameter pi, found as tensor t: dtype F32 or BF16 (a weight matrix's sets the
+ * layer's weight type *wt, one for all its matrices) and the architecture's shape. */
+static int check_param(const gb_st_t *st, const gb_nn_t *nn, int i, const gb_param_info_t *pi,
+                       long t, int *wt, gb_error_t *err)
 {
+    const char *name = gb_st_name(st);
+    gb_st_info_t ti;
+    gb_layer_info_t li;
+    char ld[80], want[64], got[64];
+    gb_st_info(st, (size_t)t, &ti);
+    gb_nn_layer_info(nn, i, &li);
+    if (ti.dtype != GB_ST_F32 && ti.dtype != GB_ST_BF16)
+        return fail(err, name, NULL, GB_EUNSUPPORTED,
+                    "tensor 'layers.%d.%s' has dtype %s; only F32 and BF16 are supported "
+                    "(convert with tensor.float() before saving)",
+                    i, pi->name, gb_st_dtype_name(ti.dtype));
+    if (pi->ndim > 1) { /* a weight matrix: its dtype is the layer's weight type */
+        const int w = ti.dtype == GB_ST_BF16 ? GB_NN_WTYPE_BF16 : GB_NN_WTYPE_F32;
+        if (*wt >= 0 && *wt != w)
+            return fail(err, name, NULL, GB_EFORMAT,
+                        "tensor 'layers.%d.%s' is %s but the layer's other weight matrix is "
+                        "%s; a layer's weights share one dtype",
+                        i, pi->name, gb_st_dtype_name(ti.dtype),
+                        w == GB_NN_WTYPE_BF16 ? "F32" : "BF16");
+        *wt = w;
+    }
+    int same = ti.ndim == pi->ndim;
+    long long sh[3] = {pi->shape[0], pi->shape[1], pi->shape[2]}, gs[GB_ST_MAX_DIMS];
+    for (int d = 0; d < ti.ndim; d++) {
+        gs[d] = (long long)ti.shape[d];
+        same = same && gs[d] == sh[d];
+    }
+    if (same)
+        return GB_OK;
+    fmt_shape(want, sizeof want, pi->ndim, sh);
+    fmt_shape(got, sizeof got, ti.ndim, gs);
+    return fail(err, name, NULL, GB_EFORMAT, "tensor 'layers.%d.%s' has shape %s, but %s needs %s",
+                i, pi->name, got, layer_desc(&li, i, ld, sizeof ld), want);
+}
+
+/* Every expected tensor present with dtype F32 or BF16 and the right shape, and no other;
+ * wt[i] receives the dtype of layer i's weight matrices (-1 if it has none). */
+static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], int *wt,
+                         gb_error_t *err)
+{
+    for (int i = 0; i < gb_nn_n_layers(nn); i++)
+        wt[i] = -1;
     const char *name = gb_st_name(st);
     size_t n = gb_st_count(st), matched = 0;
     unsigned char *used = calloc(n ? n : 1, 1);
@@ -603,7 +650,7 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
     free(used);
     gb_st_info_t ti;
     gb_layer_info_t li;
-    char ld[80], want[64], got[64], nb[96];
+    char ld[80], want[64], nb[96];
     if (miss_l >= 0) {
         gb_param_info_t pi;
         gb_nn_param_info(nn, miss_l, miss_p, &pi);
@@ -620,30 +667,8 @@ static int check_tensors(const gb_st_t *st, const gb_nn_t *nn, long (*idx)[4], g
     }
     for (int i = 0; i < gb_nn_n_layers(nn) && !rc; i++) {
         gb_param_info_t pi;
-        gb_nn_layer_info(nn, i, &li);
-        for (int p = 0; gb_nn_param_info(nn, i, p, &pi) == GB_OK && !rc; p++) {
-            gb_st_info(st, (size_t)idx[i][p], &ti);
-            if (ti.dtype != GB_ST_F32) {
-                rc = fail(err, name, NULL, GB_EUNSUPPORTED,
-                          "tensor 'layers.%d.%s' has dtype %s; only F32 is supported "
-                          "(convert with tensor.float() before saving)",
-                          i, pi.name, gb_st_dtype_name(ti.dtype));
-                break;
-            }
-            int same = ti.ndim == pi.ndim;
-            long long sh[3] = {pi.shape[0], pi.shape[1], pi.shape[2]}, gs[GB_ST_MAX_DIMS];
-            for (int d = 0; d < ti.ndim; d++) {
-                gs[d] = (long long)ti.shape[d];
-                same = same && gs[d] == sh[d];
-            }
-            if (!same) {
-                fmt_shape(want, sizeof want, pi.ndim, sh);
-                fmt_shape(got, sizeof got, ti.ndim, gs);
-                rc = fail(err, name, NULL, GB_EFORMAT,
-                          "tensor 'layers.%d.%s' has shape %s, but %s needs %s", i, pi.name, got,
-                          layer_desc(&li, i, ld, sizeof ld), want);
-            }
-        }
+        for (int p = 0; gb_nn_param_info(nn, i, p, &pi) == GB_OK && !rc; p++)
+            rc = check_param(st, nn, i, &pi, idx[i][p], &wt[i], err);
     }
     if (!rc && matched != n && extra >= 0 && gb_st_info(st, (size_t)extra, &ti) == GB_OK)
         rc = fail(err, name, NULL, GB_EFORMAT,
@@ -844,8 +869,12 @@ static gb_model_t *load_st(gb_st_t *st, int max_batch, gb_error_t *err)
         fail(err, name, NULL, GB_ENOMEM, "out of memory");
         goto error;
     }
-    if (!(m->nn = build_nn(name, a, mb, err)) || check_tensors(st, m->nn, idx, err))
+    int wt[GB_NN_MAX_LAYERS];
+    if (!(m->nn = build_nn(name, a, mb, err)) || check_tensors(st, m->nn, idx, wt, err))
         goto error;
+    for (int i = 0; i < gb_nn_n_layers(m->nn); i++)
+        if (wt[i] == GB_NN_WTYPE_BF16)
+            gb_nn_set_wtype(m->nn, i, GB_NN_WTYPE_BF16, NULL);
     if (gb_nn_finalize(m->nn, &e)) {
         fail(err, name, NULL, e.code, "%s", e.msg);
         goto error;
@@ -921,6 +950,65 @@ const char *gb_model_card_json(const gb_model_t *m) { return m ? m->card_json : 
 const json_t *gb_model_arch(const gb_model_t *m) { return m ? m->arch : NULL; }
 const char *gb_model_arch_json(const gb_model_t *m) { return m ? m->arch_json : ""; }
 
+/* ---- converting ----------------------------------------------------------------------- */
+
+/* A copy of m's runtime model whose weight matrices are stored as t (built from the file's
+ * own architecture, so its max_batch too). */
+static gb_nn_t *nn_as(const gb_model_t *m, gb_nn_wtype_t t, gb_error_t *err)
+{
+    arch_spec_t a;
+    int mb;
+    const char *name = gb_model_name(m);
+    if (parse_arch(name, gb_model_arch_json(m), &a, NULL, err) ||
+        resolve_batch(name, &a, 0, &mb, err))
+        return NULL;
+    gb_nn_t *nn = build_nn(name, &a, mb, err), *src = gb_model_nn(m);
+    gb_error_t e = {0};
+    if (!nn || gb_nn_set_wtype(nn, -1, t, &e) || gb_nn_finalize(nn, &e)) {
+        if (nn)
+            fail(err, name, NULL, e.code, "%s", e.msg);
+        gb_nn_free(nn);
+        return NULL;
+    }
+    float *buf = malloc(sizeof(float) * (gb_nn_n_weights(src) + 1));
+    int rc = buf ? GB_OK : fail(err, name, NULL, GB_ENOMEM, "out of memory");
+    gb_param_info_t pi;
+    for (int i = 0; i < gb_nn_n_layers(src) && !rc; i++)
+        for (int p = 0; gb_nn_param_info(src, i, p, &pi) == GB_OK && !rc; p++)
+            if (gb_nn_get_param(src, i, pi.name, buf, pi.count, &e) ||
+                gb_nn_set_param(nn, i, pi.name, buf, pi.count, &e))
+                rc = fail(err, name, NULL, e.code, "%s", e.msg);
+    free(buf);
+    if (rc) {
+        gb_nn_free(nn);
+        return NULL;
+    }
+    return nn;
+}
+
+int gb_model_convert(const char *in, const char *out, gb_nn_wtype_t t, gb_error_t *err)
+{
+    if (!in || !out || (unsigned)t >= GB_NN_WTYPE_COUNT)
+        return gb_error_set(err, GB_EINVAL, "gb_model_convert: bad arguments");
+    gb_model_t *m = gb_model_load(in, 0, err);
+    if (!m)
+        return err ? err->code : GB_EIO;
+    gb_nn_t *nn = nn_as(m, t, err);
+    json_t *card = json_deep_copy(gb_model_card(m));
+    char *card_s = NULL;
+    int rc = nn ? GB_OK : err ? err->code : GB_ENOMEM;
+    if (!rc && (!card || json_object_set_new(card, "weights", json_string(gb_nn_wtype_name(t))) ||
+                !(card_s = json_dumps(card, JSON_COMPACT | JSON_REAL_PRECISION(9)))))
+        rc = fail(err, in, NULL, GB_ENOMEM, "out of memory");
+    if (!rc)
+        rc = gb_model_save(out, nn, card_s, err);
+    free(card_s);
+    json_decref(card);
+    gb_nn_free(nn);
+    gb_model_free(m);
+    return rc;
+}
+
 /* ---- saving --------------------------------------------------------------------------- */
 
 int gb_model_save(const char *path, const gb_nn_t *nn, const char *card_json, gb_error_t *err)
@@ -948,6 +1036,22 @@ int gb_model_save_aux(const char *path, const gb_nn_t *nn, const char *card_json
     return gb_model_save_aux_any(path, nn, card_json, t, n_aux, err);
 }
 
+/* The auxiliary tensors after the layers' in t (names "aux.<name>" kept in names). */
+static int add_aux(const char *path, const gb_st_tensor_t *aux, size_t n_aux, gb_st_tensor_t *t,
+                   char (*names)[64], size_t *nt, gb_error_t *err)
+{
+    for (size_t i = 0; i < n_aux; i++) {
+        if (!aux[i].name || !aux[i].name[0] || strlen(aux[i].name) >= GB_MODEL_AUX_NAME)
+            return fail(err, path, NULL, GB_EINVAL, "auxiliary tensor %zu: a name of 1..%d "
+                        "bytes is needed", i, GB_MODEL_AUX_NAME - 1);
+        t[*nt] = aux[i];
+        snprintf(names[*nt], sizeof names[*nt], GB_MODEL_AUX_PREFIX "%s", aux[i].name);
+        t[*nt].name = names[*nt];
+        (*nt)++;
+    }
+    return GB_OK;
+}
+
 int gb_model_save_aux_any(const char *path, const gb_nn_t *nn, const char *card_json,
                           const gb_st_tensor_t *aux, size_t n_aux, gb_error_t *err)
 {
@@ -961,11 +1065,12 @@ int gb_model_save_aux_any(const char *path, const gb_nn_t *nn, const char *card_
     size_t total = gb_nn_n_weights(nn);
     gb_st_tensor_t *t = calloc((size_t)nl * 4 + n_aux + 1, sizeof *t);
     char(*names)[64] = calloc((size_t)nl * 4 + n_aux + 1, sizeof *names);
+    uint16_t *h = malloc((total ? total : 1) * sizeof *h); /* BF16 weight matrices */
     float *w = malloc((total ? total : 1) * sizeof *w);
     json_t *arch = gb_model_arch_from_nn(nn);
     char *arch_s = arch ? json_dumps(arch, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
     size_t nt = 0, pos = 0;
-    if (!t || !names || !w || !arch_s) {
+    if (!t || !names || !h || !w || !arch_s) {
         rc = fail(err, path, NULL, GB_ENOMEM, "out of memory");
         goto done;
     }
@@ -988,27 +1093,23 @@ int gb_model_save_aux_any(const char *path, const gb_nn_t *nn, const char *card_
             if (rc)
                 break;
             snprintf(names[nt], sizeof names[nt], "layers.%d.%s", i, pi.name);
+            gb_layer_info_t li;
+            gb_nn_layer_info(nn, i, &li);
+            const int half = pi.ndim > 1 && li.wtype == GB_NN_WTYPE_BF16;
+            for (size_t k = 0; half && k < pi.count; k++) /* exact: the layer holds bf16 */
+                h[pos + k] = gb_bf16_from_f32(w[pos + k]);
             t[nt].name = names[nt];
-            t[nt].dtype = GB_ST_F32;
+            t[nt].dtype = half ? GB_ST_BF16 : GB_ST_F32;
             t[nt].ndim = pi.ndim;
             for (int d = 0; d < pi.ndim; d++)
                 t[nt].shape[d] = pi.shape[d];
-            t[nt].data = w + pos;
+            t[nt].data = half ? (const void *)(h + pos) : (const void *)(w + pos);
             pos += pi.count;
             nt++;
         }
     }
-    for (size_t i = 0; i < n_aux && !rc; i++) {
-        if (!aux[i].name || !aux[i].name[0] || strlen(aux[i].name) >= GB_MODEL_AUX_NAME) {
-            rc = fail(err, path, NULL, GB_EINVAL, "auxiliary tensor %zu: a name of 1..%d bytes "
-                      "is needed", i, GB_MODEL_AUX_NAME - 1);
-            break;
-        }
-        t[nt] = aux[i];
-        snprintf(names[nt], sizeof names[nt], GB_MODEL_AUX_PREFIX "%s", aux[i].name);
-        t[nt].name = names[nt];
-        nt++;
-    }
+    if (!rc)
+        rc = add_aux(path, aux, n_aux, t, names, &nt, err);
     if (!rc) {
         const gb_st_meta_t meta[3] = {
             {"format", GB_MODEL_FORMAT}, {"gbac.arch", arch_s}, {"gbac.card", card_json}};
@@ -1017,6 +1118,7 @@ int gb_model_save_aux_any(const char *path, const gb_nn_t *nn, const char *card_
 done:
     free(t);
     free(names);
+    free(h);
     free(w);
     free(arch_s);
     json_decref(arch);

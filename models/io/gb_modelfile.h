@@ -17,13 +17,17 @@
  *                 "seed":42, "command":"gbac train ...", "metrics":{...}}
  *                kind, data.source, data.licence, seed and metrics are required; any other
  *                key is free-form.
- * and one F32 tensor per parameter, named "layers.<i>.<param>" (param as gb_nn_param_info:
+ * and one tensor per parameter, named "layers.<i>.<param>" (param as gb_nn_param_info:
  * weight, bias, weight_ih, weight_hh, bias_ih, bias_hh) in the canonical PyTorch layouts of
- * gb_nn.h. A file may also carry auxiliary tensors named "aux.<name>", of any dtype, that the
+ * gb_nn.h, dtype F32 or BF16. The dtype of a layer's weight matrices is its weight type
+ * (gb_nn_set_wtype): BF16 matrices load as a bf16 layer, and gb_model_save() writes the
+ * matrices of a bf16 layer as BF16 (biases always as F32; BF16 biases load, widened).
+ * A file may also carry auxiliary tensors named "aux.<name>", of any dtype, that the
  * model's users read with gb_model_aux() (F32) or gb_model_aux_get() (e.g. the melody GAN's
  * hashes of its training phrases, gb_melody_copy.h); the runtime model ignores them.
  *
- * The loader is strict: every tensor must exist with exactly that name, dtype F32 and shape,
+ * The loader is strict: every tensor must exist with exactly that name and shape, F32 or
+ * BF16 (one dtype for the weight matrices of a layer),
  * no other tensor may exist, every weight must be finite, and the architecture must be within
  * the limits of gb_nn.h. Every error message starts with the file name and names the tensor or
  * the JSON key (e.g. "m.safetensors: gbac.arch: layers[2].kernel: expected an integer").
@@ -32,8 +36,8 @@
  *   GB_EIO          the file cannot be opened, read or written
  *   GB_EFORMAT      malformed file: safetensors structure, JSON, missing or extra tensors or
  *                   keys, wrong types, wrong shapes, unknown layer type or activation
- *   GB_EUNSUPPORTED a tensor dtype other than F32 (F16, BF16, F64, ...), a format other than
- *                   gbac-nn/1
+ *   GB_EUNSUPPORTED a tensor dtype other than F32 and BF16 (F16, F64, ...), a format other
+ *                   than gbac-nn/1
  *   GB_ERANGE       sizes beyond the limits (dimensions, layers, batch, header, memory) and
  *                   NaN or infinite weights
  *   GB_ENOMEM       out of memory;  GB_EINVAL  bad arguments
@@ -163,6 +167,13 @@ json_t *gb_model_arch_from_nn(const gb_nn_t *nn);
  *  Trainers use it to create a model from a configuration. [main] */
 gb_nn_t *gb_model_nn_from_arch(const char *arch_json, int max_batch, const char *name,
                                gb_error_t *err);
+
+/** Rewrite the model file `in` as `out` (which may be the same path: the write is atomic)
+ *  with every layer's weight matrices stored as t: F32 → BF16 rounds each weight to the
+ *  nearest bfloat16 (gb_bf16.h), BF16 → F32 widens exactly; biases stay F32. The card is
+ *  kept, with its "weights" key set to "f32" or "bf16".
+ *  @return 0, or the codes of gb_model_load() and gb_model_save() with err set. [main] */
+int gb_model_convert(const char *in, const char *out, gb_nn_wtype_t t, gb_error_t *err);
 
 /** Check a model card JSON string as the loader and gb_model_save() do. Returns 0 or
  *  GB_EFORMAT with a message naming the key (prefixed by `name`). [any] */

@@ -6,6 +6,8 @@
  * file can make us allocate at most its own header. */
 #define _FILE_OFFSET_BITS 64
 #include "gb_safetensors.h"
+
+#include "gb_bf16.h"
 #include "gb_json_util.h"
 
 #include <errno.h>
@@ -536,18 +538,33 @@ int gb_st_read(const gb_st_t *st, size_t i, void *dst, size_t nbytes, gb_error_t
     return GB_OK;
 }
 
+/* A BF16 tensor widened in place: the count 16-bit values at the start of dst become
+ * floats, last first so nothing is overwritten before it is read. */
+static void widen_bf16(float *dst, size_t count)
+{
+    const unsigned char *p = (const unsigned char *)dst;
+    for (size_t k = count; k-- > 0;)
+        dst[k] = gb_bf16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8));
+}
+
 int gb_st_read_f32(const gb_st_t *st, size_t i, float *dst, size_t count, gb_error_t *err)
 {
     if (!st || i >= st->n)
         return gb_error_set(err, GB_EINVAL, "no tensor %zu", i);
     const gb_st_info_t *t = &st->t[i];
     char nb[96];
-    if (t->dtype != GB_ST_F32)
-        return fail(err, st->name, GB_EUNSUPPORTED, "tensor '%s' is %s, not F32",
+    if (t->dtype != GB_ST_F32 && t->dtype != GB_ST_BF16)
+        return fail(err, st->name, GB_EUNSUPPORTED, "tensor '%s' is %s, not F32 or BF16",
                     gb_shown(t->name, nb, sizeof nb), gb_st_dtype_name(t->dtype));
     if (count != t->count)
         return fail(err, st->name, GB_EINVAL, "tensor '%s' has %llu elements, not %zu",
                     gb_shown(t->name, nb, sizeof nb), (unsigned long long)t->count, count);
+    if (t->dtype == GB_ST_BF16) {
+        int rc = gb_st_read(st, i, dst, count * 2, err);
+        if (!rc)
+            widen_bf16(dst, count);
+        return rc;
+    }
     int rc = gb_st_read(st, i, dst, count * sizeof(float), err);
     if (rc || host_is_le())
         return rc;

@@ -49,8 +49,8 @@ extern "C" {
 /** Largest tensor rank. */
 #define GB_ST_MAX_DIMS 8
 
-/** Element types of the safetensors format. The writer takes those of a whole number of bytes
- *  (all but none). */
+/** Element types of the safetensors format; the writer takes every one (BF16 data as the
+ *  16-bit patterns, gb_bf16.h rounds floats to them). */
 typedef enum gb_st_dtype {
     GB_ST_BOOL = 0,
     GB_ST_U8,
@@ -135,8 +135,9 @@ const char *gb_st_meta_get(const gb_st_t *st, const char *key);
  *  [main] */
 int gb_st_read(const gb_st_t *st, size_t i, void *dst, size_t nbytes, gb_error_t *err);
 
-/** Copy tensor i, which must be F32, into dst as host floats (count must equal the tensor's
- *  element count). Errors as gb_st_read(), and GB_EUNSUPPORTED for another dtype. [main] */
+/** Copy tensor i, which must be F32 or BF16 (widened exactly), into dst as host floats
+ *  (count must equal the tensor's element count). Errors as gb_st_read(), and
+ *  GB_EUNSUPPORTED for another dtype. [main] */
 int gb_st_read_f32(const gb_st_t *st, size_t i, float *dst, size_t count, gb_error_t *err);
 
 /* ---- writer --------------------------------------------------------------------------- */

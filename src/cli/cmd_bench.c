@@ -41,18 +41,24 @@ static const gb_cmd_t bench_nn = {
     .summary = "neural runtime kernels: median ns per frame for every kernel family this CPU "
                "has, against an OpenBLAS reference path",
     .description =
-        "Median ns per frame of one forward, for every kernel family this CPU has (scalar, "
-        "avx2, avx512, neon) and an OpenBLAS reference path, on the shapes:\n\n"
+        "Median ns per frame of one forward on the shapes:\n\n"
         "  dense64_tanh       Dense 64→64 + tanh, batch 1\n"
         "  mlp16_128_128_64   Dense 16→128→128→64, ReLU between, batch 1 and 8\n"
         "  gru8_64            GRU input 8, hidden 64, one step, batch 1\n"
         "  conv1d16_k3        Conv1D 16→16 channels, kernel 3, one streaming step\n\n"
-        "Speed-ups are printed against scalar and against OpenBLAS, and \"% peak\" is the "
-        "shape's multiply-adds per frame over the family's peak multiply-add rate measured on "
-        "this CPU in the same run (the OpenBLAS row uses the fastest family's peak): 100% is "
-        "the arithmetic limit of the core.\n\n"
-        "With --json: one JSON array of {\"shape\", \"kernel\", \"batch\", \"ns_per_frame\"}. "
-        "GBAC_SIMD does not apply here: every available family is measured.",
+        "for every kernel family this CPU has (scalar, avx2, avx512, avx512bf16, neon):\n\n"
+        "  FAMILY        f32 weights, the default kernel path (v2)\n"
+        "  FAMILY-v1     f32 weights, the kernel path as before issue 14 (GBAC_NN_KERNEL=v1)\n"
+        "  FAMILY-bf16   bf16 weights (avx512bf16: on vdpbf16ps; others: widened to f32)\n\n"
+        "and an OpenBLAS reference path. Speed-ups are printed against the start (the default "
+        "family's f32 v1 row), scalar and OpenBLAS; \"% peak\" is the shape's multiply-adds per "
+        "frame over the peak multiply-add rate measured on this CPU in the same run (bf16 on "
+        "vdpbf16ps: its own peak; OpenBLAS: the fastest family's), and \"% L2\" its weight "
+        "bytes per frame over the rate measured for streaming a buffer from L2.\n\n"
+        "With --json: one JSON array of {\"shape\", \"kernel\", \"batch\", \"ns_per_frame\", "
+        "\"family\", \"weights\", \"path\", \"pct_peak\", \"pct_l2\", \"peak_macs_per_ns\", "
+        "\"l2_bytes_per_ns\"}. GBAC_SIMD and GBAC_NN_KERNEL do not apply here: every variant is "
+        "measured.",
     GB_CLI_LEAF(bench_opts, gb_bench_args_t, nn_init, nn_run),
 };
 
@@ -67,16 +73,25 @@ static const gb_cmd_t bench_engine = {
         "reverb → limiter.\n\n"
         "Offline: real-time factor (seconds of audio per second of wall time) of a 20 s piece "
         "of 4-note and of 16-note chords through the full rack, 1024-frame blocks.\n\n"
-        "Timbre VAE: the 16-voice load of the gbac.timbre-vae synth, and the decoder's time "
-        "for 16 voices in one batched forward.\n\n"
+        "Timbre VAE: the 16-voice load of the gbac.timbre-vae synth with the shipped "
+        "decoder, and with the same decoder converted to BF16 weights (`gbac model convert`); "
+        "the decoder's time for 16 voices in one batched forward, with its share of the core's "
+        "peak multiply-add rate measured in the same run (f32 FMAs; vdpbf16ps for BF16 where "
+        "the CPU has it); the timbre-transfer path (the synth following an audio input: pitch "
+        "tracker + one decoded voice, no keys held).\n\n"
         "Melody GAN: the gbac.melody-gan unit's thread CPU time per 64-frame block (worst, "
         "99.9th percentile, median; each block the least of 3 runs of 24 bars at 120 BPM, so "
         "time taken by other processes does not count) in free mode, in accompany mode with a "
         "new chord on every bar line (every bar computed late, as it plays) and answering "
         "2-bar calls; the worst against the block's period (1.33 ms).\n\n"
+        "LV2: the x42 dpl limiter's own run() per 64-frame block and the same plugin as a "
+        "gbac unit; the difference is the hosting overhead.\n\n"
         "With --json: {\"dsp_load_pct_16v\", \"dsp_load_pct_16v_synth\", \"rtf_4v\", "
-        "\"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\", "
-        "\"melody_worst_block_us\", \"melody_worst_block_pct\"}.",
+        "\"rtf_16v\", \"dsp_load_pct_16v_vae\", \"vae_decode_16v_us\", \"vae_load_pct_16v\", "
+        "\"vae_load_pct_16v_bf16\", \"vae_decode_16v_us_bf16\", \"vae_decode_pct_peak\", "
+        "\"vae_decode_pct_peak_bf16\", \"peak_macs_per_ns\", \"peak_macs_per_ns_bf16\", "
+        "\"melody_worst_block_us\", \"melody_worst_block_pct\", \"lv2_run_ns_64\", "
+        "\"lv2_hosting_overhead_ns_64\", \"transfer_load_pct\"}.",
     GB_CLI_LEAF(bench_opts, gb_bench_args_t, engine_init, engine_run),
 };
 

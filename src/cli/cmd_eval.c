@@ -231,8 +231,10 @@ static const gb_opt_t melody_opts[] = {
     {.name = "json", .kind = GB_OPT_FLAG, .off = A(json), .flags = GB_OPT_USAGE,
      .help = "print one JSON object (oa_<feature>, kl_<feature>, c2st_accuracy, "
              "phrase_repeat, phrase_variation, phrase_end_tonic_dominant (each also _heldout), "
-             "copy_rate_generated, copy_rate_heldout, scale_consistency, ...) instead of the "
-             "table"},
+             "copy_rate_generated, copy_rate_heldout, scale_consistency, key_from_call, "
+             "answer_in_key, answer_cadence, answer_range_ratio, answer_empty_bars, "
+             "answer_density_ratio, acc_strong_chord_tones, acc_in_key, acc_above_chord, "
+             "acc_mean_interval (acc_* also _heldout), ...) instead of the table"},
     {.name = "bars", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.bars), .lo = 1,
      .hi = GB_MELODY_EVAL_MAX_BARS, .what = "a number of bars",
      .help = "bars generated per tune, {range} ({default})"},
@@ -268,6 +270,28 @@ static int draw_roll(const char *path, const gb_melody_eval_result_t *r, gb_erro
     }
     return gb_pianoroll_write(path, rows, nr, "gbac eval melody: generated vs real phrases",
                               err);
+}
+
+/* The answers and the accompaniment (gb_melody_answers.h, gb_melody_accomp.h). */
+static void answers_table(const gb_melody_eval_result_t *r)
+{
+    printf("  answers to %ld calls in 24 keys (%ld answered):\n", r->answer_calls, r->answers);
+    printf("  %-36s %10.3f\n", "key detected from the call", r->key_from_call);
+    printf("  %-36s %10.3f\n", "answer notes in the call's key", r->answer_in_key);
+    printf("  %-36s %10.3f %10.3f\n", "answers ending on tonic or dominant", r->answer_cadence,
+           r->answer_cadence_heldout);
+    printf("  %-36s %10.3f\n", "answer range / call range", r->answer_range_ratio);
+    printf("  %-36s %10.3f\n", "answers with a bar of < 2 onsets", r->answer_empty_bars);
+    printf("  %-36s %10.3f %10.3f\n", "onsets per bar after dense / sparse",
+           r->answer_density_dense, r->answer_density_sparse);
+    printf("  accompaniment of %ld bars of chord progressions:\n", r->acc_bars);
+    printf("  %-36s %10.3f %10.3f\n", "chord tones on beats 1 and 3", r->acc_strong_chord_tones,
+           r->acc_strong_chord_tones_heldout);
+    printf("  %-36s %10.3f %10.3f\n", "notes in the key", r->acc_in_key, r->acc_in_key_heldout);
+    printf("  %-36s %10.3f %10.3f\n", "notes above the chord", r->acc_above_chord,
+           r->acc_above_chord_heldout);
+    printf("  %-36s %10.3f %10.3f\n", "mean interval (semitones)", r->acc_mean_interval,
+           r->acc_mean_interval_heldout);
 }
 
 static void melody_table(const melody_args_t *a, const gb_melody_eval_result_t *r)
@@ -309,6 +333,7 @@ static void melody_table(const melody_args_t *a, const gb_melody_eval_result_t *
                r->critic_real);
     else
         printf("  critic: %s not found, not scored\n", r->critic);
+    answers_table(r);
     if (a->roll)
         printf("\n  piano roll: %s\n", a->roll);
 }

@@ -22,7 +22,7 @@ typedef struct live_args {
     const char *preset;
     const char *plugin_dirs[MAX_PLUGIN_DIRS];
     int ui;
-    char preset_file[4096], preset_dir[4096], model_dir[4096]; /* what cfg points to */
+    char preset_file[4096], preset_dir[4096], model_dir[4096], web_dir[4096]; /* cfg's */
 } live_args_t;
 
 static void live_init(void *p)
@@ -46,22 +46,37 @@ static const gb_opt_t live_opts[] = {
     {.name = "connect", .kind = GB_OPT_FLAG, .off = A(cfg.connect),
      .help = "connect out_L/out_R to the first system playback ports and the first physical "
              "MIDI source to midi_in"},
+    {.name = "link", .kind = GB_OPT_FLAG, .off = A(cfg.link),
+     .help = "join an Ableton Link session: its tempo and bars lead the transport (quantum = "
+             "the preset's beats per bar); a tempo set in gbac is proposed to the session "
+             "(docs/rigs.md)"},
     {.name = "exit-on-shutdown", .kind = GB_OPT_FLAG, .off = A(cfg.exit_on_shutdown),
      .help = "exit with status 1 when the JACK server goes away (default: say so, keep the "
              "session and reconnect when it is back)"},
     {.name = "osc-port", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.osc_port), .lo = 0,
      .hi = 65535, .what = "a UDP port number",
-     .help = "OSC (UDP) port, default {default}; 0 turns OSC off"},
+     .help = "OSC (UDP) port, default {default}: when it is taken, the first free one of the "
+             "31 after it (said in the log); a port given here that is taken is an error; 0 "
+             "turns OSC off"},
     {.name = "osc-allow", .arg = "CIDR", .kind = GB_OPT_APPEND, .off = A(cfg.allow),
      .count_off = A(cfg.n_allow), .max = GB_LIVE_MAX_ALLOW,
      .help = "serve OSC senders from this IPv4 network (repeatable, up to {max}); the list "
              "replaces the default, loopback only (127.0.0.0/8): add --osc-allow 127.0.0.0/8 "
              "to keep it"},
+    {.name = "http", .arg = "PORT", .kind = GB_OPT_INT, .off = A(cfg.http_port), .lo = 0,
+     .hi = 65535, .what = "a TCP port number",
+     .help = "serve the browser surface (docs/web.md) on http://127.0.0.1:PORT/ (0: a free "
+             "port, printed); off by default"},
+    {.name = "http-allow", .arg = "CIDR", .kind = GB_OPT_APPEND, .off = A(cfg.http_allow),
+     .count_off = A(cfg.n_http_allow), .max = GB_LIVE_MAX_ALLOW,
+     .help = "also serve pages to this IPv4 network (repeatable, up to {max}), on every "
+             "interface, only with the token gbac prints on stderr (token=...)"},
     {.name = "midi-device", .arg = "NAME", .kind = GB_OPT_STRING, .off = A(cfg.midi_device),
      .help = "open the PortMidi input whose name contains NAME (`gbac midi list` lists them)"},
     {.name = "stats-json", .arg = "FILE", .kind = GB_OPT_STRING, .off = A(cfg.stats_json),
-     .help = "write the counters (xruns, midi_events, osc_messages, ...) and the periods' "
-             "cost (process_max_pct, process_p99_pct, units) to FILE at exit"},
+     .help = "write counters (xruns, midi_events, osc_messages, osc_errors, osc_refused, "
+             "osc_dropped), the transport (link_enabled, link_peers, link_tempo, ...) and the "
+             "periods' cost (process_max_pct, process_p99_pct, units) to FILE at exit"},
     {.name = "no-ui", .kind = GB_OPT_FLAG, .off = A(ui), .set = UI_OFF,
      .help = "no status view: log the same facts as lines (default when standard output is "
              "not a terminal)"},
@@ -111,6 +126,11 @@ static int live_paths(live_args_t *a)
     }
     snprintf(a->model_dir, sizeof a->model_dir, "%.4000s/models", data);
     a->cfg.model_dir = a->model_dir;
+    char web[4096];
+    if (gb_share_dir("web/index.html", web, sizeof web, tried, sizeof tried) == 0) {
+        snprintf(a->web_dir, sizeof a->web_dir, "%.4000s/web", web);
+        a->cfg.web_dir = a->web_dir;
+    }
     return 0;
 }
 
@@ -133,6 +153,7 @@ static int live_run(void *p, const gb_cli_call_t *call)
     }
     if (!a->cfg.session_dir)
         a->cfg.session_dir = ".";
+    a->cfg.osc_port_next_free = !gb_cli_given(call, "osc-port");
     gb_error_t err = {0};
     gb_live_t *lv = gb_live_new(&a->cfg, &err);
     if (nsm.nsm && gb_live_nsm_opened(&nsm, lv, &err) >= 0) {

@@ -1,5 +1,5 @@
 /* cmd_model.c — `gbac model info [--json] FILE`: the model card and layer table of a model
- * file.
+ * file; `gbac model convert` is in cmd_model_convert.c.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stddef.h>
 #include <stdio.h>
@@ -122,8 +122,8 @@ static int print_text(const char *path, const gb_model_t *m)
     printf("%-10s %d features per frame, max batch %d\n\n", "Input:", gb_nn_in_dim(nn),
            gb_nn_max_batch(nn));
 
-    printf("%3s  %-10s %5s %5s %6s %8s  %-18s %10s\n", "#", "type", "in", "out", "kernel",
-           "dilation", "activation", "params");
+    printf("%3s  %-10s %5s %5s %6s %8s  %-18s %10s %7s\n", "#", "type", "in", "out", "kernel",
+           "dilation", "activation", "params", "weights");
     for (int i = 0; i < gb_nn_n_layers(nn); i++) {
         gb_layer_info_t li;
         char act[48], kern[16] = "-", dil[16] = "-";
@@ -133,8 +133,9 @@ static int print_text(const char *path, const gb_model_t *m)
             snprintf(kern, sizeof kern, "%d", li.kernel);
             snprintf(dil, sizeof dil, "%d", li.dilation);
         }
-        printf("%3d  %-10s %5d %5d %6s %8s  %-18s %10zu\n", i, gb_layer_kind_name(li.kind), li.in,
-               li.out, kern, dil, act, li.n_weights);
+        printf("%3d  %-10s %5d %5d %6s %8s  %-18s %10zu %7s\n", i, gb_layer_kind_name(li.kind),
+               li.in, li.out, kern, dil, act, li.n_weights,
+               li.n_params ? gb_nn_wtype_name(li.wtype) : "-");
     }
     printf("Total parameters: %zu\n", gb_nn_n_weights(nn));
     return GB_EXIT_OK;
@@ -171,6 +172,8 @@ static int print_json(const char *path, const gb_model_t *m)
         if (li.act.kind == GB_ACT_LEAKY_RELU || li.act.kind == GB_ACT_ELU)
             json_object_set_new(l, "alpha", json_real((double)li.act.alpha));
         json_object_set_new(l, "params", json_integer((json_int_t)li.n_weights));
+        if (li.n_params)
+            json_object_set_new(l, "weights", json_string(gb_nn_wtype_name(li.wtype)));
     }
     json_object_set_new(root, "total_params", json_integer((json_int_t)gb_nn_n_weights(nn)));
     if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0)
@@ -229,10 +232,10 @@ static const gb_cmd_t model_info = {
 
 const gb_cmd_t gb_cli_model = {
     .name = "model",
-    .summary = "inspect model files: `model info FILE`",
-    .description = "Inspect a gbac model file (safetensors, format gbac-nn/1; "
+    .summary = "inspect and convert model files: `model info FILE`, `model convert IN`",
+    .description = "Inspect or convert a gbac model file (safetensors, format gbac-nn/1; "
                    "docs/model-format.md).",
-    GB_CLI_SUBS(&model_info),
+    GB_CLI_SUBS(&model_info, &gb_cli_model_convert),
 };
 
 GB_CLI_ENTRY(gb_cmd_model, gb_cli_model)

@@ -65,6 +65,10 @@ static const gb_opt_t render_opts[] = {
     {.name = "record-format", .arg = "F", .kind = GB_OPT_CHOICE, .off = A(cfg.record_format),
      .choices = record_formats,
      .help = "the session's audio: wav (32-bit float, default) or flac"},
+    {.name = "no-latency-comp", .kind = GB_OPT_FLAG, .off = A(cfg.opts.no_latency_comp),
+     .help = "write the raw output, late by the rack's latency (a limiter's lookahead, an LV2 "
+             "plugin's); by default it is compensated: a note scheduled at frame F sounds at "
+             "frame F"},
     {.name = "quiet", .short_name = 'q', .kind = GB_OPT_FLAG, .off = A(quiet),
      .help = "print nothing but errors"},
 };

@@ -33,6 +33,15 @@ typedef struct gb_bench_melody {
 /** Measure it (the shipped model). Returns 0, or -1 when the unit cannot start. [main] */
 int gb_bench_melody(gb_bench_melody_t *r);
 
+/** The x42 dpl limiter hosted as a unit: ns per 64-frame block of process() (*hosted_ns) and of
+ *  its own run() alone (*raw_ns). 0, or -1 (said on stderr) when it is not installed. [main] */
+int gb_bench_lv2_overhead(int samples, double *hosted_ns, double *raw_ns);
+
+/** Median DSP time of a 64-frame block of the timbre-transfer path (the timbre-VAE
+ *  instrument following an audio input, no keyboard voices) at 48 kHz, as % of the block's
+ *  duration; −1 on failure (said on stderr). [main] */
+double gb_bench_transfer_pct(int samples);
+
 /** Monotonic clock in nanoseconds. [any] */
 double gb_bench_now_ns(void);
 

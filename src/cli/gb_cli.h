@@ -13,7 +13,11 @@
 
 extern const gb_cmd_t gb_cli_live, gb_cli_eval, gb_cli_bench, gb_cli_model, gb_cli_analyze,
     gb_cli_dataset, gb_cli_preset, gb_cli_render, gb_cli_demo, gb_cli_train, gb_cli_generate,
-    gb_cli_midi, gb_cli_publish, gb_cli_plot, gb_cli_dump_osc_schema;
+    gb_cli_midi, gb_cli_publish, gb_cli_plot, gb_cli_dump_osc_schema, gb_cli_plugins,
+    gb_cli_transfer;
+
+/* `gbac model convert` (cmd_model_convert.c), a subcommand of gb_cli_model. */
+extern const gb_cmd_t gb_cli_model_convert;
 
 /* Define `int fn(int argc, char **argv)` running the table `cmd` under "gbac". */
 #define GB_CLI_ENTRY(fn, cmd)                                                                \
@@ -34,11 +38,15 @@ int gb_cmd_bench(int argc, char **argv);
 /** `gbac model info [--json] FILE` — model card and layer table of a model file. [main] */
 int gb_cmd_model(int argc, char **argv);
 
+
 /** `gbac preset check|list [--plugin-dir DIR]...` — validate presets, list units. [main] */
 int gb_cmd_preset(int argc, char **argv);
 
 /** `gbac render --preset P --midi IN.mid -o OUT.wav|OUT.flac [...]` — offline render. [main] */
 int gb_cmd_render(int argc, char **argv);
+
+/** `gbac transfer IN -o OUT [--preset P]` — offline timbre transfer. [main] */
+int gb_cmd_transfer(int argc, char **argv);
 
 /** `gbac demo [-o OUT.wav] [--preset P]` — render the bundled demo piece. [main] */
 int gb_cmd_demo(int argc, char **argv);

@@ -10,9 +10,9 @@
 
 static const gb_cmd_t *const commands[] = {
     &gb_cli_live,    &gb_cli_eval,   &gb_cli_bench,   &gb_cli_model,   &gb_cli_analyze,
-    &gb_cli_dataset, &gb_cli_preset, &gb_cli_render,  &gb_cli_demo,    &gb_cli_train,
+    &gb_cli_dataset, &gb_cli_preset, &gb_cli_render,  &gb_cli_transfer, &gb_cli_demo,    &gb_cli_train,
     &gb_cli_generate, &gb_cli_midi,  &gb_cli_publish, &gb_cli_plot,    &gb_cli_dump_osc_schema,
-    NULL,
+    &gb_cli_plugins, NULL,
 };
 
 static const gb_cmd_t root = {
@@ -30,8 +30,10 @@ static const gb_cmd_t root = {
         "`--opt V` or `--opt=V`. Exit status: 0 success, 1 failure (bad file, failed check), "
         "2 usage error.",
     .epilogue =
-        "GBAC_SIMD=scalar|avx2|avx512|neon forces a kernel family (an error if this CPU lacks "
-        "it); by default the best one the CPU supports is chosen once at start-up. "
+        "GBAC_SIMD=scalar|avx2|avx512|avx512bf16|neon forces a kernel family (an error if this "
+        "CPU lacks it); by default the best one the CPU supports is chosen once at start-up. "
+        "GBAC_NN_KERNEL=v1 runs the neural runtime's single-frame products as before issue 14 "
+        "(for comparisons; v2, the default, otherwise). "
         "GBAC_PLUGIN_PATH lists folders of external plugins; GBAC_DATA_DIR where presets, "
         "models and the demo phrase are found.\n\n"
         "Under a session manager (NSM_URL set), `gbac` alone runs `gbac live --no-ui` "

@@ -45,6 +45,8 @@ typedef enum gb_live_fb_kind {
     GB_FB_REPORT,    /* a unit reported value for its read-only parameter handle (e.g. the
                         melody GAN's critic `score`); sent to OSC subscribers like
                         GB_FB_PARAM, but not a change a preset save would keep */
+    GB_FB_PLAYED,    /* ev: a note the performer played (JACK MIDI, PortMidi, OSC), as the
+                        engine received it (for the browser surface's piano roll) */
 } gb_live_fb_kind_t;
 
 typedef struct gb_live_fb {
@@ -100,6 +102,12 @@ typedef struct gb_live_cost {
     X(fb_dropped, "feedback lost: the ring from the audio thread was full, or a subscriber "   \
                   "had used its budget for one poll")                                          \
     X(subscribers, "OSC subscribers now (a level, not a count of events)")                     \
+    X(http_clients, "browser pages connected over the WebSocket now (a level)")                \
+    X(http_messages, "WebSocket messages from pages served")                                   \
+    X(http_errors, "WebSocket messages refused with an error reply (malformed, refused by "    \
+                   "the handlers, or dropped because a queue was full)")                       \
+    X(http_refused, "HTTP connections and requests refused: an address outside --http-allow, " \
+                    "no or a wrong token, a foreign Origin or Host")                           \
     X(late_periods, "periods gbac itself finished after their deadline")                       \
     X(max_cycle_pct, "most of a period used by the time gbac finished, %")
 

@@ -47,19 +47,18 @@ int gb_live_stats_to_json(const gb_live_stats_t *s, json_t *obj)
 
 int gb_live_stats_write(const gb_live_stats_t *s, const char *path, gb_error_t *err)
 {
-    json_t *root = json_object();
-    int rc = root ? gb_live_stats_to_json(s, root) : GB_ENOMEM;
-    if (rc == GB_OK)
-        rc = gb_live_stats_write_json(root, path, err);
-    else
-        gb_error_set(err, GB_ENOMEM, "--stats-json %s: out of memory", path);
-    json_decref(root);
-    return rc;
+    return gb_live_stats_write_with(s, NULL, path, err);
 }
 
-int gb_live_stats_write_json(const json_t *root, const char *path, gb_error_t *err)
+int gb_live_stats_write_with(const gb_live_stats_t *s, const json_t *extra, const char *path,
+                             gb_error_t *err)
 {
-    char *text = json_dumps(root, JSON_PRESERVE_ORDER);
+    json_t *root = json_object();
+    int rc = root ? gb_live_stats_to_json(s, root) : GB_ENOMEM;
+    if (rc == GB_OK && extra && json_object_update(root, (json_t *)extra) != 0)
+        rc = GB_ENOMEM;
+    char *text = rc == GB_OK ? json_dumps(root, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(root);
     if (!text)
         return gb_error_set(err, GB_ENOMEM, "--stats-json %s: out of memory", path);
     FILE *f = fopen(path, "w");

@@ -31,9 +31,9 @@ int gb_live_stats_to_json(const gb_live_stats_t *s, json_t *obj);
  *  (the same names as /gbac/status). 0, or GB_EIO with err naming the file. [main] */
 int gb_live_stats_write(const gb_live_stats_t *s, const char *path, gb_error_t *err);
 
-/** Write root as one JSON object to path (--stats-json: the counters and what the host adds
- *  beside them). 0, or GB_EIO / GB_ENOMEM with err naming the file. [main] */
-int gb_live_stats_write_json(const json_t *root, const char *path, gb_error_t *err);
+/** The same, with extra's members after the counters (NULL: none; not changed). [main] */
+int gb_live_stats_write_with(const gb_live_stats_t *s, const json_t *extra, const char *path,
+                             gb_error_t *err);
 
 #ifdef __cplusplus
 }

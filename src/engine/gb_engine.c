@@ -251,6 +251,13 @@ static void transport_at(const gb_engine_t *e, uint64_t frame, gbp_transport_t *
               (double)(frame - e->anchor_frame) * e->tr.tempo_bpm / (60.0 * e->tr.sample_rate);
 }
 
+double gb_engine_beat(const gb_engine_t *e) GB_RT
+{
+    gbp_transport_t t;
+    transport_at(e, e->tr.frame, &t);
+    return t.beat;
+}
+
 void gb_engine_set_tempo(gb_engine_t *e, double bpm) GB_RT
 {
     if (!(bpm >= 20.0 && bpm <= 300.0))
@@ -490,9 +497,11 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
             e->gen[e->n_gen++] = cur[i];
 
     float *a[2] = {e->buf[0], e->buf[1]}, *b[2] = {e->buf[2], e->buf[3]};
+    const float *ins[2] = {e->input, e->input}; /* mono input, the same in both channels */
     clk = gb_rt_mono_ns(); /* the generated-events copy above is the host's, not a unit's */
-    run_unit(e, U_INSTR, cur, n, frames, NULL, a, NULL, NULL);
+    run_unit(e, U_INSTR, cur, n, frames, e->input ? ins : NULL, a, NULL, NULL);
     clk = charge(e, U_INSTR, clk);
+    e->input = NULL;
     for (int f = 0; f < e->n_effects; f++) {
         run_unit(e, U_FX0 + f, cur, n, frames, (const float *const *)a, b, NULL, NULL);
         clk = charge(e, U_FX0 + f, clk);
@@ -525,6 +534,8 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
     }
     leave_audio(e);
 }
+
+void gb_engine_set_input(gb_engine_t *e, const float *in) GB_RT { e->input = in; }
 
 const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT
 {

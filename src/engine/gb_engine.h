@@ -54,6 +54,11 @@ void gb_engine_free(gb_engine_t *e);
 void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_events,
                        float *out_l, float *out_r, uint32_t frames) GB_RT;
 
+/** The audio input for the next gb_engine_process() call only: `frames` mono samples the
+ *  instrument gets as its audio_in (the same buffer as both channels), e.g. for the timbre
+ *  VAE following a live input. NULL (the default, and after every call): no input. [audio] */
+void gb_engine_set_input(gb_engine_t *e, const float *in) GB_RT;
+
 /** Events the note sources generated during the last gb_engine_process() (times relative
  *  to that block), for MIDI out and recording. [audio] */
 const gbp_event_t *gb_engine_generated(const gb_engine_t *e, uint32_t *n) GB_RT;
@@ -80,6 +85,10 @@ void gb_engine_set_tempo(gb_engine_t *e, double bpm) GB_RT;
 
 /** The transport the units see (tempo, beat, frame). [any] */
 const gbp_transport_t *gb_engine_transport(const gb_engine_t *e) GB_RT;
+
+/** The beat at the first frame of the next block: the internal clock's, or the last
+ *  followed transport's carried on at its tempo. [any] */
+double gb_engine_beat(const gb_engine_t *e) GB_RT;
 
 /** Silence every unit (notes, tails) and rewind the transport to frame 0. [audio] */
 void gb_engine_reset(gb_engine_t *e) GB_RT;
@@ -146,7 +155,7 @@ char *gb_engine_unit_state_dup(const gb_engine_t *e, const char *slot);
 
 /** Latency the rack adds: the sum of what the units' gbac.latency extensions reported after
  *  activation and after their last process(), in frames. [any] */
-uint32_t gb_engine_latency(const gb_engine_t *e);
+uint32_t gb_engine_latency(const gb_engine_t *e) GB_RT;
 
 /** Whether the rack's latency changed since the last call (a unit's latency moved during a
  *  block); the live host then has JACK recompute latencies. [main] */

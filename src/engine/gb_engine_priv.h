@@ -66,6 +66,7 @@ struct gb_engine {
     uint64_t anchor_frame;
     float master_pv[1];
     float master_g, master_coef;
+    const float *input; /* [audio] the audio input for the next block (NULL: none) */
     int32_t *handles;
     int n_handles;
     int32_t learn_handle; /* armed MIDI learn, or -1 */

@@ -235,7 +235,7 @@ void gb_engine_unit_after_process(gb_engine_t *e, int ui) GB_RT
 
 /* ---- what the engine answers from the extensions ---------------------------------------- */
 
-uint32_t gb_engine_latency(const gb_engine_t *e)
+uint32_t gb_engine_latency(const gb_engine_t *e) GB_RT
 {
     uint32_t total = 0;
     for (int ui = 0; ui < U_MASTER; ui++)

@@ -10,7 +10,9 @@
  * go straight to it. Strings from the file are cleaned of control characters before they
  * reach a message.
  */
+#define _GNU_SOURCE /* memmem */
 #include "gb_preset.h"
+#include "gb_lv2.h"
 #include "gb_json_util.h"
 
 #include <errno.h>
@@ -34,7 +36,44 @@ typedef struct pctx {
     const char *origin;
     const gb_unit_registry_t *reg;
     gb_error_t *err;
+    const char *text; /* the preset's text, to find the line of a key */
+    size_t len;
 } pctx_t;
+
+/* The line of the key at the end of a key path ("rack.effects[1].params.decay"), found by
+ * looking for each key's quoted name in turn from where the previous one was (an index [N]
+ * looks for the next key N + 1 times). 0 when not found. */
+static int key_line(const pctx_t *c, const char *path)
+{
+    if (!c->text || !path)
+        return 0;
+    const char *at = c->text, *end = c->text + c->len;
+    while (*path) {
+        char key[72];
+        size_t k = strcspn(path, ".[");
+        if (k == 0 || k + 3 > sizeof key)
+            return 0;
+        snprintf(key, sizeof key, "\"%.*s\"", (int)k, path);
+        path += k;
+        long times = 1;
+        if (*path == '[') {
+            times += strtol(path + 1, NULL, 10);
+            path = strchr(path, ']') ? strchr(path, ']') + 1 : path + strlen(path);
+        }
+        if (*path == '.')
+            path++;
+        for (; times > 0; times--) {
+            const char *hit = memmem(at, (size_t)(end - at), key, strlen(key));
+            if (!hit)
+                return 0;
+            at = hit + (times > 1 ? strlen(key) : 0);
+        }
+    }
+    int line = 1;
+    for (const char *q = c->text; q < at; q++)
+        line += *q == '\n';
+    return line;
+}
 
 static int perr(const pctx_t *c, const char *path, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -46,6 +85,9 @@ static int perr(const pctx_t *c, const char *path, int code, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    const int line = path && path[0] ? key_line(c, path) : 0;
+    if (line)
+        return gb_error_set(c->err, code, "%s:%d: %s: %s", c->origin, line, path, msg);
     if (path && path[0])
         return gb_error_set(c->err, code, "%s: %s: %s", c->origin, path, msg);
     return gb_error_set(c->err, code, "%s: %s", c->origin, msg);
@@ -252,7 +294,10 @@ static int parse_unit_id(const pctx_t *c, json_t *obj, const char *path, gbp_kin
     if (!json_is_string(jid))
         return perr(c, kp, GB_EFORMAT, "expected a unit id string, got %s", gb_json_kind(jid));
     const char *id = json_string_value(jid);
-    const gbp_descriptor_t *d = gb_unit_registry_find(c->reg, id);
+    gb_error_t lerr = {0};
+    const gbp_descriptor_t *d = gb_unit_registry_resolve(c->reg, id, &lerr);
+    if (!d && gb_lv2_is_id(id))
+        return perr(c, kp, lerr.code ? lerr.code : GB_EINVAL, "%s", lerr.msg);
     if (!d) {
         char list[300] = "";
         for (int i = 0; i < gb_unit_registry_count(c->reg); i++) {
@@ -286,6 +331,21 @@ static int parse_slot_name(const pctx_t *c, json_t *obj, const char *path, gb_pr
                         "(at most %d characters)",
                         clean(name, s, sizeof s), GB_SLOT_NAME_MAX - 1);
         snprintf(u->slot, sizeof u->slot, "%s", name);
+    } else if (gb_lv2_is_id(u->desc->id)) {
+        /* An LV2 plugin: its name, "Dragonfly Room Reverb" → "dragonfly_room_reverb". */
+        size_t o = 0;
+        for (const char *n = u->desc->name; *n && o + 1 < sizeof u->slot && o < 24; n++)
+            if ((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9' && o > 0))
+                u->slot[o++] = *n;
+            else if (*n >= 'A' && *n <= 'Z')
+                u->slot[o++] = (char)(*n - 'A' + 'a');
+            else if (o > 0 && u->slot[o - 1] != '_')
+                u->slot[o++] = '_';
+        while (o > 0 && u->slot[o - 1] == '_')
+            o--;
+        u->slot[o] = '\0';
+        if (!o)
+            snprintf(u->slot, sizeof u->slot, "lv2");
     } else {
         /* The last component of the id: "gbac.delay" → "delay". */
         const char *dot = strrchr(u->desc->id, '.');
@@ -678,7 +738,7 @@ static int parse_root(const pctx_t *c, json_t *root, gb_preset_t *p)
 gb_preset_t *gb_preset_parse(const char *json, size_t len, const char *origin,
                              const gb_unit_registry_t *reg, gb_error_t *err)
 {
-    pctx_t c = {origin ? origin : "preset", reg, err};
+    pctx_t c = {origin ? origin : "preset", reg, err, json, len};
     if (!json || !reg) {
         perr(&c, NULL, GB_EINVAL, "no text or no unit registry");
         return NULL;

@@ -7,6 +7,7 @@
  * plugin is dlclose()d at once, so a half-registered plugin can never exist.
  */
 #include "gb_unit_registry.h"
+#include "gb_lv2.h"
 #include "gb_share.h"
 
 #include <dirent.h>
@@ -193,7 +194,7 @@ int gb_unit_check_descriptor(const gbp_descriptor_t *d, const char *origin, gb_e
     char id[GB_UNITS_MAX_ID + 4];
     clean(d->id, id, sizeof id);
     size_t idlen = strlen(d->id);
-    for (size_t i = 0; i < idlen; i++)
+    for (size_t i = 0; i < idlen && !gb_lv2_is_id(d->id); i++) /* lv2:URI: any URI */
         if (!id_char_ok((unsigned char)d->id[i]))
             return gb_error_set(err, GB_EFORMAT,
                                 "%s: unit id '%s' may hold only letters, digits, '.', '-' and "
@@ -306,10 +307,28 @@ void gb_unit_registry_free(gb_unit_registry_t *reg)
 
 const gbp_descriptor_t *gb_unit_registry_find(const gb_unit_registry_t *reg, const char *id)
 {
+    return gb_unit_registry_resolve(reg, id, NULL);
+}
+
+const gbp_descriptor_t *gb_unit_registry_resolve(const gb_unit_registry_t *reg, const char *id,
+                                                 gb_error_t *err)
+{
     if (!reg || !id)
         return NULL;
     const gb_unit_entry_t *e = find_entry(reg, id);
-    return e ? e->desc : NULL;
+    if (e)
+        return e->desc;
+    if (!gb_lv2_is_id(id))
+        return NULL;
+    const gbp_descriptor_t *d = gb_lv2_descriptor(id, err);
+    return d && gb_unit_check_descriptor(d, id, err) == GB_OK ? d : NULL;
+}
+
+const char *gb_unit_registry_origin(const gb_unit_registry_t *reg, int i)
+{
+    if (!reg || i < 0 || i >= reg->n_units || reg->units[i].lib < 0)
+        return NULL;
+    return reg->libs[reg->units[i].lib].path;
 }
 
 int gb_unit_registry_count(const gb_unit_registry_t *reg)

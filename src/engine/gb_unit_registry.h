@@ -43,12 +43,21 @@ int gb_unit_registry_load_dir(gb_unit_registry_t *reg, const char *dir, gb_error
 /** Load the directories in a colon-separated path list (GBAC_PLUGIN_PATH). [main] */
 int gb_unit_registry_load_path(gb_unit_registry_t *reg, const char *pathlist, gb_error_t *err);
 
-/** Descriptor by id, or NULL. [main] */
+/** Descriptor by id, or NULL. An id "lv2:URI" names an installed LV2 plugin, hosted through
+ *  lilv (units/lv2/gb_lv2.h). [main] */
 const gbp_descriptor_t *gb_unit_registry_find(const gb_unit_registry_t *reg, const char *id);
+
+/** As gb_unit_registry_find, with the reason in err when the id is an LV2 plugin that cannot
+ *  be hosted (not installed, a required feature missing, ports that fit no kind). [main] */
+const gbp_descriptor_t *gb_unit_registry_resolve(const gb_unit_registry_t *reg, const char *id,
+                                                 gb_error_t *err);
 
 /** Number of descriptors, and descriptor i. [main] */
 int gb_unit_registry_count(const gb_unit_registry_t *reg);
 const gbp_descriptor_t *gb_unit_registry_get(const gb_unit_registry_t *reg, int i);
+
+/** The plugin file descriptor i came from, or NULL for a built-in unit. [main] */
+const char *gb_unit_registry_origin(const gb_unit_registry_t *reg, int i);
 
 /** Parameter of a descriptor by name, or NULL. [any] */
 const gbp_param_info_t *gb_unit_param_by_name(const gbp_descriptor_t *d, const char *name);

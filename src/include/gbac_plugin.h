@@ -105,7 +105,9 @@ typedef struct gbp_process {
     uint32_t frames;                /* 0 .. max_frames given to activate() */
     const gbp_event_t *events;      /* sorted by time; all at time 0 for instruments/effects */
     uint32_t n_events;
-    const float *const *audio_in;   /* effects: 2 channels of `frames` samples, else NULL */
+    const float *const *audio_in;   /* effects: 2 channels of `frames` samples; instruments:
+                                       the host's audio input (mono: both channels the same
+                                       buffer) when it has one; else NULL */
     float *const *audio_out;        /* instruments/effects: 2 channels (the unit writes, does
                                        not add), note sources: NULL */
     gbp_event_t *events_out;        /* note sources: room for events_out_capacity events */

@@ -20,13 +20,16 @@
 #include "gb_midi.h"
 #include "gb_osc_server.h"
 #include "gb_pmidi.h"
+#include "gb_ports.h"
 #include "gb_preset.h"
 #include "gb_recorder.h"
 #include "gb_ring.h"
 #include "gb_rt_clock.h"
 #include "gb_session.h"
 #include "gb_live_stats.h"
+#include "gb_live_web.h"
 #include "gb_status.h"
+#include "gb_transport.h"
 #include "gb_unit_registry.h"
 
 #define LIVE_MAX_BLOCK 8192u   /* engine block; larger JACK periods are processed in pieces */
@@ -46,6 +49,7 @@ struct gb_live {
     /* JACK */
     jack_client_t *client;
     jack_port_t *out_l, *out_r, *midi_in, *midi_out;
+    jack_port_t *audio_in; /* NAME:in, the input an instrument may follow */
     atomic_int lost;              /* set by the shutdown callback */
     atomic_int new_rate;          /* sample rate JACK switched to (0: none) */
     double sample_rate;
@@ -74,7 +78,11 @@ struct gb_live {
     uint64_t xruns_seen;
 
     gb_osc_server_t *osc;
+    gb_live_web_t *web;           /* the browser surface (--http), or NULL */
     gb_status_t *status;
+    gb_link_t *link;              /* --link, else NULL */
+    gb_transport_t *tr;           /* who leads the transport (gb_transport.h) */
+    gb_ports_t *ports;            /* the server's physical ports, watched (gb_ports.h) */
     gb_pmidi_t *pmidi;
     uint64_t changes;             /* [main] see gb_live_change_count */
 
@@ -102,6 +110,7 @@ gb_live_config_t gb_live_config_default(void)
     c.struct_size = sizeof c;
     c.name = "gbac";
     c.osc_port = GB_OSC_DEFAULT_PORT;
+    c.http_port = -1;
     c.seed = 1;
     return c;
 }
@@ -152,24 +161,6 @@ static void apply_cmd(gb_live_t *lv, gb_engine_t *e, const gb_live_cmd_t *c, uin
     case GB_CMD_LEARN: gb_engine_learn(e, c->handle); break;
     case GB_CMD_MAP_CC: gb_engine_map_cc(e, c->cc, c->channel, c->handle, c->min, c->max); break;
     default: break;
-    }
-}
-
-static void follow_jack_transport(gb_live_t *lv, gb_engine_t *e) GB_RT
-{
-    jack_position_t pos;
-    jack_transport_state_t st = jack_transport_query(lv->client, &pos);
-    if (st == JackTransportRolling && (pos.valid & JackPositionBBT) && pos.beats_per_minute > 0) {
-        gbp_transport_t tr = *gb_engine_transport(e);
-        tr.tempo_bpm = pos.beats_per_minute;
-        tr.beats_per_bar = pos.beats_per_bar > 0 ? (uint32_t)pos.beats_per_bar : 4;
-        tr.beat_unit = pos.beat_type > 0 ? (uint32_t)pos.beat_type : 4;
-        tr.beat = (double)(pos.bar - 1) * pos.beats_per_bar + (pos.beat - 1) +
-                  (pos.ticks_per_beat > 0 ? pos.tick / pos.ticks_per_beat : 0.0);
-        tr.playing = 1;
-        gb_engine_follow_transport(e, &tr);
-    } else {
-        gb_engine_follow_transport(e, NULL);
     }
 }
 
@@ -260,10 +251,22 @@ static void take_jack_midi(gb_live_t *lv, void *mi, uint32_t *n) GB_RT
     }
 }
 
+/* The performer's notes of a piece, for the browser surface's piano roll. */
+static void post_played(gb_live_t *lv, const gbp_event_t *ev, uint32_t n) GB_RT
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (ev[i].type != GBP_EV_NOTE_ON && ev[i].type != GBP_EV_NOTE_OFF)
+            continue;
+        gb_live_fb_t fb = {.kind = GB_FB_PLAYED, .ev = ev[i]};
+        post_fb(lv, &fb);
+    }
+}
+
 /* The engine over the period, in pieces of at most LIVE_MAX_BLOCK frames, with recording,
  * MIDI out and feedback after each piece. */
-static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, float *R, void *mo,
-                       gb_recorder_t *rec, uint64_t rec_base, uint32_t nframes) GB_RT
+static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, const float *in, float *L,
+                       float *R, void *mo, gb_recorder_t *rec, uint64_t rec_base,
+                       uint32_t nframes) GB_RT
 {
     uint32_t done = 0, ei = 0;
     while (done < nframes) {
@@ -273,9 +276,15 @@ static void run_engine(gb_live_t *lv, gb_engine_t *e, uint32_t n, float *L, floa
             lv->ev[ei].time -= done;
             ei++;
         }
+        if (lv->cfg.http_port >= 0)
+            post_played(lv, lv->ev + first, ei - first);
+        gb_engine_set_input(e, in ? in + done : NULL);
         gb_engine_process(e, lv->ev + first, ei - first, L + done, R + done, len);
+        /* The session's notes and controls are placed where they sound in its audio: later by
+         * the rack's latency (a limiter's lookahead, an LV2 plugin's), as the render does. */
         if (rec)
-            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first, rec_base + done);
+            gb_recorder_capture_block(rec, e, lv->ev + first, ei - first,
+                                      rec_base + done + gb_engine_latency(e));
         write_midi_out(lv, e, mo, done);
         post_engine_feedback(lv, e);
         done += len;
@@ -348,6 +357,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     float *L = jack_port_get_buffer(lv->out_l, nframes);
     float *R = jack_port_get_buffer(lv->out_r, nframes);
     void *mi = jack_port_get_buffer(lv->midi_in, nframes);
+    const float *in = lv->audio_in ? jack_port_get_buffer(lv->audio_in, nframes) : NULL;
     void *mo = jack_port_get_buffer(lv->midi_out, nframes);
     jack_midi_clear_buffer(mo);
     gb_engine_t *e = lv->eng_rt;
@@ -365,8 +375,8 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     uint32_t n = 0;
     take_commands(lv, e, start, nframes, &n);
     take_jack_midi(lv, mi, &n);
-    follow_jack_transport(lv, e);
-    run_engine(lv, e, n, L, R, mo, rec, rec_base, nframes);
+    gb_transport_follow(lv->tr, lv->client, e, start, nframes);
+    run_engine(lv, e, n, in, L, R, mo, rec, rec_base, nframes);
     track_peaks(lv, L, R, nframes);
     measure_cycle(lv, nframes);
     post_meter(lv, e, nframes, start);
@@ -409,25 +419,29 @@ static void live_shutdown(jack_status_t code, const char *reason, void *arg)
     atomic_store(&lv->lost, 1);
 }
 
-/* Our outputs lag our MIDI input by the rack's latency (the limiter's lookahead). */
+/* Our outputs lag our MIDI and audio inputs by the rack's latency (the limiter's lookahead). */
 static void live_latency(jack_latency_callback_mode_t mode, void *arg)
 {
     gb_live_t *lv = arg;
     const uint32_t own = lv->eng_main ? gb_engine_latency(lv->eng_main) : 0;
     jack_latency_range_t r;
     if (mode == JackCaptureLatency) {
+        jack_latency_range_t a;
         jack_port_get_latency_range(lv->midi_in, JackCaptureLatency, &r);
-        r.min += own;
-        r.max += own;
+        jack_port_get_latency_range(lv->audio_in, JackCaptureLatency, &a);
+        r.min = (r.min > a.min ? r.min : a.min) + own;
+        r.max = (r.max > a.max ? r.max : a.max) + own;
         jack_port_set_latency_range(lv->out_l, JackCaptureLatency, &r);
         jack_port_set_latency_range(lv->out_r, JackCaptureLatency, &r);
     } else {
         jack_latency_range_t a, b;
         jack_port_get_latency_range(lv->out_l, JackPlaybackLatency, &a);
         jack_port_get_latency_range(lv->out_r, JackPlaybackLatency, &b);
+        gb_transport_set_latency(lv->tr, a.max > b.max ? a.max : b.max);
         r.min = (a.min > b.min ? a.min : b.min) + own;
         r.max = (a.max > b.max ? a.max : b.max) + own;
         jack_port_set_latency_range(lv->midi_in, JackPlaybackLatency, &r);
+        jack_port_set_latency_range(lv->audio_in, JackPlaybackLatency, &r);
     }
 }
 
@@ -466,9 +480,12 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
     lv->client = lv->cfg.server ? jack_client_open(lv->name, opt, &st, lv->cfg.server)
                                 : jack_client_open(lv->name, opt, &st);
     if (!lv->client) {
-        if (st & JackNameNotUnique)
-            return gb_error_set(err, GB_EIO, "JACK: a client named '%s' already exists (use "
-                                "--name)", lv->name);
+        const char *env = getenv("JACK_DEFAULT_SERVER");
+        const char *server = lv->cfg.server ? lv->cfg.server : env && *env ? env : "default";
+        if ((st & JackNameNotUnique) || gb_jack_name_taken(lv->cfg.server, lv->name))
+            return gb_error_set(err, GB_EIO, "JACK: a client named '%s' already exists on "
+                                "the server '%s' (another gbac? give each instance its own "
+                                "--name)", lv->name, server);
         return gb_error_set(err, GB_EIO, "JACK: cannot connect to the server%s%s (is jackd "
                             "running? status 0x%x)", lv->cfg.server ? " " : "",
                             lv->cfg.server ? lv->cfg.server : "", (unsigned)st);
@@ -481,7 +498,9 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
                                      JackPortIsInput | JackPortIsTerminal, 0);
     lv->midi_out = jack_port_register(lv->client, "midi_out", JACK_DEFAULT_MIDI_TYPE,
                                       JackPortIsOutput | JackPortIsTerminal, 0);
-    if (!lv->out_l || !lv->out_r || !lv->midi_in || !lv->midi_out) {
+    lv->audio_in = jack_port_register(lv->client, "in", JACK_DEFAULT_AUDIO_TYPE,
+                                      JackPortIsInput, 0);
+    if (!lv->out_l || !lv->out_r || !lv->midi_in || !lv->midi_out || !lv->audio_in) {
         jack_client_close(lv->client);
         lv->client = NULL;
         return gb_error_set(err, GB_EIO, "JACK: cannot register ports");
@@ -495,6 +514,7 @@ static int jack_join(gb_live_t *lv, gb_error_t *err)
     jack_set_buffer_size_callback(lv->client, live_bufsize, lv);
     jack_set_latency_callback(lv->client, live_latency, lv);
     jack_on_info_shutdown(lv->client, live_shutdown, lv);
+    gb_ports_attach(lv->ports, lv->client);
     atomic_store(&lv->lost, 0);
     if (jack_activate(lv->client) != 0) {
         jack_client_close(lv->client);
@@ -521,6 +541,7 @@ static int engine_swap_in(gb_live_t *lv, double rate, gb_error_t *err)
     gb_cost_follow(lv->cost, e);
     if (lv->osc)
         gb_osc_server_engine_changed(lv->osc);
+    gb_live_web_engine_changed(lv->web);
     if (lv->status)
         gb_status_set_params(lv->status, e);
     return GB_OK;
@@ -533,8 +554,11 @@ static int osc_send(void *ctx, const gb_live_cmd_t *cmd)
     gb_live_t *lv = ctx;
     if ((cmd->kind == GB_CMD_EVENT && cmd->ev.type == GBP_EV_PARAM) || cmd->kind == GB_CMD_MAP_CC)
         lv->changes++;
+    if (cmd->kind == GB_CMD_TEMPO)
+        gb_transport_propose_tempo(lv->tr, cmd->value); /* with Link: to the session */
     if (!gb_ring_push(lv->cmd, cmd))
         return GB_ERANGE;
+    gb_live_web_command(lv->web, cmd);
     /* The control log: OSC parameter changes and tempo (notes are recorded by the audio
      * thread as the performer's, CCs as received). */
     if (lv->session) {
@@ -571,6 +595,8 @@ static int osc_load_preset(void *ctx, const char *path, gb_error_t *err)
     }
     gb_preset_free(old);
     lv->changes++;
+    if (p->tempo_bpm > 0)
+        gb_transport_propose_tempo(lv->tr, p->tempo_bpm);
     if (lv->session) {
         json_t *a = json_pack("[s]", path);
         char *args = a ? json_dumps(a, JSON_COMPACT) : NULL;
@@ -778,6 +804,16 @@ static void check_recording(gb_live_t *lv)
         gb_osc_server_notify(lv->osc, "/gbac/record/stopped", why);
 }
 
+/* The rig's facts of /gbac/status and --stats-json (docs/rigs.md): the server's physical
+ * ports and the transport's (link_enabled, link_peers, link_tempo, ...). */
+static int rig_facts(const gb_live_t *lv, json_t *obj)
+{
+    if (json_object_set_new(obj, "jack_physical_ports",
+                            json_integer(gb_ports_physical(lv->ports))) != 0)
+        return GB_ENOMEM;
+    return gb_transport_to_json(lv->tr, obj);
+}
+
 /* The host's facts for /gbac/status; the counters are in obj already. */
 static int osc_status(void *ctx, json_t *obj)
 {
@@ -789,14 +825,46 @@ static int osc_status(void *ctx, json_t *obj)
                           "latency_frames",
                           lv->eng_main ? (int)gb_engine_latency(lv->eng_main) : 0, "port",
                           gb_osc_server_port(lv->osc));
-    int rc = o ? json_object_update(obj, o) : -1;
+    const int rc = o ? json_object_update(obj, o) : -1;
     json_decref(o);
-    if (rc >= 0)
-        rc = gb_cost_to_json(lv->cost, obj);
-    return rc < 0 ? GB_ENOMEM : GB_OK;
+    if (rc < 0)
+        return GB_ENOMEM;
+    const int c = gb_cost_to_json(lv->cost, obj);
+    return c != GB_OK ? c : rig_facts(lv, obj);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
+
+/* What the OSC handlers may do here: the same for OSC and the browser surface. */
+static gb_osc_host_t live_host(gb_live_t *lv, const gb_live_config_t *cfg)
+{
+    return (gb_osc_host_t){.ctx = lv, .send = osc_send, .engine = osc_engine,
+                           .load_preset = osc_load_preset, .save_preset = osc_save_preset,
+                           .unit_state = osc_unit_state, .status = osc_status,
+                           .record_start = osc_record_start, .record_stop = osc_record_stop,
+                           .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
+                           .model_dir = cfg->model_dir, .stats = &lv->stats};
+}
+
+/* The browser surface (--http), with the same host as OSC. */
+static int web_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
+{
+    gb_cidr_t allow[GB_LIVE_MAX_ALLOW];
+    if (cfg->n_http_allow > GB_LIVE_MAX_ALLOW)
+        return gb_error_set(err, GB_EINVAL, "at most %d --http-allow networks",
+                            GB_LIVE_MAX_ALLOW);
+    for (int i = 0; i < cfg->n_http_allow; i++)
+        if (gb_cidr_parse(cfg->http_allow[i], &allow[i]) != GB_OK)
+            return gb_error_set(err, GB_EINVAL, "--http-allow %s: expected an IPv4 network "
+                                "like 192.168.1.0/24", cfg->http_allow[i]);
+    if (!cfg->web_dir)
+        return gb_error_set(err, GB_EINVAL, "--http: the page's folder (share/gbac/web) was "
+                            "not found; set GBAC_DATA_DIR");
+    gb_osc_host_t host = live_host(lv, cfg);
+    lv->web = gb_live_web_new(&host, cfg->http_port, allow, cfg->n_http_allow, cfg->web_dir,
+                              err);
+    return lv->web ? GB_OK : (err && err->code ? err->code : GB_EIO);
+}
 
 /* The OSC server, with this host's callbacks. */
 static int osc_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
@@ -812,14 +880,36 @@ static int osc_open(gb_live_t *lv, const gb_live_config_t *cfg, gb_error_t *err)
                                 "like 192.168.1.0/24", cfg->allow[i]);
         oc.n_allow++;
     }
-    oc.host = (gb_osc_host_t){.ctx = lv, .send = osc_send, .engine = osc_engine,
-                              .load_preset = osc_load_preset, .save_preset = osc_save_preset,
-                              .unit_state = osc_unit_state, .status = osc_status,
-                              .record_start = osc_record_start, .record_stop = osc_record_stop,
-                              .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
-                              .model_dir = cfg->model_dir, .stats = &lv->stats};
-    lv->osc = gb_osc_server_new(&oc, err);
+    oc.host = live_host(lv, cfg);
+    /* without --osc-port, a taken port gives way to the next free one (several instances) */
+    for (int i = 0; i < (cfg->osc_port_next_free ? 32 : 1) && !lv->osc; i++) {
+        oc.port = cfg->osc_port + i;
+        gb_error_clear(err);
+        lv->osc = oc.port <= 65535 ? gb_osc_server_new(&oc, err) : NULL;
+    }
+    if (lv->osc && oc.port != cfg->osc_port)
+        fprintf(stderr, "gbac: OSC port %d is taken (another gbac?); using UDP port %d\n",
+                cfg->osc_port, oc.port);
+    else if (!lv->osc && cfg->osc_port_next_free)
+        gb_error_set(err, GB_EIO, "OSC server: UDP ports %d..%d are all taken (choose one with "
+                     "--osc-port, or 0 for no OSC)", cfg->osc_port, cfg->osc_port + 31);
     return lv->osc ? GB_OK : (err && err->code ? err->code : GB_EIO);
+}
+
+/* The transport's source, with Link joined when asked for, and the watch on the server's
+ * physical ports; before JACK: the audio thread follows the transport from its first
+ * period. */
+static int transport_open(gb_live_t *lv, gb_error_t *err)
+{
+    if (lv->cfg.link) {
+        lv->link = gb_link_new(lv->preset->tempo_bpm, err);
+        if (!lv->link)
+            return err && err->code ? err->code : GB_EIO;
+        gb_link_enable(lv->link, 1);
+    }
+    lv->tr = gb_transport_new(lv->link);
+    lv->ports = gb_ports_new();
+    return lv->tr && lv->ports ? GB_OK : gb_error_set(err, GB_ENOMEM, "out of memory");
 }
 
 gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
@@ -857,11 +947,15 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
     lv->preset = gb_preset_load(cfg->preset, lv->reg, err);
     if (!lv->preset)
         goto fail;
+    if (transport_open(lv, err) != GB_OK)
+        goto fail;
     if (jack_join(lv, err))
         goto fail;
     if (engine_swap_in(lv, jack_get_sample_rate(lv->client), err))
         goto fail;
     if (cfg->osc_port > 0 && osc_open(lv, cfg, err) != GB_OK)
+        goto fail;
+    if (cfg->http_port >= 0 && web_open(lv, cfg, err) != GB_OK)
         goto fail;
     if (cfg->midi_device) {
         lv->pmidi = gb_pmidi_open(cfg->midi_device, lv->pm, pm_now, lv, lv->period,
@@ -953,6 +1047,25 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* The transport's records from the audio thread, Link's news and the physical ports' for the
+ * performer; --connect connects again when the ports come back (a netjack2 slave). */
+static void follow_transport_news(gb_live_t *lv)
+{
+    gb_transport_poll(lv->tr);
+    char msg[512];
+    if (gb_transport_news(lv->tr, msg, sizeof msg))
+        gb_status_note(lv->status, "%s", msg);
+    gb_transport_describe(lv->tr, msg, sizeof msg);
+    gb_status_set_transport(lv->status, msg);
+    int back = 0;
+    if (lv->client && gb_ports_news(lv->ports, lv->client, msg, sizeof msg, &back)) {
+        gb_status_note(lv->status, "%s%s", msg, back && lv->cfg.connect ? "; connecting "
+                                                                           "again" : "");
+        if (back && lv->cfg.connect)
+            connect_defaults(lv);
+    }
+}
+
 static int reconnect(gb_live_t *lv)
 {
     if (lv->client) {
@@ -1003,9 +1116,18 @@ int gb_live_run(gb_live_t *lv)
             gb_status_feedback(lv->status, &fb);
             if (lv->osc)
                 gb_osc_server_feedback(lv->osc, &fb);
+            gb_live_web_feedback(lv->web, &fb);
+        }
+        if (lv->web) {
+            gb_live_web_poll(lv->web, 256);
+            gb_live_web_record(lv->web, lv->session ? gb_session_dir(lv->session) : NULL,
+                               lv->session ? (double)gb_recorder_frames(gb_session_recorder(
+                                                 lv->session)) / lv->sample_rate
+                                           : 0.0);
         }
         take_costs(lv);
         drain_retired(lv);
+        follow_transport_news(lv);
         engine_reports(lv);
         if (lv->cfg.idle)
             lv->cfg.idle(lv, lv->cfg.idle_ud);
@@ -1062,7 +1184,8 @@ void gb_live_request_quit(void)
     atomic_store(&quit_signal, 1);
 }
 
-/* --stats-json: the counters, then the cost keys (the same as /gbac/status). */
+/* --stats-json: the counters, the rig's facts (link_enabled, link_peers, link_tempo, ...)
+ * and the periods' cost (the same keys as /gbac/status). */
 static void write_stats(gb_live_t *lv)
 {
     if (!lv->cfg.stats_json)
@@ -1070,17 +1193,11 @@ static void write_stats(gb_live_t *lv)
     if (lv->costq)
         take_costs(lv);
     gb_error_t err = {0};
-    json_t *root = json_object();
-    int rc = root ? gb_live_stats_to_json(&lv->stats, root) : GB_ENOMEM;
-    if (rc == GB_OK)
-        rc = gb_cost_to_json(lv->cost, root);
-    if (rc != GB_OK)
-        gb_error_set(&err, rc, "--stats-json %s: out of memory", lv->cfg.stats_json);
-    else
-        rc = gb_live_stats_write_json(root, lv->cfg.stats_json, &err);
-    json_decref(root);
-    if (rc != GB_OK)
-        fprintf(stderr, "gbac: %s\n", err.msg);
+    json_t *tr = json_object();
+    if (!tr || rig_facts(lv, tr) != GB_OK || gb_cost_to_json(lv->cost, tr) != GB_OK ||
+        gb_live_stats_write_with(&lv->stats, tr, lv->cfg.stats_json, &err) != 0)
+        fprintf(stderr, "gbac: %s\n", err.msg[0] ? err.msg : "--stats-json: out of memory");
+    json_decref(tr);
 }
 
 void gb_live_free(gb_live_t *lv)
@@ -1098,7 +1215,12 @@ void gb_live_free(gb_live_t *lv)
         gb_error_t err = {0};
         gb_live_record_stop(lv, NULL, 0, &err);
     }
+    gb_transport_poll(lv->tr);
     write_stats(lv);
+    gb_transport_free(lv->tr);
+    gb_link_free(lv->link);
+    gb_ports_free(lv->ports);
+    gb_live_web_free(lv->web);
     gb_osc_server_free(lv->osc);
     drain_retired(lv);
     /* What the audio thread held and what is still in the hand-over ring. */

@@ -46,6 +46,10 @@ typedef struct gb_live_config {
     int n_allow;
     const char *allow[GB_LIVE_MAX_ALLOW]; /* CIDR strings */
     const char *midi_device; /* PortMidi input device name (substring), or NULL */
+    int http_port;           /* the browser surface: -1 off (default), 0 a free port */
+    int n_http_allow;
+    const char *http_allow[GB_LIVE_MAX_ALLOW]; /* CIDR strings: other hosts, with the token */
+    const char *web_dir;     /* the page's files (share/gbac/web) */
     const char *stats_json;  /* file written at exit, or NULL */
     const char *preset_dir;  /* confinement for preset names over OSC */
     const char *session_dir; /* confinement for recording names over OSC */
@@ -56,6 +60,10 @@ typedef struct gb_live_config {
     uint32_t seed;
     const char *record_dir;  /* record a session into this folder from the start, or NULL */
     int record_format;       /* gb_rec_format_t (gb_recorder.h): 0 WAV float, 1 FLAC 24 */
+    int link;                /* join an Ableton Link session: it leads the transport
+                                (gb_transport.h, docs/rigs.md) */
+    int osc_port_next_free;  /* when osc_port is taken, take the first free one of the 31
+                                after it (and say which) instead of failing */
     /* Called on main once per turn of gb_live_run's loop (every ~5 ms), e.g. to serve a
      * session manager; NULL: none. */
     void (*idle)(struct gb_live *lv, void *ud);

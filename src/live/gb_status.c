@@ -60,6 +60,8 @@ struct gb_status {
 
     int recording;     /* REC shown with the seconds recorded */
     double rec_s;
+
+    char transport[160]; /* who leads the transport, e.g. "link, 1 peer, bar 2.31/4" */
 };
 
 /* The one screen that emergency restore may have to give back. */
@@ -299,8 +301,14 @@ static void log_line(gb_status_t *st, double dt)
     for (int i = 0; i < GB_LIVE_N_COUNTERS; i++)
         if (!counter_shown_first(i))
             used = extra(line, sizeof line, used, gb_live_counter_name(i), st->c[i]);
-    if (st->recording && used + 24 < sizeof line)
-        used += (size_t)snprintf(line + used, sizeof line - used, ", REC %.1f s", st->rec_s);
+    if (st->recording && used + 24 < sizeof line) {
+        int k = snprintf(line + used, sizeof line - used, ", REC %.1f s", st->rec_s);
+        used += k > 0 ? (size_t)k : 0;
+    }
+    if (st->transport[0] && used < sizeof line) {
+        int k = snprintf(line + used, sizeof line - used, ", transport %s", st->transport);
+        used += k > 0 ? (size_t)k : 0;
+    }
     used = used < sizeof line ? used : sizeof line;
     if (st->cost[0] && used < sizeof line)
         snprintf(line + used, sizeof line - used, ", %s", st->cost);
@@ -356,6 +364,10 @@ static int draw_counters(gb_status_t *st, int y, const char *voices)
              (double)st->dsp_load, (unsigned long long)st->c[GB_LC_xruns], voices,
              (double)st->tempo, (unsigned long long)st->ai_notes);
     put_line(y++, line, 0);
+    if (st->transport[0]) {
+        snprintf(line, sizeof line, "transport %s", st->transport);
+        put_line(y++, line, 0);
+    }
     snprintf(line, sizeof line, "midi_events %llu (+%.0f/s)   osc_messages %llu (+%.0f/s)",
              (unsigned long long)st->c[GB_LC_midi_events], st->midi_rate,
              (unsigned long long)st->c[GB_LC_osc_messages], st->osc_rate);
@@ -546,6 +558,12 @@ int gb_status_tick_at(gb_status_t *st, double now, gb_status_action_t *act)
 int gb_status_tick(gb_status_t *st, gb_status_action_t *act)
 {
     return gb_status_tick_at(st, mono_now(), act);
+}
+
+void gb_status_set_transport(gb_status_t *st, const char *text)
+{
+    if (st)
+        snprintf(st->transport, sizeof st->transport, "%s", text ? text : "");
 }
 
 void gb_status_set_record(gb_status_t *st, int recording, double seconds)

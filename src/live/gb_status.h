@@ -97,6 +97,11 @@ void gb_status_set_cost(gb_status_t *st, const char *line);
  *  the log line ends with ", REC 12.3 s". [main] */
 void gb_status_set_record(gb_status_t *st, int recording, double seconds);
 
+/** Who leads the transport, as gb_transport_describe puts it ("internal", "jack", "link, 1
+ *  peer, bar 2.31/4"): a line of its own on the screen, ", transport TEXT" at the end of the
+ *  log line. Copied. [main] */
+void gb_status_set_transport(gb_status_t *st, const char *text);
+
 /** A short message for the performer: shown on the screen's last line for 5 s, or written at
  *  once as "gbac: MSG" in log mode. [main] */
 void gb_status_note(gb_status_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

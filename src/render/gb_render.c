@@ -20,7 +20,7 @@
 
 gb_render_opts_t gb_render_opts_default(void)
 {
-    gb_render_opts_t o = {sizeof(gb_render_opts_t), 256, 2.0, -90.0, 0.5, 0, NULL, NULL};
+    gb_render_opts_t o = {sizeof(gb_render_opts_t), 256, 2.0, -90.0, 0.5, 0, NULL, NULL, 0};
     return o;
 }
 
@@ -216,6 +216,7 @@ typedef struct render {
     float *l, *r;
     gbp_event_t *blk;
     uint64_t pos, limit, silence_frames, quiet_run, n_blocks;
+    uint64_t skip;        /* output frames still to drop (latency compensation) */
     size_t ei, ti;
     float silence_amp;
     double t_start, next_report;
@@ -302,6 +303,11 @@ static int render_loop(render_t *R, gb_render_sink_fn sink, void *user, gb_error
     R->t_start = now_s();
     R->next_report = R->t_start + 2.0;
     gb_engine_reset(R->e);
+    R->st.latency = gb_engine_latency(R->e);
+    if (!R->o.no_latency_comp) {
+        R->skip = R->st.compensated = R->st.latency;
+        R->limit += R->skip;
+    }
     while (R->pos < R->limit) {
         uint32_t n;
         const uint64_t end = next_block(R, &n);
@@ -310,11 +316,13 @@ static int render_loop(render_t *R, gb_render_sink_fn sink, void *user, gb_error
         if (R->o.observe)
             R->o.observe(R->o.observe_ud, R->e, R->blk, n, R->pos, frames);
         const uint32_t keep = check_block(R, frames);
-        int rc = sink(user, R->l, R->r, keep, err);
+        const uint32_t drop = R->skip < keep ? (uint32_t)R->skip : keep;
+        R->skip -= drop;
+        int rc = keep > drop ? sink(user, R->l + drop, R->r + drop, keep - drop, err) : 0;
         if (rc < 0)
             return rc;
         R->pos += keep;
-        R->st.frames = R->pos;
+        R->st.frames = R->pos - R->st.compensated + R->skip;
         if (keep < frames)
             break;
         progress(R);

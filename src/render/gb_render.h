@@ -37,6 +37,11 @@ typedef struct gb_render_opts {
     void (*observe)(void *ud, const gb_engine_t *e, const gbp_event_t *in, uint32_t n_in,
                     uint64_t pos, uint32_t frames);
     void *observe_ud;
+    /* 1: the raw output, lagging the score by the rack's latency (a limiter's lookahead, an
+     * LV2 plugin's reported latency); 0 (default): compensated as a DAW's export is — the
+     * first latency frames the rack puts out are dropped and as many more rendered at the
+     * end, so a note scheduled at frame F sounds at frame F of the output. */
+    int no_latency_comp;
 } gb_render_opts_t;
 
 /** Defaults as documented above. [any] */
@@ -54,6 +59,8 @@ typedef struct gb_render_stats {
     float peak;              /* largest |sample| written */
     int tail_cut;            /* 1 if the tail stopped early on silence */
     double wall_s;           /* wall time of the render loop */
+    uint32_t latency;        /* the rack's latency in frames when the render started */
+    uint32_t compensated;    /* frames dropped at the start to compensate it (0 or latency) */
 } gb_render_stats_t;
 
 /** Receives each rendered block. Returns 0, or a negative error (stops the render). */

@@ -22,8 +22,9 @@
  *               held pitch classes are the generator's chord input.
  * A performer note-on during an answer ends it at the next bar start (not in accompany).
  *
- * Conditioning (gb_melgen.h). The phrase's key: gb_melody_key_of_notes() over its notes of the
- * last 8 bars (the function `gbac generate melody --after` uses); its last bar (the bar of its
+ * Conditioning (gb_melgen.h). The phrase's key: gb_call_key() with its last two bars as the
+ * call and the bars before them (of the last 8) as what came before (the function `gbac
+ * generate melody --after` uses); its last bar (the bar of its
  * last onset) and the bar before, as tokens in the normalised key (C major / A minor), are the
  * first answer bar's context; its onset count the density; the bars it spans (mod 8) the
  * answer's position in the phrase. Each following bar is conditioned on the two before it, one
@@ -78,6 +79,7 @@
 #include "gb_json_util.h"
 #include "gb_melgan.h"
 #include "gb_melgen.h"
+#include "gb_call_key.h"
 #include "gb_melody_key.h"
 #include "gb_modelfile.h"
 #include "gb_smooth.h"
@@ -421,7 +423,7 @@ static void mg_phrase_bar(const mg_unit_t *m, int64_t b0, int steps, int shift, 
     }
 }
 
-/* Key (gb_melody_key_of_notes over the last MG_KEY_BARS bars), the last two bars, density and
+/* Key (gb_call_key over the last MG_KEY_BARS bars), the last two bars, density and
  * phrase position from the phrase (or C major from silence without one). */
 static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t *c)
 {
@@ -449,11 +451,16 @@ static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t
         notes[n++] = (gb_melody_note_t){x->on > from ? x->on : from,
                                          off > x->on ? off : x->on + 1, x->key};
     }
+    /* the key as `gbac generate melody --after` hears it: the last two bars as the call,
+     * the bars before as what came before (gb_call_key) */
+    const int64_t b0 = (last_on / steps) * steps;
+    size_t nb = 0;
+    while (nb < n && notes[nb].on < b0 - steps)
+        nb++;
     int tonic, minor;
-    gb_melody_key_of_notes(notes, n, &tonic, &minor);
+    gb_call_key(notes + nb, n - nb, notes, nb, steps / 4, 4, &tonic, &minor);
     c->shift = gb_melody_key_offset(tonic, minor);
     c->kmode = minor;
-    const int64_t b0 = (last_on / steps) * steps;
     mg_phrase_bar(m, b0, steps, c->shift, now_k, c->ctx);
     mg_phrase_bar(m, b0 - steps, steps, c->shift, now_k, c->ctx2);
     mg_phrase_bar(m, b0 - 2 * steps, steps, c->shift, now_k, c->ctx3);

@@ -48,6 +48,7 @@
 #define TV_DEC_OUT (GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS + 1)
 #define TV_MAX_IN (TV_MAX_Z + 2 + GB_VAE_TIME_FEATURES)
 #define TV_VOICES (GB_MAX_VOICES + HS_FADES)
+#define TV_ROWS (TV_VOICES + 1) /* + the voice following the audio input */
 #define TV_DEFAULT_MODEL "models/timbre-vae.safetensors"
 
 static const gbp_param_info_t tv_params[P_MAX] = {
@@ -68,6 +69,8 @@ static const gbp_param_info_t tv_params[P_MAX] = {
      "0: the latent is z0..z7; 1: the XY pad's mix of the stored latents a, b, c, d"},
     {P_MORPH_X, "morph_x", "", 0, 1, 0, 30, 0, "XY pad x: a → b (bottom), c → d (top)"},
     {P_MORPH_Y, "morph_y", "", 0, 1, 0, 30, 0, "XY pad y: bottom (a, b) → top (c, d)"},
+    {P_FOLLOW, "follow_input", "", 0, 1, 0, 0, GBP_PARAM_STEPPED | GBP_PARAM_NO_SMOOTH,
+     "1: a voice follows the audio input's pitch and loudness (timbre transfer)"},
 };
 
 typedef struct tv_model {
@@ -90,12 +93,19 @@ typedef struct timbrevae {
     float latents[4][TV_MAX_Z];   /* a, b, c, d */
     float z_s[TV_MAX_Z];          /* smoothed latent */
     float z_coef;
-    float *in, *out;              /* decoder rows: TV_VOICES × (TV_MAX_Z + 2), × TV_DEC_OUT */
-    int rows[TV_VOICES];
-    double row_f0[TV_VOICES];
-    float row_level[TV_VOICES];
+    float *in, *out;              /* decoder rows: TV_ROWS × TV_MAX_IN, × TV_DEC_OUT */
+    gb_fast_exp_array_fn exp;     /* the kernel family's array exp */
+    int rows[TV_ROWS];            /* voice of each row (−1: the follow voice) */
+    double row_f0[TV_ROWS];
+    float row_level[TV_ROWS];
     uint32_t grid_left;
+    struct tv_follow *fol;        /* the voice that follows the audio input (tv_follow.inc) */
+    int follow_now;               /* [audio] it plays in this block */
 } timbrevae_t;
+
+static void tv_voice_latent(const timbrevae_t *t, const tv_model_t *m, const hs_voice_t *v,
+                            float *z) GB_RT;
+#include "tv_follow.inc"
 
 /* ---- models ----------------------------------------------------------------------------- */
 
@@ -116,7 +126,7 @@ static tv_model_t *tv_model_load(const char *name, char *err, size_t errcap)
     }
     gb_share_resolve(name, TV_DEFAULT_MODEL, m->path, sizeof m->path);
     gb_error_t e = {0};
-    m->file = gb_model_load(m->path, TV_VOICES, &e);
+    m->file = gb_model_load(m->path, TV_ROWS, &e);
     if (!m->file) {
         snprintf(err, errcap, "model: %s", e.msg);
         free(m);
@@ -180,7 +190,10 @@ static void *tv_create(const gbp_descriptor_t *desc, const gbp_host_t *host)
     free(hs);
     atomic_init(&t->pending, NULL);
     t->retired = gb_ring_new(sizeof(tv_model_t *), 16);
-    if (!t->retired) {
+    t->fol = calloc(1, sizeof *t->fol);
+    if (!t->retired || !t->fol) {
+        gb_ring_free(t->retired);
+        free(t->fol);
         free(t->hs.timbre);
         free(t);
         return NULL;
@@ -195,6 +208,7 @@ static void tv_deactivate(void *self)
     free(t->in);
     free(t->out);
     t->in = t->out = NULL;
+    tvf_deactivate(t->fol);
     tv_drain_retired(t);
     /* Keep the newest model for the next activation. */
     tv_model_t *cur = t->model, *p = atomic_exchange(&t->pending, NULL);
@@ -217,6 +231,7 @@ static void tv_destroy(void *self)
     tv_deactivate(t);
     tv_model_free(t->loaded);
     gb_ring_free(t->retired);
+    free(t->fol);
     free(t->hs.timbre);
     free(t);
 }
@@ -226,6 +241,7 @@ static void tv_reset(void *self) GB_RT
     timbrevae_t *t = self;
     hs_reset(&t->hs);
     t->grid_left = 0;
+    tvf_reset(t->fol, t->hs.seed);
     for (int d = 0; d < TV_MAX_Z; d++)
         t->z_s[d] = d < TV_LATENTS ? t->hs.p[P_Z0 + d] : 0.0f;
 }
@@ -246,14 +262,15 @@ static int tv_activate(void *self, double sample_rate, uint32_t max_frames)
     int rc = hs_activate(&t->hs, sample_rate, max_frames);
     if (rc)
         return rc;
-    t->in = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_VOICES * TV_MAX_IN,
-                                                GB_ALIGN));
-    t->out = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_VOICES * TV_DEC_OUT,
-                                                 GB_ALIGN));
-    if (!t->in || !t->out) {
+    t->in = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_ROWS * TV_MAX_IN, GB_ALIGN));
+    t->out = aligned_alloc(GB_ALIGN, GB_ROUND_UP(sizeof(float) * TV_ROWS * TV_DEC_OUT, GB_ALIGN));
+    if (!t->in || !t->out || tvf_activate(t->fol, sample_rate, t->hs.seed)) {
         tv_deactivate(t);
         return GB_ENOMEM;
     }
+    gb_simd_t simd;
+    if (gb_simd_default(&simd, NULL) != GB_OK || !(t->exp = gb_fast_exp_array_for(simd)))
+        t->exp = gb_fast_exp_array_for(GB_SIMD_SCALAR);
     t->model = t->loaded;
     t->loaded = NULL;
     t->z_coef = (float)(1.0 - exp(-HS_CONTROL / (0.030 * sample_rate)));
@@ -292,21 +309,32 @@ static void tv_voice_time(const harmsynth_t *s, const hs_voice_t *v, float *out)
     gb_vae_time_features(t_on, t_off, out);
 }
 
-/* Decoder output row → timbre frame. */
-static void tv_frame(const float *o, gb_timbre_frame_t *f) GB_RT
+/* Decoder output rows → timbre frames. One array exp over all rows (harmonic logits less
+ * their row's maximum, noise and amplitude logs) instead of 97 scalar calls per voice. */
+static void tv_exp_rows(const timbrevae_t *t, float *o, int n) GB_RT
 {
-    float m = o[0];
-    for (int k = 1; k < GB_TIMBRE_HARMONICS; k++)
-        m = o[k] > m ? o[k] : m;
+    for (int r = 0; r < n; r++) {
+        float *row = o + (size_t)r * TV_DEC_OUT, m = row[0];
+        for (int k = 1; k < GB_TIMBRE_HARMONICS; k++)
+            m = row[k] > m ? row[k] : m;
+        for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
+            row[k] -= m;
+    }
+    t->exp(o, o, n * TV_DEC_OUT);
+}
+
+/* One row of tv_exp_rows' output → a timbre frame. */
+static void tv_frame(const float *e, gb_timbre_frame_t *f) GB_RT
+{
     float sum = 0.0f;
     for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-        sum += (f->harm[k] = gb_fast_exp(o[k] - m));
+        sum += e[k];
     const float inv = 1.0f / sum;
     for (int k = 0; k < GB_TIMBRE_HARMONICS; k++)
-        f->harm[k] *= inv;
+        f->harm[k] = e[k] * inv;
     for (int b = 0; b < GB_TIMBRE_BANDS; b++)
-        f->noise[b] = clampf(gb_fast_exp(o[GB_TIMBRE_HARMONICS + b]) - 1e-5f, 0.0f, 1.0f);
-    f->amp = clampf(gb_fast_exp(o[GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS]) - 1e-4f, 0.0f, 64.0f);
+        f->noise[b] = clampf(e[GB_TIMBRE_HARMONICS + b] - 1e-5f, 0.0f, 1.0f);
+    f->amp = clampf(e[GB_TIMBRE_HARMONICS + GB_TIMBRE_BANDS] - 1e-4f, 0.0f, 64.0f);
 }
 
 /* Advance the chosen voices one control step, decode them in one batch and set their
@@ -337,12 +365,21 @@ static void tv_control(timbrevae_t *t, int only_new, uint32_t period) GB_RT
         t->row_level[n] = level;
         n++;
     }
+    if (t->follow_now && !only_new) {
+        tvf_row(t, m, t->fol, t->in + (size_t)n * in);
+        t->rows[n++] = -1;
+    }
     if (n == 0)
         return;
     gb_nn_forward(t->model->dec, t->in, t->out, n);
+    tv_exp_rows(t, t->out, n);
     for (int r = 0; r < n; r++) {
         gb_timbre_frame_t fr;
         tv_frame(t->out + (size_t)r * TV_DEC_OUT, &fr);
+        if (t->rows[r] < 0) {
+            tvf_targets(s, t->fol, &fr, period);
+            continue;
+        }
         hs_targets(s, &s->voices[t->rows[r]], &fr, t->row_f0[r], t->row_level[r], period);
     }
 }
@@ -364,10 +401,11 @@ static void tv_process(void *self, const gbp_process_t *proc) GB_RT
     if (!proc->audio_out)
         return;
     hs_coefficients(s);
+    t->follow_now = tvf_on(s, t->fol, proc);
     /* New notes sound from this frame: decode them now, until the next grid point. */
     tv_control(t, 1, t->grid_left ? t->grid_left : HS_CONTROL);
     memset(s->mono, 0, sizeof(float) * frames);
-    const float *nz = gb_noise_tables_data(s->noise);
+    const void *nz = gb_noise_tables_data(s->noise);
     uint32_t done = 0;
     while (done < frames) {
         if (t->grid_left == 0) {
@@ -383,6 +421,10 @@ static void tv_process(void *self, const gbp_process_t *proc) GB_RT
                 continue;
             s->render(&v->bank, nz, s->mono + done, (int)n);
             v->ctl_left = v->ctl_left > n ? v->ctl_left - n : 0;
+        }
+        if (t->follow_now) { /* render, then hear the input up to here for the next grid */
+            s->render(t->fol->bank, nz, s->mono + done, (int)n);
+            tvf_push(t->fol, proc->audio_in[0] + done, n);
         }
         t->grid_left -= n;
         done += n;

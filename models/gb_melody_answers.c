@@ -1,0 +1,266 @@
+/* gb_melody_answers.c — how the melody GAN answers a call (gb_melody_answers.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "gb_melody_answers.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_call_key.h"
+#include "gb_melgan.h"
+#include "gb_melody_answer.h"
+#include "gb_melody_key.h"
+
+#define S GB_MDS_MAX_STEPS
+#define NB 9 /* bars kept per tune: a pickup and the first 8-bar phrase */
+
+/* A held-out tune's first bars in the normalised key. */
+typedef struct tune {
+    int ok, steps, num, den, mode, pk;
+    uint8_t bar[NB][S];
+} tune_t;
+
+/* Running sums. */
+typedef struct sums {
+    long calls, key_ok, answers, notes, in_key, cad, cad_real, empty_n, empty_bad;
+    double range_a, range_c;
+    int *last_on;  /* per answer: onsets of the call's last bar */
+    double *dens;  /* per answer: onsets per answer bar */
+} sums_t;
+
+static int is_pitch(int tok)
+{
+    return tok >= GB_MDS_PITCH_BASE && tok < GB_MDS_VOCAB;
+}
+
+static int fold(int p)
+{
+    while (p < GB_MDS_PITCH_LO)
+        p += 12;
+    while (p > GB_MDS_PITCH_HI)
+        p -= 12;
+    return p;
+}
+
+/* Bars moved by `by` semitones (each pitch folded into the token range). */
+static void move(const uint8_t *in, int nb, int by, uint8_t *out)
+{
+    for (int i = 0; i < nb * S; i++) {
+        const int t = in[i];
+        out[i] = is_pitch(t) ? (uint8_t)(GB_MDS_PITCH_BASE +
+                                         fold(GB_MDS_PITCH_LO + t - GB_MDS_PITCH_BASE + by) -
+                                         GB_MDS_PITCH_LO)
+                             : (uint8_t)t;
+    }
+}
+
+/* Notes of nb consecutive bars (steps each) starting at step `at`. */
+static size_t notes_of(const uint8_t *bars, int nb, int steps, int64_t at, gb_melody_note_t *n)
+{
+    size_t k = 0;
+    for (int b = 0; b < nb; b++)
+        for (int s = 0; s < steps; s++) {
+            const int t = bars[b * S + s];
+            const int64_t step = at + (int64_t)b * steps + s;
+            if (is_pitch(t))
+                n[k++] = (gb_melody_note_t){step, step + 1, GB_MDS_PITCH_LO + t - GB_MDS_PITCH_BASE};
+            else if (t == GB_MDS_HOLD && k)
+                n[k - 1].off = step + 1;
+        }
+    return k;
+}
+
+/* The test tunes' first NB bars (a bar without a record is all rests); ok when the tune has
+ * a whole 8-bar phrase after its pickup in a meter the generator takes. */
+static tune_t *collect(const gb_melody_ds_t *ds)
+{
+    tune_t *tu = calloc((size_t)ds->n_tunes + 1, sizeof *tu);
+    if (!tu)
+        return NULL;
+    for (int t = 0; t < ds->n_tunes; t++) {
+        const gb_mds_tune_t *m = &ds->tunes[t];
+        tu[t] = (tune_t){.steps = m->steps_per_bar, .num = m->meter_num, .den = m->meter_den,
+                         .mode = m->mode};
+        memset(tu[t].bar, GB_MDS_REST, sizeof tu[t].bar);
+        for (int b = 0; b < NB; b++)
+            memset(tu[t].bar[b] + m->steps_per_bar, GB_MDS_PAD,
+                   (size_t)(S - (m->steps_per_bar < S ? m->steps_per_bar : S)));
+    }
+    for (uint32_t r = 0; r < ds->n_records; r++) {
+        const gb_mds_record_t *rec = &ds->records[r];
+        if (rec->transpose == 0 && rec->split == GB_MDS_TEST && rec->bar < NB)
+            memcpy(tu[rec->tune].bar[rec->bar], rec->target, S);
+    }
+    for (int t = 0; t < ds->n_tunes; t++) {
+        const gb_mds_tune_t *m = &ds->tunes[t];
+        tune_t *x = &tu[t];
+        x->pk = x->bar[0][0] == GB_MDS_REST;
+        x->ok = m->split == GB_MDS_TEST && m->meter_den > 0 && m->steps_per_bar <= S &&
+                m->meter_num * 16 == m->steps_per_bar * m->meter_den &&
+                m->bars >= 8 + x->pk;
+    }
+    return tu;
+}
+
+static int onsets(const uint8_t *bar, int steps)
+{
+    int n = 0;
+    for (int s = 0; s < steps; s++)
+        n += is_pitch(bar[s]);
+    return n;
+}
+
+/* Lowest and highest pitch of bars (tokens) and the last one; -1 without notes. */
+static int span(const uint8_t *bars, int nb, int steps, int *last)
+{
+    int lo = 999, hi = -1;
+    *last = -1;
+    for (int b = 0; b < nb; b++)
+        for (int s = 0; s < steps; s++)
+            if (is_pitch(bars[b * S + s])) {
+                const int p = GB_MDS_PITCH_LO + bars[b * S + s] - GB_MDS_PITCH_BASE;
+                lo = p < lo ? p : lo;
+                hi = p > hi ? p : hi;
+                *last = p;
+            }
+    return hi < 0 ? -1 : hi - lo;
+}
+
+/* The key's notes: major, or minor with both sixths and sevenths. */
+static int key_notes(int tonic, int mode)
+{
+    return gb_key_scale(tonic, mode, 1) | (mode ? 1 << (tonic + 9) % 12 : 0);
+}
+
+/* Detect the key of the tune's call moved up by tr; count it. */
+static void detect(const tune_t *x, int tr, sums_t *sm, int *tonic, int *mode)
+{
+    static gb_melody_note_t before[4 * S * 2], call[2 * S];
+    uint8_t moved[6 * S];
+    move(x->bar[x->pk], 6, tr, moved);
+    const size_t nb = notes_of(moved, 4, x->steps, 0, before);
+    const size_t nc = notes_of(moved + 4 * S, 2, x->steps, 4 * x->steps, call);
+    gb_call_key(call, nc, before, nb, x->num, x->den, tonic, mode);
+    sm->calls++;
+    sm->key_ok += *tonic == ((x->mode ? 9 : 0) + tr) % 12 && *mode == x->mode;
+}
+
+/* Answer the call moved up by tr (heard as key tonic/mode) and count what it is. */
+static int answer(gb_nn_t *gen, gb_nn_t *critic, const tune_t *x, int tr, int tonic, int mode,
+                  const gb_melgan_gen_opts_t *base, sums_t *sm, gb_error_t *err)
+{
+    const int off = gb_melody_key_offset(tonic, mode);
+    uint8_t hist[4 * S], out[2 * S];
+    for (int h = 0; h < 4; h++) /* the bar just before the answer first */
+        move(x->bar[x->pk + 5 - h], 1, tr - off, hist + h * S);
+    gb_melgan_gen_opts_t o = *base;
+    o.mode = mode;
+    const int rc = gb_answer_generate(gen, critic, &o, hist, 4, out, err);
+    if (rc < 0)
+        return rc;
+    const int t0 = ((x->mode ? 9 : 0) + tr) % 12, scale = key_notes(t0, x->mode);
+    int last, last_real;
+    for (int i = 0; i < 2 * x->steps; i++) {
+        const int tok = out[(i / x->steps) * S + i % x->steps];
+        if (is_pitch(tok)) {
+            sm->notes++;
+            sm->in_key += (scale >> ((GB_MDS_PITCH_LO + tok - GB_MDS_PITCH_BASE + off) % 12 + 12) % 12) & 1;
+        }
+    }
+    const int ra = span(out, 2, x->steps, &last), rcall = span(x->bar[x->pk + 4], 2, x->steps, &last_real);
+    span(x->bar[x->pk + 6], 2, x->steps, &last_real);
+    const int deg = last >= 0 ? ((last + off - t0) % 12 + 12) % 12 : -1;
+    const int deg_r = last_real >= 0 ? ((last_real - (x->mode ? 9 : 0)) % 12 + 12) % 12 : -1;
+    sm->cad += deg == 0 || deg == 7;
+    sm->cad_real += deg_r == 0 || deg_r == 7;
+    sm->range_a += ra > 0 ? ra : 0;
+    sm->range_c += rcall > 0 ? rcall : 0;
+    const int c4 = onsets(x->bar[x->pk + 4], x->steps), c5 = onsets(x->bar[x->pk + 5], x->steps);
+    const int a0 = onsets(out, x->steps), a1 = onsets(out + S, x->steps);
+    if (c4 >= 2 && c5 >= 2) {
+        sm->empty_n++;
+        sm->empty_bad += a0 < 2 || a1 < 2;
+    }
+    sm->last_on[sm->answers] = c5;
+    sm->dens[sm->answers++] = (a0 + a1) / 2.0;
+    return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* Density after the dense and the sparse calls (split at the median of last_on). */
+static void density(const sums_t *sm, gb_melody_answers_t *out)
+{
+    int *sorted = malloc(sizeof(int) * (size_t)(sm->answers + 1));
+    double d = 0, s = 0;
+    long nd = 0, ns = 0;
+    if (sorted && sm->answers) {
+        memcpy(sorted, sm->last_on, sizeof(int) * (size_t)sm->answers);
+        qsort(sorted, (size_t)sm->answers, sizeof(int), cmp_int);
+        const int med = sorted[sm->answers / 2];
+        for (long i = 0; i < sm->answers; i++) {
+            if (sm->last_on[i] > med) {
+                d += sm->dens[i];
+                nd++;
+            } else if (sm->last_on[i] < med) {
+                s += sm->dens[i];
+                ns++;
+            }
+        }
+    }
+    free(sorted);
+    out->answer_density_dense = nd ? d / nd : NAN;
+    out->answer_density_sparse = ns ? s / ns : NAN;
+    out->answer_density_ratio = out->answer_density_dense / out->answer_density_sparse;
+}
+
+static double share(long k, long n)
+{
+    return n ? (double)k / (double)n : NAN;
+}
+
+int gb_melody_answers(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds, int candidates,
+                      int top_k, int seed, gb_melody_answers_t *out, gb_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    tune_t *tu = collect(ds);
+    sums_t sm = {0};
+    sm.last_on = malloc(sizeof(int) * 3 * ((size_t)ds->n_tunes + 1));
+    sm.dens = malloc(sizeof(double) * 3 * ((size_t)ds->n_tunes + 1));
+    int rc = tu && sm.last_on && sm.dens ? 0 : gb_error_set(err, GB_ENOMEM, "out of memory");
+    for (int t = 0; rc == 0 && t < ds->n_tunes; t++) {
+        const tune_t *x = &tu[t];
+        if (!x->ok)
+            continue;
+        const gb_melgan_gen_opts_t o = {.version = 2, .bars = 2, .num = x->num, .den = x->den,
+                                        .phrase_pos = 6, .density = 0, .temperature = 1.0f,
+                                        .top_k = top_k, .candidates = critic ? candidates : 1};
+        for (int tr = 0; rc == 0 && tr < 12; tr++) {
+            int tonic, mode;
+            detect(x, tr, &sm, &tonic, &mode);
+            if (tr % 4 != t % 4)
+                continue;
+            gb_melgan_gen_opts_t ot = o;
+            ot.seed = (uint64_t)seed * 7919u + (uint64_t)t * 12u + (uint64_t)tr;
+            rc = answer(gen, critic, x, tr, tonic, mode, &ot, &sm, err);
+        }
+    }
+    if (rc == 0) {
+        out->calls = sm.calls;
+        out->answers = sm.answers;
+        out->key_from_call = share(sm.key_ok, sm.calls);
+        out->answer_in_key = share(sm.in_key, sm.notes);
+        out->answer_cadence = share(sm.cad, sm.answers);
+        out->answer_cadence_heldout = share(sm.cad_real, sm.answers);
+        out->answer_range_ratio = sm.range_c > 0 ? sm.range_a / sm.range_c : NAN;
+        out->answer_empty_bars = share(sm.empty_bad, sm.empty_n);
+        density(&sm, out);
+    }
+    free(tu);
+    free(sm.last_on);
+    free(sm.dens);
+    return rc;
+}

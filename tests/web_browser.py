@@ -1,0 +1,547 @@
+#!/usr/bin/env python3
+# web_browser.py GBAC — the browser surface of `gbac live --http` in a real headless Chromium
+# driven by chromedriver (WebDriver), against gbac on a named dummy jackd, checked through OSC
+# queries (the same path table the page uses). Standard library only.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Checks, each with numbers: a click on a slider sets the parameter (OSC query); an OSC change
+# moves the slider (DOM); JACK MIDI notes and the melody GAN's answer in the piano roll, each
+# in its `gbac plot` colour; like/dislike reach the melody unit (its `ratings`); screenshots at
+# 1280x800 and 768x1024 are not blank and the meters move between two; malformed WebSocket
+# messages get a reason; Host/Origin/address/token rules (a network namespace when root);
+# 100 WebSocket clients that connect and drop leave http_clients and gbac's memory as they were.
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zlib
+
+GBAC = os.path.abspath(sys.argv[1])
+PROCS = []
+CLEANUP = []
+BEFORE = []  # before the processes stop (the browser session)
+
+
+def fail(msg):
+    print('FAIL: ' + msg, flush=True)
+    raise SystemExit(1)
+
+
+T0 = time.monotonic()
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print('ok [%5.1f s]: %s' % (time.monotonic() - T0, msg), flush=True)
+
+
+def spawn(args, env=None, **kw):
+    p = subprocess.Popen(args, env=env, **kw)
+    PROCS.append(p)
+    return p
+
+
+def stop_all():
+    for fn in BEFORE:
+        try:
+            fn()
+        except BaseException:
+            pass
+    for p in reversed(PROCS):
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    for fn in reversed(CLEANUP):
+        fn()
+
+
+def free_port(kind):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(fn, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.05)
+    fail('timed out after %g s waiting for %s' % (timeout, what))
+
+
+# ---- OSC over UDP (a query gets its reply back on the same socket) ----
+
+def osc_pad(b):
+    return b + b'\0' * (4 - len(b) % 4)
+
+
+def osc_msg(path, types='', args=()):
+    out = osc_pad(path.encode()) + osc_pad((',' + types).encode())
+    for t, a in zip(types, args):
+        out += struct.pack('>f', a) if t == 'f' else struct.pack('>i', a) if t == 'i' \
+            else osc_pad(a.encode())
+    return out
+
+
+def osc_parse(data):
+    path, rest = data.split(b'\0', 1)
+    i = (len(path) + 4) // 4 * 4
+    types = data[i + 1:data.index(b'\0', i)].decode()
+    i = (data.index(b'\0', i) + 4) // 4 * 4
+    args = []
+    for t in types:
+        if t == 'f':
+            args.append(struct.unpack('>f', data[i:i + 4])[0])
+            i += 4
+        elif t == 'i':
+            args.append(struct.unpack('>i', data[i:i + 4])[0])
+            i += 4
+        elif t == 's':
+            end = data.index(b'\0', i)
+            args.append(data[i:end].decode())
+            i = (end + 4) // 4 * 4
+    return path.decode(), args
+
+
+class Osc:
+    def __init__(self, port):
+        self.addr = ('127.0.0.1', port)
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(('127.0.0.1', 0))
+        self.s.settimeout(5)
+
+    def send(self, path, types='', args=()):
+        self.s.sendto(osc_msg(path, types, args), self.addr)
+
+    def query(self, path):
+        self.send(path)
+        while True:
+            p, args = osc_parse(self.s.recv(65536))
+            if p == path:
+                return args[0]
+
+
+# ---- WebDriver ----
+
+class Browser:
+    def __init__(self, port):
+        self.base = 'http://127.0.0.1:%d' % port
+        caps = {'capabilities': {'alwaysMatch': {'browserName': 'chrome', 'goog:chromeOptions': {
+            'args': ['--headless=new', '--no-sandbox', '--disable-gpu', '--window-size=1280,800',
+                     '--disable-dev-shm-usage']}}}}
+        self.sid = self.call('POST', '/session', caps)['sessionId']
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.loads(r.read())['value']
+        except urllib.error.HTTPError as e:
+            fail('WebDriver %s %s: %s' % (method, path, e.read()[:400]))
+
+    def s(self, method, path, body=None):
+        return self.call(method, '/session/%s%s' % (self.sid, path), body)
+
+    def js(self, script, *args):
+        return self.s('POST', '/execute/sync', {'script': script, 'args': list(args)})
+
+    def element(self, css):
+        v = self.s('POST', '/element', {'using': 'css selector', 'value': css})
+        return next(iter(v.values()))
+
+    def click_at(self, css, fx):
+        """Press and release at fraction fx of the element's width, mid-height."""
+        el = self.element(css)
+        rect = self.s('GET', '/element/%s/rect' % el)
+        x = int(rect['width'] * (fx - 0.5))
+        self.s('POST', '/actions', {'actions': [{'type': 'pointer', 'id': 'mouse',
+            'parameters': {'pointerType': 'mouse'}, 'actions': [
+                {'type': 'pointerMove', 'origin': {'element-6066-11e4-a52e-4f735466cecf': el},
+                 'x': x, 'y': 0},
+                {'type': 'pointerDown', 'button': 0}, {'type': 'pause', 'duration': 50},
+                {'type': 'pointerUp', 'button': 0}]}]})
+        self.s('DELETE', '/actions')
+
+    def screenshot(self):
+        import base64
+        return base64.b64decode(self.s('GET', '/screenshot'))
+
+    def close(self):
+        self.call('DELETE', '/session/' + self.sid)
+
+
+# ---- PNG (RGB/RGBA, 8 bit) to rows of pixels, enough for chromium's screenshots ----
+
+PNG_CACHE = {}
+
+
+def png_pixels(data):
+    if data not in PNG_CACHE:
+        PNG_CACHE[data] = png_decode(data)
+    return PNG_CACHE[data]
+
+
+def png_decode(data):
+    i, idat, w, h, bpp = 8, b'', 0, 0, 0
+    while i < len(data):
+        n, kind = struct.unpack('>I4s', data[i:i + 8])
+        body = data[i + 8:i + 8 + n]
+        if kind == b'IHDR':
+            w, h, depth, ctype = struct.unpack('>IIBB', body[:10])
+            bpp = {2: 3, 6: 4}[ctype]
+        elif kind == b'IDAT':
+            idat += body
+        i += 12 + n
+    raw, rows, prev, stride = zlib.decompress(idat), [], bytearray(w * bpp), w * bpp
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 255
+            elif f == 2:
+                line[x] = (line[x] + b) & 255
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+def distinct_colours(png):
+    w, h, bpp, rows = png_pixels(png)
+    return w, h, len({r[x:x + 3] for r in rows[::4] for x in range(0, w * bpp, 4 * bpp)})
+
+
+def region(png, rect):
+    w, h, bpp, rows = png_pixels(png)
+    x0, y0, x1, y1 = (int(v) for v in rect)
+    return b''.join(rows[y][x0 * bpp:x1 * bpp] for y in range(y0, min(y1, h)))
+
+
+# ---- the WebSocket handshake, for the access and connect/drop checks ----
+
+def ws_handshake(host, port, origin=None, host_hdr=None, src=None, path='/'):
+    """The HTTP status line of a WebSocket upgrade (b'' when the server closed at once)."""
+    s = socket.create_connection((host, port), timeout=5, source_address=src)
+    hdr = ('GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+           'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
+           'Sec-WebSocket-Protocol: gbac\r\n' % (path, host_hdr or '127.0.0.1:%d' % port))
+    if origin:
+        hdr += 'Origin: %s\r\n' % origin
+    try:
+        s.sendall((hdr + '\r\n').encode())
+        line = s.recv(4096).split(b'\r\n')[0]
+    except (ConnectionResetError, socket.timeout):
+        line = b''
+    s.close()
+    return line
+
+
+def http_status(url, host_hdr=None):
+    req = urllib.request.Request(url, headers={'Host': host_hdr} if host_hdr else {})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (urllib.error.URLError, ConnectionError):
+        return 0
+
+
+def rss_kb(pid):
+    with open('/proc/%d/status' % pid) as f:
+        return int(re.search(r'VmRSS:\s+(\d+)', f.read()).group(1))
+
+
+# ---- the run ----
+
+def start(tmp, netns_ip):
+    server = 'gbweb%d' % os.getpid()
+    env = dict(os.environ, JACK_DEFAULT_SERVER=server, JACK_NO_START_SERVER='1')
+    spawn(['jackd', '-n', server, '-S', '--no-realtime', '-d', 'dummy', '-r', '48000', '-p',
+           '256'], env=env, stdout=subprocess.DEVNULL, stderr=open(tmp + '/jackd.log', 'w'))
+    subprocess.run(['jack_wait', '-w', '-t', '10'], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    osc_port = free_port(socket.SOCK_DGRAM)
+    args = [GBAC, 'live', '--preset', 'melody-answer', '--no-ui', '--http', '0', '--osc-port',
+            str(osc_port), '--session-dir', tmp]
+    if netns_ip:
+        args += ['--http-allow', netns_ip + '/32']
+    err = open(tmp + '/gbac.err', 'w+')
+    gbac = spawn(args, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    text = wait_for(lambda: (err.seek(0), err.read())[1] if 'token=' in
+                    (err.seek(0), err.read())[1] and 'OSC on' in (err.seek(0), err.read())[1]
+                    else None, 20, 'gbac to print its web address and token')
+    port = int(re.search(r'web page at http://127\.0\.0\.1:(\d+)/', text).group(1))
+    token = re.search(r'^token=([0-9a-f]{32})$', text, re.M).group(1)
+    return env, gbac, port, token, Osc(osc_port)
+
+
+def netns_setup():
+    """A namespace with 10.213.X.2 over a veth pair to the host's 10.213.X.1 (root only)."""
+    if os.geteuid() != 0:
+        return None, None
+    x = os.getpid() % 250 + 1
+    ns, host_if = 'gbweb%d' % os.getpid(), 'gbw%d' % os.getpid()
+    cmds = [['ip', 'netns', 'add', ns],
+            ['ip', 'link', 'add', host_if, 'type', 'veth', 'peer', 'name', 'p' + host_if],
+            ['ip', 'link', 'set', 'p' + host_if, 'netns', ns],
+            ['ip', 'addr', 'add', '10.213.%d.1/30' % x, 'dev', host_if],
+            ['ip', 'link', 'set', host_if, 'up'],
+            ['ip', '-n', ns, 'addr', 'add', '10.213.%d.2/30' % x, 'dev', 'p' + host_if],
+            ['ip', '-n', ns, 'link', 'set', 'p' + host_if, 'up'],
+            ['ip', '-n', ns, 'link', 'set', 'lo', 'up']]
+    CLEANUP.append(lambda: subprocess.run(['ip', 'link', 'del', host_if],
+                                          stderr=subprocess.DEVNULL))
+    CLEANUP.append(lambda: subprocess.run(['ip', 'netns', 'del', ns], stderr=subprocess.DEVNULL))
+    for c in cmds:
+        if subprocess.run(c, stderr=subprocess.DEVNULL).returncode != 0:
+            print('note: no network namespace (%s); address checks on loopback only' % c)
+            return None, None
+    return ns, x
+
+
+def slider_and_osc(b, osc):
+    sel = '[id="p:/gbac/param/synth/gain_db"]'
+    wait_for(lambda: b.js('return document.querySelector(arguments[0]) !== null && '
+                          'document.getElementById("conn").dataset.state === "open"', sel),
+             15, 'the page to connect and list the parameters')
+    before = osc.query('/gbac/param/synth/gain_db')
+    b.click_at(sel, 0.75)
+    shown = float(b.js('return document.querySelector(arguments[0]).value', sel))
+    lo, hi = (float(b.js('return document.querySelector(arguments[0]).' + k, sel))
+              for k in ('min', 'max'))
+    check(abs(shown - (lo + 0.75 * (hi - lo))) < 0.05 * (hi - lo) and abs(shown - before) > 1,
+          'a click at 75%% of the gain slider (%g..%g) shows %.3f (was %.3f)' %
+          (lo, hi, shown, before))
+    got = wait_for(lambda: (lambda v: v if abs(v - shown) < 1e-3 else None)(
+        osc.query('/gbac/param/synth/gain_db')), 5, 'the engine to take the clicked value')
+    check(abs(got - shown) < 1e-3, 'OSC query reads %.4f, the value the slider shows' % got)
+    sel = '[id="p:/gbac/param/synth/brightness"]'
+    t = time.time() * 1000
+    osc.send('/gbac/param/synth/brightness', 'f', [0.73])
+    wait_for(lambda: abs(float(b.js('return document.querySelector(arguments[0]).value', sel))
+                         - 0.73) < 1e-3, 5, 'the slider to follow an OSC change')
+    at = float(b.js('return document.querySelector(arguments[0]).dataset.at', sel))
+    check(True, 'an OSC change moved the brightness slider to 0.73, %.0f ms after it was sent'
+          % (at - t))
+
+
+def roll_and_rating(b, env, osc):
+    # Middle C for 0.42 s every 2 s: phrases with a beat of silence after them.
+    spawn(['jack_midiseq', 'Seq', '96000', '0', '60', '20000'], env=env,
+          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: subprocess.run(['jack_connect', 'Seq:out', 'gbac:midi_in'], env=env,
+                                    stderr=subprocess.DEVNULL).returncode == 0, 10,
+             'jack_midiseq to appear')
+    count = 'return document.querySelectorAll(arguments[0]).length'
+    gen = '#roll-notes .note:not([data-source=performer]):not([data-source=score])'
+    wait_for(lambda: b.js(count, '#roll-notes .note[data-source=performer]') > 0, 20,
+             "the performer's notes in the piano roll")
+    wait_for(lambda: b.js(count, gen) > 0, 40, "the melody GAN's answer in the piano roll")
+    n_perf = b.js(count, '#roll-notes .note[data-source=performer]')
+    colours = b.js('return [arguments[0], arguments[1]].map(s => '
+                   'getComputedStyle(document.querySelector(s)).backgroundColor)',
+                   '#roll-notes .note[data-source=performer]', gen)
+    keys = b.js('return [...document.querySelectorAll(arguments[0])].map(n => +n.dataset.key)',
+                '#roll-notes .note[data-source=performer]')
+    check(n_perf >= 1 and set(keys) == {60}, 'the performer\'s JACK MIDI notes in the roll: '
+          '%d, keys %s' % (n_perf, sorted(set(keys))))
+    check(colours == ['rgb(31, 120, 181)', 'rgb(255, 128, 13)'],
+          'performer blue and the melody GAN orange, as gbac plot draws them: %s' % colours)
+    r0 = osc.query('/gbac/param/melody/ratings')
+    b.s('POST', '/element/%s/click' % b.element('button[data-rate=like]'), {})
+    wait_for(lambda: osc.query('/gbac/param/melody/ratings') == r0 + 1, 5,
+             'like from the page to reach the melody unit')
+    check(True, 'like from the page: the melody unit\'s ratings %g -> %g' % (r0, r0 + 1))
+    n = b.js(count, gen)
+    wait_for(lambda: b.js(count, gen) > n, 60, 'the next answer')
+    b.s('POST', '/element/%s/click' % b.element('button[data-rate=dislike]'), {})
+    wait_for(lambda: osc.query('/gbac/param/melody/ratings') == r0 + 2, 5,
+             'dislike from the page to reach the melody unit')
+    check(True, 'dislike from the page: ratings %g -> %g' % (r0 + 1, r0 + 2))
+
+
+def record(b, tmp):
+    b.s('POST', '/element/%s/click' % b.element('#rec'), {})
+    wait_for(lambda: b.js('return +document.getElementById("rec-time").dataset.seconds') >= 1,
+             10, 'the page to show a take recording for a second')
+    b.s('POST', '/element/%s/click' % b.element('#rec'), {})
+    wait_for(lambda: b.js('return document.getElementById("rec").dataset.recording') == '0',
+             10, 'the page to show the recording stopped')
+    files = sorted(os.listdir(os.path.join(tmp, 'take1')))
+    check('notes.mid' in files and 'provenance.json' in files,
+          'record start/stop from the page wrote the take: %s' % files)
+
+
+def screenshots(b):
+    rect = b.js('const r = document.getElementById("meter-l").parentElement'
+                '.getBoundingClientRect();'
+                'const d = devicePixelRatio; return [r.left*d, r.top*d, r.right*d, r.bottom*d]')
+    shots, dbs = [], []
+    for _ in range(60):  # shots while the music sounds (the meter shows -60..0 dB)
+        db = float(b.js('return document.getElementById("meter-l").dataset.db'))
+        if db > -50:
+            shots.append(b.screenshot())
+            dbs.append(db)
+            if len(shots) >= 2 and region(shots[-2], rect) != region(shots[-1], rect):
+                break
+        time.sleep(0.1)
+    check(len(shots) >= 2, 'screenshots while the meter shows sound: %d' % len(shots))
+    w, h, n = distinct_colours(shots[0])
+    check(n >= 20, 'screenshot %dx%d at a 1280x800 window: %d colours' % (w, h, n))
+    check(len(shots) >= 2 and region(shots[-2], rect) != region(shots[-1], rect),
+          'the left meter moved between two shots (%d shots, %s dB)' % (len(shots), dbs[-2:]))
+    b.s('POST', '/window/rect', {'width': 768, 'height': 1024})
+    time.sleep(0.3)
+    png = b.screenshot()
+    w, h, n = distinct_colours(png)
+    fits = b.js('return document.documentElement.scrollWidth <= innerWidth')
+    check(n >= 20 and fits, 'screenshot %dx%d at a 768x1024 window: %d colours, no sideways '
+          'scrolling' % (w, h, n))
+    return shots[0], png
+
+
+def feed_rate(b, osc):
+    def frames():
+        return int(b.js('return document.body.dataset.frames'))
+    s0 = json.loads(osc.query('/gbac/status'))['max_cycle_pct']
+    f0, t0 = frames(), time.monotonic()
+    time.sleep(3)
+    f1, t1 = frames(), time.monotonic()
+    rate = (f1 - f0) / (t1 - t0)
+    check(0 < rate <= 31, 'feed frames to the page while music plays: %.1f per second (<= 30 '
+          'allowed, 1 of slack for the window)' % rate)
+    return s0
+
+
+def bad_messages(b):
+    replies = b.s('POST', '/execute/async', {'args': [], 'script': '''
+        const done = arguments[arguments.length - 1], got = [];
+        const ws = new WebSocket('ws://' + location.host + '/', 'gbac');
+        const bad = ['not json', '[1]', '{"path": 5}', '{"path": "/gbac/ping", "x": 1}',
+                     '{"path": "/gbac/param/synth/gain_db", "types": "i", "args": [2.5]}',
+                     '{"path": "/gbac/nope", "id": 9}', new Uint8Array([1, 2, 3])];
+        ws.onopen = () => bad.forEach((m) => ws.send(m));
+        ws.onmessage = (e) => { const m = JSON.parse(e.data);
+          if (!Array.isArray(m)) got.push(m);
+          if (got.length === bad.length) { ws.close(); done(got); } };
+        setTimeout(() => done(got), 5000);'''})
+    reasons = [r['args'][1] for r in replies if r['path'] == '/gbac/error']
+    check(len(reasons) == 7, '7 malformed messages, 7 error replies')
+    for want in ('not JSON', 'expected a JSON object', '"path" is a whole number',
+                 'unknown key "x"', '2.5 is not a whole number', 'unknown OSC path',
+                 'binary messages are not accepted'):
+        check(any(want in r for r in reasons), 'a reason says: ' + want)
+    check([r.get('id') for r in replies if 'unknown OSC path' in r['args'][1]] == [9],
+          'the error reply carries the message\'s id')
+
+
+def access(port, token, ns, x):
+    check(http_status('http://127.0.0.1:%d/' % port, 'evil.example:%d' % port) == 403,
+          'a foreign Host header (DNS rebinding) gets 403')
+    line = ws_handshake('127.0.0.1', port, origin='http://evil.example')
+    check(not line.startswith(b'HTTP/1.1 101'), 'a WebSocket from a foreign Origin is refused '
+          '(%r)' % line)
+    line = ws_handshake('127.0.0.1', port, origin='http://127.0.0.1:%d' % port)
+    check(line.startswith(b'HTTP/1.1 101'), 'one from the page\'s own origin is served')
+    check(http_status('http://127.0.0.1:%d/../gbac.err' % port) == 404,
+          'a path outside the page folder gets 404')
+    if not ns:
+        return
+    me, peer = '10.213.%d.1' % x, '10.213.%d.2' % x
+    check(ws_handshake(me, port, host_hdr='%s:%d' % (me, port), src=(me, 0)) == b'',
+          'a host outside --http-allow (%s) is closed at once: nothing served' % me)
+    def curl(q):
+        return subprocess.run(['ip', 'netns', 'exec', ns, 'curl', '-s', '-o', '/dev/null', '-w',
+                               '%{http_code}', 'http://%s:%d/%s' % (me, port, q)],
+                              capture_output=True, text=True).stdout
+    check(curl('') == '403', 'an allowed host (%s) without the token gets 403' % peer)
+    check(curl('?token=0123456789abcdef0123456789abcdef') == '403', '... with a wrong one 403')
+    check(curl('?token=' + token) == '200', '... with the token printed on stderr 200')
+
+
+def connect_drop(port, gbac, osc):
+    def clients():
+        return json.loads(osc.query('/gbac/status'))['http_clients']
+    base = clients()
+    pct0 = json.loads(osc.query('/gbac/status'))['max_cycle_pct']
+    for r in range(4):
+        for _ in range(100):
+            line = ws_handshake('127.0.0.1', port)
+            if not line.startswith(b'HTTP/1.1 101'):
+                fail('a WebSocket handshake got %r' % line)
+        if r == 0:
+            wait_for(lambda: clients() == base, 5, 'the 100 dropped pages to be closed')
+            rss0 = rss_kb(gbac.pid)
+    wait_for(lambda: clients() == base, 5, 'the dropped pages to be closed')
+    grow = rss_kb(gbac.pid) - rss0
+    print('note: max_cycle_pct (most of a period gbac used, since start) %d before the clients, '
+          '%d after' % (pct0, json.loads(osc.query('/gbac/status'))['max_cycle_pct']))
+    check(grow < 256, '300 more clients that connected and dropped: http_clients back to %d, '
+          'gbac grew %d kB (< 256)' % (base, grow))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='gbweb')
+    try:
+        ns, x = netns_setup()
+        env, gbac, port, token, osc = start(tmp, '10.213.%d.2' % x if ns else None)
+        status = json.loads(osc.query('/gbac/status'))
+        check('http_clients' in status, '/gbac/status has http_clients (%s)'
+              % status['http_clients'])
+        size = sum(os.path.getsize(os.path.join(d, f)) for d in [os.path.dirname(GBAC) +
+                   '/share/gbac/web'] for f in os.listdir(d))
+        check(size < 200 * 1024, 'the page weighs %d bytes in total (< 200 KB)' % size)
+        cd_port = free_port(socket.SOCK_STREAM)
+        spawn(['chromedriver', '--port=%d' % cd_port], stdout=subprocess.DEVNULL,
+              stderr=subprocess.DEVNULL)
+        wait_for(lambda: http_status('http://127.0.0.1:%d/status' % cd_port) == 200, 15,
+                 'chromedriver')
+        b = Browser(cd_port)
+        BEFORE.append(b.close)
+        b.s('POST', '/url', {'url': 'http://127.0.0.1:%d/' % port})
+        slider_and_osc(b, osc)
+        roll_and_rating(b, env, osc)
+        screenshots(b)
+        feed_rate(b, osc)
+        record(b, tmp)
+        bad_messages(b)
+        access(port, token, ns, x)
+        refused = json.loads(osc.query('/gbac/status'))['http_refused']
+        check(refused == (5 if ns else 2), 'http_refused counted each refusal: %d' % refused)
+        connect_drop(port, gbac, osc)
+        check(gbac.poll() is None, 'gbac still running')
+    finally:
+        stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print('PASS')
+
+
+if __name__ == '__main__':
+    main()
