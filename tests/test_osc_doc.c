@@ -1,7 +1,8 @@
 /* test_osc_doc.c — docs/osc.md documents exactly the OSC path table: its "Events and
  * parameters" table lists the paths control scores take, "Paths of the live server" the
  * others, "Feedback to subscribers" the feedback, each with exactly the type tags the table
- * accepts; "Counters" lists exactly the counters of GB_LIVE_COUNTERS. The doc's tables are
+ * accepts; "Counters" lists exactly the counters of GB_LIVE_COUNTERS, "Cost" the keys of
+ * GB_LIVE_COST_KEYS. The doc's tables are
  * parsed as Markdown rows: first cell a `path`, second cell `types` or none.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE /* memmem */
@@ -169,6 +170,21 @@ static void doc_lists_exactly_the_counters(void **state)
         assert_string_equal(counters.rows[i].path, gb_live_counter_name(i));
 }
 
+/* "Cost" lists exactly the keys of GB_LIVE_COST_KEYS, in order. */
+static void doc_lists_exactly_the_cost_keys(void **state)
+{
+    (void)state;
+#define GB_COST_KEY_NAME(name, doc) #name,
+    static const char *const keys[] = {GB_LIVE_COST_KEYS(GB_COST_KEY_NAME)};
+#undef GB_COST_KEY_NAME
+    static section_t cost = {.heading = "### Cost", .no_types = 1};
+    read_section(doc_text(), &cost);
+    const int n = (int)(sizeof keys / sizeof keys[0]);
+    assert_int_equal(cost.n, n);
+    for (int i = 0; i < n; i++)
+        assert_string_equal(cost.rows[i].path, keys[i]);
+}
+
 /* The notation the doc explains is what dispatch applies: a few type-tag strings per path,
  * accepted or not. */
 static void types_mean_what_the_doc_says(void **state)
@@ -211,6 +227,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(doc_lists_exactly_the_paths_and_types),
         cmocka_unit_test(doc_lists_exactly_the_counters),
+        cmocka_unit_test(doc_lists_exactly_the_cost_keys),
         cmocka_unit_test(types_mean_what_the_doc_says),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,8 +75,8 @@ static const gb_opt_t live_opts[] = {
      .help = "open the PortMidi input whose name contains NAME (`gbac midi list` lists them)"},
     {.name = "stats-json", .arg = "FILE", .kind = GB_OPT_STRING, .off = A(cfg.stats_json),
      .help = "write counters (xruns, midi_events, osc_messages, osc_errors, osc_refused, "
-             "osc_dropped) and the transport (link_enabled, link_peers, link_tempo, ...) to "
-             "FILE at exit"},
+             "osc_dropped), the transport (link_enabled, link_peers, link_tempo, ...) and the "
+             "periods' cost (process_max_pct, process_p99_pct, units) to FILE at exit"},
     {.name = "no-ui", .kind = GB_OPT_FLAG, .off = A(ui), .set = UI_OFF,
      .help = "no status view: log the same facts as lines (default when standard output is "
              "not a terminal)"},

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "gb_engine.h"
 #include "gbac_plugin.h"
 
 #ifdef __cplusplus
@@ -62,6 +63,27 @@ typedef struct gb_live_fb {
     uint64_t frame;
     gbp_event_t ev;
 } gb_live_fb_t;
+
+/* What a period cost, measured by the audio thread (gb_rt_clock.h) and handed to main through
+ * its own SPSC ring (one record per period; main turns them into means, worsts and the p99:
+ * src/live/gb_cost.h). Only clock reads and these stores happen in the audio thread. */
+typedef struct gb_live_cost {
+    uint64_t serial;      /* gb_engine_serial() of the engine whose units unit_ns lists */
+    uint32_t frames;      /* the period's length */
+    uint32_t process_ns;  /* thread CPU time of the whole process callback */
+    uint32_t n_units;     /* entries in unit_ns, in rack order (gb_engine_unit_name) */
+    uint32_t unit_ns[GB_ENGINE_MAX_UNITS]; /* monotonic time in each unit's process() */
+} gb_live_cost_t;
+
+/* The cost keys of /gbac/status and --stats-json, beside the counters: one list for the
+ * JSON writer and docs/osc.md (tests/test_osc_doc.c). Each X(name, doc). */
+#define GB_LIVE_COST_KEYS(X)                                                                   \
+    X(process_max_pct, "worst period: thread CPU time of gbac's process callback, % of the "  \
+                       "period")                                                               \
+    X(process_p99_pct, "99th percentile of the same, % of the period (0.1 % steps)")           \
+    X(cost_periods, "periods the units' figures cover (since the preset was loaded)")        \
+    X(units, "each unit of the rack in order: {name, unit, mean_pct, max_pct}, the mean and "  \
+             "worst share of the period its process() took since the preset was loaded")
 
 /* ---- counters, readable from any thread ---------------------------------------------------- */
 

@@ -4,11 +4,13 @@
 #include "gb_engine.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_engine_priv.h"
+#include "gb_rt_clock.h"
 #include "gb_master.h"
 #include "gb_simd.h"
 
@@ -142,6 +144,8 @@ gb_engine_t *gb_engine_new(const gb_preset_t *preset, const gb_engine_config_t *
     }
     e->cfg = c;
     e->voices_now = -1;
+    static atomic_uint_fast64_t serials;
+    e->serial = atomic_fetch_add(&serials, 1) + 1;
     if (alloc_buffers(e, err) < 0 || open_units(e, preset, err) < 0 ||
         map_ccs(e, preset, err) < 0 || list_handles(e, err) < 0) {
         gb_engine_free(e);
@@ -454,6 +458,14 @@ static void leave_audio(gb_engine_t *e) GB_RT
     __atomic_store_n(&e->in_process, 0, __ATOMIC_RELEASE);
 }
 
+/* Charge unit ui with the time since t; the time now. */
+static uint64_t charge(gb_engine_t *e, int ui, uint64_t t) GB_RT
+{
+    const uint64_t now = gb_rt_mono_ns();
+    e->unit_ns[ui] += now - t;
+    return now;
+}
+
 void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_events,
                        float *out_l, float *out_r, uint32_t frames) GB_RT
 {
@@ -467,10 +479,12 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
 
     /* Note sources, in order; each sees what the previous one produced. */
     e->n_gen = 0;
+    uint64_t clk = gb_rt_mono_ns(); /* one clock read per unit: see gb_rt_clock.h */
     for (int s = 0; s < e->n_sources; s++) {
         uint32_t produced = 0;
         gbp_event_t *gen = e->gen; /* reuse as the source's output buffer */
         run_unit(e, U_SRC0 + s, cur, n, frames, NULL, NULL, gen, &produced);
+        clk = charge(e, U_SRC0 + s, clk);
         n = merge_after_source(cur, n, U_SRC0 + s, gen, produced, next);
         gbp_event_t *t = cur;
         cur = next;
@@ -484,10 +498,13 @@ void gb_engine_process(gb_engine_t *e, const gbp_event_t *events, uint32_t n_eve
 
     float *a[2] = {e->buf[0], e->buf[1]}, *b[2] = {e->buf[2], e->buf[3]};
     const float *ins[2] = {e->input, e->input}; /* mono input, the same in both channels */
+    clk = gb_rt_mono_ns(); /* the generated-events copy above is the host's, not a unit's */
     run_unit(e, U_INSTR, cur, n, frames, e->input ? ins : NULL, a, NULL, NULL);
+    clk = charge(e, U_INSTR, clk);
     e->input = NULL;
     for (int f = 0; f < e->n_effects; f++) {
         run_unit(e, U_FX0 + f, cur, n, frames, (const float *const *)a, b, NULL, NULL);
+        clk = charge(e, U_FX0 + f, clk);
         float *t0 = a[0], *t1 = a[1];
         a[0] = b[0];
         a[1] = b[1];

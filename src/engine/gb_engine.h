@@ -197,6 +197,28 @@ void gb_engine_log_flush(gb_engine_t *e);
 gb_engine_t *gb_engine_build(const gb_preset_t *preset, double sample_rate, uint32_t block,
                               uint32_t seed, gb_error_t *err);
 
+/* ---- each unit's cost (gb_engine_cost.c) -------------------------------------------------
+ * gb_engine_process() charges each unit with the monotonic time its process() took
+ * (gb_rt_clock.h: one vDSO clock read per unit per block, no system call). The units are
+ * listed in rack order: note sources, the instrument, the effects (the master gain is the
+ * host's, not a unit). */
+
+/** Largest number of units a rack lists. */
+#define GB_ENGINE_MAX_UNITS (GB_PRESET_MAX_SOURCES + 1 + GB_PRESET_MAX_EFFECTS)
+
+/** A number no other engine of this process has (1, 2, ...): tells whose unit times a
+ *  record holds after engines were swapped. [any] */
+uint64_t gb_engine_serial(const gb_engine_t *e) GB_RT;
+
+/** Number of units (≤ GB_ENGINE_MAX_UNITS); for i below it, the i-th unit's slot name and
+ *  unit id (e.g. "synth", "gbac.harmonic-synth"). [any] */
+int gb_engine_unit_count(const gb_engine_t *e) GB_RT;
+int gb_engine_unit_name(const gb_engine_t *e, int i, const char **slot, const char **id);
+
+/** Copy the ns each unit spent since the last call (in rack order, at most cap) into ns and
+ *  start again from 0. Returns the number of units written. [audio] */
+int gb_engine_take_unit_ns(gb_engine_t *e, uint32_t *ns, int cap) GB_RT;
+
 #ifdef __cplusplus
 }
 #endif

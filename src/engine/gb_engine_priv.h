@@ -90,6 +90,9 @@ struct gb_engine {
     pthread_t audio_thread;
     gb_ring_t *log_ring;
     uint32_t log_dropped;
+    /* each unit's cost: monotonic ns spent in its process() since gb_engine_take_unit_ns */
+    uint64_t unit_ns[U_COUNT];
+    uint64_t serial;      /* this engine's number in the process (gb_engine_serial) */
 };
 
 /* gb_engine_unit.c */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gb_cost.h"
 #include "gb_jack_rt.h"
 #include "gb_midi.h"
 #include "gb_osc_server.h"
@@ -23,6 +24,7 @@
 #include "gb_preset.h"
 #include "gb_recorder.h"
 #include "gb_ring.h"
+#include "gb_rt_clock.h"
 #include "gb_session.h"
 #include "gb_live_stats.h"
 #include "gb_live_web.h"
@@ -35,6 +37,7 @@
 #define LIVE_PENDING 256u      /* commands stamped for a later period */
 #define LIVE_CMD_RING 4096u
 #define LIVE_FB_RING 4096u
+#define LIVE_COST_RING 1024u /* one record a period: ~1.4 s of 64-frame periods */
 #define METER_HZ 30.0
 
 struct gb_live {
@@ -61,7 +64,9 @@ struct gb_live {
     gb_ring_t *cmd;               /* main → audio */
     gb_ring_t *pm;                /* PortMidi thread → audio */
     gb_ring_t *fb;                /* audio → main */
+    gb_ring_t *costq;             /* audio → main: gb_live_cost_t, one per period */
     gb_live_stats_t stats;
+    gb_cost_t *cost;              /* [main] the periods' cost so far */
 
     /* [audio] scratch */
     gb_midi_parser_t parser;
@@ -330,9 +335,24 @@ static void post_meter(gb_live_t *lv, gb_engine_t *e, uint32_t nframes, uint64_t
     lv->meter_left = (uint32_t)(lv->sample_rate / METER_HZ);
 }
 
+/* What this period cost: the callback's thread CPU time since cpu0 and each unit's time, to
+ * main. Two thread-CPU-clock reads a period (system calls): see gb_rt_clock.h. */
+static void post_cost(gb_live_t *lv, gb_engine_t *e, uint32_t nframes, uint64_t cpu0) GB_RT
+{
+    gb_live_cost_t c;
+    c.serial = gb_engine_serial(e);
+    c.frames = nframes;
+    c.n_units = (uint32_t)gb_engine_take_unit_ns(e, c.unit_ns, GB_ENGINE_MAX_UNITS);
+    const uint64_t used = gb_rt_thread_cpu_ns() - cpu0;
+    c.process_ns = used < UINT32_MAX ? (uint32_t)used : UINT32_MAX;
+    if (!gb_ring_push(lv->costq, &c))
+        atomic_fetch_add_explicit(&lv->stats.fb_dropped, 1, memory_order_relaxed);
+}
+
 static int live_process(jack_nframes_t nframes, void *arg) GB_RT
 {
     gb_live_t *lv = arg;
+    const uint64_t cpu0 = gb_rt_thread_cpu_ns();
     take_new_engine(lv);
     float *L = jack_port_get_buffer(lv->out_l, nframes);
     float *R = jack_port_get_buffer(lv->out_r, nframes);
@@ -363,6 +383,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     if (rec)
         gb_recorder_push_audio(rec, L, R, nframes);
     atomic_store(&lv->rec_busy, 0);
+    post_cost(lv, e, nframes, cpu0);
     return 0;
 }
 
@@ -517,6 +538,7 @@ static int engine_swap_in(gb_live_t *lv, double rate, gb_error_t *err)
     }
     lv->eng_main = e;
     lv->sample_rate = rate;
+    gb_cost_follow(lv->cost, e);
     if (lv->osc)
         gb_osc_server_engine_changed(lv->osc);
     gb_live_web_engine_changed(lv->web);
@@ -805,7 +827,10 @@ static int osc_status(void *ctx, json_t *obj)
                           gb_osc_server_port(lv->osc));
     const int rc = o ? json_object_update(obj, o) : -1;
     json_decref(o);
-    return rc < 0 ? GB_ENOMEM : rig_facts(lv, obj);
+    if (rc < 0)
+        return GB_ENOMEM;
+    const int c = gb_cost_to_json(lv->cost, obj);
+    return c != GB_OK ? c : rig_facts(lv, obj);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
@@ -907,8 +932,11 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
     lv->cmd = gb_ring_new(sizeof(gb_live_cmd_t), LIVE_CMD_RING);
     lv->pm = gb_ring_new(sizeof(gb_live_cmd_t), LIVE_CMD_RING);
     lv->fb = gb_ring_new(sizeof(gb_live_fb_t), LIVE_FB_RING);
+    lv->costq = gb_ring_new(sizeof(gb_live_cost_t), LIVE_COST_RING);
+    lv->cost = gb_cost_new();
     lv->ev = calloc(LIVE_MAX_EVENTS, sizeof *lv->ev);
-    if (!lv->swap || !lv->retire || !lv->cmd || !lv->pm || !lv->fb || !lv->ev) {
+    if (!lv->swap || !lv->retire || !lv->cmd || !lv->pm || !lv->fb || !lv->costq || !lv->cost ||
+        !lv->ev) {
         gb_error_set(err, GB_ENOMEM, "out of memory");
         goto fail;
     }
@@ -948,6 +976,22 @@ gb_live_t *gb_live_new(const gb_live_config_t *cfg, gb_error_t *err)
 fail:
     gb_live_free(lv);
     return NULL;
+}
+
+/* The periods' cost records, into the account (the status view's line with them). */
+static void take_costs(gb_live_t *lv)
+{
+    gb_live_cost_t c;
+    int n = 0;
+    while (n < (int)LIVE_COST_RING && gb_ring_pop(lv->costq, &c)) {
+        gb_cost_add(lv->cost, &c, lv->eng_main, lv->sample_rate);
+        n++;
+    }
+    if (n && lv->status) {
+        char line[512];
+        gb_cost_line(lv->cost, line, sizeof line);
+        gb_status_set_cost(lv->status, line);
+    }
 }
 
 static void drain_retired(gb_live_t *lv)
@@ -1081,6 +1125,7 @@ int gb_live_run(gb_live_t *lv)
                                                  lv->session)) / lv->sample_rate
                                            : 0.0);
         }
+        take_costs(lv);
         drain_retired(lv);
         follow_transport_news(lv);
         engine_reports(lv);
@@ -1139,14 +1184,17 @@ void gb_live_request_quit(void)
     atomic_store(&quit_signal, 1);
 }
 
-/* The counters and the rig's facts (link_enabled, link_peers, link_tempo, ...). */
-static void write_stats(const gb_live_t *lv)
+/* --stats-json: the counters, the rig's facts (link_enabled, link_peers, link_tempo, ...)
+ * and the periods' cost (the same keys as /gbac/status). */
+static void write_stats(gb_live_t *lv)
 {
     if (!lv->cfg.stats_json)
         return;
+    if (lv->costq)
+        take_costs(lv);
     gb_error_t err = {0};
     json_t *tr = json_object();
-    if (!tr || rig_facts(lv, tr) != GB_OK ||
+    if (!tr || rig_facts(lv, tr) != GB_OK || gb_cost_to_json(lv->cost, tr) != GB_OK ||
         gb_live_stats_write_with(&lv->stats, tr, lv->cfg.stats_json, &err) != 0)
         fprintf(stderr, "gbac: %s\n", err.msg[0] ? err.msg : "--stats-json: out of memory");
     json_decref(tr);
@@ -1188,6 +1236,8 @@ void gb_live_free(gb_live_t *lv)
     gb_ring_free(lv->cmd);
     gb_ring_free(lv->pm);
     gb_ring_free(lv->fb);
+    gb_ring_free(lv->costq);
+    gb_cost_free(lv->cost);
     free(lv->ev);
     gb_preset_free(lv->preset);
     gb_unit_registry_free(lv->reg);

@@ -40,6 +40,7 @@ struct gb_status {
 
     /* counters (snapshots), by their index in the one list (GB_LC_*) */
     uint64_t c[GB_LIVE_N_COUNTERS];
+    char cost[512];     /* the periods' cost (gb_cost_line), "" before the first */
 
     /* clocks and rates */
     int started;
@@ -238,6 +239,11 @@ void gb_status_set_counters(gb_status_t *st, const gb_live_stats_t *s)
         st->c[i] = gb_live_counter_get(s, i);
 }
 
+void gb_status_set_cost(gb_status_t *st, const char *line)
+{
+    snprintf(st->cost, sizeof st->cost, "%s", line);
+}
+
 void gb_status_note(gb_status_t *st, const char *fmt, ...)
 {
     va_list ap;
@@ -274,7 +280,7 @@ static int counter_shown_first(int i)
 
 static void log_line(gb_status_t *st, double dt)
 {
-    char l[16], r[16], voices[16], line[600];
+    char l[16], r[16], voices[16], line[1200];
     fmt_db(l, sizeof l, st->peak_l);
     fmt_db(r, sizeof r, st->peak_r);
     if (st->voices >= 0)
@@ -299,8 +305,13 @@ static void log_line(gb_status_t *st, double dt)
         int k = snprintf(line + used, sizeof line - used, ", REC %.1f s", st->rec_s);
         used += k > 0 ? (size_t)k : 0;
     }
-    if (st->transport[0] && used < sizeof line)
-        snprintf(line + used, sizeof line - used, ", transport %s", st->transport);
+    if (st->transport[0] && used < sizeof line) {
+        int k = snprintf(line + used, sizeof line - used, ", transport %s", st->transport);
+        used += k > 0 ? (size_t)k : 0;
+    }
+    used = used < sizeof line ? used : sizeof line;
+    if (st->cost[0] && used < sizeof line)
+        snprintf(line + used, sizeof line - used, ", %s", st->cost);
     fprintf(st->log, "%s\n", line);
     fflush(st->log);
     st->midi_mark = midi;
@@ -376,6 +387,8 @@ static int draw_counters(gb_status_t *st, int y, const char *voices)
     }
     if (k)
         put_line(y++, line, 0);
+    if (st->cost[0])
+        put_line(y++, st->cost, 0);
     return y + 1;
 }
 

@@ -89,6 +89,10 @@ void gb_status_feedback(gb_status_t *st, const gb_live_fb_t *fb);
 /** Snapshot of the host's counters (each read atomically). [main] */
 void gb_status_set_counters(gb_status_t *st, const gb_live_stats_t *stats);
 
+/** The periods' cost as one line (gb_cost_line): shown under the counters and appended to
+ *  the log line. [main] */
+void gb_status_set_cost(gb_status_t *st, const char *line);
+
 /** Whether a recording runs and how many seconds it holds: the header shows "REC 12.3 s",
  *  the log line ends with ", REC 12.3 s". [main] */
 void gb_status_set_record(gb_status_t *st, int recording, double seconds);
