@@ -132,6 +132,19 @@ static inline void gbt_tag_write(void *buf, uint64_t frame)
     jack_midi_event_write(buf, 0, m, sizeof m);
 }
 
+/* A sender's whole process callback: its MIDI port gets the scheduled events of this cycle, its
+ * tag port the cycle's frame (so a recorder can tell which cycles it really heard). [audio] */
+static inline void gbt_snd_cycle(jack_client_t *c, jack_port_t *out, jack_port_t *tag_out,
+                                 gbt_sched_t *s, jack_nframes_t n)
+{
+    void *buf = jack_port_get_buffer(out, n), *tag = jack_port_get_buffer(tag_out, n);
+    jack_midi_clear_buffer(buf);
+    jack_midi_clear_buffer(tag);
+    const uint64_t f = jack_last_frame_time(c);
+    gbt_tag_write(tag, f);
+    gbt_sched_process(s, buf, f, n);
+}
+
 /** [process] Whether buf holds a tag for frame (only the low 35 bits are compared). */
 static inline int gbt_tag_matches(void *buf, uint64_t frame)
 {

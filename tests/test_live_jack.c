@@ -136,12 +136,7 @@ static int on_xrun(void *arg)
 static int snd_process(jack_nframes_t n, void *arg)
 {
     (void)arg;
-    void *buf = jack_port_get_buffer(io.midi_out, n), *tag = jack_port_get_buffer(io.tag_out, n);
-    jack_midi_clear_buffer(buf);
-    jack_midi_clear_buffer(tag);
-    const uint64_t start = jack_last_frame_time(io.snd);
-    gbt_tag_write(tag, start);
-    gbt_sched_process(&io.sched, buf, start, n);
+    gbt_snd_cycle(io.snd, io.midi_out, io.tag_out, &io.sched, n);
     return 0;
 }
 

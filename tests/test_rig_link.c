@@ -100,12 +100,7 @@ static void timebase_90(jack_transport_state_t st, jack_nframes_t n, jack_positi
 static int snd_process(jack_nframes_t n, void *arg)
 {
     (void)arg;
-    void *buf = jack_port_get_buffer(io.out, n), *tag = jack_port_get_buffer(io.tag_out, n);
-    jack_midi_clear_buffer(buf);
-    jack_midi_clear_buffer(tag);
-    const uint64_t f = jack_last_frame_time(io.snd);
-    gbt_tag_write(tag, f);
-    gbt_sched_process(&io.sched, buf, f, n);
+    gbt_snd_cycle(io.snd, io.out, io.tag_out, &io.sched, n);
     return 0;
 }
 
