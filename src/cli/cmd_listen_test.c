@@ -85,7 +85,7 @@ static const gb_opt_t lt_opts[] = {
     {.name = "preset", .arg = "P", .kind = GB_OPT_STRING, .off = A(preset),
      .flags = GB_OPT_NONEMPTY, .what = "a preset",
      .help = "the sound of every clip: a preset file or a shipped preset's name, without note "
-             "sources ({default})"},
+             "sources (default: {default})"},
     {.name = "seed", .arg = "S", .kind = GB_OPT_INT, .off = A(seed), .lo = 0,
      .hi = 2147483647.0,
      .help = "random seed ({default}): the tunes, the order within each pair, the generation"},
