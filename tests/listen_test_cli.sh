@@ -26,7 +26,6 @@ expect() {
 lt="listen-test --http 0"
 expect 2 "pairs" $lt --pairs 0 --out "$tmp/r.json"
 expect 2 "pairs" $lt --pairs 101 --out "$tmp/r.json"
-expect 2 "missing -o FILE" $lt --pairs 2
 expect 2 "missing --http" listen-test --pairs 2 --out "$tmp/r.json"
 expect 2 "question prefer" $lt --model-b m.safetensors --question human --out "$tmp/r.json"
 expect 2 "192.168.1.0/24" $lt --http-allow nonsense --out "$tmp/r.json"
@@ -54,6 +53,14 @@ port=$(sed -n 's|.*listening test at http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/
 grep -q '^token=[0-9a-f]\{32\}$' "$tmp/first.err" || fail "no token line"
 expect 1 "TCP port $port" listen-test --http "$port" --pairs 2 --out "$tmp/second.json"
 [ -e "$tmp/second.json" ] && fail "the refused test left its --out behind"
+mkdir "$tmp/cwd"
+(cd "$tmp/cwd" && "$gbac" listen-test --http "$port" --pairs 2) 2>"$tmp/e"
+st=$?
+[ $st -eq 1 ] || fail "port taken, no --out: exit $st"
+grep -q "results go to listen-test-[0-9]\{8\}-[0-9]\{6\}\.json" "$tmp/e" ||
+    fail "no default results name: $(cat "$tmp/e")"
+[ -z "$(ls "$tmp/cwd")" ] || fail "the refused test left $(ls "$tmp/cwd") behind"
+echo "ok: without --out the results are named listen-test-DATE-TIME.json"
 curl -s -o "$tmp/p00a.wav" -w '%{http_code}' "http://127.0.0.1:$port/clips/p00a.wav" \
     >"$tmp/code" || fail "curl"
 [ "$(cat "$tmp/code")" = 200 ] || fail "clip p00a.wav: HTTP $(cat "$tmp/code")"

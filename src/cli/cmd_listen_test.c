@@ -28,6 +28,7 @@ enum { Q_AUTO = -1 };
 typedef struct lt_args {
     int port, pairs, bars, seed, question;
     double tempo;
+    char out_name[64];
     const char *out, *model, *model_b, *data, *preset, *clips;
     const char *allow[MAX_ALLOW];
     int n_allow;
@@ -56,9 +57,10 @@ static const gb_opt_t lt_opts[] = {
      .hi = GB_LISTEN_MAX_PAIRS, .flags = GB_OPT_USAGE, .what = "a number of pairs",
      .help = "pairs of clips to judge, {range} ({default}); each from its own held-out tune"},
     {.name = "out", .short_name = 'o', .arg = "FILE", .kind = GB_OPT_STRING, .off = A(out),
-     .flags = GB_OPT_REQUIRED | GB_OPT_NONEMPTY, .what = "a file name",
+     .flags = GB_OPT_USAGE | GB_OPT_NONEMPTY, .what = "a file name",
      .help = "the results (JSON, docs/listen-test.md), rewritten after every choice; it must "
-             "not exist yet (results are never overwritten)"},
+             "not exist yet (results are never overwritten). Default: "
+             "listen-test-YYYYMMDD-HHMMSS.json in the current folder (UTC), printed"},
     {.name = "question", .arg = "Q", .kind = GB_OPT_CHOICE, .off = A(question),
      .choices = questions, .flags = GB_OPT_USAGE,
      .help = "human: \"Which is the human's?\" (the default for real against generated); "
@@ -194,6 +196,19 @@ static int run_test(lt_args_t *a, gb_listen_web_t *web, const char *preset, cons
     return rc < 0 ? rc : t->n_choices == t->n_pairs ? 0 : 1;
 }
 
+/* listen-test-YYYYMMDD-HHMMSS.json (UTC) when --out was not given. */
+static void default_out(lt_args_t *a)
+{
+    if (a->out)
+        return;
+    const time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(a->out_name, sizeof a->out_name, "listen-test-%Y%m%d-%H%M%S.json", &tm);
+    a->out = a->out_name;
+    fprintf(stderr, "gbac listen-test: the results go to %s\n", a->out);
+}
+
 static int lt_run(void *p, const gb_cli_call_t *call)
 {
     lt_args_t *a = p;
@@ -213,6 +228,7 @@ static int lt_run(void *p, const gb_cli_call_t *call)
     gb_listen_web_t *web = NULL;
     int claimed = 0, rc = t ? find_files(a, preset, web_dir, sizeof preset, &err)
                                      : gb_error_set(&err, GB_ENOMEM, "out of memory");
+    default_out(a);
     if (rc == 0 && (rc = claim_out(a->out, &err)) == 0)
         claimed = 1;
     if (rc == 0)

@@ -70,7 +70,7 @@ int gb_cmd_midi(int argc, char **argv);
  *  (argv[0] is "--dump-osc-schema"). [main] */
 int gb_cmd_dump_osc_schema(int argc, char **argv);
 
-/** `gbac listen-test --http PORT --pairs N --out FILE` — a blind A/B listening test in the
+/** `gbac listen-test --http PORT --pairs N [--out FILE]` — a blind A/B listening test in the
  *  browser. [main] */
 int gb_cmd_listen_test(int argc, char **argv);
 
