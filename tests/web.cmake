@@ -7,5 +7,9 @@
 # under the sanitizers.
 gb_add_test(test_web SOURCES test_web.c LIBS gbac_host)
 add_test(NAME web_browser
-         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/web_browser.py $<TARGET_FILE:gbac>)
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/web_browser.py $<TARGET_FILE:gbac>
+                 $<TARGET_FILE:web_jack_cc>)
 set_tests_properties(web_browser PROPERTIES TIMEOUT 240 RUN_SERIAL ON)
+# A JACK MIDI controller the browser test drives (a CC per line of stdin; prints when it went).
+add_executable(web_jack_cc web_jack_cc.c)
+target_link_libraries(web_jack_cc PRIVATE PkgConfig::JACK)

@@ -19,7 +19,9 @@
 #define GB_WEB_OUT_RING 8192  /* texts from the owner waiting for the server thread */
 #define GB_WEB_FEED_KEYS 2048
 #define GB_WEB_FEED_EVENTS 2048
-#define GB_WEB_TICK_US 10000  /* how often the server looks for pages to write to */
+#define GB_WEB_TICK_US 10000  /* how often the server looks for pages whose rate allows a
+                                 full frame (the meters) */
+#define GB_WEB_FRAME_REPLIES (256u << 10) /* replies joined into one WebSocket message, bytes */
 
 /* A text from the owner to the server thread. */
 typedef struct gb_web_out {
@@ -27,7 +29,8 @@ typedef struct gb_web_out {
     uint32_t client;
     char *key;       /* OUT_POST: NULL (event) or the key; OUT_FORGET: the prefix */
     char *text;
-    lws_usec_t at;   /* OUT_POST: when the owner posted it (lws_now_usecs, monotonic) */
+    lws_usec_t at;   /* OUT_POST, OUT_SEND: when the owner posted or sent it (lws_now_usecs,
+                        monotonic) */
 } gb_web_out_t;
 
 enum { GB_WEB_OUT_SEND = 1, GB_WEB_OUT_POST, GB_WEB_OUT_FORGET };
@@ -36,6 +39,7 @@ enum { GB_WEB_OUT_SEND = 1, GB_WEB_OUT_POST, GB_WEB_OUT_FORGET };
 typedef struct gb_web_chunk {
     struct gb_web_chunk *next;
     size_t len;
+    lws_usec_t at;   /* when the owner sent it */
     unsigned char buf[]; /* LWS_PRE + len bytes */
 } gb_web_chunk_t;
 
@@ -45,8 +49,8 @@ typedef struct gb_web_conn {
     uint32_t id;             /* 0 until it is a page */
     int slot;                /* index in the server's page table */
     gb_web_cursor_t cursor;  /* what of the feed it has seen */
-    lws_usec_t last_frame;   /* when its last feed frame went out */
-    lws_usec_t waiting_since; /* when the oldest post it has not yet been sent was made; 0 */
+    lws_usec_t last_frame;   /* when its last full feed frame (with the rated keys) went out */
+    lws_usec_t waiting_since; /* when the oldest timed post it has not been sent was made; 0 */
     gb_web_chunk_t *head, *tail; /* replies waiting */
     size_t queued;
     char *rx;                /* the message being received */
@@ -57,7 +61,7 @@ typedef struct gb_web_conn {
 
 struct gb_web_server {
     gb_web_server_config_t cfg;
-    char doc_root[PATH_MAX], index[128], mount_prefix[64], mount_dir[PATH_MAX];
+    char doc_root[PATH_MAX], index[128], mount_prefix[64], mount_dir[PATH_MAX], rated[64];
     char token[GB_WEB_TOKEN_LEN + 1];
     gb_live_stats_t own_stats, *stats;
     struct lws_context *ctx;

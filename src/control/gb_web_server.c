@@ -39,6 +39,8 @@ static int check_config(const gb_web_server_config_t *cfg, gb_error_t *err)
     if (cfg->token && strlen(cfg->token) != GB_WEB_TOKEN_LEN)
         return gb_error_set(err, GB_EINVAL, "web server: a token has %d characters",
                             GB_WEB_TOKEN_LEN);
+    if (cfg->rated_keys && strlen(cfg->rated_keys) >= sizeof ((gb_web_server_t *)0)->rated)
+        return gb_error_set(err, GB_EINVAL, "web server: rated_keys longer than 63 bytes");
     if (!(cfg->max_rate > 0.0 && cfg->max_rate <= 1000.0))
         return gb_error_set(err, GB_EINVAL, "web server: max_rate %g out of range (0, 1000]",
                             cfg->max_rate);
@@ -110,6 +112,8 @@ static void copy_strings(gb_web_server_t *s, const gb_web_server_config_t *cfg)
     s->cfg.mount_prefix = s->mount_prefix[0] ? s->mount_prefix : NULL;
     s->cfg.mount_dir = s->mount_dir;
     s->cfg.token = s->token;
+    snprintf(s->rated, sizeof s->rated, "%s", cfg->rated_keys ? cfg->rated_keys : "");
+    s->cfg.rated_keys = cfg->rated_keys ? s->rated : NULL;
 }
 
 gb_web_server_t *gb_web_server_new(const gb_web_server_config_t *cfg, gb_error_t *err)
@@ -140,6 +144,7 @@ gb_web_server_t *gb_web_server_new(const gb_web_server_config_t *cfg, gb_error_t
         gb_web_server_free(s);
         return NULL;
     }
+    gb_web_feed_rate(s->feed, s->cfg.rated_keys);
     if (open_lws(s, err) != GB_OK) {
         gb_web_server_free(s);
         return NULL;
@@ -230,7 +235,7 @@ static int push_out(gb_web_server_t *s, gb_web_out_t *o)
 
 int gb_web_server_send(gb_web_server_t *s, uint32_t client, char *text)
 {
-    gb_web_out_t o = {GB_WEB_OUT_SEND, client, NULL, text, 0};
+    gb_web_out_t o = {GB_WEB_OUT_SEND, client, NULL, text, lws_now_usecs()};
     if (!text)
         return GB_ENOMEM;
     return push_out(s, &o);

@@ -89,6 +89,7 @@ gb_live_web_t *gb_live_web_new(const gb_osc_host_t *host, int port, const gb_cid
         c.allow[i] = allow[i];
     c.doc_root = doc_root;
     c.stats = host->stats;
+    c.rated_keys = "/gbac/meter"; /* at most 30 a second; every change goes at once */
     w->srv = gb_web_server_new(&c, err);
     if (!w->srv || !handlers(w)) {
         if (w->srv && err)
