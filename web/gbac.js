@@ -47,7 +47,7 @@ function connect() {
   ws.onopen = () => {
     $('conn').dataset.state = 'open';
     $('conn').textContent = 'connected';
-    send('/gbac/schema', [], '', (m) => buildSchema(JSON.parse(m.args[0])));
+    values.clear(); // the first message carries every value and the schema
   };
   ws.onclose = () => {
     $('conn').dataset.state = 'closed';
@@ -77,12 +77,12 @@ function handle(m) {
   if (m.path === '/gbac/note/generated') return note(m.args[3], m.args, null);
   if (m.path === '/gbac/learned') return learned(m.args);
   if (m.path === '/gbac/record') return record(m.args);
-  if (m.path === '/web/engine') { // the values of the new rack follow in the same frame
+  if (m.path === '/web/engine') { // the new rack's values, then its schema, follow
     document.body.dataset.engineAt = Date.now();
     values.clear();
-    send('/gbac/schema', [], '', (r) => buildSchema(JSON.parse(r.args[0])));
     return;
   }
+  if (m.path === '/gbac/schema') return buildSchema(JSON.parse(m.args[0]));
   if (m.path === '/gbac/report') { if (m.args[0].endsWith('/score')) scoreMark(m.args[1]); return; }
   if (m.path === '/web/lost') return;
   if (m.path.startsWith('/gbac/param/')) return paramValue(m.path, m.args[0]);

@@ -116,6 +116,9 @@ typedef struct gb_live_cost {
                         "(from its OSC, page, MIDI or preset handling on the main thread to "  \
                         "the write; the meters, held to 30 a second, are not timed)")          \
     X(http_feed_window_us, "http_feed_max_us since /gbac/window (or start)")                    \
+    X(http_feed_own_us, "the same less the time the web server's thread waited for a core "    \
+                        "meanwhile (the kernel's run_delay): gbac's own share, since "         \
+                        "/gbac/window (or start)")                                             \
     X(late_periods, "periods gbac itself finished after their deadline")                       \
     X(max_cycle_pct, "most of a period used by the time gbac finished, %")
 

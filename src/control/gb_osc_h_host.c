@@ -54,8 +54,10 @@ GB_OSC_HANDLER(gb_osc_h_window)
 {
     if (!h->host.window && !h->host.stats)
         return not_here(msg->path, err);
-    if (h->host.stats)
+    if (h->host.stats) {
         atomic_store_explicit(&h->host.stats->http_feed_window_us, 0, memory_order_relaxed);
+        atomic_store_explicit(&h->host.stats->http_feed_own_us, 0, memory_order_relaxed);
+    }
     if (h->host.window)
         h->host.window(h->host.ctx);
     gb_osc_reply(peer, msg->path, "", NULL);

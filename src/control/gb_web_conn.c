@@ -143,7 +143,7 @@ static void queue_chunk(gb_web_server_t *s, gb_web_conn_t *c, const char *text, 
     }
     k->next = NULL;
     k->len = len;
-    k->at = at;
+    k->made = (gb_web_mark_t){at, s->run_delay};
     memcpy(k->buf + LWS_PRE, text, len);
     if (c->tail)
         c->tail->next = k;
@@ -279,11 +279,12 @@ static void page_close(gb_web_server_t *s, gb_web_conn_t *c)
     memset(c, 0, sizeof *c);
 }
 
-/* A write went out to c carrying things made since `since` (the oldest reply or timed post
- * in it): how long that waited in gbac, from the owner's post or send (an OSC or page message
- * handled, a MIDI change taken from the audio thread, a preset swapped in) to the write; the
- * most is kept since start (http_feed_max_us) and since the owner last cleared it
- * (http_feed_window_us). */
+/* A write went out carrying things made at `since` or later (the oldest reply or timed post in
+ * it): how long that waited from the owner's post or send (an OSC or page message handled, a
+ * MIDI change taken from the audio thread, a preset swapped in) to the write. The most is kept
+ * since start (http_feed_max_us) and since the owner last cleared it (http_feed_window_us);
+ * the same less the time this thread spent waiting for a core meanwhile is gbac's own share
+ * (http_feed_own_us). */
 static void max_us(atomic_uint_fast64_t *m, uint_fast64_t d)
 {
     uint_fast64_t old = atomic_load_explicit(m, memory_order_relaxed);
@@ -291,13 +292,17 @@ static void max_us(atomic_uint_fast64_t *m, uint_fast64_t d)
     }
 }
 
-static void feed_waited(gb_web_server_t *s, lws_usec_t since)
+static void feed_waited(gb_web_server_t *s, gb_web_mark_t since)
 {
-    const lws_usec_t d = lws_now_usecs() - since;
-    if (!since || d <= 0)
+    const lws_usec_t d = lws_now_usecs() - since.at;
+    if (!since.at || d <= 0)
         return;
+    const uint64_t now = gb_web_run_delay(s);
+    const uint64_t sched_us = now > since.delay ? (now - since.delay) / 1000 : 0;
     max_us(&s->stats->http_feed_max_us, (uint_fast64_t)d);
     max_us(&s->stats->http_feed_window_us, (uint_fast64_t)d);
+    max_us(&s->stats->http_feed_own_us,
+           (uint_fast64_t)d > sched_us ? (uint_fast64_t)d - sched_us : 0);
 }
 
 /* The replies at the head of c's queue that go into one message: their count, and through
@@ -315,10 +320,10 @@ static int replies_ahead(const gb_web_conn_t *c, size_t *bytes)
     return n;
 }
 
-/* Take n replies off c's queue into dst, joined with commas; the oldest one's time. */
-static lws_usec_t take_replies(gb_web_conn_t *c, int n, char *dst)
+/* Take n replies off c's queue into dst, joined with commas; when the oldest was made. */
+static gb_web_mark_t take_replies(gb_web_conn_t *c, int n, char *dst)
 {
-    lws_usec_t at = c->head ? c->head->at : 0;
+    const gb_web_mark_t made = c->head ? c->head->made : (gb_web_mark_t){0, 0};
     for (int i = 0; i < n; i++) {
         gb_web_chunk_t *k = c->head;
         c->head = k->next;
@@ -331,14 +336,14 @@ static lws_usec_t take_replies(gb_web_conn_t *c, int n, char *dst)
         dst += k->len;
         free(k);
     }
-    return at;
+    return made;
 }
 
 /* The message for c: n queued replies (rlen bytes joined) and the feed's frame (what: urgent
  * or all; none when what < 0), as "[replies..., items...]" at buf + LWS_PRE; *since gets the
  * oldest reply's time. NULL on out of memory. */
 static char *join(gb_web_server_t *s, gb_web_conn_t *c, int n, size_t rlen, int what,
-                  size_t *len, lws_usec_t *since)
+                  size_t *len, gb_web_mark_t *since)
 {
     size_t flen = 0;
     uint64_t lost = 0;
@@ -353,7 +358,7 @@ static char *join(gb_web_server_t *s, gb_web_conn_t *c, int n, size_t rlen, int 
         if (!buf)
             return NULL;
     }
-    *since = 0;
+    *since = (gb_web_mark_t){0, 0};
     if (n) {
         buf[LWS_PRE] = '[';
         *since = take_replies(c, n, buf + LWS_PRE + 1);
@@ -379,7 +384,7 @@ static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
     const int what = due ? GB_WEB_FRAME_ALL : urgent ? GB_WEB_FRAME_URGENT : -1;
     size_t rlen, len;
     const int n = replies_ahead(c, &rlen);
-    lws_usec_t since = 0;
+    gb_web_mark_t since = {0, 0};
     char *buf;
     if (n == 1 && what < 0) { /* one reply alone: as it is */
         len = c->head->len;
@@ -392,9 +397,9 @@ static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
     if (!buf)
         return 0;
     if (what >= 0) {
-        since = since && (!c->waiting_since || since < c->waiting_since) ? since
-                                                                         : c->waiting_since;
-        c->waiting_since = 0;
+        if (!since.at || (c->waiting.at && c->waiting.at < since.at))
+            since = c->waiting;
+        c->waiting = (gb_web_mark_t){0, 0};
     }
     if (due)
         c->last_frame = now;
@@ -479,8 +484,8 @@ static void posted_urgent(gb_web_server_t *s, lws_usec_t at)
         gb_web_conn_t *c = s->pages[i];
         if (!c)
             continue;
-        if (!c->waiting_since)
-            c->waiting_since = at;
+        if (!c->waiting.at)
+            c->waiting = (gb_web_mark_t){at, s->run_delay};
         if (s->cfg.rated_keys)
             lws_callback_on_writable(c->wsi);
     }

@@ -35,11 +35,19 @@ typedef struct gb_web_out {
 
 enum { GB_WEB_OUT_SEND = 1, GB_WEB_OUT_POST, GB_WEB_OUT_FORGET };
 
+/* When something for the pages was made (the owner's post or send; at 0: nothing), and how
+ * long the server thread had waited for a core by then (its run_delay, ns): the latency a
+ * write reports is split into the kernel's share and gbac's own. */
+typedef struct gb_web_mark {
+    lws_usec_t at;
+    uint64_t delay;
+} gb_web_mark_t;
+
 /* A text waiting to be written to one page, with room for the WebSocket header. */
 typedef struct gb_web_chunk {
     struct gb_web_chunk *next;
     size_t len;
-    lws_usec_t at;   /* when the owner sent it */
+    gb_web_mark_t made; /* when the owner sent it */
     unsigned char buf[]; /* LWS_PRE + len bytes */
 } gb_web_chunk_t;
 
@@ -50,7 +58,7 @@ typedef struct gb_web_conn {
     int slot;                /* index in the server's page table */
     gb_web_cursor_t cursor;  /* what of the feed it has seen */
     lws_usec_t last_frame;   /* when its last full feed frame (with the rated keys) went out */
-    lws_usec_t waiting_since; /* when the oldest timed post it has not been sent was made; 0 */
+    gb_web_mark_t waiting;   /* the oldest timed post it has not been sent */
     gb_web_chunk_t *head, *tail; /* replies waiting */
     size_t queued;
     char *rx;                /* the message being received */
@@ -80,6 +88,8 @@ struct gb_web_server {
     uint32_t next_id;
     lws_sorted_usec_list_t tick;
     lws_usec_t frame_us;     /* least time between two feed frames to one page */
+    int sched_fd;            /* the thread's /proc schedstat, or -1 */
+    uint64_t run_delay;      /* its run_delay before the current wait for events, ns */
     atomic_int n_clients;
 };
 
@@ -90,6 +100,10 @@ int gb_web_conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 /** The periodic tick: pages with something to send and their rate allowing it are asked to
  *  write; paused readers resume. [server thread] */
 void gb_web_tick(lws_sorted_usec_list_t *sul);
+
+/** The server thread's run_delay now: ns it has spent runnable, waiting for a core (the
+ *  kernel's schedstat; 0 when it has none). [server thread] */
+uint64_t gb_web_run_delay(gb_web_server_t *s);
 
 /** Take the texts the owner posted since the last call. [server thread] */
 void gb_web_take_out(gb_web_server_t *s);

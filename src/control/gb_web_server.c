@@ -1,9 +1,11 @@
 /* gb_web_server.c — the web server's life cycle, its thread and the owner's side of the
  * rings (see gb_web_server.h; the connections are in gb_web_conn.c).
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gb_web_impl.h"
 
@@ -90,13 +92,29 @@ static int open_lws(gb_web_server_t *s, gb_error_t *err)
     return GB_OK;
 }
 
+uint64_t gb_web_run_delay(gb_web_server_t *s)
+{
+    char buf[96];
+    const ssize_t n = s->sched_fd >= 0 ? pread(s->sched_fd, buf, sizeof buf - 1, 0) : -1;
+    unsigned long long on_cpu = 0, waited = 0;
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return sscanf(buf, "%llu %llu", &on_cpu, &waited) == 2 ? waited : 0;
+}
+
 static void *server_main(void *arg)
 {
     gb_web_server_t *s = arg;
+    s->sched_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
     lws_sul_schedule(s->ctx, 0, &s->tick, gb_web_tick, GB_WEB_TICK_US);
-    while (!atomic_load(&s->stop))
+    while (!atomic_load(&s->stop)) {
+        s->run_delay = gb_web_run_delay(s);
         if (lws_service(s->ctx, 0) < 0)
             break;
+    }
+    if (s->sched_fd >= 0)
+        close(s->sched_fd);
     return NULL;
 }
 
@@ -126,6 +144,7 @@ gb_web_server_t *gb_web_server_new(const gb_web_server_config_t *cfg, gb_error_t
         return NULL;
     }
     s->cfg = *cfg;
+    s->sched_fd = -1;
     if (cfg->token)
         snprintf(s->token, sizeof s->token, "%s", cfg->token);
     else if (gb_web_token_new(s->token) != 0) {
