@@ -723,9 +723,8 @@ def latency_preset(b, handles, osc):
     frame_ms.sort()
     print('note: gbac took %s ms to load the presets (before the change exists); the pages '
           'learnt of each %.0f ms median, %.0f ms worst after gbac\'s reply (its feed comes '
-          'before the reply; the rest is the page rebuilding its controls)' % (['%.0f' % x for x in load_ms],
-                                                          frame_ms[len(frame_ms) // 2],
-                                                          frame_ms[-1]))
+          'before the reply; the rest is the page rebuilding its controls)'
+          % (['%.0f' % x for x in load_ms], frame_ms[len(frame_ms) // 2], frame_ms[-1]))
     return out
 
 
