@@ -2,9 +2,9 @@
 # The browser surface (`gbac live --http`, docs/web.md): its pure parts in C, and the page in a
 # real headless Chromium driven by chromedriver against gbac live on a named dummy jackd
 # (python3, standard library only; a network namespace for the address rules when root).
-# The fuzz target for WebSocket messages is in fuzz/CMakeLists.txt. web_browser takes 50-60 s (150 s on an overloaded machine):
-# it carries the label `once` (GB_TESTS_ONCE in CMakeLists.txt); test_web and the fuzz replay run
-# under the sanitizers.
+# The fuzz target for WebSocket messages is in fuzz/CMakeLists.txt. web_browser takes 50-60 s
+# (150 s on an overloaded machine): it carries the label `once` (GB_TESTS_ONCE in
+# CMakeLists.txt); test_web and the fuzz replay run under the sanitizers.
 gb_add_test(test_web SOURCES test_web.c LIBS gbac_host)
 add_test(NAME web_browser
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/web_browser.py $<TARGET_FILE:gbac>
