@@ -13,3 +13,5 @@ set_tests_properties(web_browser PROPERTIES TIMEOUT 300 RUN_SERIAL ON)
 # A JACK MIDI controller the browser test drives (a CC per line of stdin; prints when it went).
 add_executable(web_jack_cc web_jack_cc.c)
 target_link_libraries(web_jack_cc PRIVATE PkgConfig::JACK)
+# The callback-time window behind /gbac/window (the browser test compares its p99).
+gb_add_test(test_cost_window SOURCES test_cost_window.c LIBS gbac_host)
