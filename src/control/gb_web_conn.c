@@ -372,7 +372,8 @@ static char *join(gb_web_server_t *s, gb_web_conn_t *c, int n, size_t rlen, int 
 
 /* One write per call: every queued reply (up to GB_WEB_FRAME_REPLIES bytes) and whatever the
  * feed has for the page that may go now: urgent posts at once, the rated keys when its rate
- * allows. */
+ * allows. A server without rated keys writes each reply alone and the feed when its rate
+ * allows (every post waits for it). */
 static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
 {
     const lws_usec_t now = lws_now_usecs();
@@ -381,9 +382,13 @@ static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
     const int urgent = s->cfg.rated_keys && gb_web_feed_urgent(s->feed, &c->cursor);
     if (!c->head && !due && !urgent)
         return 0; /* the tick asks again when the time has come */
-    const int what = due ? GB_WEB_FRAME_ALL : urgent ? GB_WEB_FRAME_URGENT : -1;
+    int what = due ? GB_WEB_FRAME_ALL : urgent ? GB_WEB_FRAME_URGENT : -1;
     size_t rlen, len;
-    const int n = replies_ahead(c, &rlen);
+    int n = replies_ahead(c, &rlen);
+    if (!s->cfg.rated_keys && n) { /* without rated keys, as before: a reply a message */
+        n = 1;
+        what = -1;
+    }
     gb_web_mark_t since = {0, 0};
     char *buf;
     if (n == 1 && what < 0) { /* one reply alone: as it is */
@@ -401,14 +406,15 @@ static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
             since = c->waiting;
         c->waiting = (gb_web_mark_t){0, 0};
     }
-    if (due)
+    if (what == GB_WEB_FRAME_ALL)
         c->last_frame = now;
     const int w = lws_write(c->wsi, (unsigned char *)buf + LWS_PRE, len, LWS_WRITE_TEXT);
     free(buf);
     if (w < 0)
         return -1;
     feed_waited(s, since);
-    if (c->head || (s->cfg.rated_keys && gb_web_feed_urgent(s->feed, &c->cursor)))
+    if (c->head || (what < 0 && due) ||
+        (s->cfg.rated_keys && gb_web_feed_urgent(s->feed, &c->cursor)))
         lws_callback_on_writable(c->wsi);
     return 0;
 }

@@ -6,10 +6,11 @@
  * answers them on its own thread.
  *
  * What a page receives: WebSocket text messages, each a JSON object (one reply, when nothing
- * else is waiting) or a JSON array of them: the replies queued for it, in order, then what the
- * feed has new for it. Nothing waits for a timer except the rated keys (rated_keys, the
- * meters): a reply or an urgent post is written as soon as the server thread takes it from the
- * ring, joined with whatever else is waiting. How long that took is measured: from the owner's
+ * else is waiting) or a JSON array of them: with rated_keys set, the replies queued for it, in
+ * order, then what the feed has new for it; nothing waits for a timer except the rated keys
+ * (the meters): a reply or an urgent post is written as soon as the server thread takes it
+ * from the ring, joined with whatever else is waiting. Without rated_keys each reply is a
+ * message of its own and feed frames (arrays) go at most max_rate times a second. How long that took is measured: from the owner's
  * post or send to the write, the most of any page (http_feed_max_us since start,
  * http_feed_window_us since the owner last cleared it).
  * SPDX-License-Identifier: GPL-3.0-or-later
