@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# web_browser.py GBAC WEB_JACK_CC — the browser surface of `gbac live --http` in a real headless Chromium
-# driven by chromedriver (WebDriver), against gbac on a named dummy jackd, checked through OSC
-# queries (the same path table the page uses). Standard library only.
+# web_browser.py GBAC WEB_JACK_CC — the browser surface of `gbac live --http` in a real headless
+# Chromium driven by chromedriver (WebDriver), against gbac on a named dummy jackd, checked
+# through OSC queries (the same path table the page uses). Standard library only.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Checks, each with numbers: a click on a slider sets the parameter (OSC query); an OSC change
