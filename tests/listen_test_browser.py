@@ -36,8 +36,10 @@ PICKS = [0, 1, 1, 0, 1, 0, 0, 0, 1, 1]  # the side clicked on each pair shown (0
 check = wb.check
 
 
-def clip_frames(steps_per_bar):
-    return round(BARS * steps_per_bar * 60.0 / TEMPO / 4.0 * RATE + TAIL_S * RATE)
+def clip_frames(meter):
+    """Frames of BARS bars of 16th-note steps in meter "N/D" at TEMPO, and the tail."""
+    num, den = (int(x) for x in meter.split('/'))
+    return round(BARS * num * 16 // den * 60.0 / TEMPO / 4.0 * RATE + TAIL_S * RATE)
 
 
 def wav_facts(data):
@@ -91,24 +93,24 @@ def start():
 
 def clips_served(port, design):
     """Every clip over HTTP: a real WAV of the right length, both of a pair alike."""
-    want = {clip_frames(16), clip_frames(12)}  # 4/4 and 3/4, 6/8 tunes
     lengths = []
     for p in design['pairs']:
+        want = clip_frames(p['meter'])
         facts = []
         for side in 'ab':
             with urllib.request.urlopen('http://127.0.0.1:%d/clips/%s' %
                                         (port, p['clip_' + side]), timeout=10) as r:
                 facts.append(wav_facts(r.read()))
         for ch, rate, bits, n, db in facts:
-            if (ch, rate, bits) != (2, RATE, 16) or n != p['frames'] or n not in want or \
-                    db < -45:
-                wb.fail('pair %d clip: %d ch, %d Hz, %d bit, %d frames (design %d, want one '
-                        'of %s), %.1f dBFS' % (p['pair'], ch, rate, bits, n, p['frames'],
-                                               sorted(want), db))
+            if (ch, rate, bits) != (2, RATE, 16) or n != p['frames'] or n != want or db < -45:
+                wb.fail('pair %d clip: %d ch, %d Hz, %d bit, %d frames (design %d, %s wants '
+                        '%d), %.1f dBFS' % (p['pair'], ch, rate, bits, n, p['frames'],
+                                            p['meter'], want, db))
         lengths.append(facts[0][3] / RATE)
-    check(True, '%d clips served as 48 kHz stereo 16-bit WAV, each exactly its %d bars at %g '
-          'bpm + %g s (%s s), both clips of a pair alike, RMS above -45 dBFS' %
-          (2 * len(lengths), BARS, TEMPO, TAIL_S, sorted(set(lengths))))
+    check(True, '%d clips served as 48 kHz stereo 16-bit WAV, each exactly its %d bars in its '
+          'tune\'s meter (%s) at %g bpm + %g s (%s s), both clips of a pair alike, RMS above '
+          '-45 dBFS' % (2 * len(lengths), BARS, ' '.join(sorted(set(
+              p['meter'] for p in design['pairs']))), TEMPO, TAIL_S, sorted(set(lengths))))
 
 
 def page_weight():

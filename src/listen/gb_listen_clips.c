@@ -199,6 +199,8 @@ static int make_pair(mk_t *k, int i, uint8_t *buf, gb_error_t *err)
         rc = generate(k, k->n_models - 1, t, r0, src[1], err);
     gb_listen_pair_t *p = &k->t->pair[i];
     snprintf(p->tune, sizeof p->tune, "%s", tu->name);
+    p->meter_num = tu->meter_num;
+    p->meter_den = tu->meter_den;
     p->a_source = (int)(next(&k->rng) >> 63);
     char stem[2][16];
     for (int side = 0; side < 2; side++)

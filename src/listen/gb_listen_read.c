@@ -102,6 +102,9 @@ static int read_pair(rd_t *r, json_t *o, int i)
     if (sa < 0 || sb < 0 || sa == sb)
         return bad(r, "a, b", "are not the two sources");
     p->a_source = sa;
+    json_t *m = json_object_get(o, "meter");
+    if (json_is_string(m))
+        sscanf(json_string_value(m), "%d/%d", &p->meter_num, &p->meter_den);
     json_t *f = json_object_get(o, "frames");
     p->frames = json_is_integer(f) ? (long)json_integer_value(f) : 0;
     return 0;

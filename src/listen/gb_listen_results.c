@@ -96,7 +96,10 @@ json_t *gb_listen_summary_json(const gb_listen_test_t *t, const gb_listen_summar
 static json_t *pair_json(const gb_listen_test_t *t, int i)
 {
     const gb_listen_pair_t *p = &t->pair[i];
-    return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:f}", "pair", i, "tune", p->tune,
+    char meter[24];
+    snprintf(meter, sizeof meter, "%d/%d", p->meter_num, p->meter_den);
+    return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:f}", "pair", i, "tune",
+                     p->tune, "meter", meter,
                      "a", gb_listen_source_name(t->kind, gb_listen_source_at(p, 0)),
                      "b", gb_listen_source_name(t->kind, gb_listen_source_at(p, 1)),
                      "clip_a", p->clip_a, "clip_b", p->clip_b, "frames", (json_int_t)p->frames,

@@ -11,8 +11,9 @@
  *    "question": "human" | "prefer", "question_text": "Which is the human's?",
  *    "model": FILE, "model_b": FILE | null, "data": DS, "preset": FILE,
  *    "seed": S, "bars": N, "tempo_bpm": BPM, "sample_rate": HZ, "started": ISO-8601 UTC,
- *    "pairs": [{"pair": 0, "tune": NAME, "a": SOURCE, "b": SOURCE, "clip_a": "p00a.wav",
- *               "clip_b": "p00b.wav", "frames": F, "seconds": F / HZ}, ...],
+ *    "pairs": [{"pair": 0, "tune": NAME, "meter": "6/8", "a": SOURCE, "b": SOURCE,
+ *               "clip_a": "p00a.wav", "clip_b": "p00b.wav", "frames": F,
+ *               "seconds": F / HZ}, ...],
  *    "choices": [{"pair": 0, "picked": "a" | "b", "source": SOURCE picked,
  *                 "correct": true | false (question "human"; else null),
  *                 "plays_a": N, "plays_b": N, "time": ISO-8601 UTC with ms,
@@ -59,6 +60,7 @@ typedef struct gb_listen_pair {
     int a_source;       /* 0: clip a is sources[0] (real / model A), clip b sources[1]; 1: the
                            other way round */
     char clip_a[32], clip_b[32]; /* file names, served under /clips/ */
+    int meter_num, meter_den; /* the tune's meter */
     long frames;        /* each clip's length */
 } gb_listen_pair_t;
 
