@@ -7,7 +7,7 @@
 gb_add_test(test_listen SOURCES test_listen.c LIBS gbac_host)
 add_test(NAME listen_test_cli
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/listen_test_cli.sh $<TARGET_FILE:gbac>)
-set_tests_properties(listen_test_cli PROPERTIES TIMEOUT 120)
+set_tests_properties(listen_test_cli PROPERTIES TIMEOUT 300)
 add_test(NAME listen_test_browser
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/listen_test_browser.py $<TARGET_FILE:gbac>)
 set_tests_properties(listen_test_browser PROPERTIES TIMEOUT 240 RUN_SERIAL ON)

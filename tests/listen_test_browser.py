@@ -84,7 +84,7 @@ def start():
         if gbac.poll() is not None:
             wb.fail('gbac listen-test exited %s: %s' % (gbac.returncode, text))
         return text if 'token=' in text else None
-    text = wb.wait_for(printed, 60, 'gbac to make the clips and print its address')
+    text = wb.wait_for(printed, 120, 'gbac to make the clips and print its address')
     port = int(re.search(r'listening test at http://127\.0\.0\.1:(\d+)/', text).group(1))
     with open(out) as f:
         design = json.load(f)

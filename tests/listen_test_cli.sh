@@ -45,7 +45,7 @@ pid=$!
 i=0
 until grep -q "listening test at" "$tmp/first.err"; do
     i=$((i + 1))
-    [ $i -le 400 ] || fail "no address after 40 s: $(cat "$tmp/first.err")"
+    [ $i -le 1500 ] || fail "no address after 150 s: $(cat "$tmp/first.err")"
     kill -0 $pid 2>/dev/null || fail "listen-test exited: $(cat "$tmp/first.err")"
     sleep 0.1
 done

@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "gb_melgan.h"
 #include "gb_melody_ds.h"
