@@ -42,9 +42,9 @@ static int on_any(const char *path, const char *types, lo_arg **argv, int argc,
     snprintf(reply_path, sizeof reply_path, "%s", path);
     reply_text[0] = '\0';
     if (argc >= 1 && types[0] == 's')
-        snprintf(reply_text, sizeof reply_text, "%s", &argv[0]->s);
+        snprintf(reply_text, sizeof reply_text, "%s", (const char *)argv[0]);
     if (argc >= 2 && types[1] == 's') /* /gbac/error s s: the path, then why */
-        snprintf(reply_text, sizeof reply_text, "%s: %s", &argv[0]->s, &argv[1]->s);
+        snprintf(reply_text, sizeof reply_text, "%s: %s", (const char *)argv[0], (const char *)argv[1]);
     return 0;
 }
 
