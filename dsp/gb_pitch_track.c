@@ -19,6 +19,7 @@ struct gb_pitch_track {
     float *raw;           /* the same, as they came (DC removed): for the level */
     uint32_t pos;         /* next write index in ring */
     uint32_t since_hop;   /* samples since the last hop */
+    uint32_t heard;       /* samples of the window since the input rose above the gate */
     float *buf;           /* FFT input/output, nfft */
     fftwf_complex *spec;  /* nfft / 2 + 1 */
     fftwf_plan fwd, inv;
@@ -220,6 +221,7 @@ void gb_pitch_track_reset(gb_pitch_track_t *t) GB_RT
     memset(t->raw, 0, sizeof(float) * (size_t)t->w);
     t->pos = 0;
     t->since_hop = 0;
+    t->heard = 0;
     t->last_tau = t->jump_tau = 0.0;
     t->jump_hops = 0;
     t->dc_x = t->dc_y = t->lp1 = t->lp2 = 0.0f;
@@ -262,7 +264,8 @@ static double window_in(gb_pitch_track_t *t) GB_RT
 
 /* The band RMS of the raw window (not the low-passed one the period is measured on: undoing
  * the low-passes' gain there multiplied the leakage of the window's edges by up to 10⁴ in the
- * top bands, so a note's first hops read 6-10 dB above its level). */
+ * top bands, so a note's first hops read 6-10 dB above its level), over the samples heard
+ * since the input rose above the gate: a sound's band levels from its first hop on. */
 static void band_levels(gb_pitch_track_t *t) GB_RT
 {
     /* FFTW executes a plan made at creation without allocating or locking (counted by
@@ -270,8 +273,10 @@ static void band_levels(gb_pitch_track_t *t) GB_RT
     GB_RT_ESCAPE_BEGIN
     fftwf_execute(t->bfwd);
     GB_RT_ESCAPE_END
-    /* Parseval over the w samples: mean square = 2 Σ|X_k|² / w² over one side. */
-    const double scale = 2.0 / ((double)t->w * t->w);
+    /* Parseval over the samples heard since the input rose above the gate (at most w):
+     * mean square = 2 Σ|X_k|² / (w · heard) over one side. */
+    const double n = t->heard > t->cfg.hop ? t->heard : t->cfg.hop;
+    const double scale = 2.0 / ((double)t->w * n);
     for (int b = 0; b < GB_TIMBRE_BANDS; b++) {
         double p = 0.0;
         for (int k = t->band_lo[b]; k < t->band_hi[b]; k++)
@@ -349,6 +354,9 @@ static void analyse(gb_pitch_track_t *t) GB_RT
 {
     const double e = window_in(t);
     t->est.hops++;
+    const int gated = !(e > 1e-10 * t->w) || t->est.level_db <= t->cfg.gate_db;
+    t->heard = gated ? 0u : t->heard + t->cfg.hop < (uint32_t)t->w ? t->heard + t->cfg.hop
+                                                                     : (uint32_t)t->w;
     const int voiced_before = t->est.voiced;
     double dv = 1.0, tau = 0.0;
     /* The same work for every input (silence too): the cost does not depend on the signal. */
@@ -359,7 +367,7 @@ static void analyse(gb_pitch_track_t *t) GB_RT
     /* the best period whatever its CMNDF (the candidate), voiced when that is low enough */
     double cand = gb_yin_period(t->d, t->tmin, t->tmax, t->cfg.yin_threshold, 2.0, &dv);
     tau = dv < vmax ? cand : 0.0;
-    if (!(e > 1e-10 * t->w) || t->est.level_db <= t->cfg.gate_db) {
+    if (gated) {
         tau = cand = 0.0; /* gated */
         dv = 1.0;
     }

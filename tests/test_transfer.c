@@ -199,10 +199,12 @@ static void note_follows_the_input(void **state)
  * sustain, both re the harmonics' RMS in the sustain, for a saw at A4, A3, A2.
  * Measured (48 kHz, first 20 ms): before +1.8, +4.9, +12.3 dB (the tracker's band levels,
  * read off the low-passed window with its gain undone, were 6-10 dB above the input at an
- * onset, and drove the noise bands in full); band levels of the raw window: -8.2, -5.0,
- * +1.3; with the noise drive scaled by the aperiodic share √(1 − confidence) as well: -8.3,
- * -5.9, -0.4. The sustain's noise part stays at -37..-42 dB. Bounds: those figures + 2 dB. */
-static const double burst_bound_db[3] = {-6.3, -3.9, 1.6};
+ * onset, and drove the noise bands in full); (1 − confidence) alone: -0.3, +3.3, +10.1;
+ * band levels of the raw input heard since the gate opened, times (1 − confidence): -5.4,
+ * +0.4, +5.7 (over the whole 2048-sample window: -8.4, -6.7, -2.0, but the first sound
+ * through JACK came too late, see tv_follow.inc). The sustain's noise part stays at
+ * -37..-42 dB. Bounds: the figures + 2 dB, below the old ones. */
+static const double burst_bound_db[3] = {-3.4, 2.4, 7.7};
 static void burst_run(const float *x, float *y, size_t n, float noise_db)
 {
     gb_unit_registry_t *reg;
@@ -459,7 +461,7 @@ static double periodic_at(const float *y, size_t t, double p)
  * 736, 960, 1264 frames after the input's onset; with it 608, 576, 1152. The bounds are those
  * figures plus one 64-frame hop, each below the old path's, so the old path fails them. What
  * plays before the pitched onset (the noise bands) is printed: 6-13 dB above the note's RMS
- * before the band levels came from the raw window, -0.5, -3.6, +1.6 dB now (see
+ * before the band levels came from the raw input, +0.7, +4.7, +6.4 dB now (see
  * onset_noise_burst and docs/live.md). */
 static const long onset_bound[3] = {672, 640, 1216};
 
