@@ -56,6 +56,21 @@ static int nearest(int p, int set)
     return p;
 }
 
+int gb_accomp_note(int p, int s, int steps, int num, int den, int chord, int top, int scale,
+                   int prev)
+{
+    p = nearest(p, scale);
+    if (gb_melody_strong_step(s, steps, num, den))
+        p = nearest(p, chord);
+    while (p - 12 > top) /* the octave above the chord nearest the note before */
+        p -= 12;
+    while (p <= top)
+        p += 12;
+    while (prev >= 0 && p + 12 <= GB_MDS_PITCH_HI && abs(p + 12 - prev) < abs(p - prev))
+        p += 12;
+    return p;
+}
+
 void gb_accomp_shape(uint8_t *bar, int steps, int num, int den, int chord, int root,
                      int scale, int *last)
 {
@@ -64,19 +79,24 @@ void gb_accomp_shape(uint8_t *bar, int steps, int num, int den, int chord, int r
     for (int s = 0; s < steps; s++) {
         if (!is_pitch(bar[s]))
             continue;
-        int p = nearest(pitch_of(bar[s]), scale);
-        if (gb_melody_strong_step(s, steps, num, den))
-            p = nearest(p, chord);
-        while (p - 12 > top) /* the octave above the chord nearest the note before */
-            p -= 12;
-        while (p <= top)
-            p += 12;
-        while (prev >= 0 && p + 12 <= GB_MDS_PITCH_HI && abs(p + 12 - prev) < abs(p - prev))
-            p += 12;
+        const int p = gb_accomp_note(pitch_of(bar[s]), s, steps, num, den, chord, top, scale,
+                                     prev);
         bar[s] = (uint8_t)token_of(p);
         prev = p;
     }
     *last = prev;
+}
+
+void gb_accomp_key(const int *chords, const int *roots, size_t n, int *off, int *mode,
+                   int *scale, int *chord_norm)
+{
+    int tonic;
+    gb_chord_key(chords, roots, n, &tonic, mode, scale);
+    *off = gb_melody_key_offset(tonic, *mode);
+    *chord_norm = 0;
+    for (int pc = 0; n > 0 && pc < 12; pc++)
+        if ((chords[n - 1] >> pc) & 1)
+            *chord_norm |= 1 << ((pc - *off) % 12 + 12) % 12;
 }
 
 /* Sums over onsets. */
@@ -114,23 +134,18 @@ static void measure(const uint8_t *bar, const gb_abc_bar_t *x, int *prev, acc_su
 static int accomp_bar(gb_nn_t *gen, gb_nn_t *critic, const gb_abc_bar_t *bars, int b,
                       uint8_t (*out)[S], const gb_melgan_gen_opts_t *base, gb_error_t *err)
 {
-    int chords[NB], roots[NB], tonic, mode, scale;
+    int chords[NB], roots[NB], off, mode, scale, cn;
     for (int i = 0; i <= b; i++) {
         chords[i] = bars[i].chord;
         roots[i] = bars[i].chord_root;
     }
-    gb_chord_key(chords, roots, (size_t)b + 1, &tonic, &mode, &scale);
-    const int off = gb_melody_key_offset(tonic, mode);
+    gb_accomp_key(chords, roots, (size_t)b + 1, &off, &mode, &scale, &cn);
     uint8_t hist[4 * S];
     for (int h = 0; h < 4; h++)
         for (int s = 0; s < S; s++) {
             const int t = b - 1 - h >= 0 ? out[b - 1 - h][s] : GB_MDS_REST;
             hist[h * S + s] = is_pitch(t) ? (uint8_t)token_of(pitch_of(t) - off) : (uint8_t)t;
         }
-    int cn = 0; /* the chord in the normalised key */
-    for (int pc = 0; pc < 12; pc++)
-        if ((bars[b].chord >> pc) & 1)
-            cn |= 1 << ((pc - off) % 12 + 12) % 12;
     gb_melgan_gen_opts_t o = *base;
     o.mode = mode;
     o.phrase_pos = b;

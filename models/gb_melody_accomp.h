@@ -15,6 +15,10 @@
  * then the octave above the voicing's top note nearest the note before (the line above the
  * chord, without leaps the octave move would make).
  *
+ * The live unit (gbac.melody-gan, mode accompany) makes its bars the same way, with the same
+ * functions (gb_accomp_key, gb_accomp_note, step by step as its bar plays): the chords held at
+ * its bar starts are the progression, the highest held key is the voicing's top.
+ *
  * Measured over the bars' note onsets, for the generated lines and the tunes' own melodies
  * (_heldout): acc_strong_chord_tones (onsets on strong steps that are chord tones),
  * acc_in_key (onsets in the key the ABC file notates: major, or minor with both sixths and
@@ -44,6 +48,19 @@ typedef struct gb_melody_accomp {
 
 /** The top note of the held voicing of chord (mask, root): MIDI pitch. [any] */
 int gb_accomp_voicing_top(int mask, int root) GB_RT;
+
+/** The key of the progression chords[0 .. n) (roots[i] or roots NULL as gb_chord_key takes
+ *  them; the last is the bar's chord): *off the semitones from the normalised key up to it
+ *  (gb_melody_key_offset), *mode, *scale the safe scale (real pitch classes), *chord_norm the
+ *  last chord in the normalised key. [any] */
+void gb_accomp_key(const int *chords, const int *roots, size_t n, int *off, int *mode,
+                   int *scale, int *chord_norm) GB_RT;
+
+/** One note p (MIDI) of a generated bar at step s of `steps` (meter num/den) over the chord
+ *  mask whose voicing's top note is `top`, with the safe scale, prev the pitch of the note
+ *  before (−1: none): the pitch played (see above). [any] */
+int gb_accomp_note(int p, int s, int steps, int num, int den, int chord, int top, int scale,
+                   int prev) GB_RT;
 
 /** Shape a generated bar (tokens at real pitch, `steps` in meter num/den) over the chord
  *  (mask, root) with the safe scale: see above. *last: the pitch of the note before the bar
