@@ -30,7 +30,9 @@
 
 #include <stdint.h>
 
+#include "gb_abc.h"
 #include "gb_common.h"
+#include "gb_melody_answers.h"
 #include "gb_melody_ds.h"
 #include "gb_nn.h"
 
@@ -67,6 +69,18 @@ int gb_accomp_note(int p, int s, int steps, int num, int den, int chord, int top
  *  (−1: none), then the bar's last. [any] */
 void gb_accomp_shape(uint8_t *bar, int steps, int num, int den, int chord, int root,
                      int scale, int *last) GB_RT;
+
+/** An accompanist: plays over the progression bars[0 .. nb) (their chords and meter; not
+ *  their melody) into out (nb × GB_MDS_MAX_STEPS: GB_MELODY_OUT_* or a MIDI pitch per step),
+ *  with seed. Returns 0, 1 when it cannot take the meter (the tune is not counted), or a
+ *  negative error. [main] */
+typedef int (*gb_melody_accompanist_fn)(void *ctx, const gb_abc_bar_t *bars, int nb,
+                                        uint64_t seed, int16_t *out, gb_error_t *err);
+
+/** Measure (see above) the accompaniment of fn(ctx, ...); abc_dir as below. [main] */
+int gb_melody_accomp_by(const gb_melody_ds_t *ds, const char *abc_dir,
+                        gb_melody_accompanist_fn fn, void *ctx, int seed,
+                        gb_melody_accomp_t *out, gb_error_t *err);
 
 /** Measure (see above). abc_dir NULL: the shipped corpus' ABC folder. Figures NAN without a
  *  progression. Returns 0 or a negative error naming the folder. [main] */
