@@ -3,6 +3,7 @@
 #include "gb_melody_answers.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +201,22 @@ static void measure(const tune_t *x, int tr, const int16_t *out, sums_t *sm)
     sm->dens[sm->answers++] = (a0 + a1) / 2.0;
 }
 
+/* A call (moved: its 6 bars at real pitch) and its answer for a picture. */
+static void show(gb_melody_answer_shown_t *sh, const char *tune, const tune_t *x,
+                 const uint8_t *moved, const int16_t *ans, int tr)
+{
+    snprintf(sh->tune, sizeof sh->tune, "%s", tune);
+    sh->steps = x->steps;
+    sh->tonic = ((x->mode ? 9 : 0) + tr) % 12;
+    sh->mode = x->mode;
+    memcpy(sh->bars, moved + 4 * S, 2 * S);
+    for (int i = 0; i < 2 * S; i++)
+        sh->bars[2 * S + i] = ans[i] >= 0 ? (uint8_t)(GB_MDS_PITCH_BASE + fold(ans[i]) -
+                                                      GB_MDS_PITCH_LO)
+                              : ans[i] == GB_MELODY_OUT_HOLD ? GB_MDS_HOLD
+                                                             : GB_MDS_REST;
+}
+
 /* The generator's answerer (gb_answer_generate, as `gbac generate melody --after`). */
 typedef struct gen_answerer {
     gb_nn_t *gen, *critic;
@@ -287,6 +304,10 @@ int gb_melody_answers_by(const gb_melody_ds_t *ds, gb_melody_answerer_fn fn, voi
                     (uint64_t)seed * 7919u + (uint64_t)t * 12u + (uint64_t)tr, ans, err);
             if (rc == 0)
                 measure(x, tr, ans, &sm);
+            if (rc == 0 && out->n_shown < GB_MELODY_ANSWERS_SHOWN &&
+                (out->n_shown == 0 || strcmp(out->shown[out->n_shown - 1].tune,
+                                             ds->tunes[t].name) != 0))
+                show(&out->shown[out->n_shown++], ds->tunes[t].name, x, moved, ans, tr);
             rc = rc > 0 ? 0 : rc; /* a meter the answerer does not take */
         }
     }

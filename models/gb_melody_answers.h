@@ -49,12 +49,24 @@
 extern "C" {
 #endif
 
+/** A call and its answer, for a picture (`gbac eval melody --roll`). */
+#define GB_MELODY_ANSWERS_SHOWN 6
+typedef struct gb_melody_answer_shown {
+    char tune[64];
+    int steps;         /* steps per bar */
+    int tonic, mode;   /* the call's key (pitch class; 0 major, 1 minor) */
+    uint8_t bars[4 * GB_MDS_MAX_STEPS]; /* the call's 2 bars, then the answer's 2: tokens at
+                                           real pitch (gb_melody_ds.h) */
+} gb_melody_answer_shown_t;
+
 typedef struct gb_melody_answers {
     long calls;   /* transposed calls whose key was detected */
     long answers; /* answers generated */
     double key_from_call, answer_in_key, answer_cadence, answer_cadence_heldout;
     double answer_range_ratio, answer_empty_bars;
     double answer_density_dense, answer_density_sparse, answer_density_ratio;
+    int n_shown; /* the first answer of each of the first tunes answered */
+    gb_melody_answer_shown_t shown[GB_MELODY_ANSWERS_SHOWN];
 } gb_melody_answers_t;
 
 /** What an answerer plays at a step: a MIDI pitch (an onset), or one of these. */

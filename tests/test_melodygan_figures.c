@@ -14,6 +14,9 @@
  *            each chord pressed a 16th before its bar line; the unit's lines are measured:
  *            acc_in_key >= 0.97, acc_strong_chord_tones >= 0.8, acc_above_chord and
  *            acc_mean_interval within 20 % of the tunes' own melodies.
+ * And `gbac eval melody --roll` on the same dataset draws calls and answers: in each lane
+ * the call's two bars in the performer's colour of `gbac plot`, the answer's two after them in
+ * the model's.
  * The unit counts beats in quarter notes: tunes in 6/8 and 9/8 are left out (the measure
  * says how many were taken). Takes about 20 s.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -22,15 +25,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cairo.h>
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_cli.h"
 #include "gb_melody_accomp.h"
 #include "gb_melody_answers.h"
 #include "gb_melody_ds_build.h"
+#include "gb_pianoroll.h"
+#include "gb_plot.h"
 #include "gb_tmpdir.h"
 #include "gb_unit_registry.h"
 
@@ -271,11 +278,65 @@ static void live_accompaniment_follows_the_progression(void **state)
     assert_int_equal(L.notes_outside, 0); /* it plays while a chord is held, no longer */
 }
 
+/* Pixels of colour rgb (±2 per channel: anti-aliased edges do not count) in x0 .. x1 of a
+ * lane. */
+static long count_rgb(cairo_surface_t *img, double x0, double x1, double y0, double y1,
+                      const double rgb[3])
+{
+    const unsigned char *px = cairo_image_surface_get_data(img);
+    const int stride = cairo_image_surface_get_stride(img);
+    long n = 0;
+    for (int y = (int)y0; y < (int)y1; y++)
+        for (int x = (int)x0; x < (int)x1; x++) {
+            const uint32_t v = *(const uint32_t *)(px + (size_t)y * stride + 4 * (size_t)x);
+            const int c[3] = {(int)(v >> 16 & 255), (int)(v >> 8 & 255), (int)(v & 255)};
+            int ok = 1;
+            for (int k = 0; k < 3; k++)
+                ok &= abs(c[k] - (int)lround(rgb[k] * 255)) <= 2;
+            n += ok;
+        }
+    return n;
+}
+
+static void eval_roll_draws_calls_then_answers(void **state)
+{
+    (void)state;
+    char ds_dir[1100], png[1100];
+    snprintf(ds_dir, sizeof ds_dir, "%s/ds", dir);
+    snprintf(png, sizeof png, "%s/roll.png", dir);
+    char *argv[] = {"eval", "melody", "--data", ds_dir, "--json", "--roll", png, NULL};
+    assert_int_equal(gb_cmd_eval(7, argv), 0);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(png);
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    static const double perf[3] = {GB_PLOT_PERFORMER_RGB}, model[3] = {GB_PLOT_MODEL_RGB};
+    int lanes = 0;
+    for (int i = 0; i < GB_MELODY_ANSWERS_SHOWN; i++) {
+        double x, y, w, h;
+        gb_pianoroll_lane(i, GB_MELODY_ANSWERS_SHOWN, &x, &y, &w, &h);
+        /* the lane's 4 bars span w · (its steps / the longest lane's steps); where the call
+         * ends: the last column with a performer pixel */
+        int call_end = -1;
+        for (int c = (int)x; c < (int)(x + w); c++)
+            if (count_rgb(img, c, c + 1, y, y + h, perf) > 0)
+                call_end = c;
+        assert_true(call_end > (int)x);
+        const long p_call = count_rgb(img, x, call_end + 1, y, y + h, perf);
+        const long m_call = count_rgb(img, x, call_end - 2, y, y + h, model);
+        const long m_answer = count_rgb(img, call_end + 1, x + w, y, y + h, model);
+        printf("  roll lane %d: call %ld performer px up to x = %d, answer %ld model px after "
+               "it, %ld model px before\n", i, p_call, call_end, m_answer, m_call);
+        lanes += p_call > 100 && m_answer > 100 && m_call == 0;
+    }
+    cairo_surface_destroy(img);
+    assert_int_equal(lanes, GB_MELODY_ANSWERS_SHOWN); /* every lane: call, then answer */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(live_answers_are_in_the_calls_key),
         cmocka_unit_test(live_accompaniment_follows_the_progression),
+        cmocka_unit_test(eval_roll_draws_calls_then_answers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
