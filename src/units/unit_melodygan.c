@@ -13,13 +13,21 @@
  *
  * Modes (latched, with every parameter, at each bar start):
  *   0 answer    the performer's notes form a phrase; at the first bar start after
- *               `silence_beats` of silence (no key held) the unit plays `answer_bars` bars;
- *   1 continue  as answer, but it keeps going until the performer plays again;
+ *               `silence_beats` of silence (no key held) the unit plays `answer_bars` bars,
+ *               made by the answer's rules of `gbac generate melody --after` and `gbac eval
+ *               melody` (gb_melody_answer.h), bar by bar: a bar's candidates of the best
+ *               shape (gb_answer_bar_shape) are ranked, further tries (gb_answer_try) run
+ *               on the work ticks while none has the wanted shape, and every note is snapped
+ *               into the key as it plays (gb_answer_snap_token);
+ *   1 continue  as answer (no last bar to close), but it keeps going until the performer
+ *               plays again;
  *   2 free      it plays all the time;
  *   3 accompany at every bar start where the performer holds a chord (>= 2 keys) it plays a
- *               bar over it, in the chord's key (root + third: a major third above a held
- *               pitch class, lowest first, gives major, else a minor third gives minor); the
- *               held pitch classes are the generator's chord input.
+ *               bar over it as `gbac eval melody` accompanies (gb_melody_accomp.h): the key
+ *               of the run's progression (the chords held at its bar starts) with the held
+ *               pitch classes as the generator's chord input (gb_accomp_key), each note
+ *               placed over the chord as it plays (gb_accomp_note; the highest held key is
+ *               the voicing's top).
  * A performer note-on during an answer ends it at the next bar start (not in accompany).
  *
  * Conditioning (gb_melgen.h). The phrase's key: gb_call_key() with its last two bars as the
@@ -36,8 +44,8 @@
  * (seed, n, j), so it is the same whenever it is computed. Its latent is
  * z = taste·(mu_like − ½·mu_dislike) + (1 − ½·taste·[any like])·N(0, 1), where mu_* are the
  * means of the liked / disliked latents (a missing set counts 0); its rank is
- * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)), and the bar
- * played is drawn with probability ∝ exp(rank) (gb_melgan_pick: the critic's density-ratio
+ * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)) (only the
+ * candidates of the best shape in the answer modes), and the bar played is drawn with probability ∝ exp(rank) (gb_melgan_pick: the critic's density-ratio
  * resampling); its critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event
  * (id MG_SCORE) when it is known — at the bar's first step, or (a late bar, below) at the tick
  * that scores it — which the engine reports (gb_engine_reports).
@@ -54,12 +62,15 @@
  * tick (every MG_TICK_HZ⁻¹ s, 64 frames at 48 kHz), so a 16-step bar is ready about 22 ms
  * after its conditioning is known. The conditioning of the next bar is worked out on every
  * grid step, as the bar start would see it; when it changes, the job starts again. At the bar
- * start the job of that very conditioning is used: complete, the critic and taste choose; not
- * yet complete (the conditioning changed in the last ~22 ms, e.g. a chord changed on the bar
- * line), the bar is "late": candidate 0 is played, its steps computed as they are needed (at
- * most one batched forward on a step) and on the following ticks. So a block costs at most
+ * start the job of that very conditioning is used: the bar its tries kept (the critic and
+ * taste choose on the tick after a try's last step; an answer's further tries, up to
+ * GB_ANSWER_TRIES, run on the following ticks and stop at the bar start); no try complete
+ * (the conditioning changed in the last ~22 ms, e.g. a chord changed on the bar line), the
+ * bar is "late": candidate 0 is played, its steps computed as they are needed (at most one
+ * batched forward on a step) and on the following ticks. So a block costs at most
  * A + B·frames — one tick's forward per 64 frames, one step's forward, one critic forward, the
- * key of the phrase — and the output does not depend on the block size. The buffers live in
+ * key of the phrase or of the progression — and the output does not depend on the block
+ * size. The buffers live in
  * the instance; nothing is allocated, locked or read from a file in process().
  *
  * Generated notes are monophonic: a note sounds until the next step that is not a hold, so
