@@ -45,9 +45,10 @@
  * z = taste·(mu_like − ½·mu_dislike) + (1 − ½·taste·[any like])·N(0, 1), where mu_* are the
  * means of the liked / disliked latents (a missing set counts 0); its rank is
  * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)) (only the
- * candidates of the best shape in the answer modes), and the bar played is drawn with probability ∝ exp(rank) (gb_melgan_pick: the critic's density-ratio
- * resampling); its critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event
- * (id MG_SCORE) when it is known — at the bar's first step, or (a late bar, below) at the tick
+ * candidates of the best shape in the answer modes), and the bar played is drawn with
+ * probability ∝ exp(rank) (gb_melgan_pick: the critic's density-ratio resampling); its
+ * critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event (id MG_SCORE)
+ * when it is known — at the bar's first step, or (a late bar, below) at the tick
  * that scores it — which the engine reports (gb_engine_reports).
  * Ratings: every `like` / `dislike` PARAM event of value >= 0.5 is one rating of the latest
  * phrase — the latents of the bars generated since the run started (answer start, free start,
