@@ -41,7 +41,7 @@
 #include "gb_tmpdir.h"
 #include "gb_unit_registry.h"
 
-enum { P_MODE = 0, P_SEED = 6 };
+enum { P_MODE = 0, P_SEED = 6, P_FORWARDS = 12 };
 
 #define SR 48000.0
 #define STEP 6000u /* frames per 16th at 120 BPM */
@@ -61,6 +61,7 @@ typedef struct live {
     ev_t ev[MAX_EV];
     int n_ev;
     long runs, notes_outside; /* generated note-ons outside the bars measured */
+    long retried;             /* answers that took more than one try for a bar */
 } live_t;
 
 static char dir[1024];
@@ -158,7 +159,10 @@ static int live_answer(void *ctx, const uint8_t *call, int steps, int num, int d
     int from = (int)((release + 8 + steps - 1) / steps);
     from = from < 6 ? 6 : from;
     int16_t bars[3 * S];
+    const float fw0 = l->d->get_param(l->u, P_FORWARDS);
     render(l, 0, seed, steps / 4, from + 3, from, 3, bars);
+    /* one try of a bar: a forward per step and one of the critic */
+    l->retried += l->d->get_param(l->u, P_FORWARDS) - fw0 > 2.0f * (float)(steps + 1);
     memcpy(out, bars, 2 * S * sizeof *out);
     for (int s = 0; s < steps; s++) /* a third bar: the answer is 2 bars */
         if (bars[2 * S + s] >= 0)
@@ -238,7 +242,7 @@ static void live_answers_are_in_the_calls_key(void **state)
     (void)state;
     gb_melody_answers_t a;
     gb_error_t err = {0};
-    L.runs = L.notes_outside = 0;
+    L.runs = L.notes_outside = L.retried = 0;
     assert_int_equal(gb_melody_answers_by(ds, live_answer, &L, 1, &a, &err), 0);
     printf("  live answers: %ld calls answered (key detected on %ld transposed calls: %.3f "
            "right)\n  answer_in_key %.4f, answer_cadence %.3f (held-out %.3f), "
@@ -248,6 +252,9 @@ static void live_answers_are_in_the_calls_key(void **state)
            a.answer_cadence_heldout, a.answer_range_ratio, a.answer_empty_bars,
            a.answer_density_dense, a.answer_density_sparse, a.answer_density_ratio,
            L.notes_outside);
+    printf("  answers that sampled a bar more than once (no candidate of the wanted shape): "
+           "%ld\n", L.retried);
+    assert_true(L.retried > 0); /* the further tries run in the unit */
     assert_true(a.answers >= 150); /* 3 keys of every held-out call in a quarter-note meter */
     assert_true(a.answer_in_key >= 0.95);
     assert_true(a.answer_empty_bars == 0.0);                  /* the answer's shape rules */
