@@ -31,9 +31,9 @@
  * A performer note-on during an answer ends it at the next bar start (not in accompany).
  *
  * Conditioning (gb_melgen.h). The phrase's key: gb_call_key() with its last two bars as the
- * call and the bars before them (of the last 8) as what came before (the function `gbac
- * generate melody --after` uses); its last bar (the bar of its
- * last onset) and the bar before, as tokens in the normalised key (C major / A minor), are the
+ * call and the bars before them (of the last 8, earlier phrases included) as what came before
+ * (the function `gbac generate melody --after` uses); its last bar (the bar of its last
+ * onset) and the bar before, as tokens in the normalised key (C major / A minor), are the
  * first answer bar's context; its onset count the density; the bars it spans (mod 8) the
  * answer's position in the phrase. Each following bar is conditioned on the two before it, one
  * phrase position later. Generated tokens are transposed back to the phrase's key. Free mode
@@ -216,6 +216,8 @@ typedef struct mg_unit {
     /* performer */
     mg_note_t phrase[MG_MAX_PHRASE];
     int n_phrase, n_held, phrase_closed;
+    int phrase_first; /* phrase[phrase_first ..] is the current phrase; the notes before it,
+                         earlier phrases, are what the performer played before (the key) */
     uint8_t held[128]; /* keys held now (count of note-ons without note-off) */
     double last_release; /* beat */
     uint8_t channel;
@@ -474,7 +476,8 @@ static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t
     for (int i = 0; i < m->n_phrase; i++) {
         const mg_note_t *x = &m->phrase[i];
         const int64_t off = x->off >= 0 ? x->off : now_k;
-        first_on = x->on < first_on ? x->on : first_on;
+        if (i >= m->phrase_first)
+            first_on = x->on < first_on ? x->on : first_on;
         last_on = x->on > last_on ? x->on : last_on;
         if (off <= from)
             continue;
@@ -954,13 +957,14 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
         mg_emit(o, &x);
         if (ev->key > 127)
             break;
-        if (m->phrase_closed) { /* a new phrase */
-            m->n_phrase = 0;
+        if (m->phrase_closed) { /* a new phrase; the old ones stay for the key */
+            m->phrase_first = m->n_phrase;
             m->phrase_closed = 0;
         }
         if (m->n_phrase == MG_MAX_PHRASE) {
             memmove(m->phrase, m->phrase + 1, (MG_MAX_PHRASE - 1) * sizeof m->phrase[0]);
             m->n_phrase--;
+            m->phrase_first -= m->phrase_first > 0;
         }
         m->phrase[m->n_phrase++] = (mg_note_t){k, -1, ev->key, ev->channel & 15u};
         m->channel = ev->channel & 15u;
@@ -1017,7 +1021,7 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
 static void mg_reset(void *self) GB_RT
 {
     mg_unit_t *m = self;
-    m->n_phrase = m->n_held = m->phrase_closed = 0;
+    m->n_phrase = m->n_held = m->phrase_closed = m->phrase_first = 0;
     memset(m->held, 0, sizeof m->held);
     m->last_release = 0.0;
     m->played_since_start = 0;
