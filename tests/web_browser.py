@@ -14,7 +14,8 @@
 # with 4 pages open, changes from OSC, JACK MIDI, a page and a preset load reach every page in
 # time (in gbac and end to end, bounds below) and the callback time is as with one page;
 # a preset load (timbre-vae) rebuilds the page: the XY pad drag sets morph_x/morph_y, a latent
-# knob sets z0, MIDI learn maps a CC sent over OSC (the page shows it).
+# knob sets z0, the knob and the list slider of a latent dimension both follow the knob and an
+# OSC change, MIDI learn maps a CC sent over OSC (the page shows it).
 import json
 import os
 import re
