@@ -295,13 +295,13 @@ static int wait_gbac_connected(int ms, double *took)
 {
     const double t0 = gbt_mono_s();
     *took = -1;
-    for (int t = 0; t <= ms; t += 10) {
+    do { /* a look (a jack_lsp) takes tens of ms: the clock, not a count, ends the wait */
         if (gbac_connected(0)) {
             *took = gbt_mono_s() - t0;
             return 0;
         }
         gbt_sleep_ms(10);
-    }
+    } while (gbt_mono_s() - t0 < ms / 1000.0);
     printf("gbac's connections on the slave after %d ms:\n", ms);
     gbac_connected(1);
     return -1;
