@@ -833,6 +833,16 @@ static int osc_status(void *ctx, json_t *obj)
     return c != GB_OK ? c : rig_facts(lv, obj);
 }
 
+static void take_costs(gb_live_t *lv);
+
+/* /gbac/window: the callback time's window starts again. */
+static void osc_window(void *ctx)
+{
+    gb_live_t *lv = ctx;
+    take_costs(lv); /* the periods so far belong to the window before */
+    gb_cost_window_start(lv->cost);
+}
+
 /* ---- life cycle ------------------------------------------------------------------------------- */
 
 /* What the OSC handlers may do here: the same for OSC and the browser surface. */
@@ -841,6 +851,7 @@ static gb_osc_host_t live_host(gb_live_t *lv, const gb_live_config_t *cfg)
     return (gb_osc_host_t){.ctx = lv, .send = osc_send, .engine = osc_engine,
                            .load_preset = osc_load_preset, .save_preset = osc_save_preset,
                            .unit_state = osc_unit_state, .status = osc_status,
+                           .window = osc_window,
                            .record_start = osc_record_start, .record_stop = osc_record_stop,
                            .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
                            .model_dir = cfg->model_dir, .stats = &lv->stats};
