@@ -41,12 +41,14 @@ static json_t *card_counts(const gb_melody_ds_t *ds)
                      (json_int_t)tunes[2]);
 }
 
-/* version 3: the critic's input as GB_MELGEN_K_* names it (version 2 critics were trained with
- * the phrase block one float late and the last pitch class of bar b cut off). */
+/* version 3 (GB_MELGAN_FEATURES_VERSION): the critic's input as GB_MELGEN_K_* names it
+ * (version-2 critics were trained with the phrase block one float late and the last pitch
+ * class of bar b cut off). */
 static json_t *card_features(void)
 {
     return json_pack(
-        "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "version", 3, "vocab",
+        "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "version",
+        GB_MELGAN_FEATURES_VERSION, "vocab",
         GB_MDS_VOCAB, "max_steps", GB_MDS_MAX_STEPS, "z", GB_MELGEN_Z, "step_input",
         GB_MELGEN_STEP_IN, "conditioning", GB_MELGEN_COND, "critic_input", GB_MELGEN_CRIT_IN,
         "tokens", "0 rest, 1 hold, 2 + (pitch - 48) for MIDI 48..96, normalised to C major / A "

@@ -4,7 +4,8 @@
  * every writer fills a buffer with sentinels before and after it; the sentinels must be intact
  * and every float of the block written (no hole). The block contents are then read back
  * through the GB_MELGEN_MK_* / C_* / K_* / ST_* offsets, so a writer and its offsets cannot
- * drift apart (a critic input of one float more than GB_MELGEN_CRIT_IN overflowed its buffer).
+ * drift apart (a critic input of one float more than GB_MELGEN_CRIT_IN overflowed its buffer);
+ * and a critic of the layout before that fix (card features version 2) is refused.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "gb_melgan.h"
 #include "gb_melgen.h"
 #include "gb_melody_c2st.h"
 
@@ -227,6 +229,19 @@ static void test_sizes(void **state)
     assert_int_equal(GB_MELGEN_COND, 301);
 }
 
+/* A critic whose card says an older layout (or none) is refused by name; this one loads. */
+static void test_critic_version(void **state)
+{
+    (void)state;
+    gb_error_t err = {0};
+    assert_true(gb_melgan_check_critic_version(2, "old.disc", &err) < 0);
+    assert_non_null(strstr(err.msg, "old.disc"));
+    assert_non_null(strstr(err.msg, "version 2"));
+    assert_true(gb_melgan_check_critic_version(0, "none.disc", &err) < 0);
+    assert_int_equal(gb_melgan_check_critic_version(GB_MELGAN_FEATURES_VERSION, "new.disc", &err),
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_critic_input),
         cmocka_unit_test(test_bar_writers),
         cmocka_unit_test(test_step_input),
+        cmocka_unit_test(test_critic_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
