@@ -176,6 +176,14 @@ int gb_melgan_pick(const float *logits, int k, uint64_t *rng) GB_RT;
 int gb_melgan_check_generator(const gb_nn_t *gen, const char *name, gb_error_t *err);
 int gb_melgan_check_critic(const gb_nn_t *critic, const char *name, gb_error_t *err);
 
+/** The model card's features.version this gbac writes: 3 since the critic's input is laid out
+ *  as GB_MELGEN_K_* names it (a version-2 critic has as many inputs in a shifted order). */
+#define GB_MELGAN_FEATURES_VERSION 3
+
+/** Check a critic's card features.version (0 when the card has none): an error naming `name`
+ *  unless it is GB_MELGAN_FEATURES_VERSION or later. [any] */
+int gb_melgan_check_critic_version(int version, const char *name, gb_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,11 @@
 #include "gb_melgan_priv.h"
 
 #define CRIT_CONTEXTS 32  /* contexts per critic-phase iteration (one sample each) */
+/* critic_rows writes 2·contexts·(samples + 1) rows: 4 · CRIT_CONTEXTS in the critic phases, at
+ * most MG_MAX_ROWS + MG_MAX_ROWS / 2 in an adversarial iteration (bad_config: 2 · contexts ·
+ * samples <= MG_MAX_ROWS with samples >= 2). */
+_Static_assert(4 * CRIT_CONTEXTS <= MG_CRIT_ROWS && MG_MAX_ROWS + MG_MAX_ROWS / 2 <= MG_CRIT_ROWS,
+               "a critic batch must hold every row an iteration writes");
 #define REWARD_CLIP 10.0f /* critic logits used as rewards are clipped to ±this */
 #define CKPT_EVERY 100    /* iterations between checkpoints */
 

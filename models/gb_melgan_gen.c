@@ -31,6 +31,17 @@ int gb_melgan_check_critic(const gb_nn_t *critic, const char *name, gb_error_t *
     return 0;
 }
 
+int gb_melgan_check_critic_version(int version, const char *name, gb_error_t *err)
+{
+    if (version < GB_MELGAN_FEATURES_VERSION)
+        return gb_error_set(err, GB_EFORMAT,
+                            "%s: a melody GAN critic of features version %d, whose inputs are in "
+                            "the order before version %d (models/melody-gan.md, \"Retrained\"); "
+                            "retrain it with `gbac train melody`",
+                            name, version, GB_MELGAN_FEATURES_VERSION);
+    return 0;
+}
+
 int gb_melgan_pick(const float *logits, int k, uint64_t *rng)
 {
     int best = 0;

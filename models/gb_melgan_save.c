@@ -41,10 +41,14 @@ static json_t *card_counts(const gb_melody_ds_t *ds)
                      (json_int_t)tunes[2]);
 }
 
+/* version 3 (GB_MELGAN_FEATURES_VERSION): the critic's input as GB_MELGEN_K_* names it
+ * (version-2 critics were trained with the phrase block one float late and the last pitch
+ * class of bar b cut off). */
 static json_t *card_features(void)
 {
     return json_pack(
-        "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "version", 2, "vocab",
+        "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "version",
+        GB_MELGAN_FEATURES_VERSION, "vocab",
         GB_MDS_VOCAB, "max_steps", GB_MDS_MAX_STEPS, "z", GB_MELGEN_Z, "step_input",
         GB_MELGEN_STEP_IN, "conditioning", GB_MELGEN_COND, "critic_input", GB_MELGEN_CRIT_IN,
         "tokens", "0 rest, 1 hold, 2 + (pitch - 48) for MIDI 48..96, normalised to C major / A "
@@ -58,8 +62,9 @@ static json_t *card_features(void)
         "chord pitch classes x12 + no chord, z x8]",
         "bar_features", "per step (onset, sounding, (pitch-72)/12) x24, pitch-class histogram x12",
         "critic", "[bars b-4, b-2, b-1, b features x84 each, meter x4, steps/16, mode, key x12, "
-        "phrase position x8, chord x13, per reference bar equal + share equal x6] -> relu -> "
-        "relu -> logit (> 0: real)");
+        "phrase position x8, chord x13, per reference bar equal + share equal x6, note "
+        "statistics of b-1 and b x36 each (onsets, note-length, inter-onset and interval "
+        "histograms, last pitch class)] -> relu -> relu -> logit (> 0: real)");
 }
 
 static json_t *card_training(const gb_melgan_config_t *c, int which)

@@ -47,16 +47,18 @@ void gb_melgen_bar_features(const uint8_t *bar, int steps, float *out)
     }
 }
 
-/* meter one-hot 4, steps/16, mode, key one-hot 12 (19 floats) */
+/* the meter/key block (GB_MELGEN_MK floats) */
 static void put_meter_key(const gb_melgen_cond_t *c, float *m)
 {
-    memset(m, 0, 19 * sizeof(float));
-    m[gb_melgen_meter_class(c->num, c->den)] = 1.0f;
-    m[4] = (float)c->steps / 16.0f;
-    m[5] = c->mode ? 1.0f : 0.0f;
-    m[6 + ((c->key % 12) + 12) % 12] = 1.0f;
+    memset(m, 0, GB_MELGEN_MK * sizeof(float));
+    m[GB_MELGEN_MK_METER + gb_melgen_meter_class(c->num, c->den)] = 1.0f;
+    m[GB_MELGEN_MK_STEPS] = (float)c->steps / 16.0f;
+    m[GB_MELGEN_MK_MODE] = c->mode ? 1.0f : 0.0f;
+    m[GB_MELGEN_MK_KEY + ((c->key % 12) + 12) % 12] = 1.0f;
 }
 
+/* the phrase position one-hot (GB_MELGEN_PHRASE floats) and the chord block
+ * (GB_MELGEN_CHORD floats) */
 static void put_phrase_chord(const gb_melgen_cond_t *c, float *phrase, float *chord)
 {
     memset(phrase, 0, GB_MELGEN_PHRASE * sizeof(float));
@@ -118,7 +120,8 @@ static int interval_class(int d)
 void gb_melgen_bar_stats(const uint8_t *before, const uint8_t *bar, int steps, float *out)
 {
     memset(out, 0, GB_MELGEN_BAR_STATS * sizeof(float));
-    float *nl = out + 1, *ioi = out + 9, *iv = out + 17, *last = out + 24;
+    float *nl = out + GB_MELGEN_ST_LENGTH, *ioi = out + GB_MELGEN_ST_IOI;
+    float *iv = out + GB_MELGEN_ST_INTERVAL, *last = out + GB_MELGEN_ST_LAST;
     int pitch = -1; /* the last note of the bar before */
     for (int i = 0; i < steps && i < S; i++)
         if (is_pitch(before[i]))
@@ -147,7 +150,7 @@ void gb_melgen_bar_stats(const uint8_t *before, const uint8_t *bar, int steps, f
             onsets++;
         }
     }
-    out[0] = (float)onsets / 16.0f;
+    out[GB_MELGEN_ST_ONSETS] = (float)onsets / 16.0f;
     for (int k = 0; k < 8; k++) {
         nl[k] = n_nl ? nl[k] / (float)n_nl : 0.0f;
         ioi[k] = n_ioi ? ioi[k] / (float)n_ioi : 0.0f;
@@ -160,14 +163,13 @@ void gb_melgen_bar_stats(const uint8_t *before, const uint8_t *bar, int steps, f
 
 void gb_melgen_critic_input(const gb_melgen_cond_t *c, const uint8_t *bar, float *out)
 {
-    gb_melgen_bar_features(c->prev4, c->steps, out);
-    gb_melgen_bar_features(c->prev2, c->steps, out + GB_MELGEN_BAR_FEAT);
-    gb_melgen_bar_features(c->prev1, c->steps, out + 2 * GB_MELGEN_BAR_FEAT);
-    gb_melgen_bar_features(bar, c->steps, out + 3 * GB_MELGEN_BAR_FEAT);
-    float *m = out + 4 * GB_MELGEN_BAR_FEAT;
-    put_meter_key(c, m);
-    put_phrase_chord(c, m + 19, m + 19 + GB_MELGEN_PHRASE);
-    float *e = m + 19 + GB_MELGEN_PHRASE + 13;
+    gb_melgen_bar_features(c->prev4, c->steps, out + GB_MELGEN_K_PREV4);
+    gb_melgen_bar_features(c->prev2, c->steps, out + GB_MELGEN_K_PREV2);
+    gb_melgen_bar_features(c->prev1, c->steps, out + GB_MELGEN_K_PREV1);
+    gb_melgen_bar_features(bar, c->steps, out + GB_MELGEN_K_BAR);
+    put_meter_key(c, out + GB_MELGEN_K_METER);
+    put_phrase_chord(c, out + GB_MELGEN_K_PHRASE, out + GB_MELGEN_K_CHORD);
+    float *e = out + GB_MELGEN_K_REPEAT;
     const uint8_t *ref[GB_MELGEN_REFS] = {c->prev1, c->prev2, c->prev4};
     for (int i = 0; i < GB_MELGEN_REFS; i++) {
         int same = 0, n = 0;
@@ -176,9 +178,8 @@ void gb_melgen_critic_input(const gb_melgen_cond_t *c, const uint8_t *bar, float
         e[2 * i] = n && same == n ? 1.0f : 0.0f;
         e[2 * i + 1] = n ? (float)same / (float)n : 0.0f;
     }
-    float *st = e + 2 * GB_MELGEN_REFS;
-    gb_melgen_bar_stats(c->prev2, c->prev1, c->steps, st);
-    gb_melgen_bar_stats(c->prev1, bar, c->steps, st + GB_MELGEN_BAR_STATS);
+    gb_melgen_bar_stats(c->prev2, c->prev1, c->steps, out + GB_MELGEN_K_STATS1);
+    gb_melgen_bar_stats(c->prev1, bar, c->steps, out + GB_MELGEN_K_STATS);
 }
 
 int gb_melgen_last_token(const uint8_t *bar, int steps, int *last)

@@ -40,8 +40,12 @@
  *
  * Critic: an MLP from a window of bars (four back, two back, one back and the bar judged) with
  * the bar's meter, mode, key, phrase position and chord, whether it repeats a bar before, and
- * the note statistics of the last two bars (GB_MELGEN_CRIT_IN floats) to one logit, > 0
- * meaning "looks like the corpus".
+ * the note statistics of the last two bars (GB_MELGEN_CRIT_IN floats, offsets GB_MELGEN_K_*)
+ * to one logit, > 0 meaning "looks like the corpus".
+ *
+ * Every block is written by one function at the offset its enum names, and the sizes are sums
+ * of those names: the conditioning and the critic's input share the meter/key block
+ * (GB_MELGEN_MK_*), so neither can drift from the other (tests/test_melgen_layout.c).
  */
 #ifndef GB_MELGEN_H
 #define GB_MELGEN_H
@@ -60,18 +64,36 @@ extern "C" {
 #define GB_MELGEN_PHRASE 8
 #define GB_MELGEN_BAR_FEAT (3 * GB_MDS_MAX_STEPS + 12)
 
+/** Meter classes (gb_melgen_meter_class): 4/4, 3/4, 6/8, other. */
+#define GB_MELGEN_METERS 4
+
+/** The meter/key block, the same in the conditioning and in the critic's input (one writer,
+ *  offsets inside the block): meter one-hot (4/4, 3/4, 6/8, other), steps per bar / 16, mode,
+ *  key one-hot 12. */
+enum {
+    GB_MELGEN_MK_METER = 0,
+    GB_MELGEN_MK_STEPS = GB_MELGEN_MK_METER + GB_MELGEN_METERS,
+    GB_MELGEN_MK_MODE = GB_MELGEN_MK_STEPS + 1,
+    GB_MELGEN_MK_KEY = GB_MELGEN_MK_MODE + 1,
+    GB_MELGEN_MK = GB_MELGEN_MK_KEY + 12
+};
+/** The held-chord block: 12 pitch classes and a "no chord" flag. */
+#define GB_MELGEN_CHORD 13
+/** The wanted-density block: onsets / 16 and a "given" flag. */
+#define GB_MELGEN_DENSITY 2
+
 enum {
     GB_MELGEN_C_PREV1 = 0,
     GB_MELGEN_C_PREV2 = GB_MELGEN_C_PREV1 + GB_MELGEN_BAR_FEAT,
     GB_MELGEN_C_PREV4 = GB_MELGEN_C_PREV2 + GB_MELGEN_BAR_FEAT,
-    GB_MELGEN_C_METER = GB_MELGEN_C_PREV4 + GB_MELGEN_BAR_FEAT,
-    GB_MELGEN_C_STEPS = GB_MELGEN_C_METER + 4,
-    GB_MELGEN_C_MODE = GB_MELGEN_C_STEPS + 1,
-    GB_MELGEN_C_KEY = GB_MELGEN_C_MODE + 1,
-    GB_MELGEN_C_PHRASE = GB_MELGEN_C_KEY + 12,
+    GB_MELGEN_C_METER = GB_MELGEN_C_PREV4 + GB_MELGEN_BAR_FEAT, /* the meter/key block */
+    GB_MELGEN_C_STEPS = GB_MELGEN_C_METER + GB_MELGEN_MK_STEPS,
+    GB_MELGEN_C_MODE = GB_MELGEN_C_METER + GB_MELGEN_MK_MODE,
+    GB_MELGEN_C_KEY = GB_MELGEN_C_METER + GB_MELGEN_MK_KEY,
+    GB_MELGEN_C_PHRASE = GB_MELGEN_C_METER + GB_MELGEN_MK,
     GB_MELGEN_C_DENSITY = GB_MELGEN_C_PHRASE + GB_MELGEN_PHRASE,
-    GB_MELGEN_C_CHORD = GB_MELGEN_C_DENSITY + 2,
-    GB_MELGEN_C_Z = GB_MELGEN_C_CHORD + 13,
+    GB_MELGEN_C_CHORD = GB_MELGEN_C_DENSITY + GB_MELGEN_DENSITY,
+    GB_MELGEN_C_Z = GB_MELGEN_C_CHORD + GB_MELGEN_CHORD,
     GB_MELGEN_COND = GB_MELGEN_C_Z + GB_MELGEN_Z
 };
 
@@ -83,17 +105,36 @@ enum {
 #define GB_MELGEN_IN_COND (GB_MELGEN_IN_REF + GB_MELGEN_REFS * (GB_MDS_VOCAB + 1))
 #define GB_MELGEN_STEP_IN (GB_MELGEN_IN_COND + GB_MELGEN_COND)
 
-/** Note statistics of a bar for the critic (gb_melgen_bar_stats): onsets/16, note-length
- *  and inter-onset-interval histograms (8 classes each: 1, 2, 3, 4, 5–6, 7–8, 9–12, 13+
- *  steps), |interval| histogram (0, 1, 2, 3–4, 5–7, 8–12, 13+ semitones), the last note's
- *  pitch class one-hot. */
-#define GB_MELGEN_BAR_STATS (1 + 8 + 8 + 7 + 12)
+/** Note statistics of a bar for the critic (gb_melgen_bar_stats; offsets GB_MELGEN_ST_*):
+ *  onsets/16, note-length and inter-onset-interval histograms (8 classes each: 1, 2, 3, 4,
+ *  5–6, 7–8, 9–12, 13+ steps), |interval| histogram (0, 1, 2, 3–4, 5–7, 8–12, 13+
+ *  semitones), the last note's pitch class one-hot. */
+enum {
+    GB_MELGEN_ST_ONSETS = 0,
+    GB_MELGEN_ST_LENGTH = GB_MELGEN_ST_ONSETS + 1,
+    GB_MELGEN_ST_IOI = GB_MELGEN_ST_LENGTH + 8,
+    GB_MELGEN_ST_INTERVAL = GB_MELGEN_ST_IOI + 8,
+    GB_MELGEN_ST_LAST = GB_MELGEN_ST_INTERVAL + 7,
+    GB_MELGEN_BAR_STATS = GB_MELGEN_ST_LAST + 12
+};
 
-/** The critic's input: four bars' features (b−4, b−2, b−1, b), meter 4, steps 1, mode 1,
- *  key 12, phrase 8, chord 13, per reference bar (b−1, b−2, b−4) whether the bar equals it and
- *  the share of its steps that do (6), and the note statistics of bars b−1 and b. */
-#define GB_MELGEN_CRIT_IN (4 * GB_MELGEN_BAR_FEAT + 4 + 1 + 1 + 12 + GB_MELGEN_PHRASE + 13 + \
-                           2 * GB_MELGEN_REFS + 2 * GB_MELGEN_BAR_STATS)
+/** The critic's input (offsets GB_MELGEN_K_*, GB_MELGEN_CRIT_IN floats): four bars' features
+ *  (b−4, b−2, b−1, b), the meter/key block, phrase 8, chord 13, per reference bar (b−1, b−2,
+ *  b−4) whether the bar equals it and the share of its steps that do (2 each), and the note
+ *  statistics of bars b−1 and b. */
+enum {
+    GB_MELGEN_K_PREV4 = 0,
+    GB_MELGEN_K_PREV2 = GB_MELGEN_K_PREV4 + GB_MELGEN_BAR_FEAT,
+    GB_MELGEN_K_PREV1 = GB_MELGEN_K_PREV2 + GB_MELGEN_BAR_FEAT,
+    GB_MELGEN_K_BAR = GB_MELGEN_K_PREV1 + GB_MELGEN_BAR_FEAT,
+    GB_MELGEN_K_METER = GB_MELGEN_K_BAR + GB_MELGEN_BAR_FEAT, /* the meter/key block */
+    GB_MELGEN_K_PHRASE = GB_MELGEN_K_METER + GB_MELGEN_MK,
+    GB_MELGEN_K_CHORD = GB_MELGEN_K_PHRASE + GB_MELGEN_PHRASE,
+    GB_MELGEN_K_REPEAT = GB_MELGEN_K_CHORD + GB_MELGEN_CHORD,
+    GB_MELGEN_K_STATS1 = GB_MELGEN_K_REPEAT + 2 * GB_MELGEN_REFS, /* bar b−1 */
+    GB_MELGEN_K_STATS = GB_MELGEN_K_STATS1 + GB_MELGEN_BAR_STATS, /* bar b */
+    GB_MELGEN_CRIT_IN = GB_MELGEN_K_STATS + GB_MELGEN_BAR_STATS
+};
 
 /** Largest number of rows (candidates) of a job. */
 #define GB_MELGEN_MAX_ROWS GB_NN_MAX_BATCH

@@ -19,7 +19,7 @@ void gb_c2st_features(const uint8_t *prev, const uint8_t *bar, int steps, int nu
     gb_melgen_bar_features(prev, steps, out);
     gb_melgen_bar_features(bar, steps, out + GB_MELGEN_BAR_FEAT);
     float *m = out + 2 * GB_MELGEN_BAR_FEAT;
-    memset(m, 0, 4 * sizeof(float));
+    memset(m, 0, GB_MELGEN_METERS * sizeof(float));
     m[gb_melgen_meter_class(num, den)] = 1.0f;
 }
 

@@ -24,7 +24,7 @@
 extern "C" {
 #endif
 
-#define GB_C2ST_IN (2 * GB_MELGEN_BAR_FEAT + 4)
+#define GB_C2ST_IN (2 * GB_MELGEN_BAR_FEAT + GB_MELGEN_METERS)
 
 /** The classifier's input for `bar` after `prev` (steps per bar, meter). [any] */
 void gb_c2st_features(const uint8_t *prev, const uint8_t *bar, int steps, int num, int den,

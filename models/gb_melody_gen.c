@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gb_melody_gen.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,13 @@
 #include "gb_melody_key.h"
 #include "gb_midifile.h"
 #include "gb_share.h"
+
+/* The card's features.version, 0 without one. */
+static int card_version(const gb_model_t *m)
+{
+    const json_t *f = json_object_get(gb_model_card(m), "features");
+    return (int)json_integer_value(json_object_get(f, "version"));
+}
 
 int gb_melody_models_load(const char *model, int use_critic, int max_batch,
                           gb_melody_models_t *m, gb_error_t *err)
@@ -39,7 +47,8 @@ int gb_melody_models_load(const char *model, int use_critic, int max_batch,
         rc = gb_melgan_check_generator(gb_model_nn(m->gen), m->path, err);
     if (rc == 0 && use_critic && access(m->critic_path, R_OK) == 0 &&
         (!(m->critic = gb_model_load(m->critic_path, max_batch, err)) ||
-         gb_melgan_check_critic(gb_model_nn(m->critic), m->critic_path, err) < 0))
+         gb_melgan_check_critic(gb_model_nn(m->critic), m->critic_path, err) < 0 ||
+         gb_melgan_check_critic_version(card_version(m->critic), m->critic_path, err) < 0))
         rc = err && err->code ? err->code : GB_EIO;
     if (rc)
         gb_melody_models_free(m);
