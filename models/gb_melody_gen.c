@@ -207,29 +207,29 @@ static int add_step(gb_midifile_writer_t *w, int tr, double t, int tok, int shif
     return rc;
 }
 
-static int write_midi(const gb_melody_gen_config_t *c, const gb_melody_gen_result_t *r,
-                      gb_error_t *err)
+int gb_melody_write_midi(const char *path, const uint8_t *tokens, int bars, int steps,
+                         int shift, double bpm, gb_error_t *err)
 {
-    gb_midifile_writer_t *w = gb_midifile_writer_new(r->bpm, 960, err);
+    gb_midifile_writer_t *w = gb_midifile_writer_new(bpm, 960, err);
     int tr = w ? gb_midifile_writer_add_track(w, GB_MELODY_TRACK, err) : -1;
-    const double step_s = 60.0 / r->bpm / 4.0;
+    const double step_s = 60.0 / bpm / 4.0;
     int rc = tr < 0 ? -1 : 0, sounding = -1;
-    for (int b = 0; b < r->bars && rc == 0; b++)
-        for (int i = 0; i < r->steps && rc == 0; i++)
-            rc = add_step(w, tr, ((double)b * r->steps + i) * step_s,
-                          r->tokens[(size_t)b * GB_MDS_MAX_STEPS + (size_t)i], r->shift,
-                          &sounding, err);
-    const double end = (double)r->bars * r->steps * step_s;
+    for (int b = 0; b < bars && rc == 0; b++)
+        for (int i = 0; i < steps && rc == 0; i++)
+            rc = add_step(w, tr, ((double)b * steps + i) * step_s,
+                          tokens[(size_t)b * GB_MDS_MAX_STEPS + (size_t)i], shift, &sounding,
+                          err);
+    const double end = (double)bars * steps * step_s;
     if (rc == 0) /* the last note ends with the last bar, which the end marks */
-        rc = add_step(w, tr, end, GB_MDS_REST, r->shift, &sounding, err);
+        rc = add_step(w, tr, end, GB_MDS_REST, shift, &sounding, err);
     if (rc == 0) {
         gbp_event_t off = {.type = GBP_EV_ALL_OFF};
         rc = gb_midifile_writer_add(w, tr, end, &off, err);
     }
     if (rc == 0)
-        rc = gb_midifile_writer_save(w, c->out, err);
+        rc = gb_midifile_writer_save(w, path, err);
     if (rc < 0 && err && !err->msg[0])
-        gb_error_set(err, GB_EIO, "%s: cannot write the file", c->out);
+        gb_error_set(err, GB_EIO, "%s: cannot write the file", path);
     gb_midifile_writer_free(w);
     return rc < 0 ? (err && err->code ? err->code : GB_EIO) : 0;
 }
@@ -270,7 +270,7 @@ int gb_melody_gen_run(const gb_melody_gen_config_t *c, gb_melody_gen_result_t *r
         }
     }
     if (rc == 0)
-        rc = write_midi(c, r, err);
+        rc = gb_melody_write_midi(c->out, r->tokens, r->bars, r->steps, r->shift, r->bpm, err);
     gb_melody_models_free(&m);
     return rc;
 }

@@ -88,6 +88,14 @@ int gb_melody_gen_run(const gb_melody_gen_config_t *c, gb_melody_gen_result_t *r
 /** Free the tokens. NULL-safe. [main] */
 void gb_melody_gen_result_free(gb_melody_gen_result_t *r);
 
+/** Write bars × steps step tokens (rows of GB_MDS_MAX_STEPS) in the key shifted by shift
+ *  semitones as a MIDI file of one track, GB_MELODY_TRACK, at bpm quarter notes a minute: a
+ *  note-on (velocity 0.8) at each pitch token, held through holds, ended by the next
+ *  non-hold; the file ends with the last bar. Returns 0 or a negative error naming path.
+ *  [main] */
+int gb_melody_write_midi(const char *path, const uint8_t *tokens, int bars, int steps,
+                         int shift, double bpm, gb_error_t *err);
+
 /** The MIDI pitch of a pitch token in the key shifted by shift semitones, or -1 for rests,
  *  holds and pads. [any] */
 int gb_melody_token_pitch(int token, int shift);

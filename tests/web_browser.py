@@ -30,7 +30,9 @@ import urllib.request
 import zlib
 
 GBAC = os.path.abspath(sys.argv[1])
-CC_TOOL = os.path.abspath(sys.argv[2])  # tests/web_jack_cc.c: a JACK MIDI controller
+# tests/web_jack_cc.c: a JACK MIDI controller (absent when listen_test_browser.py imports the
+# helpers here)
+CC_TOOL = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
 PROCS = []
 CLEANUP = []
 BEFORE = []  # before the processes stop (the browser session)

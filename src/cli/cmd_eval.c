@@ -9,6 +9,7 @@
 
 #include "gb_cli.h"
 #include "gb_latent_map.h"
+#include "gb_listen_cite.h"
 #include "gb_melody_ds.h"
 #include "gb_melody_eval.h"
 #include "gb_pianoroll.h"
@@ -209,7 +210,7 @@ static const gb_cmd_t eval_timbre = {
 
 typedef struct melody_args {
     gb_melody_eval_config_t cfg;
-    const char *roll;
+    const char *roll, *listen;
     int json;
 } melody_args_t;
 
@@ -234,6 +235,10 @@ static const gb_opt_t melody_opts[] = {
              "answer_in_key, answer_cadence, answer_range_ratio, answer_empty_bars, "
              "answer_density_ratio, acc_strong_chord_tones, acc_in_key, acc_above_chord, "
              "acc_mean_interval (acc_* also _heldout), ...) instead of the table"},
+    {.name = "listen-test", .arg = "FILE", .kind = GB_OPT_STRING, .off = A(listen),
+     .flags = GB_OPT_USAGE | GB_OPT_NONEMPTY, .what = "a results file",
+     .help = "cite a listening test's results (`gbac listen-test --out FILE`), checked: its "
+             "summary goes into the JSON as \"listen_test\" and under the table"},
     {.name = "bars", .arg = "N", .kind = GB_OPT_INT, .off = A(cfg.bars), .lo = 1,
      .hi = GB_MELODY_EVAL_MAX_BARS, .what = "a number of bars",
      .help = "bars generated per tune, {range} ({default})"},
@@ -344,11 +349,17 @@ static int melody_run(void *p, const gb_cli_call_t *call)
     const melody_args_t *a = p;
     gb_error_t err = {0};
     gb_melody_eval_result_t r;
-    int rc = gb_melody_eval(&a->cfg, &r, &err);
+    memset(&r, 0, sizeof r);
+    gb_listen_test_t *lt = a->listen ? calloc(1, sizeof *lt) : NULL;
+    int rc = a->listen && (!lt || gb_listen_read(a->listen, lt, &err) != 0) ? -1 : 0;
+    if (rc == 0) /* the listening test first: a bad file fails before the evaluation */
+        rc = gb_melody_eval(&a->cfg, &r, &err);
     if (rc == 0 && a->roll)
         rc = draw_roll(a->roll, &r, &err);
     if (rc == 0 && a->json) {
         json_t *o = gb_melody_eval_json(&r);
+        if (o && lt)
+            json_object_set_new(o, "listen_test", gb_listen_cite_json(lt, a->listen));
         rc = o && json_dumpf(o, stdout, JSON_REAL_PRECISION(6)) == 0 ? 0 : -1;
         json_decref(o);
         if (rc == 0)
@@ -357,10 +368,13 @@ static int melody_run(void *p, const gb_cli_call_t *call)
             snprintf(err.msg, sizeof err.msg, "cannot write the JSON");
     } else if (rc == 0) {
         melody_table(a, &r);
+        if (lt)
+            gb_listen_cite_print(stdout, lt, a->listen);
     }
     if (rc < 0)
         fprintf(stderr, "%s: %s\n", call->prog, err.msg);
     gb_melody_eval_result_free(&r);
+    free(lt);
     return rc < 0 ? GB_EXIT_FAIL : GB_EXIT_OK;
 }
 

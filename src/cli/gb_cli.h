@@ -14,7 +14,7 @@
 extern const gb_cmd_t gb_cli_live, gb_cli_eval, gb_cli_bench, gb_cli_model, gb_cli_analyze,
     gb_cli_dataset, gb_cli_preset, gb_cli_render, gb_cli_demo, gb_cli_train, gb_cli_generate,
     gb_cli_midi, gb_cli_publish, gb_cli_plot, gb_cli_dump_osc_schema, gb_cli_plugins,
-    gb_cli_transfer;
+    gb_cli_transfer, gb_cli_listen_test;
 
 /* `gbac model convert` (cmd_model_convert.c), a subcommand of gb_cli_model. */
 extern const gb_cmd_t gb_cli_model_convert;
@@ -69,6 +69,10 @@ int gb_cmd_midi(int argc, char **argv);
 /** `gbac --dump-osc-schema [--preset P]` — the OSC namespace of a preset's engine as JSON
  *  (argv[0] is "--dump-osc-schema"). [main] */
 int gb_cmd_dump_osc_schema(int argc, char **argv);
+
+/** `gbac listen-test --http PORT --pairs N [--out FILE]` — a blind A/B listening test in the
+ *  browser. [main] */
+int gb_cmd_listen_test(int argc, char **argv);
 
 /** `gbac publish SESSION -o OUT [...]` — a recorded session ready to share. [main] */
 int gb_cmd_publish(int argc, char **argv);

@@ -12,7 +12,7 @@ static const gb_cmd_t *const commands[] = {
     &gb_cli_live,    &gb_cli_eval,   &gb_cli_bench,   &gb_cli_model,   &gb_cli_analyze,
     &gb_cli_dataset, &gb_cli_preset, &gb_cli_render,  &gb_cli_transfer, &gb_cli_demo,    &gb_cli_train,
     &gb_cli_generate, &gb_cli_midi,  &gb_cli_publish, &gb_cli_plot,    &gb_cli_dump_osc_schema,
-    &gb_cli_plugins, NULL,
+    &gb_cli_plugins, &gb_cli_listen_test, NULL,
 };
 
 static const gb_cmd_t root = {
