@@ -351,7 +351,7 @@ static void screen_keys_become_actions(void **state)
         char item[96];
         snprintf(item, sizeof item, "%s %llu", gb_live_counter_name(i),
                  (unsigned long long)counter_value(i));
-        if (!memmem(r.screen, r.n_screen, item, strlen(item)))
+        if (!wait_for(&r, item, 1, 5.0)) /* the frame may still be arriving */
             fail_msg("the screen does not show '%s'", item);
     }
     assert_non_null(memmem(r.screen, r.n_screen, "nonfinite_blocks ", 17));
