@@ -1,20 +1,25 @@
 /* test_rig_netjack.c — gbac on a netjack2 slave, played and heard from the master, as
  * docs/rigs.md sets it up: two network namespaces joined by a veth pair; in "m" the master
  * (named jackd, dummy backend, 48 kHz, 256 frames, netmanager on its veth address, unicast),
- * in "s" the slave (`jackd -d net`, 2 audio + 1 MIDI each way, latency 2, auto-save) and
- * `gbac live --connect` with a harmonic synth and a limiter (no reverb, so the output falls to
- * exact silence between notes). Shown, with the figures printed:
+ * in "s" the slave (`jackd -d net`, 2 audio + 1 MIDI each way, latency 2; without -s, so
+ * that gbac's own --connect is what connects it again) and `gbac live --connect` with a
+ * harmonic synth and a limiter (no reverb, so the output falls to exact silence between
+ * notes). Shown, with the figures printed:
  *   - an A4 sent into the master's graph (to the slave's MIDI port) comes back from the slave
  *     at 440 ± 1 Hz; the frames it took, less gbac's own latency, are netjack2's added
  *     latency, which must equal what the master's ports report;
  *   - the veth cut for 5 s: gbac says the server's physical ports went away and plays on;
- *     restored: it says they are back, the master gets the slave again, and a note plays
- *     again, at the same level (a parameter set over OSC before the cut is still set), from
- *     the same gbac process; the time from restoring to sound is reported;
+ *     restored: it says they are back and connects itself again, exactly as before (out_L to
+ *     system:playback_1 only, out_R to system:playback_2 only, system:midi_capture_1 to
+ *     midi_in, although the slave registers its ports one by one), the master gets the slave
+ *     again, and a note plays again, at the same level (a parameter set over OSC before the
+ *     cut is still set), from the same gbac process; the time from restoring to sound is
+ *     reported;
  *   - the master disappears for good (SIGKILL): gbac says so, keeps answering OSC and exits 0
  *     on SIGTERM.
  * The test's clients on the master: "snd" (MIDI to the slave, a tag per cycle) and "rec"
- * (records the slave's first return channel, verified cycles, tests/gb_jack_io.h).
+ * (records the slave's first return channel, verified cycles, tests/gb_jack_io.h). gbac's
+ * connections on the slave are read with jack_lsp (libjack serves one server a process).
  * Needs root for the namespaces (skips otherwise).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
@@ -88,6 +93,13 @@ static void cleanup(void)
     gbt_ns_cleanup();
 }
 
+/* A setup step that failed, said (cmocka only says the group setup failed). */
+static int setup_failed(const char *what, int status)
+{
+    printf("setup: %s (status %d)\n", what, status);
+    return -1;
+}
+
 static int start_servers(void)
 {
     char log[400], per[16];
@@ -95,15 +107,22 @@ static int start_servers(void)
     snprintf(log, sizeof log, "%s/master.log", tmpdir);
     char *m[] = {"jackd", "-n", srv_m, "-R", "-S", "-d", "dummy", "-r", "48000", "-p", per, NULL};
     master_pid = gbt_ns_spawn(ns_m, m, log);
-    if (gbt_sh("jack_wait -s %s -w -t 10 >/dev/null", srv_m) != 0 ||
-        gbt_sh("jack_load -s %s netmanager netmanager -i '-a 10.78.0.1 -p 19000 -s' "
-               ">>%s/master.log 2>&1", srv_m, tmpdir) != 0)
-        return -1;
+    int st = gbt_sh("jack_wait -s %s -w -t 10 >/dev/null", srv_m);
+    if (st != 0)
+        return setup_failed("the master's jackd did not answer within 10 s", st);
+    /* Bounded: once (1 of about 100 runs, at load average 30) the test stood still from
+     * here on until ctest's timeout, after jack_load had said the netmanager was running. */
+    st = gbt_sh("timeout -k 2 20 jack_load -s %s netmanager netmanager -i '-a 10.78.0.1 -p "
+                "19000 -s' >>%s/master.log 2>&1", srv_m, tmpdir);
+    if (st != 0)
+        return setup_failed("jack_load netmanager failed, or did not return within 20 s (124)",
+                            st);
     snprintf(log, sizeof log, "%s/slave.log", tmpdir);
     char *s[] = {"jackd", "-n", srv_s, "-R", "-d", "net", "-a", "10.78.0.1", "-p", "19000",
-                 "-n", SLAVE, "-C", "2", "-P", "2", "-i", "1", "-o", "1", "-l", "2", "-s", NULL};
+                 "-n", SLAVE, "-C", "2", "-P", "2", "-i", "1", "-o", "1", "-l", "2", NULL};
     slave_pid = gbt_ns_spawn(ns_s, s, log);
-    return gbt_sh("jack_wait -s %s -w -t 10 >/dev/null", srv_s) == 0 ? 0 : -1;
+    st = gbt_sh("jack_wait -s %s -w -t 10 >/dev/null", srv_s);
+    return st == 0 ? 0 : setup_failed("the slave's jackd did not answer within 10 s", st);
 }
 
 static int connect_clients(void)
@@ -253,9 +272,60 @@ static note_result_t play_a4(void)
     return res;
 }
 
+/* gbac's connections on the slave as --connect makes them: each of its ports to one system
+ * port, its own (both outputs on playback_1 would double the level the master hears). Read
+ * with jack_lsp: libjack serves one server per process, and this one's is the master. With
+ * `say`, prints them. */
+static int gbac_connected(int say)
+{
+    static const char *want[3][2] = {{"gbn:out_L", "system:playback_1"},
+                                     {"gbn:out_R", "system:playback_2"},
+                                     {"gbn:midi_in", "system:midi_capture_1"}};
+    char cmd[128], line[256], cur[256] = "";
+    snprintf(cmd, sizeof cmd, "jack_lsp -s %s -c 2>/dev/null", srv_s);
+    FILE *f = popen(cmd, "r");
+    int n[3] = {0, 0, 0}, right[3] = {0, 0, 0};
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] != ' ') {
+            snprintf(cur, sizeof cur, "%s", line);
+            continue;
+        }
+        for (int i = 0; i < 3; i++)
+            if (strcmp(cur, want[i][0]) == 0) {
+                n[i]++;
+                right[i] += strcmp(line + strspn(line, " "), want[i][1]) == 0;
+                if (say)
+                    printf("  %s -> %s\n", cur, line + strspn(line, " "));
+            }
+    }
+    if (f)
+        pclose(f);
+    return n[0] == 1 && right[0] && n[1] == 1 && right[1] && n[2] == 1 && right[2];
+}
+
+/* Wait up to ms for gbac's connections; the time it took in *took (s), -1 if never. */
+static int wait_gbac_connected(int ms, double *took)
+{
+    const double t0 = gbt_mono_s();
+    *took = -1;
+    do { /* a look (a jack_lsp) takes tens of ms: the clock, not a count, ends the wait */
+        if (gbac_connected(0)) {
+            *took = gbt_mono_s() - t0;
+            return 0;
+        }
+        gbt_sleep_ms(10);
+    } while (gbt_mono_s() - t0 < ms / 1000.0);
+    printf("gbac's connections on the slave after %d ms:\n", ms);
+    gbac_connected(1);
+    return -1;
+}
+
 static void plays_from_the_master(void **state)
 {
     (void)state;
+    double took;
+    assert_int_equal(wait_gbac_connected(5000, &took), 0);
     assert_non_null(gbt_osc_status(&osc, 1000));
     const int own = (int)gbt_osc_num(&osc, "latency_frames");
     jack_latency_range_t to = {0, 0}, from = {0, 0};
@@ -337,8 +407,9 @@ static void survives_the_link_cut(void **state)
     gbt_osc_close(&set);
     const note_result_t before = play_a4();
     assert_true(before.lag >= 0);
-    double said, back;
+    double said, back, conn;
     const uint64_t up = cut_for_5s(&said, &back);
+    assert_int_equal(wait_gbac_connected(5000, &conn), 0); /* counted from "back" */
     assert_int_equal(master_side_back(20000), 0);
     const int64_t a = (int64_t)(up - io.r->start);
     for (int t = 0; t < 10000 && (int64_t)gbt_rec_frames(io.r) < a + 4 * 48000; t += 10)
@@ -347,9 +418,10 @@ static void survives_the_link_cut(void **state)
     assert_int_equal(gbt_sched_flush(&io.sched, 10000), 0); /* the train is over */
     const note_result_t after = play_a4();
     printf("Link cut for 5 s: gbac said its ports went away after %.0f ms; restored: gbac saw "
-           "them back after %.0f ms, and the master heard gbac's A4s again %.0f ms after the "
-           "link came back; then an A4: lag %lld frames, %.3f Hz, %.1f dB (before the cut "
-           "%lld frames, %.1f dB; A4s played %d, %d)\n", said * 1e3, back * 1e3,
+           "them back after %.0f ms and had its connections %.0f ms later, and the master "
+           "heard gbac's A4s again %.0f ms after the link came back; then an A4: lag %lld "
+           "frames, %.3f Hz, %.1f dB (before the cut %lld frames, %.1f dB; A4s played %d, "
+           "%d)\n", said * 1e3, back * 1e3, conn * 1e3,
            heard >= 0 ? (heard - a) * 1e3 / SR : -1.0, (long long)after.lag, after.hz, after.db,
            (long long)before.lag, before.db, before.notes, after.notes);
     assert_true(heard >= a);

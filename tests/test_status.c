@@ -346,12 +346,14 @@ static void screen_keys_become_actions(void **state)
     assert_true(wait_for(&r, "xruns", 1, 10.0));
     assert_true(wait_for(&r, "dBFS", 1, 5.0));
     assert_non_null(memmem(r.screen, r.n_screen, "-6.0 dBFS", 9)); /* peak 0.5 */
-    /* Every counter of the list by its name and value, nonfinite_blocks among them. */
+    /* Every counter of the list by its name and value, nonfinite_blocks among them. The
+     * screen arrives in as many reads as the terminal makes of it: wait for each item rather
+     * than look once after "dBFS" (the counters are drawn below the meters). */
     for (int i = 0; i < GB_LIVE_N_COUNTERS; i++) {
         char item[96];
         snprintf(item, sizeof item, "%s %llu", gb_live_counter_name(i),
                  (unsigned long long)counter_value(i));
-        if (!wait_for(&r, item, 1, 5.0)) /* the frame may still be arriving */
+        if (!wait_for(&r, item, 1, 5.0))
             fail_msg("the screen does not show '%s'", item);
     }
     assert_non_null(memmem(r.screen, r.n_screen, "nonfinite_blocks ", 17));

@@ -1,22 +1,30 @@
 /* test_web.c — the browser surface's pure parts: WebSocket messages (OSC as JSON) with their
  * error texts, the access rules (addresses, Host, Origin, token, cookie, file names), and the
- * feed (keyed state, events, cursors, a page that fell behind). The server itself, the page
- * and gbac live are tested in a real browser (web_browser.py).
+ * feed (keyed state, events, cursors, a page that fell behind); and the server without rated
+ * keys (`gbac listen-test`'s page) against a WebSocket client written here: a reply a message,
+ * feed frames at the rate limit (~1 s). The live host's server, the page and gbac live are
+ * tested in a real browser (web_browser.py).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "gb_web_access.h"
 #include "gb_web_feed.h"
 #include "gb_web_msg.h"
+#include "gb_web_server.h"
 
 static void parse_ok(const char *text, gb_web_msg_t *m)
 {
@@ -217,12 +225,194 @@ static void test_feed_rated(void **state)
     gb_web_feed_free(f);
 }
 
+/* ---- the server without rated keys, from a WebSocket client ---- */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* n bytes from fd before the monotonic time `until`; 0, or -1 (timeout, closed). */
+static int read_full(int fd, void *buf, size_t n, double until)
+{
+    for (size_t got = 0; got < n;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        const double left = until - now_s();
+        if (left < 0.0 || poll(&p, 1, (int)(left * 1000.0) + 1) != 1) /* 1 ms at least */
+            return -1;
+        const ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* A WebSocket connection to the server on 127.0.0.1:port (protocol "gbac"), handshake done. */
+static int ws_connect(int port)
+{
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = v4("127.0.0.1");
+    a.sin_port = htons((uint16_t)port);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char req[512], resp[4096];
+    const int n = snprintf(req, sizeof req,
+                           "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gbac\r\n\r\n",
+                           port);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    size_t len = 0; /* byte by byte: a frame may follow the headers at once */
+    while (len < 4 || memcmp(resp + len - 4, "\r\n\r\n", 4) != 0) {
+        assert_true(len < sizeof resp - 1);
+        assert_int_equal(read_full(fd, resp + len++, 1, now_s() + 10.0), 0);
+    }
+    resp[len] = '\0';
+    if (strncmp(resp, "HTTP/1.1 101", 12) != 0)
+        fail_msg("WebSocket handshake refused: %s", resp);
+    return fd;
+}
+
+/* The next text message (malloc'd), or NULL when none began within wait_s. */
+static char *ws_read(int fd, double wait_s)
+{
+    unsigned char h[8];
+    if (read_full(fd, h, 2, now_s() + wait_s) != 0)
+        return NULL;
+    const double until = now_s() + 10.0; /* the rest of a message that began */
+    uint64_t len = h[1] & 0x7f;
+    const size_t ext = len == 126 ? 2 : len == 127 ? 8 : 0;
+    assert_int_equal(h[1] & 0x80, 0); /* a server does not mask */
+    assert_int_equal(read_full(fd, h, ext, until), 0);
+    for (size_t i = 0; ext && i < ext; i++)
+        len = (i ? len : 0) << 8 | h[i];
+    assert_true(len < (1u << 20));
+    char *t = malloc((size_t)len + 1);
+    assert_non_null(t);
+    assert_int_equal(read_full(fd, t, (size_t)len, until), 0);
+    t[len] = '\0';
+    return t;
+}
+
+/* The id of the first page that connects, waiting for it at most 10 s. */
+static uint32_t page_opened(gb_web_server_t *s)
+{
+    for (const double until = now_s() + 10.0; now_s() < until;) {
+        gb_web_in_t *in = gb_web_server_recv(s);
+        const uint32_t id = in && in->kind == GB_WEB_OPEN ? in->client : 0;
+        gb_web_in_free(in);
+        if (id)
+            return id;
+        if (!in)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    fail_msg("no page opened within 10 s");
+    return 0;
+}
+
+static char *text_of(const char *fmt, int v)
+{
+    char b[96];
+    snprintf(b, sizeof b, fmt, v);
+    return strdup(b);
+}
+
+/* Replies sent at once arrive one a message, each exactly as sent, in order; a feed post sent
+ * among them comes in a frame of its own. */
+static void unrated_replies(gb_web_server_t *s, uint32_t id, int fd)
+{
+    const char *reply = "{\"id\":%d,\"path\":\"/gbac/ok\",\"args\":[]}";
+    enum { N = 40 };
+    for (int i = 0; i < N; i++) {
+        if (i == N / 2)
+            gb_web_server_post(s, "/gbac/param/a", strdup("{\"path\":\"/gbac/param/a\","
+                                                           "\"args\":[0.5]}"));
+        assert_int_equal(gb_web_server_send(s, id, text_of(reply, i)), GB_OK);
+    }
+    int replies = 0, frames = 0;
+    while (replies < N || frames < 1) {
+        char *t = ws_read(fd, 10.0);
+        if (!t)
+            fail_msg("10 s without a message: %d of %d replies, %d frames", replies, N, frames);
+        if (t[0] == '[') {
+            assert_string_equal(t, "[{\"path\":\"/gbac/param/a\",\"args\":[0.5]}]");
+            frames++;
+        } else {
+            char *want = text_of(reply, replies++);
+            assert_string_equal(t, want);
+            free(want);
+        }
+        free(t);
+    }
+    assert_int_equal(replies, N);
+    assert_int_equal(frames, 1);
+}
+
+/* A value posted every millisecond: the page gets at most one frame per 1/max_rate s (the
+ * first at once), each with the value's latest text, the last one included. */
+static void unrated_rate(gb_web_server_t *s, int fd, double max_rate)
+{
+    const char *value = "{\"path\":\"/gbac/param/b\",\"args\":[%d]}";
+    const double t0 = now_s();
+    int frames = 0, posts = 0;
+    while (frames < 10) {
+        assert_true(now_s() - t0 < 30.0);
+        gb_web_server_post(s, "/gbac/param/b", text_of(value, posts++));
+        char *t = ws_read(fd, 0.001);
+        if (t && t[0] != '[')
+            fail_msg("a feed frame is a JSON array: %s", t);
+        frames += t != NULL;
+        free(t);
+    }
+    gb_web_server_post(s, "/gbac/param/b", text_of(value, -1));
+    char *t = NULL, *last = text_of("[{\"path\":\"/gbac/param/b\",\"args\":[%d]}]", -1);
+    for (int done = 0; !done; frames++) {
+        free(t);
+        t = ws_read(fd, 10.0);
+        assert_non_null(t);
+        done = strcmp(t, last) == 0;
+    }
+    free(t);
+    free(last);
+    const double span = now_s() - t0, allowed = 1.0 + span * max_rate;
+    print_message("no rated keys: %d frames for %d posts in %.3f s (at most %.1f at %g a "
+                  "second)\n", frames, posts + 1, span, allowed, max_rate);
+    assert_true(frames <= allowed);
+    assert_true(posts > frames); /* frames carry the latest value, not every post */
+}
+
+/* A server whose config has no rated_keys (`gbac listen-test`): replies one a message, feed
+ * frames at max_rate. */
+static void test_server_unrated(void **state)
+{
+    (void)state;
+    const double max_rate = 20.0;
+    gb_web_server_config_t cfg = gb_web_server_config_default();
+    cfg.doc_root = ".";
+    cfg.max_rate = max_rate;
+    cfg.rated_keys = NULL;
+    gb_error_t err = {0};
+    gb_web_server_t *s = gb_web_server_new(&cfg, &err);
+    if (!s)
+        fail_msg("web server: %s", err.msg);
+    const int fd = ws_connect(gb_web_server_port(s));
+    const uint32_t id = page_opened(s);
+    unrated_replies(s, id, fd);
+    unrated_rate(s, fd, max_rate);
+    close(fd);
+    gb_web_server_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_msg_parse), cmocka_unit_test(test_msg_errors),
         cmocka_unit_test(test_msg_format), cmocka_unit_test(test_access),
         cmocka_unit_test(test_feed),   cmocka_unit_test(test_feed_rated),
+        cmocka_unit_test(test_server_unrated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

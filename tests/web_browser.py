@@ -14,7 +14,8 @@
 # with 4 pages open, changes from OSC, JACK MIDI, a page and a preset load reach every page in
 # time (in gbac and end to end, bounds below) and the callback time is as with one page;
 # a preset load (timbre-vae) rebuilds the page: the XY pad drag sets morph_x/morph_y, a latent
-# knob sets z0, MIDI learn maps a CC sent over OSC (the page shows it).
+# knob sets z0, the knob and the list slider of a latent dimension both follow the knob and an
+# OSC change, MIDI learn maps a CC sent over OSC (the page shows it).
 import json
 import os
 import re
@@ -501,6 +502,7 @@ def timbre_and_learn(b, osc):
         osc.query('/gbac/param/vae/z0')), 5, 'the engine to take the latent knob')
     check(abs(shown - 2.0) < 0.4, 'a click at 75%% of latent knob z0 (-4..4): the page shows '
           '%.3f, the engine\'s z0 is %.3f' % (shown, got))
+    latent_follows(b, osc, z0, got)
     path = '/gbac/param/vae/gain_db'
     learn = '#params button[data-learn="%s"]' % path
     b.js('document.querySelector(arguments[0]).scrollIntoView({block: "center"})', learn)
@@ -519,6 +521,28 @@ def timbre_and_learn(b, osc):
     check(cc == '30' and label == 'CC 30', 'MIDI learn: click "L" of vae/gain_db, CC 30 over '
           'OSC\'s MIDI path: the page shows %r, the engine\'s gain_db %.2f (100/127 of '
           '%g..%g)' % (label, got, lo, hi))
+
+
+def latent_follows(b, osc, z0, z0_engine):
+    """A latent dimension has two controls, its knob (#zknobs) and its slider in the parameter
+    list (#params): a change from the knob or from OSC moves both (read back from the DOM)."""
+    def both(path, want):
+        js = ('return ["#zknobs", "#params"].map((w) => { const e = document.querySelector('
+              'w + \' [id="p:\' + arguments[0] + \'"]\'); return e ? [+e.value, '
+              '+e.dataset.value] : null; })')
+        got = b.js(js, path)
+        return got if all(g and abs(g[0] - want) < 0.01 and abs(g[1] - want) < 1e-3
+                          for g in got) else None
+    knob = wait_for(lambda: both('/gbac/param/vae/z0', z0_engine), 5,
+                    'the list slider of z0 to follow its knob (%.3f)' % z0_engine)
+    check(True, 'z0 set from its knob: knob %.3f, list slider %.3f (engine %.3f)'
+          % (knob[0][0], knob[1][0], z0_engine))
+    path, want = '/gbac/param/vae/z3', -1.5
+    osc.send(path, 'f', [want])
+    got = wait_for(lambda: both(path, want), 5,
+                   'the knob and the list slider of z3 to follow an OSC change to %g' % want)
+    check(True, 'OSC %s %g: the knob shows %.3f, the list slider %.3f' % (path, want, got[0][0],
+                                                                        got[1][0]))
 
 
 # ---- how fast a change reaches every open page ----
@@ -706,7 +730,7 @@ def latency_page(b, handles, osc, samples):
 def preset_shown(b, handles, preset):
     """For each page: the Date.now() at which it learnt the rack was replaced (the feed's
     /web/engine, data-engine-at) and at which it showed every value of the new preset's
-    controls (their data-at; a parameter the z knobs show twice counts once)."""
+    controls (their data-at; a latent dimension's knob and list slider both count)."""
     out = []
     probe = '#zknobs [id="p:/gbac/param/vae/z0"]' if preset == 'timbre-vae' else \
         '[id="p:/gbac/param/melody/temperature"]'
@@ -715,8 +739,7 @@ def preset_shown(b, handles, preset):
         at = wait_for(lambda: b.js(
             'if (!document.querySelector(arguments[0])) return null;'
             'const a = [...document.querySelectorAll("#params input:not(:disabled), #zknobs '
-            'input")].filter((e) => !(e.closest("#params") && document.querySelector('
-            '"#zknobs [id=\'" + e.id + "\']"))).map((e) => e.dataset.at);'
+            'input")].map((e) => e.dataset.at);'
             'return a.length && a.every((x) => x) ? [+document.body.dataset.engineAt, '
             'Math.max(...a.map(Number))] : null;', probe),
             20, 'page %s to show %s' % (h, preset))

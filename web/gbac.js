@@ -16,7 +16,7 @@ let ws = null;
 let nextId = 1;
 const pending = new Map(); // id → callback for its reply
 let schema = null;
-const params = new Map();  // path → {info, input, output, dragging}
+const params = new Map();  // path → every control bound to it: [{info, input, output, dragging}]
 const values = new Map();  // path → the latest value the feed sent (also before the schema)
 const sources = new Map(); // source id → {name, colour, count}
 let noteSlots = [];        // note-source slots (have a "like" parameter), in schema order
@@ -102,15 +102,20 @@ function meter(a) {
   $('xruns').textContent = a[4];
 }
 
+// The one place a parameter's value reaches the page: every control bound to the path (a
+// latent dimension has its knob and its slider in the list) shows it.
 function paramValue(path, v) {
   if (typeof v === 'number') values.set(path, v);
-  const p = params.get(path);
-  if (!p || typeof v !== 'number') return;
-  p.input.dataset.value = v;
-  p.input.dataset.at = Date.now(); // when the page learnt it (tests measure the delay)
-  if (!p.dragging) p.input.value = v;
-  p.output.textContent = fmt(v);
-  if (p.info.name === 'morph_x' || p.info.name === 'morph_y') placeDot();
+  const list = params.get(path);
+  if (!list || typeof v !== 'number') return;
+  const at = Date.now(); // when the page learnt it (tests measure the delay)
+  list.forEach((p) => {
+    p.input.dataset.value = v;
+    p.input.dataset.at = at;
+    if (!p.dragging) p.input.value = v;
+    p.output.textContent = fmt(v);
+  });
+  if (list[0].info.name === 'morph_x' || list[0].info.name === 'morph_y') placeDot();
 }
 
 function fmt(v) {
@@ -234,7 +239,8 @@ function control(parent, info, label) {
     row.append(learn);
   }
   parent.append(row);
-  if (!params.has(info.path) || params.get(info.path).input !== input) params.set(info.path, p);
+  if (!params.has(info.path)) params.set(info.path, []);
+  params.get(info.path).push(p);
   return p;
 }
 
@@ -295,8 +301,7 @@ function timbre(slots) {
   if (!slot) return;
   $('xy').dataset.slot = slot;
   slots.get(slot).filter((p) => /^z\d$/.test(p.name)).forEach((p) => {
-    const c = control($('zknobs'), p, p.name);
-    params.set(p.path, c); // the knob here is the one the feed moves
+    control($('zknobs'), p, p.name); // a second control of the path: the feed moves both
   });
 }
 
@@ -305,8 +310,8 @@ function placeDot() {
   const x = params.get('/gbac/param/' + slot + '/morph_x');
   const y = params.get('/gbac/param/' + slot + '/morph_y');
   if (!x || !y) return;
-  $('xy-dot').style.left = (Number(x.input.value) * 100) + '%';
-  $('xy-dot').style.top = ((1 - Number(y.input.value)) * 100) + '%';
+  $('xy-dot').style.left = (Number(x[0].input.value) * 100) + '%';
+  $('xy-dot').style.top = ((1 - Number(y[0].input.value)) * 100) + '%';
 }
 
 function xyPad() {

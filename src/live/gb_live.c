@@ -469,20 +469,8 @@ static uint64_t pm_now(void *ctx)
 
 static void connect_defaults(gb_live_t *lv)
 {
-    const char **play = jack_get_ports(lv->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
-                                       JackPortIsPhysical | JackPortIsInput);
-    if (play && play[0]) {
-        jack_connect(lv->client, jack_port_name(lv->out_l), play[0]);
-        jack_connect(lv->client, jack_port_name(lv->out_r), play[1] ? play[1] : play[0]);
-    } else {
+    if (gb_ports_connect(lv->ports, lv->client, lv->out_l, lv->out_r, lv->midi_in) == 0)
         fprintf(stderr, "gbac: --connect: no system playback ports to connect to\n");
-    }
-    jack_free(play);
-    const char **src = jack_get_ports(lv->client, NULL, JACK_DEFAULT_MIDI_TYPE,
-                                      JackPortIsPhysical | JackPortIsOutput);
-    if (src && src[0])
-        jack_connect(lv->client, src[0], jack_port_name(lv->midi_in));
-    jack_free(src);
 }
 
 static int jack_join(gb_live_t *lv, gb_error_t *err)
@@ -1082,13 +1070,13 @@ static void follow_transport_news(gb_live_t *lv)
         gb_status_note(lv->status, "%s", msg);
     gb_transport_describe(lv->tr, msg, sizeof msg);
     gb_status_set_transport(lv->status, msg);
-    int back = 0;
-    if (lv->client && gb_ports_news(lv->ports, lv->client, msg, sizeof msg, &back)) {
-        gb_status_note(lv->status, "%s%s", msg, back && lv->cfg.connect ? "; connecting "
+    int grew = 0;
+    if (lv->client && gb_ports_news(lv->ports, lv->client, msg, sizeof msg, &grew))
+        gb_status_note(lv->status, "%s%s", msg, grew && lv->cfg.connect ? "; connecting "
                                                                            "again" : "");
-        if (back && lv->cfg.connect)
-            connect_defaults(lv);
-    }
+    /* On every growth, not only when they are back: they may come one by one. */
+    if (grew && lv->cfg.connect)
+        gb_ports_connect(lv->ports, lv->client, lv->out_l, lv->out_r, lv->midi_in);
 }
 
 static int reconnect(gb_live_t *lv)
