@@ -45,22 +45,32 @@ file(GLOB GB_SHARE_FILES CONFIGURE_DEPENDS RELATIVE ${PROJECT_SOURCE_DIR}
 list(FILTER GB_SHARE_FILES EXCLUDE REGEX "(\\.ckpt|~)$")
 
 # The build tree's share/gbac: a link per shipped folder (made even if the folder does not
-# exist yet, so it appears when it does) and per shipped file. Links of files no longer
-# shipped are removed; nothing but links is ever written or removed there.
+# exist yet, so it appears when it does), the models folder as a whole: a model named over
+# OSC (/gbac/timbre/model) must resolve, after links, inside share/gbac/models
+# (gb_osc_confine), which a link per model file into the source tree never does. The build
+# tree thus also shows the rest of models/ (sources, checkpoints); the install ships only
+# GB_SHARE_FILES. Nothing but links is ever written or removed there.
 set(GB_BUILD_SHARE ${PROJECT_BINARY_DIR}/share/gbac)
+set(GB_BUILD_SHARE_LINKS presets examples/demo models web)
 function(gb_share_link rel)
   get_filename_component(parent ${GB_BUILD_SHARE}/${rel} DIRECTORY)
   file(MAKE_DIRECTORY ${parent})
   file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${rel} ${GB_BUILD_SHARE}/${rel} SYMBOLIC)
 endfunction()
-file(GLOB gb_old_links ${GB_BUILD_SHARE}/models/*)
-foreach(link ${gb_old_links})
-  file(RELATIVE_PATH rel ${GB_BUILD_SHARE} ${link})
-  if(IS_SYMLINK ${link} AND NOT rel IN_LIST GB_SHARE_FILES AND NOT rel IN_LIST GB_SHARE_FOLDERS)
+# A build tree from before: share/gbac/models was a folder of links, one per shipped file.
+set(gb_models ${GB_BUILD_SHARE}/models)
+if(IS_DIRECTORY ${gb_models} AND NOT IS_SYMLINK ${gb_models})
+  file(GLOB gb_old LIST_DIRECTORIES true ${gb_models}/*)
+  foreach(link ${gb_old})
+    if(NOT IS_SYMLINK ${link})
+      message(FATAL_ERROR "${gb_models} holds ${link}, which is not a link: move it away (the "
+                          "build tree's models folder is now a link to ${PROJECT_SOURCE_DIR}/models)")
+    endif()
     file(REMOVE ${link})
-  endif()
-endforeach()
-foreach(rel ${GB_SHARE_FOLDERS} ${GB_SHARE_FILES})
+  endforeach()
+  file(REMOVE_RECURSE ${gb_models})
+endif()
+foreach(rel ${GB_BUILD_SHARE_LINKS})
   gb_share_link(${rel})
 endforeach()
 

@@ -19,9 +19,13 @@ struct gb_pitch_track {
     float *raw;           /* the same, as they came (DC removed): for the level */
     uint32_t pos;         /* next write index in ring */
     uint32_t since_hop;   /* samples since the last hop */
+    uint32_t heard;       /* samples of the window since the input rose above the gate */
     float *buf;           /* FFT input/output, nfft */
     fftwf_complex *spec;  /* nfft / 2 + 1 */
     fftwf_plan fwd, inv;
+    float *bbuf;          /* the raw window for the band levels, w */
+    fftwf_complex *bspec; /* w / 2 + 1 */
+    fftwf_plan bfwd;
     double *r, *cs, *d;   /* autocorrelation, cumulative energy, CMNDF */
     int band_lo[GB_TIMBRE_BANDS], band_hi[GB_TIMBRE_BANDS]; /* bins [lo, hi) per band */
     double last_tau;      /* period in use while voiced (0: none) */
@@ -29,7 +33,6 @@ struct gb_pitch_track {
     uint32_t jump_hops;
     float dc_x, dc_y, dc_r; /* DC blocker: y = x − x₁ + r·y₁ */
     float lp1, lp2, lp_a;   /* two one-pole low-passes (lp_a = their coefficient) */
-    float band_gain[GB_TIMBRE_BANDS]; /* 1 / the low-passes' gain at each band's centre */
     gb_pitch_est_t est;
 };
 
@@ -129,18 +132,15 @@ static int cfg_check(gb_pitch_track_config_t *c, gb_error_t *err)
     return GB_OK;
 }
 
+/* The bins [lo, hi) of each band in the w-point spectrum of the raw window. */
 static void bands_setup(gb_pitch_track_t *t)
 {
-    const double bin_hz = t->cfg.sample_rate / t->nfft;
+    const double bin_hz = t->cfg.sample_rate / t->w;
     for (int b = 0; b < GB_TIMBRE_BANDS; b++) {
         int lo = (int)ceil(gb_timbre_band_edge(b) / bin_hz);
         int hi = (int)ceil(gb_timbre_band_edge(b + 1) / bin_hz);
-        const double fc = sqrt(gb_timbre_band_edge(b) * gb_timbre_band_edge(b + 1));
-        const double a = t->lp_a, w = 2.0 * GB_PI * fc / t->cfg.sample_rate;
-        const double h2 = a * a / (1.0 + (1 - a) * (1 - a) - 2.0 * (1 - a) * cos(w));
-        t->band_gain[b] = (float)(1.0 / h2); /* |H|² of one pole; two in cascade: 1/|H|² */
-        lo = lo < 1 ? 1 : lo > t->nfft / 2 ? t->nfft / 2 : lo;
-        hi = hi < lo ? lo : hi > t->nfft / 2 ? t->nfft / 2 : hi;
+        lo = lo < 1 ? 1 : lo > t->w / 2 ? t->w / 2 : lo;
+        hi = hi < lo ? lo : hi > t->w / 2 ? t->w / 2 : hi;
         t->band_lo[b] = lo;
         t->band_hi[b] = hi;
     }
@@ -175,11 +175,15 @@ gb_pitch_track_t *gb_pitch_track_new(const gb_pitch_track_config_t *cfg, gb_erro
     t->r = calloc((size_t)t->tmax + 2, sizeof(double));
     t->d = calloc((size_t)t->tmax + 2, sizeof(double));
     t->cs = calloc((size_t)t->w + 1, sizeof(double));
+    t->bbuf = fftwf_alloc_real((size_t)t->w);
+    t->bspec = fftwf_alloc_complex((size_t)t->w / 2 + 1);
     if (t->ring && t->buf && t->spec) {
         t->fwd = fftwf_plan_dft_r2c_1d(t->nfft, t->buf, t->spec, FFTW_ESTIMATE);
         t->inv = fftwf_plan_dft_c2r_1d(t->nfft, t->spec, t->buf, FFTW_ESTIMATE);
     }
-    if (!t->r || !t->d || !t->cs || !t->raw || !t->fwd || !t->inv) {
+    if (t->bbuf && t->bspec)
+        t->bfwd = fftwf_plan_dft_r2c_1d(t->w, t->bbuf, t->bspec, FFTW_ESTIMATE);
+    if (!t->r || !t->d || !t->cs || !t->raw || !t->fwd || !t->inv || !t->bfwd) {
         gb_pitch_track_free(t);
         gb_error_set(err, GB_ENOMEM, "pitch tracker: out of memory");
         return NULL;
@@ -197,8 +201,12 @@ void gb_pitch_track_free(gb_pitch_track_t *t)
         fftwf_destroy_plan(t->fwd);
     if (t->inv)
         fftwf_destroy_plan(t->inv);
+    if (t->bfwd)
+        fftwf_destroy_plan(t->bfwd);
     fftwf_free(t->buf);
     fftwf_free(t->spec);
+    fftwf_free(t->bbuf);
+    fftwf_free(t->bspec);
     free(t->ring);
     free(t->raw);
     free(t->r);
@@ -213,6 +221,7 @@ void gb_pitch_track_reset(gb_pitch_track_t *t) GB_RT
     memset(t->raw, 0, sizeof(float) * (size_t)t->w);
     t->pos = 0;
     t->since_hop = 0;
+    t->heard = 0;
     t->last_tau = t->jump_tau = 0.0;
     t->jump_hops = 0;
     t->dc_x = t->dc_y = t->lp1 = t->lp2 = 0.0f;
@@ -227,7 +236,8 @@ const gb_pitch_track_config_t *gb_pitch_track_config(const gb_pitch_track_t *t) 
     return &t->cfg;
 }
 
-/* The window in time order into buf[0 .. w), zeros after; energies; level; band RMS. */
+/* The window in time order into buf[0 .. w), zeros after, and as it came into bbuf;
+ * energies; level. */
 static double window_in(gb_pitch_track_t *t) GB_RT
 {
     const int w = t->w;
@@ -237,6 +247,7 @@ static double window_in(gb_pitch_track_t *t) GB_RT
     for (int j = 0; j < w; j++) {
         const float v = t->ring[(t->pos + (uint32_t)j) & mask];
         t->buf[j] = v;
+        t->bbuf[j] = t->raw[(t->pos + (uint32_t)j) & mask];
         e += (double)v * v;
         t->cs[j + 1] = e;
     }
@@ -251,11 +262,32 @@ static double window_in(gb_pitch_track_t *t) GB_RT
     return e;
 }
 
-/* Power spectrum in place (and the band RMS from it), then back to the autocorrelation. */
-static void autocorrelate(gb_pitch_track_t *t) GB_RT
+/* The band RMS of the raw window (not the low-passed one the period is measured on: undoing
+ * the low-passes' gain there multiplied the leakage of the window's edges by up to 10⁴ in the
+ * top bands, so a note's first hops read 6-10 dB above its level), over the samples heard
+ * since the input rose above the gate: a sound's band levels from its first hop on. */
+static void band_levels(gb_pitch_track_t *t) GB_RT
 {
     /* FFTW executes a plan made at creation without allocating or locking (counted by
      * tests/test_pitch_track.c push_does_not_allocate, run under RTSan in CI). */
+    GB_RT_ESCAPE_BEGIN
+    fftwf_execute(t->bfwd);
+    GB_RT_ESCAPE_END
+    /* Parseval over the samples heard since the input rose above the gate (at most w):
+     * mean square = 2 Σ|X_k|² / (w · heard) over one side. */
+    const double n = t->heard > t->cfg.hop ? t->heard : t->cfg.hop;
+    const double scale = 2.0 / ((double)t->w * n);
+    for (int b = 0; b < GB_TIMBRE_BANDS; b++) {
+        double p = 0.0;
+        for (int k = t->band_lo[b]; k < t->band_hi[b]; k++)
+            p += (double)t->bspec[k][0] * t->bspec[k][0] + (double)t->bspec[k][1] * t->bspec[k][1];
+        t->est.bands[b] = (float)sqrt(p * scale);
+    }
+}
+
+/* Power spectrum in place, then back to the autocorrelation. */
+static void autocorrelate(gb_pitch_track_t *t) GB_RT
+{
     GB_RT_ESCAPE_BEGIN
     fftwf_execute(t->fwd);
     GB_RT_ESCAPE_END
@@ -264,14 +296,6 @@ static void autocorrelate(gb_pitch_track_t *t) GB_RT
         const float re = t->spec[k][0], im = t->spec[k][1];
         t->spec[k][0] = re * re + im * im;
         t->spec[k][1] = 0.0f;
-    }
-    /* Parseval over the w nonzero samples: one-sided bins count twice. */
-    const double scale = 2.0 / ((double)t->nfft * t->w);
-    for (int b = 0; b < GB_TIMBRE_BANDS; b++) {
-        double p = 0.0;
-        for (int k = t->band_lo[b]; k < t->band_hi[b]; k++)
-            p += t->spec[k][0];
-        t->est.bands[b] = (float)sqrt(p * scale) * t->band_gain[b];
     }
     GB_RT_ESCAPE_BEGIN
     fftwf_execute(t->inv); /* buf[τ] = nfft · Σ_j x_j x_{j+τ} */
@@ -330,16 +354,20 @@ static void analyse(gb_pitch_track_t *t) GB_RT
 {
     const double e = window_in(t);
     t->est.hops++;
+    const int gated = !(e > 1e-10 * t->w) || t->est.level_db <= t->cfg.gate_db;
+    t->heard = gated ? 0u : t->heard + t->cfg.hop < (uint32_t)t->w ? t->heard + t->cfg.hop
+                                                                     : (uint32_t)t->w;
     const int voiced_before = t->est.voiced;
     double dv = 1.0, tau = 0.0;
     /* The same work for every input (silence too): the cost does not depend on the signal. */
     autocorrelate(t);
+    band_levels(t);
     gb_yin_cmndf(t->r, t->cs, t->w, t->tmax, t->d);
     const double vmax = voiced_before ? t->cfg.voiced_stay : t->cfg.voiced_enter;
     /* the best period whatever its CMNDF (the candidate), voiced when that is low enough */
     double cand = gb_yin_period(t->d, t->tmin, t->tmax, t->cfg.yin_threshold, 2.0, &dv);
     tau = dv < vmax ? cand : 0.0;
-    if (!(e > 1e-10 * t->w) || t->est.level_db <= t->cfg.gate_db) {
+    if (gated) {
         tau = cand = 0.0; /* gated */
         dv = 1.0;
     }

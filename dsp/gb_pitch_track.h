@@ -20,10 +20,13 @@
  *               CMNDF's local minimum near the old one (a strong second harmonic or a weak
  *               fundamental for a hop or two does not flip the octave);
  *   level       RMS in dBFS over the newest `level_window` samples (256 at 48 kHz);
- *   bands       RMS of the window in the timbre frame's noise bands (gb_timbre.h), so that
- *               unvoiced input (breath, consonants) can drive a synth's noise bands.
- * Cost per hop: two real FFTs of 2·window points and O(window) arithmetic, the same for
- * every input; nothing is allocated after gb_pitch_track_new(). Non-finite input samples
+ *   bands       RMS in the timbre frame's noise bands (gb_timbre.h) of the window's samples
+ *               heard since the input rose above the gate (all of it once it is full), so
+ *               that unvoiced input (breath, consonants) can drive a synth's noise bands;
+ *               from the input as it came (DC removed), not the low-passed copy, whose
+ *               gain undone had a note's first hops read 6-10 dB above its level.
+ * Cost per hop: two real FFTs of 2·window points, one of window points and O(window)
+ * arithmetic, the same for every input; nothing is allocated after gb_pitch_track_new(). Non-finite input samples
  * count as 0, samples are clamped to ±4 and a 20 Hz high-pass removes DC, so NaN, DC or
  * full-scale noise give a defined, finite, unvoiced result.
  */

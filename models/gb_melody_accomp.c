@@ -56,6 +56,21 @@ static int nearest(int p, int set)
     return p;
 }
 
+int gb_accomp_note(int p, int s, int steps, int num, int den, int chord, int top, int scale,
+                   int prev)
+{
+    p = nearest(p, scale);
+    if (gb_melody_strong_step(s, steps, num, den))
+        p = nearest(p, chord);
+    while (p - 12 > top) /* the octave above the chord nearest the note before */
+        p -= 12;
+    while (p <= top)
+        p += 12;
+    while (prev >= 0 && p + 12 <= GB_MDS_PITCH_HI && abs(p + 12 - prev) < abs(p - prev))
+        p += 12;
+    return p;
+}
+
 void gb_accomp_shape(uint8_t *bar, int steps, int num, int den, int chord, int root,
                      int scale, int *last)
 {
@@ -64,19 +79,24 @@ void gb_accomp_shape(uint8_t *bar, int steps, int num, int den, int chord, int r
     for (int s = 0; s < steps; s++) {
         if (!is_pitch(bar[s]))
             continue;
-        int p = nearest(pitch_of(bar[s]), scale);
-        if (gb_melody_strong_step(s, steps, num, den))
-            p = nearest(p, chord);
-        while (p - 12 > top) /* the octave above the chord nearest the note before */
-            p -= 12;
-        while (p <= top)
-            p += 12;
-        while (prev >= 0 && p + 12 <= GB_MDS_PITCH_HI && abs(p + 12 - prev) < abs(p - prev))
-            p += 12;
+        const int p = gb_accomp_note(pitch_of(bar[s]), s, steps, num, den, chord, top, scale,
+                                     prev);
         bar[s] = (uint8_t)token_of(p);
         prev = p;
     }
     *last = prev;
+}
+
+void gb_accomp_key(const int *chords, const int *roots, size_t n, int *off, int *mode,
+                   int *scale, int *chord_norm)
+{
+    int tonic;
+    gb_chord_key(chords, roots, n, &tonic, mode, scale);
+    *off = gb_melody_key_offset(tonic, *mode);
+    *chord_norm = 0;
+    for (int pc = 0; n > 0 && pc < 12; pc++)
+        if ((chords[n - 1] >> pc) & 1)
+            *chord_norm |= 1 << ((pc - *off) % 12 + 12) % 12;
 }
 
 /* Sums over onsets. */
@@ -85,16 +105,17 @@ typedef struct acc_sums {
     double interval;
 } acc_sums_t;
 
-/* Count bar (real pitch tokens) over its chord; *prev the last pitch before (−1: none). */
-static void measure(const uint8_t *bar, const gb_abc_bar_t *x, int *prev, acc_sums_t *a)
+/* Count bar (GB_MELODY_OUT_* or pitches) over its chord; *prev the last pitch before (−1:
+ * none). */
+static void measure(const int16_t *bar, const gb_abc_bar_t *x, int *prev, acc_sums_t *a)
 {
     const int key = gb_key_scale(x->tonic, x->mode, 1) |
                     (x->mode ? 1 << (x->tonic + 9) % 12 : 0);
     const int top = gb_accomp_voicing_top(x->chord, x->chord_root);
     for (int s = 0; s < x->steps; s++) {
-        if (!is_pitch(bar[s]))
+        if (bar[s] < 0)
             continue;
-        const int p = pitch_of(bar[s]);
+        const int p = bar[s];
         a->notes++;
         a->in_key += (key >> (p % 12)) & 1;
         a->above += p > top;
@@ -110,27 +131,31 @@ static void measure(const uint8_t *bar, const gb_abc_bar_t *x, int *prev, acc_su
     }
 }
 
+/* Tokens (real pitch) as what is played. */
+static void played(const uint8_t *tok, int16_t *out)
+{
+    for (int s = 0; s < S; s++)
+        out[s] = is_pitch(tok[s]) ? (int16_t)pitch_of(tok[s])
+                 : tok[s] == GB_MDS_HOLD ? GB_MELODY_OUT_HOLD
+                                         : GB_MELODY_OUT_REST;
+}
+
 /* One accompaniment bar b of tune t over chords[0..b] (real pitch); gen[] the bars so far. */
 static int accomp_bar(gb_nn_t *gen, gb_nn_t *critic, const gb_abc_bar_t *bars, int b,
                       uint8_t (*out)[S], const gb_melgan_gen_opts_t *base, gb_error_t *err)
 {
-    int chords[NB], roots[NB], tonic, mode, scale;
+    int chords[NB], roots[NB], off, mode, scale, cn;
     for (int i = 0; i <= b; i++) {
         chords[i] = bars[i].chord;
         roots[i] = bars[i].chord_root;
     }
-    gb_chord_key(chords, roots, (size_t)b + 1, &tonic, &mode, &scale);
-    const int off = gb_melody_key_offset(tonic, mode);
+    gb_accomp_key(chords, roots, (size_t)b + 1, &off, &mode, &scale, &cn);
     uint8_t hist[4 * S];
     for (int h = 0; h < 4; h++)
         for (int s = 0; s < S; s++) {
             const int t = b - 1 - h >= 0 ? out[b - 1 - h][s] : GB_MDS_REST;
             hist[h * S + s] = is_pitch(t) ? (uint8_t)token_of(pitch_of(t) - off) : (uint8_t)t;
         }
-    int cn = 0; /* the chord in the normalised key */
-    for (int pc = 0; pc < 12; pc++)
-        if ((bars[b].chord >> pc) & 1)
-            cn |= 1 << ((pc - off) % 12 + 12) % 12;
     gb_melgan_gen_opts_t o = *base;
     o.mode = mode;
     o.phrase_pos = b;
@@ -182,9 +207,9 @@ static void finish(const acc_sums_t *g, const acc_sums_t *r, gb_melody_accomp_t 
     out->mean_interval_heldout = r->intervals ? r->interval / (double)r->intervals : NAN;
 }
 
-int gb_melody_accomp(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds,
-                     const char *abc_dir, int candidates, int top_k, int seed,
-                     gb_melody_accomp_t *out, gb_error_t *err)
+int gb_melody_accomp_by(const gb_melody_ds_t *ds, const char *abc_dir,
+                        gb_melody_accompanist_fn fn, void *ctx, int seed,
+                        gb_melody_accomp_t *out, gb_error_t *err)
 {
     char dir[4200], tried[8192];
     memset(out, 0, sizeof *out);
@@ -205,19 +230,18 @@ int gb_melody_accomp(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds,
         const gb_abc_bar_t *bars = tu ? progression(tu, m) : NULL;
         if (!bars)
             continue;
-        uint8_t gen_bars[NB][S];
-        const gb_melgan_gen_opts_t base = {
-            .version = 2, .bars = 1, .num = bars[0].num, .den = bars[0].den, .density = -1,
-            .seed = (uint64_t)seed * 7919u + (uint64_t)t * 16u, .temperature = 1.0f,
-            .top_k = top_k, .candidates = critic ? candidates : 1};
+        int16_t gen[NB * S], real[S];
+        rc = fn(ctx, bars, NB, (uint64_t)seed * 7919u + (uint64_t)t * 16u, gen, err);
+        if (rc > 0) { /* a meter the accompanist does not take */
+            rc = 0;
+            continue;
+        }
         int pg = -1, pr = -1;
         for (int b = 0; rc == 0 && b < NB; b++) {
-            rc = accomp_bar(gen, critic, bars, b, gen_bars, &base, err);
-            if (rc == 0) {
-                measure(gen_bars[b], &bars[b], &pg, &g);
-                measure(bars[b].tokens, &bars[b], &pr, &r);
-                out->bars++;
-            }
+            played(bars[b].tokens, real);
+            measure(gen + b * S, &bars[b], &pg, &g);
+            measure(real, &bars[b], &pr, &r);
+            out->bars++;
         }
         out->tunes++;
     }
@@ -225,4 +249,36 @@ int gb_melody_accomp(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds,
         finish(&g, &r, out);
     gb_abc_corpus_free(&abc);
     return rc;
+}
+
+/* The generator's accompanist (accomp_bar, bar after bar). */
+typedef struct gen_accompanist {
+    gb_nn_t *gen, *critic;
+    int candidates, top_k;
+} gen_accompanist_t;
+
+static int gen_accomp(void *ctx, const gb_abc_bar_t *bars, int nb, uint64_t seed, int16_t *out,
+                      gb_error_t *err)
+{
+    const gen_accompanist_t *a = ctx;
+    uint8_t gen_bars[NB][S];
+    const gb_melgan_gen_opts_t base = {
+        .version = 2, .bars = 1, .num = bars[0].num, .den = bars[0].den, .density = -1,
+        .seed = seed, .temperature = 1.0f, .top_k = a->top_k,
+        .candidates = a->critic ? a->candidates : 1};
+    for (int b = 0; b < nb && b < NB; b++) {
+        const int rc = accomp_bar(a->gen, a->critic, bars, b, gen_bars, &base, err);
+        if (rc < 0)
+            return rc;
+        played(gen_bars[b], out + b * S);
+    }
+    return 0;
+}
+
+int gb_melody_accomp(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds,
+                     const char *abc_dir, int candidates, int top_k, int seed,
+                     gb_melody_accomp_t *out, gb_error_t *err)
+{
+    gen_accompanist_t a = {gen, critic, candidates, top_k};
+    return gb_melody_accomp_by(ds, abc_dir, gen_accomp, &a, seed, out, err);
 }

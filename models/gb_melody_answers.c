@@ -3,6 +3,7 @@
 #include "gb_melody_answers.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,12 +133,11 @@ static int key_notes(int tonic, int mode)
     return gb_key_scale(tonic, mode, 1) | (mode ? 1 << (tonic + 9) % 12 : 0);
 }
 
-/* Detect the key of the tune's call moved up by tr; count it. */
-static void detect(const tune_t *x, int tr, sums_t *sm, int *tonic, int *mode)
+/* Detect the key of the tune's call moved up by tr (`moved`: its 6 bars); count it. */
+static void detect(const tune_t *x, const uint8_t *moved, int tr, sums_t *sm, int *tonic,
+                   int *mode)
 {
     static gb_melody_note_t before[4 * S * 2], call[2 * S];
-    uint8_t moved[6 * S];
-    move(x->bar[x->pk], 6, tr, moved);
     const size_t nb = notes_of(moved, 4, x->steps, 0, before);
     const size_t nc = notes_of(moved + 4 * S, 2, x->steps, 4 * x->steps, call);
     gb_call_key(call, nc, before, nb, x->num, x->den, tonic, mode);
@@ -145,44 +145,103 @@ static void detect(const tune_t *x, int tr, sums_t *sm, int *tonic, int *mode)
     sm->key_ok += *tonic == ((x->mode ? 9 : 0) + tr) % 12 && *mode == x->mode;
 }
 
-/* Answer the call moved up by tr (heard as key tonic/mode) and count what it is. */
-static int answer(gb_nn_t *gen, gb_nn_t *critic, const tune_t *x, int tr, int tonic, int mode,
-                  const gb_melgan_gen_opts_t *base, sums_t *sm, gb_error_t *err)
+/* Pitch range of nb answer bars (GB_MELODY_OUT_* or pitches) and their last pitch; -1
+ * without notes. */
+static int span_out(const int16_t *out, int nb, int steps, int *last)
 {
-    const int off = gb_melody_key_offset(tonic, mode);
-    uint8_t hist[4 * S], out[2 * S];
-    for (int h = 0; h < 4; h++) /* the bar just before the answer first */
-        move(x->bar[x->pk + 5 - h], 1, tr - off, hist + h * S);
-    gb_melgan_gen_opts_t o = *base;
-    o.mode = mode;
-    const int rc = gb_answer_generate(gen, critic, &o, hist, 4, out, err);
-    if (rc < 0)
-        return rc;
+    int lo = 999, hi = -1;
+    *last = -1;
+    for (int b = 0; b < nb; b++)
+        for (int s = 0; s < steps; s++)
+            if (out[b * S + s] >= 0) {
+                const int p = out[b * S + s];
+                lo = p < lo ? p : lo;
+                hi = p > hi ? p : hi;
+                *last = p;
+            }
+    return hi < 0 ? -1 : hi - lo;
+}
+
+static int onsets_out(const int16_t *bar, int steps)
+{
+    int n = 0;
+    for (int s = 0; s < steps; s++)
+        n += bar[s] >= 0;
+    return n;
+}
+
+/* Count what the answer `out` to the tune's call moved up by tr is. */
+static void measure(const tune_t *x, int tr, const int16_t *out, sums_t *sm)
+{
     const int t0 = ((x->mode ? 9 : 0) + tr) % 12, scale = key_notes(t0, x->mode);
-    int last, last_real;
     for (int i = 0; i < 2 * x->steps; i++) {
-        const int tok = out[(i / x->steps) * S + i % x->steps];
-        if (is_pitch(tok)) {
+        const int p = out[(i / x->steps) * S + i % x->steps];
+        if (p >= 0) {
             sm->notes++;
-            sm->in_key += (scale >> ((GB_MDS_PITCH_LO + tok - GB_MDS_PITCH_BASE + off) % 12 + 12) % 12) & 1;
+            sm->in_key += (scale >> (p % 12)) & 1;
         }
     }
-    const int ra = span(out, 2, x->steps, &last), rcall = span(x->bar[x->pk + 4], 2, x->steps, &last_real);
+    int last, last_real;
+    const int ra = span_out(out, 2, x->steps, &last);
+    const int rcall = span(x->bar[x->pk + 4], 2, x->steps, &last_real);
     span(x->bar[x->pk + 6], 2, x->steps, &last_real);
-    const int deg = last >= 0 ? ((last + off - t0) % 12 + 12) % 12 : -1;
+    const int deg = last >= 0 ? ((last - t0) % 12 + 12) % 12 : -1;
     const int deg_r = last_real >= 0 ? ((last_real - (x->mode ? 9 : 0)) % 12 + 12) % 12 : -1;
     sm->cad += deg == 0 || deg == 7;
     sm->cad_real += deg_r == 0 || deg_r == 7;
     sm->range_a += ra > 0 ? ra : 0;
     sm->range_c += rcall > 0 ? rcall : 0;
     const int c4 = onsets(x->bar[x->pk + 4], x->steps), c5 = onsets(x->bar[x->pk + 5], x->steps);
-    const int a0 = onsets(out, x->steps), a1 = onsets(out + S, x->steps);
+    const int a0 = onsets_out(out, x->steps), a1 = onsets_out(out + S, x->steps);
     if (c4 >= 2 && c5 >= 2) {
         sm->empty_n++;
         sm->empty_bad += a0 < 2 || a1 < 2;
     }
     sm->last_on[sm->answers] = c5;
     sm->dens[sm->answers++] = (a0 + a1) / 2.0;
+}
+
+/* A call (moved: its 6 bars at real pitch) and its answer for a picture. */
+static void show(gb_melody_answer_shown_t *sh, const char *tune, const tune_t *x,
+                 const uint8_t *moved, const int16_t *ans, int tr)
+{
+    snprintf(sh->tune, sizeof sh->tune, "%s", tune);
+    sh->steps = x->steps;
+    sh->tonic = ((x->mode ? 9 : 0) + tr) % 12;
+    sh->mode = x->mode;
+    memcpy(sh->bars, moved + 4 * S, 2 * S);
+    for (int i = 0; i < 2 * S; i++)
+        sh->bars[2 * S + i] = ans[i] >= 0 ? (uint8_t)(GB_MDS_PITCH_BASE + fold(ans[i]) -
+                                                      GB_MDS_PITCH_LO)
+                              : ans[i] == GB_MELODY_OUT_HOLD ? GB_MDS_HOLD
+                                                             : GB_MDS_REST;
+}
+
+/* The generator's answerer (gb_answer_generate, as `gbac generate melody --after`). */
+typedef struct gen_answerer {
+    gb_nn_t *gen, *critic;
+    int candidates, top_k;
+} gen_answerer_t;
+
+static int gen_answer(void *ctx, const uint8_t *call, int steps, int num, int den, int tonic,
+                      int mode, uint64_t seed, int16_t *out, gb_error_t *err)
+{
+    const gen_answerer_t *g = ctx;
+    const int off = gb_melody_key_offset(tonic, mode);
+    uint8_t hist[4 * S], bars[2 * S];
+    for (int h = 0; h < 4; h++) /* the bar just before the answer first */
+        move(call + (5 - h) * S, 1, -off, hist + h * S);
+    const gb_melgan_gen_opts_t o = {.version = 2, .bars = 2, .num = num, .den = den,
+                                    .mode = mode, .phrase_pos = 6, .density = 0, .seed = seed,
+                                    .temperature = 1.0f, .top_k = g->top_k,
+                                    .candidates = g->critic ? g->candidates : 1};
+    const int rc = gb_answer_generate(g->gen, g->critic, &o, hist, 4, bars, err);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < 2 * S; i++)
+        out[i] = (i % S) >= steps || !is_pitch(bars[i])
+                     ? (bars[i] == GB_MDS_HOLD ? GB_MELODY_OUT_HOLD : GB_MELODY_OUT_REST)
+                     : (int16_t)(GB_MDS_PITCH_LO + bars[i] - GB_MDS_PITCH_BASE + off);
     return 0;
 }
 
@@ -222,8 +281,8 @@ static double share(long k, long n)
     return n ? (double)k / (double)n : NAN;
 }
 
-int gb_melody_answers(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds, int candidates,
-                      int top_k, int seed, gb_melody_answers_t *out, gb_error_t *err)
+int gb_melody_answers_by(const gb_melody_ds_t *ds, gb_melody_answerer_fn fn, void *ctx,
+                         int seed, gb_melody_answers_t *out, gb_error_t *err)
 {
     memset(out, 0, sizeof *out);
     tune_t *tu = collect(ds);
@@ -233,19 +292,23 @@ int gb_melody_answers(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds, i
     int rc = tu && sm.last_on && sm.dens ? 0 : gb_error_set(err, GB_ENOMEM, "out of memory");
     for (int t = 0; rc == 0 && t < ds->n_tunes; t++) {
         const tune_t *x = &tu[t];
-        if (!x->ok)
-            continue;
-        const gb_melgan_gen_opts_t o = {.version = 2, .bars = 2, .num = x->num, .den = x->den,
-                                        .phrase_pos = 6, .density = 0, .temperature = 1.0f,
-                                        .top_k = top_k, .candidates = critic ? candidates : 1};
-        for (int tr = 0; rc == 0 && tr < 12; tr++) {
+        for (int tr = 0; rc == 0 && x->ok && tr < 12; tr++) {
             int tonic, mode;
-            detect(x, tr, &sm, &tonic, &mode);
+            uint8_t moved[6 * S];
+            int16_t ans[2 * S];
+            move(x->bar[x->pk], 6, tr, moved);
+            detect(x, moved, tr, &sm, &tonic, &mode);
             if (tr % 4 != t % 4)
                 continue;
-            gb_melgan_gen_opts_t ot = o;
-            ot.seed = (uint64_t)seed * 7919u + (uint64_t)t * 12u + (uint64_t)tr;
-            rc = answer(gen, critic, x, tr, tonic, mode, &ot, &sm, err);
+            rc = fn(ctx, moved, x->steps, x->num, x->den, tonic, mode,
+                    (uint64_t)seed * 7919u + (uint64_t)t * 12u + (uint64_t)tr, ans, err);
+            if (rc == 0)
+                measure(x, tr, ans, &sm);
+            if (rc == 0 && out->n_shown < GB_MELODY_ANSWERS_SHOWN &&
+                (out->n_shown == 0 || strcmp(out->shown[out->n_shown - 1].tune,
+                                             ds->tunes[t].name) != 0))
+                show(&out->shown[out->n_shown++], ds->tunes[t].name, x, moved, ans, tr);
+            rc = rc > 0 ? 0 : rc; /* a meter the answerer does not take */
         }
     }
     if (rc == 0) {
@@ -263,4 +326,11 @@ int gb_melody_answers(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds, i
     free(sm.last_on);
     free(sm.dens);
     return rc;
+}
+
+int gb_melody_answers(gb_nn_t *gen, gb_nn_t *critic, const gb_melody_ds_t *ds, int candidates,
+                      int top_k, int seed, gb_melody_answers_t *out, gb_error_t *err)
+{
+    gen_answerer_t g = {gen, critic, candidates, top_k};
+    return gb_melody_answers_by(ds, gen_answer, &g, seed, out, err);
 }

@@ -27,6 +27,10 @@
  *                        bar has more / fewer onsets than the calls' median; their ratio
  *                        answer_density_ratio
  *
+ * Who answers: gb_melody_answers the generator as `gbac generate melody --after` does
+ * (gb_melody_answer.h); gb_melody_answers_by any answerer (the live unit's test plays the calls
+ * to gbac.melody-gan), measured the same way.
+ *
  * Transpositions: key detection is measured on all 12 of every call; the answers on 3 of
  * them (t, t+4, t+8 semitones for the tune's index t mod 4: every tonic of both modes over
  * the tunes) — the generator works in the normalised key, so more transpositions of one
@@ -34,6 +38,8 @@
  */
 #ifndef GB_MELODY_ANSWERS_H
 #define GB_MELODY_ANSWERS_H
+
+#include <stdint.h>
 
 #include "gb_common.h"
 #include "gb_melody_ds.h"
@@ -43,13 +49,44 @@
 extern "C" {
 #endif
 
+/** A call and its answer, for a picture (`gbac eval melody --roll`). */
+#define GB_MELODY_ANSWERS_SHOWN 6
+typedef struct gb_melody_answer_shown {
+    char tune[64];
+    int steps;         /* steps per bar */
+    int tonic, mode;   /* the call's key (pitch class; 0 major, 1 minor) */
+    uint8_t bars[4 * GB_MDS_MAX_STEPS]; /* the call's 2 bars, then the answer's 2: tokens at
+                                           real pitch (gb_melody_ds.h) */
+} gb_melody_answer_shown_t;
+
 typedef struct gb_melody_answers {
     long calls;   /* transposed calls whose key was detected */
     long answers; /* answers generated */
     double key_from_call, answer_in_key, answer_cadence, answer_cadence_heldout;
     double answer_range_ratio, answer_empty_bars;
     double answer_density_dense, answer_density_sparse, answer_density_ratio;
+    int n_shown; /* the first answer of each of the first tunes answered */
+    gb_melody_answer_shown_t shown[GB_MELODY_ANSWERS_SHOWN];
 } gb_melody_answers_t;
+
+/** What an answerer plays at a step: a MIDI pitch (an onset), or one of these. */
+#define GB_MELODY_OUT_REST (-1)
+#define GB_MELODY_OUT_HOLD (-2)
+
+/** An answerer: `call` holds the tune's first 6 bars after its pickup moved into the call's
+ *  key (6 × GB_MDS_MAX_STEPS tokens at real pitch: four bars before the call, then the call's
+ *  two), bars of `steps` in meter num/den; (tonic, mode) the key gb_call_key detected from
+ *  them (the generator's answerer uses it; the live unit detects its own); seed. It writes
+ *  the 2 answer bars into out (2 × GB_MDS_MAX_STEPS: GB_MELODY_OUT_* or a MIDI pitch per
+ *  step). Returns 0, 1 when it cannot take the call's meter (the call is not counted), or a
+ *  negative error. [main] */
+typedef int (*gb_melody_answerer_fn)(void *ctx, const uint8_t *call, int steps, int num,
+                                     int den, int tonic, int mode, uint64_t seed, int16_t *out,
+                                     gb_error_t *err);
+
+/** Measure (see above) the answers of fn(ctx, ...). [main] */
+int gb_melody_answers_by(const gb_melody_ds_t *ds, gb_melody_answerer_fn fn, void *ctx,
+                         int seed, gb_melody_answers_t *out, gb_error_t *err);
 
 /** Measure (see above) with generator gen and critic (NULL: none; else one of `candidates`
  *  per bar, drawn as gb_melgan_generate does), top_k and seed as the rest of the evaluation.

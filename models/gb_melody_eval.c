@@ -392,6 +392,8 @@ static int answers(const eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
     r->answer_density_ratio = a.answer_density_ratio;
     r->answer_calls = a.calls;
     r->answers = a.answers;
+    r->n_shown = a.n_shown;
+    memcpy(r->shown, a.shown, sizeof r->shown);
     if (rc)
         return rc;
     gb_melody_accomp_t c;

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "gb_common.h"
+#include "gb_melody_answers.h"
 #include "gb_melody_metrics.h"
 
 #define GB_MELODY_EVAL_MAX_BARS 64
@@ -80,6 +81,8 @@ typedef struct gb_melody_eval_result {
     double answer_range_ratio, answer_empty_bars;
     double answer_density_dense, answer_density_sparse, answer_density_ratio;
     long answer_calls, answers;
+    int n_shown; /* calls and answers for a picture */
+    gb_melody_answer_shown_t shown[GB_MELODY_ANSWERS_SHOWN];
     /* accompaniment of the tunes' chord progressions (gb_melody_accomp.h) */
     double acc_strong_chord_tones, acc_strong_chord_tones_heldout, acc_in_key, acc_in_key_heldout;
     double acc_above_chord, acc_above_chord_heldout, acc_mean_interval, acc_mean_interval_heldout;

@@ -55,7 +55,8 @@ ge "distinct z0 values in control.jsonl" "$zs" 100
 "$GBAC" plot s1 -o piece.png 2>plot.err
 eq "gbac plot exit status" $? 0
 ge "piece.png bytes" "$(wc -c <piece.png 2>/dev/null || echo 0)" 20000
-grep -q "2 tracks, 48 notes" plot.err && echo "ok: plot draws 2 tracks, 48 notes" ||
-    fail "plot: '$(cat plot.err)'"
+notes=$((32 + $(wc -l <model.txt))) # the performer's and the model's
+grep -q "2 tracks, $notes notes" plot.err && echo "ok: plot draws 2 tracks, $notes notes" ||
+    fail "plot: '$(cat plot.err)', expected 2 tracks, $notes notes"
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all ok"

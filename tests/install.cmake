@@ -7,4 +7,6 @@ add_test(NAME install
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install_check.sh ${CMAKE_COMMAND}
                  ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR} ${GB_MAN_PAGES})
 # The installed LV2 bundle is played by the lilv-hosted test (tests/lv2plugin.cmake).
-set_tests_properties(install PROPERTIES ENVIRONMENT "GB_LV2P_TEST=$<TARGET_FILE:test_lv2_plugin>")
+# The same for /gbac/timbre/model over OSC from the installed gbac (tests/osc_model.cmake).
+set_tests_properties(install PROPERTIES ENVIRONMENT
+  "GB_LV2P_TEST=$<TARGET_FILE:test_lv2_plugin>;GB_OSC_MODEL_TEST=$<TARGET_FILE:test_osc_model_dir>")

@@ -8,7 +8,9 @@
 # compiled in) and GBAC_DATA_DIR still overrides; the example plugin, installed as
 # documentation, builds against the installed header through pkg-config and loads through
 # --plugin-dir and from the installed plugin folder; the LV2 bundle gbac.lv2 is installed and
-# plays with its model from the moved prefix; installed man pages render.
+# plays with its model from the moved prefix; `gbac live` from the moved prefix loads the
+# shipped model over OSC and refuses names leaving its models folder; installed man pages
+# render.
 # Usage: install_check.sh CMAKE BUILD_DIR SOURCE_DIR [MAN_PAGE...]  (MAN_PAGE: man1/gbac.1)
 # Uses jq, soxi, csvmidi, sha256sum, strip, strings, pkg-config, man.
 set -u
@@ -181,6 +183,14 @@ if [ -n "${GB_LV2P_TEST:-}" ]; then
     run 0 GB_LV2P_BUNDLE="$B" GBT_LV2_ONLY=a4 "$GB_LV2P_TEST"
     has "$OUT" "urn:gbac:timbre-vae: A4 at 4"
     has "$OUT" "urn:gbac:harmonic-synth: A4 at 4"
+fi
+
+# ---- a shipped model over OSC (/gbac/timbre/model) from the installed gbac on a named jackd:
+# loaded from P/share/gbac/models, names leaving it refused, a link in it leading out too
+if [ -n "${GB_OSC_MODEL_TEST:-}" ]; then
+    run 0 "$GB_OSC_MODEL_TEST" --gbac "$GBAC" --prefix "$P"
+    has "$OUT" "timbre-vae                   → /gbac/timbre/model timbre-vae"
+    has "$OUT" "resolves outside"
 fi
 
 # ---- man pages registered with gb_install_man()

@@ -24,3 +24,9 @@ set_tests_properties(lv2_plugins_list PROPERTIES
   PASS_REGULAR_EXPRESSION "lv2 +effect +lv2:urn:dragonfly:room +\\(Dragonfly Room Reverb\\)")
 add_test(NAME lv2_plugins_info_unknown COMMAND gbac plugins info urn:gbac:no-such-plugin)
 set_tests_properties(lv2_plugins_info_unknown PROPERTIES WILL_FAIL TRUE)
+# gbac live counts the blocks units mute for NaN/Inf (nonfinite_blocks: /gbac/status, the
+# status log line, --stats-json), with the NaN test plugin in the rack. About 6 s.
+gb_add_test(test_live_nonfinite SOURCES test_live_nonfinite.c LIBS gbac_host)
+add_dependencies(test_live_nonfinite lv2_nan_after)
+set_tests_properties(test_live_nonfinite PROPERTIES TIMEOUT 120 RUN_SERIAL ON
+  ENVIRONMENT "GBAC_BIN=$<TARGET_FILE:gbac>;LV2_PATH=${GB_TEST_LV2_DIR}")

@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir "$tmp/mid"
 for s in 1 2 3 4 5 6; do
-    "$gbac" generate melody --model "$model" --bars 6 --seed $s -q -o "$tmp/mid/m$s.mid" \
+    "$gbac" generate melody --model "$model" --bars 10 --seed $s -q -o "$tmp/mid/m$s.mid" \
         2>"$tmp/gen.log" || fail "generate: $(cat "$tmp/gen.log")"
 done
 "$gbac" dataset melody -q -o "$tmp/ds" --from "$tmp/mid" --split 0.34,0,0.66 --seed 2 \

@@ -142,9 +142,7 @@ static int setup(void **state)
     char *argv[] = {getenv("GBAC_BIN"), "live", "--server", server, "--preset", preset,
                     "--preset-dir", presets, "--session-dir", tmpdir, "--no-ui",
                     "--osc-port", osc_port_s, NULL};
-    /* Models from the source tree: build/share/gbac/models holds links, which the OSC model
-     * path's confinement refuses as resolving outside the folder. */
-    setenv("GBAC_DATA_DIR", getenv("GBAC_SOURCE_DIR"), 1);
+    unsetenv("GBAC_DATA_DIR"); /* models over OSC from the binary's own share/gbac */
     gbac_pid = gbt_spawn(argv, log);
     srv = lo_server_new(NULL, NULL);
     lo_server_add_method(srv, NULL, NULL, on_any, NULL);

@@ -341,7 +341,8 @@ static void gbac_bundle_melody_gan_is_a_note_source(void **state)
 
 /* tests/lv2_nan: an effect whose output turns NaN after `after` frames. gbac mutes each such
  * block and counts it in the read-only parameter nonfinite_blocks (OSC, status, as every
- * parameter). */
+ * parameter); the engine sums them over its units (gb_engine_nonfinite_blocks), which the
+ * live host's counter nonfinite_blocks adds up. */
 static void nonfinite_output_is_muted_and_counted(void **state)
 {
     (void)state;
@@ -373,6 +374,8 @@ static void nonfinite_output_is_muted_and_counted(void **state)
     for (size_t i = first_bad; i < a.n; i++)
         assert_true(a.l[i] == 0.0f);
     assert_true(count == (float)(BLOCKS - AFTER / BLOCK));
+    /* the engine's sum over its units, which gbac live's counter nonfinite_blocks adds up */
+    assert_int_equal(gb_engine_nonfinite_blocks(e), BLOCKS - AFTER / BLOCK);
     free(a.l);
     gb_engine_free(e);
     gb_preset_free(p);

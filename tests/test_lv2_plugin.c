@@ -2,7 +2,8 @@
  * its .ttl files against the units' parameter tables, A4 through both instruments at
  * 440 ± 1 Hz from the exact frame of the note, a control port, state round trips (latents,
  * taste, a model inside and outside gbac's data folder through state:mapPath, a bad state
- * refused with its message), the melody generator's MIDI out on the grid of the tempo and bar
+ * refused with its message; through lilv, a model outside copied into the state's folder by
+ * state:makePath, the folder moved and restored), the melody generator's MIDI out on the grid of the tempo and bar
  * given by time:Position, and the refusals at instantiate (no urid:map, no model found).
  * run() is called from a GB_RT function: in the RTSan build any allocation, lock or system
  * call in the wrapper or the units aborts the test.
@@ -17,6 +18,7 @@
 
 #include <lv2/state/state.h>
 #include <lv2/time/time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gb_builtin_units.h"
@@ -384,6 +386,99 @@ static void t_state_timbre_vae(void **st)
     gbt_rm_rf(td);
 }
 
+/* ---- state through lilv: the file moves with the state's folder ------------------------- */
+
+static const char *gbt_unmap(LV2_URID_Unmap_Handle h, LV2_URID urid)
+{
+    const gbt_lv2_t *t = h;
+    return urid >= 1 && urid <= t->n_uris ? t->uris[urid - 1] : NULL;
+}
+
+static int file_holds(const char *path, const char *text)
+{
+    char buf[65536];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
+/* lilv saves an instance playing a model from outside gbac's data folder into a folder
+ * (lilv_state_new_from_instance + lilv_state_save, which offer state:makePath, mapPath and
+ * freePath), the folder is moved and the original model deleted; lilv restores the moved
+ * state into a new instance, which plays the copy in the moved folder with the same latents. */
+static void t_state_lilv_folder_moves(void **st)
+{
+    (void)st;
+    char td[1024], ext[1100], take[1100], moved[1100], ttl[1200], cmd[9000], want[1300];
+    assert_int_equal(gbt_tmpdir(td, sizeof td, "lv2lilv"), 0);
+    snprintf(ext, sizeof ext, "%s/ext", td);
+    snprintf(take, sizeof take, "%s/take1", td);
+    snprintf(moved, sizeof moved, "%s/moved", td);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s/models/timbre-vae.safetensors' "
+             "'%s/mine.safetensors'", ext, getenv("GBAC_SOURCE_DIR"), ext);
+    assert_int_equal(system(cmd), 0);
+    inst_t a, b;
+    assert_int_equal(inst_open(&a, URI_TV, 512), 0);
+    kv_t kv = {.json = ""};
+    snprintf(kv.json, sizeof kv.json,
+             "{\"model\":\"%s/mine.safetensors\",\"latents\":{\"a\":[1.5,-2.25,0,0,0,0,0,0]}}",
+             ext);
+    assert_int_equal(restore(&a, &kv, NULL), LV2_STATE_SUCCESS);
+    LV2_URID_Unmap unmap_a = {&a.host, gbt_unmap};
+    LilvState *state = lilv_state_new_from_instance(a.p, a.in, &a.host.map, NULL, NULL, NULL,
+                                                    take, NULL, NULL, 0, NULL);
+    assert_non_null(state);
+    assert_int_equal(lilv_state_save(world, &a.host.map, &unmap_a, state, NULL, take,
+                                     "state.ttl"), 0);
+    lilv_state_free(state);
+    /* the copy is a file in the state's folder, named relative to it; no absolute path */
+    struct stat sb;
+    snprintf(ttl, sizeof ttl, "%s/mine.safetensors", take);
+    assert_int_equal(lstat(ttl, &sb), 0);
+    assert_true(S_ISREG(sb.st_mode));
+    snprintf(ttl, sizeof ttl, "%s/state.ttl", take);
+    snprintf(cmd, sizeof cmd, "sed -n '/state#model/p' '%s'", ttl);
+    printf("  state.ttl: ");
+    fflush(stdout);
+    assert_int_equal(system(cmd), 0);
+    assert_true(file_holds(ttl, "<mine.safetensors>"));
+    assert_false(file_holds(ttl, td));
+
+    assert_int_equal(rename(take, moved), 0);
+    snprintf(cmd, sizeof cmd, "rm -r '%s'", ext);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(inst_open(&b, URI_TV, 512), 0);
+    snprintf(ttl, sizeof ttl, "%s/state.ttl", moved);
+    LilvState *back = lilv_state_new_from_file(world, &b.host.map, NULL, ttl);
+    assert_non_null(back);
+    lilv_state_restore(back, b.in, NULL, NULL, 0, NULL);
+    lilv_state_free(back);
+    kv_t out;
+    save(&b, &out, NULL); /* no mapPath: the model's absolute path, in the moved folder */
+    printf("  restored from the moved folder: %.300s\n", out.json);
+    snprintf(want, sizeof want, "\"model\":\"%s/mine.safetensors\"", moved);
+    assert_non_null(strstr(out.json, want));
+    assert_non_null(strstr(out.json, "\"a\":[1.5,-2.25,"));
+    /* and it plays: A4 from the moved copy */
+    lilv_instance_activate(b.in);
+    gbt_seq_clear(&b.ev_in, &b.host);
+    gbt_seq_midi(&b.ev_in, &b.host, 0, 0x90, 69, 100);
+    float *y = calloc(24576, sizeof *y);
+    render(&b, y, 24576, 512);
+    double sum = 0.0;
+    for (int i = 4096; i < 24576; i++)
+        sum += (double)y[i] * y[i];
+    free(y);
+    printf("  A4 through the restored instance: RMS %.4f\n", sqrt(sum / 20480));
+    assert_true(sqrt(sum / 20480) > 1e-3);
+    inst_close(&b);
+    inst_close(&a);
+    gbt_rm_rf(td);
+}
+
 /* Every plugin's state survives save → restore into a new instance → save; the melody
  * generator's taste and the harmonic synth's timbre frames are in it. */
 static void t_state_round_trip(void **st)
@@ -552,6 +647,7 @@ int main(void)
         cmocka_unit_test(t_ttl_matches_units), cmocka_unit_test(t_a4_timbre_vae),
         cmocka_unit_test(t_a4_harmonic_synth), cmocka_unit_test(t_control_port),
         cmocka_unit_test(t_state_timbre_vae),  cmocka_unit_test(t_state_round_trip),
+        cmocka_unit_test(t_state_lilv_folder_moves),
         cmocka_unit_test(t_melody_midi_out),
         cmocka_unit_test(t_refusals),
     };

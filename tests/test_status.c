@@ -1,7 +1,8 @@
 /* test_status.c — the live status view (src/live/gb_status.c): log lines (at most one per 2 s,
  * with the numbers fed in, never reading stdin), the fallback to log mode without a
  * terminal, and the ncurses screen driven through a pseudo-terminal: the view draws meters
- * and counters, and keys come back as actions (down arrow + 'l' → LEARN of the second
+ * and every counter of the list (GB_LIVE_COUNTERS, nonfinite_blocks too) by its name and
+ * value, and keys come back as actions (down arrow + 'l' → LEARN of the second
  * parameter, 'q' → QUIT).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
@@ -214,6 +215,12 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The value the screen test gives counter i. */
+static uint64_t counter_value(int i)
+{
+    return 40u + 3u * (uint64_t)i;
+}
+
 /* The child: a real engine's parameters, some feedback, ticks at 30 Hz; actions are
  * reported on fd `rep` as text lines. Exit 0 after QUIT, 3 on timeout. */
 static int child_main(int rep)
@@ -238,7 +245,10 @@ static int child_main(int rep)
     gb_status_set_info(st, "gbtest", "test", 48000.0, 64, 128);
     gb_status_set_params(st, e);
     gb_live_stats_t stats = {0};
-    atomic_store(&stats.xruns, 7);
+    /* every counter of the one list, each its own value (two digits, never three alike) */
+#define GBT_SET_COUNTER(name, doc) atomic_store(&stats.name, counter_value(GB_LC_##name));
+    GB_LIVE_COUNTERS(GBT_SET_COUNTER)
+#undef GBT_SET_COUNTER
     gb_status_set_counters(st, &stats);
     gb_live_fb_t fb = meter(0.5f, 0.25f, 3.0f, 2, 120.0f);
     gb_status_feedback(st, &fb);
@@ -336,7 +346,15 @@ static void screen_keys_become_actions(void **state)
     assert_true(wait_for(&r, "xruns", 1, 10.0));
     assert_true(wait_for(&r, "dBFS", 1, 5.0));
     assert_non_null(memmem(r.screen, r.n_screen, "-6.0 dBFS", 9)); /* peak 0.5 */
-    assert_non_null(memmem(r.screen, r.n_screen, "xruns 7", 7));
+    /* Every counter of the list by its name and value, nonfinite_blocks among them. */
+    for (int i = 0; i < GB_LIVE_N_COUNTERS; i++) {
+        char item[96];
+        snprintf(item, sizeof item, "%s %llu", gb_live_counter_name(i),
+                 (unsigned long long)counter_value(i));
+        if (!memmem(r.screen, r.n_screen, item, strlen(item)))
+            fail_msg("the screen does not show '%s'", item);
+    }
+    assert_non_null(memmem(r.screen, r.n_screen, "nonfinite_blocks ", 17));
     int expect = -1;
     assert_int_equal(sscanf(strstr(r.reports, "EXPECT "), "EXPECT %d", &expect), 1);
 

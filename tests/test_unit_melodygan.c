@@ -336,7 +336,7 @@ static void accompany_plays_over_a_held_chord(void **state)
     assert_true(on >= 60);
     assert_true(in_key * 10 >= on * 9);
     assert_true(tones * 100 >= on * 55);          /* D major melodies alone: about 3 in 7 */
-    assert_true(beat_tones * 100 >= beats * 75);  /* the chord input and the beat bonus */
+    assert_true(beat_tones * 100 >= beats * 75);  /* chord tones on beats 1 and 3 */
 }
 
 /* ---- taste -------------------------------------------------------------------------------- */

@@ -159,11 +159,11 @@ static void test_feed(void **state)
     assert_int_equal(gb_web_feed_post(f, "/a", strdup("{\"a\":2}")), 0); /* replaces */
     size_t len;
     uint64_t lost;
-    char *t = gb_web_feed_frame(f, &fresh, 4, &len, &lost);
+    char *t = gb_web_feed_frame(f, &fresh, GB_WEB_FRAME_ALL, 4, &len, &lost);
     assert_string_equal(t + 4, "[{\"e\":1},{\"a\":2}]");
     assert_int_equal(len, strlen(t + 4));
     free(t);
-    assert_null(gb_web_feed_frame(f, &fresh, 0, &len, &lost)); /* nothing new */
+    assert_null(gb_web_feed_frame(f, &fresh, GB_WEB_FRAME_ALL, 0, &len, &lost)); /* nothing new */
     gb_web_cursor_t slow = gb_web_feed_now(f);
     for (int i = 2; i <= 6; i++) {
         char b[32];
@@ -171,7 +171,7 @@ static void test_feed(void **state)
         gb_web_feed_post(f, NULL, strdup(b));
     }
     assert_int_equal(gb_web_feed_events(f), 3);
-    t = gb_web_feed_frame(f, &slow, 0, &len, &lost);
+    t = gb_web_feed_frame(f, &slow, GB_WEB_FRAME_ALL, 0, &len, &lost);
     assert_int_equal(lost, 2);
     assert_string_equal(t, "[{\"path\":\"/web/lost\",\"args\":[2]},{\"e\":4},{\"e\":5},{\"e\":6}]");
     free(t);
@@ -186,12 +186,43 @@ static void test_feed(void **state)
     gb_web_feed_free(f);
 }
 
+/* The rated keys (meters) wait for a full frame; an urgent frame carries everything else and
+ * leaves them pending; a full frame then carries them, in posting order. */
+static void test_feed_rated(void **state)
+{
+    (void)state;
+    gb_web_feed_t *f = gb_web_feed_new(8, 8);
+    gb_web_feed_rate(f, "/m");
+    gb_web_cursor_t c = gb_web_feed_now(f);
+    size_t len;
+    uint64_t lost;
+    assert_int_equal(gb_web_feed_post(f, "/meter", strdup("{\"m\":1}")), 0);
+    assert_true(gb_web_feed_pending(f, &c));
+    assert_false(gb_web_feed_urgent(f, &c));
+    assert_null(gb_web_feed_frame(f, &c, GB_WEB_FRAME_URGENT, 0, &len, &lost));
+    assert_int_equal(gb_web_feed_post(f, "/p", strdup("{\"p\":1}")), 0);
+    assert_int_equal(gb_web_feed_post(f, NULL, strdup("{\"e\":1}")), 0);
+    assert_int_equal(gb_web_feed_post(f, "/meter", strdup("{\"m\":2}")), 0);
+    assert_true(gb_web_feed_urgent(f, &c));
+    char *t = gb_web_feed_frame(f, &c, GB_WEB_FRAME_URGENT, 0, &len, &lost);
+    assert_string_equal(t, "[{\"p\":1},{\"e\":1}]");
+    free(t);
+    assert_false(gb_web_feed_urgent(f, &c));
+    assert_true(gb_web_feed_pending(f, &c)); /* the meter still waits */
+    assert_int_equal(gb_web_feed_post(f, "/p", strdup("{\"p\":2}")), 0);
+    t = gb_web_feed_frame(f, &c, GB_WEB_FRAME_ALL, 0, &len, &lost);
+    assert_string_equal(t, "[{\"m\":2},{\"p\":2}]");
+    free(t);
+    assert_false(gb_web_feed_pending(f, &c));
+    gb_web_feed_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_msg_parse), cmocka_unit_test(test_msg_errors),
         cmocka_unit_test(test_msg_format), cmocka_unit_test(test_access),
-        cmocka_unit_test(test_feed),
+        cmocka_unit_test(test_feed),   cmocka_unit_test(test_feed_rated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

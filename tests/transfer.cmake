@@ -3,7 +3,10 @@
 # src/render/gb_transfer.c). One executable, two ctests:
 #   test_transfer      through the engine with presets/timbre-transfer.json: a note after
 #                      silence sounds at its pitch (±10 cents) within 10 ms (480 frames) of its
-#                      onset; noise bursts come out as unpitched noise, silence as silence;
+#                      onset; the noise part of a note's first 20 ms stays below bounds
+#                      (-3.4, +2.4, +7.7 dB re the sustained note at A4, A3, A2; +1.8, +4.9,
+#                      +12.3 before); noise bursts come out as unpitched noise, silence as
+#                      silence;
 #                      DC, NaN, full-scale noise stay finite; blocks of 64, 37, 256 give the
 #                      same samples; no allocation while processing
 #   transfer_cli       `gbac transfer` on 1-, 2- and 4-channel WAVs (pitch, length, rate) and

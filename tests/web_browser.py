@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# web_browser.py GBAC — the browser surface of `gbac live --http` in a real headless Chromium
-# driven by chromedriver (WebDriver), against gbac on a named dummy jackd, checked through OSC
-# queries (the same path table the page uses). Standard library only.
+# web_browser.py GBAC WEB_JACK_CC — the browser surface of `gbac live --http` in a real headless
+# Chromium driven by chromedriver (WebDriver), against gbac on a named dummy jackd, checked
+# through OSC queries (the same path table the page uses). Standard library only.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Checks, each with numbers: a click on a slider sets the parameter (OSC query); an OSC change
@@ -9,10 +9,12 @@
 # in its `gbac plot` colour; like/dislike reach the melody unit (its `ratings`); screenshots at
 # 1280x800 and 768x1024 are not blank and the meters move between two; malformed WebSocket
 # messages get a reason; Host/Origin/address/token rules (a network namespace when root);
-# 100 WebSocket clients that connect and drop leave http_clients and gbac's memory as they were;
+# 100 WebSocket clients that connect and drop leave http_clients and gbac's memory as they were
+# and do not disturb the audio thread (gbac's callback time, a window before, during, after);
+# with 4 pages open, changes from OSC, JACK MIDI, a page and a preset load reach every page in
+# time (in gbac and end to end, bounds below) and the callback time is as with one page;
 # a preset load (timbre-vae) rebuilds the page: the XY pad drag sets morph_x/morph_y, a latent
-# knob sets z0, MIDI learn maps a CC sent over OSC (the page shows it); how long a change waited
-# in gbac before its frame (http_feed_max_us) is printed.
+# knob sets z0, MIDI learn maps a CC sent over OSC (the page shows it).
 import json
 import os
 import re
@@ -28,6 +30,7 @@ import urllib.request
 import zlib
 
 GBAC = os.path.abspath(sys.argv[1])
+CC_TOOL = os.path.abspath(sys.argv[2])  # tests/web_jack_cc.c: a JACK MIDI controller
 PROCS = []
 CLEANUP = []
 BEFORE = []  # before the processes stop (the browser session)
@@ -265,6 +268,24 @@ def ws_handshake(host, port, origin=None, host_hdr=None, src=None, path='/'):
     return line
 
 
+def ws_open(port):
+    """A WebSocket page of our own on 127.0.0.1: the socket, once the server said 101."""
+    s = socket.create_connection(('127.0.0.1', port), timeout=5)
+    s.sendall(('GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
+               'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+               'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gbac\r\n\r\n'
+               % port).encode())
+    head = b''
+    while b'\r\n\r\n' not in head:
+        more = s.recv(4096)
+        if not more:
+            fail('a WebSocket handshake: the server closed')
+        head += more
+    if not head.startswith(b'HTTP/1.1 101'):
+        fail('a WebSocket handshake got %r' % head.split(b'\r\n')[0])
+    return s
+
+
 def http_status(url, host_hdr=None):
     req = urllib.request.Request(url, headers={'Host': host_hdr} if host_hdr else {})
     try:
@@ -435,14 +456,14 @@ def screenshots(b):
 
 
 def feed_rate(b, osc):
-    def frames():
-        return int(b.js('return document.body.dataset.frames'))
+    def meters():
+        return int(b.js('return document.body.dataset.meters'))
     s0 = json.loads(osc.query('/gbac/status'))['max_cycle_pct']
-    f0, t0 = frames(), time.monotonic()
+    f0, t0 = meters(), time.monotonic()
     time.sleep(3)
-    f1, t1 = frames(), time.monotonic()
+    f1, t1 = meters(), time.monotonic()
     rate = (f1 - f0) / (t1 - t0)
-    check(0 < rate <= 31, 'feed frames to the page while music plays: %.1f per second (<= 30 '
+    check(0 < rate <= 31, 'meter updates to the page while music plays: %.1f per second (<= 30 '
           'allowed, 1 of slack for the window)' % rate)
     return s0
 
@@ -498,12 +519,263 @@ def timbre_and_learn(b, osc):
           '%g..%g)' % (label, got, lo, hi))
 
 
-def feed_latency(osc):
-    us = json.loads(osc.query('/gbac/status'))['http_feed_max_us']
-    # Measured, not yet held to the issue's 100 ms: on this 2-core machine at load 20 it read
-    # 99.5 and 159.8 ms (replies to a rebuilt page's queries are written ahead of feed frames).
-    check(us > 0, 'the longest any change waited in gbac before its WebSocket frame to a page '
-          '(http_feed_max_us, since start): %.1f ms (the issue asks < 100)' % (us / 1000))
+# ---- how fast a change reaches every open page ----
+#
+# Four pages are open (the test's window and three more). A change is made from OSC, from JACK
+# MIDI (CC 1, which the preset maps to melody/temperature), from one of the pages, and by a
+# preset load; each must reach every page. Three figures per kind of change:
+#
+# - gbac's own share: http_feed_own_us of /gbac/status over a window opened (/gbac/window)
+#   just before each change and read once every page showed it: from the moment gbac handled
+#   the change on its main thread (an OSC or page message served, a MIDI change taken from the
+#   audio thread, the preset swapped in) to the WebSocket message carrying it written to a
+#   page's socket, the most of any page, less the time the web server's thread spent waiting
+#   for a core meanwhile (the kernel's run_delay, which gbac does not control). No timer, rate
+#   limit or reply queue stands in that path any more (only the meters are held to 30 a second;
+#   replies and changes go in one message; a preset load sends the new schema with its
+#   values): what is left is work, 0.1-3 ms on this 2-core VM at loads of 10-29. The median of
+#   each kind is held to OWN_MEDIAN_MS: the old path (frames at most 30 a second, a 10 ms tick,
+#   one reply per write) made a change wait 0-43 ms, ~20 ms in the median. The worst is held to
+#   the issue's 100 ms: at a load of 30 (ten busy loops and a sanitizer build beside the test)
+#   a preset load's once reached 38 ms — waits the run_delay of the web thread does not show,
+#   likely the main thread, preempted while it held a lock the web thread needed (malloc's).
+# - the same in wall time (http_feed_window_us), printed: 0.1-20 ms at loads of 10-20, up to
+#   110 ms at 29 — the scheduler's doing.
+# - end to end: from the time the change was sent (the test's time.time(), the JACK sender's
+#   CLOCK_REALTIME when its process callback wrote the CC, the sending page's Date.now(); for a
+#   preset load the time gbac's reply said it was loaded) to the time each page's DOM showed the
+#   value (Date.now() in paramValue, data-at): the same machine clock on both sides. This adds
+#   what gbac does not control: the kernel's loopback, JACK's period (5.3 ms), and a headless
+#   Chromium whose four renderers share the two cores with the load. Measured medians 1-35 ms
+#   (worst 130 ms) at loads of 10-20; at 27-30 (ten busy loops beside the test) medians up to
+#   89 ms, worst 364 ms, and once 1021 ms while a sanitizer build ran too. The median is held
+#   to E2E_MEDIAN_MS, the worst to E2E_MS, room for an overloaded machine: a change lost
+#   altogether fails the wait (10 s) before either.
+OWN_MEDIAN_MS = 10
+OWN_MS = 100
+E2E_MEDIAN_MS = 250
+E2E_MS = 2000
+PAGES = 4
+
+
+def open_pages(b, url, n):
+    """n - 1 more windows on the page; all handles, the test's own first."""
+    handles = [b.s('GET', '/window')]
+    for _ in range(n - 1):
+        h = b.s('POST', '/window/new', {'type': 'window'})['handle']
+        b.s('POST', '/window', {'handle': h})
+        b.s('POST', '/url', {'url': url})
+        handles.append(h)
+    for h in handles:
+        b.s('POST', '/window', {'handle': h})
+        wait_for(lambda: b.js('return document.getElementById("conn").dataset.state === "open" '
+                              '&& document.querySelector("#params input") !== null'), 15,
+                 'page %s to connect' % h)
+    return handles
+
+
+def shown_at(b, handles, sel, want, tol, what):
+    """For each page: the Date.now() (ms) at which the control sel showed want (+- tol)."""
+    out = []
+    for h in handles:
+        b.s('POST', '/window', {'handle': h})
+        at = wait_for(lambda: b.js('const e = document.querySelector(arguments[0]);'
+                                   'return e && Math.abs(+e.dataset.value - arguments[1]) <= '
+                                   'arguments[2] ? +e.dataset.at : null', sel, want, tol), 10,
+                      '%s to reach page %s' % (what, h))
+        out.append(float(at))
+    return out
+
+
+def window_open(osc):
+    """A new measurement window in gbac (its reply says it is open)."""
+    osc.send('/gbac/window')
+    while osc_parse(osc.s.recv(65536))[0] != '/gbac/window':
+        pass
+
+
+def cost_window(osc, periods, during=None):
+    """/gbac/status once a new window has counted `periods` periods of the audio thread,
+    calling during() meanwhile (or waiting)."""
+    window_open(osc)
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        st = status(osc)
+        if st['window_periods'] >= periods:
+            return st
+        if during:
+            during()
+        else:
+            time.sleep(0.1)
+    fail('the window did not count %d periods in 60 s' % periods)
+
+
+# The audio thread's health is gbac's own callback time: the thread CPU time of each process
+# callback, % of the period (window_process_p99_pct of /gbac/status, over a window of
+# WINDOW_PERIODS periods, 3.2 s). CPU time, not wall-clock: the time other programs take the
+# core from gbac does not count, so a loaded machine moves it little. What it still moves is
+# cache and memory: idle windows of the same run measured 1.6-2.6 % at a load of 9-10. A window
+# "during" is compared with the worse of one before and one after (drift of the load between
+# them counts as noise) and may be 1.5 times that plus 0.5 points of a period: a web server that
+# did work in the audio thread per page or per connection would show as a multiple of it.
+WINDOW_PERIODS = 600
+
+
+def p99(st):
+    return st['window_process_p99_pct']
+
+
+def callback_unchanged(what, during, before, after):
+    base = max(p99(before), p99(after))
+    bound = 1.5 * base + 0.5
+    check(p99(during) <= bound, 'gbac\'s callback time %s: p99 %.1f %% of the period (worst '
+          '%.1f %%), without %.1f %% before and %.1f %% after (worst %.1f, %.1f), <= 1.5 x %.1f '
+          '+ 0.5 = %.1f' % (what, p99(during), during['window_process_max_pct'], p99(before),
+                            p99(after), before['window_process_max_pct'],
+                            after['window_process_max_pct'], base, bound))
+
+
+def status(osc):
+    return json.loads(osc.query('/gbac/status'))
+
+
+def control_range(b, sel):
+    return [float(b.js('return document.querySelector(arguments[0]).' + k, sel))
+            for k in ('min', 'max')]
+
+
+def in_gbac(osc, samples):
+    """The window's figures once a change has reached every page: (own, wall) ms."""
+    st = status(osc)
+    samples.append((st['http_feed_own_us'] / 1000, st['http_feed_window_us'] / 1000))
+
+
+def latency_osc(b, handles, osc, samples):
+    sel = '[id="p:/gbac/param/synth/brightness"]'
+    out = []
+    for i in range(5):
+        v = 0.2 + 0.1 * i
+        window_open(osc)
+        t = time.time() * 1000
+        osc.send('/gbac/param/synth/brightness', 'f', [v])
+        out += [a - t for a in shown_at(b, handles, sel, v, 1e-3, 'an OSC change')]
+        in_gbac(osc, samples)
+    return out
+
+
+def latency_midi(b, handles, env, cc_tool, osc, samples):
+    sel = '[id="p:/gbac/param/melody/temperature"]'
+    lo, hi = control_range(b, sel)
+    cc = spawn([cc_tool, 'WebCC'], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+               text=True)
+    check(cc.stdout.readline().strip() == 'ready', 'the JACK MIDI controller is up')
+    wait_for(lambda: subprocess.run(['jack_connect', 'WebCC:out', 'gbac:midi_in'], env=env,
+                                    stderr=subprocess.DEVNULL).returncode == 0, 10,
+             'the JACK MIDI controller to connect to gbac')
+    out = []
+    for i in range(5):
+        v = 30 + 20 * i
+        window_open(osc)
+        cc.stdin.write('1 %d\n' % v)
+        cc.stdin.flush()
+        line = cc.stdout.readline().split()
+        t = int(line[1]) / 1000.0
+        want = 0.3 + v / 127 * 1.7
+        out += [a - t for a in shown_at(b, handles, sel, want, 2e-3 * (hi - lo), 'a MIDI CC')]
+        in_gbac(osc, samples)
+    cc.stdin.close()
+    return out
+
+
+def latency_page(b, handles, osc, samples):
+    sel = '[id="p:/gbac/param/reverb/mix"]'
+    out = []
+    for i in range(5):
+        v = 0.1 + 0.15 * i
+        b.s('POST', '/window', {'handle': handles[i % len(handles)]})
+        window_open(osc)
+        t = b.js('const e = document.querySelector(arguments[0]); e.value = arguments[1];'
+                 'const t = Date.now(); e.dispatchEvent(new Event("input")); return t;', sel, v)
+        out += [a - t for a in shown_at(b, handles, sel, v, 1e-3, 'a change from a page')]
+        in_gbac(osc, samples)
+    return out
+
+
+def preset_shown(b, handles, preset):
+    """For each page: the Date.now() at which it learnt the rack was replaced (the feed's
+    /web/engine, data-engine-at) and at which it showed every value of the new preset's
+    controls (their data-at; a parameter the z knobs show twice counts once)."""
+    out = []
+    probe = '#zknobs [id="p:/gbac/param/vae/z0"]' if preset == 'timbre-vae' else \
+        '[id="p:/gbac/param/melody/temperature"]'
+    for h in handles:
+        b.s('POST', '/window', {'handle': h})
+        at = wait_for(lambda: b.js(
+            'if (!document.querySelector(arguments[0])) return null;'
+            'const a = [...document.querySelectorAll("#params input:not(:disabled), #zknobs '
+            'input")].filter((e) => !(e.closest("#params") && document.querySelector('
+            '"#zknobs [id=\'" + e.id + "\']"))).map((e) => e.dataset.at);'
+            'return a.length && a.every((x) => x) ? [+document.body.dataset.engineAt, '
+            'Math.max(...a.map(Number))] : null;', probe),
+            20, 'page %s to show %s' % (h, preset))
+        out.append((float(at[0]), float(at[1])))
+    return out
+
+
+def latency_preset(b, handles, osc, samples):
+    out, load_ms, frame_ms = [], [], []
+    for preset in ('timbre-vae', 'melody-answer', 'timbre-vae', 'melody-answer'):
+        window_open(osc)
+        t0 = time.time() * 1000
+        osc.send('/gbac/preset/load', 's', [preset])
+        while True:
+            p, args = osc_parse(osc.s.recv(65536))
+            if p in ('/gbac/preset/loaded', '/gbac/error'):
+                break
+        check(p == '/gbac/preset/loaded', 'preset %s loaded over OSC' % preset)
+        t = time.time() * 1000
+        load_ms.append(t - t0)
+        for engine_at, shown in preset_shown(b, handles, preset):
+            frame_ms.append(engine_at - t)
+            out.append(shown - t)
+        in_gbac(osc, samples)
+    frame_ms.sort()
+    print('note: gbac took %s ms to load the presets (before the change exists); the pages '
+          'learnt of each %.0f ms median, %.0f ms worst after gbac\'s reply (its feed comes '
+          'before the reply; the rest is the page rebuilding its controls)'
+          % (['%.0f' % x for x in load_ms], frame_ms[len(frame_ms) // 2], frame_ms[-1]))
+    return out
+
+
+def change_latency(b, port, env, osc, cc_tool):
+    one = cost_window(osc, WINDOW_PERIODS)
+    handles = open_pages(b, 'http://127.0.0.1:%d/' % port, PAGES)
+    check(status(osc)['http_clients'] == PAGES, '%d pages open' % PAGES)
+    four = cost_window(osc, WINDOW_PERIODS)
+    runs = (('OSC', lambda gb: latency_osc(b, handles, osc, gb)),
+            ('JACK MIDI CC', lambda gb: latency_midi(b, handles, env, cc_tool, osc, gb)),
+            ('a page', lambda gb: latency_page(b, handles, osc, gb)),
+            ('a preset load', lambda gb: latency_preset(b, handles, osc, gb)))
+    for what, run in runs:
+        gb = []
+        ms = sorted(run(gb))
+        own, wall = sorted(o for o, w in gb), sorted(w for o, w in gb)
+        med, own_med, wall_med = ms[len(ms) // 2], own[len(own) // 2], wall[len(wall) // 2]
+        check(own_med <= OWN_MEDIAN_MS and own[-1] <= OWN_MS, 'changes from %s: gbac\'s own '
+              'share of their way to every page %.2f ms median (<= %d), %.2f ms worst (<= %d) '
+              'of %d; in wall time %.1f ms median, %.1f ms worst (the rest the web thread '
+              'waiting for a core)' % (what, own_med, OWN_MEDIAN_MS, own[-1], OWN_MS, len(own),
+                                       wall_med, wall[-1]))
+        check(med <= E2E_MEDIAN_MS and ms[-1] <= E2E_MS, 'changes from %s reached %d pages '
+              'end to end in %.0f ms median (<= %d), %.0f ms worst (<= %d), %d figures'
+              % (what, PAGES, med, E2E_MEDIAN_MS, ms[-1], E2E_MS, len(ms)))
+    for h in handles[1:]:
+        b.s('POST', '/window', {'handle': h})
+        b.s('DELETE', '/window')
+    b.s('POST', '/window', {'handle': handles[0]})
+    wait_for(lambda: status(osc)['http_clients'] == 1, 10, 'the extra pages to close')
+    callback_unchanged('with %d pages open (music playing)' % PAGES, four, one,
+                       cost_window(osc, WINDOW_PERIODS))
 
 
 def bad_messages(b):
@@ -514,8 +786,9 @@ def bad_messages(b):
                      '{"path": "/gbac/param/synth/gain_db", "types": "i", "args": [2.5]}',
                      '{"path": "/gbac/nope", "id": 9}', new Uint8Array([1, 2, 3])];
         ws.onopen = () => bad.forEach((m) => ws.send(m));
-        ws.onmessage = (e) => { const m = JSON.parse(e.data);
-          if (!Array.isArray(m)) got.push(m);
+        ws.onmessage = (e) => { const d = JSON.parse(e.data);
+          (Array.isArray(d) ? d : [d]).forEach((m) => { if (m.id !== undefined ||
+            m.path === '/gbac/error') got.push(m); });
           if (got.length === bad.length) { ws.close(); done(got); } };
         setTimeout(() => done(got), 5000);'''})
     reasons = [r['args'][1] for r in replies if r['path'] == '/gbac/error']
@@ -556,7 +829,6 @@ def connect_drop(port, gbac, osc):
     def clients():
         return json.loads(osc.query('/gbac/status'))['http_clients']
     base = clients()
-    pct0 = json.loads(osc.query('/gbac/status'))['max_cycle_pct']
     for r in range(4):
         for _ in range(100):
             line = ws_handshake('127.0.0.1', port)
@@ -567,10 +839,20 @@ def connect_drop(port, gbac, osc):
             rss0 = rss_kb(gbac.pid)
     wait_for(lambda: clients() == base, 5, 'the dropped pages to be closed')
     grow = rss_kb(gbac.pid) - rss0
-    print('note: max_cycle_pct (most of a period gbac used, since start) %d before the clients, '
-          '%d after' % (pct0, json.loads(osc.query('/gbac/status'))['max_cycle_pct']))
     check(grow < 256, '300 more clients that connected and dropped: http_clients back to %d, '
           'gbac grew %d kB (< 256)' % (base, grow))
+    rounds = [0]
+
+    def churn():  # 100 pages at once, then all gone
+        socks = [ws_open(port) for _ in range(100)]
+        for x in socks:
+            x.close()
+        rounds[0] += 1
+    before = cost_window(osc, WINDOW_PERIODS)
+    during = cost_window(osc, WINDOW_PERIODS, churn)
+    wait_for(lambda: clients() == base, 5, 'the dropped pages to be closed')
+    callback_unchanged('while 100 clients connected and dropped, %d times' % rounds[0], during,
+                       before, cost_window(osc, WINDOW_PERIODS))
 
 
 def main():
@@ -578,9 +860,8 @@ def main():
     try:
         ns, x = netns_setup()
         env, gbac, port, token, osc = start(tmp, '10.213.%d.2' % x if ns else None)
-        status = json.loads(osc.query('/gbac/status'))
-        check('http_clients' in status, '/gbac/status has http_clients (%s)'
-              % status['http_clients'])
+        st = status(osc)
+        check('http_clients' in st, '/gbac/status has http_clients (%s)' % st['http_clients'])
         size = sum(os.path.getsize(os.path.join(d, f)) for d in [os.path.dirname(GBAC) +
                    '/share/gbac/web'] for f in os.listdir(d))
         check(size < 200 * 1024, 'the page weighs %d bytes in total (< 200 KB)' % size)
@@ -597,8 +878,8 @@ def main():
         screenshots(b)
         feed_rate(b, osc)
         record(b, tmp)
+        change_latency(b, port, env, osc, CC_TOOL)
         timbre_and_learn(b, osc)
-        feed_latency(osc)
         bad_messages(b)
         access(port, token, ns, x)
         refused = json.loads(osc.query('/gbac/status'))['http_refused']

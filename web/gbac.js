@@ -17,12 +17,14 @@ let nextId = 1;
 const pending = new Map(); // id → callback for its reply
 let schema = null;
 const params = new Map();  // path → {info, input, output, dragging}
+const values = new Map();  // path → the latest value the feed sent (also before the schema)
 const sources = new Map(); // source id → {name, colour, count}
 let noteSlots = [];        // note-source slots (have a "like" parameter), in schema order
 const open = new Map();    // "src:key" → note element still sounding
 let armed = null;          // the parameter path armed for MIDI learn
 let recording = '';
 let frames = 0;
+let meters = 0;
 const t0 = performance.now();
 
 function log(text) {
@@ -45,7 +47,7 @@ function connect() {
   ws.onopen = () => {
     $('conn').dataset.state = 'open';
     $('conn').textContent = 'connected';
-    send('/gbac/schema', [], '', (m) => buildSchema(JSON.parse(m.args[0])));
+    values.clear(); // the first message carries every value and the schema
   };
   ws.onclose = () => {
     $('conn').dataset.state = 'closed';
@@ -53,9 +55,9 @@ function connect() {
     setTimeout(connect, 1000);
   };
   ws.onmessage = (ev) => {
+    // One reply, or an array: replies first, then what the feed has new (docs/web.md).
     const data = JSON.parse(ev.data);
-    if (Array.isArray(data)) frames++; // feed frames (tests read the rate)
-    document.body.dataset.frames = frames;
+    document.body.dataset.frames = ++frames;
     (Array.isArray(data) ? data : [data]).forEach(handle);
   };
 }
@@ -75,16 +77,19 @@ function handle(m) {
   if (m.path === '/gbac/note/generated') return note(m.args[3], m.args, null);
   if (m.path === '/gbac/learned') return learned(m.args);
   if (m.path === '/gbac/record') return record(m.args);
-  if (m.path === '/web/engine') {
-    send('/gbac/schema', [], '', (r) => buildSchema(JSON.parse(r.args[0])));
+  if (m.path === '/web/engine') { // the new rack's values, then its schema, follow
+    document.body.dataset.engineAt = Date.now();
+    values.clear();
     return;
   }
+  if (m.path === '/gbac/schema') return buildSchema(JSON.parse(m.args[0]));
   if (m.path === '/gbac/report') { if (m.args[0].endsWith('/score')) scoreMark(m.args[1]); return; }
   if (m.path === '/web/lost') return;
   if (m.path.startsWith('/gbac/param/')) return paramValue(m.path, m.args[0]);
 }
 
 function meter(a) {
+  document.body.dataset.meters = ++meters; // at most 30 a second (tests read the rate)
   [['meter-l', a[0]], ['meter-r', a[1]]].forEach(([id, db]) => {
     const e = $(id);
     e.dataset.db = db.toFixed(1);
@@ -98,6 +103,7 @@ function meter(a) {
 }
 
 function paramValue(path, v) {
+  if (typeof v === 'number') values.set(path, v);
   const p = params.get(path);
   if (!p || typeof v !== 'number') return;
   p.input.dataset.value = v;
@@ -273,8 +279,12 @@ function buildSchema(s) {
     });
   });
   timbre(slots);
-  // The values now: each parameter answers a query (the feed then keeps them current).
-  s.params.forEach((p) => send(p.path, [], '', (m) => paramValue(p.path, m.args[0])));
+  // The values now: the feed sent every one (with the rack, or when the page connected) and
+  // keeps them current; a parameter it has not sent answers a query.
+  s.params.forEach((p) => {
+    if (values.has(p.path)) paramValue(p.path, values.get(p.path));
+    else send(p.path, [], '', (m) => paramValue(p.path, m.args[0]));
+  });
 }
 
 // The timbre VAE: an XY pad on morph_x/morph_y, a knob per latent dimension (z0..z7).

@@ -15,7 +15,6 @@
 #include "gb_timbre_eval.h"
 #include "gb_vae.h"
 
-#define ROLL_TUNES 3 /* phrases drawn by --roll */
 
 /* ---------------------------------------------------------------- gbac eval timbre */
 
@@ -248,27 +247,29 @@ static const gb_opt_t melody_opts[] = {
      .help = "bars sampled per bar, one chosen by the critic, {range} ({default})"},
     {.name = "roll", .arg = "FILE", .kind = GB_OPT_STRING, .off = A(roll),
      .flags = GB_OPT_USAGE | GB_OPT_NONEMPTY,
-     .help = "draw " GB_CLI_STR(ROLL_TUNES) " generated phrases under their real ones as a "
+     .help = "draw " GB_CLI_STR(GB_MELODY_ANSWERS_SHOWN) " held-out calls (blue, as gbac plot "
+             "draws the performer) each followed by the model's answer (orange) as a "
              GB_CLI_STR(GB_PIANOROLL_WIDTH) "x" GB_CLI_STR(GB_PIANOROLL_HEIGHT) " PNG"},
 };
 #undef A
 
 static int draw_roll(const char *path, const gb_melody_eval_result_t *r, gb_error_t *err)
 {
-    gb_pianoroll_row_t rows[2 * ROLL_TUNES];
-    char labels[2 * ROLL_TUNES][96];
-    int nr = 0;
-    for (int i = 0; i < r->phrases && i < ROLL_TUNES; i++) {
-        const gb_melody_eval_phrase_t *p = &r->phrase[i];
-        const int nb = p->bars < 8 ? p->bars : 8;
-        snprintf(labels[nr], sizeof labels[nr], "%.60s (real)", p->name);
-        rows[nr] = (gb_pianoroll_row_t){labels[nr], p->real, nb, p->steps, 0};
-        nr++;
-        snprintf(labels[nr], sizeof labels[nr], "generated");
-        rows[nr] = (gb_pianoroll_row_t){labels[nr], p->gen, nb, p->steps, 1};
-        nr++;
+    static const char *const names[12] = {"C", "C#", "D", "Eb", "E", "F",
+                                          "F#", "G", "Ab", "A", "Bb", "B"};
+    gb_pianoroll_row_t rows[GB_MELODY_ANSWERS_SHOWN];
+    char labels[GB_MELODY_ANSWERS_SHOWN][96];
+    if (r->n_shown < 1)
+        return gb_error_set(err, GB_EINVAL,
+                            "%s: no call to draw: no held-out tune of the dataset has the 8 bars "
+                            "(after a pickup) that a call and its answer are cut from", path);
+    for (int i = 0; i < r->n_shown; i++) {
+        const gb_melody_answer_shown_t *sh = &r->shown[i];
+        snprintf(labels[i], sizeof labels[i], "%.40s, %s %s", sh->tune, names[sh->tonic % 12],
+                 sh->mode ? "minor" : "major");
+        rows[i] = (gb_pianoroll_row_t){labels[i], sh->bars, 4, sh->steps, 2};
     }
-    return gb_pianoroll_write(path, rows, nr, "gbac eval melody: generated vs real phrases",
+    return gb_pianoroll_write(path, rows, r->n_shown, "gbac eval melody: calls and answers",
                               err);
 }
 

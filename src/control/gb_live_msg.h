@@ -81,6 +81,9 @@ typedef struct gb_live_cost {
     X(process_max_pct, "worst period: thread CPU time of gbac's process callback, % of the "  \
                        "period")                                                               \
     X(process_p99_pct, "99th percentile of the same, % of the period (0.1 % steps)")           \
+    X(window_process_max_pct, "process_max_pct over the periods since /gbac/window (or start)")\
+    X(window_process_p99_pct, "process_p99_pct over the same periods")                         \
+    X(window_periods, "periods the window has counted")                                        \
     X(cost_periods, "periods the units' figures cover (since the preset was loaded)")        \
     X(units, "each unit of the rack in order: {name, unit, mean_pct, max_pct}, the mean and "  \
              "worst share of the period its process() took since the preset was loaded")
@@ -92,6 +95,9 @@ typedef struct gb_live_cost {
  * (docs/osc.md "Counters"). A new counter is one line here. */
 #define GB_LIVE_COUNTERS(X)                                                                    \
     X(xruns, "JACK xrun callbacks")                                                            \
+    X(nonfinite_blocks, "blocks whose output a unit muted because it held NaN or Inf, over "   \
+                        "every unit of every rack played since start (LV2 units: each one's "  \
+                        "read-only parameter nonfinite_blocks, docs/lv2.md)")                  \
     X(midi_events, "MIDI events applied (JACK MIDI and PortMidi)")                             \
     X(midi_dropped, "MIDI events lost: a ring was full or a period had too many events")       \
     X(osc_messages, "OSC messages served")                                                     \
@@ -108,9 +114,14 @@ typedef struct gb_live_cost {
                    "the handlers, or dropped because a queue was full)")                       \
     X(http_refused, "HTTP connections and requests refused: an address outside --http-allow, " \
                     "no or a wrong token, a foreign Origin or Host")                           \
-    X(http_feed_max_us, "most time a change waited in gbac before a page's WebSocket frame "   \
-                        "carried it, since start, microseconds (from its OSC, page or MIDI "   \
-                        "handling on the main thread to the frame written)")                   \
+    X(http_feed_max_us, "most time a change or a reply waited in gbac before the WebSocket "   \
+                        "message carrying it was written to a page, since start, microseconds "\
+                        "(from its OSC, page, MIDI or preset handling on the main thread to "  \
+                        "the write; the meters, held to 30 a second, are not timed)")          \
+    X(http_feed_window_us, "http_feed_max_us since /gbac/window (or start)")                    \
+    X(http_feed_own_us, "the same less the time the web server's thread waited for a core "    \
+                        "meanwhile (the kernel's run_delay): gbac's own share, since "         \
+                        "/gbac/window (or start)")                                             \
     X(late_periods, "periods gbac itself finished after their deadline")                       \
     X(max_cycle_pct, "most of a period used by the time gbac finished, %")
 

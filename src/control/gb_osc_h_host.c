@@ -49,6 +49,21 @@ GB_OSC_HANDLER(gb_osc_h_status)
     return GB_OK;
 }
 
+/* A new measurement window: the host's figures and the web feed's latency from now. */
+GB_OSC_HANDLER(gb_osc_h_window)
+{
+    if (!h->host.window && !h->host.stats)
+        return not_here(msg->path, err);
+    if (h->host.stats) {
+        atomic_store_explicit(&h->host.stats->http_feed_window_us, 0, memory_order_relaxed);
+        atomic_store_explicit(&h->host.stats->http_feed_own_us, 0, memory_order_relaxed);
+    }
+    if (h->host.window)
+        h->host.window(h->host.ctx);
+    gb_osc_reply(peer, msg->path, "", NULL);
+    return GB_OK;
+}
+
 /* One string, or chunks cut on UTF-8 character boundaries when the peer limits strings. */
 GB_OSC_HANDLER(gb_osc_h_schema)
 {

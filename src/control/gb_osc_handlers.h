@@ -103,6 +103,9 @@ typedef struct gb_osc_host {
     /** Add the host's facts (client, sample rate, ...) to the /gbac/status object; the
      *  counters of `stats` are in it already. 0 or an error. */
     int (*status)(void *ctx, json_t *obj);
+    /** Open a new measurement window (/gbac/window): the host's window_* figures count from
+     *  now (stats' http_feed_window_us the handler clears itself). */
+    void (*window)(void *ctx);
     /** Start recording a session into dir (already confined to session_dir). */
     int (*record_start)(void *ctx, const char *dir, gb_error_t *err);
     /** Stop recording; a one-line summary into msg. */

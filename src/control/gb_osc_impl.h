@@ -92,6 +92,7 @@ GB_OSC_HANDLER(gb_osc_h_rate);
 /* gb_osc_h_host.c */
 GB_OSC_HANDLER(gb_osc_h_ping);
 GB_OSC_HANDLER(gb_osc_h_status);
+GB_OSC_HANDLER(gb_osc_h_window);
 GB_OSC_HANDLER(gb_osc_h_schema);
 GB_OSC_HANDLER(gb_osc_h_subscribe);
 GB_OSC_HANDLER(gb_osc_h_unsubscribe);

@@ -50,6 +50,8 @@ static const gb_osc_method_t methods[] = {
     {"/gbac/ping", ".*", "anything (ignored)", "/gbac/pong", "liveness check", 0, gb_osc_h_ping},
     {"/gbac/status", "", NULL, "/gbac/status s (a JSON object)", "host status and counters", 0,
      gb_osc_h_status},
+    {"/gbac/window", "", NULL, "/gbac/window", "open a measurement window: the window_* "
+     "figures of /gbac/status count from now", 0, gb_osc_h_window},
     {"/gbac/schema", "", NULL, "/gbac/schema s, or chunks /gbac/schema iis index count text",
      "this schema", 0, gb_osc_h_schema},
     {"/gbac/subscribe", NUM "?" STR "?",

@@ -129,7 +129,8 @@ static int serve_http(gb_web_server_t *s, struct lws *wsi, const char *uri)
 
 /* ---- WebSocket: pages ---- */
 
-static void queue_chunk(gb_web_server_t *s, gb_web_conn_t *c, const char *text, size_t len)
+static void queue_chunk(gb_web_server_t *s, gb_web_conn_t *c, const char *text, size_t len,
+                        lws_usec_t at)
 {
     if (c->queued + len > GB_WEB_QUEUE_BYTES) {
         gb_web_count(&s->stats->fb_dropped);
@@ -142,6 +143,7 @@ static void queue_chunk(gb_web_server_t *s, gb_web_conn_t *c, const char *text, 
     }
     k->next = NULL;
     k->len = len;
+    k->made = (gb_web_mark_t){at, s->run_delay};
     memcpy(k->buf + LWS_PRE, text, len);
     if (c->tail)
         c->tail->next = k;
@@ -160,7 +162,7 @@ static void refuse(gb_web_server_t *s, gb_web_conn_t *c, long long id, const cha
     gb_osc_arg_t a[2] = {{.type = 's', .v.s = path}, {.type = 's', .v.s = why}};
     char *t = gb_web_msg_format(id, "/gbac/error", "ss", a);
     if (t)
-        queue_chunk(s, c, t, strlen(t));
+        queue_chunk(s, c, t, strlen(t), lws_now_usecs());
     free(t);
 }
 
@@ -249,6 +251,7 @@ static int page_open(gb_web_server_t *s, gb_web_conn_t *c, struct lws *wsi)
     c->slot = slot;
     c->cursor = gb_web_feed_now(s->feed);
     c->cursor.seq = 0; /* every keyed state (meters, values) now; events from now on */
+    c->cursor.rseq = 0;
     s->pages[slot] = c;
     s->n_pages++;
     atomic_store(&s->n_clients, s->n_pages);
@@ -276,54 +279,144 @@ static void page_close(gb_web_server_t *s, gb_web_conn_t *c)
     memset(c, 0, sizeof *c);
 }
 
-/* One write per call: a queued reply first, else a feed frame when the rate allows. */
-/* A feed frame went out to c: how long its oldest change waited in gbac, from the owner's
- * post (an OSC or page message handled, a MIDI change taken from the audio thread) to the
- * frame written to the socket; the most since start is http_feed_max_us. */
-static void feed_waited(gb_web_server_t *s, gb_web_conn_t *c)
+/* A write went out carrying things made at `since` or later (the oldest reply or timed post in
+ * it): how long that waited from the owner's post or send (an OSC or page message handled, a
+ * MIDI change taken from the audio thread, a preset swapped in) to the write. The most is kept
+ * since start (http_feed_max_us) and since the owner last cleared it (http_feed_window_us);
+ * the same less the time this thread spent waiting for a core meanwhile is gbac's own share
+ * (http_feed_own_us). */
+static void max_us(atomic_uint_fast64_t *m, uint_fast64_t d)
 {
-    if (!c->waiting_since)
-        return;
-    const lws_usec_t d = lws_now_usecs() - c->waiting_since;
-    c->waiting_since = 0;
-    uint_fast64_t old = atomic_load_explicit(&s->stats->http_feed_max_us, memory_order_relaxed);
-    while (d > 0 && (uint_fast64_t)d > old &&
-           !atomic_compare_exchange_weak(&s->stats->http_feed_max_us, &old, (uint_fast64_t)d)) {
+    uint_fast64_t old = atomic_load_explicit(m, memory_order_relaxed);
+    while (d > old && !atomic_compare_exchange_weak(m, &old, d)) {
     }
 }
 
-static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
+static void feed_waited(gb_web_server_t *s, gb_web_mark_t since)
 {
-    if (c->head) {
+    const lws_usec_t d = lws_now_usecs() - since.at;
+    if (!since.at || d <= 0)
+        return;
+    const uint64_t now = gb_web_run_delay(s);
+    const uint64_t sched_us = now > since.delay ? (now - since.delay) / 1000 : 0;
+    max_us(&s->stats->http_feed_max_us, (uint_fast64_t)d);
+    max_us(&s->stats->http_feed_window_us, (uint_fast64_t)d);
+    max_us(&s->stats->http_feed_own_us,
+           (uint_fast64_t)d > sched_us ? (uint_fast64_t)d - sched_us : 0);
+}
+
+/* The replies at the head of c's queue that go into one message: their count, and through
+ * *bytes their length joined with commas. */
+static int replies_ahead(const gb_web_conn_t *c, size_t *bytes)
+{
+    int n = 0;
+    *bytes = 0;
+    for (const gb_web_chunk_t *k = c->head; k; k = k->next) {
+        if (n && *bytes + 1 + k->len > GB_WEB_FRAME_REPLIES)
+            break;
+        *bytes += k->len + (n ? 1 : 0);
+        n++;
+    }
+    return n;
+}
+
+/* Take n replies off c's queue into dst, joined with commas; when the oldest was made. */
+static gb_web_mark_t take_replies(gb_web_conn_t *c, int n, char *dst)
+{
+    const gb_web_mark_t made = c->head ? c->head->made : (gb_web_mark_t){0, 0};
+    for (int i = 0; i < n; i++) {
         gb_web_chunk_t *k = c->head;
         c->head = k->next;
         if (!c->head)
             c->tail = NULL;
         c->queued -= k->len;
-        const int w = lws_write(c->wsi, k->buf + LWS_PRE, k->len, LWS_WRITE_TEXT);
+        if (i)
+            *dst++ = ',';
+        memcpy(dst, k->buf + LWS_PRE, k->len);
+        dst += k->len;
         free(k);
-        if (w < 0)
-            return -1;
-        if (c->head || gb_web_feed_pending(s->feed, &c->cursor))
-            lws_callback_on_writable(c->wsi);
-        return 0;
     }
-    const lws_usec_t now = lws_now_usecs();
-    if (!gb_web_feed_pending(s->feed, &c->cursor) || now - c->last_frame < s->frame_us)
-        return 0; /* the tick asks again when the time has come */
-    size_t len;
-    uint64_t lost;
-    char *buf = gb_web_feed_frame(s->feed, &c->cursor, LWS_PRE, &len, &lost);
-    if (!buf)
-        return 0;
+    return made;
+}
+
+/* The message for c: n queued replies (rlen bytes joined) and the feed's frame (what: urgent
+ * or all; none when what < 0), as "[replies..., items...]" at buf + LWS_PRE; *since gets the
+ * oldest reply's time. NULL on out of memory. */
+static char *join(gb_web_server_t *s, gb_web_conn_t *c, int n, size_t rlen, int what,
+                  size_t *len, gb_web_mark_t *since)
+{
+    size_t flen = 0;
+    uint64_t lost = 0;
+    const size_t pre = LWS_PRE + (n ? 1 + rlen : 0);
+    char *buf = what >= 0 ? gb_web_feed_frame(s->feed, &c->cursor, what, pre, &flen, &lost)
+                          : NULL;
     if (lost)
         atomic_fetch_add_explicit(&s->stats->fb_dropped, lost, memory_order_relaxed);
-    c->last_frame = now;
+    if (!buf) {
+        flen = 0;
+        buf = n ? malloc(pre + 2) : NULL;
+        if (!buf)
+            return NULL;
+    }
+    *since = (gb_web_mark_t){0, 0};
+    if (n) {
+        buf[LWS_PRE] = '[';
+        *since = take_replies(c, n, buf + LWS_PRE + 1);
+        buf[pre] = flen > 2 ? ',' : ']'; /* the frame's '[' becomes the comma */
+        if (flen <= 2)
+            flen = 1;
+    }
+    *len = pre - LWS_PRE + flen;
+    return buf;
+}
+
+/* One write per call: every queued reply (up to GB_WEB_FRAME_REPLIES bytes) and whatever the
+ * feed has for the page that may go now: urgent posts at once, the rated keys when its rate
+ * allows. A server without rated keys writes each reply alone and the feed when its rate
+ * allows (every post waits for it). */
+static int page_write(gb_web_server_t *s, gb_web_conn_t *c)
+{
+    const lws_usec_t now = lws_now_usecs();
+    const int due = gb_web_feed_pending(s->feed, &c->cursor) &&
+                    now - c->last_frame >= s->frame_us;
+    const int urgent = s->cfg.rated_keys && gb_web_feed_urgent(s->feed, &c->cursor);
+    if (!c->head && !due && !urgent)
+        return 0; /* the tick asks again when the time has come */
+    int what = due ? GB_WEB_FRAME_ALL : urgent ? GB_WEB_FRAME_URGENT : -1;
+    size_t rlen, len;
+    int n = replies_ahead(c, &rlen);
+    if (!s->cfg.rated_keys && n) { /* without rated keys, as before: a reply a message */
+        n = 1;
+        what = -1;
+    }
+    gb_web_mark_t since = {0, 0};
+    char *buf;
+    if (n == 1 && what < 0) { /* one reply alone: as it is */
+        len = c->head->len;
+        buf = malloc(LWS_PRE + len);
+        if (buf)
+            since = take_replies(c, 1, buf + LWS_PRE);
+    } else {
+        buf = join(s, c, n, rlen, what, &len, &since);
+    }
+    if (!buf)
+        return 0;
+    if (what >= 0) {
+        if (!since.at || (c->waiting.at && c->waiting.at < since.at))
+            since = c->waiting;
+        c->waiting = (gb_web_mark_t){0, 0};
+    }
+    if (what == GB_WEB_FRAME_ALL)
+        c->last_frame = now;
     const int w = lws_write(c->wsi, (unsigned char *)buf + LWS_PRE, len, LWS_WRITE_TEXT);
     free(buf);
-    if (w >= 0)
-        feed_waited(s, c);
-    return w < 0 ? -1 : 0;
+    if (w < 0)
+        return -1;
+    feed_waited(s, since);
+    if (c->head || (what < 0 && due) ||
+        (s->cfg.rated_keys && gb_web_feed_urgent(s->feed, &c->cursor)))
+        lws_callback_on_writable(c->wsi);
+    return 0;
 }
 
 /* ---- the callback ---- */
@@ -381,6 +474,29 @@ static gb_web_conn_t *page_by_id(gb_web_server_t *s, uint32_t id)
     return NULL;
 }
 
+/* Whether a post of key waits for the page's rate: the rated keys, or every post when the
+ * server has none (then each is timed as before). */
+static int is_rated(const gb_web_server_t *s, const char *key)
+{
+    const char *r = s->cfg.rated_keys;
+    return r && key && strncmp(key, r, strlen(r)) == 0;
+}
+
+/* An urgent post at time at (or, without rated keys, any post): every page is asked to write
+ * at once (with rated keys) and times it from the oldest such post it has not been sent. */
+static void posted_urgent(gb_web_server_t *s, lws_usec_t at)
+{
+    for (int i = 0; i < GB_WEB_MAX_CLIENTS; i++) {
+        gb_web_conn_t *c = s->pages[i];
+        if (!c)
+            continue;
+        if (!c->waiting.at)
+            c->waiting = (gb_web_mark_t){at, s->run_delay};
+        if (s->cfg.rated_keys)
+            lws_callback_on_writable(c->wsi);
+    }
+}
+
 void gb_web_take_out(gb_web_server_t *s)
 {
     atomic_store(&s->wake, 0);
@@ -389,14 +505,14 @@ void gb_web_take_out(gb_web_server_t *s)
         if (o.kind == GB_WEB_OUT_SEND) {
             gb_web_conn_t *c = page_by_id(s, o.client);
             if (c)
-                queue_chunk(s, c, o.text, strlen(o.text));
+                queue_chunk(s, c, o.text, strlen(o.text), o.at);
             free(o.text);
         } else if (o.kind == GB_WEB_OUT_POST) {
+            const int rated = is_rated(s, o.key);
             if (gb_web_feed_post(s->feed, o.key, o.text) != 0)
                 gb_web_count(&s->stats->fb_dropped);
-            for (int i = 0; i < GB_WEB_MAX_CLIENTS; i++)
-                if (s->pages[i] && !s->pages[i]->waiting_since)
-                    s->pages[i]->waiting_since = o.at;
+            if (!rated)
+                posted_urgent(s, o.at);
         } else {
             gb_web_feed_forget(s->feed, o.key);
             free(o.text);
@@ -419,7 +535,7 @@ void gb_web_tick(lws_sorted_usec_list_t *sul)
             c->paused = 0;
             lws_rx_flow_control(c->wsi, 1);
         }
-        if (c->head ||
+        if (c->head || (s->cfg.rated_keys && gb_web_feed_urgent(s->feed, &c->cursor)) ||
             (gb_web_feed_pending(s->feed, &c->cursor) && now - c->last_frame >= s->frame_us))
             lws_callback_on_writable(c->wsi);
     }

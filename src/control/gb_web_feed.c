@@ -9,6 +9,7 @@
 typedef struct keyed {
     char *key, *text;
     uint64_t seq;
+    int rated;
 } keyed_t;
 
 typedef struct event {
@@ -24,6 +25,9 @@ struct gb_web_feed {
     uint64_t n_ev;    /* events posted so far */
     uint64_t first;   /* oldest event number still held */
     uint64_t seq;     /* last sequence number given */
+    uint64_t useq;    /* ... to an urgent post */
+    uint64_t rseq;    /* ... to a rated key's post */
+    char *rated;      /* prefix of the rated keys, or NULL */
 };
 
 /* One item of a frame. */
@@ -62,16 +66,34 @@ void gb_web_feed_free(gb_web_feed_t *f)
         free(f->ev[k % (uint64_t)f->max_events].text);
     free(f->keys);
     free(f->ev);
+    free(f->rated);
     free(f);
+}
+
+void gb_web_feed_rate(gb_web_feed_t *f, const char *prefix)
+{
+    if (!f)
+        return;
+    free(f->rated);
+    f->rated = prefix ? strdup(prefix) : NULL;
+}
+
+/* The next sequence number, for a rated post or an urgent one. */
+static uint64_t next_seq(gb_web_feed_t *f, int rated)
+{
+    if (rated)
+        return f->rseq = ++f->seq;
+    return f->useq = ++f->seq;
 }
 
 static int post_keyed(gb_web_feed_t *f, const char *key, char *text)
 {
+    const int rated = f->rated && strncmp(key, f->rated, strlen(f->rated)) == 0;
     for (int i = 0; i < f->n_keys; i++) {
         if (strcmp(f->keys[i].key, key) == 0) {
             free(f->keys[i].text);
             f->keys[i].text = text;
-            f->keys[i].seq = ++f->seq;
+            f->keys[i].seq = next_seq(f, rated);
             return 0;
         }
     }
@@ -80,7 +102,7 @@ static int post_keyed(gb_web_feed_t *f, const char *key, char *text)
         free(text);
         return -1;
     }
-    f->keys[f->n_keys++] = (keyed_t){k, text, ++f->seq};
+    f->keys[f->n_keys++] = (keyed_t){k, text, next_seq(f, rated), rated};
     return 0;
 }
 
@@ -97,7 +119,7 @@ int gb_web_feed_post(gb_web_feed_t *f, const char *key, char *text)
         free(f->ev[f->first % cap].text);
         f->first++;
     }
-    f->ev[f->n_ev % cap] = (event_t){text, ++f->seq};
+    f->ev[f->n_ev % cap] = (event_t){text, next_seq(f, 0)};
     f->n_ev++;
     return 0;
 }
@@ -121,12 +143,17 @@ void gb_web_feed_forget(gb_web_feed_t *f, const char *prefix)
 
 gb_web_cursor_t gb_web_feed_now(const gb_web_feed_t *f)
 {
-    return (gb_web_cursor_t){f->seq, f->n_ev};
+    return (gb_web_cursor_t){f->seq, f->n_ev, f->seq};
+}
+
+int gb_web_feed_urgent(const gb_web_feed_t *f, const gb_web_cursor_t *c)
+{
+    return f->useq > c->seq;
 }
 
 int gb_web_feed_pending(const gb_web_feed_t *f, const gb_web_cursor_t *c)
 {
-    return f->seq > c->seq;
+    return f->useq > c->seq || f->rseq > c->rseq;
 }
 
 static int cmp_item(const void *a, const void *b)
@@ -135,18 +162,21 @@ static int cmp_item(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* The items after cursor c, in posting order; *n of them. NULL with *n 0 on no memory. */
-static item_t *collect(const gb_web_feed_t *f, const gb_web_cursor_t *c, uint64_t from,
-                       size_t *n)
+/* The items after cursor c (the rated keys too when all), in posting order; *n of them. NULL
+ * with *n 0 on no memory. */
+static item_t *collect(const gb_web_feed_t *f, const gb_web_cursor_t *c, int all,
+                       uint64_t from, size_t *n)
 {
     const size_t cap = (size_t)f->n_keys + (size_t)(f->n_ev - from) + 1;
     item_t *it = malloc(cap * sizeof *it);
     *n = 0;
     if (!it)
         return NULL;
-    for (int i = 0; i < f->n_keys; i++)
-        if (f->keys[i].seq > c->seq)
-            it[(*n)++] = (item_t){f->keys[i].seq, f->keys[i].text};
+    for (int i = 0; i < f->n_keys; i++) {
+        const keyed_t *k = &f->keys[i];
+        if (k->rated ? all && k->seq > c->rseq : k->seq > c->seq)
+            it[(*n)++] = (item_t){k->seq, k->text};
+    }
     for (uint64_t k = from; k < f->n_ev; k++) {
         const event_t *e = &f->ev[k % (uint64_t)f->max_events];
         if (e->seq > c->seq)
@@ -156,12 +186,13 @@ static item_t *collect(const gb_web_feed_t *f, const gb_web_cursor_t *c, uint64_
     return it;
 }
 
-char *gb_web_feed_frame(gb_web_feed_t *f, gb_web_cursor_t *c, size_t pre, size_t *len,
-                        uint64_t *lost)
+char *gb_web_feed_frame(gb_web_feed_t *f, gb_web_cursor_t *c, int what, size_t pre,
+                        size_t *len, uint64_t *lost)
 {
     *len = 0;
     *lost = 0;
-    if (!f || !gb_web_feed_pending(f, c))
+    const int all = what == GB_WEB_FRAME_ALL;
+    if (!f || !(all ? gb_web_feed_pending(f, c) : gb_web_feed_urgent(f, c)))
         return NULL;
     const uint64_t from = c->ev > f->first ? c->ev : f->first;
     char lost_text[64] = "";
@@ -171,7 +202,7 @@ char *gb_web_feed_frame(gb_web_feed_t *f, gb_web_cursor_t *c, size_t pre, size_t
                  (unsigned long long)*lost);
     }
     size_t n;
-    item_t *it = collect(f, c, from, &n);
+    item_t *it = collect(f, c, all, from, &n);
     if (!it)
         return NULL;
     size_t total = pre + 2 + strlen(lost_text) + 1;
@@ -200,6 +231,8 @@ char *gb_web_feed_frame(gb_web_feed_t *f, gb_web_cursor_t *c, size_t pre, size_t
     free(it);
     c->seq = f->seq;
     c->ev = f->n_ev;
+    if (all)
+        c->rseq = f->seq;
     return buf;
 }
 

@@ -10,6 +10,12 @@
  * gets each parameter's latest value and every note. Memory is bounded: at most max_keys
  * keys and the newest max_events events; a page that falls further behind than max_events
  * gets {"path": "/web/lost", "args": [N]} first (N events it missed).
+ *
+ * Rated keys. Keys that start with the prefix given to gb_web_feed_rate (the meters) are
+ * "rated": the owner sends them at most so many times a second, in a full frame
+ * (gb_web_feed_frame with GB_WEB_FRAME_ALL). Every other post (a parameter's value, an event)
+ * is "urgent" (gb_web_feed_urgent) and may go at once in an urgent frame, which leaves the
+ * rated keys pending. Without a prefix nothing is rated.
  */
 #ifndef GB_WEB_FEED_H
 #define GB_WEB_FEED_H
@@ -25,9 +31,13 @@ typedef struct gb_web_feed gb_web_feed_t;
 
 /** What a page has seen. */
 typedef struct gb_web_cursor {
-    uint64_t seq; /* every post up to this sequence number */
-    uint64_t ev;  /* events before this event number */
+    uint64_t seq;  /* every urgent post up to this sequence number */
+    uint64_t ev;   /* events before this event number */
+    uint64_t rseq; /* every rated key's post up to this sequence number */
 } gb_web_cursor_t;
+
+/* What a frame carries. */
+enum { GB_WEB_FRAME_URGENT = 0, GB_WEB_FRAME_ALL = 1 };
 
 /** A feed for at most max_keys keys and max_events retained events; NULL on out of memory.
  *  [web] */
@@ -41,21 +51,29 @@ void gb_web_feed_free(gb_web_feed_t *f);
  *  finds the table full (the text is freed). [web] */
 int gb_web_feed_post(gb_web_feed_t *f, const char *key, char *text);
 
+/** Keys starting with prefix are rated from now on (NULL: none; "" every key). Set it before
+ *  the first post. [web] */
+void gb_web_feed_rate(gb_web_feed_t *f, const char *prefix);
+
 /** Remove every key that starts with prefix (a replaced engine's parameters). [web] */
 void gb_web_feed_forget(gb_web_feed_t *f, const char *prefix);
 
 /** The cursor of a page that has seen everything so far (a page that just connected). [web] */
 gb_web_cursor_t gb_web_feed_now(const gb_web_feed_t *f);
 
-/** Whether anything was posted after the cursor. [web] */
+/** Whether anything was posted after the cursor (gb_web_feed_pending), and whether anything
+ *  urgent was (not a rated key). [web] */
 int gb_web_feed_pending(const gb_web_feed_t *f, const gb_web_cursor_t *c);
+int gb_web_feed_urgent(const gb_web_feed_t *f, const gb_web_cursor_t *c);
 
-/** The next frame for cursor c, which then points past it: a buffer of *len + pre bytes
- *  (malloc'd; free()) whose text starts at byte pre (room for the WebSocket header). *lost
- *  gets the number of events the page missed. NULL when nothing is new, or on out of memory
- *  (*len 0; the cursor then stays). [web] */
-char *gb_web_feed_frame(gb_web_feed_t *f, gb_web_cursor_t *c, size_t pre, size_t *len,
-                        uint64_t *lost);
+/** The next frame for cursor c, which then points past what it carries: with what
+ *  GB_WEB_FRAME_ALL every post after the cursor, with GB_WEB_FRAME_URGENT all but the rated
+ *  keys (they stay pending). A buffer of *len + pre bytes (malloc'd; free()) whose text, a
+ *  JSON array, starts at byte pre (room for the WebSocket header and whatever the caller puts
+ *  before the items). *lost gets the number of events the page missed. NULL when nothing is
+ *  new, or on out of memory (*len 0; the cursor then stays). [web] */
+char *gb_web_feed_frame(gb_web_feed_t *f, gb_web_cursor_t *c, int what, size_t pre,
+                        size_t *len, uint64_t *lost);
 
 /** Keys held now, and events retained now. [web] */
 int gb_web_feed_keys(const gb_web_feed_t *f);

@@ -1,9 +1,11 @@
 /* gb_web_server.c — the web server's life cycle, its thread and the owner's side of the
  * rings (see gb_web_server.h; the connections are in gb_web_conn.c).
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gb_web_impl.h"
 
@@ -39,6 +41,8 @@ static int check_config(const gb_web_server_config_t *cfg, gb_error_t *err)
     if (cfg->token && strlen(cfg->token) != GB_WEB_TOKEN_LEN)
         return gb_error_set(err, GB_EINVAL, "web server: a token has %d characters",
                             GB_WEB_TOKEN_LEN);
+    if (cfg->rated_keys && strlen(cfg->rated_keys) >= sizeof ((gb_web_server_t *)0)->rated)
+        return gb_error_set(err, GB_EINVAL, "web server: rated_keys longer than 63 bytes");
     if (!(cfg->max_rate > 0.0 && cfg->max_rate <= 1000.0))
         return gb_error_set(err, GB_EINVAL, "web server: max_rate %g out of range (0, 1000]",
                             cfg->max_rate);
@@ -88,13 +92,29 @@ static int open_lws(gb_web_server_t *s, gb_error_t *err)
     return GB_OK;
 }
 
+uint64_t gb_web_run_delay(gb_web_server_t *s)
+{
+    char buf[96];
+    const ssize_t n = s->sched_fd >= 0 ? pread(s->sched_fd, buf, sizeof buf - 1, 0) : -1;
+    unsigned long long on_cpu = 0, waited = 0;
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return sscanf(buf, "%llu %llu", &on_cpu, &waited) == 2 ? waited : 0;
+}
+
 static void *server_main(void *arg)
 {
     gb_web_server_t *s = arg;
+    s->sched_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
     lws_sul_schedule(s->ctx, 0, &s->tick, gb_web_tick, GB_WEB_TICK_US);
-    while (!atomic_load(&s->stop))
+    while (!atomic_load(&s->stop)) {
+        s->run_delay = gb_web_run_delay(s);
         if (lws_service(s->ctx, 0) < 0)
             break;
+    }
+    if (s->sched_fd >= 0)
+        close(s->sched_fd);
     return NULL;
 }
 
@@ -110,6 +130,8 @@ static void copy_strings(gb_web_server_t *s, const gb_web_server_config_t *cfg)
     s->cfg.mount_prefix = s->mount_prefix[0] ? s->mount_prefix : NULL;
     s->cfg.mount_dir = s->mount_dir;
     s->cfg.token = s->token;
+    snprintf(s->rated, sizeof s->rated, "%s", cfg->rated_keys ? cfg->rated_keys : "");
+    s->cfg.rated_keys = cfg->rated_keys ? s->rated : NULL;
 }
 
 gb_web_server_t *gb_web_server_new(const gb_web_server_config_t *cfg, gb_error_t *err)
@@ -122,6 +144,7 @@ gb_web_server_t *gb_web_server_new(const gb_web_server_config_t *cfg, gb_error_t
         return NULL;
     }
     s->cfg = *cfg;
+    s->sched_fd = -1;
     if (cfg->token)
         snprintf(s->token, sizeof s->token, "%s", cfg->token);
     else if (gb_web_token_new(s->token) != 0) {
@@ -140,6 +163,7 @@ gb_web_server_t *gb_web_server_new(const gb_web_server_config_t *cfg, gb_error_t
         gb_web_server_free(s);
         return NULL;
     }
+    gb_web_feed_rate(s->feed, s->cfg.rated_keys);
     if (open_lws(s, err) != GB_OK) {
         gb_web_server_free(s);
         return NULL;
@@ -230,7 +254,7 @@ static int push_out(gb_web_server_t *s, gb_web_out_t *o)
 
 int gb_web_server_send(gb_web_server_t *s, uint32_t client, char *text)
 {
-    gb_web_out_t o = {GB_WEB_OUT_SEND, client, NULL, text, 0};
+    gb_web_out_t o = {GB_WEB_OUT_SEND, client, NULL, text, lws_now_usecs()};
     if (!text)
         return GB_ENOMEM;
     return push_out(s, &o);

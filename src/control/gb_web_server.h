@@ -4,6 +4,15 @@
  * posts, at most max_rate frames a second each (gb_web_feed.h). It decides nothing about
  * gbac: the owner (the live host's main loop, `gbac listen-test`) takes the messages and
  * answers them on its own thread.
+ *
+ * What a page receives: WebSocket text messages, each a JSON object (one reply, when nothing
+ * else is waiting) or a JSON array of them: with rated_keys set, the replies queued for it, in
+ * order, then what the feed has new for it; nothing waits for a timer except the rated keys
+ * (the meters): a reply or an urgent post is written as soon as the server thread takes it
+ * from the ring, joined with whatever else is waiting. Without rated_keys each reply is a
+ * message of its own and feed frames (arrays) go at most max_rate times a second. How long that took is measured: from the owner's
+ * post or send to the write, the most of any page (http_feed_max_us since start,
+ * http_feed_window_us since the owner last cleared it).
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Threads. The server thread does all socket work; the owner calls gb_web_server_recv,
@@ -52,9 +61,13 @@ typedef struct gb_web_server_config {
     const char *mount_prefix; /* e.g. "/clips/": names under it come from mount_dir */
     const char *mount_dir;
     const char *token;    /* NULL: a fresh random one */
-    double max_rate;      /* feed frames per page per second (default GB_WEB_MAX_RATE) */
-    gb_live_stats_t *stats; /* http_clients, http_refused, http_errors, fb_dropped; NULL:
-                               the server keeps its own */
+    double max_rate;      /* full feed frames per page per second (default GB_WEB_MAX_RATE) */
+    const char *rated_keys; /* keys starting with it are sent at most max_rate times a second
+                               per page and every other post at once (urgent); NULL: every
+                               post waits for the page's next frame at max_rate */
+    gb_live_stats_t *stats; /* http_clients, http_refused, http_errors, fb_dropped,
+                               http_feed_max_us, http_feed_window_us; NULL: the server keeps
+                               its own */
 } gb_web_server_config_t;
 
 /** struct_size set, port 0, index "index.html", max_rate GB_WEB_MAX_RATE. [any] */

@@ -98,6 +98,13 @@ void gb_engine_reset(gb_engine_t *e) GB_RT;
  *  that extension. [any] */
 int gb_engine_active_voices(const gb_engine_t *e) GB_RT;
 
+/** Blocks whose output a unit muted because it held NaN or Inf, summed over the rack's units:
+ *  their READONLY parameter "nonfinite_blocks" (every LV2 unit has it, docs/lv2.md) as
+ *  published after their last process(). Grows while this engine runs; a host counting
+ *  since its start adds the growth of each engine it runs (gb_live: the counter
+ *  nonfinite_blocks). [any] */
+uint64_t gb_engine_nonfinite_blocks(const gb_engine_t *e) GB_RT;
+
 /* ---- live control (all [audio]: the host calls them from its process callback with
  * commands that arrived through its rings) ---------------------------------------------- */
 

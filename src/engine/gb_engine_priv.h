@@ -37,6 +37,8 @@ typedef struct eng_unit {
                            atomic; [any] reads) */
     uint16_t *ro;       /* indices of the READONLY parameters, read after each process() */
     uint32_t n_ro;
+    int nonfinite;      /* index of its READONLY "nonfinite_blocks" (GB_LV2_PARAM_NONFINITE_NAME:
+                           blocks muted for NaN/Inf), -1 when it has none */
     gbp_host_t host;    /* this unit's host: host_data points back here */
     struct gb_engine *e;
     int index;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gb_engine_priv.h"
+#include "gb_lv2.h"
 
 /* pthread_self() reads the thread pointer; nothing blocks. Declared so for the effect
  * analysis (-Wfunction-effects), as the JACK functions are in the live host. */
@@ -134,10 +135,16 @@ static int ask_extensions(eng_unit_t *u, gb_error_t *err)
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
-/* The READONLY parameters, read after every process() call. */
+/* The READONLY parameters, read after every process() call; which of them counts the blocks
+ * muted for NaN/Inf (gb_engine_nonfinite_blocks). */
 static int index_reports(eng_unit_t *u, gb_error_t *err)
 {
     uint32_t n = 0;
+    u->nonfinite = -1;
+    for (uint32_t i = 0; i < u->d->n_params; i++)
+        if ((u->d->params[i].flags & GBP_PARAM_READONLY) && u->d->params[i].name &&
+            strcmp(u->d->params[i].name, GB_LV2_PARAM_NONFINITE_NAME) == 0)
+            u->nonfinite = (int)i;
     for (uint32_t i = 0; i < u->d->n_params; i++)
         n += (u->d->params[i].flags & GBP_PARAM_READONLY) != 0;
     if (!n)
@@ -247,6 +254,20 @@ uint32_t gb_engine_latency(const gb_engine_t *e) GB_RT
 int gb_engine_latency_changed(gb_engine_t *e)
 {
     return __atomic_exchange_n(&e->latency_changed, 0, __ATOMIC_ACQ_REL);
+}
+
+uint64_t gb_engine_nonfinite_blocks(const gb_engine_t *e) GB_RT
+{
+    uint64_t total = 0;
+    for (int ui = 0; ui < U_MASTER; ui++) {
+        const eng_unit_t *u = &e->u[ui];
+        if (u->active && u->nonfinite >= 0) {
+            float v;
+            __atomic_load(&u->pv[u->nonfinite], &v, __ATOMIC_RELAXED);
+            total += v > 0.0f ? (uint64_t)v : 0u;
+        }
+    }
+    return total;
 }
 
 int gb_engine_active_voices(const gb_engine_t *e) GB_RT

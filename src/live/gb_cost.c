@@ -16,10 +16,15 @@ typedef struct unit_acc {
     double sum_pct, max_pct;
 } unit_acc_t;
 
-struct gb_cost {
+/* gbac's callback time over some periods: their count, the worst, a histogram for the p99. */
+typedef struct cb_acc {
     uint64_t periods;
     double max_pct;
     uint32_t hist[N_BINS];
+} cb_acc_t;
+
+struct gb_cost {
+    cb_acc_t all, win; /* since start; since gb_cost_window_start */
     uint64_t serial;  /* engine the units below belong to (0: none yet) */
     int n_units;
     uint64_t unit_periods;
@@ -53,6 +58,20 @@ void gb_cost_follow(gb_cost_t *c, const gb_engine_t *eng)
     }
 }
 
+static void acc_add(cb_acc_t *a, double pct)
+{
+    a->periods++;
+    a->max_pct = pct > a->max_pct ? pct : a->max_pct;
+    const long bin = (long)(pct / BIN_PCT);
+    a->hist[bin < N_BINS - 1 ? bin : N_BINS - 1]++;
+}
+
+void gb_cost_window_start(gb_cost_t *c)
+{
+    if (c)
+        memset(&c->win, 0, sizeof c->win);
+}
+
 void gb_cost_add(gb_cost_t *c, const gb_live_cost_t *rec, const gb_engine_t *eng,
                  double sample_rate)
 {
@@ -60,10 +79,8 @@ void gb_cost_add(gb_cost_t *c, const gb_live_cost_t *rec, const gb_engine_t *eng
         return;
     const double period_ns = rec->frames * 1e9 / sample_rate;
     const double pct = rec->process_ns * 100.0 / period_ns;
-    c->periods++;
-    c->max_pct = pct > c->max_pct ? pct : c->max_pct;
-    const long bin = (long)(pct / BIN_PCT);
-    c->hist[bin < N_BINS - 1 ? bin : N_BINS - 1]++;
+    acc_add(&c->all, pct);
+    acc_add(&c->win, pct);
     gb_cost_follow(c, eng);
     if (!eng || rec->serial != gb_engine_serial(eng))
         return;
@@ -78,26 +95,31 @@ void gb_cost_add(gb_cost_t *c, const gb_live_cost_t *rec, const gb_engine_t *eng
 
 uint64_t gb_cost_periods(const gb_cost_t *c)
 {
-    return c ? c->periods : 0;
+    return c ? c->all.periods : 0;
 }
 
 double gb_cost_process_max_pct(const gb_cost_t *c)
 {
-    return c ? c->max_pct : 0.0;
+    return c ? c->all.max_pct : 0.0;
 }
 
 /* The upper edge of the bin that holds the 99th percentile, but never above the worst. */
-double gb_cost_process_p99_pct(const gb_cost_t *c)
+static double acc_p99(const cb_acc_t *a)
 {
-    if (!c || !c->periods)
+    if (!a->periods)
         return 0.0;
-    const uint64_t want = c->periods - c->periods / 100; /* periods at or below p99 */
+    const uint64_t want = a->periods - a->periods / 100; /* periods at or below p99 */
     uint64_t seen = 0;
     int b = 0;
-    while (b < N_BINS - 1 && (seen += c->hist[b]) < want)
+    while (b < N_BINS - 1 && (seen += a->hist[b]) < want)
         b++;
     const double edge = (b + 1) * BIN_PCT;
-    return edge < c->max_pct ? edge : c->max_pct;
+    return edge < a->max_pct ? edge : a->max_pct;
+}
+
+double gb_cost_process_p99_pct(const gb_cost_t *c)
+{
+    return c ? acc_p99(&c->all) : 0.0;
 }
 
 /* A figure for JSON: 0.001 % is below what the clocks resolve. */
@@ -128,6 +150,9 @@ int gb_cost_to_json(const gb_cost_t *c, json_t *obj)
         }
     if (json_object_set_new(obj, "process_max_pct", json_real(r3(gb_cost_process_max_pct(c)))) ||
         json_object_set_new(obj, "process_p99_pct", json_real(r3(gb_cost_process_p99_pct(c)))) ||
+        json_object_set_new(obj, "window_process_max_pct", json_real(r3(c->win.max_pct))) ||
+        json_object_set_new(obj, "window_process_p99_pct", json_real(r3(acc_p99(&c->win)))) ||
+        json_object_set_new(obj, "window_periods", json_integer((json_int_t)c->win.periods)) ||
         json_object_set_new(obj, "cost_periods", json_integer((json_int_t)c->unit_periods)) ||
         json_object_set_new(obj, "units", units))
         return GB_ENOMEM;

@@ -2,7 +2,10 @@
  * clock, % of the period: worst and 99th percentile from a fixed histogram) and each unit's
  * mean and worst share of the period, from the records the audio thread hands over
  * (gb_live_cost_t, gb_live_msg.h). Unit figures start again when the engine changes (a preset
- * or model swap): the names follow the rack in use. The callback figures cover the whole run.
+ * or model swap): the names follow the rack in use. The callback figures cover the whole run,
+ * and again a window the owner opens (gb_cost_window_start, from /gbac/window): a test reads
+ * the window's p99 before and during what it wants to show does not disturb the audio
+ * thread.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef GB_COST_H
 #define GB_COST_H
@@ -33,6 +36,9 @@ void gb_cost_add(gb_cost_t *c, const gb_live_cost_t *rec, const gb_engine_t *eng
 /** The rack of eng from now on: its units' names, their figures from zero (nothing when eng
  *  is the rack followed already). Called when an engine is handed over. [main] */
 void gb_cost_follow(gb_cost_t *c, const gb_engine_t *eng);
+
+/** Open a new window: the window_* figures count the periods taken from now. [main] */
+void gb_cost_window_start(gb_cost_t *c);
 
 /** Periods counted, and the figures (%, 0 before the first period). [main] */
 uint64_t gb_cost_periods(const gb_cost_t *c);

@@ -57,6 +57,7 @@ struct gb_live {
 
     /* engines: the audio thread's, and the hand-over rings */
     gb_engine_t *eng_rt;          /* [audio] */
+    uint64_t nonfinite_seen;      /* [audio] eng_rt's gb_engine_nonfinite_blocks, counted */
     gb_engine_t *eng_main;        /* [main] the newest engine handed over */
     gb_ring_t *swap;              /* main → audio: gb_engine_t * */
     gb_ring_t *retire;            /* audio → main: gb_engine_t * to free */
@@ -210,7 +211,19 @@ static void take_new_engine(gb_live_t *lv) GB_RT
         if (lv->eng_rt && !gb_ring_push(lv->retire, &lv->eng_rt))
             atomic_fetch_add_explicit(&lv->stats.fb_dropped, 1, memory_order_relaxed);
         lv->eng_rt = neweng;
+        lv->nonfinite_seen = gb_engine_nonfinite_blocks(neweng);
     }
+}
+
+/* Blocks the units muted for NaN/Inf in this period, into the counter (since start, over
+ * every engine run). */
+static void count_nonfinite(gb_live_t *lv, const gb_engine_t *e) GB_RT
+{
+    const uint64_t now = gb_engine_nonfinite_blocks(e);
+    if (now > lv->nonfinite_seen)
+        atomic_fetch_add_explicit(&lv->stats.nonfinite_blocks, now - lv->nonfinite_seen,
+                                  memory_order_relaxed);
+    lv->nonfinite_seen = now;
 }
 
 /* Commands that were waiting for this period, then the new ones (OSC, then PortMidi). */
@@ -378,6 +391,7 @@ static int live_process(jack_nframes_t nframes, void *arg) GB_RT
     gb_transport_follow(lv->tr, lv->client, e, start, nframes);
     run_engine(lv, e, n, in, L, R, mo, rec, rec_base, nframes);
     track_peaks(lv, L, R, nframes);
+    count_nonfinite(lv, e);
     measure_cycle(lv, nframes);
     post_meter(lv, e, nframes, start);
     if (rec)
@@ -833,6 +847,16 @@ static int osc_status(void *ctx, json_t *obj)
     return c != GB_OK ? c : rig_facts(lv, obj);
 }
 
+static void take_costs(gb_live_t *lv);
+
+/* /gbac/window: the callback time's window starts again. */
+static void osc_window(void *ctx)
+{
+    gb_live_t *lv = ctx;
+    take_costs(lv); /* the periods so far belong to the window before */
+    gb_cost_window_start(lv->cost);
+}
+
 /* ---- life cycle ------------------------------------------------------------------------------- */
 
 /* What the OSC handlers may do here: the same for OSC and the browser surface. */
@@ -841,6 +865,7 @@ static gb_osc_host_t live_host(gb_live_t *lv, const gb_live_config_t *cfg)
     return (gb_osc_host_t){.ctx = lv, .send = osc_send, .engine = osc_engine,
                            .load_preset = osc_load_preset, .save_preset = osc_save_preset,
                            .unit_state = osc_unit_state, .status = osc_status,
+                           .window = osc_window,
                            .record_start = osc_record_start, .record_stop = osc_record_stop,
                            .preset_dir = cfg->preset_dir, .session_dir = cfg->session_dir,
                            .model_dir = cfg->model_dir, .stats = &lv->stats};

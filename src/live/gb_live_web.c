@@ -54,7 +54,9 @@ static gb_osc_handlers_t *handlers(gb_live_web_t *w)
     return w->h;
 }
 
-/* Every parameter's value now, keyed by its path. */
+/* Every parameter's value now, keyed by its path, then the schema (keyed /gbac/schema, as
+ * the reply to /gbac/schema reads): a page builds its controls from it with every value known,
+ * without asking (no round trip after a preset load). */
 static void post_params(gb_live_web_t *w)
 {
     gb_osc_handlers_t *h = handlers(w);
@@ -65,6 +67,8 @@ static void post_params(gb_live_web_t *w)
                           .v.f = gb_engine_param_get(e, gb_osc_handlers_param_handle(h, p))};
         post(w, p, p, "f", &a);
     }
+    gb_osc_arg_t schema = {.type = 's', .v.s = h ? gb_osc_handlers_schema(h) : "{}"};
+    post(w, "/gbac/schema", "/gbac/schema", "s", &schema);
 }
 
 static void peer_reply(void *ctx, const char *path, const char *types, const gb_osc_arg_t *argv)
@@ -89,6 +93,7 @@ gb_live_web_t *gb_live_web_new(const gb_osc_host_t *host, int port, const gb_cid
         c.allow[i] = allow[i];
     c.doc_root = doc_root;
     c.stats = host->stats;
+    c.rated_keys = "/gbac/meter"; /* at most 30 a second; every change goes at once */
     w->srv = gb_web_server_new(&c, err);
     if (!w->srv || !handlers(w)) {
         if (w->srv && err)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gb_melody_ds.h"
+#include "gb_plot.h"
 
 #define MAX_ROWS 16
 
@@ -64,10 +65,7 @@ static void lane(cairo_t *cr, const gb_pianoroll_row_t *r, double x0, double y0,
         cairo_line_to(cr, x0 + b * r->steps_per_bar * sx, y0 + h);
     }
     cairo_stroke(cr);
-    if (r->generated)
-        cairo_set_source_rgb(cr, 0.90, 0.45, 0.10);
-    else
-        cairo_set_source_rgb(cr, 0.15, 0.35, 0.75);
+    static const double perf[3] = {GB_PLOT_PERFORMER_RGB}, model[3] = {GB_PLOT_MODEL_RGB};
     const int n = r->bars * r->steps_per_bar;
     int cur = -1, start = 0;
     for (int i = 0; i <= n; i++) {
@@ -76,7 +74,9 @@ static void lane(cairo_t *cr, const gb_pianoroll_row_t *r, double x0, double y0,
                       : GB_MDS_REST;
         if (t == GB_MDS_HOLD && cur >= 0)
             continue;
-        if (cur >= 0) {
+        if (cur >= 0) { /* a note is the performer's when it starts in the call's bars */
+            const double *c = start < r->call_bars * r->steps_per_bar ? perf : model;
+            cairo_set_source_rgb(cr, c[0], c[1], c[2]);
             cairo_rectangle(cr, x0 + start * sx + 0.5, y0 + h - (cur - lo + 1) * sy,
                             (i - start) * sx - 1.0, sy);
             cairo_fill(cr);
@@ -96,6 +96,20 @@ static void lane(cairo_t *cr, const gb_pianoroll_row_t *r, double x0, double y0,
     text_at(cr, x0 - 4, y0 + h - 6, buf, 1.0);
     cairo_set_font_size(cr, 12);
     text_at(cr, x0 - 34, y0 + h / 2, r->label ? r->label : "", 1.0);
+}
+
+#define LANES_L 220.0
+#define LANES_R (GB_PIANOROLL_WIDTH - 20.0)
+#define LANES_T 60.0
+#define LANES_B (GB_PIANOROLL_HEIGHT - 20.0)
+
+void gb_pianoroll_lane(int i, int n, double *x, double *y, double *w, double *h)
+{
+    const double lh = (LANES_B - LANES_T) / (n < 1 ? 1 : n);
+    *x = LANES_L;
+    *y = LANES_T + i * lh + 4;
+    *w = LANES_R - LANES_L;
+    *h = lh - 8;
 }
 
 int gb_pianoroll_write(const char *path, const gb_pianoroll_row_t *rows, int n,
@@ -127,12 +141,14 @@ int gb_pianoroll_write(const char *path, const gb_pianoroll_row_t *rows, int n,
     text_at(cr, GB_PIANOROLL_WIDTH / 2.0, 22, title, 0.5);
     cairo_set_font_size(cr, 11);
     text_at(cr, GB_PIANOROLL_WIDTH / 2.0, 44,
-            "orange: generated, blue: real; time in 16th steps (grey lines: bars), pitch up "
-            "(MIDI numbers at the lane corners)", 0.5);
-    const double L = 220, R = GB_PIANOROLL_WIDTH - 20, T = 60, B = GB_PIANOROLL_HEIGHT - 20;
-    const double lh = (B - T) / n;
-    for (int i = 0; i < n; i++)
-        lane(cr, &rows[i], L, T + i * lh + 4, R - L, lh - 8, max_steps);
+            "blue: the performer's call, orange: the model's answer (the colours of gbac plot); "
+            "time in 16th steps (grey lines: bars), pitch up (MIDI numbers at the lane corners)",
+            0.5);
+    for (int i = 0; i < n; i++) {
+        double x, y, w, h;
+        gb_pianoroll_lane(i, n, &x, &y, &w, &h);
+        lane(cr, &rows[i], x, y, w, h, max_steps);
+    }
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
     if (st == CAIRO_STATUS_SUCCESS)

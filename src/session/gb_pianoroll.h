@@ -1,5 +1,6 @@
-/* gb_pianoroll.h — a piano-roll picture of token phrases (`gbac eval melody --roll`), drawn
- * with cairo as PNG.
+/* gb_pianoroll.h — a piano-roll picture of token phrases (`gbac eval melody --roll`: calls and
+ * their answers), drawn with cairo as PNG, in the colours of `gbac plot` (gb_plot.h): the
+ * performer's blue, the first model's orange.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef GB_PIANOROLL_H
 #define GB_PIANOROLL_H
@@ -21,8 +22,12 @@ typedef struct gb_pianoroll_row {
     const char *label;      /* drawn left of the lane */
     const uint8_t *tokens;
     int bars, steps_per_bar;
-    int generated;          /* 1: drawn in orange, 0: in blue */
+    int call_bars;          /* the first call_bars bars are the performer's (blue), the rest
+                               the model's (orange) */
 } gb_pianoroll_row_t;
+
+/** Where lane i of n is drawn (px). [any] */
+void gb_pianoroll_lane(int i, int n, double *x, double *y, double *w, double *h);
 
 /** Draw rows[0 .. n) as lanes stacked top to bottom (pitch up, time right, bar lines, the
  *  lane's pitch span labelled), under a title, into a GB_PIANOROLL_WIDTH ×

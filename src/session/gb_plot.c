@@ -19,7 +19,7 @@
 #define DB_SPAN 90.0
 
 static const double model_rgb[][3] = {
-    {1.00, 0.50, 0.05}, /* orange */
+    {GB_PLOT_MODEL_RGB}, /* orange */
     {0.17, 0.63, 0.17}, /* green */
     {0.84, 0.15, 0.16}, /* red */
     {0.58, 0.40, 0.74}, /* purple */

@@ -28,6 +28,7 @@ extern "C" {
 #define GB_PLOT_MIN_SIZE 200   /* px, each side */
 #define GB_PLOT_MAX_SIZE 8000
 #define GB_PLOT_PERFORMER_RGB 0.12, 0.47, 0.71 /* blue */
+#define GB_PLOT_MODEL_RGB 1.00, 0.50, 0.05     /* orange: the first model track */
 #define GB_PLOT_F_LO 30.0    /* spectrogram: lowest frequency (bottom row), Hz */
 #define GB_PLOT_F_HI 16000.0 /* highest (top row), or Nyquist if lower */
 

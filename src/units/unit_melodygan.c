@@ -13,19 +13,27 @@
  *
  * Modes (latched, with every parameter, at each bar start):
  *   0 answer    the performer's notes form a phrase; at the first bar start after
- *               `silence_beats` of silence (no key held) the unit plays `answer_bars` bars;
- *   1 continue  as answer, but it keeps going until the performer plays again;
+ *               `silence_beats` of silence (no key held) the unit plays `answer_bars` bars,
+ *               made by the answer's rules of `gbac generate melody --after` and `gbac eval
+ *               melody` (gb_melody_answer.h), bar by bar: a bar's candidates of the best
+ *               shape (gb_answer_bar_shape) are ranked, further tries (gb_answer_try) run
+ *               on the work ticks while none has the wanted shape, and every note is snapped
+ *               into the key as it plays (gb_answer_snap_token);
+ *   1 continue  as answer (no last bar to close), but it keeps going until the performer
+ *               plays again;
  *   2 free      it plays all the time;
  *   3 accompany at every bar start where the performer holds a chord (>= 2 keys) it plays a
- *               bar over it, in the chord's key (root + third: a major third above a held
- *               pitch class, lowest first, gives major, else a minor third gives minor); the
- *               held pitch classes are the generator's chord input.
+ *               bar over it as `gbac eval melody` accompanies (gb_melody_accomp.h): the key
+ *               of the run's progression (the chords held at its bar starts) with the held
+ *               pitch classes as the generator's chord input (gb_accomp_key), each note
+ *               placed over the chord as it plays (gb_accomp_note; the highest held key is
+ *               the voicing's top).
  * A performer note-on during an answer ends it at the next bar start (not in accompany).
  *
  * Conditioning (gb_melgen.h). The phrase's key: gb_call_key() with its last two bars as the
- * call and the bars before them (of the last 8) as what came before (the function `gbac
- * generate melody --after` uses); its last bar (the bar of its
- * last onset) and the bar before, as tokens in the normalised key (C major / A minor), are the
+ * call and the bars before them (of the last 8, earlier phrases included) as what came before
+ * (the function `gbac generate melody --after` uses); its last bar (the bar of its last
+ * onset) and the bar before, as tokens in the normalised key (C major / A minor), are the
  * first answer bar's context; its onset count the density; the bars it spans (mod 8) the
  * answer's position in the phrase. Each following bar is conditioned on the two before it, one
  * phrase position later. Generated tokens are transposed back to the phrase's key. Free mode
@@ -36,10 +44,11 @@
  * (seed, n, j), so it is the same whenever it is computed. Its latent is
  * z = taste·(mu_like − ½·mu_dislike) + (1 − ½·taste·[any like])·N(0, 1), where mu_* are the
  * means of the liked / disliked latents (a missing set counts 0); its rank is
- * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)), and the bar
- * played is drawn with probability ∝ exp(rank) (gb_melgan_pick: the critic's density-ratio
- * resampling); its critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event
- * (id MG_SCORE) when it is known — at the bar's first step, or (a late bar, below) at the tick
+ * critic logit + MG_TASTE_RANK·taste·(cos(z, mu_like) − cos(z, mu_dislike)) (only the
+ * candidates of the best shape in the answer modes), and the bar played is drawn with
+ * probability ∝ exp(rank) (gb_melgan_pick: the critic's density-ratio resampling); its
+ * critic logit is the READONLY `score`, also written as a GBP_EV_PARAM event (id MG_SCORE)
+ * when it is known — at the bar's first step, or (a late bar, below) at the tick
  * that scores it — which the engine reports (gb_engine_reports).
  * Ratings: every `like` / `dislike` PARAM event of value >= 0.5 is one rating of the latest
  * phrase — the latents of the bars generated since the run started (answer start, free start,
@@ -54,12 +63,15 @@
  * tick (every MG_TICK_HZ⁻¹ s, 64 frames at 48 kHz), so a 16-step bar is ready about 22 ms
  * after its conditioning is known. The conditioning of the next bar is worked out on every
  * grid step, as the bar start would see it; when it changes, the job starts again. At the bar
- * start the job of that very conditioning is used: complete, the critic and taste choose; not
- * yet complete (the conditioning changed in the last ~22 ms, e.g. a chord changed on the bar
- * line), the bar is "late": candidate 0 is played, its steps computed as they are needed (at
- * most one batched forward on a step) and on the following ticks. So a block costs at most
+ * start the job of that very conditioning is used: the bar its tries kept (the critic and
+ * taste choose on the tick after a try's last step; an answer's further tries, up to
+ * GB_ANSWER_TRIES, run on the following ticks and stop at the bar start); no try complete
+ * (the conditioning changed in the last ~22 ms, e.g. a chord changed on the bar line), the
+ * bar is "late": candidate 0 is played, its steps computed as they are needed (at most one
+ * batched forward on a step) and on the following ticks. So a block costs at most
  * A + B·frames — one tick's forward per 64 frames, one step's forward, one critic forward, the
- * key of the phrase — and the output does not depend on the block size. The buffers live in
+ * key of the phrase or of the progression — and the output does not depend on the block
+ * size. The buffers live in
  * the instance; nothing is allocated, locked or read from a file in process().
  *
  * Generated notes are monophonic: a note sounds until the next step that is not a hold, so
@@ -80,6 +92,8 @@
 #include "gb_melgan.h"
 #include "gb_melgen.h"
 #include "gb_call_key.h"
+#include "gb_melody_accomp.h"
+#include "gb_melody_answer.h"
 #include "gb_melody_key.h"
 #include "gb_modelfile.h"
 #include "gb_smooth.h"
@@ -115,7 +129,9 @@ enum { MG_ANSWER, MG_CONTINUE, MG_FREE, MG_ACCOMPANY };
 #define MG_TASTE_MAX 16     /* liked and disliked latents kept (each) */
 #define MG_PHRASE_BARS 8    /* latents of the latest phrase kept for a rating */
 #define MG_TASTE_RANK 2.0f  /* weight of the taste similarity in the ranking */
-#define MG_CHORD_BONUS 1.5f /* accompany: logit bonus of held pitch classes on the beats */
+#define MG_ACC_CHORDS 8     /* accompany: the progression's chords kept (bar starts) */
+#define MG_OUT_REST (-1)    /* mg_unit_t.out: a rest, a hold */
+#define MG_OUT_HOLD (-2)
 #define MG_TICK_HZ 750.0    /* work ticks per second: one batched forward each */
 #define MG_KEY_BARS 8       /* the phrase's key looks at its last 8 bars */
 #define MG_RO (GBP_PARAM_READONLY | GBP_PARAM_NO_SMOOTH)
@@ -165,6 +181,9 @@ typedef struct mg_cond {
     int32_t density;       /* wanted onsets, −1: the generator chooses */
     int32_t phrase;        /* position in the 8-bar phrase */
     int32_t chord;         /* accompany: bit mask of the held pitch classes, else 0 */
+    int32_t acc, acc_top, acc_scale; /* accompany: on, the held top key, the safe scale */
+    int32_t answer, call_on, closes; /* answer/continue: on, onsets of the call's last bar,
+                                        the answer's last bar */
     int32_t k;             /* candidates */
     uint32_t gen_index;    /* which generated bar (random stream) */
     uint32_t seed, taste_version;
@@ -194,10 +213,11 @@ typedef struct mg_unit {
     char path[4096];
     gb_melgen_job_t *job;
     float cin[MG_K_MAX * GB_MELGEN_CRIT_IN], scores[MG_K_MAX];
-    float bias[MG_S * GB_MDS_VOCAB]; /* accompany: the chord's logit bonus per step */
     /* performer */
     mg_note_t phrase[MG_MAX_PHRASE];
     int n_phrase, n_held, phrase_closed;
+    int phrase_first; /* phrase[phrase_first ..] is the current phrase; the notes before it,
+                         earlier phrases, are what the performer played before (the key) */
     uint8_t held[128]; /* keys held now (count of note-ons without note-off) */
     double last_release; /* beat */
     uint8_t channel;
@@ -208,13 +228,25 @@ typedef struct mg_unit {
     int playing_bar;  /* the current bar is generated */
     int bars_left;    /* answer bars still to play (-1: unlimited) */
     mg_cond_t cond;   /* of the current bar; its ctx/ctx2 hold the next bar's context */
-    uint8_t bar[MG_S];
+    uint8_t bar[MG_S];  /* the current bar's tokens (normalised key) */
+    int16_t out[MG_S];  /* what it plays: MIDI keys, MG_OUT_REST, MG_OUT_HOLD */
+    int out_upto;       /* out[0 .. out_upto) worked out */
+    int out_prev;       /* accompany: the pitch of the note before out_upto (−1: none) */
+    /* accompany: the run's progression (chords at its bar starts, oldest first), its bars as
+     * played (real pitch tokens, newest first) and its last pitch */
+    int32_t acc_chords[MG_ACC_CHORDS];
+    int n_acc, acc_prev;
+    uint8_t acc_hist[4][MG_S];
     int late;         /* the current bar is candidate 0 of a job still running */
     int sounding;     /* generated key sounding, -1 none */
     int off_pending;  /* a note-off that did not fit in the last block */
     /* the job: K candidates of one bar, sampled step by step on ticks */
     mg_cond_t jcond;
     int job_on, job_scored;
+    int job_try, job_done; /* the try running (gb_answer_try); the kept bar is final */
+    int kept_shape;        /* the best candidate so far (−1: none) */
+    uint8_t kept_bar[MG_S];
+    float kept_z[MG_Z], kept_score;
     int64_t tick_frame; /* the unit's frame of the next tick */
     uint32_t tick_period;
     int64_t touched_k;  /* the bar start whose weights were last brought into the cache */
@@ -444,7 +476,8 @@ static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t
     for (int i = 0; i < m->n_phrase; i++) {
         const mg_note_t *x = &m->phrase[i];
         const int64_t off = x->off >= 0 ? x->off : now_k;
-        first_on = x->on < first_on ? x->on : first_on;
+        if (i >= m->phrase_first)
+            first_on = x->on < first_on ? x->on : first_on;
         last_on = x->on > last_on ? x->on : last_on;
         if (off <= from)
             continue;
@@ -470,30 +503,43 @@ static void mg_condition(const mg_unit_t *m, int steps, int64_t now_k, mg_cond_t
     c->phrase = (int32_t)(((b0 - (first_on / steps) * steps) / steps + 1) % GB_MELGEN_PHRASE);
 }
 
-/* Accompany: key from the held chord. The first held pitch class (lowest key first) with a
- * major third above it held gives a major key on it, else one with a minor third a minor key;
- * without a third, the lowest key's major. Sets chord, shift, kmode. */
-static void mg_chord(const mg_unit_t *m, mg_cond_t *c) GB_RT
+/* Accompany: the bar at a bar start of `steps` continues the run's progression. */
+static int mg_acc_cont(const mg_unit_t *m, int steps) GB_RT
 {
-    int mask = 0, root = -1, minor = 0, lowest = -1;
+    return m->playing_bar && m->n_acc > 0 && m->cond.steps == steps;
+}
+
+/* Accompany, as `gbac eval melody` accompanies (gb_melody_accomp.h): the key of the run's
+ * progression with the held chord last (gb_accomp_key; cont 0: the held chord alone), the
+ * held pitch classes, the highest held key as the voicing's top, and the bars played before
+ * (real pitch) as the context in that key. */
+static void mg_chord(const mg_unit_t *m, int cont, int steps, mg_cond_t *c) GB_RT
+{
+    int mask = 0, top = -1, chords[MG_ACC_CHORDS + 1], n = 0, cn;
     for (int k = 0; k < 128; k++)
         if (m->held[k]) {
             mask |= 1 << (k % 12);
-            lowest = lowest < 0 ? k % 12 : lowest;
+            top = k;
         }
-    for (int pass = 0; pass < 2 && root < 0; pass++)
-        for (int k = 0; k < 128 && root < 0; k++)
-            if (m->held[k] && (mask >> ((k % 12 + (pass ? 3 : 4)) % 12) & 1)) {
-                root = k % 12;
-                minor = pass;
-            }
-    if (root < 0) {
-        root = lowest < 0 ? 0 : lowest;
-        minor = 0;
-    }
-    c->shift = gb_melody_key_offset(root, minor);
-    c->kmode = minor;
+    for (int i = 0; cont && i < m->n_acc; i++)
+        chords[n++] = m->acc_chords[i];
+    chords[n++] = mask;
+    gb_accomp_key(chords, NULL, (size_t)n, &c->shift, &c->kmode, &c->acc_scale, &cn);
     c->chord = mask;
+    c->acc = 1;
+    c->acc_top = top;
+    for (int h = 0; h < 4; h++) {
+        uint8_t *x = c->ctx + (size_t)h * MG_S;
+        mg_rests(x, steps);
+        for (int i = 0; cont && i < steps; i++) {
+            const int t = m->acc_hist[h][i];
+            x[i] = t >= GB_MDS_PITCH_BASE && t < GB_MDS_VOCAB
+                       ? (uint8_t)(GB_MDS_PITCH_BASE +
+                                   mg_fold(GB_MDS_PITCH_LO + t - GB_MDS_PITCH_BASE - c->shift) -
+                                   GB_MDS_PITCH_LO)
+                       : (uint8_t)t;
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- generation */
@@ -523,19 +569,12 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
     if (mode == MG_ACCOMPANY) {
         pl->bars_left = -1;
         if (m->n_held >= 2) {
+            const int acc_cont = mg_acc_cont(m, steps);
             pl->play = 1;
             pl->start = !m->playing_bar;
-            if (cont) {
-                memcpy(c->ctx, m->cond.ctx, 4 * MG_S);
-                c->phrase = m->cond.phrase;
-            } else {
-                mg_rests(c->ctx, steps);
-                mg_rests(c->ctx2, steps);
-                mg_rests(c->ctx3, steps);
-                mg_rests(c->ctx4, steps);
-            }
+            mg_chord(m, acc_cont, steps, c);
+            c->phrase = acc_cont ? m->cond.phrase : 0;
             c->density = -1;
-            mg_chord(m, c);
         }
     } else if (m->playing_bar && m->played_since_start && mode != MG_FREE) {
         pl->bars_left = 0; /* the performer took over */
@@ -548,6 +587,8 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
         c->kmode = m->cond.kmode;
         c->density = -1;
         c->phrase = m->cond.phrase;
+        c->answer = mode != MG_FREE && m->cond.answer;
+        c->call_on = c->answer ? m->cond.call_on : 0;
     } else if (mode == MG_FREE) {
         mg_condition(m, steps, k, c);
         pl->play = pl->start = pl->close = 1;
@@ -557,6 +598,8 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
         mg_condition(m, steps, k, c);
         pl->play = pl->start = pl->close = 1;
         pl->bars_left = mode == MG_ANSWER ? (int)v[MG_ANSWER_BARS] - 1 : -1;
+        c->answer = 1; /* the answer's rules (gb_melody_answer.h) */
+        c->call_on = gb_melgen_onsets(c->ctx, steps);
     }
     if (!m->gen)
         pl->play = 0;
@@ -565,6 +608,7 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
         return;
     }
     pl->ready = !(cont && m->late); /* a late bar is its own context only once complete */
+    c->closes = c->answer && mode == MG_ANSWER && pl->bars_left == 0;
     c->steps = steps;
     c->k = m->critic ? (int)v[MG_CANDIDATES] : 1;
     c->gen_index = m->gen_index;
@@ -574,36 +618,40 @@ static void mg_plan(const mg_unit_t *m, const float *v, int64_t k, int steps, mg
     c->taste = v[MG_TASTE];
 }
 
-/* Start the job of the bar conditioned on c: K rows, each with its latent and random stream. */
-static void mg_job_start(mg_unit_t *m, const mg_cond_t *c)
+/* The generator's conditioning of the job's bar. */
+static void mg_gen_cond(const mg_cond_t *c, gb_melgen_cond_t *g) GB_RT
 {
-    gb_melgen_cond_t g;
-    memset(&g, 0, sizeof g);
-    memcpy(g.prev1, c->ctx, MG_S);
-    memcpy(g.prev2, c->ctx2, MG_S);
-    memcpy(g.prev4, c->ctx4, MG_S);
-    g.steps = c->steps;
-    g.num = c->steps / 4;
-    g.den = 4;
-    g.mode = c->kmode;
-    g.phrase_pos = c->phrase;
-    g.density = c->density;
+    memset(g, 0, sizeof *g);
+    memcpy(g->prev1, c->ctx, MG_S);
+    memcpy(g->prev2, c->ctx2, MG_S);
+    memcpy(g->prev4, c->ctx4, MG_S);
+    g->steps = c->steps;
+    g->num = c->steps / 4;
+    g->den = 4;
+    g->mode = c->kmode;
+    g->phrase_pos = c->phrase;
+    g->density = c->density;
     for (int pc = 0; pc < 12; pc++) /* held pitch classes, in the normalised key */
         if ((c->chord >> pc) & 1)
-            g.chord |= 1 << (((pc - c->shift) % 12 + 12) % 12);
-    gb_melgen_job_begin(m->job, c->k, c->temperature, MG_TOP_K);
-    if (g.chord) { /* the held pitch classes on the beats (added after the temperature) */
-        memset(m->bias, 0, sizeof m->bias);
-        for (int s = 0; s < c->steps; s += 4)
-            for (int i = 0; i <= GB_MDS_PITCH_HI - GB_MDS_PITCH_LO; i++)
-                if ((g.chord >> ((GB_MDS_PITCH_LO + i) % 12)) & 1)
-                    m->bias[s * GB_MDS_VOCAB + GB_MDS_PITCH_BASE + i] = MG_CHORD_BONUS;
-        gb_melgen_job_bias(m->job, m->bias);
-    }
+            g->chord |= 1 << (((pc - c->shift) % 12 + 12) % 12);
+}
+
+/* Sample try m->job_try of the job's bar (m->jcond): K rows, each with its latent and random
+ * stream; try 0 is the bar's only one outside the answer modes. */
+static void mg_job_rows(mg_unit_t *m) GB_RT
+{
+    const mg_cond_t *c = &m->jcond;
+    gb_melgen_cond_t g;
+    mg_gen_cond(c, &g);
+    float temp;
+    int top_k;
+    gb_answer_try(m->job_try, m->kept_shape, c->temperature, MG_TOP_K, &temp, &top_k);
+    gb_melgen_job_begin(m->job, c->k, temp, top_k);
     const float spread = 1.0f - 0.5f * c->taste * (m->taste.n_like > 0 ? 1.0f : 0.0f);
     for (int j = 0; j < c->k; j++) {
         uint64_t rng = m->rng ^ ((uint64_t)c->gen_index * 0xd1b54a32d192ed03ull) ^
-                       ((uint64_t)(j + 1) * 0x8cb92ba72f3d8dd7ull);
+                       ((uint64_t)(j + 1) * 0x8cb92ba72f3d8dd7ull) ^
+                       ((uint64_t)m->job_try * 0x632be59bd9b4e019ull);
         (void)gb_melgen_rng_next(&rng);
         float z[MG_Z];
         for (int d = 0; d < MG_Z; d++)
@@ -611,9 +659,18 @@ static void mg_job_start(mg_unit_t *m, const mg_cond_t *c)
                    spread * gb_melgen_rng_normal(&rng);
         gb_melgen_job_row(m->job, j, &g, z, gb_melgen_rng_next(&rng));
     }
+    m->job_scored = 0;
+}
+
+/* Start the job of the bar conditioned on c. */
+static void mg_job_start(mg_unit_t *m, const mg_cond_t *c) GB_RT
+{
     m->jcond = *c;
     m->job_on = 1;
-    m->job_scored = 0;
+    m->job_try = 0;
+    m->job_done = 0;
+    m->kept_shape = -1;
+    mg_job_rows(m);
 }
 
 static int mg_job_complete(const mg_unit_t *m) GB_RT
@@ -627,18 +684,8 @@ static void mg_job_score(mg_unit_t *m) GB_RT
     const int k = gb_melgen_job_rows(m->job);
     if (m->critic) {
         gb_melgen_cond_t g;
-        memset(&g, 0, sizeof g);
-        memcpy(g.prev1, m->jcond.ctx, MG_S);
-        memcpy(g.prev2, m->jcond.ctx2, MG_S);
-        memcpy(g.prev4, m->jcond.ctx4, MG_S);
-        g.steps = m->jcond.steps;
-        g.num = g.steps / 4;
-        g.den = 4;
-        g.mode = m->jcond.kmode;
-        g.phrase_pos = m->jcond.phrase;
-        for (int pc = 0; pc < 12; pc++)
-            if ((m->jcond.chord >> pc) & 1)
-                g.chord |= 1 << (((pc - m->jcond.shift) % 12 + 12) % 12);
+        mg_gen_cond(&m->jcond, &g);
+        g.density = 0;
         for (int j = 0; j < k; j++)
             gb_melgen_critic_input(&g, gb_melgen_job_bar(m->job, j),
                                    m->cin + (size_t)j * GB_MELGEN_CRIT_IN);
@@ -653,14 +700,54 @@ static void mg_job_score(mg_unit_t *m) GB_RT
     m->job_scored = 1;
 }
 
+/* A scored try: among its candidates of the best shape (gb_answer_bar_shape; all alike
+ * outside the answer modes) the critic and the taste choose one (gb_melgan_pick, the
+ * choice's own stream); it is kept when its shape beats the kept one. Without the wanted
+ * shape, and when may_retry, the next try starts (gb_answer_try), else the kept bar is final. */
+static void mg_job_judge(mg_unit_t *m, int may_retry) GB_RT
+{
+    const mg_cond_t *c = &m->jcond;
+    const int k = gb_melgen_job_rows(m->job);
+    int shape[MG_K_MAX], top = 0;
+    for (int j = 0; j < k; j++) {
+        shape[j] = c->answer ? gb_answer_bar_shape(gb_melgen_job_bar(m->job, j), c->steps,
+                                                   c->kmode, c->call_on, c->closes)
+                             : 2;
+        top = shape[j] > top ? shape[j] : top;
+    }
+    float rank[MG_K_MAX];
+    for (int j = 0; j < k; j++) {
+        const float *z = gb_melgen_job_z(m->job, j);
+        rank[j] = shape[j] < top ? -INFINITY
+                                 : m->scores[j] + MG_TASTE_RANK * c->taste *
+                                                      (mg_cos(z, m->mu_like) -
+                                                       mg_cos(z, m->mu_dislike));
+    }
+    uint64_t rng = m->rng ^ ((uint64_t)c->gen_index * 0xd1b54a32d192ed03ull) ^
+                   0x9e3779b97f4a7c15ull ^ ((uint64_t)m->job_try * 0x632be59bd9b4e019ull);
+    const int best = gb_melgan_pick(rank, k, &rng);
+    if (top > m->kept_shape) {
+        m->kept_shape = top;
+        memcpy(m->kept_bar, gb_melgen_job_bar(m->job, best), MG_S);
+        memcpy(m->kept_z, gb_melgen_job_z(m->job, best), sizeof m->kept_z);
+        m->kept_score = m->scores[best];
+    }
+    if (may_retry && c->answer && m->kept_shape < 2 && m->job_try + 1 < GB_ANSWER_TRIES) {
+        m->job_try++;
+        mg_job_rows(m);
+    } else {
+        m->job_done = 1;
+    }
+}
+
 /* One step of the job (one batched forward). */
-static void mg_job_step(mg_unit_t *m)
+static void mg_job_step(mg_unit_t *m) GB_RT
 {
     gb_melgen_job_step(m->job, gb_model_nn(m->gen), 0);
     atomic_fetch_add_explicit(&m->n_forwards, 1u, memory_order_relaxed);
 }
 
-static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o)
+static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o) GB_RT
 {
     const float sc = gb_clampf(score, mg_params[MG_SCORE].min, mg_params[MG_SCORE].max);
     atomic_store_explicit(&m->score_pub, sc, memory_order_relaxed);
@@ -670,22 +757,57 @@ static void mg_report_score(mg_unit_t *m, float score, uint32_t t, mg_out_t *o)
     mg_emit(o, &ev);
 }
 
-/* The bar conditioned on c is complete (on time or late): it becomes the context of the
- * next bar. */
-static void mg_bar_complete(mg_unit_t *m, const uint8_t *bar)
+/* What the current bar plays at its steps out_upto .. upto−1, from its tokens `bar`
+ * (normalised key): in the answer modes each note snapped into the key (gb_answer_snap_token),
+ * in accompany each note placed over the chord (gb_accomp_note, step after step), else as
+ * generated; moved to the bar's key. */
+static void mg_out_fill(mg_unit_t *m, const uint8_t *bar, int upto) GB_RT
+{
+    const mg_cond_t *c = &m->cond;
+    for (; m->out_upto < upto; m->out_upto++) {
+        const int s = m->out_upto, t = bar[s];
+        if (t < GB_MDS_PITCH_BASE || t >= GB_MDS_VOCAB) {
+            m->out[s] = t == GB_MDS_HOLD ? MG_OUT_HOLD : MG_OUT_REST;
+            continue;
+        }
+        const int q = c->answer ? gb_answer_snap_token(t, c->kmode) : t;
+        int p = GB_MDS_PITCH_LO + q - GB_MDS_PITCH_BASE + c->shift;
+        if (c->acc) {
+            p = gb_accomp_note(p, s, c->steps, c->steps / 4, 4, c->chord, c->acc_top,
+                               c->acc_scale, m->out_prev);
+            m->out_prev = p;
+        }
+        m->out[s] = (int16_t)p;
+    }
+}
+
+/* The bar conditioned on m->cond is complete (on time or late): it becomes the context of
+ * the next bar (accompany: as played, real pitch, with its last pitch). */
+static void mg_bar_complete(mg_unit_t *m, const uint8_t *bar) GB_RT
 {
     memcpy(m->bar, bar, MG_S);
     memmove(m->cond.ctx2, m->cond.ctx, 3 * MG_S); /* ctx .. ctx3 move one bar back */
     memcpy(m->cond.ctx, bar, MG_S);
     m->cond.phrase = (m->cond.phrase + 1) % GB_MELGEN_PHRASE;
     m->late = 0;
+    if (!m->cond.acc)
+        return;
+    mg_out_fill(m, bar, m->cond.steps);
+    memmove(m->acc_hist[1], m->acc_hist[0], 3 * sizeof m->acc_hist[0]);
+    mg_rests(m->acc_hist[0], m->cond.steps);
+    for (int s = 0; s < m->cond.steps; s++)
+        m->acc_hist[0][s] = m->out[s] >= 0 ? (uint8_t)(GB_MDS_PITCH_BASE + mg_fold(m->out[s]) -
+                                                       GB_MDS_PITCH_LO)
+                            : m->out[s] == MG_OUT_HOLD ? GB_MDS_HOLD
+                                                       : GB_MDS_REST;
+    m->acc_prev = m->out_prev;
 }
 
-/* One unit of work, on a tick at frame t of the block: a step of the job, or its critic; a
- * late bar that becomes complete is scored and reported. */
+/* One unit of work, on a tick at frame t of the block: a step of the job, or its critic and
+ * judgement; a late bar that becomes complete is scored and reported. */
 static void mg_tick(mg_unit_t *m, uint32_t t, mg_out_t *o) GB_RT
 {
-    if (!m->job_on || !m->gen)
+    if (!m->job_on || !m->gen || m->job_done)
         return;
     if (!mg_job_complete(m)) {
         mg_job_step(m);
@@ -695,13 +817,32 @@ static void mg_tick(mg_unit_t *m, uint32_t t, mg_out_t *o) GB_RT
         return;
     mg_job_score(m);
     if (m->late && m->playing_bar) { /* the bar playing now is candidate 0 of this job */
+        m->job_done = 1;
         mg_bar_complete(m, gb_melgen_job_bar(m->job, 0));
         mg_report_score(m, m->scores[0], t, o);
+    } else {
+        mg_job_judge(m, 1);
     }
 }
 
+/* Accompany at a bar start that plays: the progression goes on, or starts with this chord. */
+static void mg_acc_push(mg_unit_t *m, int cont, int chord) GB_RT
+{
+    if (!cont) {
+        m->n_acc = 0;
+        m->acc_prev = -1;
+        for (int h = 0; h < 4; h++)
+            mg_rests(m->acc_hist[h], MG_S);
+    }
+    if (m->n_acc == MG_ACC_CHORDS) {
+        memmove(m->acc_chords, m->acc_chords + 1, (MG_ACC_CHORDS - 1) * sizeof(int32_t));
+        m->n_acc--;
+    }
+    m->acc_chords[m->n_acc++] = chord;
+}
+
 /* A bar starts at step k (frame t): latch the parameters, decide whether it is generated; if
- * so choose among the K candidates of its job (late: candidate 0 of a job still running). */
+ * so take the bar its job kept (late: candidate 0 of a job still running). */
 static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_t *o) GB_RT
 {
     memcpy(m->cur, m->pv, sizeof m->cur);
@@ -711,39 +852,42 @@ static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_
         while (!mg_job_complete(m))
             mg_job_step(m);
     if (m->late && m->job_on && m->playing_bar) {
+        m->job_done = 1; /* its score is not reported: the next bar takes over */
         mg_bar_complete(m, gb_melgen_job_bar(m->job, 0));
-        m->job_scored = 1; /* its score is not reported: the next bar takes over */
     }
     mg_plan(m, m->cur, k, steps, &pl, &c);
+    const int acc_cont = mg_acc_cont(m, steps);
     m->bars_left = pl.bars_left;
     if (pl.close)
         m->phrase_closed = m->n_phrase > 0;
     m->played_since_start = 0;
     m->playing_bar = pl.play;
     m->late = 0;
+    m->out_upto = 0;
+    if (!pl.play || !c.acc)
+        m->n_acc = 0;
     if (!pl.play)
         return;
-    const int same = m->job_on && memcmp(&m->jcond, &c, sizeof c) == 0;
-    if (!same)
+    if (c.acc)
+        mg_acc_push(m, acc_cont, c.chord);
+    m->out_prev = m->acc_prev;
+    if (!(m->job_on && memcmp(&m->jcond, &c, sizeof c) == 0))
         mg_job_start(m, &c);
-    int best = 0;
     m->cond = c;
-    if (mg_job_complete(m)) {
+    if (!m->job_done && m->kept_shape < 0 && mg_job_complete(m)) {
         if (!m->job_scored)
             mg_job_score(m);
-        float rank[MG_K_MAX];
-        for (int j = 0; j < c.k; j++) {
-            const float *z = gb_melgen_job_z(m->job, j);
-            rank[j] = m->scores[j] + MG_TASTE_RANK * c.taste *
-                                         (mg_cos(z, m->mu_like) - mg_cos(z, m->mu_dislike));
-        }
-        uint64_t rng = m->rng ^ ((uint64_t)c.gen_index * 0xd1b54a32d192ed03ull) ^
-                       0x9e3779b97f4a7c15ull; /* the choice's own stream */
-        best = gb_melgan_pick(rank, c.k, &rng);
-        mg_bar_complete(m, gb_melgen_job_bar(m->job, best));
-        mg_report_score(m, m->scores[best], t, o);
+        mg_job_judge(m, 0);
+    }
+    const float *z;
+    if (m->kept_shape >= 0) { /* the best so far; a try still running is dropped */
+        m->job_done = 1;
+        z = m->kept_z;
+        mg_bar_complete(m, m->kept_bar);
+        mg_report_score(m, m->kept_score, t, o);
     } else {
         m->late = 1; /* candidate 0, step by step; its context update waits for it */
+        z = gb_melgen_job_z(m->job, 0);
     }
     m->gen_index++;
     m->n_generated++;
@@ -751,7 +895,7 @@ static void mg_bar_start(mg_unit_t *m, int64_t k, int steps, uint32_t t, mg_out_
         m->taste.n_phrase = 0;
         m->phrase_rated = 0;
     }
-    mg_ring_push(m->taste.phrase, &m->taste.n_phrase, MG_PHRASE_BARS, gb_melgen_job_z(m->job, best));
+    mg_ring_push(m->taste.phrase, &m->taste.n_phrase, MG_PHRASE_BARS, z);
     mg_publish(m);
 }
 
@@ -771,16 +915,19 @@ static void mg_ahead(mg_unit_t *m, int64_t k, int steps) GB_RT
         mg_job_start(m, &c);
 }
 
-/* The token of step s of the current bar (a late bar computes the steps it needs). */
+/* What step s of the current bar plays (a late bar computes the steps it needs). */
 static int mg_token(mg_unit_t *m, int s) GB_RT
 {
     if (!m->playing_bar)
-        return GB_MDS_REST;
-    if (!m->late)
-        return m->bar[s];
-    while (gb_melgen_job_next_step(m->job) <= s)
-        mg_job_step(m);
-    return gb_melgen_job_bar(m->job, 0)[s];
+        return MG_OUT_REST;
+    if (m->late) {
+        while (gb_melgen_job_next_step(m->job) <= s)
+            mg_job_step(m);
+        mg_out_fill(m, gb_melgen_job_bar(m->job, 0), s + 1);
+    } else {
+        mg_out_fill(m, m->bar, s + 1);
+    }
+    return m->out[s];
 }
 
 /* Step k at offset t of the block. */
@@ -790,14 +937,11 @@ static void mg_step(mg_unit_t *m, int64_t k, int bpb, uint32_t t, mg_out_t *o) G
     const int64_t s = ((k % steps) + steps) % steps;
     if (s == 0)
         mg_bar_start(m, k, steps, t, o);
-    const int tok = mg_token(m, (int)s);
-    if (tok != GB_MDS_HOLD)
+    const int key = mg_token(m, (int)s);
+    if (key != MG_OUT_HOLD)
         mg_end_note(m, o, t);
-    if (tok >= GB_MDS_PITCH_BASE && tok < GB_MDS_VOCAB) {
-        const int key = GB_MDS_PITCH_LO + tok - GB_MDS_PITCH_BASE + m->cond.shift;
-        if (key >= 0 && key <= 127)
-            mg_note(m, o, GBP_EV_NOTE_ON, t, key);
-    }
+    if (key >= 0 && key <= 127)
+        mg_note(m, o, GBP_EV_NOTE_ON, t, key);
     mg_ahead(m, k, steps);
 }
 
@@ -813,13 +957,14 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
         mg_emit(o, &x);
         if (ev->key > 127)
             break;
-        if (m->phrase_closed) { /* a new phrase */
-            m->n_phrase = 0;
+        if (m->phrase_closed) { /* a new phrase; the old ones stay for the key */
+            m->phrase_first = m->n_phrase;
             m->phrase_closed = 0;
         }
         if (m->n_phrase == MG_MAX_PHRASE) {
             memmove(m->phrase, m->phrase + 1, (MG_MAX_PHRASE - 1) * sizeof m->phrase[0]);
             m->n_phrase--;
+            m->phrase_first -= m->phrase_first > 0;
         }
         m->phrase[m->n_phrase++] = (mg_note_t){k, -1, ev->key, ev->channel & 15u};
         m->channel = ev->channel & 15u;
@@ -876,7 +1021,7 @@ static void mg_input(mg_unit_t *m, const gbp_event_t *ev, uint32_t t, double bea
 static void mg_reset(void *self) GB_RT
 {
     mg_unit_t *m = self;
-    m->n_phrase = m->n_held = m->phrase_closed = 0;
+    m->n_phrase = m->n_held = m->phrase_closed = m->phrase_first = 0;
     memset(m->held, 0, sizeof m->held);
     m->last_release = 0.0;
     m->played_since_start = 0;
@@ -885,6 +1030,10 @@ static void mg_reset(void *self) GB_RT
     memset(&m->cond, 0, sizeof m->cond);
     memset(&m->jcond, 0, sizeof m->jcond);
     m->job_on = m->job_scored = m->late = 0;
+    m->job_try = m->job_done = 0;
+    m->kept_shape = -1;
+    m->out_upto = m->n_acc = 0;
+    m->out_prev = m->acc_prev = -1;
     m->tick_frame = 0;
     m->touched_k = -1;
     m->sounding = -1;
