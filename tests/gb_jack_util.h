@@ -81,12 +81,26 @@ static inline int gbt_stop(pid_t *pid, int sig)
  *  does not answer within 10 s (stopped then), fails the start. */
 #define GBT_JACKD_STARTS 40 /* tries while no slot is free: about 50 s */
 
-/** Whether the file says jackd found no free server slot. */
-static inline int gbt_jackd_no_slot(const char *log)
+/** Size of the file (0 if it cannot be read). */
+static inline long gbt_file_size(const char *path)
+{
+    FILE *f = path ? fopen(path, "r") : NULL;
+    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    if (f)
+        fclose(f);
+    return n < 0 ? 0 : n;
+}
+
+/** Whether the file, from byte `from` on, says jackd found no free server slot. */
+static inline int gbt_jackd_no_slot(const char *log, long from)
 {
     FILE *f = log ? fopen(log, "r") : NULL;
     char line[512];
     int found = 0;
+    if (f && fseek(f, from, SEEK_SET) != 0) {
+        fclose(f);
+        f = NULL;
+    }
     while (f && !found && fgets(line, sizeof line, f))
         found = strstr(line, "Too many servers already active") != NULL;
     if (f)
@@ -102,6 +116,7 @@ static inline int gbt_start_jackd(const char *server, int period, const char *lo
                     "-p", per, NULL};
     char *wait_argv[] = {"jack_wait", "-s", (char *)server, "-w", "-t", "1", NULL};
     for (int starts = 1; starts <= GBT_JACKD_STARTS; starts++) {
+        const long log_from = gbt_file_size(log); /* this try's lines start here */
         *pid = gbt_spawn(argv, log);
         for (int t = 0; t < 10; t++) { /* 10 waits of 1 s */
             int st;
@@ -122,7 +137,7 @@ static inline int gbt_start_jackd(const char *server, int period, const char *lo
             gbt_stop(pid, SIGTERM);
             return -1;
         }
-        if (!gbt_jackd_no_slot(log)) /* another error: see the log */
+        if (!gbt_jackd_no_slot(log, log_from)) /* another error: see the log */
             return -1;
         gbt_sleep_ms(200);
     }
