@@ -23,7 +23,12 @@ check() { # KEY CONDITION (awk, v = the value)
     awk -v v="$v" -v h="${3:-0}" "BEGIN{exit !($2)}" || fail "$1 = $v, want $2"
 }
 check answer_in_key "v >= 0.95"
-check key_from_call "v >= 0.80"   # 0.827 when written; issue 13 asks 0.9 (not reached)
+# against the key each tune's ABC file states (gb_melody_answers.h): 0.875 when written (0.827
+# against the dataset's whole-tune key before); issue 13 asks 0.9 (not reached). The figure
+# does not depend on the seed or the model (the detector is gb_call_key).
+check key_from_call "v >= 0.87"
+check key_ref_abc "v == h" "$(sed -n 's/.*"answer_calls": \([0-9]*\).*/\1/p' "$tmp/j" | awk '{print $1 / 12}')"
+check key_ref_fallback "v == 0"   # every held-out tune of the shipped corpus has its ABC
 check answer_empty_bars "v == 0"
 check answer_density_ratio "v >= 1.5"
 check answer_cadence "v >= h" "$(get answer_cadence_heldout)"
