@@ -36,7 +36,7 @@ set_tests_properties(from_recording_cut PROPERTIES TIMEOUT 300
                      SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 add_test(NAME from_recording_train COMMAND test_from_recording --train $<TARGET_FILE:gbac>
          ${PROJECT_SOURCE_DIR}/models/timbre-vae.safetensors)
-set_tests_properties(from_recording_train PROPERTIES TIMEOUT 600
+set_tests_properties(from_recording_train PROPERTIES TIMEOUT 600 COST 60 # started early
                      SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 add_test(NAME from_recording_bad COMMAND test_from_recording --bad $<TARGET_FILE:gbac>)
 set_tests_properties(from_recording_bad PROPERTIES TIMEOUT 300)

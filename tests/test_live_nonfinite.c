@@ -6,7 +6,8 @@
  * the preset is loaded again (a new engine whose unit counts from 0) and grows again; the
  * log line names it; the stats file written at exit holds at least the last value seen.
  * After the reload the counter holds at least its value before plus the new unit's own
- * count (its read-only parameter nonfinite_blocks over OSC): nothing is lost at the swap.
+ * count (its read-only parameter nonfinite_blocks over OSC — the same count the engine sums
+ * through the unit's extension gbac.nonfinite): nothing is lost at the swap.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <setjmp.h>
 #include <stdarg.h>

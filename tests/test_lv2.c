@@ -340,9 +340,9 @@ static void gbac_bundle_melody_gan_is_a_note_source(void **state)
 }
 
 /* tests/lv2_nan: an effect whose output turns NaN after `after` frames. gbac mutes each such
- * block and counts it in the read-only parameter nonfinite_blocks (OSC, status, as every
- * parameter); the engine sums them over its units (gb_engine_nonfinite_blocks), which the
- * live host's counter nonfinite_blocks adds up. */
+ * block and counts it: as the read-only parameter nonfinite_blocks (OSC, status, as every
+ * parameter) and through the extension gbac.nonfinite, which the engine sums over its units
+ * (gb_engine_nonfinite_blocks) and the live host's counter nonfinite_blocks adds up. */
 static void nonfinite_output_is_muted_and_counted(void **state)
 {
     (void)state;
@@ -374,8 +374,16 @@ static void nonfinite_output_is_muted_and_counted(void **state)
     for (size_t i = first_bad; i < a.n; i++)
         assert_true(a.l[i] == 0.0f);
     assert_true(count == (float)(BLOCKS - AFTER / BLOCK));
-    /* the engine's sum over its units, which gbac live's counter nonfinite_blocks adds up */
+    /* the engine's sum over its units through gbac.nonfinite (the piano offers it too, and
+     * mutes nothing), which gbac live's counter nonfinite_blocks adds up */
     assert_int_equal(gb_engine_nonfinite_blocks(e), BLOCKS - AFTER / BLOCK);
+    const gbp_descriptor_t *nd = p->effects[0].desc;
+    void *self = nd->create(nd, gb_unit_lone_host());
+    assert_non_null(self);
+    const gbp_nonfinite_t *nf = nd->get_extension(self, GBP_EXT_NONFINITE);
+    assert_non_null(nf);
+    assert_int_equal(nf->blocks(self), 0); /* a new instance has muted nothing */
+    nd->destroy(self);
     free(a.l);
     gb_engine_free(e);
     gb_preset_free(p);

@@ -124,6 +124,41 @@ static const void *bad_ext(void *self, const char *id)
 static const gbp_descriptor_t t_bad_latent = T_DESC("test.bad-latent", GBP_KIND_INSTRUMENT,
                                                    bad_ext);
 
+/* Blocks muted for NaN/Inf: a unit whose read-only parameter is *named* nonfinite_blocks
+ * (counting every block) but has no extension, and one whose gbac.nonfinite says every
+ * second block was muted. */
+static const gbp_param_info_t nf_params[T_COUNT] = {
+    {T_Z0, "z0", "", -4, 4, 0, 0, 0, "unused"},
+    {T_BLOCKS, "nonfinite_blocks", "", 0, 1e9f, 0, 0, GBP_PARAM_READONLY, "process() calls"},
+};
+static uint64_t half_blocks(void *self) GBP_RT
+{
+    return ((const t_unit_t *)self)->blocks / 2u;
+}
+static const gbp_nonfinite_t half_nonfinite = {half_blocks};
+static const gbp_nonfinite_t null_nonfinite = {NULL};
+static const void *nf_ext(void *self, const char *id)
+{
+    (void)self;
+    return strcmp(id, GBP_EXT_NONFINITE) == 0 ? &half_nonfinite : NULL;
+}
+static const void *nf_null_ext(void *self, const char *id)
+{
+    (void)self;
+    return strcmp(id, GBP_EXT_NONFINITE) == 0 ? &null_nonfinite : NULL;
+}
+#define NF_DESC(ID, EXT)                                                                       \
+    {                                                                                          \
+        .abi_version = GBP_ABI_VERSION, .struct_size = sizeof(gbp_descriptor_t), .id = (ID),   \
+        .name = "test", .kind = GBP_KIND_INSTRUMENT, .n_params = T_COUNT, .params = nf_params, \
+        .create = t_create, .destroy = t_destroy, .activate = t_activate,                      \
+        .deactivate = t_deactivate, .process = t_process, .set_param = t_set,                 \
+        .get_param = t_get, .get_extension = (EXT),                                            \
+    }
+static const gbp_descriptor_t t_nf_named = NF_DESC("test.nf-named", NULL);
+static const gbp_descriptor_t t_nf_ext = NF_DESC("test.nf-ext", nf_ext);
+static const gbp_descriptor_t t_nf_null = NF_DESC("test.nf-null", nf_null_ext);
+
 static gb_preset_t *rack_with(const gbp_descriptor_t *instr, const char *slot)
 {
     gb_preset_t *p = gbt_rack(16, NULL, 0);
@@ -203,6 +238,42 @@ static void voices_and_polyphony_come_from_extensions(void **state)
     block(e, ev, 5, 64);
     assert_int_equal(gb_engine_active_voices(e), -1); /* no gbac.voices: unknown */
     gb_engine_free(e);
+    free(p);
+}
+
+/* ---------------------------------------------------------------- blocks muted for NaN/Inf */
+
+static void nonfinite_blocks_come_from_the_extension_not_by_name(void **state)
+{
+    (void)state;
+    gb_preset_t *p = rack_with(&t_nf_named, "synth");
+    gb_engine_t *e = gbt_engine(p, 64);
+    assert_non_null(e);
+    for (int i = 0; i < 10; i++)
+        block(e, NULL, 0, 64);
+    /* the parameter called nonfinite_blocks reads 10, and the engine counts none of it */
+    assert_float_equal(gb_engine_param_get(e, handle(e, "synth/nonfinite_blocks")), 10.0f, 0);
+    assert_int_equal(gb_engine_nonfinite_blocks(e), 0);
+    gb_engine_free(e);
+    free(p);
+
+    p = rack_with(&t_nf_ext, "synth");
+    e = gbt_engine(p, 64);
+    assert_non_null(e);
+    assert_int_equal(gb_engine_nonfinite_blocks(e), 0);
+    static const uint64_t want[] = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5}; /* after i blocks */
+    for (int i = 1; i <= 10; i++) {
+        block(e, NULL, 0, 64);
+        assert_int_equal(gb_engine_nonfinite_blocks(e), want[i]); /* read after each block */
+    }
+    gb_engine_free(e);
+    free(p);
+
+    p = rack_with(&t_nf_null, "synth");
+    gb_engine_config_t c = gb_engine_config_default();
+    gb_error_t err = {0};
+    assert_null(gb_engine_new(p, &c, &err));
+    assert_string_equal(err.msg, "synth (test.nf-null): extension gbac.nonfinite has no blocks()");
     free(p);
 }
 
@@ -428,6 +499,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(latency_comes_from_the_extension_and_its_changes_are_seen),
         cmocka_unit_test(voices_and_polyphony_come_from_extensions),
+        cmocka_unit_test(nonfinite_blocks_come_from_the_extension_not_by_name),
         cmocka_unit_test(the_timbre_latent_is_found_by_extension_not_by_name),
         cmocka_unit_test(an_extension_naming_a_missing_parameter_is_refused),
         cmocka_unit_test(new_state_while_playing_needs_the_flag),

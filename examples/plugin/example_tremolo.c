@@ -204,7 +204,7 @@ static const gbp_descriptor_t trem_descriptor = {
     .get_param = trem_get_param,
     .save_state = NULL,
     .load_state = NULL,
-    .get_extension = NULL, /* no latency, voices, model or latent to offer */
+    .get_extension = NULL, /* no latency, voices, model, latent or NaN count to offer */
 };
 
 /* The one exported symbol. */

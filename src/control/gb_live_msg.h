@@ -96,8 +96,8 @@ typedef struct gb_live_cost {
 #define GB_LIVE_COUNTERS(X)                                                                    \
     X(xruns, "JACK xrun callbacks")                                                            \
     X(nonfinite_blocks, "blocks whose output a unit muted because it held NaN or Inf, over "   \
-                        "every unit of every rack played since start (LV2 units: each one's "  \
-                        "read-only parameter nonfinite_blocks, docs/lv2.md)")                  \
+                        "every unit of every rack played since start (each unit's extension "  \
+                        "gbac.nonfinite, docs/units.md; every LV2 unit offers it)")            \
     X(midi_events, "MIDI events applied (JACK MIDI and PortMidi)")                             \
     X(midi_dropped, "MIDI events lost: a ring was full or a period had too many events")       \
     X(osc_messages, "OSC messages served")                                                     \

@@ -99,8 +99,9 @@ void gb_engine_reset(gb_engine_t *e) GB_RT;
 int gb_engine_active_voices(const gb_engine_t *e) GB_RT;
 
 /** Blocks whose output a unit muted because it held NaN or Inf, summed over the rack's units:
- *  their READONLY parameter "nonfinite_blocks" (every LV2 unit has it, docs/lv2.md) as
- *  published after their last process(). Grows while this engine runs; a host counting
+ *  the gbac.nonfinite extension of each unit that offers it (every LV2 unit with audio out,
+ *  docs/units.md), as read after its last process(). Units without it are not counted (the
+ *  built-in ones clamp what they take in and make no NaN/Inf). Grows while this engine runs; a host counting
  *  since its start adds the growth of each engine it runs (gb_live: the counter
  *  nonfinite_blocks). [any] */
 uint64_t gb_engine_nonfinite_blocks(const gb_engine_t *e) GB_RT;

@@ -37,8 +37,6 @@ typedef struct eng_unit {
                            atomic; [any] reads) */
     uint16_t *ro;       /* indices of the READONLY parameters, read after each process() */
     uint32_t n_ro;
-    int nonfinite;      /* index of its READONLY "nonfinite_blocks" (GB_LV2_PARAM_NONFINITE_NAME:
-                           blocks muted for NaN/Inf), -1 when it has none */
     gbp_host_t host;    /* this unit's host: host_data points back here */
     struct gb_engine *e;
     int index;
@@ -48,7 +46,10 @@ typedef struct eng_unit {
     const gbp_polyphony_t *polyphony;
     const gbp_timbre_latent_t *timbre;
     const gbp_model_t *model;
+    const gbp_nonfinite_t *nonfinite;
     uint32_t latency_frames; /* last value read ([audio] writes, [any] reads; atomic) */
+    uint64_t nonfinite_blocks; /* gbac.nonfinite's last count ([audio] writes, [any] reads;
+                                  atomic) */
 } eng_unit_t;
 
 struct gb_engine {

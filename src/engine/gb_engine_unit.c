@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "gb_engine_priv.h"
-#include "gb_lv2.h"
 
 /* pthread_self() reads the thread pointer; nothing blocks. Declared so for the effect
  * analysis (-Wfunction-effects), as the JACK functions are in the live host. */
@@ -120,6 +119,7 @@ static int ask_extensions(eng_unit_t *u, gb_error_t *err)
     u->polyphony = d->get_extension(u->self, GBP_EXT_POLYPHONY);
     u->timbre = d->get_extension(u->self, GBP_EXT_TIMBRE_LATENT);
     u->model = d->get_extension(u->self, GBP_EXT_MODEL);
+    u->nonfinite = d->get_extension(u->self, GBP_EXT_NONFINITE);
     if (u->latency && !u->latency->get)
         return ext_error(u, GBP_EXT_LATENCY, "has no get()", err);
     if (u->voices && !u->voices->active)
@@ -130,21 +130,17 @@ static int ask_extensions(eng_unit_t *u, gb_error_t *err)
         return ext_error(u, GBP_EXT_POLYPHONY, "has a capacity of 0 voices", err);
     if (u->model && !u->model->path)
         return ext_error(u, GBP_EXT_MODEL, "has no path()", err);
+    if (u->nonfinite && !u->nonfinite->blocks)
+        return ext_error(u, GBP_EXT_NONFINITE, "has no blocks()", err);
     return u->timbre ? check_timbre(u, err) : GB_OK;
 }
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
-/* The READONLY parameters, read after every process() call; which of them counts the blocks
- * muted for NaN/Inf (gb_engine_nonfinite_blocks). */
+/* The READONLY parameters, read after every process() call. */
 static int index_reports(eng_unit_t *u, gb_error_t *err)
 {
     uint32_t n = 0;
-    u->nonfinite = -1;
-    for (uint32_t i = 0; i < u->d->n_params; i++)
-        if ((u->d->params[i].flags & GBP_PARAM_READONLY) && u->d->params[i].name &&
-            strcmp(u->d->params[i].name, GB_LV2_PARAM_NONFINITE_NAME) == 0)
-            u->nonfinite = (int)i;
     for (uint32_t i = 0; i < u->d->n_params; i++)
         n += (u->d->params[i].flags & GBP_PARAM_READONLY) != 0;
     if (!n)
@@ -238,6 +234,8 @@ void gb_engine_unit_after_process(gb_engine_t *e, int ui) GB_RT
     }
     if (ui == U_INSTR && u->voices)
         __atomic_store_n(&e->voices_now, (int32_t)u->voices->active(u->self), __ATOMIC_RELAXED);
+    if (u->nonfinite)
+        __atomic_store_n(&u->nonfinite_blocks, u->nonfinite->blocks(u->self), __ATOMIC_RELAXED);
 }
 
 /* ---- what the engine answers from the extensions ---------------------------------------- */
@@ -261,11 +259,8 @@ uint64_t gb_engine_nonfinite_blocks(const gb_engine_t *e) GB_RT
     uint64_t total = 0;
     for (int ui = 0; ui < U_MASTER; ui++) {
         const eng_unit_t *u = &e->u[ui];
-        if (u->active && u->nonfinite >= 0) {
-            float v;
-            __atomic_load(&u->pv[u->nonfinite], &v, __ATOMIC_RELAXED);
-            total += v > 0.0f ? (uint64_t)v : 0u;
-        }
+        if (u->active && u->nonfinite)
+            total += __atomic_load_n(&u->nonfinite_blocks, __ATOMIC_RELAXED);
     }
     return total;
 }

@@ -47,7 +47,8 @@ static json_t *param_json(const gbp_param_info_t *p)
 static json_t *extensions_json(const gbp_descriptor_t *d)
 {
     static const char *const ids[] = {GBP_EXT_LATENCY, GBP_EXT_VOICES, GBP_EXT_POLYPHONY,
-                                      GBP_EXT_TIMBRE_LATENT, GBP_EXT_MODEL};
+                                      GBP_EXT_TIMBRE_LATENT, GBP_EXT_MODEL,
+                                      GBP_EXT_NONFINITE};
     json_t *a = json_array();
     void *self = d->get_extension ? d->create(d, gb_unit_lone_host()) : NULL;
     for (size_t i = 0; a && self && i < sizeof ids / sizeof ids[0]; i++)

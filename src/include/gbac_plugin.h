@@ -32,7 +32,8 @@
  *
  * What the host relies on beyond process() is asked for by extension id (get_extension), as
  * in CLAP, never inferred from parameter names: the latency a unit adds, its sounding voices,
- * its polyphony, the timbre latent it can be steered by, the model file it plays. See
+ * its polyphony, the timbre latent it can be steered by, the model file it plays, the blocks
+ * it muted for NaN/Inf. See
  * "Extensions" below.
  */
 #ifndef GBAC_PLUGIN_H
@@ -300,6 +301,18 @@ typedef struct gbp_timbre_latent {
      *  no pad. [main] */
     uint32_t (*morph_param)(void *self, uint32_t which);
 } gbp_timbre_latent_t;
+
+/* Blocks whose output the unit muted because it held NaN or Inf (a wrapped plugin that blew
+ * up, a model that diverged): the host sums them over the rack for its health counter
+ * (`gbac live`: nonfinite_blocks). Offered by a unit that checks its own output; one that
+ * cannot produce NaN/Inf (it clamps its input and state) need not offer it. */
+#define GBP_EXT_NONFINITE "gbac.nonfinite"
+typedef struct gbp_nonfinite {
+    /** Blocks muted for NaN/Inf since activate() (one per process() call at most; it only
+     *  grows while active). [audio & active] right after each process() call; RT-safe. The
+     *  host publishes the value to its other threads itself, so the unit needs no atomics. */
+    uint64_t (*blocks)(void *self) GBP_RT;
+} gbp_nonfinite_t;
 
 /* The model file a unit plays (a neural network's weights). */
 #define GBP_EXT_MODEL "gbac.model"

@@ -24,7 +24,9 @@ extern "C" {
 /** Unit ids of LV2 plugins start with this prefix: "lv2:urn:dragonfly:room". */
 #define GB_LV2_PREFIX "lv2:"
 
-/** Read-only parameter every LV2 unit has: blocks whose output held NaN or Inf (muted). */
+/** Read-only parameter every LV2 unit has: blocks whose output held NaN or Inf (muted), a
+ *  report for the performer (OSC, status). The host sums the same count through the
+ *  gbac.nonfinite extension, not through this name. */
 #define GB_LV2_PARAM_NONFINITE 0xfff0u
 #define GB_LV2_PARAM_NONFINITE_NAME "nonfinite_blocks"
 

@@ -393,11 +393,22 @@ static uint32_t lv2_latency(void *self) GBP_RT
 
 static const gbp_latency_t lv2_latency_ext = {lv2_latency};
 
+/* The same count as the read-only parameter nonfinite_blocks (a report for the performer),
+ * whole: the host sums this one (gb_engine_nonfinite_blocks), not a parameter found by name. */
+static uint64_t lv2_nonfinite(void *self) GBP_RT
+{
+    return inst(self)->nonfinite_blocks;
+}
+
+static const gbp_nonfinite_t lv2_nonfinite_ext = {lv2_nonfinite};
+
 static const void *lv2_get_extension(void *self, const char *id)
 {
     gb_lv2_inst_t *I = inst(self);
     if (strcmp(id, GBP_EXT_LATENCY) == 0 && I->D->latency_port >= 0)
         return &lv2_latency_ext;
+    if (strcmp(id, GBP_EXT_NONFINITE) == 0 && I->D->audio_out[0] >= 0)
+        return &lv2_nonfinite_ext; /* check_output() mutes and counts */
     return NULL;
 }
 
