@@ -41,4 +41,15 @@ n=$(sed -n 's/.*"answer_calls": \([0-9]*\).*/\1/p' "$tmp/j")
 [ "$n" -ge 1000 ] || fail "answer_calls = $n, want >= 1000 (12 keys of every held-out call)"
 n=$(sed -n 's/.*"acc_bars": \([0-9]*\).*/\1/p' "$tmp/j")
 [ "$n" -ge 400 ] || fail "acc_bars = $n, want >= 400"
+# a dataset whose tunes have no ABC file (the same MIDI files under other names): every tune
+# falls back to the dataset's whole-tune key, and key_from_call is the old figure (0.827)
+mkdir "$tmp/mid"
+for f in "$src"/models/data/nottingham/MIDI/melody/*.mid; do ln -s "$f" "$tmp/mid/x${f##*/}"; done
+"$gbac" dataset melody -q -o "$tmp/ds2" --from "$tmp/mid" --transpose 0..0 2>"$tmp/e" ||
+    fail "dataset without ABC: $(cat "$tmp/e")"
+"$gbac" eval melody --model "$model" --data "$tmp/ds2" --json >"$tmp/j" 2>"$tmp/e" ||
+    fail "eval without ABC: $(cat "$tmp/e")"
+check key_ref_abc "v == 0"
+check key_ref_fallback "v >= 100"
+check key_from_call "v >= 0.82 && v < 0.87"
 echo OK
