@@ -6,7 +6,7 @@
 # Usage: melody_answers.sh GBAC SOURCE_DIR [MODEL]   (MODEL: the shipped one by default)
 set -u
 gbac=$1
-src=$2
+src=$(cd "$2" && pwd) # absolute: the links below point into it
 model=${3:-$src/models/melody-gan.safetensors}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
