@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_abc.h"
 #include "gb_call_key.h"
+#include "gb_melody_ds_build.h"
 #include "gb_melgan.h"
 #include "gb_melody_answer.h"
 #include "gb_melody_key.h"
+#include "gb_share.h"
 
 #define S GB_MDS_MAX_STEPS
 #define NB 9 /* bars kept per tune: a pickup and the first 8-bar phrase */
@@ -18,6 +21,7 @@
 /* A held-out tune's first bars in the normalised key. */
 typedef struct tune {
     int ok, steps, num, den, mode, pk;
+    int ref_tonic, ref_mode; /* the tune's own key, normalised: its ABC key, else the dataset's */
     uint8_t bar[NB][S];
 } tune_t;
 
@@ -71,9 +75,30 @@ static size_t notes_of(const uint8_t *bars, int nb, int steps, int64_t at, gb_me
     return k;
 }
 
+/* The key a tune's ABC file states at its call (K: in force at the call's last bar; its
+ * modes mapped by gb_abc.h), moved as the dataset moved the tune; the dataset's key when the
+ * tune has no ABC (abc NULL or not in it). Counts the tunes into out. */
+static void own_key(const gb_abc_corpus_t *abc, const gb_mds_tune_t *m, tune_t *x,
+                    gb_melody_answers_t *out)
+{
+    const gb_abc_tune_t *a = abc ? gb_abc_corpus_find(abc, m->name) : NULL;
+    x->ref_tonic = x->mode ? 9 : 0;
+    x->ref_mode = x->mode;
+    if (!a || a->n_bars < 1) {
+        out->key_ref_fallback++;
+        return;
+    }
+    const gb_abc_bar_t *b = &a->bars[x->pk + 5 < a->n_bars ? x->pk + 5 : a->n_bars - 1];
+    x->ref_tonic = ((b->tonic + m->shift) % 12 + 12) % 12;
+    x->ref_mode = b->mode;
+    out->key_ref_abc++;
+    out->key_ref_agree += x->ref_tonic == (x->mode ? 9 : 0) && x->ref_mode == x->mode;
+}
+
 /* The test tunes' first NB bars (a bar without a record is all rests); ok when the tune has
  * a whole 8-bar phrase after its pickup in a meter the generator takes. */
-static tune_t *collect(const gb_melody_ds_t *ds)
+static tune_t *collect(const gb_melody_ds_t *ds, const gb_abc_corpus_t *abc,
+                       gb_melody_answers_t *out)
 {
     tune_t *tu = calloc((size_t)ds->n_tunes + 1, sizeof *tu);
     if (!tu)
@@ -99,6 +124,8 @@ static tune_t *collect(const gb_melody_ds_t *ds)
         x->ok = m->split == GB_MDS_TEST && m->meter_den > 0 && m->steps_per_bar <= S &&
                 m->meter_num * 16 == m->steps_per_bar * m->meter_den &&
                 m->bars >= 8 + x->pk;
+        if (x->ok)
+            own_key(abc, m, x, out);
     }
     return tu;
 }
@@ -142,7 +169,7 @@ static void detect(const tune_t *x, const uint8_t *moved, int tr, sums_t *sm, in
     const size_t nc = notes_of(moved + 4 * S, 2, x->steps, 4 * x->steps, call);
     gb_call_key(call, nc, before, nb, x->num, x->den, tonic, mode);
     sm->calls++;
-    sm->key_ok += *tonic == ((x->mode ? 9 : 0) + tr) % 12 && *mode == x->mode;
+    sm->key_ok += *tonic == (x->ref_tonic + tr) % 12 && *mode == x->ref_mode;
 }
 
 /* Pitch range of nb answer bars (GB_MELODY_OUT_* or pitches) and their last pitch; -1
@@ -285,7 +312,15 @@ int gb_melody_answers_by(const gb_melody_ds_t *ds, gb_melody_answerer_fn fn, voi
                          int seed, gb_melody_answers_t *out, gb_error_t *err)
 {
     memset(out, 0, sizeof *out);
-    tune_t *tu = collect(ds);
+    char dir[4200], tried[8192];
+    gb_abc_corpus_t abc;
+    gb_error_t aerr = {0};
+    const int have_abc =
+        gb_share_file(GB_MELODY_CORPUS_ABC, dir, sizeof dir, tried, sizeof tried) == 0 &&
+        gb_abc_corpus_load(dir, &abc, &aerr) == 0;
+    tune_t *tu = collect(ds, have_abc ? &abc : NULL, out);
+    if (have_abc)
+        gb_abc_corpus_free(&abc);
     sums_t sm = {0};
     sm.last_on = malloc(sizeof(int) * 3 * ((size_t)ds->n_tunes + 1));
     sm.dens = malloc(sizeof(double) * 3 * ((size_t)ds->n_tunes + 1));

@@ -13,8 +13,9 @@
  * give calls in all 24 keys.
  *
  * Measured:
- *   key_from_call        share of calls whose detected key is the tune's key (the
- *                        dataset's, transposed)
+ *   key_from_call        share of calls whose detected key is the tune's own key, moved
+ *                        with the call: the key its ABC file states (below), else the
+ *                        dataset's
  *   answer_in_key        share of the answers' note onsets in the call's key (major, or
  *                        minor with both sixths and sevenths: natural and harmonic/melodic)
  *   answer_cadence       share of answers whose last note is the key's tonic or dominant
@@ -30,6 +31,21 @@
  * Who answers: gb_melody_answers the generator as `gbac generate melody --after` does
  * (gb_melody_answer.h); gb_melody_answers_by any answerer (the live unit's test plays the calls
  * to gbac.melody-gan), measured the same way.
+ *
+ * The tune's own key (key_from_call's reference). The key its ABC file in the shipped corpus
+ * (GB_MELODY_CORPUS_ABC, found as the accompaniment finds it) states: the K: in force at the
+ * call's second bar (bar 5 after the pickup), moved by the dataset's shift of the tune and by
+ * the call's transposition. Modes map to the major/minor pair by their third, as gb_abc.h
+ * reads them (ionian, lydian, mixolydian: major; aeolian, dorian, phrygian, locrian: minor;
+ * same tonic): the detector names only major and minor, and a D-mixolydian or E-dorian tune
+ * is heard as D major / E minor by its tonic and third — only its seventh or sixth differs
+ * (every K: of the corpus is a plain major or minor key). A tune without an
+ * ABC (another corpus, or none found) keeps the dataset's key: the Krumhansl–Schmuckler key of
+ * the whole tune (docs/dataset.md), which differs from the ABC's for about 1 tune in 6 — a
+ * two-bar call cannot be expected to find a whole-tune average key, while the key written
+ * over the tune is what its player reads. key_ref_abc / key_ref_fallback count the tunes of
+ * each reference, key_ref_agree those whose ABC key is the dataset's.
+ * answer_in_key, answer_cadence and answer_cadence_heldout keep the dataset's key.
  *
  * Transpositions: key detection is measured on all 12 of every call; the answers on 3 of
  * them (t, t+4, t+8 semitones for the tune's index t mod 4: every tonic of both modes over
@@ -62,6 +78,8 @@ typedef struct gb_melody_answer_shown {
 typedef struct gb_melody_answers {
     long calls;   /* transposed calls whose key was detected */
     long answers; /* answers generated */
+    long key_ref_abc, key_ref_fallback; /* tunes whose own key is their ABC's / the dataset's */
+    long key_ref_agree;                 /* tunes whose ABC key is the dataset's */
     double key_from_call, answer_in_key, answer_cadence, answer_cadence_heldout;
     double answer_range_ratio, answer_empty_bars;
     double answer_density_dense, answer_density_sparse, answer_density_ratio;

@@ -392,6 +392,9 @@ static int answers(const eval_t *e, gb_melody_eval_result_t *r, gb_error_t *err)
     r->answer_density_ratio = a.answer_density_ratio;
     r->answer_calls = a.calls;
     r->answers = a.answers;
+    r->key_ref_abc = a.key_ref_abc;
+    r->key_ref_fallback = a.key_ref_fallback;
+    r->key_ref_agree = a.key_ref_agree;
     r->n_shown = a.n_shown;
     memcpy(r->shown, a.shown, sizeof r->shown);
     if (rc)
@@ -553,6 +556,12 @@ json_t *gb_melody_eval_json(const gb_melody_eval_result_t *r)
         bad |= json_object_set_new(o, "answers", json_integer(r->answers));
     if (!bad)
         bad |= json_object_set_new(o, "acc_bars", json_integer(r->acc_bars));
+    if (!bad)
+        bad |= json_object_set_new(o, "key_ref_abc", json_integer(r->key_ref_abc));
+    if (!bad)
+        bad |= json_object_set_new(o, "key_ref_fallback", json_integer(r->key_ref_fallback));
+    if (!bad)
+        bad |= json_object_set_new(o, "key_ref_agree", json_integer(r->key_ref_agree));
     if (bad) {
         json_decref(o);
         return NULL;

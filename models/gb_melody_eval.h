@@ -81,6 +81,7 @@ typedef struct gb_melody_eval_result {
     double answer_range_ratio, answer_empty_bars;
     double answer_density_dense, answer_density_sparse, answer_density_ratio;
     long answer_calls, answers;
+    long key_ref_abc, key_ref_fallback, key_ref_agree; /* key_from_call's reference tunes */
     int n_shown; /* calls and answers for a picture */
     gb_melody_answer_shown_t shown[GB_MELODY_ANSWERS_SHOWN];
     /* accompaniment of the tunes' chord progressions (gb_melody_accomp.h) */
@@ -108,7 +109,7 @@ void gb_melody_eval_result_free(gb_melody_eval_result_t *r);
  *  phrase_end_tonic_dominant_heldout, key_from_call, answer_in_key, answer_cadence,
  *  answer_cadence_heldout, answer_range_ratio, answer_empty_bars, answer_density_dense,
  *  answer_density_sparse, answer_density_ratio, phrases, generated_bars, answer_calls,
- *  answers, acc_strong_chord_tones(+_heldout), acc_in_key(+_heldout), acc_above_chord(+_heldout),
+ *  answers, key_ref_abc, key_ref_fallback, key_ref_agree (tunes, gb_melody_answers.h), acc_strong_chord_tones(+_heldout), acc_in_key(+_heldout), acc_above_chord(+_heldout),
  *  acc_mean_interval(+_heldout), acc_bars. NULL when out of memory.
  *  [main] */
 json_t *gb_melody_eval_json(const gb_melody_eval_result_t *r);

@@ -23,12 +23,67 @@ static inline void gbt_sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/** Run argv[0] (searched in PATH) with stdout and stderr appended to log (NULL: inherited). */
+/* Every child gbt_spawn started, so that the test process stops the ones still running when
+ * it exits: cmocka runs no teardown after a failed setup, and a jackd left running holds one
+ * of JACK's few server slots (a later test's jackd then fails to start). */
+static inline pid_t *gbt_children(int **n)
+{
+    static pid_t list[128];
+    static int count;
+    *n = &count;
+    return list;
+}
+
+/* At exit: each recorded child that is still ours and running gets SIGTERM, then SIGKILL after
+ * 3 s. A child already reaped (by gbt_stop or the test's own waitpid) is not ours any more:
+ * waitpid says ECHILD and nothing is sent, so a reused PID is never touched. */
+static inline void gbt_stop_children(void)
+{
+    int *n;
+    pid_t *list = gbt_children(&n);
+    for (int i = 0; i < *n; i++) {
+        int st;
+        if (list[i] <= 0 || waitpid(list[i], &st, WNOHANG) != 0)
+            continue;
+        kill(list[i], SIGTERM);
+        int gone = 0;
+        for (int k = 0; k < 60 && !gone; k++) {
+            struct timespec ts = {0, 50000000L};
+            nanosleep(&ts, NULL);
+            gone = waitpid(list[i], &st, WNOHANG) != 0;
+        }
+        if (!gone) {
+            kill(list[i], SIGKILL);
+            waitpid(list[i], &st, 0);
+        }
+    }
+    *n = 0;
+}
+
+/** Run argv[0] (searched in PATH) with stdout and stderr appended to log (NULL: inherited).
+ *  The child is stopped at the test's exit if it still runs then (gbt_stop_children). */
 static inline pid_t gbt_spawn(char *const argv[], const char *log)
 {
     fflush(stdout);
     fflush(stderr);
+    int *n;
+    pid_t *list = gbt_children(&n);
+    static int registered;
+    if (!registered)
+        registered = atexit(gbt_stop_children) == 0;
+    if (*n == 128) { /* full: forget the children already reaped (WNOWAIT keeps the others
+                        waitable for the test) */
+        int k = 0;
+        for (int i = 0; i < *n; i++) {
+            siginfo_t si;
+            if (waitid(P_PID, (id_t)list[i], &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+                list[k++] = list[i];
+        }
+        *n = k;
+    }
     pid_t pid = fork();
+    if (pid > 0 && *n < 128)
+        list[(*n)++] = pid;
     if (pid == 0) {
         if (log) {
             FILE *f = freopen(log, "a", stderr);

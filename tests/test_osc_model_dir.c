@@ -60,9 +60,11 @@ static int ask_model(const char *name)
     return reply_path[0] ? 0 : -1;
 }
 
-static int setup(void **state)
+static int teardown(void **state);
+
+/* setup_run: jackd and gbac up, answering a ping; what it started stays in the globals. */
+static int setup_run(void)
 {
-    (void)state;
     snprintf(server, sizeof server, "gbt_oscmodel_%d", (int)getpid());
     if (gbt_tmpdir(tmpdir, sizeof tmpdir, "oscmodel") != 0)
         return -1;
@@ -93,6 +95,16 @@ static int setup(void **state)
     return -1;
 }
 
+/* cmocka runs no teardown after a failed setup: stop what setup_run started (jackd, gbac) by
+ * their PIDs here, so a failed start leaves no server behind. */
+static int setup(void **state)
+{
+    if (setup_run() == 0)
+        return 0;
+    teardown(state);
+    return -1;
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -100,9 +112,13 @@ static int teardown(void **state)
         gbt_stop(&gbac_pid, SIGTERM);
     if (jackd_pid > 0)
         gbt_stop(&jackd_pid, SIGTERM);
-    lo_address_free(to);
-    lo_server_free(srv);
-    return gbt_rm_rf(tmpdir);
+    if (to)
+        lo_address_free(to);
+    if (srv)
+        lo_server_free(srv);
+    to = NULL;
+    srv = NULL;
+    return tmpdir[0] ? gbt_rm_rf(tmpdir) : 0;
 }
 
 static void expect_refused(const char *name, const char *why)

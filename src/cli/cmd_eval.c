@@ -282,7 +282,9 @@ static int draw_roll(const char *path, const gb_melody_eval_result_t *r, gb_erro
 static void answers_table(const gb_melody_eval_result_t *r)
 {
     printf("  answers to %ld calls in 24 keys (%ld answered):\n", r->answer_calls, r->answers);
-    printf("  %-36s %10.3f\n", "key detected from the call", r->key_from_call);
+    printf("  %-36s %10.3f   (own key: ABC of %ld tunes, dataset's of %ld; %ld agree)\n",
+           "key detected from the call", r->key_from_call, r->key_ref_abc, r->key_ref_fallback,
+           r->key_ref_agree);
     printf("  %-36s %10.3f\n", "answer notes in the call's key", r->answer_in_key);
     printf("  %-36s %10.3f %10.3f\n", "answers ending on tonic or dominant", r->answer_cadence,
            r->answer_cadence_heldout);
