@@ -311,6 +311,12 @@ static void call_and_answer(double bpm)
             sounding = -1;
         }
     }
+    const double fps = 60.0 * SR / (4.0 * bpm); /* frames per 16th step */
+    printf("%.0f BPM answer (key@step from the expected bar start, on/off):", bpm);
+    for (int i = r0; i < r1; i++)
+        printf(" %s%d@%.2f", (io.log[i].bytes[0] & 0xf0) == 0x90 && io.log[i].bytes[2] ? "+" : "-",
+               io.log[i].bytes[1], ((double)io.log[i].tframe - (double)expect) / fps);
+    printf("\n");
     printf("%.0f BPM: call in bar %d (last note-off at beat %.2f), answer expected from bar %d "
            "= transport frame %llu; first answer note-on at transport frame %llu (absolute "
            "frame %llu), %d notes, %d in D major (%.0f %%), %d note-offs; xruns so far %ld, "
