@@ -25,31 +25,13 @@
 #include <unistd.h>
 
 #include "gb_jack_util.h"
+#include "gb_osc_reply.h"
 #include "gb_tmpdir.h"
 
 static char server[64], tmpdir[256], osc_port_s[16], log_path[512], stats_path[512];
 static pid_t jackd_pid = -1, gbac_pid = -1;
 static lo_server srv;
 static lo_address to;
-static char reply_path[64], reply_text[8192];
-static double reply_value;
-
-static int on_any(const char *path, const char *types, lo_arg **argv, int argc,
-                  lo_message msg, void *user)
-{
-    (void)msg;
-    (void)user;
-    snprintf(reply_path, sizeof reply_path, "%s", path);
-    reply_text[0] = '\0';
-    if (argc >= 1 && types[0] == 's')
-        snprintf(reply_text, sizeof reply_text, "%s", (const char *)argv[0]);
-    if (argc >= 1 && types[0] == 'f') { /* lo_arg is 4-byte aligned here: no member access */
-        float f;
-        memcpy(&f, argv[0], sizeof f);
-        reply_value = f;
-    }
-    return 0;
-}
 
 /* Send path (one string argument, or none) and wait up to tries × 50 ms for a reply at want. */
 static int ask_for(const char *path, const char *arg, const char *want, int tries)
@@ -137,7 +119,7 @@ static int setup(void **state)
                     "--stats-json", stats_path, NULL};
     gbac_pid = gbt_spawn(argv, log_path);
     srv = lo_server_new(NULL, NULL);
-    lo_server_add_method(srv, NULL, NULL, on_any, NULL);
+    lo_server_add_method(srv, NULL, NULL, gbt_osc_on_reply, NULL);
     to = lo_address_new("127.0.0.1", osc_port_s);
     if (gbac_pid <= 0 || !srv || !to)
         return -1;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "gb_jack_util.h"
+#include "gb_osc_reply.h"
 #include "gb_tmpdir.h"
 
 #if defined(__has_feature)
@@ -66,21 +67,6 @@ static char server[64], tmpdir[256], osc_port_s[16];
 static pid_t jackd_pid = -1, gbac_pid = -1;
 static lo_server srv;
 static lo_address to;
-static char reply_path[64], reply_text[4700];
-
-static int on_any(const char *path, const char *types, lo_arg **argv, int argc,
-                  lo_message msg, void *user)
-{
-    (void)msg;
-    (void)user;
-    snprintf(reply_path, sizeof reply_path, "%s", path);
-    reply_text[0] = '\0';
-    if (argc >= 1 && types[0] == 's')
-        snprintf(reply_text, sizeof reply_text, "%s", &argv[0]->s);
-    if (argc >= 2 && types[1] == 's') /* /gbac/error s s: the path, then why */
-        snprintf(reply_text, sizeof reply_text, "%s: %s", &argv[0]->s, &argv[1]->s);
-    return 0;
-}
 
 /* Send nothing more; wait up to 10 s for a reply at path (or /gbac/error). */
 static int wait_reply(const char *path)
@@ -158,7 +144,7 @@ static int setup(void **state)
     unsetenv("GBAC_DATA_DIR"); /* models over OSC from the binary's own share/gbac */
     gbac_pid = gbt_spawn(argv, log);
     srv = lo_server_new(NULL, NULL);
-    lo_server_add_method(srv, NULL, NULL, on_any, NULL);
+    lo_server_add_method(srv, NULL, NULL, gbt_osc_on_reply, NULL);
     to = lo_address_new("127.0.0.1", osc_port_s);
     if (gbac_pid <= 0 || !srv || !to)
         return -1;

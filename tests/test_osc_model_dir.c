@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "gb_jack_util.h"
+#include "gb_osc_reply.h"
 #include "gb_tmpdir.h"
 
 static const char *g_gbac, *g_prefix;
@@ -32,21 +33,6 @@ static char server[64], tmpdir[256], osc_port_s[16];
 static pid_t jackd_pid = -1, gbac_pid = -1;
 static lo_server srv;
 static lo_address to;
-static char reply_path[64], reply_text[1200];
-
-static int on_any(const char *path, const char *types, lo_arg **argv, int argc,
-                  lo_message msg, void *user)
-{
-    (void)msg;
-    (void)user;
-    snprintf(reply_path, sizeof reply_path, "%s", path);
-    reply_text[0] = '\0';
-    if (argc >= 1 && types[0] == 's')
-        snprintf(reply_text, sizeof reply_text, "%s", (const char *)argv[0]);
-    if (argc >= 2 && types[1] == 's') /* /gbac/error s s: the path, then why */
-        snprintf(reply_text, sizeof reply_text, "%s: %s", (const char *)argv[0], (const char *)argv[1]);
-    return 0;
-}
 
 /* Send /gbac/timbre/model NAME and wait up to 10 s for its reply or error: 0 with the reply's
  * path in reply_path, -1 when none came. */
@@ -80,7 +66,7 @@ static int setup_run(void)
     unsetenv("GBAC_DATA_DIR"); /* the data folder the binary finds beside itself */
     gbac_pid = gbt_spawn(argv, log);
     srv = lo_server_new(NULL, NULL);
-    lo_server_add_method(srv, NULL, NULL, on_any, NULL);
+    lo_server_add_method(srv, NULL, NULL, gbt_osc_on_reply, NULL);
     to = lo_address_new("127.0.0.1", osc_port_s);
     if (gbac_pid <= 0 || !srv || !to)
         return -1;
